@@ -1,0 +1,105 @@
+{#-
+  incremental_strategy='streamleap_cdc': apply a batch of changes (one row per key, see
+  change_batch_sql) to the mirror in the running transaction.
+
+  Redshift MERGE cannot update and delete in one statement, so, like AWS's own CDC pattern,
+  this is DELETE ... USING + INSERT:
+    1. store the batch end as the watermark;
+    2. drop from the batch every change that is not newer than what the mirror row or the
+       key's tombstone already holds (a re-delivered old change never wins, not over a delete);
+    3. delete the batch's keys from the mirror and from the tombstones;
+    4. insert the upserts into the mirror and the deletes into the tombstones.
+  Every statement joins on the batch's keys only: the cost grows with the batch, not the table.
+
+  dbt looks custom strategies up by name in the root project, so a project using this package
+  has the one-line macro get_incremental_streamleap_cdc_sql that calls this one
+  (`streamleap init` writes it).
+-#}
+{% macro get_incremental_streamleap_cdc_sql(arg_dict) -%}
+  {{ return(streamleap.apply_changes_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
+{%- endmacro %}
+
+{% macro tombstone_relation(relation) -%}
+  {{ return(api.Relation.create(database=relation.database, schema=relation.schema, identifier=relation.identifier ~ '__streamleap_tombstones', type='table')) }}
+{%- endmacro %}
+
+{% macro _meta_columns() -%}
+  {{ return(['_streamleap_op', '_streamleap_order', '_streamleap_commit_ts', '_streamleap_synced_at']) }}
+{%- endmacro %}
+
+{% macro create_tombstones_sql(relation, spec) -%}
+create table if not exists {{ streamleap.tombstone_relation(relation) }} (
+  {%- for c in spec.key %}
+  {{ streamleap.quote_ident(c.name) }} {{ streamleap.column_type(c) }},
+  {%- endfor %}
+  _streamleap_order varchar(256),
+  _streamleap_commit_ts timestamp,
+  _streamleap_synced_at timestamp
+)
+{%- endmacro %}
+
+{% macro _key_match(left, right, spec) -%}
+  {%- for c in spec.key -%}
+    {{ left }}.{{ streamleap.quote_ident(c.name) }} = {{ right }}.{{ streamleap.quote_ident(c.name) }}{{ ' and ' if not loop.last }}
+  {%- endfor -%}
+{%- endmacro %}
+
+{% macro apply_changes_sql(target, batch) -%}
+{%- set spec = streamleap.mirror_spec() -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set state = streamleap.state_relation(target) -%}
+{%- set tomb = streamleap.tombstone_relation(target) -%}
+{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
+{%- set target_name = q(target.identifier) -%}
+{%- set batch_name = q(batch.identifier) -%}
+{%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns() -%}
+{{ streamleap.create_state_table_sql(target) }};
+{{ streamleap.create_tombstones_sql(target, spec) }};
+insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
+select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
+where not exists (select 1 from {{ state }} where relation_name = {{ key }});
+update {{ state }}
+set watermark = coalesce((select max(_streamleap_synced_at) from {{ batch }}), watermark),
+    updated_at = {{ dbt.current_timestamp() }}
+where relation_name = {{ key }};
+delete from {{ batch }} where _streamleap_op = 'watermark';
+delete from {{ batch }} using {{ target }} m
+where {{ streamleap._key_match(batch_name, 'm', spec) }} and {{ batch_name }}._streamleap_order <= m._streamleap_order;
+delete from {{ batch }} using {{ tomb }} t
+where {{ streamleap._key_match(batch_name, 't', spec) }} and {{ batch_name }}._streamleap_order <= t._streamleap_order;
+delete from {{ target }} using {{ batch }} b
+where {{ streamleap._key_match(target_name, 'b', spec) }};
+delete from {{ tomb }} using {{ batch }} b
+where {{ streamleap._key_match(q(tomb.identifier), 'b', spec) }};
+insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
+select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
+from {{ batch }} where _streamleap_op <> 'delete';
+insert into {{ tomb }} ({% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
+select {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+from {{ batch }} where _streamleap_op = 'delete'
+{%- endmacro %}
+
+{#-
+  post_hook of a mirror model. dbt builds a missing table (and a --full-refresh) with CREATE
+  TABLE AS from the model's SQL, which for a mirror is the empty, typed shape: this hook then
+  applies everything the stream retains through the same apply_changes_sql, in the same
+  transaction. On incremental runs it does nothing.
+-#}
+{% macro mirror_after_build(staging) -%}
+  {%- if not execute or '/* streamleap:initial-build */' not in (model.compiled_code or '') -%}
+    {{ return('') }}
+  {%- endif -%}
+  {%- set spec = streamleap.mirror_spec() -%}
+  {%- set batch = make_temp_relation(this, '__streamleap_initial') -%}
+  {%- set tomb = streamleap.tombstone_relation(this) -%}
+{{ streamleap.create_state_table_sql(this) }};
+delete from {{ streamleap.state_relation(this) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(this)) }};
+{{ streamleap.create_tombstones_sql(this, spec) }};
+delete from {{ tomb }};
+{{ streamleap._drop_temp_sql(batch) }};
+{{ get_create_table_as_sql(True, batch, streamleap.change_batch_sql(staging, spec, none)) }};
+{{ streamleap.apply_changes_sql(this, batch) }};
+{{ streamleap._drop_temp_sql(batch) }}
+{%- endmacro %}
+
+{% macro _drop_temp_sql(relation) -%}drop table if exists {{ relation }}{%- endmacro %}

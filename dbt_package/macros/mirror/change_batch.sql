@@ -1,0 +1,196 @@
+{#-
+  The mirror model's body: the batch of changes for one source table, one row per key, the
+  latest change by source commit order, read from the staging view past the stored watermark.
+
+  Order key `_streamleap_order` (a string of digits, compared as text):
+    phase (0 = DMS full-load record, 1 = change) | commit-timestamp as 20 digits (UTC,
+    microseconds; zeros when absent) | transaction-record-id, 20 digits | length of the Kinesis
+    sequence number, 3 digits | the sequence number. So load records come before changes,
+    changes follow commit order, and the sequence number (compared by length, then text) is
+    only the last tie-break.
+  A primary-key update (`update` whose before-image holds another key) also yields a delete of
+  the old key. A row `_streamleap_op = 'watermark'` carries the batch end when the batch read
+  anything, so that a batch of rows set aside or of control records is not re-read.
+
+  Usage in a model:
+    {{ config(materialized='incremental', incremental_strategy='streamleap_cdc', unique_key=['id'],
+              on_schema_change='append_new_columns', streamleap_table={...table spec...},
+              post_hook="{{ streamleap.mirror_after_build(ref('stream_staging')) }}") }}
+    {{ streamleap.mirror_select(ref('stream_staging')) }}
+-#}
+
+{% macro mirror_select(staging) -%}
+  {%- if not execute -%}{{ return('select 1 as parsing_only') }}{%- endif -%}
+  {%- set spec = streamleap.mirror_spec() -%}
+  {%- if execute and should_full_refresh() and load_relation(this) is not none and not streamleap._allow_rebuild() -%}
+    {{ exceptions.raise_compiler_error("mirror " ~ this ~ ": refusing --full-refresh: a rebuild re-applies only what the stream still retains, so rows whose changes have expired would be lost. If the stream still holds the full load, run again with --vars '{streamleap_allow_stream_rebuild: true}'.") }}
+  {%- endif -%}
+  {%- if is_incremental() -%}
+{{ streamleap.change_batch_sql(staging, spec, this) }}
+  {%- else -%}
+select * from (
+{{ streamleap.change_batch_sql(staging, spec, none) }}
+) initial_build where 1 = 0 /* streamleap:initial-build */
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro _allow_rebuild() -%}
+  {{ return(var('streamleap_allow_stream_rebuild', false) in [true, 'true', 'True', 1, '1']) }}
+{%- endmacro %}
+
+{#- The table spec from the model's config, checked. -#}
+{% macro mirror_spec() -%}
+  {%- set spec = config.get('streamleap_table') -%}
+  {%- if not spec or not spec.get('columns') or not spec.get('table') -%}
+    {{ exceptions.raise_compiler_error("model " ~ this ~ ": config streamleap_table={table: ..., schema: ..., columns: [...]} is missing; streamleap generate writes it") }}
+  {%- endif -%}
+  {%- set key = config.get('unique_key') -%}
+  {%- set key = [key] if key is string else (key or []) -%}
+  {%- if not key -%}
+    {{ exceptions.raise_compiler_error("model " ~ this ~ ": unique_key (the source primary key) is required for incremental_strategy='streamleap_cdc'") }}
+  {%- endif -%}
+  {%- set names = spec.columns | map(attribute='name') | list -%}
+  {%- for k in key if k not in names -%}
+    {{ exceptions.raise_compiler_error("model " ~ this ~ ": unique_key column " ~ k ~ " is not among the streamleap columns") }}
+  {%- endfor -%}
+  {%- set key_columns = [] -%}
+  {%- for k in key %}{% for c in spec.columns if c.name == k %}{% do key_columns.append(c) %}{% endfor %}{% endfor -%}
+  {{ return({
+    'schema': spec.get('schema'), 'table': spec.table, 'columns': spec.columns, 'key': key_columns,
+    'stream_schema': spec.get('stream_schema', 'kinesis'),
+    'before_image': spec.get('before_image_field', 'before-image'),
+  }) }}
+{%- endmacro %}
+
+{#- Where the last applied batch ended, as SQL: the stored watermark, or the beginning. -#}
+{% macro watermark_sql(relation) -%}
+  {%- set epoch = "cast('1900-01-01 00:00:00' as timestamp)" -%}
+  {%- if relation is none or not execute or load_relation(streamleap.state_relation(relation)) is none -%}
+    {{- return(epoch) -}}
+  {%- endif -%}
+  {{- return("coalesce((select max(watermark) from " ~ streamleap.state_relation(relation) ~ " where relation_name = " ~ streamleap._string_literal(streamleap._relation_key(relation)) ~ "), " ~ epoch ~ ")") -}}
+{%- endmacro %}
+
+{#- Source commit time as 20 digits (YYYYMMDDHHMMSSffffff), from DMS's ISO-8601 text. -#}
+{% macro _ts_digits(text) -%}
+  rpad(substr({{ streamleap.re_replace_all(streamleap.re_replace_all(text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', '') }}, 1, 20), 20, '0')
+{%- endmacro %}
+
+{% macro _digits_to_timestamp(d) -%}
+  cast(substr({{ d }}, 1, 4) || '-' || substr({{ d }}, 5, 2) || '-' || substr({{ d }}, 7, 2) || ' ' || substr({{ d }}, 9, 2) || ':' || substr({{ d }}, 11, 2) || ':' || substr({{ d }}, 13, 2) || '.' || substr({{ d }}, 15, 6) as timestamp)
+{%- endmacro %}
+
+{% macro _meta(field) -%}{{ streamleap.json_text('payload', ['metadata', field]) }}{%- endmacro %}
+
+{% macro change_batch_sql(staging, spec, relation) -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set ss = spec.stream_schema -%}
+with records as (
+  select
+    refresh_time,
+    sequence_number,
+    payload,
+    {{ streamleap._meta('operation') }} as _sl_op,
+    {{ streamleap._meta('record-type') }} as _sl_record_type,
+    {{ streamleap._meta('commit-timestamp') }} as _sl_commit_text,
+    {{ streamleap._meta('timestamp') }} as _sl_ts_text,
+    {{ streamleap._meta('transaction-record-id') }} as _sl_trid
+  from {{ staging }}
+  where refresh_time > {{ streamleap.watermark_sql(relation) }}
+    and {{ streamleap._meta('table-name') }} = {{ streamleap._string_literal(spec.table) }}
+    {%- if spec.schema %}
+    and {{ streamleap._meta('schema-name') }} = {{ streamleap._string_literal(spec.schema) }}
+    {%- endif %}
+),
+batch as (
+  select records.*, max(refresh_time) over () as _sl_batch_end
+  from records
+),
+changes as (
+  select
+    {%- for c in spec.columns %}
+    {{ streamleap.convert_value(c, 'payload', 'data', ss) }} as {{ q(c.name) }},
+    {%- endfor %}
+    {%- for c in spec.key %}
+    {{ streamleap.convert_value(c, 'payload', spec.before_image, ss) }} as {{ q('_sl_before_' ~ loop.index) }},
+    {%- endfor %}
+    _sl_op,
+    case when _sl_op = 'load' then '0' else '1' end
+      || case when _sl_commit_text is null then '00000000000000000000' else {{ streamleap._ts_digits('_sl_commit_text') }} end
+      || lpad(coalesce({{ streamleap.re_replace_all('_sl_trid', '[^0-9]', '') }}, ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    {{ streamleap._digits_to_timestamp(streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)')) }} as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at,
+    {{ streamleap.record_problem(spec, '_sl_op', 'payload') }} as _sl_problem
+  from batch
+  where _sl_record_type = 'data'
+),
+keyed as (
+  select
+    {%- for c in spec.columns %}
+    {{ q(c.name) }},
+    {%- endfor %}
+    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  where _sl_problem is null
+  union all
+  {# a primary-key update also removes the row at its old key #}
+  select
+    {%- for c in spec.columns %}
+    {%- set ki = (spec.key | map(attribute='name') | list).index(c.name) if c.name in (spec.key | map(attribute='name') | list) else -1 %}
+    {% if ki >= 0 %}{{ q('_sl_before_' ~ (ki + 1)) }}{% else %}cast(null as {{ streamleap.column_type(c) }}){% endif %},
+    {%- endfor %}
+    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  where _sl_problem is null and _sl_op = 'update'
+    and {% for c in spec.key %}{{ q('_sl_before_' ~ loop.index) }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    and not ({% for c in spec.key %}{{ q('_sl_before_' ~ loop.index) }} = {{ q(c.name) }}{{ ' and ' if not loop.last }}{% endfor %})
+),
+ranked as (
+  select keyed.*, row_number() over (
+    partition by {% for c in spec.key %}{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
+    order by _streamleap_order desc) as _sl_rank
+  from keyed
+)
+select
+  {%- for c in spec.columns %}
+  {{ q(c.name) }},
+  {%- endfor %}
+  cast(_streamleap_op as varchar(16)) as _streamleap_op,
+  cast(_streamleap_order as varchar(256)) as _streamleap_order,
+  _streamleap_commit_ts,
+  _streamleap_synced_at
+from ranked
+where _sl_rank = 1
+union all
+{# the batch end, so that the watermark moves past everything read #}
+select
+  {%- for c in spec.columns %}
+  cast(null as {{ streamleap.column_type(c) }}),
+  {%- endfor %}
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), max(_sl_batch_end)
+from batch
+having count(*) > 0
+{%- endmacro %}
+
+{#- Why a record of this table cannot be applied (SQL text), or NULL when it can. -#}
+{% macro record_problem(spec, op, payload) -%}
+  case
+    when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce({{ op }}, '(missing)')
+    {%- for c in spec.key %}
+    when {{ streamleap.json_text(payload, ['data', c.name]) }} is null
+      then {{ streamleap._string_literal('key column ' ~ c.name ~ ' is missing') }}
+    {%- endfor %}
+    {%- for c in spec.columns %}
+    {%- set t = streamleap.json_text(payload, ['data', c.name]) %}
+    when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema) }})
+      then {{ streamleap._string_literal('column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
+    {%- endfor %}
+    {%- for c in spec.key %}
+    {%- set t = streamleap.json_text(payload, [spec.before_image, c.name]) %}
+    when {{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema) }})
+      then {{ streamleap._string_literal('before-image key column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
+    {%- endfor %}
+  end
+{%- endmacro %}

@@ -1,0 +1,80 @@
+{#-
+  Reading DMS JSON records: text of a value at a path, and the small per-dialect pieces that
+  the change parser and the value conversions are written in.
+-#}
+
+{#- Quote an identifier the way all three dialects read it: double quotes, inner quotes doubled. -#}
+{% macro quote_ident(name) -%}
+  {{- '"' ~ (name | string | replace('"', '""')) ~ '"' -}}
+{%- endmacro %}
+
+{#- The text of the JSON value at keys (a list of object keys): strings unquoted, numbers and
+    booleans as written, objects and arrays as JSON text, JSON null and missing keys as NULL. -#}
+{% macro json_text(payload, keys) -%}
+  {{ return(adapter.dispatch('json_text', 'streamleap')(payload, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_text(payload, keys) -%}
+  {#- a JSON pointer (RFC 6901) needs no quoting of the key beyond ~0 and ~1 -#}
+  {%- set pointer = [] -%}
+  {%- for k in keys %}{% do pointer.append('/' ~ (k | replace('~', '~0') | replace('/', '~1'))) %}{% endfor -%}
+  json_extract_string({{ payload }}, {{ streamleap._string_literal(pointer | join('')) }})
+{%- endmacro %}
+
+{% macro postgres__json_text(payload, keys) -%}
+  ({{ payload }}{% for k in keys %} {{ '->>' if loop.last else '->' }} {{ streamleap._string_literal(k) }}{% endfor %})
+{%- endmacro %}
+
+{% macro redshift__json_text(payload, keys) -%}
+  {%- set value = streamleap.json_value(payload, keys) -%}
+  (case when is_varchar({{ value }}) then {{ value }}::varchar
+        when {{ value }} is null or json_typeof({{ value }}) = 'null' then null
+        else json_serialize({{ value }}) end)
+{%- endmacro %}
+
+{#- The JSON value itself (SUPER on Redshift, JSON on DuckDB, jsonb on Postgres). -#}
+{% macro json_value(payload, keys) -%}
+  {{ return(adapter.dispatch('json_value', 'streamleap')(payload, keys)) }}
+{%- endmacro %}
+{% macro redshift__json_value(payload, keys) -%}
+  {{ payload }}{% for k in keys %}.{{ streamleap.quote_ident(k) }}{% endfor %}
+{%- endmacro %}
+{% macro duckdb__json_value(payload, keys) -%}
+  {%- set pointer = [] -%}
+  {%- for k in keys %}{% do pointer.append('/' ~ (k | replace('~', '~0') | replace('/', '~1'))) %}{% endfor -%}
+  json_extract({{ payload }}, {{ streamleap._string_literal(pointer | join('')) }})
+{%- endmacro %}
+{% macro postgres__json_value(payload, keys) -%}
+  ({{ payload }}{% for k in keys %} -> {{ streamleap._string_literal(k) }}{% endfor %})
+{%- endmacro %}
+
+{#- text matches a whole POSIX/RE2 pattern (written without anchors) -#}
+{% macro re_full(text, pattern) -%}
+  {{ return(adapter.dispatch('re_full', 'streamleap')(text, pattern)) }}
+{%- endmacro %}
+{% macro default__re_full(text, pattern) -%}({{ text }} ~ {{ streamleap._string_literal('^(' ~ pattern ~ ')$') }}){%- endmacro %}
+{% macro duckdb__re_full(text, pattern) -%}regexp_full_match({{ text }}, {{ streamleap._string_literal(pattern) }}){%- endmacro %}
+
+{% macro re_replace_all(text, pattern, replacement) -%}
+  {{ return(adapter.dispatch('re_replace_all', 'streamleap')(text, pattern, replacement)) }}
+{%- endmacro %}
+{% macro default__re_replace_all(text, pattern, replacement) -%}regexp_replace({{ text }}, {{ streamleap._string_literal(pattern) }}, {{ streamleap._string_literal(replacement) }}, 'g'){%- endmacro %}
+{% macro redshift__re_replace_all(text, pattern, replacement) -%}regexp_replace({{ text }}, {{ streamleap._string_literal(pattern) }}, {{ streamleap._string_literal(replacement) }}){%- endmacro %}
+
+{% macro byte_length(text) -%}{{ return(adapter.dispatch('byte_length', 'streamleap')(text)) }}{%- endmacro %}
+{% macro default__byte_length(text) -%}octet_length({{ text }}){%- endmacro %}
+{% macro duckdb__byte_length(text) -%}strlen({{ text }}){%- endmacro %}
+
+{% macro hex_to_bytes(text) -%}{{ return(adapter.dispatch('hex_to_bytes', 'streamleap')(text)) }}{%- endmacro %}
+{% macro default__hex_to_bytes(text) -%}decode({{ text }}, 'hex'){%- endmacro %}
+{% macro duckdb__hex_to_bytes(text) -%}unhex({{ text }}){%- endmacro %}
+{% macro redshift__hex_to_bytes(text) -%}from_hex({{ text }}){%- endmacro %}
+
+{% macro text_type() -%}{{ return(adapter.dispatch('text_type', 'streamleap')()) }}{%- endmacro %}
+{% macro default__text_type() -%}varchar{%- endmacro %}
+{% macro redshift__text_type() -%}varchar(65535){%- endmacro %}
+
+{% macro is_json_text(text, stream_schema) -%}{{ return(adapter.dispatch('is_json_text', 'streamleap')(text, stream_schema)) }}{%- endmacro %}
+{% macro duckdb__is_json_text(text, stream_schema) -%}json_valid({{ text }}){%- endmacro %}
+{% macro postgres__is_json_text(text, stream_schema) -%}{{ streamleap.quote_ident(stream_schema) }}.streamleap_is_json({{ text }}){%- endmacro %}
+{% macro redshift__is_json_text(text, stream_schema) -%}can_json_parse({{ text }}){%- endmacro %}

@@ -1,0 +1,98 @@
+{#-
+  Converting a DMS JSON value (as text) into its mirror column, by the column's family.
+  `value_check` says whether a non-null value can be converted without loss; a value that
+  cannot is never truncated or rounded: its record is set aside. `convert_value` converts a
+  value that passed the check (guarded, so that no cast can fail the batch).
+  DMS encodings: decimals as numbers or strings, booleans as 0/1 or true/false, timestamps as
+  'YYYY-MM-DD HH:MM:SS[.ffffff]', binary as hex (with or without 0x), large BIGINTs possibly
+  in scientific notation.
+-#}
+
+{% macro column_type(col) -%}
+  {{- return(col.types[target.type] if target.type in col.types else col.types['redshift']) -}}
+{%- endmacro %}
+
+{%- macro _patterns() -%}
+  {{ return({
+    'integer': '[+-]?[0-9]+',
+    'sci': '[+-]?[0-9]+(\\.[0-9]+)?[eE][+]?[0-9]+',
+    'float': '[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(NaN|nan|Infinity|infinity|inf|Inf)',
+    'date': '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
+    'time': '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?|24:00:00',
+    'tz': '(Z|[+-][0-9]{2}(:?[0-9]{2})?)',
+    'booleans': ['true', 'false', '1', '0', 't', 'f'],
+  }) }}
+{%- endmacro -%}
+
+{#- SQL boolean: true when the text t (not null) fits the column without loss. -#}
+{% macro value_check(col, t, stream_schema) -%}
+  {%- set p = streamleap._patterns() -%}
+  {%- set f = col.family -%}
+  {%- if f == 'boolean' -%}
+    lower({{ t }}) in ({% for b in p.booleans %}'{{ b }}'{{ ', ' if not loop.last }}{% endfor %})
+  {%- elif f == 'integer' -%}
+    ({{ streamleap.re_full(t, p.integer) }} or {{ streamleap.re_full(t, p.sci) }})
+  {%- elif f == 'decimal' -%}
+    {%- set int_digits = (col.precision - col.scale) -%}
+    {%- set frac = ('(\\.[0-9]{0,' ~ col.scale ~ '}0*)?') if col.scale > 0 else '(\\.0*)?' -%}
+    ({{ streamleap.re_full(t, '[+-]?0*[0-9]{0,' ~ int_digits ~ '}' ~ frac) }} and {{ streamleap.re_full(t, '.*[0-9].*') }}
+    {%- if col.scale == 0 %} or {{ streamleap.re_full(t, p.sci) }}{% endif %})
+  {%- elif f == 'float' -%}
+    {{ streamleap.re_full(t, p.float) }}
+  {%- elif f == 'string' -%}
+    {{ streamleap.byte_length(t) }} <= {{ col.max_bytes or 65535 }}
+  {%- elif f == 'binary' -%}
+    ({{ streamleap.re_full(t, '(0x)?([0-9a-fA-F]{2})*') }} and length({{ t }}) <= {{ 2 * (col.max_bytes or 1024000) + 2 }})
+  {%- elif f == 'date' -%}
+    {{ streamleap.re_full(t, p.date) }}
+  {%- elif f == 'time' -%}
+    {{ streamleap.re_full(t, p.time) }}
+  {%- elif f == 'timetz' -%}
+    {{ streamleap.re_full(t, '(' ~ p.time ~ ')' ~ p.tz ~ '?') }}
+  {%- elif f == 'timestamp' -%}
+    {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')') }}
+  {%- elif f == 'timestamptz' -%}
+    {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')' ~ p.tz ~ '?') }}
+  {%- elif f == 'super' -%}
+    {{ streamleap.is_json_text(t, stream_schema) }}
+  {%- else -%}
+    {{ exceptions.raise_compiler_error("streamleap: column " ~ col.name ~ " has unknown family " ~ f) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The typed value of column col from a record's `section` ('data' or 'before-image'). -#}
+{% macro convert_value(col, payload, section, stream_schema) -%}
+  {%- set t = streamleap.json_text(payload, [section, col.name]) -%}
+  {%- set typ = streamleap.column_type(col) -%}
+  {%- set f = col.family -%}
+  {%- if f == 'super' -%}
+    {{ streamleap.convert_json(payload, [section, col.name], t, stream_schema) }}
+  {%- else -%}
+  case when {{ streamleap.value_check(col, t, stream_schema) }} then
+  {%- if f == 'boolean' %} lower({{ t }}) in ('true', '1', 't')
+  {%- elif f == 'integer' %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast(cast({{ t }} as double precision) as {{ typ }}) else cast({{ t }} as {{ typ }}) end
+  {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast(cast({{ t }} as double precision) as {{ typ }}) else cast({{ t }} as {{ typ }}) end
+  {%- elif f in ('decimal', 'float', 'date', 'time') %} cast({{ t }} as {{ typ }})
+  {%- elif f == 'string' %} cast({{ t }} as {{ typ }})
+  {%- elif f == 'binary' %} {{ streamleap.hex_to_bytes(streamleap.re_replace_all(t, '^0x', '')) }}
+  {%- elif f == 'timetz' %} cast({{ t }} as {{ typ }})
+  {%- elif f == 'timestamp' %} cast(replace({{ t }}, 'T', ' ') as {{ typ }})
+  {%- elif f == 'timestamptz' %} cast(replace({{ t }}, 'T', ' ') || case when {{ streamleap.re_full(t, '.*' ~ streamleap._patterns().tz) }} then '' else '+00:00' end as {{ typ }})
+  {%- endif %} end
+  {%- endif -%}
+{%- endmacro %}
+
+{#- JSON columns: DMS writes them either as nested JSON or as a string holding JSON text. -#}
+{% macro convert_json(payload, keys, t, stream_schema) -%}
+  {{ return(adapter.dispatch('convert_json', 'streamleap')(payload, keys, t, stream_schema)) }}
+{%- endmacro %}
+{% macro redshift__convert_json(payload, keys, t, stream_schema) -%}
+  {%- set v = streamleap.json_value(payload, keys) -%}
+  case when is_varchar({{ v }}) then case when can_json_parse({{ v }}::varchar) then json_parse({{ v }}::varchar) end else {{ v }} end
+{%- endmacro %}
+{% macro duckdb__convert_json(payload, keys, t, stream_schema) -%}
+  case when json_valid({{ t }}) then cast({{ t }} as json) end
+{%- endmacro %}
+{% macro postgres__convert_json(payload, keys, t, stream_schema) -%}
+  case when {{ streamleap.is_json_text(t, stream_schema) }} then cast({{ t }} as jsonb) end
+{%- endmacro %}

@@ -1,0 +1,40 @@
+{#-
+  One small table per schema holds what streamleap must remember between runs: the watermark
+  (refresh_time of the last applied batch) of each mirror and set-aside model, and the
+  configuration fingerprint of each streaming view. It is written in the same transaction as
+  the rows it describes.
+-#}
+{% macro state_relation(schema_relation) -%}
+  {{ return(api.Relation.create(database=schema_relation.database, schema=schema_relation.schema, identifier='streamleap_state', type='table')) }}
+{%- endmacro %}
+
+{% macro create_state_table_sql(schema_relation) -%}
+create table if not exists {{ streamleap.state_relation(schema_relation) }} (
+  relation_name varchar(1024),
+  watermark timestamp,
+  fingerprint varchar(4096),
+  updated_at timestamp
+)
+{%- endmacro %}
+
+{% macro _relation_key(relation) -%}
+  {{- return(relation.render() | replace('"', '')) -}}
+{%- endmacro %}
+
+{#- Returns the stored row for relation as a dict, or none when missing (table or row). -#}
+{% macro read_state(relation) -%}
+  {% set state = streamleap.state_relation(relation) %}
+  {% if not execute or load_relation(state) is none %}{{ return(none) }}{% endif %}
+  {% set rows = run_query("select watermark, fingerprint from " ~ state ~ " where relation_name = " ~ streamleap._string_literal(streamleap._relation_key(relation))) %}
+  {% if rows | length == 0 %}{{ return(none) }}{% endif %}
+  {{ return({'watermark': rows[0][0], 'fingerprint': rows[0][1]}) }}
+{%- endmacro %}
+
+{% macro upsert_fingerprint_sql(relation, fingerprint) -%}
+{%- set state = streamleap.state_relation(relation) -%}
+{%- set key = streamleap._string_literal(streamleap._relation_key(relation)) -%}
+{{ streamleap.create_state_table_sql(relation) }};
+delete from {{ state }} where relation_name = {{ key }};
+insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
+values ({{ key }}, null, {{ streamleap._string_literal(fingerprint) }}, {{ dbt.current_timestamp() }})
+{%- endmacro %}

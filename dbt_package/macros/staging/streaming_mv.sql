@@ -1,0 +1,161 @@
+{#-
+  materialized='streaming_mv': the staging view over a stream.
+
+  Shaped like dbt's own materialized_view materialization: create when missing, refresh on
+  later runs, compare the configuration with what was built (on_configuration_change: apply |
+  continue | fail). Dropping a streaming view re-reads what the stream still retains and loses
+  what has expired, so a rebuild (--full-refresh, or a change of dist/sort/backup or of the SQL)
+  is refused unless the user sets the variable streamleap_allow_stream_rebuild: true.
+
+  Config: stream_schema, stream_name (required); iam_role ('default'), region; auto_refresh
+  (true), backup (true), dist (a column name, 'even' or 'all'), sort (column or list).
+  On DuckDB and Postgres the view is a plain view over the local stand-in, where an append
+  with a refresh_time is the refresh; the same guard applies.
+-#}
+{% materialization streaming_mv, default %}
+  {%- set existing_relation = load_cached_relation(this) -%}
+  {%- set target_relation = this.incorporate(type=streamleap._streaming_view_type()) -%}
+  {%- set cfg = streamleap.streaming_mv_config() -%}
+  {%- set fingerprint = streamleap._streaming_mv_fingerprint(cfg, sql) -%}
+  {%- set allow_rebuild = var('streamleap_allow_stream_rebuild', false) in [true, 'true', 'True', 1, '1'] -%}
+  {%- set on_change = config.get('on_configuration_change', 'apply') -%}
+
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+  {% do run_query(streamleap.create_stream_source_sql(cfg.stream_schema, cfg.stream_name, cfg.iam_role, cfg.region)) %}
+
+  {% set plan = [] %}
+  {% if existing_relation is none %}
+    {% do plan.append(streamleap.create_streaming_view_sql(target_relation, cfg, sql)) %}
+  {% elif should_full_refresh() %}
+    {% if not allow_rebuild %}
+      {{ exceptions.raise_compiler_error(streamleap._rebuild_refusal(target_relation, "--full-refresh was requested")) }}
+    {% endif %}
+    {% do plan.append(streamleap.drop_streaming_view_sql(existing_relation)) %}
+    {% do plan.append(streamleap.create_streaming_view_sql(target_relation, cfg, sql)) %}
+  {% else %}
+    {% set stored = streamleap.read_state(target_relation) %}
+    {% set changes = streamleap._streaming_mv_changes(stored, cfg, fingerprint) %}
+    {% if changes.rebuild %}
+      {% if on_change == 'fail' %}
+        {{ exceptions.raise_compiler_error("streaming_mv " ~ target_relation ~ ": configuration changed (" ~ changes.rebuild | join(', ') ~ ") and on_configuration_change is 'fail'") }}
+      {% elif on_change == 'continue' %}
+        {% do exceptions.warn("streaming_mv " ~ target_relation ~ ": configuration changed (" ~ changes.rebuild | join(', ') ~ "); on_configuration_change is 'continue', so the view is refreshed unchanged") %}
+        {% set fingerprint = stored.fingerprint %}
+      {% elif not allow_rebuild and not streamleap._rebuild_is_harmless() %}
+        {{ exceptions.raise_compiler_error(streamleap._rebuild_refusal(target_relation, "the configuration changed (" ~ changes.rebuild | join(', ') ~ ") and that needs a rebuild")) }}
+      {% else %}
+        {% do plan.append(streamleap.drop_streaming_view_sql(existing_relation)) %}
+        {% do plan.append(streamleap.create_streaming_view_sql(target_relation, cfg, sql)) %}
+      {% endif %}
+    {% elif changes.auto_refresh %}
+      {% do plan.append(streamleap.alter_auto_refresh_sql(target_relation, cfg.auto_refresh)) %}
+    {% endif %}
+    {% if not plan %}
+      {% do plan.append(streamleap.refresh_streaming_view_sql(target_relation)) %}
+    {% endif %}
+  {% endif %}
+  {% do plan.append(streamleap.upsert_fingerprint_sql(target_relation, fingerprint)) %}
+
+  {% call statement('main') %}
+    {{ plan | reject('equalto', '') | join(';\n') }}
+  {% endcall %}
+
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {% do adapter.commit() %}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+{% macro _rebuild_refusal(relation, why) -%}
+  {{- return("streaming_mv " ~ relation ~ ": refusing to drop and re-create it: " ~ why ~ ". Dropping a streaming view re-reads only what the stream still retains (older records are lost) and re-delivers the rest. If that is what you want, run again with --vars '{streamleap_allow_stream_rebuild: true}'.") -}}
+{%- endmacro %}
+
+{#- A local stand-in view holds no data: re-creating it loses nothing. -#}
+{% macro _rebuild_is_harmless() -%}{{ return(adapter.dispatch('_rebuild_is_harmless', 'streamleap')()) }}{%- endmacro %}
+{% macro default___rebuild_is_harmless() -%}{{ return(true) }}{%- endmacro %}
+{% macro redshift___rebuild_is_harmless() -%}{{ return(false) }}{%- endmacro %}
+
+{% macro _streaming_view_type() -%}{{ return(adapter.dispatch('_streaming_view_type', 'streamleap')()) }}{%- endmacro %}
+{% macro default___streaming_view_type() -%}{{ return('view') }}{%- endmacro %}
+{% macro redshift___streaming_view_type() -%}{{ return('materialized_view') }}{%- endmacro %}
+
+{#- The view's configuration, validated. -#}
+{% macro streaming_mv_config() -%}
+  {%- set sort = config.get('sort', none) -%}
+  {%- set sort = [sort] if sort is string else (sort or []) -%}
+  {%- set cfg = {
+      'stream_schema': config.require('stream_schema'),
+      'stream_name': config.require('stream_name'),
+      'iam_role': config.get('iam_role', 'default'),
+      'region': config.get('region', none),
+      'auto_refresh': config.get('auto_refresh', true) in [true, 'true', 'yes', 'YES'],
+      'backup': config.get('backup', true) in [true, 'true', 'yes', 'YES'],
+      'dist': config.get('dist', none),
+      'sort': sort,
+  } -%}
+  {%- for col in ([cfg.dist] if cfg.dist and cfg.dist | lower not in ['even', 'all', 'auto'] else []) + sort -%}
+    {%- if col | lower in ['payload', 'raw_data'] -%}
+      {{ exceptions.raise_compiler_error("streaming_mv " ~ this ~ ": " ~ col ~ " cannot be a dist or sort key (SUPER and VARBYTE columns cannot be keys); use refresh_time, shard_id or partition_key") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(cfg) }}
+{%- endmacro %}
+
+{% macro _streaming_mv_fingerprint(cfg, sql) -%}
+  {{- return('sql=' ~ local_md5(sql | trim) ~ ';backup=' ~ cfg.backup ~ ';dist=' ~ (cfg.dist or '') ~ ';sort=' ~ (cfg.sort | join(',')) ~ ';auto_refresh=' ~ cfg.auto_refresh) -}}
+{%- endmacro %}
+
+{#- Which stored settings differ: 'rebuild' lists those that need drop + create. -#}
+{% macro _streaming_mv_changes(stored, cfg, fingerprint) -%}
+  {% set result = {'rebuild': [], 'auto_refresh': false} %}
+  {% if stored is none or not stored.fingerprint %}{{ return(result) }}{% endif %}
+  {% set old = {} %}
+  {% for part in stored.fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do old.update({kv[0]: kv[1]}) %}{% endfor %}
+  {% set new = {} %}
+  {% for part in fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do new.update({kv[0]: kv[1]}) %}{% endfor %}
+  {% for key in ['sql', 'backup', 'dist', 'sort'] %}
+    {% if old.get(key) != new.get(key) %}{% do result.rebuild.append(key) %}{% endif %}
+  {% endfor %}
+  {% do result.update({'auto_refresh': old.get('auto_refresh') != new.get('auto_refresh')}) %}
+  {{ return(result) }}
+{%- endmacro %}
+
+{% macro create_streaming_view_sql(relation, cfg, sql) -%}
+  {{ return(adapter.dispatch('create_streaming_view_sql', 'streamleap')(relation, cfg, sql)) }}
+{%- endmacro %}
+
+{% macro redshift__create_streaming_view_sql(relation, cfg, sql) -%}
+create materialized view {{ relation }}
+{%- if not cfg.backup %} backup no{% endif %}
+{%- if cfg.dist %}{% if cfg.dist | lower in ['even', 'all', 'auto'] %} diststyle {{ cfg.dist | lower }}{% else %} diststyle key distkey ({{ adapter.quote(cfg.dist) }}){% endif %}{% endif %}
+{%- if cfg.sort %} sortkey ({% for c in cfg.sort %}{{ adapter.quote(c) }}{{ ', ' if not loop.last }}{% endfor %}){% endif %}
+ auto refresh {{ 'yes' if cfg.auto_refresh else 'no' }}
+as
+{{ sql }}
+{%- endmacro %}
+
+{% macro default__create_streaming_view_sql(relation, cfg, sql) -%}
+create view {{ relation }} as
+{{ sql }}
+{%- endmacro %}
+
+{% macro drop_streaming_view_sql(relation) -%}
+  {{ return(adapter.dispatch('drop_streaming_view_sql', 'streamleap')(relation)) }}
+{%- endmacro %}
+{% macro redshift__drop_streaming_view_sql(relation) -%}drop materialized view if exists {{ relation }}{%- endmacro %}
+{% macro default__drop_streaming_view_sql(relation) -%}drop view if exists {{ relation }}{%- endmacro %}
+
+{% macro refresh_streaming_view_sql(relation) -%}
+  {{ return(adapter.dispatch('refresh_streaming_view_sql', 'streamleap')(relation)) }}
+{%- endmacro %}
+{% macro redshift__refresh_streaming_view_sql(relation) -%}refresh materialized view {{ relation }}{%- endmacro %}
+{#- Locally the stand-in is the stream and the view reads it live: an append is the refresh. -#}
+{% macro default__refresh_streaming_view_sql(relation) -%}{%- endmacro %}
+
+{% macro alter_auto_refresh_sql(relation, enabled) -%}
+  {{ return(adapter.dispatch('alter_auto_refresh_sql', 'streamleap')(relation, enabled)) }}
+{%- endmacro %}
+{% macro redshift__alter_auto_refresh_sql(relation, enabled) -%}alter materialized view {{ relation }} auto refresh {{ 'yes' if enabled else 'no' }}{%- endmacro %}
+{% macro default__alter_auto_refresh_sql(relation, enabled) -%}{%- endmacro %}

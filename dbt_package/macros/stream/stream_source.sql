@@ -1,0 +1,77 @@
+{#-
+  The relation streaming ingestion reads from.
+
+  Redshift: an external schema FROM KINESIS; each stream is the relation schema."stream_name"
+  with the GA columns (approximate_arrival_timestamp, partition_key, shard_id, sequence_number,
+  refresh_time, kinesis_data). https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-streaming-ingestion-getting-started.html
+
+  DuckDB / Postgres: a local stand-in, schema S with one table per stream holding exactly those
+  columns. Anything that appends rows there with a refresh_time behaves like a Redshift REFRESH.
+-#}
+
+{% macro stream_relation(stream_schema, stream_name) -%}
+  {{ return(api.Relation.create(database=target.database, schema=stream_schema, identifier=stream_name, type='table')) }}
+{%- endmacro %}
+
+{#- dbt run-operation streamleap.create_stream_source --args '{stream_schema: kinesis, stream_name: shop_cdc}' -#}
+{% macro create_stream_source(stream_schema, stream_name, iam_role='default', region=none) -%}
+  {% set sql = streamleap.create_stream_source_sql(stream_schema, stream_name, iam_role, region) %}
+  {% do log('streamleap: ensuring stream source ' ~ stream_schema ~ '.' ~ stream_name, info=True) %}
+  {% do run_query(sql) %}
+  {% if execute and not flags.WHICH in ['run', 'build'] %}{% do adapter.commit() %}{% endif %}
+{%- endmacro %}
+
+{% macro create_stream_source_sql(stream_schema, stream_name, iam_role='default', region=none) -%}
+  {{ return(adapter.dispatch('create_stream_source_sql', 'streamleap')(stream_schema, stream_name, iam_role, region)) }}
+{%- endmacro %}
+
+{% macro redshift__create_stream_source_sql(stream_schema, stream_name, iam_role, region) -%}
+  {#- IAM_ROLE default uses the role associated with the namespace / cluster. -#}
+  create external schema if not exists {{ adapter.quote(stream_schema) }}
+  from kinesis
+  {%- if region %} region {{ streamleap._string_literal(region) }}{% endif %}
+  iam_role {{ 'default' if (iam_role or 'default') == 'default' else streamleap._string_literal(iam_role) }}
+{%- endmacro %}
+
+{% macro default__create_stream_source_sql(stream_schema, stream_name, iam_role, region) -%}
+  {%- set rel = streamleap.stream_relation(stream_schema, stream_name) -%}
+  create schema if not exists {{ adapter.quote(stream_schema) }};
+  create table if not exists {{ rel }} (
+    approximate_arrival_timestamp timestamp,
+    partition_key varchar(256),
+    shard_id varchar(20),
+    sequence_number varchar(128),
+    refresh_time timestamp,
+    kinesis_data {{ streamleap._bytes_type() }}
+  )
+  {{- streamleap._local_stream_functions(stream_schema) }}
+{%- endmacro %}
+
+{% macro _bytes_type() -%}{{ return(adapter.dispatch('_bytes_type', 'streamleap')()) }}{%- endmacro %}
+{% macro default___bytes_type() -%}bytea{%- endmacro %}
+{% macro duckdb___bytes_type() -%}blob{%- endmacro %}
+
+{#- Postgres has no TRY_CAST: safe parsers live beside the stand-in. -#}
+{% macro _local_stream_functions(stream_schema) -%}{{ return(adapter.dispatch('_local_stream_functions', 'streamleap')(stream_schema)) }}{%- endmacro %}
+{% macro default___local_stream_functions(stream_schema) -%}{%- endmacro %}
+{% macro postgres___local_stream_functions(stream_schema) -%};
+  create or replace function {{ adapter.quote(stream_schema) }}.streamleap_try_jsonb(raw bytea) returns jsonb
+  language plpgsql immutable as $fn$
+  begin
+    return convert_from(raw, 'UTF8')::jsonb;
+  exception when others then
+    return null;
+  end $fn$;
+  create or replace function {{ adapter.quote(stream_schema) }}.streamleap_is_json(t text) returns boolean
+  language plpgsql immutable as $fn$
+  begin
+    perform t::jsonb;
+    return true;
+  exception when others then
+    return false;
+  end $fn$
+{%- endmacro %}
+
+{% macro _string_literal(value) -%}
+  '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
