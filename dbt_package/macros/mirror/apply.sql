@@ -16,6 +16,9 @@
   (`streamleap init` writes it).
 -#}
 {% macro get_incremental_streamleap_cdc_sql(arg_dict) -%}
+  {%- if config.get('streamleap_set_aside') -%}
+    {{ return(streamleap.apply_set_aside_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
+  {%- endif -%}
   {{ return(streamleap.apply_changes_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
 {%- endmacro %}
 

@@ -38,20 +38,21 @@ select * from (
   {{ return(var('streamleap_allow_stream_rebuild', false) in [true, 'true', 'True', 1, '1']) }}
 {%- endmacro %}
 
-{#- The table spec from the model's config, checked. -#}
-{% macro mirror_spec() -%}
-  {%- set spec = config.get('streamleap_table') -%}
+{#- The table spec from a mirror model's config (this model's when not given), checked. -#}
+{% macro mirror_spec(table_config=none, unique_key=none, model_name=none) -%}
+  {%- set spec = table_config if table_config is not none else config.get('streamleap_table') -%}
+  {%- set key = unique_key if table_config is not none else config.get('unique_key') -%}
+  {%- set name = model_name or this -%}
   {%- if not spec or not spec.get('columns') or not spec.get('table') -%}
-    {{ exceptions.raise_compiler_error("model " ~ this ~ ": config streamleap_table={table: ..., schema: ..., columns: [...]} is missing; streamleap generate writes it") }}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": config streamleap_table={table: ..., schema: ..., columns: [...]} is missing; streamleap generate writes it") }}
   {%- endif -%}
-  {%- set key = config.get('unique_key') -%}
   {%- set key = [key] if key is string else (key or []) -%}
   {%- if not key -%}
-    {{ exceptions.raise_compiler_error("model " ~ this ~ ": unique_key (the source primary key) is required for incremental_strategy='streamleap_cdc'") }}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": unique_key (the source primary key) is required for incremental_strategy='streamleap_cdc'") }}
   {%- endif -%}
   {%- set names = spec.columns | map(attribute='name') | list -%}
   {%- for k in key if k not in names -%}
-    {{ exceptions.raise_compiler_error("model " ~ this ~ ": unique_key column " ~ k ~ " is not among the streamleap columns") }}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": unique_key column " ~ k ~ " is not among the streamleap_table columns") }}
   {%- endfor -%}
   {%- set key_columns = [] -%}
   {%- for k in key %}{% for c in spec.columns if c.name == k %}{% do key_columns.append(c) %}{% endfor %}{% endfor -%}

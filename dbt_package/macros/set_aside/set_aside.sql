@@ -1,0 +1,124 @@
+{#-
+  The set-aside model of a stream: every record that cannot be applied, with its raw bytes,
+  the reason and its stream position, queryable like any table. Records that are not JSON, that
+  carry no DMS metadata, or that belong to a mirrored table but cannot be applied to it (unknown
+  operation, missing key, a value that does not fit its column) land here; the mirrors skip
+  them. Records of tables that are not mirrored, and control records, are neither.
+
+  Usage:
+    {{ config(materialized='incremental', incremental_strategy='streamleap_cdc',
+              streamleap_set_aside={'stream_model': 'shop_cdc'},
+              post_hook="{{ streamleap.set_aside_after_build(ref('shop_cdc')) }}") }}
+    {{ streamleap.set_aside_select(ref('shop_cdc')) }}
+  The mirrored tables are found in the project: every model with a streamleap_table config
+  that refs the same staging model.
+-#}
+{% macro set_aside_select(staging) -%}
+  {%- if not execute -%}{{ return('select 1 as parsing_only') }}{%- endif -%}
+  {%- if is_incremental() -%}
+{{ streamleap.set_aside_batch_sql(staging, this) }}
+  {%- else -%}
+select * from (
+{{ streamleap.set_aside_batch_sql(staging, none) }}
+) initial_build where 1 = 0 /* streamleap:initial-build */
+  {%- endif -%}
+{%- endmacro %}
+
+{#- Specs of the mirrors that read from the staging model named stream_model. -#}
+{% macro mirrors_of(stream_model) -%}
+  {%- set specs = [] -%}
+  {%- set staging_ids = [] -%}
+  {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == stream_model -%}
+    {%- do staging_ids.append(node.unique_id) -%}
+  {%- endfor -%}
+  {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.get('streamleap_table') -%}
+    {%- if node.depends_on.nodes | select('in', staging_ids) | list -%}
+      {%- do specs.append(streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name)) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(specs) }}
+{%- endmacro %}
+
+{% macro payload_bytes(payload) -%}{{ return(adapter.dispatch('payload_bytes', 'streamleap')(payload)) }}{%- endmacro %}
+{% macro duckdb__payload_bytes(payload) -%}encode(cast({{ payload }} as varchar)){%- endmacro %}
+{% macro postgres__payload_bytes(payload) -%}convert_to(cast({{ payload }} as text), 'UTF8'){%- endmacro %}
+{% macro redshift__payload_bytes(payload) -%}json_serialize_to_varbyte({{ payload }}){%- endmacro %}
+
+{% macro set_aside_batch_sql(staging, relation) -%}
+{%- set cfg = config.get('streamleap_set_aside') or {} -%}
+{%- set specs = streamleap.mirrors_of(cfg.get('stream_model')) -%}
+with records as (
+  select
+    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
+    {{ streamleap._meta('schema-name') }} as schema_name,
+    {{ streamleap._meta('table-name') }} as table_name,
+    {{ streamleap._meta('operation') }} as operation,
+    {{ streamleap._meta('record-type') }} as record_type
+  from {{ staging }}
+  where refresh_time > {{ streamleap.watermark_sql(relation) }}
+),
+judged as (
+  select records.*,
+    case
+      when payload is null then 'not valid JSON'
+      when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
+      {%- for spec in specs %}
+      when record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
+        {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
+        then {{ streamleap.record_problem(spec, 'operation', 'payload') }}
+      {%- endfor %}
+    end as reason,
+    max(refresh_time) over () as _streamleap_synced_at
+  from records
+)
+select
+  refresh_time,
+  cast(shard_id as varchar(20)) as shard_id,
+  cast(sequence_number as varchar(128)) as sequence_number,
+  cast(partition_key as varchar(256)) as partition_key,
+  cast(schema_name as varchar(256)) as schema_name,
+  cast(table_name as varchar(256)) as table_name,
+  cast(operation as varchar(64)) as operation,
+  cast(reason as varchar(1024)) as reason,
+  coalesce(raw_data, {{ streamleap.payload_bytes('payload') }}) as raw_data,
+  _streamleap_synced_at
+from judged
+where reason is not null
+union all
+select
+  cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
+  cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
+  cast(null as {{ streamleap._bytes_type() }}), max(_streamleap_synced_at)
+from judged
+having count(*) > 0
+{%- endmacro %}
+
+{#- Append the batch's set-aside records and move the watermark, in the running transaction. -#}
+{% macro apply_set_aside_sql(target, batch) -%}
+{%- set state = streamleap.state_relation(target) -%}
+{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
+{%- set cols = ['refresh_time', 'shard_id', 'sequence_number', 'partition_key', 'schema_name', 'table_name', 'operation', 'reason', 'raw_data', '_streamleap_synced_at'] -%}
+{{ streamleap.create_state_table_sql(target) }};
+insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
+select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
+where not exists (select 1 from {{ state }} where relation_name = {{ key }});
+update {{ state }}
+set watermark = coalesce((select max(_streamleap_synced_at) from {{ batch }}), watermark),
+    updated_at = {{ dbt.current_timestamp() }}
+where relation_name = {{ key }};
+insert into {{ target }} ({{ cols | join(', ') }})
+select {{ cols | join(', ') }} from {{ batch }} where reason is not null
+{%- endmacro %}
+
+{% macro set_aside_after_build(staging) -%}
+  {%- if not execute or '/* streamleap:initial-build */' not in (model.compiled_code or '') -%}
+    {{ return('') }}
+  {%- endif -%}
+  {%- set batch = make_temp_relation(this, '__streamleap_initial') -%}
+{{ streamleap.create_state_table_sql(this) }};
+delete from {{ streamleap.state_relation(this) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(this)) }};
+{{ streamleap._drop_temp_sql(batch) }};
+{{ get_create_table_as_sql(True, batch, streamleap.set_aside_batch_sql(staging, none)) }};
+{{ streamleap.apply_set_aside_sql(this, batch) }};
+{{ streamleap._drop_temp_sql(batch) }}
+{%- endmacro %}
