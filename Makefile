@@ -7,11 +7,21 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test demo bench system-deps venv clean
 
-# Debian packages the suite needs (PostgreSQL server binaries). Installed only when missing.
+# Debian packages the suite needs: PostgreSQL and MariaDB server binaries (the tests start
+# their own throw-away servers on free loopback ports). Installed only when missing; where they
+# cannot be installed the live-database tests report themselves skipped with the reason.
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confold
 system-deps:
-	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "installing PostgreSQL server (Debian package postgresql)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	@missing=""; \
+	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd || missing="$$missing mariadb-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && $(APT_INSTALL)$$missing >/dev/null || echo "warning: could not install$$missing"; \
+	  else \
+	    echo "warning: missing$$missing (install them with apt-get as root); their tests will be skipped"; \
+	  fi; \
 	fi
 
 $(BIN)/python:

@@ -95,3 +95,91 @@ def start_postgres(extra_conf: dict[str, str] | None = None) -> PostgresServer:
             time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"PostgreSQL did not start on port {port}")
+
+
+def mariadb_binary() -> str | None:
+    """Path of the MariaDB (or MySQL) server binary, or None when not installed."""
+    for name in ("mariadbd", "mysqld"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for path in ("/usr/sbin/mariadbd", "/usr/sbin/mysqld"):
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _mariadb_install_db() -> str | None:
+    for name in ("mariadb-install-db", "mysql_install_db"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for path in ("/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db"):
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+@dataclass
+class MariaDBServer:
+    root: Path
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        """root, no password, over TCP; no database selected."""
+        return f"mysql://root@127.0.0.1:{self.port}/"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_mariadb() -> MariaDBServer:
+    """mariadb-install-db into a temp dir and start mariadbd on a free loopback port.
+
+    root may log in over TCP from 127.0.0.1 without a password. The server runs as the current
+    user (``--user=root`` when that is root, which mariadbd otherwise refuses).
+    """
+    server_bin, install_bin = mariadb_binary(), _mariadb_install_db()
+    if server_bin is None or install_bin is None:
+        raise RuntimeError("MariaDB server binaries not found: install Debian's mariadb-server package")
+    root = Path(tempfile.mkdtemp(prefix="streamleap-mariadb-"))
+    datadir = root / "data"
+    user = ["--user=" + pwd.getpwuid(os.geteuid()).pw_name]
+    small = ["--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M"]
+    done = subprocess.run(
+        [install_bin, "--no-defaults", f"--datadir={datadir}", *user, "--auth-root-authentication-method=normal",
+         "--skip-test-db", "--skip-name-resolve", *small],
+        capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"mariadb-install-db failed: {(done.stderr or done.stdout).strip()[-2000:]}")
+    port = free_port()
+    log = root / "error.log"
+    process = subprocess.Popen(
+        [server_bin, "--no-defaults", f"--datadir={datadir}", *user, f"--port={port}", "--bind-address=127.0.0.1",
+         f"--socket={root / 'sock'}", f"--pid-file={root / 'pid'}", f"--log-error={log}", "--skip-name-resolve",
+         "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0", "--character-set-server=utf8mb4",
+         "--collation-server=utf8mb4_general_ci", *small],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    server = MariaDBServer(root, port, process)
+    deadline = time.time() + 60
+    while time.time() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+    server.stop()
+    raise RuntimeError(f"MariaDB did not start on port {port}: {tail}")

@@ -18,7 +18,6 @@
   {% set sql = streamleap.create_stream_source_sql(stream_schema, stream_name, iam_role, region) %}
   {% do log('streamleap: ensuring stream source ' ~ stream_schema ~ '.' ~ stream_name, info=True) %}
   {% do run_query(sql) %}
-  {% if execute and not flags.WHICH in ['run', 'build'] %}{% do adapter.commit() %}{% endif %}
 {%- endmacro %}
 
 {% macro create_stream_source_sql(stream_schema, stream_name, iam_role='default', region=none) -%}

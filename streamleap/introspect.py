@@ -1,0 +1,307 @@
+"""Read source tables from a live MySQL/MariaDB or Postgres database.
+
+``read_source(url)`` connects with the URL's credentials (psycopg2 or pymysql, 5 s connect
+timeout, read-only use) and returns the same SourceTable models ``parse_ddl`` builds from DDL:
+
+* Postgres (``postgresql://`` or ``postgres://``): ordinary and partitioned tables of every
+  non-system schema, or of ``?schema=a,b``; types as ``format_type()`` shows them
+  (``character varying(20)``, ``timestamp with time zone``, ``integer[]``, ``"Sales"."Status"``);
+  primary keys in key order; labels of the enum types the tables use in ``enum_types``.
+* MySQL / MariaDB (``mysql://`` or ``mariadb://``): base tables of the URL's database (all
+  non-system databases when the URL names none); types are ``COLUMN_TYPE`` lower-cased.
+
+Other query parameters of a Postgres URL (``sslmode=require``...) go to libpq unchanged. The
+password is URL-decoded and never appears in an error message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from streamleap.ddl import select_tables
+from streamleap.errors import SourceConnectionError
+from streamleap.schema import SourceColumn, SourceTable
+
+__all__ = ["read_source"]
+
+CONNECT_TIMEOUT_SECONDS = 5
+_SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+_MYSQL_SYSTEM_DATABASES = ("information_schema", "mysql", "performance_schema", "sys")
+
+
+@dataclass(frozen=True)
+class _Url:
+    """The parts of a source URL, decoded."""
+
+    dialect: str
+    host: str | None
+    port: int | None
+    user: str | None
+    password: str | None
+    database: str | None
+    params: dict[str, list[str]] = field(default_factory=dict)
+    masked: str = ""
+
+
+def read_source(url: str, tables: list[str] | None = None) -> tuple[str, list[SourceTable]]:
+    """Connect to ``url`` and return ``(dialect, tables)``; ``tables`` narrows the result to
+    the named tables (``cart``, ``public.cart``), in that order (see ``select_tables``)."""
+    parsed = _parse_url(url)
+    if parsed.dialect == "postgres":
+        found = _read_postgres(parsed)
+    else:
+        found = _read_mysql(parsed)
+    return parsed.dialect, select_tables(found, tables)
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+
+def _mask(url: str) -> str:
+    """``url`` with its password (in the user info or a password= parameter) replaced by ***.
+
+    The user info ends at the last ``@`` of the URL, so a password with unencoded ``@ / ? #``
+    is still hidden entirely (at worst more than the password is masked, never less).
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:  # not a URL at all, but maybe user:password@host
+        scheme, rest = "", url
+    userinfo, at, tail = rest.rpartition("@")
+    if at and ":" in userinfo:
+        rest = f"{userinfo.split(':', 1)[0]}:***@{tail}"
+    before, question, query = rest.partition("?")
+    if question:
+        pieces = []
+        for piece in query.split("&"):
+            key, eq, _value = piece.partition("=")
+            pieces.append(f"{key}=***" if eq and unquote(key).lower() == "password" else piece)
+        rest = before + "?" + "&".join(pieces)
+    return f"{scheme}{sep}{rest}"
+
+
+def _parse_url(url: str) -> _Url:
+    masked = _mask(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # the message could quote part of a password, so it is not shown
+        raise SourceConnectionError(
+            f"cannot read the source URL {masked}: the port is not a valid number; "
+            "percent-encode @ : / ? # in the user name and password (%40 %3A %2F %3F %23)"
+        ) from None
+    scheme = parts.scheme.lower()
+    if scheme not in _SCHEMES:
+        raise SourceConnectionError(
+            f"unsupported source URL scheme {parts.scheme + ':' if parts.scheme else '(none)'} in {masked}; "
+            "use postgresql://, postgres://, mysql:// or mariadb://"
+        )
+    params: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        params.setdefault(key, []).append(value)
+    return _Url(
+        dialect=_SCHEMES[scheme],
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        database=unquote(parts.path.lstrip("/")) or None,
+        params=params,
+        masked=masked,
+    )
+
+
+def _driver_message(exc: BaseException, url: _Url) -> str:
+    """The first line of a driver error, never containing the password."""
+    args = getattr(exc, "args", ())
+    # pymysql errors are (code, message) tuples
+    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
+        text = args[1]
+    else:
+        text = str(exc)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    message = lines[0] if lines else type(exc).__name__
+    if url.password and len(url.password) >= 3:
+        message = message.replace(url.password, "***")
+    return message
+
+
+def _connect_error(exc: BaseException, url: _Url) -> SourceConnectionError:
+    return SourceConnectionError(
+        f"cannot connect to {url.masked}: {_driver_message(exc, url)}; check host, port and credentials"
+    )
+
+
+def _read_error(exc: BaseException, url: _Url) -> SourceConnectionError:
+    return SourceConnectionError(
+        f"cannot read the table definitions of {url.masked}: {_driver_message(exc, url)}; "
+        "check the user may read the catalog (information_schema / pg_catalog)"
+    )
+
+
+def _schemas_param(url: _Url) -> list[str]:
+    names: list[str] = []
+    for value in url.params.get("schema", []):
+        names.extend(n.strip() for n in value.split(",") if n.strip())
+    return names
+
+
+# --- Postgres ---------------------------------------------------------------------------------
+
+_PG_TABLES = """
+SELECT c.oid, n.nspname, c.relname
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%%'
+  AND n.nspname NOT LIKE 'pg\\_temp\\_%%'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d  -- tables an extension owns (spatial_ref_sys)
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  AND (%(schemas)s::text[] IS NULL OR n.nspname::text = ANY(%(schemas)s::text[]))
+ORDER BY n.nspname, c.relname
+"""
+
+_PG_COLUMNS = """
+SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       CASE WHEN et.typtype = 'e' THEN et.oid END AS enum_oid
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+_PG_PRIMARY_KEYS = """
+SELECT con.conrelid, a.attname
+FROM pg_catalog.pg_constraint con
+CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+WHERE con.contype = 'p' AND con.conrelid = ANY(%(oids)s::oid[])
+ORDER BY con.conrelid, k.position
+"""
+
+_PG_ENUMS = """
+SELECT pg_catalog.format_type(e.enumtypid, NULL), e.enumlabel
+FROM pg_catalog.pg_enum e
+WHERE e.enumtypid = ANY(%(oids)s::oid[])
+ORDER BY e.enumtypid, e.enumsortorder
+"""
+
+
+def _read_postgres(url: _Url) -> list[SourceTable]:
+    import psycopg2
+
+    options: dict[str, Any] = {k: v[-1] for k, v in url.params.items() if k != "schema"}
+    options.update(connect_timeout=CONNECT_TIMEOUT_SECONDS, application_name="streamleap")
+    for key, value in (("host", url.host), ("port", url.port), ("user", url.user),
+                       ("password", url.password), ("dbname", url.database)):
+        if value is not None:
+            options[key] = value
+    try:
+        conn = psycopg2.connect(**options)
+    except psycopg2.Error as exc:
+        raise _connect_error(exc, url) from None
+    try:
+        conn.set_session(readonly=True, autocommit=True)
+        with conn.cursor() as cur:
+            return _pg_tables(cur, _schemas_param(url) or None)
+    except psycopg2.Error as exc:
+        raise _read_error(exc, url) from None
+    finally:
+        conn.close()
+
+
+def _pg_tables(cur: Any, schemas: list[str] | None) -> list[SourceTable]:
+    cur.execute(_PG_TABLES, {"schemas": schemas})
+    relations = cur.fetchall()
+    oids = [oid for oid, _schema, _name in relations]
+    columns: dict[int, list[SourceColumn]] = {oid: [] for oid in oids}
+    enum_oids: set[int] = set()
+    cur.execute(_PG_COLUMNS, {"oids": oids})
+    for relid, name, type_text, notnull, enum_oid in cur.fetchall():
+        columns[relid].append(SourceColumn(name, type_text, not notnull))
+        if enum_oid is not None:
+            enum_oids.add(enum_oid)
+    keys: dict[int, list[str]] = {oid: [] for oid in oids}
+    cur.execute(_PG_PRIMARY_KEYS, {"oids": oids})
+    for relid, name in cur.fetchall():
+        keys[relid].append(name)
+    enums: dict[str, list[str]] = {}
+    if enum_oids:
+        cur.execute(_PG_ENUMS, {"oids": sorted(enum_oids)})
+        for type_name, label in cur.fetchall():
+            enums.setdefault(type_name, []).append(label)
+    return [
+        SourceTable(schema, name, tuple(columns[oid]), tuple(keys[oid]), "postgres",
+                    {k: list(v) for k, v in enums.items()})
+        for oid, schema, name in relations
+    ]
+
+
+# --- MySQL / MariaDB --------------------------------------------------------------------------
+
+
+def _read_mysql(url: _Url) -> list[SourceTable]:
+    import pymysql
+
+    try:
+        conn = pymysql.connect(
+            host=url.host or "localhost",
+            port=url.port or 3306,
+            user=url.user or "",
+            password=url.password or "",
+            database=url.database,
+            charset="utf8mb4",
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        )
+    except pymysql.Error as exc:
+        raise _connect_error(exc, url) from None
+    try:
+        with conn.cursor() as cur:
+            return _mysql_tables(cur, [url.database] if url.database else None)
+    except pymysql.Error as exc:
+        raise _read_error(exc, url) from None
+    finally:
+        conn.close()
+
+
+def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
+    if databases is None:
+        where, args = "TABLE_SCHEMA NOT IN %s", [_MYSQL_SYSTEM_DATABASES]
+    else:
+        where, args = "TABLE_SCHEMA IN %s", [tuple(databases)]
+    cur.execute(
+        "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+        f"WHERE {where} AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') "
+        "ORDER BY TABLE_SCHEMA, TABLE_NAME",
+        args,
+    )
+    names = [(_text(s), _text(n)) for s, n in cur.fetchall()]
+    columns: dict[tuple[str, str], list[SourceColumn]] = {key: [] for key in names}
+    cur.execute(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
+        f"WHERE {where} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
+        args,
+    )
+    for schema, table, name, type_text, nullable in cur.fetchall():
+        key = (_text(schema), _text(table))
+        if key in columns:  # views have columns too
+            columns[key].append(SourceColumn(_text(name), _text(type_text).lower(), _text(nullable) == "YES"))
+    keys: dict[tuple[str, str], list[str]] = {key: [] for key in names}
+    cur.execute(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+        f"WHERE {where} AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_SCHEMA, TABLE_NAME, SEQ_IN_INDEX",
+        args,
+    )
+    for schema, table, name in cur.fetchall():
+        key = (_text(schema), _text(table))
+        if key in keys:
+            keys[key].append(_text(name))
+    return [SourceTable(s, n, tuple(columns[(s, n)]), tuple(keys[(s, n)]), "mysql") for s, n in names]
+
+
+def _text(value: Any) -> str:
+    """information_schema values come back as bytes from some MySQL versions."""
+    return value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else str(value)

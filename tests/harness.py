@@ -1,0 +1,202 @@
+"""Test harness: a streamleap project on DuckDB or Postgres, a writer for the local stand-in
+stream, dbt runs in-process, and a reference model of what the mirror must hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamleap.ddl import parse_ddl
+from streamleap.dbt import run_dbt
+from streamleap.dms import ChangeRecord
+from streamleap.plan import plan_tables
+from streamleap.project import generate_models, init_project
+
+STREAM = "shop_cdc"
+
+
+@dataclass
+class Target:
+    """Where the project runs: 'local' (a DuckDB file) or 'postgres' (a schema of its own)."""
+
+    name: str
+    project: Path
+    pg_url: str | None = None
+    schema: str = "main"
+    stream_schema: str = "kinesis"
+    env: dict[str, str] = field(default_factory=dict)
+
+    def connect(self):
+        if self.name == "local":
+            import duckdb
+
+            return duckdb.connect(str(self.project / "streamleap.duckdb"))
+        import psycopg2
+
+        con = psycopg2.connect(self.pg_url)
+        con.autocommit = True
+        return con
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = self.connect()
+        try:
+            cur = con.cursor()
+            cur.execute(sql, params or [])
+            return cur.fetchall()
+        finally:
+            con.close()
+
+    def execute(self, sql: str, params: list | None = None) -> None:
+        con = self.connect()
+        try:
+            con.cursor().execute(sql, params or [])
+            if self.name == "local":
+                con.commit()
+        finally:
+            con.close()
+
+    def rel(self, name: str) -> str:
+        return f'"{self.schema}"."{name}"'
+
+    def relation_exists(self, name: str) -> bool:
+        rows = self.query(
+            "select count(*) from information_schema.tables where table_schema = %s and table_name = %s".replace(
+                "%s", "?" if self.name == "local" else "%s"),
+            [self.schema, name],
+        )
+        return rows[0][0] > 0
+
+
+def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_url: str | None = None,
+                 tables: list[str] | None = None) -> Target:
+    project = tmp_path / "project"
+    init_project(project)
+    tag = uuid.uuid4().hex[:8]
+    target = Target(target_name, project, pg_url)
+    if target_name == "postgres":
+        m = re.match(r"postgresql://(\w+)@([\d.]+):(\d+)/(\w+)", pg_url or "")
+        assert m, pg_url
+        target.schema = f"t_{tag}"
+        target.stream_schema = f"k_{tag}"
+        target.env = {"STREAMLEAP_PG_USER": m[1], "STREAMLEAP_PG_HOST": m[2], "STREAMLEAP_PG_PORT": m[3],
+                      "STREAMLEAP_PG_DATABASE": m[4], "STREAMLEAP_PG_SCHEMA": target.schema}
+    parsed = parse_ddl(ddl, dialect)
+    if tables:
+        parsed = [t for t in parsed if t.name in tables]
+    generate_models(project, plan_tables(parsed), STREAM, target.stream_schema)
+    run_dbt(["deps"], project)
+    dbt(target, "run-operation", "streamleap.create_stream_source", "--args",
+        json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM}))
+    return target
+
+
+def dbt(target: Target, *args: str, expect_ok: bool = True):
+    saved = {k: os.environ.get(k) for k in target.env}
+    os.environ.update(target.env)
+    try:
+        from dbt.cli.main import dbtRunner
+
+        argv = [*args, "--project-dir", str(target.project), "--profiles-dir", str(target.project), "--target", target.name]
+        result = dbtRunner().invoke(argv)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    if expect_ok:
+        assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
+    return result
+
+
+class StreamWriter:
+    """Appends records to the local stand-in, one refresh_time per append, like a REFRESH."""
+
+    def __init__(self, target: Target):
+        self.target = target
+        self._seq = itertools.count(49_000_000_000_000_000_000_000_000_000_000_000_000_001)
+        self._clock = dt.datetime(2030, 1, 1)
+        self.sent: list[tuple[str, bytes]] = []
+
+    def append(self, records: list[ChangeRecord | bytes], shard: str = "shardId-000000000000") -> None:
+        self._clock += dt.timedelta(seconds=1)
+        rows = []
+        for r in records:
+            raw = r.to_bytes() if isinstance(r, ChangeRecord) else r
+            seq = str(next(self._seq))
+            self.sent.append((seq, raw))
+            rows.append([self._clock, "pk", shard, seq, self._clock, raw])
+        if not rows:
+            return
+        mark = "?" if self.target.name == "local" else "%s"
+        con = self.target.connect()
+        try:
+            cur = con.cursor()
+            for row in rows:
+                if self.target.name == "postgres":
+                    import psycopg2
+
+                    row = [*row[:5], psycopg2.Binary(row[5])]
+                cur.execute(f'insert into "{self.target.stream_schema}"."{STREAM}" values ({", ".join([mark] * 6)})', row)
+            if self.target.name == "local":
+                con.commit()
+        finally:
+            con.close()
+
+    def resend(self, seq: str) -> None:
+        """Kinesis re-delivery: the same bytes again, with a new sequence number."""
+        raw = dict(self.sent)[seq]
+        self.append([raw])
+
+
+# ---------------------------------------------------------------- reference model
+def _digits(text: str | None) -> str:
+    if not text:
+        return "0" * 20
+    text = re.sub(r"(Z|[+-]\d{2}(:?\d{2})?)$", "", text)
+    return re.sub(r"[^0-9]", "", text)[:20].ljust(20, "0")
+
+
+def order_key(record: dict, seq: str) -> str:
+    m = record["metadata"]
+    trid = re.sub(r"[^0-9]", "", str(m.get("transaction-record-id") or ""))
+    return ("0" if m.get("operation") == "load" else "1") + _digits(m.get("commit-timestamp")) + trid.rjust(20, "0") + f"{len(seq):03d}" + seq
+
+
+def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], schema: str | None = None) -> dict[tuple, dict]:
+    """What the mirror must hold: per key, the change latest in source commit order wins."""
+    winners: dict[tuple, tuple[str, str, dict]] = {}
+
+    def offer(k: tuple, order: str, op: str, data: dict) -> None:
+        if k not in winners or order > winners[k][0]:
+            winners[k] = (order, op, data)
+
+    for seq, raw in sent:
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            continue
+        m = rec.get("metadata") or {}
+        if m.get("record-type") != "data" or m.get("table-name") != table or (schema and m.get("schema-name") != schema):
+            continue
+        if m.get("operation") not in ("load", "insert", "update", "delete"):
+            continue
+        data = rec.get("data") or {}
+        if any(data.get(k) is None for k in key):
+            continue
+        order = order_key(rec, seq)
+        k = tuple(data[c] for c in key)
+        offer(k, order, "delete" if m["operation"] == "delete" else "upsert", data)
+        before = rec.get("before-image")
+        if m["operation"] == "update" and before and all(before.get(c) is not None for c in key):
+            old = tuple(before[c] for c in key)
+            if old != k:
+                offer(old, order, "delete", {})
+    return {k: data for k, (_, op, data) in winners.items() if op != "delete"}
