@@ -19,7 +19,7 @@
   {%- if config.get('streamleap_set_aside') -%}
     {{ return(streamleap.apply_set_aside_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
   {%- endif -%}
-  {{ return(streamleap.apply_changes_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
+  {{ return(streamleap.apply_changes_sql(arg_dict['target_relation'], arg_dict['temp_relation'], streamleap.mirror_spec())) }}
 {%- endmacro %}
 
 {% macro tombstone_relation(relation) -%}
@@ -47,8 +47,7 @@ create table if not exists {{ streamleap.tombstone_relation(relation) }} (
   {%- endfor -%}
 {%- endmacro %}
 
-{% macro apply_changes_sql(target, batch) -%}
-{%- set spec = streamleap.mirror_spec() -%}
+{% macro apply_changes_sql(target, batch, spec) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set state = streamleap.state_relation(target) -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
@@ -56,6 +55,7 @@ create table if not exists {{ streamleap.tombstone_relation(relation) }} (
 {%- set target_name = q(target.identifier) -%}
 {%- set batch_name = q(batch.identifier) -%}
 {%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns() -%}
+{{ streamleap.begin_atomic() }}
 {{ streamleap.create_state_table_sql(target) }};
 {{ streamleap.create_tombstones_sql(target, spec) }};
 insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
@@ -80,7 +80,20 @@ from {{ batch }} where _streamleap_op <> 'delete';
 insert into {{ tomb }} ({% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from {{ batch }} where _streamleap_op = 'delete'
+{{- streamleap.end_atomic() }}
 {%- endmacro %}
+
+{#- Redshift: dbt-redshift connects with autocommit and, behind the behavior flag
+    redshift_skip_autocommit_transaction_statements, sends no BEGIN. The apply statements must
+    commit together, so they carry their own block there (a BEGIN inside an open transaction is
+    only a warning). -#}
+{% macro begin_atomic() -%}{{ return(adapter.dispatch('begin_atomic', 'streamleap')()) }}{%- endmacro %}
+{% macro default__begin_atomic() -%}{%- endmacro %}
+{% macro redshift__begin_atomic() -%}begin;{%- endmacro %}
+{% macro end_atomic() -%}{{ return(adapter.dispatch('end_atomic', 'streamleap')()) }}{%- endmacro %}
+{% macro default__end_atomic() -%}{%- endmacro %}
+{% macro redshift__end_atomic() -%};
+commit{%- endmacro %}
 
 {#-
   post_hook of a mirror model. dbt builds a missing table (and a --full-refresh) with CREATE
@@ -101,7 +114,7 @@ delete from {{ streamleap.state_relation(this) }} where relation_name = {{ strea
 delete from {{ tomb }};
 {{ streamleap._drop_temp_sql(batch) }};
 {{ get_create_table_as_sql(True, batch, streamleap.change_batch_sql(staging, spec, none)) }};
-{{ streamleap.apply_changes_sql(this, batch) }};
+{{ streamleap.apply_changes_sql(this, batch, spec) }};
 {{ streamleap._drop_temp_sql(batch) }}
 {%- endmacro %}
 

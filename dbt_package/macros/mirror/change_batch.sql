@@ -69,7 +69,11 @@ select * from (
   {%- if relation is none or not execute or load_relation(streamleap.state_relation(relation)) is none -%}
     {{- return(epoch) -}}
   {%- endif -%}
-  {{- return("coalesce((select max(watermark) from " ~ streamleap.state_relation(relation) ~ " where relation_name = " ~ streamleap._string_literal(streamleap._relation_key(relation)) ~ "), " ~ epoch ~ ")") -}}
+  {{- return(streamleap.watermark_lookup_sql(relation)) -}}
+{%- endmacro %}
+
+{% macro watermark_lookup_sql(relation) -%}
+  coalesce((select max(watermark) from {{ streamleap.state_relation(relation) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(relation)) }}), cast('1900-01-01 00:00:00' as timestamp))
 {%- endmacro %}
 
 {#- Source commit time as 20 digits (YYYYMMDDHHMMSSffffff), from DMS's ISO-8601 text. -#}
@@ -83,14 +87,27 @@ select * from (
 
 {% macro _meta(field) -%}{{ streamleap.json_text('payload', ['metadata', field]) }}{%- endmacro %}
 
+{#- Column names of the texts read once per record: the value of source column i and of key
+    column i in the before-image. Positional, so no source name can clash with them. -#}
+{% macro _texts(spec) -%}
+  {%- set texts = {} -%}
+  {%- for c in spec.columns %}{% do texts.update({('data', c.name): '_sl_t' ~ loop.index}) %}{% endfor -%}
+  {%- for c in spec.key %}{% do texts.update({(spec.before_image, c.name): '_sl_b' ~ loop.index}) %}{% endfor -%}
+  {{ return(texts) }}
+{%- endmacro %}
+
 {% macro change_batch_sql(staging, spec, relation) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
+{%- set texts = streamleap._texts(spec) -%}
 with records as (
   select
     refresh_time,
     sequence_number,
     payload,
+    {%- for (section, name), alias in texts.items() %}
+    {{ streamleap.json_text('payload', [section, name]) }} as {{ alias }},
+    {%- endfor %}
     {{ streamleap._meta('operation') }} as _sl_op,
     {{ streamleap._meta('record-type') }} as _sl_record_type,
     {{ streamleap._meta('commit-timestamp') }} as _sl_commit_text,
@@ -107,24 +124,31 @@ batch as (
   select records.*, max(refresh_time) over () as _sl_batch_end
   from records
 ),
+checked as (
+  select batch.*,
+    {{ streamleap.record_problem(spec, '_sl_op', texts) }} as _sl_problem,
+    {{ streamleap._ts_digits('_sl_commit_text') }} as _sl_commit_digits,
+    {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
+  from batch
+  where _sl_record_type = 'data'
+),
 changes as (
   select
     {%- for c in spec.columns %}
-    {{ streamleap.convert_value(c, 'payload', 'data', ss) }} as {{ q(c.name) }},
+    {{ streamleap.convert_value(c, texts[('data', c.name)], 'payload', 'data', ss) }} as {{ q(c.name) }},
     {%- endfor %}
     {%- for c in spec.key %}
-    {{ streamleap.convert_value(c, 'payload', spec.before_image, ss) }} as {{ q('_sl_before_' ~ loop.index) }},
+    {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss) }} as _sl_before_{{ loop.index }},
     {%- endfor %}
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
-      || case when _sl_commit_text is null then '00000000000000000000' else {{ streamleap._ts_digits('_sl_commit_text') }} end
+      || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
       || lpad(coalesce({{ streamleap.re_replace_all('_sl_trid', '[^0-9]', '') }}, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
-    {{ streamleap._digits_to_timestamp(streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)')) }} as _streamleap_commit_ts,
-    _sl_batch_end as _streamleap_synced_at,
-    {{ streamleap.record_problem(spec, '_sl_op', 'payload') }} as _sl_problem
-  from batch
-  where _sl_record_type = 'data'
+    {{ streamleap._digits_to_timestamp('_sl_time_digits') }} as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from checked
+  where _sl_problem is null
 ),
 keyed as (
   select
@@ -133,19 +157,18 @@ keyed as (
     {%- endfor %}
     _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
   from changes
-  where _sl_problem is null
   union all
   {# a primary-key update also removes the row at its old key #}
   select
     {%- for c in spec.columns %}
     {%- set ki = (spec.key | map(attribute='name') | list).index(c.name) if c.name in (spec.key | map(attribute='name') | list) else -1 %}
-    {% if ki >= 0 %}{{ q('_sl_before_' ~ (ki + 1)) }}{% else %}cast(null as {{ streamleap.column_type(c) }}){% endif %},
+    {% if ki >= 0 %}_sl_before_{{ ki + 1 }}{% else %}cast(null as {{ streamleap.column_type(c) }}){% endif %},
     {%- endfor %}
     'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
   from changes
-  where _sl_problem is null and _sl_op = 'update'
-    and {% for c in spec.key %}{{ q('_sl_before_' ~ loop.index) }} is not null{{ ' and ' if not loop.last }}{% endfor %}
-    and not ({% for c in spec.key %}{{ q('_sl_before_' ~ loop.index) }} = {{ q(c.name) }}{{ ' and ' if not loop.last }}{% endfor %})
+  where _sl_op = 'update'
+    and {% for c in spec.key %}_sl_before_{{ loop.index }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    and not ({% for c in spec.key %}_sl_before_{{ loop.index }} = {{ q(c.name) }}{{ ' and ' if not loop.last }}{% endfor %})
 ),
 ranked as (
   select keyed.*, row_number() over (
@@ -174,24 +197,33 @@ from batch
 having count(*) > 0
 {%- endmacro %}
 
-{#- Why a record of this table cannot be applied (SQL text), or NULL when it can. -#}
-{% macro record_problem(spec, op, payload) -%}
+{#- Why a record of this table cannot be applied (SQL text), or NULL when it can.
+    texts maps (section, column name) to the SQL of that value's text. -#}
+{% macro record_problem(spec, op, texts) -%}
   case
     when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce({{ op }}, '(missing)')
     {%- for c in spec.key %}
-    when {{ streamleap.json_text(payload, ['data', c.name]) }} is null
+    when {{ texts[('data', c.name)] }} is null
       then {{ streamleap._string_literal('key column ' ~ c.name ~ ' is missing') }}
     {%- endfor %}
     {%- for c in spec.columns %}
-    {%- set t = streamleap.json_text(payload, ['data', c.name]) %}
+    {%- set t = texts[('data', c.name)] %}
     when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema) }})
       then {{ streamleap._string_literal('column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
     {%- for c in spec.key %}
-    {%- set t = streamleap.json_text(payload, [spec.before_image, c.name]) %}
+    {%- set t = texts[(spec.before_image, c.name)] %}
     when {{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema) }})
       then {{ streamleap._string_literal('before-image key column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
   end
+{%- endmacro %}
+
+{#- The same texts read inline from a payload (for the set-aside model, which judges every table). -#}
+{% macro inline_texts(spec, payload) -%}
+  {%- set texts = {} -%}
+  {%- for c in spec.columns %}{% do texts.update({('data', c.name): streamleap.json_text(payload, ['data', c.name])}) %}{% endfor -%}
+  {%- for c in spec.key %}{% do texts.update({(spec.before_image, c.name): streamleap.json_text(payload, [spec.before_image, c.name])}) %}{% endfor -%}
+  {{ return(texts) }}
 {%- endmacro %}

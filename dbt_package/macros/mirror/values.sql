@@ -44,15 +44,15 @@
   {%- elif f == 'binary' -%}
     ({{ streamleap.re_full(t, '(0x)?([0-9a-fA-F]{2})*') }} and length({{ t }}) <= {{ 2 * (col.max_bytes or 1024000) + 2 }})
   {%- elif f == 'date' -%}
-    {{ streamleap.re_full(t, p.date) }}
+    ({{ streamleap.re_full(t, p.date) }} and {{ streamleap.castable(t, streamleap.column_type(col), stream_schema) }})
   {%- elif f == 'time' -%}
     {{ streamleap.re_full(t, p.time) }}
   {%- elif f == 'timetz' -%}
     {{ streamleap.re_full(t, '(' ~ p.time ~ ')' ~ p.tz ~ '?') }}
   {%- elif f == 'timestamp' -%}
-    {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')') }}
+    ({{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')') }} and {{ streamleap.castable("replace(" ~ t ~ ", 'T', ' ')", streamleap.column_type(col), stream_schema) }})
   {%- elif f == 'timestamptz' -%}
-    {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')' ~ p.tz ~ '?') }}
+    ({{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')' ~ p.tz ~ '?') }} and {{ streamleap.castable("substr(replace(" ~ t ~ ", 'T', ' '), 1, 10)", 'date', stream_schema) }})
   {%- elif f == 'super' -%}
     {{ streamleap.is_json_text(t, stream_schema) }}
   {%- else -%}
@@ -60,9 +60,16 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- The typed value of column col from a record's `section` ('data' or 'before-image'). -#}
-{% macro convert_value(col, payload, section, stream_schema) -%}
-  {%- set t = streamleap.json_text(payload, [section, col.name]) -%}
+{#- true when the text (already of the right shape) is a real value of the type: no 2024-02-30,
+    no MySQL zero dates. The shape is checked first, so these run on well-formed text only. -#}
+{% macro castable(t, typ, stream_schema) -%}{{ return(adapter.dispatch('castable', 'streamleap')(t, typ, stream_schema)) }}{%- endmacro %}
+{% macro duckdb__castable(t, typ, stream_schema) -%}(try_cast({{ t }} as {{ typ }}) is not null){%- endmacro %}
+{% macro redshift__castable(t, typ, stream_schema) -%}(try_cast({{ t }} as {{ typ }}) is not null){%- endmacro %}
+{% macro postgres__castable(t, typ, stream_schema) -%}{{ streamleap.quote_ident(stream_schema) }}.streamleap_can_cast({{ t }}, {{ streamleap._string_literal(typ) }}){%- endmacro %}
+
+{#- The typed value of column col, whose text t was read from the record's `section` ('data' or
+    'before-image') of payload. -#}
+{% macro convert_value(col, t, payload, section, stream_schema) -%}
   {%- set typ = streamleap.column_type(col) -%}
   {%- set f = col.family -%}
   {%- if f == 'super' -%}

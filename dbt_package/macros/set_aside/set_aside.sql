@@ -44,9 +44,10 @@ select * from (
 {% macro postgres__payload_bytes(payload) -%}convert_to(cast({{ payload }} as text), 'UTF8'){%- endmacro %}
 {% macro redshift__payload_bytes(payload) -%}json_serialize_to_varbyte({{ payload }}){%- endmacro %}
 
-{% macro set_aside_batch_sql(staging, relation) -%}
-{%- set cfg = config.get('streamleap_set_aside') or {} -%}
-{%- set specs = streamleap.mirrors_of(cfg.get('stream_model')) -%}
+{% macro set_aside_batch_sql(staging, relation, specs=none) -%}
+{%- if specs is none -%}
+  {%- set specs = streamleap.mirrors_of((config.get('streamleap_set_aside') or {}).get('stream_model')) -%}
+{%- endif -%}
 with records as (
   select
     refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
@@ -65,7 +66,7 @@ judged as (
       {%- for spec in specs %}
       when record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
         {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
-        then {{ streamleap.record_problem(spec, 'operation', 'payload') }}
+        then {{ streamleap.record_problem(spec, 'operation', streamleap.inline_texts(spec, 'payload')) }}
       {%- endfor %}
     end as reason,
     max(refresh_time) over () as _streamleap_synced_at

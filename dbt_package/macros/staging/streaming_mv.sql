@@ -49,8 +49,10 @@
         {% do plan.append(streamleap.drop_streaming_view_sql(existing_relation)) %}
         {% do plan.append(streamleap.create_streaming_view_sql(target_relation, cfg, sql)) %}
       {% endif %}
-    {% elif changes.auto_refresh %}
-      {% do plan.append(streamleap.alter_auto_refresh_sql(target_relation, cfg.auto_refresh)) %}
+    {% else %}
+      {% for statement in streamleap.alter_streaming_view_sql(target_relation, cfg, changes.alter) %}
+        {% do plan.append(statement) %}
+      {% endfor %}
     {% endif %}
     {% if not plan %}
       {% do plan.append(streamleap.refresh_streaming_view_sql(target_relation)) %}
@@ -59,7 +61,7 @@
   {% do plan.append(streamleap.upsert_fingerprint_sql(target_relation, fingerprint)) %}
 
   {% call statement('main') %}
-    {{ plan | reject('equalto', '') | join(';\n') }}
+    {{ plan | map('trim') | reject('equalto', '') | join(';\n') }}
   {% endcall %}
 
   {{ run_hooks(post_hooks, inside_transaction=True) }}
@@ -109,16 +111,18 @@
 
 {#- Which stored settings differ: 'rebuild' lists those that need drop + create. -#}
 {% macro _streaming_mv_changes(stored, cfg, fingerprint) -%}
-  {% set result = {'rebuild': [], 'auto_refresh': false} %}
+  {% set result = {'rebuild': [], 'alter': []} %}
   {% if stored is none or not stored.fingerprint %}{{ return(result) }}{% endif %}
   {% set old = {} %}
   {% for part in stored.fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do old.update({kv[0]: kv[1]}) %}{% endfor %}
   {% set new = {} %}
   {% for part in fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do new.update({kv[0]: kv[1]}) %}{% endfor %}
-  {% for key in ['sql', 'backup', 'dist', 'sort'] %}
+  {% for key in ['sql', 'backup'] %}
     {% if old.get(key) != new.get(key) %}{% do result.rebuild.append(key) %}{% endif %}
   {% endfor %}
-  {% do result.update({'auto_refresh': old.get('auto_refresh') != new.get('auto_refresh')}) %}
+  {% for key in ['auto_refresh', 'dist', 'sort'] %}
+    {% if old.get(key) != new.get(key) %}{% do result.alter.append(key) %}{% endif %}
+  {% endfor %}
   {{ return(result) }}
 {%- endmacro %}
 
@@ -129,8 +133,8 @@
 {% macro redshift__create_streaming_view_sql(relation, cfg, sql) -%}
 create materialized view {{ relation }}
 {%- if not cfg.backup %} backup no{% endif %}
-{%- if cfg.dist %}{% if cfg.dist | lower in ['even', 'all', 'auto'] %} diststyle {{ cfg.dist | lower }}{% else %} diststyle key distkey ({{ adapter.quote(cfg.dist) }}){% endif %}{% endif %}
-{%- if cfg.sort %} sortkey ({% for c in cfg.sort %}{{ adapter.quote(c) }}{{ ', ' if not loop.last }}{% endfor %}){% endif %}
+{%- if cfg.dist %}{% if cfg.dist | lower in ['even', 'all', 'auto'] %} diststyle {{ cfg.dist | lower }}{% else %} diststyle key distkey ({{ streamleap.quote_ident(cfg.dist) }}){% endif %}{% endif %}
+{%- if cfg.sort %} sortkey ({% for c in cfg.sort %}{{ streamleap.quote_ident(c) }}{{ ', ' if not loop.last }}{% endfor %}){% endif %}
  auto refresh {{ 'yes' if cfg.auto_refresh else 'no' }}
 as
 {{ sql }}
@@ -154,8 +158,28 @@ create view {{ relation }} as
 {#- Locally the stand-in is the stream and the view reads it live: an append is the refresh. -#}
 {% macro default__refresh_streaming_view_sql(relation) -%}{%- endmacro %}
 
-{% macro alter_auto_refresh_sql(relation, enabled) -%}
-  {{ return(adapter.dispatch('alter_auto_refresh_sql', 'streamleap')(relation, enabled)) }}
+{#- In-place changes: https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_MATERIALIZED_VIEW.html -#}
+{% macro alter_streaming_view_sql(relation, cfg, changed) -%}
+  {{ return(adapter.dispatch('alter_streaming_view_sql', 'streamleap')(relation, cfg, changed)) }}
 {%- endmacro %}
-{% macro redshift__alter_auto_refresh_sql(relation, enabled) -%}alter materialized view {{ relation }} auto refresh {{ 'yes' if enabled else 'no' }}{%- endmacro %}
-{% macro default__alter_auto_refresh_sql(relation, enabled) -%}{%- endmacro %}
+{% macro redshift__alter_streaming_view_sql(relation, cfg, changed) -%}
+  {%- set out = [] -%}
+  {%- if 'auto_refresh' in changed -%}
+    {%- do out.append('alter materialized view ' ~ relation ~ ' auto refresh ' ~ ('yes' if cfg.auto_refresh else 'no')) -%}
+  {%- endif -%}
+  {%- if 'dist' in changed -%}
+    {%- if not cfg.dist or cfg.dist | lower == 'auto' -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter diststyle auto') -%}
+    {%- elif cfg.dist | lower in ['even', 'all'] -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter diststyle ' ~ cfg.dist | lower) -%}
+    {%- else -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter distkey ' ~ streamleap.quote_ident(cfg.dist)) -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- if 'sort' in changed -%}
+    {%- if cfg.sort -%}
+      {%- set cols = [] -%}{%- for c in cfg.sort %}{% do cols.append(streamleap.quote_ident(c)) %}{% endfor -%}
+      {%- do out.append('alter materialized view ' ~ relation ~ ' alter sortkey (' ~ cols | join(', ') ~ ')') -%}
+    {%- else -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter sortkey none') -%}
+    {%- endif -%}
+  {%- endif -%}
+  {{ return(out) }}
+{%- endmacro %}
+{% macro default__alter_streaming_view_sql(relation, cfg, changed) -%}{{ return([]) }}{%- endmacro %}
