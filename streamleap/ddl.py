@@ -3,14 +3,24 @@
 sqlglot does the parsing. The file is tokenized once and split into statements on ``;`` so
 that every error can name the line and column it happened at. Only these statements matter:
 
-* ``CREATE TABLE name (columns...)``: columns in order, types as sqlglot renders them back in
-  the same dialect (lower-cased), NOT NULL, inline / table-level / named primary keys;
+* ``CREATE TABLE name (columns...)``: columns in order, each type as the DDL writes it (see
+  below), NOT NULL, inline / table-level / named primary keys;
 * ``ALTER TABLE name ADD [CONSTRAINT c] PRIMARY KEY (...)`` and ``DROP PRIMARY KEY``, because
   pg_dump declares every primary key that way, after the CREATE TABLE;
 * Postgres ``CREATE TYPE name AS ENUM (...)``: labels end up in ``SourceTable.enum_types``.
 
 Everything else (INSERT, SET, CREATE INDEX/VIEW/SEQUENCE, COMMENT, psql ``\\restrict`` lines,
 ``CREATE TABLE ... LIKE`` / ``AS SELECT`` / ``PARTITION OF``, temporary tables) is ignored.
+
+A column's ``source_type`` is its type exactly as written: the tokens after the column name up
+to its first constraint or attribute (NOT NULL, DEFAULT, CHARACTER SET, COLLATE, ...), with
+whitespace and comments folded to single spaces and lower-cased outside quotes, e.g.
+``int(11) unsigned zerofill``, ``enum('A','b')``, ``timestamp with time zone``, ``int[]``.
+sqlglot's rendering of the parsed type is not used for built-in types because it changes
+meaning in places (MySQL ``int8`` is BIGINT, sqlglot writes TINYINT; MySQL ``real`` is DOUBLE,
+sqlglot writes FLOAT). A Postgres user-defined type (enum, domain, extension type) is named as
+``format_type()`` shows it instead (``public.mood`` -> ``mood``, ``"Sales"."Status"[]``), the
+form ``SourceTable.enum_types`` keys use.
 """
 
 from __future__ import annotations
@@ -58,6 +68,18 @@ _PSQL_META_LINE = re.compile(r"(?m)^[ \t]*\\[A-Za-z][^\n]*$")
 _COMMAND_CREATE_TABLE = re.compile(r"\s*(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+)?TABLE\b", re.IGNORECASE)
 _COMMAND_CREATE_ENUM = re.compile(r"\s*TYPE\b.*?\bAS\s+ENUM\s*\(", re.IGNORECASE | re.DOTALL)
 _UDT_PLACEHOLDER = "streamleap_udt_{}_"
+
+# Words that end a column's type in a column definition: the column constraints and
+# attributes of MySQL / MariaDB and Postgres. CHARACTER ends it only before SET, and WITH /
+# WITHOUT only before SYSTEM (MariaDB's WITH SYSTEM VERSIONING; Postgres' WITH TIME ZONE is
+# part of the type).
+_TYPE_END_WORDS = frozenset(
+    """not null default primary unique key references check constraint generated as
+    auto_increment comment collate charset on identity visible invisible
+    column_format storage srid compression deferrable initially stored virtual persistent
+    engine_attribute secondary_engine_attribute""".split()
+)
+_QUOTES = "'\"`"
 
 
 @dataclass
@@ -110,11 +132,12 @@ def parse_ddl(text: str, dialect: str, path: str = "<ddl>") -> list[SourceTable]
     src = _Source(_prepare(text, dialect), dialect, path)
     drafts: list[_Draft] = []
     enum_types: dict[str, list[str]] = {}
-    for stmt, start in _statements(src):
+    for stmt, chunk in _statements(src):
+        start = chunk[0]
         if isinstance(stmt, exp.Create):
             kind = str(stmt.args.get("kind") or "").upper()
             if kind == "TABLE":
-                draft = _table(stmt, src, start)
+                draft = _table(stmt, src, chunk)
                 if draft is not None:
                     drafts.append(draft)
             elif kind == "TYPE" and dialect == "postgres":
@@ -179,8 +202,8 @@ def _quiet_sqlglot() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _statements(src: _Source) -> Iterator[tuple[exp.Expr | None, Token]]:
-    """Each statement of the file with its first token (for positions)."""
+def _statements(src: _Source) -> Iterator[tuple[exp.Expr | None, list[Token]]]:
+    """Each statement of the file with its tokens (for positions and the types as written)."""
     dialect = Dialect.get_or_raise(src.dialect)
     tokenizer = dialect.tokenizer()
     try:
@@ -193,7 +216,7 @@ def _statements(src: _Source) -> Iterator[tuple[exp.Expr | None, Token]]:
             chunk.append(token)
             continue
         if chunk:
-            yield _parse_chunk(src, dialect, chunk), chunk[0]
+            yield _parse_chunk(src, dialect, chunk), chunk
         chunk = []
 
 
@@ -259,7 +282,8 @@ def _first_line(message: str) -> str:
 # --- CREATE TABLE -----------------------------------------------------------------------------
 
 
-def _table(stmt: exp.Create, src: _Source, start: Token) -> _Draft | None:
+def _table(stmt: exp.Create, src: _Source, chunk: list[Token]) -> _Draft | None:
+    start = chunk[0]
     schema_expr = stmt.this
     if not isinstance(schema_expr, exp.Schema):  # CREATE TABLE ... LIKE / AS SELECT / PARTITION OF
         return None
@@ -280,9 +304,10 @@ def _table(stmt: exp.Create, src: _Source, start: Token) -> _Draft | None:
         offset=start.start,
     )
     keys: list[list[exp.Identifier]] = []
+    written = _written_types(chunk, src)
     for item in schema_expr.expressions:
         if isinstance(item, exp.ColumnDef):
-            column, inline_key = _column(item, draft, src)
+            column, inline_key = _column(item, draft, src, written)
             draft.columns.append(column)
             if inline_key:
                 keys.append([item.this])
@@ -302,7 +327,9 @@ def _table(stmt: exp.Create, src: _Source, start: Token) -> _Draft | None:
     return draft
 
 
-def _column(item: exp.ColumnDef, draft: _Draft, src: _Source) -> tuple[SourceColumn, bool]:
+def _column(
+    item: exp.ColumnDef, draft: _Draft, src: _Source, written: list[tuple[Token, str]]
+) -> tuple[SourceColumn, bool]:
     """The column and whether it carries an inline PRIMARY KEY."""
     ident = item.this
     name = _ident_name(ident, src.dialect)
@@ -320,7 +347,7 @@ def _column(item: exp.ColumnDef, draft: _Draft, src: _Source) -> tuple[SourceCol
             nullable = False
         elif isinstance(ckind, exp.PrimaryKeyColumnConstraint):
             key = True
-    return SourceColumn(name, _render_type(kind, src.dialect), nullable), key
+    return SourceColumn(name, _source_type(item, kind, src, written), nullable), key
 
 
 def _primary_key_of(item: exp.Expr) -> exp.PrimaryKey | None:
@@ -447,6 +474,92 @@ def _udt_parts(node: exp.Expr | None) -> list[exp.Identifier]:
     if isinstance(node, exp.Table):
         return [p for p in (node.args.get("catalog"), node.args.get("db"), node.this) if isinstance(p, exp.Identifier)]
     return []
+
+
+def _written_types(chunk: list[Token], src: _Source) -> list[tuple[Token, str]]:
+    """(first token, type as written) of each element of the CREATE TABLE's column list.
+
+    The list is the first parenthesis of the statement; elements are split on commas outside
+    nested parentheses and brackets. For a table constraint (PRIMARY KEY (...), KEY ...) the
+    "type" is meaningless, but no column definition starts at its first token.
+    """
+    opening = next((i for i, t in enumerate(chunk) if t.token_type == TokenType.L_PAREN), None)
+    if opening is None:
+        return []
+    found: list[tuple[Token, str]] = []
+    element: list[Token] = []
+    depth = 0
+    for token in chunk[opening + 1 :]:
+        kind = token.token_type
+        if depth == 0 and kind in (TokenType.COMMA, TokenType.R_PAREN):
+            if element:
+                found.append((element[0], _type_text(element[1:], src.text)))
+            element = []
+            if kind == TokenType.R_PAREN:
+                break
+            continue
+        if kind in (TokenType.L_PAREN, TokenType.L_BRACKET):
+            depth += 1
+        elif kind in (TokenType.R_PAREN, TokenType.R_BRACKET):
+            depth = max(depth - 1, 0)
+        element.append(token)
+    return found
+
+
+def _type_text(tokens: list[Token], text: str) -> str:
+    """The leading tokens that make up the type, as written: whitespace and comments between
+    tokens become one space, unquoted words are lower-cased, quoted strings and names kept."""
+    parts: list[str] = []
+    depth = 0
+    previous_end: int | None = None
+    for i, token in enumerate(tokens):
+        raw = text[token.start : token.end + 1]
+        quoted = any(q in raw for q in _QUOTES)
+        word = raw if quoted else " ".join(raw.lower().split())
+        if depth == 0 and i > 0 and not quoted and _ends_type(word, tokens, i, text):
+            break
+        if token.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
+            depth += 1
+        elif token.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
+            depth = max(depth - 1, 0)
+        if previous_end is not None and token.start > previous_end + 1:
+            parts.append(" ")
+        parts.append(word)
+        previous_end = token.end
+    return "".join(parts)
+
+
+def _ends_type(word: str, tokens: list[Token], i: int, text: str) -> bool:
+    """Whether the unquoted ``word`` (token ``i``) starts a column constraint or attribute."""
+    first = word.split()[0]
+    following = ""
+    if i + 1 < len(tokens):
+        following = text[tokens[i + 1].start : tokens[i + 1].end + 1].lower()
+    if first == "character":
+        return word.startswith("character set") or (word == "character" and following == "set")
+    if first in ("with", "without"):
+        return following == "system"
+    return first in _TYPE_END_WORDS
+
+
+def _source_type(item: exp.ColumnDef, kind: exp.DataType, src: _Source, written: list[tuple[Token, str]]) -> str:
+    """The column's type as the DDL writes it; a Postgres user-defined type as format_type()
+    names it. sqlglot's rendering only when the written text cannot be found."""
+    if src.dialect == "postgres" and any(
+        node.this == exp.DataType.Type.USERDEFINED for node in kind.find_all(exp.DataType)
+    ):
+        return _render_type(kind, src.dialect)
+    ident = item.this
+    start = _offset(ident)
+    matches = [typ for token, typ in written if token.start == start] if start is not None else []
+    if not matches and isinstance(ident, exp.Identifier):  # no position recorded: by name
+        matches = [
+            typ for token, typ in written
+            if token.text == ident.this and (token.token_type == TokenType.IDENTIFIER) == bool(ident.quoted)
+        ]
+    if len(matches) == 1 and matches[0]:
+        return matches[0]
+    return _render_type(kind, src.dialect)
 
 
 def _render_type(kind: exp.DataType, dialect: str) -> str:

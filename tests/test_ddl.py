@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from streamleap import ddl as ddl_module
 from streamleap.ddl import _enum_from_command, parse_ddl, select_tables
 from streamleap.errors import DDLParseError, UnknownTableError
 from streamleap.schema import SourceColumn as C
 from streamleap.schema import SourceTable
+from streamleap.types import map_type
 
 MYSQL_DDL = """\
 /*M!999999\\- enable the sandbox mode */
@@ -126,15 +128,15 @@ def test_mysql_dump() -> None:
                 C("id", "bigint(20) unsigned", False),
                 C("select", "varchar(255)", True),
                 C("is_gift", "tinyint(1)", False),
-                C("total", "decimal(65, 2)", True),
-                C("status", "enum('open', 'paid', 'it''s gone')", False),
-                C("flags", "set('a', 'b')", True),
+                C("total", "decimal(65,2)", True),
+                C("status", "enum('open','paid','it''s gone')", False),
+                C("flags", "set('a','b')", True),
                 C("doc", "json", True),
                 C("photo", "blob", True),
                 C("created_at", "datetime(6)", False),
                 C("Ünïcode", "varchar(10)", True),
                 C("we`ird", "int(11)", True),
-                C("Mixed Case", "smallint(6) unsigned", True),
+                C("Mixed Case", "smallint(6) unsigned zerofill", True),
             ),
             ("id",),
             "mysql",
@@ -166,15 +168,15 @@ def test_postgres_dump() -> None:
             "Order",
             (
                 C("OrderID", "bigint", False),
-                C("line", "int", False),
+                C("line", "integer", False),
                 C("order", "text", True),
-                C('we"ird', "decimal(10, 2)", True),
+                C('we"ird', "numeric(10,2)", True),
                 C("mood", "mood", True),
                 C("status", '"Sales"."Status"[]', False),
                 C("tags", "text[]", True),
-                C("created", "timestamptz", False),
-                C("t3", "timestamp(3)", True),
-                C("customer_id", "int", True),
+                C("created", "timestamp with time zone", False),
+                C("t3", "timestamp(3) without time zone", True),
+                C("customer_id", "integer", True),
             ),
             ("OrderID", "line"),
             "postgres",
@@ -183,8 +185,8 @@ def test_postgres_dump() -> None:
             None,
             "ünïcode",
             (
-                C("ключ", "int", False),
-                C("Ωmega", "varchar(20)", True),
+                C("ключ", "integer", False),
+                C("Ωmega", "character varying(20)", True),
                 C("flag", "boolean", False),
                 C("doc", "jsonb", True),
                 C("uid", "uuid", True),
@@ -222,16 +224,150 @@ def test_mysql_keeps_names_as_written() -> None:
     assert table.columns == (C("Id", "int", False), C("Ünï", "text", True))
 
 
-def test_postgres_types_render_as_sqlglot_writes_them() -> None:
+def test_postgres_types_as_written_and_user_types_as_format_type_names_them() -> None:
     ddl = """CREATE TABLE t (
         a character varying, b numeric, c double precision, d int8, e time with time zone,
         f varchar(10)[], g "Mood", h public."Mood"[], i "char", j interval, k smallserial, l "S".e
     )"""
     (table,) = parse_ddl(ddl, "postgres")
     assert [c.source_type for c in table.columns] == [
-        "varchar", "decimal", "double precision", "bigint", "timetz",
+        "character varying", "numeric", "double precision", "int8", "time with time zone",
         "varchar(10)[]", '"Mood"', '"Mood"[]', '"char"', "interval", "smallserial", '"S".e',
     ]
+
+
+MYSQL_TYPES_DDL = """\
+CREATE TABLE `types` (
+  `a` int8 NOT NULL,
+  `b` real DEFAULT NULL,
+  `c` double precision,
+  `d` int(11) unsigned zerofill DEFAULT NULL,
+  `e` decimal(65,2) NOT NULL DEFAULT 0.00,
+  `f` enum('A','b') CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `g` long,
+  `h` INT8 UNSIGNED,
+  `i` DOUBLE
+      PRECISION /* a comment */ NULL,
+  `j` varchar(20) charset latin1 binary,
+  `k` char(3) binary,
+  `l` tinyint(1) unsigned,
+  `m` bigint AS (a + 1) STORED,
+  `n` int key,
+  `o` int4 AUTO_INCREMENT COMMENT 'x',
+  `p` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  `q` bool,
+  `r` decimal( 10 , 2 ) unsigned,
+  `s` float(7,4),
+  `t` set('X','y') NOT NULL
+) ENGINE=InnoDB;
+"""
+
+# (source_type as written, Redshift type) per column of MYSQL_TYPES_DDL
+MYSQL_TYPES = [
+    ("int8", "BIGINT"),  # MySQL int8 is BIGINT (sqlglot renders it TINYINT)
+    ("real", "DOUBLE PRECISION"),  # MySQL real is DOUBLE (sqlglot renders it FLOAT)
+    ("double precision", "DOUBLE PRECISION"),
+    ("int(11) unsigned zerofill", "BIGINT"),
+    ("decimal(65,2)", "VARCHAR(67)"),
+    ("enum('A','b')", "VARCHAR(4)"),
+    ("long", "VARCHAR(65535)"),  # MySQL long is MEDIUMTEXT (sqlglot renders it BIGINT)
+    ("int8 unsigned", "DECIMAL(20,0)"),
+    ("double precision", "DOUBLE PRECISION"),
+    ("varchar(20)", "VARCHAR(80)"),
+    ("char(3) binary", "VARCHAR(12)"),
+    ("tinyint(1) unsigned", "SMALLINT"),
+    ("bigint", "BIGINT"),
+    ("int", "INTEGER"),
+    ("int4", "INTEGER"),
+    ("timestamp(6)", "TIMESTAMP"),
+    ("bool", "BOOLEAN"),
+    ("decimal( 10 , 2 ) unsigned", "DECIMAL(10,2)"),
+    ("float(7,4)", "REAL"),
+    ("set('X','y')", "VARCHAR(3)"),
+]
+
+POSTGRES_TYPES_DDL = """\
+CREATE TYPE public."Mood" AS ENUM ('Sad', 'ok');
+CREATE TABLE public.pg_types (
+    a numeric NOT NULL,
+    b integer,
+    c timestamp with time zone DEFAULT now(),
+    d character varying(20) COLLATE pg_catalog."default",
+    e interval(3),
+    f int[],
+    g double precision,
+    h time(3) without time zone,
+    i integer ARRAY[4],
+    j real,
+    k TIMESTAMP(6)   WITH TIME ZONE NOT NULL,
+    l smallint GENERATED BY DEFAULT AS IDENTITY,
+    m text COLLATE "C" NOT NULL,
+    n public."Mood",
+    o numeric(50,5) CHECK (o > 0),
+    p interval day to second,
+    q character(3),
+    r bigint CONSTRAINT r_nn NOT NULL
+);
+"""
+
+POSTGRES_TYPES = [
+    ("numeric", "DECIMAL(38,10)"),
+    ("integer", "INTEGER"),
+    ("timestamp with time zone", "TIMESTAMPTZ"),
+    ("character varying(20)", "VARCHAR(80)"),
+    ("interval(3)", "VARCHAR(128)"),
+    ("int[]", "SUPER"),
+    ("double precision", "DOUBLE PRECISION"),
+    ("time(3) without time zone", "TIME"),
+    ("integer array[4]", "SUPER"),
+    ("real", "REAL"),
+    ("timestamp(6) with time zone", "TIMESTAMPTZ"),
+    ("smallint", "SMALLINT"),
+    ("text", "VARCHAR(65535)"),
+    ('"Mood"', "VARCHAR(12)"),
+    ("numeric(50,5)", "VARCHAR(52)"),
+    ("interval day to second", "VARCHAR(128)"),
+    ("character(3)", "VARCHAR(12)"),
+    ("bigint", "BIGINT"),
+]
+
+
+@pytest.mark.parametrize(
+    "ddl, dialect, expected",
+    [(MYSQL_TYPES_DDL, "mysql", MYSQL_TYPES), (POSTGRES_TYPES_DDL, "postgres", POSTGRES_TYPES)],
+    ids=["mysql", "postgres"],
+)
+def test_source_type_is_the_type_as_written(ddl: str, dialect: str, expected: list[tuple[str, str]]) -> None:
+    (table,) = parse_ddl(ddl, dialect)
+    assert [c.source_type for c in table.columns] == [written for written, _ in expected]
+    mapped = [map_type(c.source_type, dialect, enum_types=table.enum_types).redshift for c in table.columns]
+    assert mapped == [redshift for _, redshift in expected]
+
+
+@pytest.mark.parametrize(
+    "ddl, dialect",
+    [(MYSQL_DDL, "mysql"), (POSTGRES_DDL, "postgres"), (MYSQL_TYPES_DDL, "mysql"), (POSTGRES_TYPES_DDL, "postgres")],
+)
+def test_every_fixture_column_maps(ddl: str, dialect: str) -> None:
+    for table in parse_ddl(ddl, dialect):
+        for column in table.columns:
+            map_type(column.source_type, dialect, table=table.name, column=column.name, enum_types=table.enum_types)
+
+
+def test_type_as_written_keeps_label_case_and_quotes_only() -> None:
+    ddl = "CREATE TABLE t (A ENUM('Open', 'it''s', \"Dq\") NOT NULL, B INT(11)  UNSIGNED\n ZEROFILL, C Decimal(65, 2))"
+    (table,) = parse_ddl(ddl, "mysql")
+    assert [c.source_type for c in table.columns] == [
+        "enum('Open', 'it''s', \"Dq\")", "int(11) unsigned zerofill", "decimal(65, 2)",
+    ]
+    assert map_type(table.columns[0].source_type, "mysql").redshift == "VARCHAR(16)"
+
+
+def test_type_as_written_without_positions_from_sqlglot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the identifiers' offsets, columns are matched to the written types by name."""
+    monkeypatch.setattr(ddl_module, "_offset", lambda node, fallback=None: fallback)
+    (table,) = parse_ddl(MYSQL_TYPES_DDL, "mysql")
+    assert [c.source_type for c in table.columns] == [written for written, _ in MYSQL_TYPES]
 
 
 def test_create_type_enum_labels_also_from_an_opaque_command() -> None:

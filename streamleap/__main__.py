@@ -1,0 +1,3 @@
+from streamleap.cli import main
+
+main()

@@ -1,0 +1,37 @@
+begin;
+create table if not exists "dev"."analytics"."streamleap_state" (
+  relation_name varchar(1024),
+  watermark timestamp,
+  fingerprint varchar(4096),
+  updated_at timestamp
+);
+create table if not exists "dev"."analytics"."cart_item__streamleap_tombstones" (
+  "cart_id" BIGINT,
+  "line_no" INTEGER,
+  _streamleap_order varchar(256),
+  _streamleap_commit_ts timestamp,
+  _streamleap_synced_at timestamp
+);
+insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
+select 'dev.analytics.cart_item', cast(null as timestamp), cast(null as varchar(4096)), getdate()
+where not exists (select 1 from "dev"."analytics"."streamleap_state" where relation_name = 'dev.analytics.cart_item');
+update "dev"."analytics"."streamleap_state"
+set watermark = coalesce((select max(_streamleap_synced_at) from "cart_item__dbt_tmp"), watermark),
+    updated_at = getdate()
+where relation_name = 'dev.analytics.cart_item';
+delete from "cart_item__dbt_tmp" where _streamleap_op = 'watermark';
+delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item" m
+where "cart_item__dbt_tmp"."cart_id" = m."cart_id" and "cart_item__dbt_tmp"."line_no" = m."line_no" and "cart_item__dbt_tmp"._streamleap_order <= m._streamleap_order;
+delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item__streamleap_tombstones" t
+where "cart_item__dbt_tmp"."cart_id" = t."cart_id" and "cart_item__dbt_tmp"."line_no" = t."line_no" and "cart_item__dbt_tmp"._streamleap_order <= t._streamleap_order;
+delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp" b
+where "cart_item"."cart_id" = b."cart_id" and "cart_item"."line_no" = b."line_no";
+delete from "dev"."analytics"."cart_item__streamleap_tombstones" using "cart_item__dbt_tmp" b
+where "cart_item__streamleap_tombstones"."cart_id" = b."cart_id" and "cart_item__streamleap_tombstones"."line_no" = b."line_no";
+insert into "dev"."analytics"."cart_item" ("cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
+select "cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
+from "cart_item__dbt_tmp" where _streamleap_op <> 'delete';
+insert into "dev"."analytics"."cart_item__streamleap_tombstones" ("cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
+select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+from "cart_item__dbt_tmp" where _streamleap_op = 'delete';
+commit

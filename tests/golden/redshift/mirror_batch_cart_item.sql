@@ -1,0 +1,134 @@
+with records as (
+  select
+    refresh_time,
+    sequence_number,
+    payload,
+    (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) as _sl_t1,
+    (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) as _sl_t2,
+    (case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
+        when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
+        else json_serialize(payload."data"."sku") end) as _sl_t3,
+    (case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) as _sl_b1,
+    (case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) as _sl_b2,
+    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
+        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        else json_serialize(payload."metadata"."operation") end) as _sl_op,
+    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
+        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
+    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
+        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
+    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
+        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
+    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
+        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid
+  from "dev"."analytics"."stg_shop_cdc"
+  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
+    and (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+        when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        else json_serialize(payload."metadata"."table-name") end) = 'cart_item'
+    and (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        else json_serialize(payload."metadata"."schema-name") end) = 'public'
+),
+batch as (
+  select records.*, max(refresh_time) over () as _sl_batch_end
+  from records
+),
+checked as (
+  select batch.*,
+    case
+    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce(_sl_op, '(missing)')
+    when _sl_t1 is null
+      then 'key column cart_id is missing'
+    when _sl_t2 is null
+      then 'key column line_no is missing'
+    when _sl_t1 is not null and not (((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'column cart_id: value does not fit BIGINT'
+    when _sl_t2 is not null and not (((_sl_t2 ~ '^([+-]?[0-9]+)$') or (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'column line_no: value does not fit INTEGER'
+    when _sl_op <> 'delete' and _sl_t3 is not null and not (octet_length(_sl_t3) <= 65535)
+      then 'column sku: value does not fit VARCHAR(65535)'
+    when _sl_b1 is not null and not (((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'before-image key column cart_id: value does not fit BIGINT'
+    when _sl_b2 is not null and not (((_sl_b2 ~ '^([+-]?[0-9]+)$') or (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'before-image key column line_no: value does not fit INTEGER'
+  end as _sl_problem,
+    rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
+    rpad(substr(regexp_replace(regexp_replace(coalesce(_sl_commit_text, _sl_ts_text), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_time_digits
+  from batch
+  where _sl_record_type = 'data'
+),
+changes as (
+  select
+    case when ((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_t1 as double precision) as BIGINT) else cast(_sl_t1 as BIGINT) end end as "cart_id",
+    case when ((_sl_t2 ~ '^([+-]?[0-9]+)$') or (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_t2 as double precision) as INTEGER) else cast(_sl_t2 as INTEGER) end end as "line_no",
+    case when octet_length(_sl_t3) <= 65535 then cast(_sl_t3 as VARCHAR(65535)) end as "sku",
+    case when ((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_b1 as double precision) as BIGINT) else cast(_sl_b1 as BIGINT) end end as _sl_before_1,
+    case when ((_sl_b2 ~ '^([+-]?[0-9]+)$') or (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_b2 as double precision) as INTEGER) else cast(_sl_b2 as INTEGER) end end as _sl_before_2,
+    _sl_op,
+    case when _sl_op = 'load' then '0' else '1' end
+      || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
+      || lpad(coalesce(regexp_replace(_sl_trid, '[^0-9]', ''), ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from checked
+  where _sl_problem is null
+),
+keyed as (
+  select
+    "cart_id",
+    "line_no",
+    "sku",
+    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  union all
+  
+  select
+    _sl_before_1,
+    _sl_before_2,
+    cast(null as VARCHAR(65535)),
+    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  where _sl_op = 'update'
+    and _sl_before_1 is not null and _sl_before_2 is not null
+    and not (_sl_before_1 = "cart_id" and _sl_before_2 = "line_no")
+),
+ranked as (
+  select keyed.*, row_number() over (
+    partition by "cart_id", "line_no"
+    order by _streamleap_order desc) as _sl_rank
+  from keyed
+)
+select
+  "cart_id",
+  "line_no",
+  "sku",
+  cast(_streamleap_op as varchar(16)) as _streamleap_op,
+  cast(_streamleap_order as varchar(256)) as _streamleap_order,
+  _streamleap_commit_ts,
+  _streamleap_synced_at
+from ranked
+where _sl_rank = 1
+union all
+
+select
+  cast(null as BIGINT),
+  cast(null as INTEGER),
+  cast(null as VARCHAR(65535)),
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), max(_sl_batch_end)
+from batch
+having count(*) > 0

@@ -1,0 +1,136 @@
+with records as (
+  select
+    refresh_time,
+    sequence_number,
+    payload,
+    (case when is_varchar(payload."data"."select") then payload."data"."select"::varchar
+        when payload."data"."select" is null or json_typeof(payload."data"."select") = 'null' then null
+        else json_serialize(payload."data"."select") end) as _sl_t1,
+    (case when is_varchar(payload."data"."Mixed Case") then payload."data"."Mixed Case"::varchar
+        when payload."data"."Mixed Case" is null or json_typeof(payload."data"."Mixed Case") = 'null' then null
+        else json_serialize(payload."data"."Mixed Case") end) as _sl_t2,
+    (case when is_varchar(payload."data"."we""ird") then payload."data"."we""ird"::varchar
+        when payload."data"."we""ird" is null or json_typeof(payload."data"."we""ird") = 'null' then null
+        else json_serialize(payload."data"."we""ird") end) as _sl_t3,
+    (case when is_varchar(payload."data"."Ünïcode") then payload."data"."Ünïcode"::varchar
+        when payload."data"."Ünïcode" is null or json_typeof(payload."data"."Ünïcode") = 'null' then null
+        else json_serialize(payload."data"."Ünïcode") end) as _sl_t4,
+    (case when is_varchar(payload."before-image"."select") then payload."before-image"."select"::varchar
+        when payload."before-image"."select" is null or json_typeof(payload."before-image"."select") = 'null' then null
+        else json_serialize(payload."before-image"."select") end) as _sl_b1,
+    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
+        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        else json_serialize(payload."metadata"."operation") end) as _sl_op,
+    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
+        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
+    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
+        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
+    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
+        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
+    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
+        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid
+  from "dev"."analytics"."stg_shop_cdc"
+  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
+    and (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+        when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        else json_serialize(payload."metadata"."table-name") end) = 'Order'
+    and (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        else json_serialize(payload."metadata"."schema-name") end) = 'Sales'
+),
+batch as (
+  select records.*, max(refresh_time) over () as _sl_batch_end
+  from records
+),
+checked as (
+  select batch.*,
+    case
+    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce(_sl_op, '(missing)')
+    when _sl_t1 is null
+      then 'key column select is missing'
+    when _sl_t1 is not null and not (((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'column select: value does not fit INTEGER'
+    when _sl_op <> 'delete' and _sl_t2 is not null and not (octet_length(_sl_t2) <= 20)
+      then 'column Mixed Case: value does not fit VARCHAR(20)'
+    when _sl_op <> 'delete' and _sl_t3 is not null and not (((_sl_t3 ~ '^([+-]?0*[0-9]{0,28}(\.[0-9]{0,10}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$')))
+      then 'column we"ird: value does not fit DECIMAL(38,10)'
+    when _sl_op <> 'delete' and _sl_t4 is not null and not (((_sl_t4 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)))
+      then 'column Ünïcode: value does not fit DATE'
+    when _sl_b1 is not null and not (((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'before-image key column select: value does not fit INTEGER'
+  end as _sl_problem,
+    rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
+    rpad(substr(regexp_replace(regexp_replace(coalesce(_sl_commit_text, _sl_ts_text), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_time_digits
+  from batch
+  where _sl_record_type = 'data'
+),
+changes as (
+  select
+    case when ((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_t1 as double precision) as INTEGER) else cast(_sl_t1 as INTEGER) end end as "select",
+    case when octet_length(_sl_t2) <= 20 then cast(_sl_t2 as VARCHAR(20)) end as "Mixed Case",
+    case when ((_sl_t3 ~ '^([+-]?0*[0-9]{0,28}(\.[0-9]{0,10}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$')) then cast(_sl_t3 as DECIMAL(38,10)) end as "we""ird",
+    case when ((_sl_t4 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)) then cast(_sl_t4 as DATE) end as "Ünïcode",
+    case when ((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_b1 as double precision) as INTEGER) else cast(_sl_b1 as INTEGER) end end as _sl_before_1,
+    _sl_op,
+    case when _sl_op = 'load' then '0' else '1' end
+      || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
+      || lpad(coalesce(regexp_replace(_sl_trid, '[^0-9]', ''), ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from checked
+  where _sl_problem is null
+),
+keyed as (
+  select
+    "select",
+    "Mixed Case",
+    "we""ird",
+    "Ünïcode",
+    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  union all
+  
+  select
+    _sl_before_1,
+    cast(null as VARCHAR(20)),
+    cast(null as DECIMAL(38,10)),
+    cast(null as DATE),
+    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  where _sl_op = 'update'
+    and _sl_before_1 is not null
+    and not (_sl_before_1 = "select")
+),
+ranked as (
+  select keyed.*, row_number() over (
+    partition by "select"
+    order by _streamleap_order desc) as _sl_rank
+  from keyed
+)
+select
+  "select",
+  "Mixed Case",
+  "we""ird",
+  "Ünïcode",
+  cast(_streamleap_op as varchar(16)) as _streamleap_op,
+  cast(_streamleap_order as varchar(256)) as _streamleap_order,
+  _streamleap_commit_ts,
+  _streamleap_synced_at
+from ranked
+where _sl_rank = 1
+union all
+
+select
+  cast(null as INTEGER),
+  cast(null as VARCHAR(20)),
+  cast(null as DECIMAL(38,10)),
+  cast(null as DATE),
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), max(_sl_batch_end)
+from batch
+having count(*) > 0

@@ -1,0 +1,1 @@
+set enable_case_sensitive_identifier to true

@@ -1,0 +1,165 @@
+with records as (
+  select
+    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
+    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        else json_serialize(payload."metadata"."schema-name") end) as schema_name,
+    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+        when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        else json_serialize(payload."metadata"."table-name") end) as table_name,
+    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
+        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        else json_serialize(payload."metadata"."operation") end) as operation,
+    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
+        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        else json_serialize(payload."metadata"."record-type") end) as record_type
+  from "dev"."analytics"."stg_shop_cdc"
+  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
+),
+judged as (
+  select records.*,
+    case
+      when payload is null then 'not valid JSON'
+      when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
+      when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
+        then case
+    when operation is null or operation not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce(operation, '(missing)')
+    when (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) is null
+      then 'key column id is missing'
+    when (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) is not null and not ((((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'column id: value does not fit BIGINT'
+    when operation <> 'delete' and (case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
+        when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
+        else json_serialize(payload."data"."status") end) is not null and not (octet_length((case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
+        when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
+        else json_serialize(payload."data"."status") end)) <= 80)
+      then 'column status: value does not fit VARCHAR(80)'
+    when operation <> 'delete' and (case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
+        when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
+        else json_serialize(payload."data"."total") end) is not null and not ((((case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
+        when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
+        else json_serialize(payload."data"."total") end) ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and ((case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
+        when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
+        else json_serialize(payload."data"."total") end) ~ '^(.*[0-9].*)$')))
+      then 'column total: value does not fit DECIMAL(12,2)'
+    when operation <> 'delete' and (case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
+        when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
+        else json_serialize(payload."data"."paid") end) is not null and not (lower((case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
+        when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
+        else json_serialize(payload."data"."paid") end)) in ('true', 'false', '1', '0', 't', 'f'))
+      then 'column paid: value does not fit BOOLEAN'
+    when operation <> 'delete' and (case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
+        when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
+        else json_serialize(payload."data"."created_at") end) is not null and not ((((case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
+        when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
+        else json_serialize(payload."data"."created_at") end) ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace((case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
+        when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
+        else json_serialize(payload."data"."created_at") end), 'T', ' '), 1, 10) as date) is not null)))
+      then 'column created_at: value does not fit TIMESTAMPTZ'
+    when operation <> 'delete' and (case when is_varchar(payload."data"."attrs") then payload."data"."attrs"::varchar
+        when payload."data"."attrs" is null or json_typeof(payload."data"."attrs") = 'null' then null
+        else json_serialize(payload."data"."attrs") end) is not null and not (can_json_parse((case when is_varchar(payload."data"."attrs") then payload."data"."attrs"::varchar
+        when payload."data"."attrs" is null or json_typeof(payload."data"."attrs") = 'null' then null
+        else json_serialize(payload."data"."attrs") end)))
+      then 'column attrs: value does not fit SUPER'
+    when operation <> 'delete' and (case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
+        when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
+        else json_serialize(payload."data"."receipt") end) is not null and not ((((case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
+        when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
+        else json_serialize(payload."data"."receipt") end) ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length((case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
+        when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
+        else json_serialize(payload."data"."receipt") end)) <= 2048002))
+      then 'column receipt: value does not fit VARBYTE(1024000)'
+    when (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) is not null and not ((((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'before-image key column id: value does not fit BIGINT'
+  end
+      when record_type = 'data' and table_name = 'cart_item' and schema_name = 'public'
+        then case
+    when operation is null or operation not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce(operation, '(missing)')
+    when (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) is null
+      then 'key column cart_id is missing'
+    when (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) is null
+      then 'key column line_no is missing'
+    when (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) is not null and not ((((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'column cart_id: value does not fit BIGINT'
+    when (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) is not null and not ((((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'column line_no: value does not fit INTEGER'
+    when operation <> 'delete' and (case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
+        when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
+        else json_serialize(payload."data"."sku") end) is not null and not (octet_length((case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
+        when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
+        else json_serialize(payload."data"."sku") end)) <= 65535)
+      then 'column sku: value does not fit VARCHAR(65535)'
+    when (case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) is not null and not ((((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'before-image key column cart_id: value does not fit BIGINT'
+    when (case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) is not null and not ((((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+      then 'before-image key column line_no: value does not fit INTEGER'
+  end
+    end as reason,
+    max(refresh_time) over () as _streamleap_synced_at
+  from records
+)
+select
+  refresh_time,
+  cast(shard_id as varchar(20)) as shard_id,
+  cast(sequence_number as varchar(128)) as sequence_number,
+  cast(partition_key as varchar(256)) as partition_key,
+  cast(schema_name as varchar(256)) as schema_name,
+  cast(table_name as varchar(256)) as table_name,
+  cast(operation as varchar(64)) as operation,
+  cast(reason as varchar(1024)) as reason,
+  coalesce(raw_data, json_serialize_to_varbyte(payload)) as raw_data,
+  _streamleap_synced_at
+from judged
+where reason is not null
+union all
+select
+  cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
+  cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
+  cast(null as bytea), max(_streamleap_synced_at)
+from judged
+having count(*) > 0

@@ -1,0 +1,1 @@
+drop materialized view if exists "dev"."analytics"."stg_shop_cdc"

@@ -1,0 +1,1 @@
+refresh materialized view "dev"."analytics"."stg_shop_cdc"

@@ -1,0 +1,230 @@
+"""Every Redshift statement streamleap can produce, rendered by the dbt-redshift adapter without a
+connection (`dbt compile --no-populate-cache --inline`), parsed with sqlglot's Redshift dialect,
+checked against the rules in REFERENCE.md and compared with golden files.
+
+Refresh the golden files after an intended change with STREAMLEAP_UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from streamleap.ddl import parse_ddl
+from streamleap.dbt import run_dbt
+from streamleap.plan import plan_tables
+from streamleap.project import generate_models, init_project
+
+GOLDEN = Path(__file__).parent / "golden" / "redshift"
+
+DDL = '''
+CREATE TABLE public.cart (
+  id bigint PRIMARY KEY,
+  status varchar(20) NOT NULL,
+  total numeric(12,2),
+  paid boolean,
+  created_at timestamp with time zone,
+  attrs jsonb,
+  receipt bytea
+);
+CREATE TABLE public.cart_item (
+  cart_id bigint NOT NULL,
+  line_no int NOT NULL,
+  sku text,
+  PRIMARY KEY (cart_id, line_no)
+);
+CREATE TABLE "Sales"."Order" (
+  "select" integer PRIMARY KEY,
+  "Mixed Case" varchar(5),
+  "we""ird" numeric,
+  "Ünïcode" date
+);
+'''
+
+REDSHIFT_ENV = {
+    "STREAMLEAP_REDSHIFT_HOST": "redshift.invalid",
+    "STREAMLEAP_REDSHIFT_USER": "golden_user",
+    "DBT_ENV_SECRET_REDSHIFT_PASSWORD": "not-a-real-password-golden",
+}
+
+REL = "api.Relation.create(database='dev', schema='analytics', identifier={!r})"
+CFG_DEFAULT = ("{'stream_schema': 'kinesis', 'stream_name': 'shop_cdc', 'iam_role': 'default', 'region': none, "
+               "'auto_refresh': true, 'backup': true, 'dist': none, 'sort': ['refresh_time']}")
+CFG_TUNED = ("{'stream_schema': 'kinesis', 'stream_name': 'shop_cdc', 'iam_role': 'default', 'region': none, "
+             "'auto_refresh': false, 'backup': false, 'dist': 'shard_id', 'sort': ['refresh_time', 'sequence_number']}")
+
+
+def spec(model: str) -> str:
+    return (f"streamleap.mirror_spec(graph.nodes['model.project.{model}'].config.streamleap_table, "
+            f"graph.nodes['model.project.{model}'].config.unique_key, '{model}')")
+
+
+# name -> Jinja expression rendering one statement (or a ;-separated group)
+STATEMENTS = {
+    "external_schema_default": "streamleap.create_stream_source_sql('kinesis', 'shop_cdc', 'default', none)",
+    "external_schema_role": "streamleap.create_stream_source_sql('kinesis', 'shop_cdc', "
+                            "'arn:aws:iam::123456789012:role/streamleap-redshift', 'us-east-1')",
+    "staging_select": "streamleap.staging_select('kinesis', 'shop_cdc')",
+    "streaming_view_create": f"streamleap.create_streaming_view_sql({REL.format('stg_shop_cdc')}, {CFG_DEFAULT}, "
+                             "streamleap.staging_select('kinesis', 'shop_cdc'))",
+    "streaming_view_create_tuned": f"streamleap.create_streaming_view_sql({REL.format('stg_shop_cdc')}, {CFG_TUNED}, "
+                                   "streamleap.staging_select('kinesis', 'shop_cdc'))",
+    "streaming_view_refresh": f"streamleap.refresh_streaming_view_sql({REL.format('stg_shop_cdc')})",
+    "streaming_view_alter": f"streamleap.alter_streaming_view_sql({REL.format('stg_shop_cdc')}, {CFG_TUNED}, "
+                            "['auto_refresh', 'dist', 'sort']) | join(';\\n')",
+    "streaming_view_drop": f"streamleap.drop_streaming_view_sql({REL.format('stg_shop_cdc')})",
+    "state_fingerprint": f"streamleap.upsert_fingerprint_sql({REL.format('stg_shop_cdc')}, 'sql=abc;backup=True')",
+    "session_setup": "streamleap.session_setup()",
+    "mirror_batch_cart": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart')}, none)",
+    "mirror_watermark": f"streamleap.watermark_lookup_sql({REL.format('cart')})",
+    "mirror_apply_cart": f"streamleap.apply_changes_sql({REL.format('cart')}, api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
+    "mirror_batch_cart_item": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart_item')}, none)",
+    "mirror_apply_cart_item": f"streamleap.apply_changes_sql({REL.format('cart_item')}, api.Relation.create(identifier='cart_item__dbt_tmp'), {spec('cart_item')})",
+    "mirror_batch_order": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('Order')}, none)",
+    "set_aside_batch": f"streamleap.set_aside_batch_sql({REL.format('stg_shop_cdc')}, none, [{spec('cart')}, {spec('cart_item')}])",
+    "set_aside_apply": f"streamleap.apply_set_aside_sql({REL.format('shop_cdc_set_aside')}, api.Relation.create(identifier='shop_cdc_set_aside__dbt_tmp'))",
+}
+
+# statements sqlglot only knows as Command: checked as text
+COMMAND_PREFIXES = ("create external schema", "refresh materialized view", "alter materialized view")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, str]:
+    project = tmp_path_factory.mktemp("rs") / "project"
+    init_project(project)
+    generate_models(project, plan_tables(parse_ddl(DDL, "postgres")), "shop_cdc", "kinesis")
+    run_dbt(["deps"], project)
+    template = "\n".join(f"-- @@ {name}\n{{{{ {expr} }}}}" for name, expr in STATEMENTS.items())
+    saved = {k: os.environ.get(k) for k in REDSHIFT_ENV}
+    os.environ.update(REDSHIFT_ENV)
+    try:
+        result = run_dbt(["compile", "--no-populate-cache", "--quiet", "--inline", template], project, target="redshift")
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    code = result.result.results[0].node.compiled_code
+    parts = re.split(r"^-- @@ (\w+)\n", code, flags=re.M)[1:]
+    return {parts[i]: parts[i + 1].strip() + "\n" for i in range(0, len(parts), 2)}
+
+
+def _statements(sql: str) -> list[str]:
+    """Split on semicolons outside quotes."""
+    out, buf, quote = [], [], None
+    for ch in sql:
+        if quote:
+            buf.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in ("'", '"'):
+            quote = ch
+            buf.append(ch)
+        elif ch == ";":
+            out.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    out.append("".join(buf))
+    return [s.strip() for s in out if s.strip()]
+
+
+def _parsed(rendered: dict[str, str]):
+    for name, sql in rendered.items():
+        for statement in _statements(sql):
+            if statement.lower().startswith(COMMAND_PREFIXES):
+                yield name, statement, None
+            else:
+                yield name, statement, sqlglot.parse_one(statement, read="redshift")
+
+
+def test_every_statement_matches_its_golden_file(rendered):
+    assert set(rendered) == set(STATEMENTS)
+    update = os.environ.get("STREAMLEAP_UPDATE_GOLDEN") == "1"
+    for name, sql in rendered.items():
+        path = GOLDEN / f"{name}.sql"
+        if update:
+            GOLDEN.mkdir(parents=True, exist_ok=True)
+            path.write_text(sql, encoding="utf-8")
+        assert path.is_file(), f"no golden file {path}; run with STREAMLEAP_UPDATE_GOLDEN=1"
+        assert sql == path.read_text(encoding="utf-8"), f"{name} differs from {path}"
+
+
+def test_every_statement_parses_as_redshift(rendered):
+    kinds = {}
+    for name, statement, tree in _parsed(rendered):
+        if tree is None:
+            continue
+        assert not isinstance(tree, exp.Command), f"{name}: sqlglot could not parse: {statement[:200]}"
+        kinds.setdefault(name, []).append(type(tree).__name__)
+    assert kinds["mirror_apply_cart"] == ["Transaction", "Create", "Create", "Insert", "Update", "Delete", "Delete", "Delete",
+                                          "Delete", "Delete", "Insert", "Insert", "Commit"]
+    assert kinds["staging_select"] == ["Select"]
+    assert kinds["streaming_view_create"] == ["Create"]
+
+
+def test_streaming_view_select_is_incrementally_refreshable(rendered):
+    """Redshift refreshes a streaming view incrementally only without window functions, joins,
+    UNION, DISTINCT aggregates or subqueries outside FROM; the raw payload is kept."""
+    tree = sqlglot.parse_one(rendered["staging_select"], read="redshift")
+    for node_type in (exp.Window, exp.Join, exp.Union, exp.Subquery, exp.Distinct, exp.AggFunc):
+        assert not list(tree.find_all(node_type)), f"{node_type.__name__} in the streaming view"
+    sql = rendered["staging_select"].lower()
+    assert "can_json_parse(kinesis_data) then json_parse(kinesis_data)" in sql
+    assert "then kinesis_data end as raw_data" in sql
+    assert 'from "dev"."kinesis"."shop_cdc"' in sql
+
+
+def test_no_text_no_bare_numeric_and_lengths_within_limits(rendered):
+    for name, statement, tree in _parsed(rendered):
+        if tree is None:
+            assert not re.search(r"\btext\b|\bnumeric\b(?!\s*\()|\bdecimal\b(?!\s*\()", statement, re.I), name
+            continue
+        for dt in tree.find_all(exp.DataType):
+            assert dt.this not in (exp.DataType.Type.TEXT,), f"{name}: TEXT is VARCHAR(256) in Redshift"
+            if dt.this == exp.DataType.Type.DECIMAL:
+                assert dt.expressions, f"{name}: bare DECIMAL is DECIMAL(18,0) in Redshift: {dt.sql('redshift')}"
+                assert int(dt.expressions[0].name) <= 38
+            if dt.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR) and dt.expressions:
+                assert int(dt.expressions[0].name) <= 65535, f"{name}: {dt.sql('redshift')}"
+
+
+def test_no_merge_and_deletes_are_applied_with_delete_using(rendered):
+    for name, _, tree in _parsed(rendered):
+        if tree is not None:
+            assert not list(tree.find_all(exp.Merge)), f"{name} uses MERGE (it cannot update and delete at once)"
+    apply = rendered["mirror_apply_cart_item"]
+    assert 'delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp" b\nwhere "cart_item"."cart_id" = b."cart_id" and "cart_item"."line_no" = b."line_no"' in apply
+    assert apply.startswith("begin;") and apply.rstrip().endswith("commit")
+
+
+def test_streaming_view_options_and_external_schema(rendered):
+    tuned = rendered["streaming_view_create_tuned"].lower()
+    assert tuned.startswith('create materialized view "dev"."analytics"."stg_shop_cdc" backup no diststyle key distkey ("shard_id") '
+                            'sortkey ("refresh_time", "sequence_number")\n auto refresh no\nas\nselect')
+    assert rendered["external_schema_default"].strip() == 'create external schema if not exists "kinesis"\n  from kinesis\n  iam_role default'
+    assert "region 'us-east-1'" in rendered["external_schema_role"]
+    assert "iam_role 'arn:aws:iam::123456789012:role/streamleap-redshift'" in rendered["external_schema_role"]
+    assert rendered["streaming_view_refresh"].strip() == 'refresh materialized view "dev"."analytics"."stg_shop_cdc"'
+    assert rendered["streaming_view_alter"].splitlines() == [
+        'alter materialized view "dev"."analytics"."stg_shop_cdc" auto refresh no;',
+        'alter materialized view "dev"."analytics"."stg_shop_cdc" alter distkey "shard_id";',
+        'alter materialized view "dev"."analytics"."stg_shop_cdc" alter sortkey ("refresh_time", "sequence_number")',
+    ]
+    assert rendered["session_setup"].strip() == "set enable_case_sensitive_identifier to true"
+
+
+def test_source_names_are_quoted_not_glued(rendered):
+    batch = rendered["mirror_batch_order"]
+    # a reserved word, mixed case with a space, an embedded quote and unicode, all quoted
+    for quoted in ('"select"', '"Mixed Case"', '"we""ird"', '"Ünïcode"'):
+        assert f"as {quoted}" in batch
+    assert "payload.\"data\".\"we\"\"ird\"" in batch
+    assert "= 'Order'" in batch and "= 'Sales'" in batch
+    tree = sqlglot.parse_one(batch, read="redshift")
+    names = tree.named_selects
+    assert names[:4] == ["select", "Mixed Case", 'we"ird', "Ünïcode"]
