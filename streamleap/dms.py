@@ -23,15 +23,23 @@ OPERATIONS = ("load", "insert", "update", "delete")
 
 
 def _ts_text(value: dt.datetime) -> str:
+    """'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; years below 1000 keep four digits."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
     return text + (f".{value.microsecond:06d}" if value.microsecond else "")
 
 
 def _time_text(value: dt.time) -> str:
-    text = value.strftime("%H:%M:%S")
-    return text + (f".{value.microsecond:06d}" if value.microsecond else "")
+    """'HH:MM:SS[.ffffff]', with the UTC offset ('+05:30') for a time with a time zone."""
+    text = f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    text += f".{value.microsecond:06d}" if value.microsecond else ""
+    offset = value.utcoffset()
+    if offset is not None:
+        minutes = int(offset.total_seconds() // 60)
+        sign = "-" if minutes < 0 else "+"
+        text += f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return text
 
 
 def encode_value(value: Any, target: TargetType) -> Any:
@@ -44,13 +52,14 @@ def encode_value(value: Any, target: TargetType) -> Any:
     if family == "integer":
         return int(value)
     if family == "decimal":
-        return str(value) if isinstance(value, decimal.Decimal) else value
+        # plain notation, never '1E-10'
+        return format(value, "f") if isinstance(value, decimal.Decimal) else value
     if family == "float":
         return float(value)
     if family == "binary":
         return bytes(value).hex().upper()
     if family == "date":
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}" if isinstance(value, dt.date) else str(value)
     if family in ("time", "timetz"):
         return _time_text(value) if isinstance(value, dt.time) else str(value)
     if family in ("timestamp", "timestamptz"):

@@ -183,7 +183,9 @@ def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], sch
             rec = json.loads(raw)
         except ValueError:
             continue
-        m = rec.get("metadata") or {}
+        m = rec.get("metadata") if isinstance(rec, dict) else None
+        if not isinstance(m, dict) or not isinstance(rec.get("data"), dict):
+            continue
         if m.get("record-type") != "data" or m.get("table-name") != table or (schema and m.get("schema-name") != schema):
             continue
         if m.get("operation") not in ("load", "insert", "update", "delete"):
@@ -200,3 +202,17 @@ def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], sch
             if old != k:
                 offer(old, order, "delete", {})
     return {k: data for k, (_, op, data) in winners.items() if op != "delete"}
+
+
+def reset(target: Target) -> None:
+    """Forget everything: a new empty stream and no mirrors (for property tests)."""
+    if target.name == "local":
+        # dbt-duckdb keeps the database open in-process: drop objects, not the file
+        objects = target.query("select table_name, table_type from information_schema.tables where table_schema = 'main'")
+        for name, kind in objects:
+            target.execute(f'drop {"view" if kind == "VIEW" else "table"} if exists main."{name}" cascade')
+        target.execute(f'drop schema if exists "{target.stream_schema}" cascade')
+    else:
+        target.execute(f'drop schema if exists "{target.schema}" cascade; drop schema if exists "{target.stream_schema}" cascade')
+    dbt(target, "run-operation", "streamleap.create_stream_source", "--args",
+        json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM}))

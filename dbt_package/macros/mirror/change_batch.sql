@@ -209,12 +209,12 @@ having count(*) > 0
     {%- endfor %}
     {%- for c in spec.columns %}
     {%- set t = texts[('data', c.name)] %}
-    when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema) }})
+    when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', 'data') }})
       then {{ streamleap._string_literal('column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
     {%- for c in spec.key %}
     {%- set t = texts[(spec.before_image, c.name)] %}
-    when {{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema) }})
+    when {{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', spec.before_image) }})
       then {{ streamleap._string_literal('before-image key column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
   end

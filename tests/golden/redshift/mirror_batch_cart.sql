@@ -62,11 +62,15 @@ checked as (
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
     when _sl_t1 is null
       then 'key column id is missing'
-    when _sl_t1 is not null and not (((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end))
       then 'column id: value does not fit BIGINT'
     when _sl_op <> 'delete' and _sl_t2 is not null and not (octet_length(_sl_t2) <= 80)
       then 'column status: value does not fit VARCHAR(80)'
-    when _sl_op <> 'delete' and _sl_t3 is not null and not (((_sl_t3 ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$')))
+    when _sl_op <> 'delete' and _sl_t3 is not null and not ((((_sl_t3 ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$'))))
       then 'column total: value does not fit DECIMAL(12,2)'
     when _sl_op <> 'delete' and _sl_t4 is not null and not (lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f'))
       then 'column paid: value does not fit BOOLEAN'
@@ -74,9 +78,13 @@ checked as (
       then 'column created_at: value does not fit TIMESTAMPTZ'
     when _sl_op <> 'delete' and _sl_t6 is not null and not (can_json_parse(_sl_t6))
       then 'column attrs: value does not fit SUPER'
-    when _sl_op <> 'delete' and _sl_t7 is not null and not (((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(_sl_t7) <= 2048002))
+    when _sl_op <> 'delete' and _sl_t7 is not null and not (((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000))
       then 'column receipt: value does not fit VARBYTE(1024000)'
-    when _sl_b1 is not null and not (((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end as _sl_problem,
     rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
@@ -86,14 +94,29 @@ checked as (
 ),
 changes as (
   select
-    case when ((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_t1 as double precision) as BIGINT) else cast(_sl_t1 as BIGINT) end end as "id",
-    case when octet_length(_sl_t2) <= 80 then cast(_sl_t2 as VARCHAR(80)) end as "status",
-    case when ((_sl_t3 ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$')) then cast(_sl_t3 as DECIMAL(12,2)) end as "total",
-    case when lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f') then lower(_sl_t4) in ('true', '1', 't') end as "paid",
-    case when ((_sl_t5 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_t5, 'T', ' '), 1, 10) as date) is not null)) then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-][0-9]{2}(:?[0-9]{2})?))$') then '' else '+00:00' end as TIMESTAMPTZ) end as "created_at",
+    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as "id",
+    case when octet_length(_sl_t2) <= 80 then cast(_sl_t2 as VARCHAR(80))
+  else cast(null as VARCHAR(80)) end as "status",
+    case when (((_sl_t3 ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$'))) then cast(_sl_t3 as DECIMAL(12,2))
+  else cast(null as DECIMAL(12,2)) end as "total",
+    case when lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f') then lower(_sl_t4) in ('true', '1', 't')
+  else cast(null as BOOLEAN) end as "paid",
+    case when ((_sl_t5 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_t5, 'T', ' '), 1, 10) as date) is not null)) then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-][0-9]{2}(:?[0-9]{2})?))$') then '' else '+00:00' end as TIMESTAMPTZ)
+  else cast(null as TIMESTAMPTZ) end as "created_at",
     case when is_varchar(payload."data"."attrs") then case when can_json_parse(payload."data"."attrs"::varchar) then json_parse(payload."data"."attrs"::varchar) end else payload."data"."attrs" end as "attrs",
-    case when ((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(_sl_t7) <= 2048002) then from_hex(regexp_replace(_sl_t7, '^0x', '')) end as "receipt",
-    case when ((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_b1 as double precision) as BIGINT) else cast(_sl_b1 as BIGINT) end end as _sl_before_1,
+    case when ((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000) then from_hex(regexp_replace(_sl_t7, '^0x', ''))
+  else cast(null as VARBYTE(1024000)) end as "receipt",
+    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end

@@ -55,15 +55,31 @@ checked as (
       then 'key column cart_id is missing'
     when _sl_t2 is null
       then 'key column line_no is missing'
-    when _sl_t1 is not null and not (((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end))
       then 'column cart_id: value does not fit BIGINT'
-    when _sl_t2 is not null and not (((_sl_t2 ~ '^([+-]?[0-9]+)$') or (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_t2 is not null and not ((case when (_sl_t2 ~ '^([+-]?[0-9]+)$') and length(_sl_t2) <= 20
+            then cast(_sl_t2 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t2 as double precision) >= -2147483648 and cast(_sl_t2 as double precision) < 2147483648.0
+          else false end))
       then 'column line_no: value does not fit INTEGER'
     when _sl_op <> 'delete' and _sl_t3 is not null and not (octet_length(_sl_t3) <= 65535)
       then 'column sku: value does not fit VARCHAR(65535)'
-    when _sl_b1 is not null and not (((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end))
       then 'before-image key column cart_id: value does not fit BIGINT'
-    when _sl_b2 is not null and not (((_sl_b2 ~ '^([+-]?[0-9]+)$') or (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_b2 is not null and not ((case when (_sl_b2 ~ '^([+-]?[0-9]+)$') and length(_sl_b2) <= 20
+            then cast(_sl_b2 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b2 as double precision) >= -2147483648 and cast(_sl_b2 as double precision) < 2147483648.0
+          else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end as _sl_problem,
     rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
@@ -73,11 +89,32 @@ checked as (
 ),
 changes as (
   select
-    case when ((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_t1 as double precision) as BIGINT) else cast(_sl_t1 as BIGINT) end end as "cart_id",
-    case when ((_sl_t2 ~ '^([+-]?[0-9]+)$') or (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_t2 as double precision) as INTEGER) else cast(_sl_t2 as INTEGER) end end as "line_no",
-    case when octet_length(_sl_t3) <= 65535 then cast(_sl_t3 as VARCHAR(65535)) end as "sku",
-    case when ((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_b1 as double precision) as BIGINT) else cast(_sl_b1 as BIGINT) end end as _sl_before_1,
-    case when ((_sl_b2 ~ '^([+-]?[0-9]+)$') or (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_b2 as double precision) as INTEGER) else cast(_sl_b2 as INTEGER) end end as _sl_before_2,
+    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as "cart_id",
+    case when (case when (_sl_t2 ~ '^([+-]?[0-9]+)$') and length(_sl_t2) <= 20
+            then cast(_sl_t2 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t2 as double precision) >= -2147483648 and cast(_sl_t2 as double precision) < 2147483648.0
+          else false end) then case when (_sl_t2 ~ '^([+-]?[0-9]+)$') then cast(_sl_t2 as INTEGER) else cast(cast(_sl_t2 as double precision) as INTEGER) end
+  else cast(null as INTEGER) end as "line_no",
+    case when octet_length(_sl_t3) <= 65535 then cast(_sl_t3 as VARCHAR(65535))
+  else cast(null as VARCHAR(65535)) end as "sku",
+    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as _sl_before_1,
+    case when (case when (_sl_b2 ~ '^([+-]?[0-9]+)$') and length(_sl_b2) <= 20
+            then cast(_sl_b2 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b2 as double precision) >= -2147483648 and cast(_sl_b2 as double precision) < 2147483648.0
+          else false end) then case when (_sl_b2 ~ '^([+-]?[0-9]+)$') then cast(_sl_b2 as INTEGER) else cast(cast(_sl_b2 as double precision) as INTEGER) end
+  else cast(null as INTEGER) end as _sl_before_2,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end

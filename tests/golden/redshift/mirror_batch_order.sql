@@ -53,15 +53,23 @@ checked as (
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
     when _sl_t1 is null
       then 'key column select is missing'
-    when _sl_t1 is not null and not (((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
+          else false end))
       then 'column select: value does not fit INTEGER'
     when _sl_op <> 'delete' and _sl_t2 is not null and not (octet_length(_sl_t2) <= 20)
       then 'column Mixed Case: value does not fit VARCHAR(20)'
-    when _sl_op <> 'delete' and _sl_t3 is not null and not (((_sl_t3 ~ '^([+-]?0*[0-9]{0,28}(\.[0-9]{0,10}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$')))
+    when _sl_op <> 'delete' and _sl_t3 is not null and not ((((_sl_t3 ~ '^([+-]?0*[0-9]{0,28}(\.[0-9]{0,10}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$'))))
       then 'column we"ird: value does not fit DECIMAL(38,10)'
     when _sl_op <> 'delete' and _sl_t4 is not null and not (((_sl_t4 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)))
       then 'column Ünïcode: value does not fit DATE'
-    when _sl_b1 is not null and not (((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b1 as double precision) >= -2147483648 and cast(_sl_b1 as double precision) < 2147483648.0
+          else false end))
       then 'before-image key column select: value does not fit INTEGER'
   end as _sl_problem,
     rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
@@ -71,11 +79,24 @@ checked as (
 ),
 changes as (
   select
-    case when ((_sl_t1 ~ '^([+-]?[0-9]+)$') or (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_t1 as double precision) as INTEGER) else cast(_sl_t1 as INTEGER) end end as "select",
-    case when octet_length(_sl_t2) <= 20 then cast(_sl_t2 as VARCHAR(20)) end as "Mixed Case",
-    case when ((_sl_t3 ~ '^([+-]?0*[0-9]{0,28}(\.[0-9]{0,10}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$')) then cast(_sl_t3 as DECIMAL(38,10)) end as "we""ird",
-    case when ((_sl_t4 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)) then cast(_sl_t4 as DATE) end as "Ünïcode",
-    case when ((_sl_b1 ~ '^([+-]?[0-9]+)$') or (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')) then case when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$') then cast(cast(_sl_b1 as double precision) as INTEGER) else cast(_sl_b1 as INTEGER) end end as _sl_before_1,
+    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER) else cast(cast(_sl_t1 as double precision) as INTEGER) end
+  else cast(null as INTEGER) end as "select",
+    case when octet_length(_sl_t2) <= 20 then cast(_sl_t2 as VARCHAR(20))
+  else cast(null as VARCHAR(20)) end as "Mixed Case",
+    case when (((_sl_t3 ~ '^([+-]?0*[0-9]{0,28}(\.[0-9]{0,10}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$'))) then cast(_sl_t3 as DECIMAL(38,10))
+  else cast(null as DECIMAL(38,10)) end as "we""ird",
+    case when ((_sl_t4 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)) then cast(_sl_t4 as DATE)
+  else cast(null as DATE) end as "Ünïcode",
+    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast(_sl_b1 as double precision) >= -2147483648 and cast(_sl_b1 as double precision) < 2147483648.0
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER) else cast(cast(_sl_b1 as double precision) as INTEGER) end
+  else cast(null as INTEGER) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end

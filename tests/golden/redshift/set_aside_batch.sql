@@ -31,11 +31,23 @@ judged as (
       then 'key column id is missing'
     when (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
-        else json_serialize(payload."data"."id") end) is not null and not ((((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        else json_serialize(payload."data"."id") end) is not null and not ((case when ((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
-        else json_serialize(payload."data"."id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        else json_serialize(payload."data"."id") end) ~ '^([+-]?[0-9]+)$') and length((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
-        else json_serialize(payload."data"."id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+        else json_serialize(payload."data"."id") end)) <= 20
+            then cast((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when ((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) as double precision) >= -9223372036854775808 and cast((case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) as double precision) < 9223372036854775807.0
+          else false end))
       then 'column id: value does not fit BIGINT'
     when operation <> 'delete' and (case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
         when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
@@ -45,11 +57,11 @@ judged as (
       then 'column status: value does not fit VARCHAR(80)'
     when operation <> 'delete' and (case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
         when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
-        else json_serialize(payload."data"."total") end) is not null and not ((((case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
+        else json_serialize(payload."data"."total") end) is not null and not (((((case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
         when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
         else json_serialize(payload."data"."total") end) ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and ((case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
         when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
-        else json_serialize(payload."data"."total") end) ~ '^(.*[0-9].*)$')))
+        else json_serialize(payload."data"."total") end) ~ '^(.*[0-9].*)$'))))
       then 'column total: value does not fit DECIMAL(12,2)'
     when operation <> 'delete' and (case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
         when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
@@ -75,17 +87,29 @@ judged as (
         when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
         else json_serialize(payload."data"."receipt") end) is not null and not ((((case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
         when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
-        else json_serialize(payload."data"."receipt") end) ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length((case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
+        else json_serialize(payload."data"."receipt") end) ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace((case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
         when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
-        else json_serialize(payload."data"."receipt") end)) <= 2048002))
+        else json_serialize(payload."data"."receipt") end), '^0x', '')) <= 2048000))
       then 'column receipt: value does not fit VARBYTE(1024000)'
     when (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
-        else json_serialize(payload."before-image"."id") end) is not null and not ((((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        else json_serialize(payload."before-image"."id") end) is not null and not ((case when ((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
-        else json_serialize(payload."before-image"."id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        else json_serialize(payload."before-image"."id") end) ~ '^([+-]?[0-9]+)$') and length((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
-        else json_serialize(payload."before-image"."id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+        else json_serialize(payload."before-image"."id") end)) <= 20
+            then cast((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when ((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) as double precision) >= -9223372036854775808 and cast((case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) as double precision) < 9223372036854775807.0
+          else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end
       when record_type = 'data' and table_name = 'cart_item' and schema_name = 'public'
@@ -102,19 +126,43 @@ judged as (
       then 'key column line_no is missing'
     when (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
-        else json_serialize(payload."data"."cart_id") end) is not null and not ((((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        else json_serialize(payload."data"."cart_id") end) is not null and not ((case when ((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
-        else json_serialize(payload."data"."cart_id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        else json_serialize(payload."data"."cart_id") end) ~ '^([+-]?[0-9]+)$') and length((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
-        else json_serialize(payload."data"."cart_id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+        else json_serialize(payload."data"."cart_id") end)) <= 20
+            then cast((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when ((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) as double precision) >= -9223372036854775808 and cast((case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
+        when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        else json_serialize(payload."data"."cart_id") end) as double precision) < 9223372036854775807.0
+          else false end))
       then 'column cart_id: value does not fit BIGINT'
     when (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
         when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
-        else json_serialize(payload."data"."line_no") end) is not null and not ((((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        else json_serialize(payload."data"."line_no") end) is not null and not ((case when ((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
         when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
-        else json_serialize(payload."data"."line_no") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        else json_serialize(payload."data"."line_no") end) ~ '^([+-]?[0-9]+)$') and length((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
         when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
-        else json_serialize(payload."data"."line_no") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+        else json_serialize(payload."data"."line_no") end)) <= 20
+            then cast((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) as decimal(38,0)) between -2147483648 and 2147483647
+          when ((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) as double precision) >= -2147483648 and cast((case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
+        when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        else json_serialize(payload."data"."line_no") end) as double precision) < 2147483648.0
+          else false end))
       then 'column line_no: value does not fit INTEGER'
     when operation <> 'delete' and (case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
         when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
@@ -124,19 +172,43 @@ judged as (
       then 'column sku: value does not fit VARCHAR(65535)'
     when (case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
         when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
-        else json_serialize(payload."before-image"."cart_id") end) is not null and not ((((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        else json_serialize(payload."before-image"."cart_id") end) is not null and not ((case when ((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
         when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
-        else json_serialize(payload."before-image"."cart_id") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        else json_serialize(payload."before-image"."cart_id") end) ~ '^([+-]?[0-9]+)$') and length((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
         when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
-        else json_serialize(payload."before-image"."cart_id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+        else json_serialize(payload."before-image"."cart_id") end)) <= 20
+            then cast((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when ((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) as double precision) >= -9223372036854775808 and cast((case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
+        when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        else json_serialize(payload."before-image"."cart_id") end) as double precision) < 9223372036854775807.0
+          else false end))
       then 'before-image key column cart_id: value does not fit BIGINT'
     when (case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
         when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
-        else json_serialize(payload."before-image"."line_no") end) is not null and not ((((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        else json_serialize(payload."before-image"."line_no") end) is not null and not ((case when ((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
         when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
-        else json_serialize(payload."before-image"."line_no") end) ~ '^([+-]?[0-9]+)$') or ((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        else json_serialize(payload."before-image"."line_no") end) ~ '^([+-]?[0-9]+)$') and length((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
         when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
-        else json_serialize(payload."before-image"."line_no") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+)$')))
+        else json_serialize(payload."before-image"."line_no") end)) <= 20
+            then cast((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) as decimal(38,0)) between -2147483648 and 2147483647
+          when ((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
+            then cast((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) as double precision) >= -2147483648 and cast((case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
+        when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        else json_serialize(payload."before-image"."line_no") end) as double precision) < 2147483648.0
+          else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end
     end as reason,
