@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from streamleap import __version__
 from streamleap.errors import StreamleapError
@@ -20,7 +21,8 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]Error:[/] {message}", markup=True)
+    # Text, not markup: the message quotes user names and types, which may contain [brackets]
+    err_console.print(Text.assemble(("Error:", "bold red"), " ", message))
     sys.exit(1)
 
 
@@ -108,12 +110,13 @@ def plan(ddl, dialect, source_url, tables, keys, as_json):
         click.echo(json.dumps({"tables": [t.to_json() for t in planned]}, ensure_ascii=False, indent=2))
         return
     for t in planned:
-        table = Table(title=f"{t.source.qualified_name} -> mirror model {t.model_name}  (key: {', '.join(t.primary_key)})",
+        # Text, not markup: names and types are shown exactly as the source has them ([x] included)
+        table = Table(title=Text(f"{t.source.qualified_name} -> mirror model {t.model_name}  (key: {', '.join(t.primary_key)})"),
                       title_justify="left", show_lines=False)
         for col in ("column", "source type", "Redshift type", "nullable", "note"):
             table.add_column(col)
         for c in t.columns:
-            table.add_row(c.name, c.source_type, c.target.redshift, "yes" if c.nullable else "no", c.target.note)
+            table.add_row(*(Text(v) for v in (c.name, c.source_type, c.target.redshift, "yes" if c.nullable else "no", c.target.note)))
         console.print(table)
 
 

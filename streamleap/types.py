@@ -306,7 +306,7 @@ def _enum_rule(labels: Iterable[str]) -> TargetType:
 
 def _mysql_tinyint(p: _Parsed, fail: Callable[[str], UnsupportedTypeError]) -> TargetType:
     if _int_args(p, fail) == (1,) and not p.unsigned and not p.zerofill:
-        return _noted(_BOOLEAN, "tinyint(1) is how MySQL stores BOOL/BOOLEAN; a value other than 0 or 1 in it is not kept")
+        return _noted(_BOOLEAN, "tinyint(1) is how MySQL stores BOOL/BOOLEAN; a value other than 0 or 1 in it is set aside, never coerced")
     return _noted(_SMALLINT, "Redshift has no 1-byte integer")
 
 

@@ -506,3 +506,12 @@ def test_unsupported_spellings_raise(dialect: str, spelling: str) -> None:
 def test_unknown_dialect_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         map_type("int", "oracle")
+
+
+def test_type_mapping_doc_is_generated_from_the_table():
+    from pathlib import Path
+
+    from streamleap.typedoc import render
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "type-mapping.md"
+    assert doc.read_text(encoding="utf-8") == render(), "run: python -m streamleap.typedoc > docs/type-mapping.md"

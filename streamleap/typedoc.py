@@ -1,0 +1,33 @@
+"""The type mapping as a Markdown table (docs/type-mapping.md is generated from it).
+
+    python -m streamleap.typedoc > docs/type-mapping.md
+"""
+
+from __future__ import annotations
+
+from streamleap.types import mapping_table
+
+HEADER = """# Type mapping
+
+Generated from `streamleap.types.mapping_table()` by `python -m streamleap.typedoc`; a test keeps
+it in step. Redshift lengths are bytes (MySQL and Postgres lengths are characters, up to 4 bytes
+each in UTF-8); Redshift `TEXT` is VARCHAR(256) and bare `NUMERIC` is NUMERIC(18,0), so neither is
+ever emitted. A value that does not fit its column (longer than the byte limit, more digits than
+the precision or scale, an impossible date) is set aside in the stream's `*_set_aside` model with
+the reason, never truncated or rounded.
+
+| source | source type | Redshift | DuckDB (local) | Postgres (local) | note |
+|---|---|---|---|---|---|
+"""
+
+
+def render() -> str:
+    lines = [HEADER.rstrip("\n")]
+    for dialect, source_type, t in mapping_table():
+        note = t.note.replace("|", "\\|")
+        lines.append(f"| {dialect} | `{source_type}` | `{t.redshift}` | `{t.duckdb}` | `{t.postgres}` | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
