@@ -49,22 +49,13 @@ create table if not exists {{ streamleap.tombstone_relation(relation) }} (
 
 {% macro apply_changes_sql(target, batch, spec) -%}
 {%- set q = streamleap.quote_ident -%}
-{%- set state = streamleap.state_relation(target) -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
-{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
 {%- set target_name = q(target.identifier) -%}
 {%- set batch_name = q(batch.identifier) -%}
 {%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns() -%}
 {{ streamleap.begin_atomic() }}
-{{ streamleap.create_state_table_sql(target) }};
 {{ streamleap.create_tombstones_sql(target, spec) }};
-insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
-select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
-where not exists (select 1 from {{ state }} where relation_name = {{ key }});
-update {{ state }}
-set watermark = coalesce((select max(_streamleap_synced_at) from {{ batch }}), watermark),
-    updated_at = {{ dbt.current_timestamp() }}
-where relation_name = {{ key }};
+{{ streamleap.advance_watermark_sql(target, batch) }};
 delete from {{ batch }} where _streamleap_op = 'watermark';
 delete from {{ batch }} using {{ target }} m
 where {{ streamleap._key_match(batch_name, 'm', spec) }} and {{ batch_name }}._streamleap_order <= m._streamleap_order;
@@ -107,15 +98,32 @@ commit{%- endmacro %}
   {%- endif -%}
   {%- set spec = streamleap.mirror_spec() -%}
   {%- set batch = make_temp_relation(this, '__streamleap_initial') -%}
-  {%- set tomb = streamleap.tombstone_relation(this) -%}
-{{ streamleap.create_state_table_sql(this) }};
-delete from {{ streamleap.state_relation(this) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(this)) }};
 {{ streamleap.create_tombstones_sql(this, spec) }};
-delete from {{ tomb }};
-{{ streamleap._drop_temp_sql(batch) }};
-{{ get_create_table_as_sql(True, batch, streamleap.change_batch_sql(staging, spec, none)) }};
-{{ streamleap.apply_changes_sql(this, batch, spec) }};
-{{ streamleap._drop_temp_sql(batch) }}
+delete from {{ streamleap.tombstone_relation(this) }};
+{{ streamleap.initial_build_sql(this, batch, streamleap.change_batch_sql(staging, spec, none), streamleap.apply_changes_sql(this, batch, spec)) }}
 {%- endmacro %}
 
-{% macro _drop_temp_sql(relation) -%}drop table if exists {{ relation }}{%- endmacro %}
+{#- Shared by the first build of mirrors and set-aside models: forget the stored watermark, stage
+    everything the stream retains as one batch, apply it with the model's own apply macro. -#}
+{% macro initial_build_sql(relation, batch, batch_sql, apply_sql) -%}
+{{ streamleap.create_state_table_sql(relation) }};
+delete from {{ streamleap.state_relation(relation) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(relation)) }};
+drop table if exists {{ batch }};
+{{ get_create_table_as_sql(True, batch, batch_sql) }};
+{{ apply_sql }};
+drop table if exists {{ batch }}
+{%- endmacro %}
+
+{#- Store the batch's end as the model's watermark (the batch holds it in _streamleap_synced_at). -#}
+{% macro advance_watermark_sql(target, batch) -%}
+{%- set state = streamleap.state_relation(target) -%}
+{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
+{{ streamleap.create_state_table_sql(target) }};
+insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
+select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
+where not exists (select 1 from {{ state }} where relation_name = {{ key }});
+update {{ state }}
+set watermark = coalesce((select max(_streamleap_synced_at) from {{ batch }}), watermark),
+    updated_at = {{ dbt.current_timestamp() }}
+where relation_name = {{ key }}
+{%- endmacro %}

@@ -96,17 +96,8 @@ having count(*) > 0
 
 {#- Append the batch's set-aside records and move the watermark, in the running transaction. -#}
 {% macro apply_set_aside_sql(target, batch) -%}
-{%- set state = streamleap.state_relation(target) -%}
-{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
 {%- set cols = ['refresh_time', 'shard_id', 'sequence_number', 'partition_key', 'schema_name', 'table_name', 'operation', 'reason', 'raw_data', '_streamleap_synced_at'] -%}
-{{ streamleap.create_state_table_sql(target) }};
-insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
-select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
-where not exists (select 1 from {{ state }} where relation_name = {{ key }});
-update {{ state }}
-set watermark = coalesce((select max(_streamleap_synced_at) from {{ batch }}), watermark),
-    updated_at = {{ dbt.current_timestamp() }}
-where relation_name = {{ key }};
+{{ streamleap.advance_watermark_sql(target, batch) }};
 insert into {{ target }} ({{ cols | join(', ') }})
 select {{ cols | join(', ') }} from {{ batch }} where reason is not null
 {%- endmacro %}
@@ -116,10 +107,5 @@ select {{ cols | join(', ') }} from {{ batch }} where reason is not null
     {{ return('') }}
   {%- endif -%}
   {%- set batch = make_temp_relation(this, '__streamleap_initial') -%}
-{{ streamleap.create_state_table_sql(this) }};
-delete from {{ streamleap.state_relation(this) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(this)) }};
-{{ streamleap._drop_temp_sql(batch) }};
-{{ get_create_table_as_sql(True, batch, streamleap.set_aside_batch_sql(staging, none)) }};
-{{ streamleap.apply_set_aside_sql(this, batch) }};
-{{ streamleap._drop_temp_sql(batch) }}
+{{ streamleap.initial_build_sql(this, batch, streamleap.set_aside_batch_sql(staging, none), streamleap.apply_set_aside_sql(this, batch)) }}
 {%- endmacro %}

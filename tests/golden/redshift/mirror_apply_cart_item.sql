@@ -1,16 +1,16 @@
 begin;
-create table if not exists "dev"."analytics"."streamleap_state" (
-  relation_name varchar(1024),
-  watermark timestamp,
-  fingerprint varchar(4096),
-  updated_at timestamp
-);
 create table if not exists "dev"."analytics"."cart_item__streamleap_tombstones" (
   "cart_id" BIGINT,
   "line_no" INTEGER,
   _streamleap_order varchar(256),
   _streamleap_commit_ts timestamp,
   _streamleap_synced_at timestamp
+);
+create table if not exists "dev"."analytics"."streamleap_state" (
+  relation_name varchar(1024),
+  watermark timestamp,
+  fingerprint varchar(4096),
+  updated_at timestamp
 );
 insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
 select 'dev.analytics.cart_item', cast(null as timestamp), cast(null as varchar(4096)), getdate()
