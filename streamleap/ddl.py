@@ -345,6 +345,8 @@ def _column(
         ckind = constraint.args.get("kind")
         if isinstance(ckind, exp.NotNullColumnConstraint) and not ckind.args.get("allow_null"):
             nullable = False
+        elif isinstance(ckind, exp.GeneratedAsIdentityColumnConstraint) and src.dialect == "postgres":
+            nullable = False  # Postgres makes identity columns NOT NULL
         elif isinstance(ckind, exp.PrimaryKeyColumnConstraint):
             key = True
     return SourceColumn(name, _source_type(item, kind, src, written), nullable), key

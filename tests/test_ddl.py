@@ -478,3 +478,8 @@ def test_select_tables_unknown_and_ambiguous() -> None:
         select_tables(tables, ["cart"])
     with pytest.raises(UnknownTableError, match=r"'items' matches several tables \(public\.Items, public\.ITEMS\)"):
         select_tables(tables, ["items"])
+
+
+def test_postgres_identity_columns_are_not_null():
+    table = parse_ddl("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY, note text, PRIMARY KEY (note))", "postgres")[0]
+    assert [(c.name, c.nullable) for c in table.columns] == [("id", False), ("note", False)]
