@@ -327,6 +327,9 @@ def _table(stmt: exp.Create, src: _Source, chunk: list[Token]) -> _Draft | None:
     return draft
 
 
+_SERIAL_TYPES = {"postgres": ("serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"), "mysql": ("serial",)}
+
+
 def _column(
     item: exp.ColumnDef, draft: _Draft, src: _Source, written: list[tuple[Token, str]]
 ) -> tuple[SourceColumn, bool]:
@@ -349,7 +352,10 @@ def _column(
             nullable = False  # Postgres makes identity columns NOT NULL
         elif isinstance(ckind, exp.PrimaryKeyColumnConstraint):
             key = True
-    return SourceColumn(name, _source_type(item, kind, src, written), nullable), key
+    source_type = _source_type(item, kind, src, written)
+    if source_type in _SERIAL_TYPES.get(src.dialect, ()):
+        nullable = False  # serial types are NOT NULL by definition
+    return SourceColumn(name, source_type, nullable), key
 
 
 def _primary_key_of(item: exp.Expr) -> exp.PrimaryKey | None:

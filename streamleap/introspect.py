@@ -16,6 +16,8 @@ password is URL-decoded and never appears in an error message.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -289,6 +291,7 @@ def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
         key = (_text(schema), _text(table))
         if key in columns:  # views have columns too
             columns[key].append(SourceColumn(_text(name), _text(type_text).lower(), _text(nullable) == "YES"))
+    _mariadb_json_columns(cur, where.replace("TABLE_SCHEMA", "CONSTRAINT_SCHEMA"), args, columns)
     keys: dict[tuple[str, str], list[str]] = {key: [] for key in names}
     cur.execute(
         "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
@@ -300,6 +303,33 @@ def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
         if key in keys:
             keys[key].append(_text(name))
     return [SourceTable(s, n, tuple(columns[(s, n)]), tuple(keys[(s, n)]), "mysql") for s, n in names]
+
+
+_JSON_CHECK = re.compile(r"^json_valid\(`((?:[^`]|``)+)`\)$", re.IGNORECASE)
+
+
+def _mariadb_json_columns(cur: Any, where: str, args: list, columns: dict[tuple[str, str], list[SourceColumn]]) -> None:
+    """MariaDB stores JSON as LONGTEXT with a CHECK (json_valid(`col`)): give such columns type json.
+
+    MySQL reports json itself; its CHECK_CONSTRAINTS has no TABLE_NAME, so the query fails there
+    and nothing changes.
+    """
+    try:
+        cur.execute(
+            f"SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE {where}",
+            args,
+        )
+        rows = cur.fetchall()
+    except Exception:  # noqa: BLE001 - not MariaDB: nothing to correct
+        return
+    for schema, table, clause in rows:
+        m = _JSON_CHECK.match(_text(clause).strip())
+        key = (_text(schema), _text(table))
+        if not m or key not in columns:
+            continue
+        name = m.group(1).replace("``", "`")
+        columns[key] = [SourceColumn(c.name, "json", c.nullable) if c.name == name and c.source_type == "longtext" else c
+                        for c in columns[key]]
 
 
 def _text(value: Any) -> str:

@@ -228,7 +228,7 @@ CART_COLUMNS = (
     C("total", "decimal(65,2)", True),
     C("status", "enum('open','paid','it''s gone')", False),  # COLUMN_TYPE lower-cased, labels too
     C("flags", "set('a','b')", True),
-    C("doc", "longtext", True),  # MariaDB's json is longtext + CHECK (json_valid(doc))
+    C("doc", "json", True),  # MariaDB's json is longtext + CHECK (json_valid(doc)): read back as json
     C("photo", "blob", True),
     C("created_at", "datetime(6)", False),
     C("Ünïcode", "varchar(10)", True),
