@@ -198,7 +198,7 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
         "columns": columns,
     }
     if len(key) > 1:
-        model["data_tests"] = [{"streamleap.unique_key": {"columns": key}}]
+        model["data_tests"] = [{"streamleap.unique_key": {"arguments": {"columns": key}}}]
     return {"version": 2, "models": [model]}
 
 

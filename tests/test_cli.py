@@ -509,7 +509,7 @@ def test_generate_writes_models_idempotently(tmp_path, pg_ddl):
     item = yaml.safe_load((folder / "cart_item.yml").read_text())["models"][0]
     icols = {c["name"]: c for c in item["columns"]}
     assert icols["cart_id"]["data_tests"] == ["not_null"] and icols["line_no"]["data_tests"] == ["not_null"]
-    assert item["data_tests"] == [{"streamleap.unique_key": {"columns": ["cart_id", "line_no"]}}]
+    assert item["data_tests"] == [{"streamleap.unique_key": {"arguments": {"columns": ["cart_id", "line_no"]}}}]
     stream_yml = yaml.safe_load((folder / "_shop_cdc__stream.yml").read_text())
     assert {m["name"] for m in stream_yml["models"]} == {"stg_shop_cdc", "shop_cdc_set_aside"}
 

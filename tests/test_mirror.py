@@ -240,3 +240,18 @@ def test_full_refresh_of_the_stream_is_refused_unless_allowed(target):
     # allowed explicitly: the mirror is rebuilt from what the stream retains
     dbt(target, "run", "--full-refresh", "--vars", "{streamleap_allow_stream_rebuild: true}")
     assert_mirror_matches(target, w)
+
+
+def test_watermark_moves_past_records_of_other_tables(target):
+    """A mirror never re-reads what it has read: not its own rows, not other tables' records."""
+    clock, w = Clock(), StreamWriter(target)
+    w.append([cart("insert", clock, 1, "open", "1")])
+    dbt(target, "run")
+    other = ChangeRecord("public", "not_mirrored", "insert", {"id": 1}, commit_ts=clock.tick()[0], transaction_id=1, transaction_record_id=1)
+    w.append([other, control_record("public", "cart", "create-table")])
+    dbt(target, "run")
+    newest = target.query(f'select max(refresh_time) from "{target.stream_schema}"."shop_cdc"')[0][0]
+    marks = dict(target.query(f"select relation_name, watermark from {target.rel('streamleap_state')} where watermark is not null"))
+    assert {name.rsplit(".", 1)[1]: mark for name, mark in marks.items()} == {
+        "cart": newest, "cart_item": newest, "shop_cdc_set_aside": newest}
+    assert_mirror_matches(target, w)

@@ -2,9 +2,9 @@
     raw bytes kept for records that are not JSON. Locally a view over the stand-in table. -#}
 {{ config(
     materialized='streaming_mv',
-    stream_schema=var('streamleap_stream_schema'),
+    stream_schema=stream_schema(),
     stream_name='shop_cdc',
     auto_refresh=true,
     sort=['refresh_time'],
 ) }}
-{{ streamleap.staging_select(var('streamleap_stream_schema'), 'shop_cdc') }}
+{{ streamleap.staging_select(stream_schema(), 'shop_cdc') }}

@@ -100,7 +100,16 @@ select * from (
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
 {%- set texts = streamleap._texts(spec) -%}
-with records as (
+with new_rows as (
+  select refresh_time, sequence_number, payload
+  from {{ staging }}
+  where refresh_time > {{ streamleap.watermark_sql(relation) }}
+),
+batch_end as (
+  {# over every record read, of any table: the watermark moves past all of them #}
+  select max(refresh_time) as _sl_batch_end from new_rows
+),
+batch as (
   select
     refresh_time,
     sequence_number,
@@ -112,17 +121,13 @@ with records as (
     {{ streamleap._meta('record-type') }} as _sl_record_type,
     {{ streamleap._meta('commit-timestamp') }} as _sl_commit_text,
     {{ streamleap._meta('timestamp') }} as _sl_ts_text,
-    {{ streamleap._meta('transaction-record-id') }} as _sl_trid
-  from {{ staging }}
-  where refresh_time > {{ streamleap.watermark_sql(relation) }}
-    and {{ streamleap._meta('table-name') }} = {{ streamleap._string_literal(spec.table) }}
+    {{ streamleap._meta('transaction-record-id') }} as _sl_trid,
+    batch_end._sl_batch_end
+  from new_rows cross join batch_end
+  where {{ streamleap._meta('table-name') }} = {{ streamleap._string_literal(spec.table) }}
     {%- if spec.schema %}
     and {{ streamleap._meta('schema-name') }} = {{ streamleap._string_literal(spec.schema) }}
     {%- endif %}
-),
-batch as (
-  select records.*, max(refresh_time) over () as _sl_batch_end
-  from records
 ),
 checked as (
   select batch.*,
@@ -192,9 +197,9 @@ select
   {%- for c in spec.columns %}
   cast(null as {{ streamleap.column_type(c) }}),
   {%- endfor %}
-  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), max(_sl_batch_end)
-from batch
-having count(*) > 0
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
+from batch_end
+where _sl_batch_end is not null
 {%- endmacro %}
 
 {#- Why a record of this table cannot be applied (SQL text), or NULL when it can.

@@ -1,6 +1,7 @@
 {#- Generic test: no two rows share the (composite) key. Usage in a properties file:
       data_tests:
-        - streamleap.unique_key: {columns: [order_id, line_no]}
+        - streamleap.unique_key:
+            arguments: {columns: [order_id, line_no]}
 -#}
 {% test unique_key(model, columns) %}
 select {% for c in columns %}{{ streamleap.quote_ident(c) }}, {% endfor %}count(*) as n_rows

@@ -1,4 +1,13 @@
-with records as (
+with new_rows as (
+  select refresh_time, sequence_number, payload
+  from "dev"."analytics"."stg_shop_cdc"
+  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
+),
+batch_end as (
+  
+  select max(refresh_time) as _sl_batch_end from new_rows
+),
+batch as (
   select
     refresh_time,
     sequence_number,
@@ -32,19 +41,15 @@ with records as (
         else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
-        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid
-  from "dev"."analytics"."stg_shop_cdc"
-  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
-    and (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
+    batch_end._sl_batch_end
+  from new_rows cross join batch_end
+  where (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
         else json_serialize(payload."metadata"."table-name") end) = 'Order'
     and (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
         else json_serialize(payload."metadata"."schema-name") end) = 'Sales'
-),
-batch as (
-  select records.*, max(refresh_time) over () as _sl_batch_end
-  from records
 ),
 checked as (
   select batch.*,
@@ -152,6 +157,6 @@ select
   cast(null as VARCHAR(20)),
   cast(null as DECIMAL(38,10)),
   cast(null as DATE),
-  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), max(_sl_batch_end)
-from batch
-having count(*) > 0
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
+from batch_end
+where _sl_batch_end is not null
