@@ -162,7 +162,7 @@ def test_every_statement_parses_as_redshift(rendered):
         assert not isinstance(tree, exp.Command), f"{name}: sqlglot could not parse: {statement[:200]}"
         kinds.setdefault(name, []).append(type(tree).__name__)
     assert kinds["mirror_apply_cart"] == ["Transaction", "Create", "Create", "Insert", "Update", "Delete", "Delete", "Delete",
-                                          "Delete", "Delete", "Insert", "Insert", "Commit"]
+                                          "Update", "Delete", "Delete", "Insert", "Insert", "Commit"]
     assert kinds["staging_select"] == ["Select"]
     assert kinds["streaming_view_create"] == ["Create"]
 

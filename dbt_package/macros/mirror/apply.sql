@@ -61,6 +61,7 @@ delete from {{ batch }} using {{ target }} m
 where {{ streamleap._key_match(batch_name, 'm', spec) }} and {{ batch_name }}._streamleap_order <= m._streamleap_order;
 delete from {{ batch }} using {{ tomb }} t
 where {{ streamleap._key_match(batch_name, 't', spec) }} and {{ batch_name }}._streamleap_order <= t._streamleap_order;
+{{ streamleap.record_applied_sql(target, batch, "_streamleap_op in ('load', 'insert', 'update', 'delete')", '_streamleap_commit_ts') }};
 delete from {{ target }} using {{ batch }} b
 where {{ streamleap._key_match(target_name, 'b', spec) }};
 delete from {{ tomb }} using {{ batch }} b
@@ -112,6 +113,17 @@ drop table if exists {{ batch }};
 {{ get_create_table_as_sql(True, batch, batch_sql) }};
 {{ apply_sql }};
 drop table if exists {{ batch }}
+{%- endmacro %}
+
+{#- Count what this run applies (rows left in the batch that match `condition`) and keep the
+    newest source commit time applied. -#}
+{% macro record_applied_sql(target, batch, condition, commit_column=none) -%}
+update {{ streamleap.state_relation(target) }}
+set applied_rows = (select count(*) from {{ batch }} where {{ condition }})
+{%- if commit_column %},
+    newest_commit_ts = coalesce((select max({{ commit_column }}) from {{ batch }} where {{ condition }}), newest_commit_ts)
+{%- endif %}
+where relation_name = {{ streamleap._string_literal(streamleap._relation_key(target)) }}
 {%- endmacro %}
 
 {#- Store the batch's end as the model's watermark (the batch holds it in _streamleap_synced_at). -#}

@@ -98,6 +98,7 @@ having count(*) > 0
 {% macro apply_set_aside_sql(target, batch) -%}
 {%- set cols = ['refresh_time', 'shard_id', 'sequence_number', 'partition_key', 'schema_name', 'table_name', 'operation', 'reason', 'raw_data', '_streamleap_synced_at'] -%}
 {{ streamleap.advance_watermark_sql(target, batch) }};
+{{ streamleap.record_applied_sql(target, batch, 'reason is not null') }};
 insert into {{ target }} ({{ cols | join(', ') }})
 select {{ cols | join(', ') }} from {{ batch }} where reason is not null
 {%- endmacro %}

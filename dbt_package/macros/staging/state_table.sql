@@ -2,7 +2,9 @@
   One small table per schema holds what streamleap must remember between runs: the watermark
   (refresh_time of the last applied batch) of each mirror and set-aside model, and the
   configuration fingerprint of each streaming view. It is written in the same transaction as
-  the rows it describes.
+  the rows it describes. applied_rows (changes applied, or records set aside, by the last run) and
+  newest_commit_ts (source commit time of the newest change applied so far) are what
+  `streamleap run` and `streamleap status` report.
 -#}
 {% macro state_relation(schema_relation) -%}
   {{ return(api.Relation.create(database=schema_relation.database, schema=schema_relation.schema, identifier='streamleap_state', type='table')) }}
@@ -13,7 +15,9 @@ create table if not exists {{ streamleap.state_relation(schema_relation) }} (
   relation_name varchar(1024),
   watermark timestamp,
   fingerprint varchar(4096),
-  updated_at timestamp
+  updated_at timestamp,
+  applied_rows bigint,
+  newest_commit_ts timestamp
 )
 {%- endmacro %}
 

@@ -9,7 +9,9 @@ create table if not exists "dev"."analytics"."streamleap_state" (
   relation_name varchar(1024),
   watermark timestamp,
   fingerprint varchar(4096),
-  updated_at timestamp
+  updated_at timestamp,
+  applied_rows bigint,
+  newest_commit_ts timestamp
 );
 insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
 select 'dev.analytics.cart', cast(null as timestamp), cast(null as varchar(4096)), getdate()
@@ -23,6 +25,10 @@ delete from "cart__dbt_tmp" using "dev"."analytics"."cart" m
 where "cart__dbt_tmp"."id" = m."id" and "cart__dbt_tmp"._streamleap_order <= m._streamleap_order;
 delete from "cart__dbt_tmp" using "dev"."analytics"."cart__streamleap_tombstones" t
 where "cart__dbt_tmp"."id" = t."id" and "cart__dbt_tmp"._streamleap_order <= t._streamleap_order;
+update "dev"."analytics"."streamleap_state"
+set applied_rows = (select count(*) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
+    newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
+where relation_name = 'dev.analytics.cart';
 delete from "dev"."analytics"."cart" using "cart__dbt_tmp" b
 where "cart"."id" = b."id";
 delete from "dev"."analytics"."cart__streamleap_tombstones" using "cart__dbt_tmp" b

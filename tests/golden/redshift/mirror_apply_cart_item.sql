@@ -10,7 +10,9 @@ create table if not exists "dev"."analytics"."streamleap_state" (
   relation_name varchar(1024),
   watermark timestamp,
   fingerprint varchar(4096),
-  updated_at timestamp
+  updated_at timestamp,
+  applied_rows bigint,
+  newest_commit_ts timestamp
 );
 insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
 select 'dev.analytics.cart_item', cast(null as timestamp), cast(null as varchar(4096)), getdate()
@@ -24,6 +26,10 @@ delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item" m
 where "cart_item__dbt_tmp"."cart_id" = m."cart_id" and "cart_item__dbt_tmp"."line_no" = m."line_no" and "cart_item__dbt_tmp"._streamleap_order <= m._streamleap_order;
 delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item__streamleap_tombstones" t
 where "cart_item__dbt_tmp"."cart_id" = t."cart_id" and "cart_item__dbt_tmp"."line_no" = t."line_no" and "cart_item__dbt_tmp"._streamleap_order <= t._streamleap_order;
+update "dev"."analytics"."streamleap_state"
+set applied_rows = (select count(*) from "cart_item__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
+    newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart_item__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
+where relation_name = 'dev.analytics.cart_item';
 delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp" b
 where "cart_item"."cart_id" = b."cart_id" and "cart_item"."line_no" = b."line_no";
 delete from "dev"."analytics"."cart_item__streamleap_tombstones" using "cart_item__dbt_tmp" b

@@ -2,7 +2,9 @@ create table if not exists "dev"."analytics"."streamleap_state" (
   relation_name varchar(1024),
   watermark timestamp,
   fingerprint varchar(4096),
-  updated_at timestamp
+  updated_at timestamp,
+  applied_rows bigint,
+  newest_commit_ts timestamp
 );
 delete from "dev"."analytics"."streamleap_state" where relation_name = 'dev.analytics.stg_shop_cdc';
 insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
