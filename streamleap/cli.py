@@ -158,9 +158,106 @@ def generate(ddl, dialect, source_url, tables, keys, project_dir, stream, stream
     console.print(f"{len(planned)} mirror model(s) for stream {stream}: {', '.join(t.model_name for t in planned)}")
 
 
+def _cycle_line(r) -> str:
+    if r.error:
+        return f"cycle {r.cycle}: FAILED after {r.duration_ms:.0f} ms: {r.error} (retrying)"
+    applied = ", ".join(f"{k} {v}" for k, v in sorted(r.applied.items()))
+    lag = "-" if r.lag_ms is None else f"{r.lag_ms / 1000:.2f} s"
+    return (f"cycle {r.cycle}: {r.duration_ms:.0f} ms, ingested {r.ingested}, applied: {applied or 'none'}, "
+            f"set aside {r.set_aside}, lag {lag}")
+
+
+def _cycle_table(r) -> Table:
+    table = Table(title=f"streamleap run — cycle {r.cycle} ({r.duration_ms:.0f} ms)", title_justify="left")
+    for col in ("mirror", "applied this cycle"):
+        table.add_column(Text(col))
+    for name, n in sorted(r.applied.items()):
+        table.add_row(Text(name), str(n))
+    lag = "-" if r.lag_ms is None else f"{r.lag_ms / 1000:.2f} s"
+    table.caption = Text(f"ingested {r.ingested}  set aside {r.set_aside}  lag {lag}" + (f"  ERROR: {r.error}" if r.error else ""))
+    return table
+
+
 @main.command()
+@click.option("--project-dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path), help="Default: the project dir.")
+@click.option("--target", help="dbt target (default: the profile's).")
+@click.option("--kinesis-endpoint", envvar="STREAMLEAP_KINESIS_ENDPOINT", help="Kinesis endpoint URL (local targets); AWS's own when unset.")
+@click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
+@click.option("--every", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between cycle starts.")
+@click.option("--cycles", type=click.IntRange(min=1), help="Stop after N cycles (default: until Ctrl-C).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per cycle on stdout.")
 @handle_errors
-def demo():
-    """The whole pipeline on the embedded default (not yet: arrives with the local pipeline)."""
-    console.print("streamleap demo: not yet. The local pipeline (Kinesis stand-in, runner, shop workload) is the next "
-                  "issue. Today: `make test` exercises the mirror on DuckDB and Postgres; see README.")
+def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycles, as_json):
+    """Keep the mirrors fresh: relay (local targets) or refresh (Redshift), then apply, every few seconds."""
+    from streamleap.runner import Runner
+
+    runner = Runner(project_dir, target=target, profiles_dir=profiles_dir, kinesis_endpoint=kinesis_endpoint,
+                    region=region, every=every)
+    runner.setup()
+    if as_json:
+        runner.run(cycles, on_report=lambda r: click.echo(json.dumps(r.to_json()), nl=True))
+    elif console.is_terminal:
+        from rich.live import Live
+
+        with Live(Text("starting..."), console=console, refresh_per_second=4) as live:
+            runner.run(cycles, on_report=lambda r: live.update(_cycle_table(r)))
+    else:
+        runner.run(cycles, on_report=lambda r: console.print(Text(_cycle_line(r))))
+    if runner.stop_requested.is_set() and not as_json:
+        console.print("stopped after the cycle in flight")
+
+
+@main.command()
+@click.option("--project-dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path), help="Default: the project dir.")
+@click.option("--target", help="dbt target (default: the profile's).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handle_errors
+def status(project_dir, profiles_dir, target, as_json):
+    """Per mirrored table: rows, last applied change, lag, set-aside records."""
+    from streamleap.status import collect_status
+
+    info = collect_status(project_dir, target, profiles_dir)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, default=str))
+        return
+    table = Table(title=f"streamleap status — target {info['target']} ({info['kind']})", title_justify="left")
+    for col in ("mirror", "source", "rows", "last change (UTC)", "lag", "set aside"):
+        table.add_column(Text(col))
+    for t in info["tables"]:
+        lag = "-" if t["lag_s"] is None else f"{t['lag_s']:.1f} s"
+        table.add_row(Text(t["model"]), Text(str(t["source"])), str(t["rows"] if t["rows"] is not None else "not built"),
+                      Text(str(t["last_change_at"] or "-")), lag, str(t["set_aside"]))
+    console.print(table)
+    for label in ("relay_positions", "stream_scan_states", "stream_scan_errors"):
+        rows = info.get(label)
+        if rows:
+            console.print(Text(f"{label.replace('_', ' ')}: " + "; ".join(", ".join(f"{k}={v}" for k, v in r.items()) for r in rows)))
+
+
+@main.command()
+@click.option("--dir", "directory", default="streamleap-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where the demo's dbt project goes (kept afterwards; reset at the start of each demo).")
+@click.option("--target", type=click.Choice(["local", "postgres"]), default="local", show_default=True)
+@click.option("--rate", default=200.0, show_default=True, type=click.FloatRange(min=1), help="Source changes per second.")
+@click.option("--duration", default=30.0, show_default=True, type=click.FloatRange(min=1), help="Seconds of workload.")
+@click.option("--every", default=0.5, show_default=True, type=click.FloatRange(min=0), help="Seconds between runner cycles.")
+@click.option("--shards", default=4, show_default=True, type=click.IntRange(min=1, max=64))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handle_errors
+def demo(directory, target, rate, duration, every, shards, seed, as_json):
+    """The whole pipeline on one machine: local Kinesis, a shop workload, the runner, a verified mirror."""
+    from streamleap.demo import run_demo, summary_lines
+
+    say = (lambda msg: None) if as_json else (lambda msg: console.print(Text(msg)))
+    result = run_demo(directory, target=target, rate=rate, duration=duration, seed=seed, shards=shards, every=every,
+                      progress=say)
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+    else:
+        for line in summary_lines(result):
+            console.print(Text(line))
+    if not result.mirror_matches:
+        sys.exit(1)

@@ -1,0 +1,227 @@
+"""Kinesis for the local pipeline: a boto3 client for AWS's endpoint or any other, and an
+embedded endpoint (moto's server, in this process, on a free loopback port) that speaks the
+Kinesis API over real HTTP.
+
+    with LocalKinesis() as kinesis:
+        kinesis.create_stream("shop_cdc", shards=4)
+        client = kinesis.client()          # or kinesis_client(kinesis.endpoint_url, "us-east-1")
+
+The embedded endpoint keeps its streams in memory, for the life of the process; every
+LocalKinesis in one process shares them (moto's backends are per process, per region).
+
+Resharding is made to behave like Kinesis: moto would move a split or merged shard's records
+into the new shards (with new sequence numbers), route later records to the closed parent, and
+never end a closed shard's iterator chain. On the embedded endpoint a closed parent keeps its
+records, new records go to open shards only, and GetRecords returns no NextShardIterator once a
+closed shard is read to its end, which is what a consumer relies on to read parents before
+children. And the embedded endpoint serves one Kinesis call at a time, so a producer putting
+records while the relay reads them is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from streamleap.errors import StreamleapError
+
+ENDPOINT_ENV = "STREAMLEAP_KINESIS_ENDPOINT"
+DUMMY_KEY = "streamleap-local"
+DEFAULT_LOCAL_REGION = "us-east-1"
+
+
+def kinesis_client(endpoint_url: str | None = None, region: str | None = None):
+    """A boto3 Kinesis client: for `endpoint_url` (or $STREAMLEAP_KINESIS_ENDPOINT), AWS's own
+    endpoint when neither is set. A custom endpoint with no AWS credentials configured gets dummy
+    ones (a local endpoint accepts any)."""
+    import boto3
+
+    endpoint = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
+    session = boto3.session.Session()
+    region = region or session.region_name or (DEFAULT_LOCAL_REGION if endpoint else None)
+    if not region:
+        raise StreamleapError("no AWS region for the Kinesis stream: pass --region or set AWS_REGION / AWS_DEFAULT_REGION")
+    kwargs: dict[str, Any] = {"region_name": region}
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
+        if session.get_credentials() is None:
+            kwargs.update(aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY)
+    return session.client("kinesis", **kwargs)
+
+
+class LocalKinesis:
+    """moto's server in this process, on 127.0.0.1 and a free port. A context manager."""
+
+    def __init__(self, region: str = DEFAULT_LOCAL_REGION):
+        self.region = region
+        self._server: Any = None
+        self._endpoint: str | None = None
+
+    def start(self) -> "LocalKinesis":
+        if self._server is not None:
+            return self
+        from moto.server import ThreadedMotoServer
+
+        # werkzeug logs every request at INFO; keep warnings and errors
+        werkzeug_log = logging.getLogger("werkzeug")
+        if werkzeug_log.level < logging.WARNING:  # NOTSET too: werkzeug would pick INFO
+            werkzeug_log.setLevel(logging.WARNING)
+        _make_moto_resharding_faithful()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        self._server = server
+        self._endpoint = f"http://{host}:{port}"
+        return self
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._endpoint is None:
+            raise StreamleapError("the local Kinesis endpoint is not running; call start() first")
+        return self._endpoint
+
+    def client(self):
+        """A boto3 Kinesis client for this endpoint, with dummy credentials."""
+        import boto3
+
+        return boto3.session.Session().client(
+            "kinesis", region_name=self.region, endpoint_url=self.endpoint_url,
+            aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY)
+
+    def create_stream(self, name: str, shards: int = 4) -> None:
+        """Create the stream unless it exists (any shard count), and wait until it is ACTIVE."""
+        client = self.client()
+        try:
+            client.create_stream(StreamName=name, ShardCount=shards)
+        except client.exceptions.ResourceInUseException:
+            pass
+        deadline = time.monotonic() + 30
+        while True:
+            status = client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
+            if status == "ACTIVE":
+                return
+            if time.monotonic() > deadline:
+                raise StreamleapError(f"local Kinesis stream {name} is still {status} after 30 s")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        server, self._server, self._endpoint = self._server, None, None
+        if server is not None:
+            server.stop()
+
+    def __enter__(self) -> "LocalKinesis":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# ---------------------------------------------------------------- moto resharding, as Kinesis does it
+_patch_lock = threading.Lock()
+_patched = False
+
+
+def _make_moto_resharding_faithful() -> None:
+    """Adjust moto's in-process Kinesis model: resharding as Kinesis does it, one call at a time.
+    Once per process, for every moto user in it; skipped when moto's internals are not the ones
+    this was written against (moto 5), which leaves moto's own behaviour."""
+    global _patched
+    with _patch_lock:
+        if _patched:
+            return
+        try:
+            from moto.kinesis import models
+            from moto.kinesis.exceptions import InvalidArgumentError
+            from moto.kinesis.utils import decompose_shard_iterator
+        except ImportError:  # pragma: no cover - moto layout changed
+            return
+        stream_cls, backend_cls = getattr(models, "Stream", None), getattr(models, "KinesisBackend", None)
+        needed = [(stream_cls, "get_shard_for_key"), (stream_cls, "split_shard"), (stream_cls, "merge_shards"),
+                  (backend_cls, "get_records")]
+        if any(cls is None or not callable(getattr(cls, name, None)) for cls, name in needed):
+            return  # pragma: no cover
+        md5_hash = getattr(models, "md5_hash", None)
+        if md5_hash is None:  # pragma: no cover
+            return
+
+        original_split = stream_cls.split_shard
+        original_merge = stream_cls.merge_shards
+        original_get_records = backend_cls.get_records
+
+        def get_shard_for_key(self, partition_key, explicit_hash_key):
+            # only open shards take new records; hash ranges are inclusive at both ends
+            if not isinstance(partition_key, str) or len(partition_key) > 256:
+                raise InvalidArgumentError("partition_key")
+            if explicit_hash_key:
+                if not isinstance(explicit_hash_key, str):
+                    raise InvalidArgumentError("explicit_hash_key")
+                key = int(explicit_hash_key)
+                if key >= 2**128:
+                    raise InvalidArgumentError("explicit_hash_key")
+            else:
+                key = int(md5_hash(partition_key.encode("utf-8")).hexdigest(), 16)
+            for shard in self.shards.values():
+                if shard.is_open and shard.starting_hash <= key <= shard.ending_hash:
+                    return shard
+            return None
+
+        def split_shard(self, shard_to_split, new_starting_hash_key):
+            return _run_keeping(self, [shard_to_split],
+                                lambda: original_split(self, shard_to_split, new_starting_hash_key))
+
+        def merge_shards(self, shard_to_merge, adjacent_shard_to_merge):
+            return _run_keeping(self, [shard_to_merge, adjacent_shard_to_merge],
+                                lambda: original_merge(self, shard_to_merge, adjacent_shard_to_merge))
+
+        def get_records(self, stream_arn, shard_iterator, limit):
+            next_iterator, records, millis = original_get_records(self, stream_arn, shard_iterator, limit)
+            stream_name, shard_id, _ = decompose_shard_iterator(shard_iterator)
+            stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+            shard = stream.get_shard(shard_id)
+            if not shard.is_open and int(decompose_shard_iterator(next_iterator)[2]) >= shard.get_max_sequence_number():
+                next_iterator = None  # a closed shard read to its end: no more iterators
+            return next_iterator, records, millis
+
+        stream_cls.get_shard_for_key = get_shard_for_key
+        stream_cls.split_shard = split_shard
+        stream_cls.merge_shards = merge_shards
+        backend_cls.get_records = get_records
+        # the server answers each request on a thread of its own, and moto's shards are plain dicts
+        # (GetRecords iterates one while PutRecords appends to it): one Kinesis call at a time
+        for name in ("create_stream", "delete_stream", "put_record", "put_records", "get_shard_iterator", "get_records",
+                     "list_shards", "split_shard", "merge_shards", "update_shard_count"):
+            method = getattr(backend_cls, name, None)
+            if callable(method):
+                setattr(backend_cls, name, _serialized(method))
+        _patched = True
+
+
+_backend_lock = threading.RLock()
+
+
+def _serialized(method):
+    import functools
+
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        with _backend_lock:
+            return method(*args, **kwargs)
+
+    return call
+
+
+def _run_keeping(stream: Any, shard_ids: list[str], call):
+    kept = {}
+    for shard_id in shard_ids:
+        shard = stream.shards.get(shard_id)
+        if shard is not None and shard.is_open:
+            kept[shard_id] = shard.records
+            shard.records = type(shard.records)()
+    try:
+        return call()
+    finally:
+        for shard_id, records in kept.items():
+            stream.shards[shard_id].records = records

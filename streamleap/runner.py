@@ -1,0 +1,290 @@
+"""`streamleap run`: the low-overhead loop that keeps mirrors fresh.
+
+Each cycle: on local targets the relay appends new Kinesis records to the stand-in stream (on
+Redshift, the run's streaming view model issues REFRESH MATERIALIZED VIEW); then dbt applies them,
+in-process with the manifest parsed once (re-parsed only when the project's files change). A
+failing cycle is reported and retried with backoff; the loop never skips data, because the relay
+only moves its checkpoints with the rows, and each mirror only moves its watermark with its rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from streamleap.errors import StreamleapError
+from streamleap.warehouse import Warehouse, open_warehouse
+
+# what a cycle does not need: writing run_results/manifest JSON, a file log, usage pings
+FAST_FLAGS = ("--quiet", "--no-write-json", "--log-level-file", "none", "--no-send-anonymous-usage-stats")
+WATCHED = ("models", "macros", "seeds", "snapshots", "dbt_project.yml", "packages.yml", "dbt_packages")
+
+
+@dataclass
+class CycleReport:
+    cycle: int
+    started_at: dt.datetime
+    duration_ms: float
+    ingested: int = 0
+    applied: dict[str, int] = field(default_factory=dict)
+    set_aside: int = 0
+    lag_ms: float | None = None
+    newest_commit_ts: dt.datetime | None = None
+    error: str | None = None
+    reparsed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cycle": self.cycle,
+            "started_at": self.started_at.isoformat(),
+            "duration_ms": round(self.duration_ms, 1),
+            "ingested": self.ingested,
+            "applied": self.applied,
+            "set_aside": self.set_aside,
+            "lag_ms": None if self.lag_ms is None else round(self.lag_ms, 1),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class ProjectModels:
+    """What the project streams: streaming views (stream schema and name), mirrors, set-aside models."""
+
+    streams: list[tuple[str, str]]
+    mirrors: dict[str, "ModelRef"]
+    set_asides: dict[str, "ModelRef"]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    schema: str
+    key: str  # database.schema.identifier, as the package names it in streamleap_state
+    relation: str  # the quoted relation name dbt renders
+    table: str | None = None  # the source table (mirrors)
+    source_schema: str | None = None
+
+
+def _ref(node: Any, spec: dict | None = None) -> ModelRef:
+    key = ".".join(p for p in (node.database, node.schema, node.alias or node.name) if p)
+    return ModelRef(node.schema, key, node.relation_name or key, (spec or {}).get("table"), (spec or {}).get("schema"))
+
+
+def project_models(manifest: Any) -> ProjectModels:
+    streams, mirrors, set_asides = [], {}, {}
+    for node in manifest.nodes.values():
+        if node.resource_type != "model":
+            continue
+        cfg = node.config
+        extra = cfg._extra if hasattr(cfg, "_extra") else {}
+        if cfg.materialized == "streaming_mv":
+            streams.append((str(extra.get("stream_schema")), str(extra.get("stream_name"))))
+        elif extra.get("streamleap_table"):
+            mirrors[node.name] = _ref(node, extra.get("streamleap_table"))
+        elif extra.get("streamleap_set_aside"):
+            set_asides[node.name] = _ref(node)
+    return ProjectModels(sorted(set(streams)), mirrors, set_asides)
+
+
+class DbtSession:
+    """dbt in-process, the manifest parsed once and reused while the project does not change."""
+
+    def __init__(self, project_dir: Path, profiles_dir: Path, target: str | None):
+        self.project_dir, self.profiles_dir, self.target = project_dir, profiles_dir, target
+        self.manifest: Any = None
+        self._stamp: float = -1.0
+
+    def _args(self, *args: str) -> list[str]:
+        out = [*args, "--project-dir", str(self.project_dir), "--profiles-dir", str(self.profiles_dir)]
+        if self.target:
+            out += ["--target", self.target]
+        return out
+
+    def _project_stamp(self) -> float:
+        newest = 0.0
+        for name in WATCHED:
+            path = self.project_dir / name
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+            elif path.is_dir():
+                for p in path.rglob("*"):
+                    try:
+                        newest = max(newest, p.stat().st_mtime)
+                    except OSError:
+                        continue
+        return newest
+
+    def ensure_parsed(self) -> bool:
+        """Parse when never parsed or when a project file changed; True when it parsed."""
+        stamp = self._project_stamp()
+        if self.manifest is not None and stamp == self._stamp:
+            return False
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(self._args("parse", "--quiet"))
+        if not result.success or result.result is None:
+            raise StreamleapError(f"dbt parse failed in {self.project_dir}: {_first_line(result.exception)}")
+        self.manifest, self._stamp = result.result, stamp
+        return True
+
+    def invoke(self, *args: str) -> Any:
+        from dbt.cli.main import dbtRunner
+
+        self.ensure_parsed()
+        result = dbtRunner(manifest=self.manifest).invoke(self._args(*args, *FAST_FLAGS))
+        if not result.success:
+            detail = _first_line(result.exception)
+            if result.exception is None and result.result is not None:
+                failed = [r for r in getattr(result.result, "results", []) if str(r.status) in ("error", "fail")]
+                if failed:
+                    detail = f"{failed[0].node.name}: {_first_line(failed[0].message)}"
+            raise StreamleapError(f"dbt {args[0]} failed: {detail}")
+        return result
+
+
+def _first_line(value: Any) -> str:
+    text = str(value or "").strip()
+    return text.splitlines()[0] if text else "see the dbt log"
+
+
+class Runner:
+    def __init__(self, project_dir: Path, *, target: str | None = None, profiles_dir: Path | None = None,
+                 kinesis_endpoint: str | None = None, region: str | None = None, every: float = 1.0,
+                 kinesis: Any = None, clock: Callable[[], float] = time.monotonic):
+        self.project_dir = Path(project_dir)
+        self.profiles_dir = Path(profiles_dir or project_dir)
+        self.target = target
+        self.every = every
+        self.kinesis_endpoint, self.region = kinesis_endpoint, region
+        self._kinesis = kinesis
+        self._clock = clock
+        self.dbt = DbtSession(self.project_dir, self.profiles_dir, target)
+        self.warehouse: Warehouse | None = None
+        self.models: ProjectModels | None = None
+        self.relays: list[Any] = []
+        self.cycles = 0
+        self.stop_requested = threading.Event()
+
+    # ------------------------------------------------------------------ setup
+    def setup(self) -> None:
+        self.warehouse = open_warehouse(self.project_dir, self.target, self.profiles_dir)
+        reparsed = self.dbt.ensure_parsed()
+        self.models = project_models(self.dbt.manifest)
+        if not self.models.streams:
+            raise StreamleapError(f"{self.project_dir}: no streaming_mv model; run `streamleap generate` first")
+        if not self.models.mirrors:
+            raise StreamleapError(f"{self.project_dir}: no mirror model; run `streamleap generate` first")
+        if self.warehouse.is_local:
+            import json
+
+            from streamleap.kinesis_local import kinesis_client
+            from streamleap.relay import Relay
+
+            kinesis = self._kinesis or kinesis_client(self.kinesis_endpoint, self.region)
+            self.relays = []
+            for stream_schema, stream_name in self.models.streams:
+                self.dbt.invoke("run-operation", "streamleap.create_stream_source", "--args",
+                                json.dumps({"stream_schema": stream_schema, "stream_name": stream_name}))
+                self.relays.append(Relay(kinesis, stream_name, self.warehouse, stream_schema))
+        del reparsed
+
+    # ------------------------------------------------------------------ one cycle
+    def cycle(self) -> CycleReport:
+        if self.warehouse is None:
+            self.setup()
+        self.cycles += 1
+        started = dt.datetime.now(dt.timezone.utc)
+        t0 = self._clock()
+        report = CycleReport(self.cycles, started, 0.0)
+        try:
+            reparsed = self.dbt.ensure_parsed()
+            if reparsed:
+                self.models = project_models(self.dbt.manifest)
+                report.reparsed = True
+            for relay in self.relays:
+                report.ingested += relay.pull().records
+            self.dbt.invoke("run")
+            self._read_state(report)
+        except StreamleapError as exc:
+            report.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a cycle never takes the loop down
+            report.error = f"{type(exc).__name__}: {_first_line(exc)}"
+        report.duration_ms = (self._clock() - t0) * 1000
+        return report
+
+    def _read_state(self, report: CycleReport) -> None:
+        assert self.warehouse is not None and self.models is not None
+        by_key = read_state(self.warehouse, [*self.models.mirrors.values(), *self.models.set_asides.values()])
+        newest = None
+        for name, ref in self.models.mirrors.items():
+            applied, commit_ts = by_key.get(ref.key, (0, None))
+            report.applied[name] = int(applied or 0)
+            if commit_ts is not None and (newest is None or commit_ts > newest):
+                newest = commit_ts
+        report.set_aside = sum(int(by_key.get(r.key, (0, None))[0] or 0) for r in self.models.set_asides.values())
+        report.newest_commit_ts = newest
+        if newest is not None:
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            report.lag_ms = max(0.0, (now - newest).total_seconds() * 1000)
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, cycles: int | None = None, on_report: Callable[[CycleReport], None] | None = None,
+            max_backoff: float = 30.0, handle_signals: bool = True) -> int:
+        """Loop until `cycles` cycles ran or Ctrl-C / stop(); returns the number of failed cycles."""
+        failures, streak = 0, 0
+        previous = None
+        if handle_signals and threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, lambda *_: self.stop_requested.set())
+        try:
+            if self.warehouse is None:
+                self.setup()
+            while not self.stop_requested.is_set() and (cycles is None or self.cycles < cycles):
+                report = self.cycle()
+                if on_report:
+                    on_report(report)
+                if report.error:
+                    failures, streak = failures + 1, streak + 1
+                    wait = min(max_backoff, self.every * (2 ** min(streak, 10)))
+                else:
+                    streak = 0
+                    wait = max(0.0, self.every - report.duration_ms / 1000)
+                if cycles is not None and self.cycles >= cycles:
+                    break
+                self.stop_requested.wait(wait)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        return failures
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+
+
+def state_table(warehouse: Warehouse, schema: str) -> str:
+    from sqlglot import exp
+
+    dialect = "duckdb" if warehouse.kind == "duckdb" else warehouse.kind
+    return exp.table_("streamleap_state", db=schema, quoted=True).sql(dialect=dialect)
+
+
+def read_state(warehouse: Warehouse, refs: list[ModelRef]) -> dict[str, tuple[int | None, dt.datetime | None]]:
+    """applied_rows and newest_commit_ts per state key, from each schema's streamleap_state table."""
+    out: dict[str, tuple[int | None, dt.datetime | None]] = {}
+    by_schema: dict[str, list[str]] = {}
+    for ref in refs:
+        by_schema.setdefault(ref.schema, []).append(ref.key)
+    con = warehouse.connect()
+    try:
+        cur = con.cursor()
+        for schema, keys in by_schema.items():
+            marks = ", ".join([warehouse.placeholder] * len(keys))
+            cur.execute(f"select relation_name, applied_rows, newest_commit_ts from {state_table(warehouse, schema)} "
+                        f"where relation_name in ({marks})", keys)
+            out.update({r[0]: (r[1], r[2]) for r in cur.fetchall()})
+        return out
+    finally:
+        con.close()

@@ -1,0 +1,103 @@
+"""`streamleap status`: per mirrored table, rows, last applied change, lag and set-aside records;
+on Redshift also the stream scan errors and per-shard positions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from streamleap.runner import DbtSession, ModelRef, project_models, read_state
+from streamleap.warehouse import open_warehouse
+
+REDSHIFT_VIEWS = {
+    "stream_scan_errors": "select * from sys_stream_scan_errors order by 1 desc limit 20",
+    "stream_scan_states": "select * from sys_stream_scan_states order by 1 desc limit 50",
+}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else value
+
+
+def collect_status(project_dir: Path, target: str | None = None, profiles_dir: Path | None = None) -> dict[str, Any]:
+    session = DbtSession(Path(project_dir), Path(profiles_dir or project_dir), target)
+    session.ensure_parsed()
+    models = project_models(session.manifest)
+    warehouse = open_warehouse(Path(project_dir), target, profiles_dir)
+    state = read_state(warehouse, [*models.mirrors.values(), *models.set_asides.values()])
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    tables = []
+    con = warehouse.connect()
+    try:
+        cur = con.cursor()
+        set_aside = _set_aside_counts(cur, list(models.set_asides.values()))
+        for name, ref in sorted(models.mirrors.items()):
+            rows = _count(cur, ref)
+            _, newest = state.get(ref.key, (None, None))
+            tables.append({
+                "model": name,
+                "source": f"{ref.source_schema}.{ref.table}" if ref.source_schema else ref.table,
+                "rows": rows,
+                "last_change_at": _iso(newest),
+                "lag_s": None if newest is None else round((now - newest).total_seconds(), 3),
+                "set_aside": set_aside.get((ref.source_schema or "", ref.table or ""), 0),
+            })
+        out: dict[str, Any] = {"target": warehouse.target_name, "kind": warehouse.kind, "tables": tables,
+                               "set_aside_total": sum(set_aside.values())}
+        if warehouse.kind == "redshift":
+            for label, sql in REDSHIFT_VIEWS.items():
+                cur.execute(sql)
+                names = [d[0] for d in cur.description]
+                out[label] = [{k: _iso(v) for k, v in zip(names, row)} for row in cur.fetchall()]
+        else:
+            out["relay_positions"] = _relay_positions(cur, warehouse, models.streams)
+        return out
+    finally:
+        con.close()
+
+
+def _count(cur: Any, ref: ModelRef) -> int | None:
+    try:
+        cur.execute(f"select count(*) from {ref.relation}")
+        return int(cur.fetchone()[0])
+    except Exception:  # noqa: BLE001 - not built yet
+        _rollback(cur)
+        return None
+
+
+def _rollback(cur: Any) -> None:
+    try:
+        cur.connection.rollback()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _set_aside_counts(cur: Any, refs: list[ModelRef]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for ref in refs:
+        try:
+            cur.execute(f"select coalesce(schema_name, ''), coalesce(table_name, ''), count(*) from {ref.relation} group by 1, 2")
+        except Exception:  # noqa: BLE001 - not built yet
+            _rollback(cur)
+            continue
+        for schema, table, n in cur.fetchall():
+            counts[(schema, table)] = counts.get((schema, table), 0) + int(n)
+    return counts
+
+
+def _relay_positions(cur: Any, warehouse: Any, streams: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    from sqlglot import exp
+
+    out = []
+    for stream_schema, stream_name in streams:
+        table = exp.table_("streamleap_relay_checkpoints", db=stream_schema, quoted=True).sql(dialect=warehouse.kind)
+        try:
+            cur.execute(f"select shard_id, sequence_number, shard_closed, updated_at from {table} "
+                        f"where stream_name = {warehouse.placeholder} order by shard_id", [stream_name])
+        except Exception:  # noqa: BLE001 - the relay has not run yet
+            _rollback(cur)
+            continue
+        out += [{"stream": stream_name, "shard_id": r[0], "sequence_number": r[1], "closed": bool(r[2]),
+                 "updated_at": _iso(r[3])} for r in cur.fetchall()]
+    return out
