@@ -40,5 +40,9 @@ test: system-deps venv
 demo: venv
 	$(BIN)/streamleap demo
 
+# Measurements, not tests: writes bench/results.md and bench/*.png (takes several minutes).
+bench: system-deps venv
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info
