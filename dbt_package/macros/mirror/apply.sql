@@ -101,7 +101,23 @@ commit{%- endmacro %}
   {%- set batch = make_temp_relation(this, '__streamleap_initial') -%}
 {{ streamleap.create_tombstones_sql(this, spec) }};
 delete from {{ streamleap.tombstone_relation(this) }};
+{{ streamleap.key_indexes_sql(this, spec) }}
 {{ streamleap.initial_build_sql(this, batch, streamleap.change_batch_sql(staging, spec, none), streamleap.apply_changes_sql(this, batch, spec)) }}
+{%- endmacro %}
+
+{#- Postgres: every apply joins the mirror and its tombstones on the key; a unique index on it
+    keeps that to the batch's keys. DuckDB hash-joins column segments (an ART index would slow
+    every insert); Redshift has no indexes (the mirror's dist/sort keys play that part). -#}
+{% macro key_indexes_sql(relation, spec) -%}{{ return(adapter.dispatch('key_indexes_sql', 'streamleap')(relation, spec)) }}{%- endmacro %}
+{% macro default__key_indexes_sql(relation, spec) -%}{%- endmacro %}
+{% macro postgres__key_indexes_sql(relation, spec) -%}
+{%- set cols = [] -%}{%- for c in spec.key %}{% do cols.append(streamleap.quote_ident(c.name)) %}{% endfor -%}
+{%- for rel in [relation, streamleap.tombstone_relation(relation)] %}
+{%- set index = streamleap.quote_ident(rel.identifier ~ '__streamleap_key') %}
+{#- a --full-refresh leaves the old table's index (same name) until the backup is dropped #}
+drop index if exists {{ streamleap.quote_ident(rel.schema) }}.{{ index }};
+create unique index {{ index }} on {{ rel }} ({{ cols | join(', ') }});
+{%- endfor %}
 {%- endmacro %}
 
 {#- Shared by the first build of mirrors and set-aside models: forget the stored watermark, stage

@@ -43,7 +43,7 @@
     refresh_time timestamp,
     kinesis_data {{ streamleap._bytes_type() }}
   )
-  {{- streamleap._local_stream_functions(stream_schema) }}
+  {{- streamleap._local_stream_functions(stream_schema, stream_name) }}
 {%- endmacro %}
 
 {% macro _bytes_type() -%}{{ return(adapter.dispatch('_bytes_type', 'streamleap')()) }}{%- endmacro %}
@@ -51,9 +51,13 @@
 {% macro duckdb___bytes_type() -%}blob{%- endmacro %}
 
 {#- Postgres has no TRY_CAST: safe parsers live beside the stand-in. -#}
-{% macro _local_stream_functions(stream_schema) -%}{{ return(adapter.dispatch('_local_stream_functions', 'streamleap')(stream_schema)) }}{%- endmacro %}
-{% macro default___local_stream_functions(stream_schema) -%}{%- endmacro %}
-{% macro postgres___local_stream_functions(stream_schema) -%};
+{% macro _local_stream_functions(stream_schema, stream_name) -%}{{ return(adapter.dispatch('_local_stream_functions', 'streamleap')(stream_schema, stream_name)) }}{%- endmacro %}
+{% macro default___local_stream_functions(stream_schema, stream_name) -%}{%- endmacro %}
+{% macro postgres___local_stream_functions(stream_schema, stream_name) -%};
+  {#- every consumer reads refresh_time > its watermark: an index keeps that to the new rows
+      (DuckDB's zone maps do the same for an append-only table) -#}
+  create index if not exists {{ streamleap.quote_ident(stream_name ~ '_refresh_time') }}
+    on {{ streamleap.stream_relation(stream_schema, stream_name) }} (refresh_time);
   create or replace function {{ adapter.quote(stream_schema) }}.streamleap_try_jsonb(raw bytea) returns jsonb
   language plpgsql immutable as $fn$
   begin
