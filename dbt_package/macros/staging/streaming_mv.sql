@@ -23,9 +23,8 @@
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-  {% do run_query(streamleap.create_stream_source_sql(cfg.stream_schema, cfg.stream_name, cfg.iam_role, cfg.region)) %}
-
   {% set plan = [] %}
+  {% set stored = none %}
   {% if existing_relation is none %}
     {% do plan.append(streamleap.create_streaming_view_sql(target_relation, cfg, sql)) %}
   {% elif should_full_refresh() %}
@@ -58,14 +57,28 @@
       {% do plan.append(streamleap.refresh_streaming_view_sql(target_relation)) %}
     {% endif %}
   {% endif %}
-  {% do plan.append(streamleap.upsert_fingerprint_sql(target_relation, fingerprint)) %}
+  {% set plan = plan | map('trim') | reject('equalto', '') | list %}
+  {% set builds = [] %}
+  {% for statement in plan if statement.lower().startswith('create ') %}{% do builds.append(statement) %}{% endfor %}
+  {% if builds %}
+    {#- the stream source (external schema / local stand-in) is made with the view, not each run -#}
+    {% do plan.insert(0, streamleap.create_stream_source_sql(cfg.stream_schema, cfg.stream_name, cfg.iam_role, cfg.region)) %}
+  {% endif %}
+  {% if builds or stored is none or stored.fingerprint != fingerprint %}
+    {% do plan.append(streamleap.upsert_fingerprint_sql(target_relation, fingerprint)) %}
+  {% endif %}
 
-  {% call statement('main') %}
-    {{ plan | map('trim') | reject('equalto', '') | join(';\n') }}
-  {% endcall %}
+  {% if plan %}
+    {% call statement('main') %}
+      {{ plan | join(';\n') }}
+    {% endcall %}
+  {% else %}
+    {#- locally an append to the stand-in is the refresh: nothing to run -#}
+    {% do store_raw_result(name='main', message='streaming view ' ~ target_relation ~ ' up to date', code='OK', rows_affected='-1') %}
+  {% endif %}
 
   {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% do adapter.commit() %}
+  {% if plan or pre_hooks or post_hooks %}{% do adapter.commit() %}{% endif %}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
