@@ -195,17 +195,25 @@ def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycl
     runner = Runner(project_dir, target=target, profiles_dir=profiles_dir, kinesis_endpoint=kinesis_endpoint,
                     region=region, every=every)
     runner.setup()
+    last: list = []
+
+    def remember(report):
+        last[:] = [report]
     if as_json:
-        runner.run(cycles, on_report=lambda r: click.echo(json.dumps(r.to_json()), nl=True))
+        runner.run(cycles, on_report=lambda r: (remember(r), click.echo(json.dumps(r.to_json()), nl=True)))
     elif console.is_terminal:
         from rich.live import Live
 
         with Live(Text("starting..."), console=console, refresh_per_second=4) as live:
-            runner.run(cycles, on_report=lambda r: live.update(_cycle_table(r)))
+            runner.run(cycles, on_report=lambda r: (remember(r), live.update(_cycle_table(r))))
     else:
-        runner.run(cycles, on_report=lambda r: console.print(Text(_cycle_line(r))))
+        runner.run(cycles, on_report=lambda r: (remember(r), console.print(Text(_cycle_line(r)))))
+    runner.close()
     if runner.stop_requested.is_set() and not as_json:
         console.print("stopped after the cycle in flight")
+    if cycles is not None and last and last[0].error:
+        # a bounded run (scripts, CI) says so when it ended on a failed cycle
+        raise StreamleapError(f"the last cycle failed: {last[0].error}")
 
 
 @main.command()

@@ -112,6 +112,13 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
     pg_server = None
     kinesis = LocalKinesis().start()
     try:
+        # the embedded endpoint's streams live as long as the process: a demo run before in this
+        # process left its records in the stream, which the reset warehouse would read again
+        admin = kinesis.client()
+        try:
+            admin.delete_stream(StreamName=STREAM, EnforceConsumerDeletion=True)
+        except admin.exceptions.ResourceNotFoundException:
+            pass
         kinesis.create_stream(STREAM, shards)
         say(f"local Kinesis at {kinesis.endpoint_url}, stream {STREAM} with {shards} shards")
         init_project(directory)
@@ -208,18 +215,24 @@ def _reset(directory: Path, target: str) -> None:
 
     warehouse = open_warehouse(directory, target)
     if warehouse.kind == "duckdb":
-        path = Path(str(warehouse.credentials.path))
-        for p in (path, Path(str(path) + ".wal")):
-            if p.exists():
-                p.unlink()
-        return
+        # drop the objects rather than the file: in this process DuckDB may still hold the database
+        # open (dbt-duckdb keeps it), and would go on serving it from the removed file
+        try:
+            con = warehouse.connect()
+        except Exception:  # noqa: BLE001 - not a database this DuckDB reads: start a new file
+            path = Path(str(warehouse.credentials.path))
+            for p in (path, Path(str(path) + ".wal")):
+                if p.exists():
+                    p.unlink()
+            return
+    else:
+        con = warehouse.connect()
     from sqlglot import exp
 
-    con = warehouse.connect()
     try:
         cur = con.cursor()
         for schema in (warehouse.schema, "kinesis"):
-            if schema != "public":
+            if schema not in ("public", "main"):
                 cur.execute(f"drop schema if exists {exp.to_identifier(schema, quoted=True).sql('postgres')} cascade")
         for name in ("cart", "cart_item", "cart__streamleap_tombstones", "cart_item__streamleap_tombstones",
                      "stg_shop_cdc", "shop_cdc_set_aside", "streamleap_state"):
@@ -268,6 +281,13 @@ def _key_of(table: str) -> tuple[str, ...]:
     return ("cart_id",) if table == "cart" else ("cart_id", "line_no")
 
 
+def _abandoned_line(rows: list[tuple]) -> str:
+    if not rows:
+        return "abandoned carts: none"
+    count, value, idle = rows[0][:3]
+    return f"abandoned carts: {count} worth {value or 0}; open carts idle past the threshold: {idle}"
+
+
 def summary_lines(r: DemoResult) -> list[str]:
     j = r.to_json()
     lat = j["latency_ms"]
@@ -276,7 +296,7 @@ def summary_lines(r: DemoResult) -> list[str]:
         f"changes: {r.changes}, rows in the mirror: {r.rows}, cycles: {r.cycles} ({r.failed_cycles} failed)",
         f"latency commit -> visible: p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms",
         f"throughput: {j['changes_per_s']} changes/s",
-        f"abandoned carts: {r.abandoned}",
+        _abandoned_line(r.abandoned),
         "high-demand items: " + ", ".join(f"{row[0]} ({row[1]})" for row in r.high_demand[:10]),
         f"the project is in {r.project_dir}: cd there and run `dbt run --profiles-dir .` or `streamleap status`",
     ]

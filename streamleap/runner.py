@@ -10,6 +10,7 @@ only moves its checkpoints with the rows, and each mirror only moves its waterma
 from __future__ import annotations
 
 import datetime as dt
+import re
 import signal
 import threading
 import time
@@ -146,9 +147,17 @@ class DbtSession:
         return result
 
 
+# dbt's errors open with a header ("Runtime Error in model cart (models/cart.sql)"); the reason is below it
+_DBT_ERROR_HEADER = re.compile(r"^[A-Z][A-Za-z ]*Error( in .+)?$")
+
+
 def _first_line(value: Any) -> str:
-    text = str(value or "").strip()
-    return text.splitlines()[0] if text else "see the dbt log"
+    lines = [line.strip() for line in str(value or "").splitlines() if line.strip()]
+    if not lines:
+        return "see the dbt log"
+    if len(lines) > 1 and _DBT_ERROR_HEADER.match(lines[0]):
+        return f"{lines[0]}: {lines[1]}"
+    return lines[0]
 
 
 class Runner:
@@ -263,6 +272,11 @@ class Runner:
     def stop(self) -> None:
         self.stop_requested.set()
 
+    def close(self) -> None:
+        """Close the relays' warehouse connections."""
+        for relay in self.relays:
+            relay.close()
+
 
 def state_table(warehouse: Warehouse, schema: str) -> str:
     from sqlglot import exp
@@ -281,6 +295,11 @@ def read_state(warehouse: Warehouse, refs: list[ModelRef]) -> dict[str, tuple[in
     try:
         cur = con.cursor()
         for schema, keys in by_schema.items():
+            # a project that never ran has no state table yet (status reports it "not built")
+            cur.execute("select count(*) from information_schema.tables where table_schema = "
+                        f"{warehouse.placeholder} and table_name = 'streamleap_state'", [schema])
+            if not cur.fetchone()[0]:
+                continue
             marks = ", ".join([warehouse.placeholder] * len(keys))
             cur.execute(f"select relation_name, applied_rows, newest_commit_ts from {state_table(warehouse, schema)} "
                         f"where relation_name in ({marks})", keys)

@@ -21,10 +21,10 @@ def _iso(value: Any) -> Any:
 
 
 def collect_status(project_dir: Path, target: str | None = None, profiles_dir: Path | None = None) -> dict[str, Any]:
+    warehouse = open_warehouse(Path(project_dir), target, profiles_dir)  # first: its errors say what to do
     session = DbtSession(Path(project_dir), Path(profiles_dir or project_dir), target)
     session.ensure_parsed()
     models = project_models(session.manifest)
-    warehouse = open_warehouse(Path(project_dir), target, profiles_dir)
     state = read_state(warehouse, [*models.mirrors.values(), *models.set_asides.values()])
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     tables = []

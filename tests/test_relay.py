@@ -8,9 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import itertools
-import os
 import threading
-import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -349,31 +347,6 @@ def test_missing_stand_in_and_client_endpoint(project, kinesis, monkeypatch):
     client = kinesis_client(None, "us-east-1")
     assert client.meta.endpoint_url == kinesis.endpoint_url
     assert "not_in_the_warehouse" in client.list_streams()["StreamNames"]
-
-
-@pytest.mark.skipif(not os.environ.get("STREAMLEAP_RELAY_BENCH"), reason="a measurement: STREAMLEAP_RELAY_BENCH=1 runs it")
-def test_bulk_insert_rate(env, monkeypatch, capsys):
-    e = env(shards=4)
-    e.put(40_000, keys=1000, pad=300)  # DMS records are a few hundred bytes
-    spent: list[tuple[int, float]] = []
-    original = Relay._insert
-
-    def timed(self, cur, rows):
-        t0 = time.perf_counter()
-        original(self, cur, rows)
-        spent.append((len(rows), time.perf_counter() - t0))
-
-    monkeypatch.setattr(Relay, "_insert", timed)
-    relay = e.relay()
-    t0 = time.perf_counter()
-    pull_all(relay)
-    total = time.perf_counter() - t0
-    n, inserting = sum(c for c, _ in spent), sum(s for _, s in spent)
-    with capsys.disabled():
-        print(f"\n{e.target.name}: {n} records; insert {n / inserting:,.0f} records/s; "
-              f"pull from the local endpoint, end to end, {n / total:,.0f} records/s")
-    e.assert_exactly_once()
-    assert n == 40_000 and n / inserting >= 20_000
 
 
 # ---------------------------------------------------------------- end to end

@@ -1,0 +1,654 @@
+"""`streamleap run` and `streamleap status` on DuckDB and on a real PostgreSQL, reading a real
+Kinesis endpoint (moto's server, in this process): the mirrors stay exact across a restart of the
+runner in the middle of the stream; a failing cycle is reported in one line, retried with a
+growing backoff and loses nothing; Ctrl-C (and stop()) ends the loop after the cycle in flight;
+a project change is re-parsed once; and status reports what the mirrors and the relay hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from streamleap.cli import main
+from streamleap.dbt import run_dbt
+from streamleap.ddl import parse_ddl
+from streamleap.dms import ChangeRecord
+from streamleap.errors import StreamleapError
+from streamleap.kinesis_local import LocalKinesis
+from streamleap.plan import plan_tables
+from streamleap.project import generate_models, init_project
+from streamleap.relay import Relay
+from streamleap.runner import CycleReport, Runner
+from streamleap.status import collect_status
+from streamleap.workload import SHOP_DDL, ShopWorkload, decode_row, partition_key
+from tests.harness import STREAM, Target, expected_rows, make_project
+
+pytestmark = pytest.mark.dbt
+
+TARGETS = ["local", pytest.param("postgres", marks=pytest.mark.postgres)]
+KEYS = {"cart": ("cart_id",), "cart_item": ("cart_id", "line_no")}
+CLI_ENV = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": "1", "TERM": "dumb"}
+REPORT_KEYS = {"cycle", "started_at", "duration_ms", "ingested", "applied", "set_aside", "lag_ms", "error"}
+
+
+def wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def naive_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def normalize(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return value.normalize()
+    if isinstance(value, dt.datetime):
+        return naive_utc(value)
+    return value
+
+
+def cli(*args: Any, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, [str(a) for a in args], env={**CLI_ENV, **(env or {})})
+
+
+def assert_one_error_line(result, *fragments: str) -> str:
+    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def kinesis():
+    with LocalKinesis() as local:
+        yield local
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def project(request, tmp_path_factory) -> Target:
+    pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return make_project(tmp_path_factory.mktemp(request.param), SHOP_DDL, "postgres", request.param, pg_url)
+
+
+def fresh_stream(kinesis: LocalKinesis, shards: int = 2) -> None:
+    """moto keeps streams for the life of the process: start each test from an empty one."""
+    client = kinesis.client()
+    try:
+        client.delete_stream(StreamName=STREAM, EnforceConsumerDeletion=True)
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    kinesis.create_stream(STREAM, shards)
+
+
+@dataclass
+class Shop:
+    """One test's pipeline: the project (its warehouse emptied), an empty stream, a shop workload
+    with wall-clock commit times, and every record put, as Kinesis acknowledged it."""
+
+    target: Target
+    kinesis: LocalKinesis
+    workload: ShopWorkload
+    puts: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.client = self.kinesis.client()
+
+    def put(self, records: list) -> list[tuple[str, str, bytes]]:
+        """ChangeRecords (partition key as DMS sets it) or (bytes, partition key) pairs."""
+        entries = [(r.to_bytes(), partition_key(r)) if isinstance(r, ChangeRecord) else r for r in records]
+        out = []
+        for start in range(0, len(entries), 500):
+            chunk = entries[start:start + 500]
+            resp = self.client.put_records(StreamName=STREAM, Records=[{"Data": d, "PartitionKey": k} for d, k in chunk])
+            assert resp.get("FailedRecordCount", 0) == 0
+            out += [(e["ShardId"], e["SequenceNumber"], d) for e, (d, _) in zip(resp["Records"], chunk)]
+        self.puts += out
+        return out
+
+    def transactions(self, n: int) -> list[ChangeRecord]:
+        return [r for _ in range(n) for r in self.workload.step()]
+
+    def runner(self, **kwargs: Any) -> Runner:
+        return Runner(self.target.project, target=self.target.name, kinesis=self.kinesis.client(), **kwargs)
+
+    def relayed(self) -> list[tuple[str, str, bytes]]:
+        """The stand-in stream, in its order: refresh_time, then sequence number."""
+        rows = self.target.query(
+            f'select shard_id, sequence_number, kinesis_data from "{self.target.stream_schema}"."{STREAM}" '
+            "order by refresh_time, length(sequence_number), sequence_number")
+        return [(s, q, bytes(d)) for s, q, d in rows]
+
+    def assert_exactly_once(self) -> list[tuple[str, str, bytes]]:
+        relayed = self.relayed()
+        # the multiset of (shard, sequence number): every record put, each exactly once
+        assert Counter((s, q) for s, q, _ in relayed) == Counter((s, q) for s, q, _ in self.puts)
+        assert {(s, q): d for s, q, d in relayed} == {(s, q): d for s, q, d in self.puts}
+        return relayed
+
+    def mirror(self, table: str) -> dict[tuple, dict]:
+        con = self.target.connect()
+        try:
+            cur = con.cursor()
+            cur.execute(f"select * from {self.target.rel(table)}")
+            names = [d[0] for d in cur.description]
+            out = {}
+            for row in cur.fetchall():
+                record = {n: normalize(v) for n, v in zip(names, row) if not n.startswith("_streamleap_")}
+                out[tuple(record[k] for k in KEYS[table])] = record
+            return out
+        finally:
+            con.close()
+
+    def assert_mirrors_exact(self) -> None:
+        """Every record relayed once, and each mirror equal to the reference model over the stand-in,
+        which is the workload's source state."""
+        sent = [(q, d) for _, q, d in self.assert_exactly_once()]
+        state = self.workload.encoded_state()
+        for table, key in KEYS.items():
+            reference = expected_rows(sent, table, list(key), "public")
+            assert reference == state[table]
+            want = {k: {c: normalize(v) for c, v in decode_row(table, data).items()} for k, data in reference.items()}
+            actual = self.mirror(table)
+            assert actual.keys() == want.keys(), (sorted(set(actual) ^ set(want))[:10])
+            assert actual == want
+
+    def count(self, table: str) -> int:
+        return self.target.query(f"select count(*) from {self.target.rel(table)}")[0][0]
+
+
+def empty_warehouse(target: Target) -> None:
+    """Drop what earlier tests built; the runner's setup makes the stand-in again."""
+    if target.name == "local":
+        for schema, name, kind in target.query("select table_schema, table_name, table_type from information_schema.tables "
+                                               "where table_schema in ('main', ?)", [target.stream_schema]):
+            target.execute(f'drop {"view" if kind == "VIEW" else "table"} if exists "{schema}"."{name}" cascade')
+        target.execute(f'drop schema if exists "{target.stream_schema}" cascade')
+    else:
+        target.execute(f'drop schema if exists "{target.schema}" cascade; drop schema if exists "{target.stream_schema}" cascade')
+
+
+@pytest.fixture
+def shop(project, kinesis, monkeypatch) -> Shop:
+    for k, v in project.env.items():
+        monkeypatch.setenv(k, v)
+    empty_warehouse(project)
+    fresh_stream(kinesis)
+    return Shop(project, kinesis, ShopWorkload(seed=7, clock=wall_clock, redeliver_rate=0.2))
+
+
+class RecordingEvent(threading.Event):
+    """The runner's stop event, noting every wait the loop asks for."""
+
+    def __init__(self):
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        return super().wait(timeout)
+
+
+def close(runner: Runner) -> None:
+    """What a process exit does: the runner's warehouse connections go."""
+    for relay in runner.relays:
+        relay.close()
+
+
+# ---------------------------------------------------------------- restarts
+@pytest.mark.parametrize("project", TARGETS, indirect=True)
+def test_restart_mid_stream_keeps_the_mirrors_exact(shop):
+    shop.put(shop.workload.initial_load(30))
+    done, a_stopped = threading.Event(), threading.Event()
+    done_at: list[dt.datetime] = []
+    failed: list[BaseException] = []
+
+    def produce() -> None:  # until runner A has stopped, and then some more while B starts
+        try:
+            after = 0
+            while after < 20:
+                after += a_stopped.is_set()
+                records = [(r.to_bytes(), partition_key(r)) for r in shop.transactions(3)]
+                records += [(raw, "redelivery") for raw in shop.workload.maybe_redeliver()]
+                shop.put(records)
+                time.sleep(0.03)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+        finally:
+            done_at.append(wall_clock())
+            done.set()
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+
+    # runner A: a few cycles, then one that relays records and dies before dbt applies them
+    a = shop.runner(every=0.1)
+    reports_a: list[CycleReport] = []
+    original_invoke = a.dbt.invoke
+
+    def dies_applying(*args: str):
+        if args[0] == "run":
+            raise RuntimeError("killed")
+        return original_invoke(*args)
+
+    def on_a(report: CycleReport) -> None:
+        reports_a.append(report)
+        if report.error:
+            a.stop()
+        elif sum(1 for r in reports_a if r.ingested) >= 2:
+            seen = len(shop.puts)
+            deadline = time.monotonic() + 5
+            while len(shop.puts) == seen and time.monotonic() < deadline:
+                time.sleep(0.01)  # the next pull has something to relay
+            a.dbt.invoke = dies_applying
+
+    assert a.run(on_report=on_a, handle_signals=False, cycles=50) == 1
+    a_stopped.set()
+    assert not done.is_set()
+    last = reports_a[-1]
+    assert last.error == "RuntimeError: killed" and last.ingested > 0  # relayed, never applied
+    relayed_by_a = len(shop.relayed())
+    assert relayed_by_a == sum(r.ingested for r in reports_a)
+    close(a)
+
+    # runner B: a new instance with new connections, until everything put is relayed and applied
+    b = shop.runner(every=0.1)
+    reports_b: list[CycleReport] = []
+
+    def on_b(report: CycleReport) -> None:
+        reports_b.append(report)
+        assert report.error is None, report.error
+        if done.is_set() and report.started_at > done_at[0] and report.ingested == 0:
+            b.stop()
+
+    assert b.run(on_report=on_b, handle_signals=False, cycles=200) == 0
+    assert b.stop_requested.is_set(), "runner B never caught up"
+    producer.join()
+    assert not failed, failed
+    close(b)
+    assert 0 < relayed_by_a < relayed_by_a + sum(r.ingested for r in reports_b) == len(shop.puts)
+    assert shop.workload.redelivered > 0  # re-deliveries went through the restart too
+    shop.assert_mirrors_exact()  # B applied what A relayed and never applied, and all since
+
+
+# ---------------------------------------------------------------- errors and backoff
+@pytest.mark.parametrize("project", TARGETS, indirect=True)
+def test_failing_cycles_are_one_line_retried_with_growing_backoff_and_lose_nothing(shop, monkeypatch):
+    loaded = shop.workload.initial_load(20)
+    shop.put(loaded)
+    r = shop.runner(every=0.05)
+    r.stop_requested = RecordingEvent()
+    r.setup()
+    insert, pull, invoke = Relay._insert, r.relays[0].pull, r.dbt.invoke
+
+    def insert_then_fail(self, cur, rows):  # cycle 1: the rows are in the transaction, which never commits
+        insert(self, cur, rows)
+        if r.cycles == 1:
+            raise RuntimeError("disk full\nsecond line of detail")
+
+    def run_fails(*args: str):  # cycle 2: relayed, then dbt fails
+        if args[0] == "run" and r.cycles == 2:
+            raise StreamleapError("dbt run failed: cart: out of memory")
+        return invoke(*args)
+
+    def pull_fails():  # cycle 3: Kinesis goes away
+        if r.cycles == 3:
+            raise ConnectionError("connection reset by peer\n(more)")
+        return pull()
+
+    monkeypatch.setattr(Relay, "_insert", insert_then_fail)
+    monkeypatch.setattr(r.dbt, "invoke", run_fails)
+    monkeypatch.setattr(r.relays[0], "pull", pull_fails)
+    reports: list[CycleReport] = []
+    reported_at: list[float] = []
+
+    def on_report(report: CycleReport) -> None:
+        reports.append(report)
+        reported_at.append(time.time())
+        if report.cycle == 2:
+            shop.put(shop.transactions(5))  # more arrive while the loop is failing
+
+    failures = r.run(cycles=5, on_report=on_report, max_backoff=0.25, handle_signals=False)
+    assert failures == 3
+    errors = [rep.error for rep in reports]
+    assert errors[:3] == ["RuntimeError: disk full", "dbt run failed: cart: out of memory",
+                          "ConnectionError: connection reset by peer"]
+    assert errors[3:] == [None, None]
+    assert all("\n" not in e for e in errors[:3])
+    # 1: nothing committed; 2: relayed the load; 3: nothing; 4: relayed what came since and applied all
+    assert [rep.ingested for rep in reports] == [0, len(loaded), 0, len(shop.puts) - len(loaded), 0]
+    # the wait doubles with each failure in a row, up to max_backoff; after a success it is the period's rest
+    waits = r.stop_requested.waits
+    assert waits[:3] == [pytest.approx(0.1), pytest.approx(0.2), pytest.approx(0.25)]
+    assert len(waits) == 4 and 0 <= waits[3] <= 0.05  # no wait after the last of --cycles
+    gaps = [reports[i + 1].started_at.timestamp() - reported_at[i] for i in range(3)]
+    assert gaps[0] >= 0.09 and gaps[1] >= 0.19 and gaps[1] > gaps[0] and gaps[2] >= 0.24
+    assert reports[3].applied["cart"] > 0 and reports[3].applied["cart_item"] > 0
+    shop.assert_mirrors_exact()
+
+
+@pytest.mark.parametrize("project", ["local"], indirect=True)
+def test_a_broken_model_fails_cycles_until_it_is_fixed(shop):
+    broken = shop.target.project / "models" / "broken.sql"
+    shop.put(shop.workload.initial_load(10))
+    r = shop.runner(every=0.01)
+    reports: list[CycleReport] = []
+
+    def on_report(report: CycleReport) -> None:
+        reports.append(report)
+        shop.put(shop.transactions(3))
+        if report.cycle == 1:
+            broken.write_text("{{ config(materialized='table' }}\nselect 1 as x\n")  # Jinja: parse fails
+        elif report.cycle == 2:
+            broken.write_text("select from from nowhere\n")  # parses, fails in the warehouse
+        elif report.cycle == 3:
+            broken.unlink()
+
+    try:
+        failures = r.run(cycles=5, on_report=on_report, max_backoff=0.02, handle_signals=False)
+    finally:
+        broken.unlink(missing_ok=True)
+    assert failures == 2
+    assert reports[0].error is None
+    # one line each, with dbt's reason (not only its "Compilation Error in model ..." header)
+    assert reports[1].error.startswith("dbt parse failed in ") and "\n" not in reports[1].error
+    assert "broken.sql" in reports[1].error and "expected ')'" in reports[1].error
+    assert reports[2].error.startswith("dbt run failed: broken: ") and "\n" not in reports[2].error
+    assert "syntax error" in reports[2].error
+    assert reports[1].ingested == 0  # the parse failed before the relay ran
+    assert reports[2].reparsed and reports[2].ingested > 0
+    assert reports[3].error is None and reports[3].reparsed
+    assert reports[4].error is None and not reports[4].reparsed
+    r.cycle()  # what the last on_report put
+    shop.assert_mirrors_exact()
+
+
+# ---------------------------------------------------------------- shutdown
+@pytest.mark.parametrize("project", ["local"], indirect=True)
+def test_stop_finishes_the_cycle_in_flight_and_returns_promptly(shop):
+    loaded = shop.workload.initial_load(12)
+    shop.put(loaded)
+    r = shop.runner(every=0.05)
+    r.setup()
+    in_flight = threading.Event()
+    invoke = r.dbt.invoke
+
+    def slow_run(*args: str):
+        if args[0] == "run":
+            in_flight.set()
+            time.sleep(0.4)  # stop() arrives while dbt applies
+        return invoke(*args)
+
+    r.dbt.invoke = slow_run
+    reports: list[CycleReport] = []
+    thread = threading.Thread(target=lambda: r.run(on_report=reports.append, handle_signals=False), daemon=True)
+    thread.start()
+    assert in_flight.wait(30)
+    r.stop()
+    stopped = time.monotonic()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert time.monotonic() - stopped < 5
+    assert len(reports) == r.cycles == 1  # the cycle in flight finished; no other began
+    assert reports[0].error is None and reports[0].ingested == len(loaded)
+    assert reports[0].applied == {"cart": 12, "cart_item": sum(1 for x in loaded if x.table == "cart_item")}
+    shop.assert_mirrors_exact()
+
+    # stop() during a long backoff wait ends it at once
+    r2 = shop.runner(every=10)
+    r2.setup()
+    r2.relays[0].pull = lambda: (_ for _ in ()).throw(ConnectionError("no route to host"))
+    first = threading.Event()
+    thread = threading.Thread(target=lambda: r2.run(on_report=lambda rep: first.set(), handle_signals=False,
+                                                    max_backoff=60), daemon=True)
+    thread.start()
+    assert first.wait(30)
+    time.sleep(0.1)
+    r2.stop()
+    stopped = time.monotonic()
+    thread.join(5)
+    assert not thread.is_alive() and time.monotonic() - stopped < 1 and r2.cycles == 1
+
+
+def bare_project(directory: Path, stream_schema: str = "kinesis") -> Path:
+    """A project as `streamleap init` + `generate` leave it: never run, nothing in the warehouse."""
+    init_project(directory)
+    generate_models(directory, plan_tables(parse_ddl(SHOP_DDL, "postgres")), STREAM, stream_schema)
+    run_dbt(["deps", "--quiet"], directory)
+    return directory
+
+
+def streamleap_command() -> list[str]:
+    script = Path(sys.executable).parent / "streamleap"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "streamleap"]
+
+
+def test_ctrl_c_stops_the_process_after_the_cycle_in_flight(kinesis, tmp_path):
+    # the warehouse file is opened by the child only: DuckDB allows one writing process
+    project = bare_project(tmp_path / "sigint")
+    fresh_stream(kinesis)
+    shop = Shop(Target("local", project), kinesis, ShopWorkload(seed=3, clock=wall_clock))
+    shop.put(shop.workload.initial_load(15) + shop.transactions(10))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLEAP_")}
+    env.update(CLI_ENV, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [*streamleap_command(), "run", "--project-dir", str(project), "--kinesis-endpoint", kinesis.endpoint_url,
+         "--region", "us-east-1", "--every", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+    stderr: list[str] = []
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    threading.Thread(target=lambda: stderr.extend(proc.stderr), daemon=True).start()
+    out: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while sum(line.startswith("cycle ") for line in out) < 2:
+            assert proc.poll() is None, (out, stderr)
+            try:
+                out.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
+            except queue.Empty:
+                raise AssertionError(f"no cycle lines within 90 s: {out} {stderr}") from None
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    time.sleep(0.2)  # the readers drain the pipes
+    while not lines.empty():
+        out.append(lines.get())
+    text = "".join(out) + "".join(stderr)
+    assert code == 0, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    assert out[-1].strip() == "stopped after the cycle in flight"
+    cycles = [line for line in out if line.startswith("cycle ")]
+    assert all("FAILED" not in line for line in cycles), cycles
+    assert f"ingested {len(shop.puts)}," in cycles[0]
+    shop.assert_mirrors_exact()
+
+
+# ---------------------------------------------------------------- --json
+@pytest.mark.parametrize("project", TARGETS, indirect=True)
+def test_run_json_prints_one_object_per_cycle_with_the_right_numbers(shop, kinesis):
+    loaded = shop.workload.initial_load(25)
+    shop.put(loaded)
+    args = ["run", "--project-dir", shop.target.project, "--target", shop.target.name, "--kinesis-endpoint",
+            kinesis.endpoint_url, "--region", "us-east-1", "--every", "0.05", "--cycles", "2", "--json"]
+    result = cli(*args)
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "stopped after" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    first, second = (json.loads(line) for line in lines)
+    assert set(first) == set(second) == REPORT_KEYS
+    n_items = sum(1 for r in loaded if r.table == "cart_item")
+    assert (first["cycle"], first["ingested"], first["applied"], first["set_aside"], first["error"]) == (
+        1, len(loaded), {"cart": 25, "cart_item": n_items}, 0, None)
+    assert (second["cycle"], second["ingested"], second["applied"], second["error"]) == (
+        2, 0, {"cart": 0, "cart_item": 0}, None)
+    assert 0 < first["lag_ms"] < 60_000 and first["duration_ms"] > 0
+    assert dt.datetime.fromisoformat(first["started_at"]) < dt.datetime.fromisoformat(second["started_at"])
+    shop.assert_mirrors_exact()
+
+    # changes after the load: applied counts what changed, per table
+    shop.put(shop.transactions(12))
+    result = cli(*args[:-3], "--cycles", "1", "--json")
+    report = json.loads(result.stdout)
+    assert report["ingested"] == len(shop.puts) - len(loaded)
+    assert report["applied"]["cart"] > 0 and report["applied"]["cart_item"] > 0 and report["lag_ms"] > 0
+    shop.assert_mirrors_exact()
+
+
+@pytest.mark.parametrize("project", ["local"], indirect=True)
+def test_a_bounded_run_that_ends_on_a_failed_cycle_exits_1(shop, kinesis):
+    shop.client.delete_stream(StreamName=STREAM, EnforceConsumerDeletion=True)  # the stream is gone
+    result = cli("run", "--project-dir", shop.target.project, "--target", shop.target.name, "--kinesis-endpoint",
+                 kinesis.endpoint_url, "--region", "us-east-1", "--every", "0", "--cycles", "1", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout.splitlines()[0])
+    assert report["error"] and "\n" not in report["error"]
+    assert_one_error_line(result, "the last cycle failed")
+
+
+# ---------------------------------------------------------------- re-parse
+@pytest.mark.parametrize("project", ["local"], indirect=True)
+def test_a_project_change_is_parsed_again_once(shop):
+    extra = shop.target.project / "models" / "cart_count.sql"
+    shop.put(shop.workload.initial_load(10))
+    r = shop.runner(every=0)
+    try:
+        first, unchanged = r.cycle(), r.cycle()
+        assert not first.reparsed and not unchanged.reparsed and first.error is None
+        extra.write_text("{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('cart') }}\n")
+        added = r.cycle()
+        assert added.error is None and added.reparsed
+        assert shop.target.query(f"select n from {shop.target.rel('cart_count')}")[0][0] == shop.count("cart")
+        assert not r.cycle().reparsed
+        extra.write_text("{{ config(materialized='table') }}\nselect 1000 + count(*) as n from {{ ref('cart') }}\n")
+        shop.put(shop.transactions(8))
+        edited = r.cycle()
+        assert edited.error is None and edited.reparsed and edited.ingested > 0
+        assert shop.target.query(f"select n from {shop.target.rel('cart_count')}")[0][0] == 1000 + shop.count("cart")
+        assert not r.cycle().reparsed
+    finally:
+        extra.unlink(missing_ok=True)
+    assert r.cycle().reparsed  # removing a file is a change too
+    shop.assert_mirrors_exact()
+
+
+# ---------------------------------------------------------------- status
+@pytest.mark.parametrize("project", TARGETS, indirect=True)
+def test_status_reports_rows_last_change_lag_set_aside_and_relay_positions(shop):
+    good = shop.workload.initial_load(15) + shop.transactions(20)
+    old = dt.datetime(2020, 1, 1)
+    no_key = {"cart_id": None, "customer_id": 1, "status": "open", "item_count": 0, "total": "0.00",
+              "created_at": "2020-01-01 00:00:00", "updated_at": "2020-01-01 00:00:00"}
+    malformed = [
+        ChangeRecord("public", "cart", "insert", no_key, commit_ts=old, transaction_id=1, transaction_record_id=1),
+        ChangeRecord("public", "cart", "upsert", {**no_key, "cart_id": 5}, commit_ts=old, transaction_id=2,
+                     transaction_record_id=1),
+        ChangeRecord("public", "cart_item", "insert", {"cart_id": 1, "line_no": None}, commit_ts=old,
+                     transaction_id=3, transaction_record_id=1),
+    ]
+    shop.put(good + [(r.to_bytes(), "bad") for r in malformed] + [(b"\x00not json", "junk")])
+    r = shop.runner(every=0)
+    while r.cycle().ingested:
+        pass
+    close(r)
+    status = collect_status(shop.target.project, shop.target.name)
+    assert (status["target"], status["kind"]) == (shop.target.name, "duckdb" if shop.target.name == "local" else "postgres")
+    tables = {t["model"]: t for t in status["tables"]}
+    assert set(tables) == {"cart", "cart_item"}
+    for name, t in tables.items():
+        assert t["source"] == f"public.{name}"
+        assert t["rows"] == shop.count(name) == len(shop.workload.state()[name]) > 0
+        newest = max(naive_utc(x.commit_ts or x.timestamp) for x in good if x.table == name)
+        assert dt.datetime.fromisoformat(t["last_change_at"]) == newest
+        assert 0 < t["lag_s"] < 120
+    assert (tables["cart"]["set_aside"], tables["cart_item"]["set_aside"]) == (2, 1)
+    assert status["set_aside_total"] == 4  # and the record that is not JSON, which belongs to no table
+    positions = {p["shard_id"]: p for p in status["relay_positions"]}
+    last_put: dict[str, int] = {}
+    for s, q, _ in shop.puts:
+        last_put[s] = max(last_put.get(s, 0), int(q))
+    assert {s: int(p["sequence_number"]) for s, p in positions.items()} == last_put
+    relay_view = Relay(shop.client, STREAM, r.warehouse, shop.target.stream_schema)
+    assert {s: p["sequence_number"] for s, p in positions.items()} == relay_view.positions()
+    relay_view.close()
+    assert all(p["stream"] == STREAM and p["closed"] is False and p["updated_at"] for p in positions.values())
+    shop.assert_mirrors_exact()
+
+    # the command line says the same
+    target_args = ["--project-dir", shop.target.project, "--target", shop.target.name]
+    result = cli("status", *target_args, "--json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    doc = json.loads(result.stdout)
+    for t in (*doc["tables"], *status["tables"]):
+        t.pop("lag_s")
+    assert doc == status
+    result = cli("status", *target_args)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    for name, t in tables.items():
+        cells = next(cells for line in result.stdout.splitlines()
+                     if len(cells := [c.strip() for c in line.split("│")]) > 2 and cells[1] == name)
+        assert cells[2:7] == [f"public.{name}", str(t["rows"]), t["last_change_at"], cells[5], str(t["set_aside"])]
+        assert cells[5].endswith(" s")
+    assert "relay positions: stream=shop_cdc, shard_id=shardId-000000000000" in result.stdout
+
+
+@pytest.mark.parametrize("target_name", TARGETS)
+def test_status_of_a_project_that_never_ran(target_name, tmp_path, monkeypatch, request):
+    env = {}
+    if target_name == "postgres":
+        import re
+
+        m = re.match(r"postgresql://(\w+)@([\d.]+):(\d+)/(\w+)", request.getfixturevalue("pg_url"))
+        env = {"STREAMLEAP_PG_USER": m[1], "STREAMLEAP_PG_HOST": m[2], "STREAMLEAP_PG_PORT": m[3],
+               "STREAMLEAP_PG_DATABASE": m[4], "STREAMLEAP_PG_SCHEMA": f"never_{uuid.uuid4().hex[:8]}"}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    project = bare_project(tmp_path / "never", stream_schema=f"k_never_{uuid.uuid4().hex[:8]}")
+    status = collect_status(project, target_name)
+    assert [(t["model"], t["rows"], t["last_change_at"], t["lag_s"], t["set_aside"]) for t in status["tables"]] == [
+        ("cart", None, None, None, 0), ("cart_item", None, None, None, 0)]
+    assert status["set_aside_total"] == 0 and status["relay_positions"] == []
+    result = cli("status", "--project-dir", project, "--target", target_name, "--json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert [t["rows"] for t in json.loads(result.stdout)["tables"]] == [None, None]
+    result = cli("status", "--project-dir", project, "--target", target_name)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert result.stdout.count("not built") == 2
+
+
+# ---------------------------------------------------------------- errors
+def test_run_and_status_errors_are_one_line(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for command in ("run", "status"):
+        assert_one_error_line(cli(command, "--project-dir", empty), str(empty), "streamleap init")
+        assert_one_error_line(cli(command, "--project-dir", tmp_path / "nowhere"), "nowhere", "streamleap init")
+    no_streams = tmp_path / "no_streams"
+    init_project(no_streams)
+    run_dbt(["deps", "--quiet"], no_streams)
+    assert_one_error_line(cli("run", "--project-dir", no_streams, "--kinesis-endpoint", "http://127.0.0.1:9"),
+                          "no streaming_mv model", "streamleap generate")
+    assert_one_error_line(cli("run", "--project-dir", no_streams, "--target", "nope"), "--target nope", "local")
