@@ -100,6 +100,14 @@ select * from (
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
 {%- set texts = streamleap._texts(spec) -%}
+{%- set fields = [] -%}
+{%- for (section, name), alias in texts.items() %}{% do fields.append(([section, name], alias)) %}{% endfor -%}
+{%- for key, alias in [('operation', '_sl_op'), ('record-type', '_sl_record_type'), ('commit-timestamp', '_sl_commit_text'),
+                       ('timestamp', '_sl_ts_text'), ('transaction-record-id', '_sl_trid'), ('table-name', '_sl_table'),
+                       ('schema-name', '_sl_schema')] -%}
+  {%- do fields.append((['metadata', key], alias)) -%}
+{%- endfor -%}
+{%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
 with new_rows as (
   select refresh_time, sequence_number, payload
   from {{ staging }}
@@ -109,24 +117,23 @@ batch_end as (
   {# over every record read, of any table: the watermark moves past all of them #}
   select max(refresh_time) as _sl_batch_end from new_rows
 ),
-batch as (
+parsed as (
+  {# each record's values, read once #}
   select
     refresh_time,
     sequence_number,
-    payload,
-    {%- for (section, name), alias in texts.items() %}
-    {{ streamleap.json_text('payload', [section, name]) }} as {{ alias }},
+    payload
+    {%- for (keys, alias), expr in zip(fields, reader['values']) %},
+    {{ expr }} as {{ alias }}
     {%- endfor %}
-    {{ streamleap._meta('operation') }} as _sl_op,
-    {{ streamleap._meta('record-type') }} as _sl_record_type,
-    {{ streamleap._meta('commit-timestamp') }} as _sl_commit_text,
-    {{ streamleap._meta('timestamp') }} as _sl_ts_text,
-    {{ streamleap._meta('transaction-record-id') }} as _sl_trid,
-    batch_end._sl_batch_end
-  from new_rows cross join batch_end
-  where {{ streamleap._meta('table-name') }} = {{ streamleap._string_literal(spec.table) }}
+  from (select new_rows.*{% if reader['once'] %}, {{ reader['once'] }} as _sl_values{% endif %} from new_rows) records
+),
+batch as (
+  select parsed.*, batch_end._sl_batch_end
+  from parsed cross join batch_end
+  where _sl_table = {{ streamleap._string_literal(spec.table) }}
     {%- if spec.schema %}
-    and {{ streamleap._meta('schema-name') }} = {{ streamleap._string_literal(spec.schema) }}
+    and _sl_schema = {{ streamleap._string_literal(spec.schema) }}
     {%- endif %}
 ),
 checked as (
@@ -140,10 +147,10 @@ checked as (
 changes as (
   select
     {%- for c in spec.columns %}
-    {{ streamleap.convert_value(c, texts[('data', c.name)], 'payload', 'data', ss) }} as {{ q(c.name) }},
+    {{ streamleap.convert_value(c, texts[('data', c.name)], 'payload', 'data', ss, checked=true) }} as {{ q(c.name) }},
     {%- endfor %}
     {%- for c in spec.key %}
-    {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss) }} as _sl_before_{{ loop.index }},
+    {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss, checked=true) }} as _sl_before_{{ loop.index }},
     {%- endfor %}
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
@@ -225,10 +232,3 @@ where _sl_batch_end is not null
   end
 {%- endmacro %}
 
-{#- The same texts read inline from a payload (for the set-aside model, which judges every table). -#}
-{% macro inline_texts(spec, payload) -%}
-  {%- set texts = {} -%}
-  {%- for c in spec.columns %}{% do texts.update({('data', c.name): streamleap.json_text(payload, ['data', c.name])}) %}{% endfor -%}
-  {%- for c in spec.key %}{% do texts.update({(spec.before_image, c.name): streamleap.json_text(payload, [spec.before_image, c.name])}) %}{% endfor -%}
-  {{ return(texts) }}
-{%- endmacro %}

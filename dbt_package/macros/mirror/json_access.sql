@@ -32,6 +32,29 @@
         else json_serialize({{ value }}) end)
 {%- endmacro %}
 
+{#- Reading several values of a record: {'once': SQL computed once per record (or none), 'values':
+    one SQL expression per key list, which may refer to the column _sl_values holding `once`}.
+    DuckDB parses a JSON document on every extraction, so it extracts all paths in one call. -#}
+{% macro json_reader(payload, key_lists) -%}
+  {{ return(adapter.dispatch('json_reader', 'streamleap')(payload, key_lists)) }}
+{%- endmacro %}
+{% macro default__json_reader(payload, key_lists) -%}
+  {%- set values = [] -%}
+  {%- for keys in key_lists %}{% do values.append(streamleap.json_text(payload, keys)) %}{% endfor -%}
+  {{ return({'once': none, 'values': values}) }}
+{%- endmacro %}
+{% macro duckdb__json_reader(payload, key_lists) -%}
+  {%- set pointers = [] -%}
+  {%- set values = [] -%}
+  {%- for keys in key_lists -%}
+    {%- set pointer = [] -%}
+    {%- for k in keys %}{% do pointer.append('/' ~ (k | replace('~', '~0') | replace('/', '~1'))) %}{% endfor -%}
+    {%- do pointers.append(streamleap._string_literal(pointer | join(''))) -%}
+    {%- do values.append('_sl_values[' ~ loop.index ~ ']') -%}
+  {%- endfor -%}
+  {{ return({'once': 'json_extract_string(' ~ payload ~ ', [' ~ pointers | join(', ') ~ '])', 'values': values}) }}
+{%- endmacro %}
+
 {#- The JSON value itself (SUPER on Redshift, JSON on DuckDB, jsonb on Postgres). -#}
 {% macro json_value(payload, keys) -%}
   {{ return(adapter.dispatch('json_value', 'streamleap')(payload, keys)) }}

@@ -100,17 +100,25 @@
 {% macro castable(t, typ, stream_schema) -%}{{ return(adapter.dispatch('castable', 'streamleap')(t, typ, stream_schema)) }}{%- endmacro %}
 {% macro duckdb__castable(t, typ, stream_schema) -%}(try_cast({{ t }} as {{ typ }}) is not null){%- endmacro %}
 {% macro redshift__castable(t, typ, stream_schema) -%}(try_cast({{ t }} as {{ typ }}) is not null){%- endmacro %}
-{% macro postgres__castable(t, typ, stream_schema) -%}{{ streamleap.quote_ident(stream_schema) }}.streamleap_can_cast({{ t }}, {{ streamleap._string_literal(typ) }}){%- endmacro %}
+{#- Postgres has no TRY_CAST, and an exception handler per value is slow: the text's shape is
+    already checked, so only the calendar is left: no year 0, no day past the month's last. -#}
+{% macro postgres__castable(t, typ, stream_schema) -%}
+  (case when {{ t }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])'
+        then substr({{ t }}, 1, 4) <> '0000'
+         and cast(substr({{ t }}, 9, 2) as integer) <= extract(day from make_date(cast(substr({{ t }}, 1, 4) as integer), cast(substr({{ t }}, 6, 2) as integer), 1) + interval '1 month - 1 day')
+        else false end)
+{%- endmacro %}
 
 {#- The typed value of column col, whose text t was read from the record's `section` ('data' or
-    'before-image') of payload. -#}
-{% macro convert_value(col, t, payload, section, stream_schema) -%}
+    'before-image') of payload. checked=true: the caller only converts values that passed
+    value_check (record_problem), so the guard is not evaluated again. -#}
+{% macro convert_value(col, t, payload, section, stream_schema, checked=false) -%}
   {%- set typ = streamleap.column_type(col) -%}
   {%- set f = col.family -%}
   {%- if f == 'super' -%}
     {{ streamleap.convert_json(payload, [section, col.name], t, stream_schema) }}
   {%- else -%}
-  case when {{ streamleap.value_check(col, t, stream_schema) }} then
+  case when {{ 'true' if checked else streamleap.value_check(col, t, stream_schema) }} then
   {%- if f == 'boolean' %} lower({{ t }}) in ('true', '1', 't')
   {%- elif f == 'integer' %} case when {{ streamleap.re_full(t, streamleap._patterns().integer) }} then cast({{ t }} as {{ typ }}) else cast(cast({{ t }} as double precision) as {{ typ }}) end
   {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast(cast({{ t }} as double precision) as {{ typ }}) else cast({{ t }} as {{ typ }}) end

@@ -48,25 +48,44 @@ select * from (
 {%- if specs is none -%}
   {%- set specs = streamleap.mirrors_of((config.get('streamleap_set_aside') or {}).get('stream_model')) -%}
 {%- endif -%}
-with records as (
-  select
-    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
-    {{ streamleap._meta('schema-name') }} as schema_name,
-    {{ streamleap._meta('table-name') }} as table_name,
-    {{ streamleap._meta('operation') }} as operation,
-    {{ streamleap._meta('record-type') }} as record_type
+{#- every value any mirror checks, read once per record (positional aliases) -#}
+{%- set fields = [] -%}
+{%- set per_spec = [] -%}
+{%- for key, alias in [('schema-name', 'schema_name'), ('table-name', 'table_name'), ('operation', 'operation'), ('record-type', 'record_type')] -%}
+  {%- do fields.append((['metadata', key], alias)) -%}
+{%- endfor -%}
+{%- for spec in specs -%}
+  {%- set texts = {} -%}
+  {%- for (section, name), _ in streamleap._texts(spec).items() -%}
+    {%- set alias = '_sl_s' ~ loop.index ~ '_' ~ (fields | length) -%}
+    {%- do fields.append(([section, name], alias)) -%}
+    {%- do texts.update({(section, name): alias}) -%}
+  {%- endfor -%}
+  {%- do per_spec.append((spec, texts)) -%}
+{%- endfor -%}
+{%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
+with new_rows as (
+  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
   from {{ staging }}
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
+),
+records as (
+  select
+    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
+    {%- for (keys, alias), expr in zip(fields, reader['values']) %},
+    {{ expr }} as {{ alias }}
+    {%- endfor %}
+  from (select new_rows.*{% if reader['once'] %}, {{ reader['once'] }} as _sl_values{% endif %} from new_rows) parsed
 ),
 judged as (
   select records.*,
     case
       when payload is null then 'not valid JSON'
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
-      {%- for spec in specs %}
+      {%- for spec, texts in per_spec %}
       when record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
         {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
-        then {{ streamleap.record_problem(spec, 'operation', streamleap.inline_texts(spec, 'payload')) }}
+        then {{ streamleap.record_problem(spec, 'operation', texts) }}
       {%- endfor %}
     end as reason,
     max(refresh_time) over () as _streamleap_synced_at

@@ -65,14 +65,6 @@
   exception when others then
     return null;
   end $fn$;
-  create or replace function {{ adapter.quote(stream_schema) }}.streamleap_can_cast(t text, typ text) returns boolean
-  language plpgsql stable as $fn$
-  begin
-    execute format('select cast(%L as %s)', t, typ);
-    return true;
-  exception when others then
-    return false;
-  end $fn$;
   create or replace function {{ adapter.quote(stream_schema) }}.streamleap_is_json(t text) returns boolean
   language plpgsql immutable as $fn$
   begin

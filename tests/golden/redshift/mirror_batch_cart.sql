@@ -7,7 +7,8 @@ batch_end as (
   
   select max(refresh_time) as _sl_batch_end from new_rows
 ),
-batch as (
+parsed as (
+  
   select
     refresh_time,
     sequence_number,
@@ -51,14 +52,19 @@ batch as (
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
         else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
-    batch_end._sl_batch_end
-  from new_rows cross join batch_end
-  where (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
-        else json_serialize(payload."metadata"."table-name") end) = 'cart'
-    and (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
+    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
-        else json_serialize(payload."metadata"."schema-name") end) = 'public'
+        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
+  from (select new_rows.* from new_rows) records
+),
+batch as (
+  select parsed.*, batch_end._sl_batch_end
+  from parsed cross join batch_end
+  where _sl_table = 'cart'
+    and _sl_schema = 'public'
 ),
 checked as (
   select batch.*,
@@ -99,28 +105,20 @@ checked as (
 ),
 changes as (
   select
-    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
-            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
-          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as "id",
-    case when octet_length(_sl_t2) <= 80 then cast(_sl_t2 as VARCHAR(80))
+    case when true then cast(_sl_t2 as VARCHAR(80))
   else cast(null as VARCHAR(80)) end as "status",
-    case when (((_sl_t3 ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$'))) then cast(_sl_t3 as DECIMAL(12,2))
+    case when true then cast(_sl_t3 as DECIMAL(12,2))
   else cast(null as DECIMAL(12,2)) end as "total",
-    case when lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f') then lower(_sl_t4) in ('true', '1', 't')
+    case when true then lower(_sl_t4) in ('true', '1', 't')
   else cast(null as BOOLEAN) end as "paid",
-    case when ((_sl_t5 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_t5, 'T', ' '), 1, 10) as date) is not null)) then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-][0-9]{2}(:?[0-9]{2})?))$') then '' else '+00:00' end as TIMESTAMPTZ)
+    case when true then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-][0-9]{2}(:?[0-9]{2})?))$') then '' else '+00:00' end as TIMESTAMPTZ)
   else cast(null as TIMESTAMPTZ) end as "created_at",
     case when is_varchar(payload."data"."attrs") then case when can_json_parse(payload."data"."attrs"::varchar) then json_parse(payload."data"."attrs"::varchar) end else payload."data"."attrs" end as "attrs",
-    case when ((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000) then from_hex(regexp_replace(_sl_t7, '^0x', ''))
+    case when true then from_hex(regexp_replace(_sl_t7, '^0x', ''))
   else cast(null as VARBYTE(1024000)) end as "receipt",
-    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
-            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
-          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end

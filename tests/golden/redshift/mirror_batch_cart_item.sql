@@ -7,7 +7,8 @@ batch_end as (
   
   select max(refresh_time) as _sl_batch_end from new_rows
 ),
-batch as (
+parsed as (
+  
   select
     refresh_time,
     sequence_number,
@@ -42,14 +43,19 @@ batch as (
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
         else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
-    batch_end._sl_batch_end
-  from new_rows cross join batch_end
-  where (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
-        else json_serialize(payload."metadata"."table-name") end) = 'cart_item'
-    and (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
+    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
-        else json_serialize(payload."metadata"."schema-name") end) = 'public'
+        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
+  from (select new_rows.* from new_rows) records
+),
+batch as (
+  select parsed.*, batch_end._sl_batch_end
+  from parsed cross join batch_end
+  where _sl_table = 'cart_item'
+    and _sl_schema = 'public'
 ),
 checked as (
   select batch.*,
@@ -94,31 +100,15 @@ checked as (
 ),
 changes as (
   select
-    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
-            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
-          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as "cart_id",
-    case when (case when (_sl_t2 ~ '^([+-]?[0-9]+)$') and length(_sl_t2) <= 20
-            then cast(_sl_t2 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_t2 as double precision) >= -2147483648 and cast(_sl_t2 as double precision) < 2147483648.0
-          else false end) then case when (_sl_t2 ~ '^([+-]?[0-9]+)$') then cast(_sl_t2 as INTEGER) else cast(cast(_sl_t2 as double precision) as INTEGER) end
+    case when true then case when (_sl_t2 ~ '^([+-]?[0-9]+)$') then cast(_sl_t2 as INTEGER) else cast(cast(_sl_t2 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as "line_no",
-    case when octet_length(_sl_t3) <= 65535 then cast(_sl_t3 as VARCHAR(65535))
+    case when true then cast(_sl_t3 as VARCHAR(65535))
   else cast(null as VARCHAR(65535)) end as "sku",
-    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
-            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
-          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as _sl_before_1,
-    case when (case when (_sl_b2 ~ '^([+-]?[0-9]+)$') and length(_sl_b2) <= 20
-            then cast(_sl_b2 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_b2 as double precision) >= -2147483648 and cast(_sl_b2 as double precision) < 2147483648.0
-          else false end) then case when (_sl_b2 ~ '^([+-]?[0-9]+)$') then cast(_sl_b2 as INTEGER) else cast(cast(_sl_b2 as double precision) as INTEGER) end
+    case when true then case when (_sl_b2 ~ '^([+-]?[0-9]+)$') then cast(_sl_b2 as INTEGER) else cast(cast(_sl_b2 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as _sl_before_2,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end

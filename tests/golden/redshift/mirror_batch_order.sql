@@ -7,7 +7,8 @@ batch_end as (
   
   select max(refresh_time) as _sl_batch_end from new_rows
 ),
-batch as (
+parsed as (
+  
   select
     refresh_time,
     sequence_number,
@@ -42,14 +43,19 @@ batch as (
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
         else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
-    batch_end._sl_batch_end
-  from new_rows cross join batch_end
-  where (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
-        else json_serialize(payload."metadata"."table-name") end) = 'Order'
-    and (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
+    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
-        else json_serialize(payload."metadata"."schema-name") end) = 'Sales'
+        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
+  from (select new_rows.* from new_rows) records
+),
+batch as (
+  select parsed.*, batch_end._sl_batch_end
+  from parsed cross join batch_end
+  where _sl_table = 'Order'
+    and _sl_schema = 'Sales'
 ),
 checked as (
   select batch.*,
@@ -84,23 +90,15 @@ checked as (
 ),
 changes as (
   select
-    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
-            then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
-          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER) else cast(cast(_sl_t1 as double precision) as INTEGER) end
+    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER) else cast(cast(_sl_t1 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as "select",
-    case when octet_length(_sl_t2) <= 20 then cast(_sl_t2 as VARCHAR(20))
+    case when true then cast(_sl_t2 as VARCHAR(20))
   else cast(null as VARCHAR(20)) end as "Mixed Case",
-    case when (((_sl_t3 ~ '^([+-]?0*[0-9]{0,28}(\.[0-9]{0,10}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$'))) then cast(_sl_t3 as DECIMAL(38,10))
+    case when true then cast(_sl_t3 as DECIMAL(38,10))
   else cast(null as DECIMAL(38,10)) end as "we""ird",
-    case when ((_sl_t4 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)) then cast(_sl_t4 as DATE)
+    case when true then cast(_sl_t4 as DATE)
   else cast(null as DATE) end as "Ünïcode",
-    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
-            then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_b1 as double precision) >= -2147483648 and cast(_sl_b1 as double precision) < 2147483648.0
-          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER) else cast(cast(_sl_b1 as double precision) as INTEGER) end
+    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER) else cast(cast(_sl_b1 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
