@@ -29,7 +29,7 @@ $(BIN)/python:
 
 # Re-install when pyproject.toml changes (or the venv is new).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[dev,bench]"
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -228,3 +228,15 @@ def test_source_names_are_quoted_not_glued(rendered):
     tree = sqlglot.parse_one(batch, read="redshift")
     names = tree.named_selects
     assert names[:4] == ["select", "Mixed Case", 'we"ird', "Ünïcode"]
+
+
+def test_every_postgres_macro_has_its_redshift_version():
+    """dbt-redshift dispatches redshift__, then postgres__: a Postgres-only statement (an index, a
+    MATERIALIZED CTE, a plpgsql helper) must never reach Redshift by that fallback."""
+    package = Path(__file__).resolve().parent.parent / "dbt_package" / "macros"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.sql"))
+    postgres = set(re.findall(r"macro postgres__(\w+)\(", text))
+    redshift = set(re.findall(r"macro redshift__(\w+)\(", text))
+    # only reached through redshift__create_stream_source_sql, which does not call it
+    allowed = {"_local_stream_functions"}
+    assert postgres - redshift - allowed == set()

@@ -110,6 +110,8 @@ delete from {{ streamleap.tombstone_relation(this) }};
     every insert); Redshift has no indexes (the mirror's dist/sort keys play that part). -#}
 {% macro key_indexes_sql(relation, spec) -%}{{ return(adapter.dispatch('key_indexes_sql', 'streamleap')(relation, spec)) }}{%- endmacro %}
 {% macro default__key_indexes_sql(relation, spec) -%}{%- endmacro %}
+{#- dbt-redshift falls back to postgres__ macros: Redshift has no indexes -#}
+{% macro redshift__key_indexes_sql(relation, spec) -%}{%- endmacro %}
 {% macro postgres__key_indexes_sql(relation, spec) -%}
 {%- set cols = [] -%}{%- for c in spec.key %}{% do cols.append(streamleap.quote_ident(c.name)) %}{% endfor -%}
 {%- for rel in [relation, streamleap.tombstone_relation(relation)] %}

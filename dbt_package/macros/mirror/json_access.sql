@@ -101,3 +101,11 @@
 {% macro duckdb__is_json_text(text, stream_schema) -%}json_valid({{ text }}){%- endmacro %}
 {% macro postgres__is_json_text(text, stream_schema) -%}{{ streamleap.quote_ident(stream_schema) }}.streamleap_is_json({{ text }}){%- endmacro %}
 {% macro redshift__is_json_text(text, stream_schema) -%}can_json_parse({{ text }}){%- endmacro %}
+
+{#- Postgres inlines a CTE used once, and would then parse the staging view's payload (a plpgsql
+    call per record) for every use of it: materialize such CTEs there. -#}
+{% macro materialized_cte() -%}{{ return(adapter.dispatch('materialized_cte', 'streamleap')()) }}{%- endmacro %}
+{% macro default__materialized_cte() -%}{%- endmacro %}
+{% macro postgres__materialized_cte() -%}materialized {% endmacro %}
+{#- dbt-redshift falls back to postgres__ macros: Redshift has no MATERIALIZED CTEs -#}
+{% macro redshift__materialized_cte() -%}{%- endmacro %}

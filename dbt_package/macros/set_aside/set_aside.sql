@@ -64,7 +64,7 @@ select * from (
   {%- do per_spec.append((spec, texts)) -%}
 {%- endfor -%}
 {%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
-with new_rows as (
+with new_rows as {{ streamleap.materialized_cte() }}(
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
   from {{ staging }}
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
