@@ -181,7 +181,7 @@ class Runner:
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
         self.warehouse = open_warehouse(self.project_dir, self.target, self.profiles_dir)
-        reparsed = self.dbt.ensure_parsed()
+        self.dbt.ensure_parsed()
         self.models = project_models(self.dbt.manifest)
         if not self.models.streams:
             raise StreamleapError(f"{self.project_dir}: no streaming_mv model; run `streamleap generate` first")
@@ -199,7 +199,6 @@ class Runner:
                 self.dbt.invoke("run-operation", "streamleap.create_stream_source", "--args",
                                 json.dumps({"stream_schema": stream_schema, "stream_name": stream_name}))
                 self.relays.append(Relay(kinesis, stream_name, self.warehouse, stream_schema))
-        del reparsed
 
     # ------------------------------------------------------------------ one cycle
     def cycle(self) -> CycleReport:
@@ -210,8 +209,7 @@ class Runner:
         t0 = self._clock()
         report = CycleReport(self.cycles, started, 0.0)
         try:
-            reparsed = self.dbt.ensure_parsed()
-            if reparsed:
+            if self.dbt.ensure_parsed():
                 self.models = project_models(self.dbt.manifest)
                 report.reparsed = True
             for relay in self.relays:

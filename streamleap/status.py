@@ -89,9 +89,11 @@ def _set_aside_counts(cur: Any, refs: list[ModelRef]) -> dict[tuple[str, str], i
 def _relay_positions(cur: Any, warehouse: Any, streams: list[tuple[str, str]]) -> list[dict[str, Any]]:
     from sqlglot import exp
 
+    from streamleap.relay import CHECKPOINTS_TABLE
+
     out = []
     for stream_schema, stream_name in streams:
-        table = exp.table_("streamleap_relay_checkpoints", db=stream_schema, quoted=True).sql(dialect=warehouse.kind)
+        table = exp.table_(CHECKPOINTS_TABLE, db=stream_schema, quoted=True).sql(dialect=warehouse.kind)
         try:
             cur.execute(f"select shard_id, sequence_number, shard_closed, updated_at from {table} "
                         f"where stream_name = {warehouse.placeholder} order by shard_id", [stream_name])
