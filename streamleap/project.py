@@ -148,6 +148,7 @@ def _set_aside_sql(s: StreamModels) -> str:
         "    materialized='incremental',\n"
         "    incremental_strategy='streamleap_cdc',\n"
         f"    streamleap_set_aside={{'stream_model': {_sql_literal(s.staging)}}},\n"
+        "    pre_hook=\"{{ streamleap.session_setup() }}\",\n"
         f"    post_hook=\"{{{{ streamleap.set_aside_after_build(ref({_sql_literal(s.staging)})) }}}}\",\n"
         ") }}\n"
         f"{{{{ streamleap.set_aside_select(ref({_sql_literal(s.staging)})) }}}}\n"

@@ -255,3 +255,22 @@ def test_watermark_moves_past_records_of_other_tables(target):
     assert {name.rsplit(".", 1)[1]: mark for name, mark in marks.items()} == {
         "cart": newest, "cart_item": newest, "shop_cdc_set_aside": newest}
     assert_mirror_matches(target, w)
+
+
+def test_values_and_metadata_that_would_fail_a_cast_are_set_aside(target):
+    """Nothing a record carries can fail the run: a bad commit-timestamp, a fractional or huge
+    number in scientific notation for an integer key are set aside, and the rest applies."""
+    clock, w = Clock(), StreamWriter(target)
+    good = cart("insert", clock, 1, "open", "1")
+    bad_time = cart("insert", clock, 2, "open", "1")
+    bad_time.extra_metadata["commit-timestamp"] = "n/a"
+    fractional_key = cart("insert", clock, 3, "open", "1")
+    fractional_key.data["id"] = "1.5e0"
+    huge_key = cart("insert", clock, 4, "open", "1")
+    huge_key.data["id"] = "1e30"
+    w.append([good, bad_time, fractional_key, huge_key])
+    dbt(target, "run")
+    assert mirror_rows(target, "cart", ["id"], ["id"]) == {(1,): {"id": 1}}
+    reasons = sorted(r[0] for r in target.query(f"select reason from {target.rel('shop_cdc_set_aside')}"))
+    assert reasons == ["column id: value does not fit BIGINT", "column id: value does not fit BIGINT",
+                       "metadata.commit-timestamp is not an ISO-8601 timestamp"]

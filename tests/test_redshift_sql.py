@@ -240,3 +240,10 @@ def test_every_postgres_macro_has_its_redshift_version():
     # only reached through redshift__create_stream_source_sql, which does not call it
     allowed = {"_local_stream_functions"}
     assert postgres - redshift - allowed == set()
+
+
+def test_patterns_need_no_backslash_escapes(rendered):
+    """Redshift string literals consume one backslash ('\\.' reaches the regex as '.', any
+    character), so the value checks write a literal dot as [.]."""
+    for name, sql in rendered.items():
+        assert "\\." not in sql, f"{name}: a backslash escape in a string literal"

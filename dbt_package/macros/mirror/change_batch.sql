@@ -96,6 +96,13 @@ select * from (
   {{ return(texts) }}
 {%- endmacro %}
 
+{% macro _with_times(texts, commit_text, ts_text) -%}
+  {%- set out = {} -%}
+  {%- do out.update(texts) -%}
+  {%- do out.update({('metadata', 'commit-timestamp'): commit_text, ('metadata', 'timestamp'): ts_text}) -%}
+  {{ return(out) }}
+{%- endmacro %}
+
 {% macro change_batch_sql(staging, spec, relation) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
@@ -138,7 +145,7 @@ batch as (
 ),
 checked as (
   select batch.*,
-    {{ streamleap.record_problem(spec, '_sl_op', texts) }} as _sl_problem,
+    {{ streamleap.record_problem(spec, '_sl_op', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text')) }} as _sl_problem,
     {{ streamleap._ts_digits('_sl_commit_text') }} as _sl_commit_digits,
     {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
   from batch
@@ -212,9 +219,15 @@ where _sl_batch_end is not null
 {#- Why a record of this table cannot be applied (SQL text), or NULL when it can.
     texts maps (section, column name) to the SQL of that value's text. -#}
 {% macro record_problem(spec, op, texts) -%}
+  {%- set p = streamleap._patterns() -%}
   case
     when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce({{ op }}, '(missing)')
+    {%- for field in ['commit-timestamp', 'timestamp'] if ('metadata', field) in texts %}
+    {%- set t = texts[('metadata', field)] %}
+    when {{ t }} is not null and not {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')' ~ p.tz ~ '?') }}
+      then {{ streamleap._string_literal('metadata.' ~ field ~ ' is not an ISO-8601 timestamp') }}
+    {%- endfor %}
     {%- for c in spec.key %}
     when {{ texts[('data', c.name)] }} is null
       then {{ streamleap._string_literal('key column ' ~ c.name ~ ' is missing') }}

@@ -15,11 +15,11 @@
 {%- macro _patterns() -%}
   {{ return({
     'integer': '[+-]?[0-9]+',
-    'sci': '[+-]?[0-9]+(\\.[0-9]+)?[eE][+]?[0-9]+',
-    'integral': '[+-]?[0-9]+(\\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\\.0*',
-    'float': '[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(NaN|nan|Infinity|infinity|inf|Inf)',
+    'sci': '[+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}',
+    'dotzero': '[+-]?[0-9]+[.]0*',
+    'float': '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,3})?|[+-]?(NaN|nan|Infinity|infinity|inf|Inf)',
     'date': '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
-    'time': '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?|24:00:00',
+    'time': '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00',
     'tz': '(Z|[+-][0-9]{2}(:?[0-9]{2})?)',
     'booleans': ['true', 'false', '1', '0', 't', 'f'],
   }) }}
@@ -45,18 +45,26 @@
     lower({{ t }}) in ({% for b in p.booleans %}'{{ b }}'{{ ', ' if not loop.last }}{% endfor %})
   {%- elif f == 'integer' -%}
     {%- set b = streamleap._integer_bounds(col) -%}
+    {%- set d = 'cast(' ~ t ~ ' as double precision)' -%}
     (case when {{ streamleap.re_full(t, p.integer) }} and length({{ t }}) <= 20
             then cast({{ t }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }}
-          when {{ streamleap.re_full(t, p.integral) }}
-            then cast({{ t }} as double precision) >= {{ b[0] }} and cast({{ t }} as double precision) < {{ b[2] }}
+          when {{ streamleap.re_full(t, p.sci ~ '|' ~ p.dotzero) }}
+            then {{ d }} = floor({{ d }}) and {{ d }} >= {{ b[0] }} and {{ d }} < {{ b[2] }}
           else false end)
   {%- elif f == 'decimal' -%}
     {%- set int_digits = (col.precision - col.scale) -%}
-    {%- set frac = ('(\\.[0-9]{0,' ~ col.scale ~ '}0*)?') if col.scale > 0 else '(\\.0*)?' -%}
-    (({{ streamleap.re_full(t, '[+-]?0*[0-9]{0,' ~ int_digits ~ '}' ~ frac) }} and {{ streamleap.re_full(t, '.*[0-9].*') }}
-    {%- if col.scale == 0 %} or {{ streamleap.re_full(t, p.sci) }}{% endif %}){{ exact }})
+    {%- set frac = ('([.][0-9]{0,' ~ col.scale ~ '}0*)?') if col.scale > 0 else '([.]0*)?' -%}
+    {%- set d = 'cast(' ~ t ~ ' as double precision)' -%}
+    (case when {{ streamleap.re_full(t, '[+-]?0*[0-9]{0,' ~ int_digits ~ '}' ~ frac) }}
+            then {{ streamleap.re_full(t, '.*[0-9].*') }}{{ exact }}
+    {%- if col.scale == 0 %}
+          {#- large integers DMS wrote as doubles: only whole numbers that fit #}
+          when {{ streamleap.re_full(t, p.sci) }}
+            then {{ d }} = floor({{ d }}) and abs({{ d }}) < 1e{{ col.precision }}
+    {%- endif %}
+          else false end)
   {%- elif f == 'float' -%}
-    {{ streamleap.re_full(t, p.float) }}
+    ({{ streamleap.re_full(t, p.float) }} and {{ streamleap.float_in_range(t, col) }})
   {%- elif f == 'string' -%}
     {{ streamleap.byte_length(t) }} <= {{ col.max_bytes or 65535 }}
   {%- elif f == 'binary' -%}
@@ -78,6 +86,22 @@
   {%- endif -%}
 {%- endmacro %}
 
+{#- A float's text (already of the right shape) names a value its type holds: no 1e400 into a
+    DOUBLE (an error on Postgres, inf on DuckDB), no 3.5e38 into a REAL. -#}
+{% macro float_in_range(t, col) -%}
+  {%- set limit = '3.4028235e38' if col.types.redshift | upper == 'REAL' else '1.7976931348623157e308' -%}
+  {{ return(adapter.dispatch('float_in_range', 'streamleap')(t, streamleap.column_type(col), limit)) }}
+{%- endmacro %}
+{% macro default__float_in_range(t, typ, limit) -%}
+  (case when lower({{ t }}) like '%n%' then true else try_cast({{ t }} as double precision) is not null and abs(try_cast({{ t }} as double precision)) <= {{ limit }} end)
+{%- endmacro %}
+{% macro postgres__float_in_range(t, typ, limit) -%}
+  (case when lower({{ t }}) like '%n%' then true else abs(cast({{ t }} as numeric)) <= {{ limit }} end)
+{%- endmacro %}
+{% macro redshift__float_in_range(t, typ, limit) -%}
+  (case when lower({{ t }}) like '%n%' then true else try_cast({{ t }} as {{ typ }}) is not null end)
+{%- endmacro %}
+
 {#- DuckDB's JSON parser reads a number with a fraction as a double: a decimal written as a plain
     JSON number with more than 15 significant digits cannot come back exactly. Such a value (seen
     in the record's raw text) is set aside rather than rounded. A number in scientific notation
@@ -89,7 +113,10 @@
 {% macro default__number_is_exact(col, payload, section) -%}{%- endmacro %}
 {% macro duckdb__number_is_exact(col, payload, section) -%}
   {%- set key = (col.name | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
-  {%- set pattern = '"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)' -%}
+  {%- set sect = (section | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
+  {#- the first "key": after the section's opening brace (a nested object holding the same key
+      before the column would be read instead: then the check is conservative or wrong, rarely) -#}
+  {%- set pattern = '"\\Q' ~ sect ~ '\\E"\\s*:\\s*\\{.*?"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)' -%}
    and (json_type({{ payload }}, {{ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1')) ~ '/' ~ (col.name | replace('~', '~0') | replace('/', '~1'))) }}) <> 'DOUBLE'
         or regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1) similar to '.*[eE].*'
         or length(ltrim(regexp_replace(regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1), '[^0-9]', '', 'g'), '0')) <= 15)

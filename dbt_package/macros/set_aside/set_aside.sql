@@ -51,7 +51,8 @@ select * from (
 {#- every value any mirror checks, read once per record (positional aliases) -#}
 {%- set fields = [] -%}
 {%- set per_spec = [] -%}
-{%- for key, alias in [('schema-name', 'schema_name'), ('table-name', 'table_name'), ('operation', 'operation'), ('record-type', 'record_type')] -%}
+{%- for key, alias in [('schema-name', 'schema_name'), ('table-name', 'table_name'), ('operation', 'operation'), ('record-type', 'record_type'),
+                       ('commit-timestamp', '_sl_commit_text'), ('timestamp', '_sl_ts_text')] -%}
   {%- do fields.append((['metadata', key], alias)) -%}
 {%- endfor -%}
 {%- for spec in specs -%}
@@ -85,7 +86,7 @@ judged as (
       {%- for spec, texts in per_spec %}
       when record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
         {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
-        then {{ streamleap.record_problem(spec, 'operation', texts) }}
+        then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text')) }}
       {%- endfor %}
     end as reason,
     max(refresh_time) over () as _streamleap_synced_at

@@ -71,21 +71,27 @@ checked as (
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
     when _sl_t1 is null
       then 'key column id is missing'
     when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
             then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          when (_sl_t1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
           else false end))
       then 'column id: value does not fit BIGINT'
     when _sl_op <> 'delete' and _sl_t2 is not null and not (octet_length(_sl_t2) <= 80)
       then 'column status: value does not fit VARCHAR(80)'
-    when _sl_op <> 'delete' and _sl_t3 is not null and not ((((_sl_t3 ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and (_sl_t3 ~ '^(.*[0-9].*)$'))))
+    when _sl_op <> 'delete' and _sl_t3 is not null and not ((case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
+            then (_sl_t3 ~ '^(.*[0-9].*)$')
+          else false end))
       then 'column total: value does not fit DECIMAL(12,2)'
     when _sl_op <> 'delete' and _sl_t4 is not null and not (lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f'))
       then 'column paid: value does not fit BOOLEAN'
-    when _sl_op <> 'delete' and _sl_t5 is not null and not (((_sl_t5 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_t5, 'T', ' '), 1, 10) as date) is not null)))
+    when _sl_op <> 'delete' and _sl_t5 is not null and not (((_sl_t5 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_t5, 'T', ' '), 1, 10) as date) is not null)))
       then 'column created_at: value does not fit TIMESTAMPTZ'
     when _sl_op <> 'delete' and _sl_t6 is not null and not (can_json_parse(_sl_t6))
       then 'column attrs: value does not fit SUPER'
@@ -93,8 +99,8 @@ checked as (
       then 'column receipt: value does not fit VARBYTE(1024000)'
     when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
             then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end as _sl_problem,

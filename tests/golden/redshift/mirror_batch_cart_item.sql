@@ -62,34 +62,38 @@ checked as (
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
     when _sl_t1 is null
       then 'key column cart_id is missing'
     when _sl_t2 is null
       then 'key column line_no is missing'
     when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
             then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_t1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          when (_sl_t1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
           else false end))
       then 'column cart_id: value does not fit BIGINT'
     when _sl_t2 is not null and not ((case when (_sl_t2 ~ '^([+-]?[0-9]+)$') and length(_sl_t2) <= 20
             then cast(_sl_t2 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_t2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_t2 as double precision) >= -2147483648 and cast(_sl_t2 as double precision) < 2147483648.0
+          when (_sl_t2 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_t2 as double precision) = floor(cast(_sl_t2 as double precision)) and cast(_sl_t2 as double precision) >= -2147483648 and cast(_sl_t2 as double precision) < 2147483648.0
           else false end))
       then 'column line_no: value does not fit INTEGER'
     when _sl_op <> 'delete' and _sl_t3 is not null and not (octet_length(_sl_t3) <= 65535)
       then 'column sku: value does not fit VARCHAR(65535)'
     when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
             then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_b1 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column cart_id: value does not fit BIGINT'
     when _sl_b2 is not null and not ((case when (_sl_b2 ~ '^([+-]?[0-9]+)$') and length(_sl_b2) <= 20
             then cast(_sl_b2 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_b2 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_b2 as double precision) >= -2147483648 and cast(_sl_b2 as double precision) < 2147483648.0
+          when (_sl_b2 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_b2 as double precision) = floor(cast(_sl_b2 as double precision)) and cast(_sl_b2 as double precision) >= -2147483648 and cast(_sl_b2 as double precision) < 2147483648.0
           else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end as _sl_problem,

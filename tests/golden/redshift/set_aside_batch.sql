@@ -18,45 +18,51 @@ records as (
     (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
         when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
         else json_serialize(payload."metadata"."record-type") end) as record_type,
+    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
+        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
+    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
+        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
-        else json_serialize(payload."data"."id") end) as _sl_s1_4,
+        else json_serialize(payload."data"."id") end) as _sl_s1_6,
     (case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
         when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
-        else json_serialize(payload."data"."status") end) as _sl_s2_5,
+        else json_serialize(payload."data"."status") end) as _sl_s2_7,
     (case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
         when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
-        else json_serialize(payload."data"."total") end) as _sl_s3_6,
+        else json_serialize(payload."data"."total") end) as _sl_s3_8,
     (case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
         when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
-        else json_serialize(payload."data"."paid") end) as _sl_s4_7,
+        else json_serialize(payload."data"."paid") end) as _sl_s4_9,
     (case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
         when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
-        else json_serialize(payload."data"."created_at") end) as _sl_s5_8,
+        else json_serialize(payload."data"."created_at") end) as _sl_s5_10,
     (case when is_varchar(payload."data"."attrs") then payload."data"."attrs"::varchar
         when payload."data"."attrs" is null or json_typeof(payload."data"."attrs") = 'null' then null
-        else json_serialize(payload."data"."attrs") end) as _sl_s6_9,
+        else json_serialize(payload."data"."attrs") end) as _sl_s6_11,
     (case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
         when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
-        else json_serialize(payload."data"."receipt") end) as _sl_s7_10,
+        else json_serialize(payload."data"."receipt") end) as _sl_s7_12,
     (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
-        else json_serialize(payload."before-image"."id") end) as _sl_s8_11,
+        else json_serialize(payload."before-image"."id") end) as _sl_s8_13,
     (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
-        else json_serialize(payload."data"."cart_id") end) as _sl_s1_12,
+        else json_serialize(payload."data"."cart_id") end) as _sl_s1_14,
     (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
         when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
-        else json_serialize(payload."data"."line_no") end) as _sl_s2_13,
+        else json_serialize(payload."data"."line_no") end) as _sl_s2_15,
     (case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
         when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
-        else json_serialize(payload."data"."sku") end) as _sl_s3_14,
+        else json_serialize(payload."data"."sku") end) as _sl_s3_16,
     (case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
         when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
-        else json_serialize(payload."before-image"."cart_id") end) as _sl_s4_15,
+        else json_serialize(payload."before-image"."cart_id") end) as _sl_s4_17,
     (case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
         when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
-        else json_serialize(payload."before-image"."line_no") end) as _sl_s5_16
+        else json_serialize(payload."before-image"."line_no") end) as _sl_s5_18
   from (select new_rows.* from new_rows) parsed
 ),
 judged as (
@@ -68,30 +74,36 @@ judged as (
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
-    when _sl_s1_4 is null
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_s1_6 is null
       then 'key column id is missing'
-    when _sl_s1_4 is not null and not ((case when (_sl_s1_4 ~ '^([+-]?[0-9]+)$') and length(_sl_s1_4) <= 20
-            then cast(_sl_s1_4 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s1_4 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_s1_4 as double precision) >= -9223372036854775808 and cast(_sl_s1_4 as double precision) < 9223372036854775807.0
+    when _sl_s1_6 is not null and not ((case when (_sl_s1_6 ~ '^([+-]?[0-9]+)$') and length(_sl_s1_6) <= 20
+            then cast(_sl_s1_6 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_s1_6 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_s1_6 as double precision) = floor(cast(_sl_s1_6 as double precision)) and cast(_sl_s1_6 as double precision) >= -9223372036854775808 and cast(_sl_s1_6 as double precision) < 9223372036854775807.0
           else false end))
       then 'column id: value does not fit BIGINT'
-    when operation <> 'delete' and _sl_s2_5 is not null and not (octet_length(_sl_s2_5) <= 80)
+    when operation <> 'delete' and _sl_s2_7 is not null and not (octet_length(_sl_s2_7) <= 80)
       then 'column status: value does not fit VARCHAR(80)'
-    when operation <> 'delete' and _sl_s3_6 is not null and not ((((_sl_s3_6 ~ '^([+-]?0*[0-9]{0,10}(\.[0-9]{0,2}0*)?)$') and (_sl_s3_6 ~ '^(.*[0-9].*)$'))))
+    when operation <> 'delete' and _sl_s3_8 is not null and not ((case when (_sl_s3_8 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
+            then (_sl_s3_8 ~ '^(.*[0-9].*)$')
+          else false end))
       then 'column total: value does not fit DECIMAL(12,2)'
-    when operation <> 'delete' and _sl_s4_7 is not null and not (lower(_sl_s4_7) in ('true', 'false', '1', '0', 't', 'f'))
+    when operation <> 'delete' and _sl_s4_9 is not null and not (lower(_sl_s4_9) in ('true', 'false', '1', '0', 't', 'f'))
       then 'column paid: value does not fit BOOLEAN'
-    when operation <> 'delete' and _sl_s5_8 is not null and not (((_sl_s5_8 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_s5_8, 'T', ' '), 1, 10) as date) is not null)))
+    when operation <> 'delete' and _sl_s5_10 is not null and not (((_sl_s5_10 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_s5_10, 'T', ' '), 1, 10) as date) is not null)))
       then 'column created_at: value does not fit TIMESTAMPTZ'
-    when operation <> 'delete' and _sl_s6_9 is not null and not (can_json_parse(_sl_s6_9))
+    when operation <> 'delete' and _sl_s6_11 is not null and not (can_json_parse(_sl_s6_11))
       then 'column attrs: value does not fit SUPER'
-    when operation <> 'delete' and _sl_s7_10 is not null and not (((_sl_s7_10 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_10, '^0x', '')) <= 2048000))
+    when operation <> 'delete' and _sl_s7_12 is not null and not (((_sl_s7_12 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_12, '^0x', '')) <= 2048000))
       then 'column receipt: value does not fit VARBYTE(1024000)'
-    when _sl_s8_11 is not null and not ((case when (_sl_s8_11 ~ '^([+-]?[0-9]+)$') and length(_sl_s8_11) <= 20
-            then cast(_sl_s8_11 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s8_11 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_s8_11 as double precision) >= -9223372036854775808 and cast(_sl_s8_11 as double precision) < 9223372036854775807.0
+    when _sl_s8_13 is not null and not ((case when (_sl_s8_13 ~ '^([+-]?[0-9]+)$') and length(_sl_s8_13) <= 20
+            then cast(_sl_s8_13 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_s8_13 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_s8_13 as double precision) = floor(cast(_sl_s8_13 as double precision)) and cast(_sl_s8_13 as double precision) >= -9223372036854775808 and cast(_sl_s8_13 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end
@@ -99,34 +111,38 @@ judged as (
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
-    when _sl_s1_12 is null
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_s1_14 is null
       then 'key column cart_id is missing'
-    when _sl_s2_13 is null
+    when _sl_s2_15 is null
       then 'key column line_no is missing'
-    when _sl_s1_12 is not null and not ((case when (_sl_s1_12 ~ '^([+-]?[0-9]+)$') and length(_sl_s1_12) <= 20
-            then cast(_sl_s1_12 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s1_12 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_s1_12 as double precision) >= -9223372036854775808 and cast(_sl_s1_12 as double precision) < 9223372036854775807.0
+    when _sl_s1_14 is not null and not ((case when (_sl_s1_14 ~ '^([+-]?[0-9]+)$') and length(_sl_s1_14) <= 20
+            then cast(_sl_s1_14 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_s1_14 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_s1_14 as double precision) = floor(cast(_sl_s1_14 as double precision)) and cast(_sl_s1_14 as double precision) >= -9223372036854775808 and cast(_sl_s1_14 as double precision) < 9223372036854775807.0
           else false end))
       then 'column cart_id: value does not fit BIGINT'
-    when _sl_s2_13 is not null and not ((case when (_sl_s2_13 ~ '^([+-]?[0-9]+)$') and length(_sl_s2_13) <= 20
-            then cast(_sl_s2_13 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_s2_13 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_s2_13 as double precision) >= -2147483648 and cast(_sl_s2_13 as double precision) < 2147483648.0
+    when _sl_s2_15 is not null and not ((case when (_sl_s2_15 ~ '^([+-]?[0-9]+)$') and length(_sl_s2_15) <= 20
+            then cast(_sl_s2_15 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_s2_15 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_s2_15 as double precision) = floor(cast(_sl_s2_15 as double precision)) and cast(_sl_s2_15 as double precision) >= -2147483648 and cast(_sl_s2_15 as double precision) < 2147483648.0
           else false end))
       then 'column line_no: value does not fit INTEGER'
-    when operation <> 'delete' and _sl_s3_14 is not null and not (octet_length(_sl_s3_14) <= 65535)
+    when operation <> 'delete' and _sl_s3_16 is not null and not (octet_length(_sl_s3_16) <= 65535)
       then 'column sku: value does not fit VARCHAR(65535)'
-    when _sl_s4_15 is not null and not ((case when (_sl_s4_15 ~ '^([+-]?[0-9]+)$') and length(_sl_s4_15) <= 20
-            then cast(_sl_s4_15 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s4_15 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_s4_15 as double precision) >= -9223372036854775808 and cast(_sl_s4_15 as double precision) < 9223372036854775807.0
+    when _sl_s4_17 is not null and not ((case when (_sl_s4_17 ~ '^([+-]?[0-9]+)$') and length(_sl_s4_17) <= 20
+            then cast(_sl_s4_17 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_s4_17 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_s4_17 as double precision) = floor(cast(_sl_s4_17 as double precision)) and cast(_sl_s4_17 as double precision) >= -9223372036854775808 and cast(_sl_s4_17 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column cart_id: value does not fit BIGINT'
-    when _sl_s5_16 is not null and not ((case when (_sl_s5_16 ~ '^([+-]?[0-9]+)$') and length(_sl_s5_16) <= 20
-            then cast(_sl_s5_16 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_s5_16 ~ '^([+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+|[+-]?[0-9]+\.0*)$')
-            then cast(_sl_s5_16 as double precision) >= -2147483648 and cast(_sl_s5_16 as double precision) < 2147483648.0
+    when _sl_s5_18 is not null and not ((case when (_sl_s5_18 ~ '^([+-]?[0-9]+)$') and length(_sl_s5_18) <= 20
+            then cast(_sl_s5_18 as decimal(38,0)) between -2147483648 and 2147483647
+          when (_sl_s5_18 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_s5_18 as double precision) = floor(cast(_sl_s5_18 as double precision)) and cast(_sl_s5_18 as double precision) >= -2147483648 and cast(_sl_s5_18 as double precision) < 2147483648.0
           else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end
