@@ -10,7 +10,6 @@ string holding the JSON text.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import decimal
 import json
@@ -121,7 +120,3 @@ def control_record(schema: str, table: str, operation: str = "create-table") -> 
                                      "record-type": "control", "operation": operation,
                                      "partition-key-type": "task-id", "schema-name": schema, "table-name": table}}
     ).encode()
-
-
-def base64_text(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()

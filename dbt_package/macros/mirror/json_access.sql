@@ -93,10 +93,6 @@
 {% macro duckdb__hex_to_bytes(text) -%}unhex({{ text }}){%- endmacro %}
 {% macro redshift__hex_to_bytes(text) -%}from_hex({{ text }}){%- endmacro %}
 
-{% macro text_type() -%}{{ return(adapter.dispatch('text_type', 'streamleap')()) }}{%- endmacro %}
-{% macro default__text_type() -%}varchar{%- endmacro %}
-{% macro redshift__text_type() -%}varchar(65535){%- endmacro %}
-
 {% macro is_json_text(text, stream_schema) -%}{{ return(adapter.dispatch('is_json_text', 'streamleap')(text, stream_schema)) }}{%- endmacro %}
 {% macro duckdb__is_json_text(text, stream_schema) -%}json_valid({{ text }}){%- endmacro %}
 {% macro postgres__is_json_text(text, stream_schema) -%}{{ streamleap.quote_ident(stream_schema) }}.streamleap_is_json({{ text }}){%- endmacro %}
