@@ -26,7 +26,7 @@ from streamleap.ddl import select_tables
 from streamleap.errors import SourceConnectionError
 from streamleap.schema import SourceColumn, SourceTable
 
-__all__ = ["read_source"]
+__all__ = ["read_source", "connect_source"]
 
 CONNECT_TIMEOUT_SECONDS = 5
 _SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
@@ -192,7 +192,21 @@ ORDER BY e.enumtypid, e.enumsortorder
 """
 
 
-def _read_postgres(url: _Url) -> list[SourceTable]:
+def connect_source(url: str) -> tuple[str, Any, str]:
+    """``(dialect, connection, masked url)`` for a source URL (autocommit), for callers that run
+    their own queries (``aws check-source``, capture). Connection errors raise
+    SourceConnectionError with the password masked."""
+    parsed = _parse_url(url)
+    if parsed.dialect == "postgres":
+        conn = _pg_connect(parsed)
+        conn.set_session(autocommit=True)
+    else:
+        conn = _mysql_connect(parsed)
+        conn.autocommit(True)
+    return parsed.dialect, conn, parsed.masked
+
+
+def _pg_connect(url: _Url) -> Any:
     import psycopg2
 
     options: dict[str, Any] = {k: v[-1] for k, v in url.params.items() if k != "schema"}
@@ -202,9 +216,15 @@ def _read_postgres(url: _Url) -> list[SourceTable]:
         if value is not None:
             options[key] = value
     try:
-        conn = psycopg2.connect(**options)
+        return psycopg2.connect(**options)
     except psycopg2.Error as exc:
         raise _connect_error(exc, url) from None
+
+
+def _read_postgres(url: _Url) -> list[SourceTable]:
+    import psycopg2
+
+    conn = _pg_connect(url)
     try:
         conn.set_session(readonly=True, autocommit=True)
         with conn.cursor() as cur:
@@ -245,11 +265,11 @@ def _pg_tables(cur: Any, schemas: list[str] | None) -> list[SourceTable]:
 # --- MySQL / MariaDB --------------------------------------------------------------------------
 
 
-def _read_mysql(url: _Url) -> list[SourceTable]:
+def _mysql_connect(url: _Url) -> Any:
     import pymysql
 
     try:
-        conn = pymysql.connect(
+        return pymysql.connect(
             host=url.host or "localhost",
             port=url.port or 3306,
             user=url.user or "",
@@ -260,6 +280,12 @@ def _read_mysql(url: _Url) -> list[SourceTable]:
         )
     except pymysql.Error as exc:
         raise _connect_error(exc, url) from None
+
+
+def _read_mysql(url: _Url) -> list[SourceTable]:
+    import pymysql
+
+    conn = _mysql_connect(url)
     try:
         with conn.cursor() as cur:
             return _mysql_tables(cur, [url.database] if url.database else None)

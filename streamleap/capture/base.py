@@ -1,0 +1,61 @@
+"""The contract between a source reader (Postgres logical decoding, MySQL/MariaDB binlog) and the
+capture loop that turns row changes into DMS records and puts them on Kinesis.
+
+A reader yields whole committed transactions, oldest first, each with the source position to
+resume *after* it. The capture loop checkpoints a position only after Kinesis accepted every
+record of the transactions before it, so a restart resends from the checkpoint (at-least-once;
+the apply side tolerates the duplicates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterator, Protocol
+
+from streamleap.schema import SourceTable
+
+
+@dataclass
+class RowChange:
+    """One row change. ``data`` / ``before`` hold Python values as the source driver returns them
+    (int, Decimal, float, str, bytes, bool, date, time, datetime, dict/list or JSON text, ...)
+    keyed by source column name; the writer encodes them the way DMS does (streamleap.dms)."""
+
+    schema: str
+    table: str
+    operation: str  # 'load' | 'insert' | 'update' | 'delete'
+    data: dict[str, Any]
+    before: dict[str, Any] | None = None  # updates (and deletes where the source gives the old row)
+    commit_ts: dt.datetime | None = None  # tz-aware UTC; None for 'load'
+    transaction_id: int | str | None = None
+    transaction_record_id: int | None = None  # 1-based position of the change in its transaction
+    stream_position: str | None = None  # source position text (Postgres LSN, binlog file:pos)
+
+
+@dataclass
+class Transaction:
+    """A committed transaction (or a slice of the initial snapshot) and the position after it."""
+
+    changes: list[RowChange]
+    position: Any  # opaque; JSON-serialisable; what ``ChangeReader.read`` resumes after
+
+
+class ChangeReader(Protocol):
+    """What a source-specific reader provides."""
+
+    def tables(self) -> list[SourceTable]:
+        """The configured tables as the source declares them now (columns, types, primary key)."""
+
+    def snapshot(self) -> tuple[Iterator[Transaction], Any]:
+        """The initial consistent snapshot as 'load' changes, and the position that follows it
+        (changes committed after the snapshot are read from there)."""
+
+    def read(self, position: Any, *, until_now: bool) -> Iterator[Transaction]:
+        """Committed transactions after ``position``. With ``until_now`` stop at what is committed
+        at the time of the call; otherwise wait for more until ``close``."""
+
+    def confirm(self, position: Any) -> None:
+        """Everything up to ``position`` is on Kinesis (Postgres: advance the slot)."""
+
+    def close(self) -> None: ...
