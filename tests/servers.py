@@ -69,7 +69,8 @@ def start_mariadb() -> MariaDBServer:
     """mariadb-install-db into a temp dir and start mariadbd on a free loopback port.
 
     root may log in over TCP from 127.0.0.1 without a password. The server runs as the current
-    user (``--user=root`` when that is root, which mariadbd otherwise refuses).
+    user (``--user=root`` when that is root, which mariadbd otherwise refuses). The binlog is on
+    and set up for change capture (ROW format, FULL row image and row metadata, server-id 1).
     """
     server_bin, install_bin = mariadb_binary(), _mariadb_install_db()
     if server_bin is None or install_bin is None:
@@ -88,10 +89,13 @@ def start_mariadb() -> MariaDBServer:
         raise RuntimeError(f"mariadb-install-db failed: {(done.stderr or done.stdout).strip()[-2000:]}")
     port = free_port()
     log = root / "error.log"
+    # the row-based binlog change capture reads (streamleap capture); server-id 1 is the source
+    binlog = [f"--log-bin={datadir / 'binlog'}", "--server-id=1", "--binlog-format=ROW",
+              "--binlog-row-image=FULL", "--binlog-row-metadata=FULL"]
     process = subprocess.Popen(
         [server_bin, "--no-defaults", f"--datadir={datadir}", *user, f"--port={port}", "--bind-address=127.0.0.1",
          f"--socket={root / 'sock'}", f"--pid-file={root / 'pid'}", f"--log-error={log}", "--skip-name-resolve",
-         "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0", "--character-set-server=utf8mb4",
+         *binlog, "--innodb-flush-log-at-trx-commit=0", "--character-set-server=utf8mb4",
          "--collation-server=utf8mb4_general_ci", *small],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
