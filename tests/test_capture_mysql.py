@@ -519,3 +519,37 @@ def test_many_transactions_in_one_second_keep_their_order(source, readers):
     assert [c.data["v"] for c in changes] == list(range(1, 51))
     stamps = [c.commit_ts for c in changes]
     assert all(a < b for a, b in itertools.pairwise(stamps))
+
+
+def test_savepoints_and_rolled_back_parts(source, readers):
+    t = source.table("t")
+    source.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+    reader = readers(source.url, ["t"])
+    start = reader.current_position()
+    source.transaction(f"INSERT INTO {t} VALUES (1)", "SAVEPOINT `Sp 1`", f"INSERT INTO {t} VALUES (2)",
+                       "ROLLBACK TO SAVEPOINT `Sp 1`", f"INSERT INTO {t} VALUES (3)", "SAVEPOINT s2",
+                       f"INSERT INTO {t} VALUES (4)", "RELEASE SAVEPOINT s2", f"INSERT INTO {t} VALUES (5)")
+    # with a non-transactional table in it, the binlog keeps the undone rows and ROLLBACK TO
+    source.execute(f"CREATE TABLE {source.table('m')} (id int PRIMARY KEY) ENGINE=MyISAM")
+    source.transaction(f"INSERT INTO {t} VALUES (10)", "SAVEPOINT a", f"INSERT INTO {source.table('m')} VALUES (1)",
+                       f"INSERT INTO {t} VALUES (11)", "ROLLBACK TO a")
+    data = [tx for tx in read_all(reader, start) if tx.changes]
+    assert [[c.data["id"] for c in tx.changes] for tx in data] == [[1, 3, 4, 5], [10]]
+    assert [c.transaction_record_id for c in data[0].changes] == [1, 2, 3, 4]
+    assert [r["id"] for r in source.select("t", "id")] == [1, 3, 4, 5, 10]
+
+
+def test_purged_position_is_one_clear_error(source, readers):
+    source.execute(f"CREATE TABLE {source.table('t')} (id int PRIMARY KEY)")
+    reader = readers(source.url, ["t"])
+    with pytest.raises(StreamleapError) as err:
+        list(reader.read({"file": "binlog.999998", "pos": 4}, until_now=False))
+    assert "binlog.999998:4" in str(err.value) and "snapshot" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_position_past_the_binlog_end_is_an_error(source, readers):
+    source.execute(f"CREATE TABLE {source.table('t')} (id int PRIMARY KEY)")
+    reader = readers(source.url, ["t"])
+    with pytest.raises(StreamleapError) as err:
+        list(reader.read({"file": "binlog.999998", "pos": 4}, until_now=True))
+    assert "binlog.999998:4" in str(err.value) and "snapshot" in str(err.value)

@@ -57,6 +57,7 @@ import random
 import re
 import struct
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -250,6 +251,32 @@ def _snapshot_converters(description: Any) -> list[Any]:
     return out
 
 
+def _events(stream: Any, start: _Pos, where: str) -> Iterator[Any]:
+    """The stream's events; the server's refusal to serve a position as a one-line error."""
+    import pymysql
+
+    try:
+        yield from stream
+    except pymysql.err.OperationalError as exc:
+        code = exc.args[0] if exc.args else None
+        if code == 1236:  # ER_MASTER_FATAL_ERROR_READING_BINLOG
+            detail = exc.args[1] if len(exc.args) > 1 else ""
+            raise StreamleapError(
+                f"{where}: cannot read the binlog from {start.text()}: {detail}; the binlog there was purged "
+                "or the position is wrong: take a new snapshot (drop the checkpoint) and keep binlogs longer "
+                "(binlog_expire_logs_seconds / expire_logs_days)"
+            ) from None
+        raise
+
+
+def _savepoint_name(text: str) -> str:
+    """The savepoint name of ``SAVEPOINT name`` / ``ROLLBACK TO name`` (quoted or not)."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == "`" and text[-1] == "`":
+        text = text[1:-1].replace("``", "`")
+    return text.lower()  # savepoint names are not case-sensitive
+
+
 def _ident(name: str) -> str:
     import sqlglot
 
@@ -273,7 +300,7 @@ class MySQLReader:
         self._refresh_tables()
         self._closed = threading.Event()
         self._refreshed_for: set[tuple[str, ...]] = set()
-        self._generators: list[Any] = []
+        self._generators: weakref.WeakSet[Any] = weakref.WeakSet()
         source_id = self._check_setup()
         if server_id is None:
             server_id = random.SystemRandom().randint(1 << 20, (1 << 31) - 1)
@@ -455,7 +482,7 @@ class MySQLReader:
         start = _Pos.from_json(position)
         end = self._binlog_end() if until_now else None
         gen = self._read(start, end)
-        self._generators.append(gen)
+        self._generators.add(gen)
         return gen
 
     def confirm(self, position: Any) -> None:
@@ -463,10 +490,9 @@ class MySQLReader:
 
     def close(self) -> None:
         self._closed.set()
-        for gen in self._generators:
+        for gen in list(self._generators):
             if not gen.gi_running:  # a read running in another thread stops at its next heartbeat
                 gen.close()
-        self._generators = []
 
     # -- the binlog
 
@@ -497,7 +523,13 @@ class MySQLReader:
         )
         from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
 
-        if end is not None and start.key() >= end.key():
+        if end is not None and start.key() > end.key():
+            raise StreamleapError(
+                f"{self._url.masked}: the position {start.text()} is past the end of the binlog ({end.text()}): "
+                "the binlog was reset (RESET MASTER) or the position belongs to another server; take a new "
+                "snapshot (drop the checkpoint)"
+            )
+        if end is not None and start.key() == end.key():
             return
         _patch_time2_decoding()
         stream = self._stream(start, blocking=end is None)
@@ -507,11 +539,13 @@ class MySQLReader:
         yielded = start  # the latest position handed out
         commit_us = start.commit_us
         changes: list[RowChange] = []
+        savepoints: dict[str, int] = {}  # savepoint name -> number of changes before it
         group_start: int | None = None
         gtid: str | None = None
 
         def finish(event: Any, keep: bool) -> Transaction | None:
             nonlocal last, commit_us, changes, group_start, gtid
+            savepoints.clear()
             pos_after = event.packet.log_pos
             if keep and changes:
                 commit_us = max(int(event.timestamp) * 1_000_000, commit_us + 1)
@@ -529,7 +563,7 @@ class MySQLReader:
             return done
 
         try:
-            for event in stream:
+            for event in _events(stream, start, self._url.masked):
                 if self._closed.is_set():
                     return
                 if isinstance(event, RotateEvent):
@@ -555,17 +589,28 @@ class MySQLReader:
                             group_start = cursor
                     elif word == "COMMIT":
                         done, ended = finish(event, True), True
+                    elif word == "SAVEPOINT":
+                        savepoints[_savepoint_name(statement[len(word):])] = len(changes)
+                    elif word == "ROLLBACK" and re.match(r"ROLLBACK\s+(WORK\s+)?TO\b", statement, re.IGNORECASE):
+                        # ROLLBACK [WORK] TO [SAVEPOINT] name: the changes since the savepoint are undone
+                        name = _savepoint_name(re.sub(r"^ROLLBACK\s+(WORK\s+)?TO\s+(SAVEPOINT\s+)?", "",
+                                                      statement, flags=re.IGNORECASE))
+                        if name in savepoints:
+                            del changes[savepoints[name]:]
                     elif word == "ROLLBACK":  # non-transactional changes written, then rolled back
                         done, ended = finish(event, False), True
+                    elif word == "RELEASE":
+                        pass
                     elif word == "XA":
                         rest = statement[2:].strip().upper()
                         if rest.startswith(("START", "BEGIN", "END")):
                             pass
                         else:  # XA COMMIT / XA ROLLBACK of a transaction prepared earlier
                             done, ended = finish(event, False), True
-                    else:  # DDL and other statements: a group of their own
+                    elif not changes:  # DDL and other statements: a group of their own
                         self._after_ddl(statement)
                         done, ended = finish(event, False), True
+                    # any other statement inside a transaction with changes does not end it
                 elif isinstance(event, XidEvent):
                     done, ended = finish(event, True), True
                 elif isinstance(event, XAPrepareEvent):
@@ -638,12 +683,10 @@ class MySQLReader:
     _DDL = re.compile(r"^\s*(ALTER|CREATE|DROP|RENAME|TRUNCATE)\b", re.IGNORECASE)
 
     def _after_ddl(self, statement: str) -> None:
-        """A DDL statement naming a captured table: read the table definitions again."""
+        """After a DDL statement: read the table definitions again (tables() then shows the change)."""
         if not self._DDL.match(statement):
             return
-        text = statement.lower()
-        if any(name.lower() in text for _schema, name in self._order):
-            try:
-                self._refresh_tables()
-            except StreamleapError:
-                pass  # the table may be gone; its next change refreshes again
+        try:  # names may be quoted, qualified or not: read them all again
+            self._refresh_tables()
+        except StreamleapError:
+            pass  # a table may be gone; a later change refreshes again
