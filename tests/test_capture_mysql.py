@@ -196,7 +196,7 @@ def _set_global(source: Source, name: str, value: str) -> str:
 
 
 @pytest.mark.parametrize("name, value", [("binlog_format", "STATEMENT"), ("binlog_row_image", "MINIMAL"),
-                                         ("binlog_row_metadata", "MINIMAL")])
+                                         ("binlog_row_metadata", "MINIMAL"), ("log_bin_compress", "ON")])
 def test_source_not_set_up_for_capture(source, name, value):
     source.execute(f"CREATE TABLE {source.table('t')} (id int primary key)")
     old = _set_global(source, name, value)
@@ -207,7 +207,8 @@ def test_source_not_set_up_for_capture(source, name, value):
         _set_global(source, name, old)
     message = str(err.value)
     assert name in message and "\n" not in message
-    assert {"binlog_format": "ROW", "binlog_row_image": "FULL", "binlog_row_metadata": "FULL"}[name] in message
+    assert {"binlog_format": "ROW", "binlog_row_image": "FULL", "binlog_row_metadata": "FULL",
+            "log_bin_compress": "OFF"}[name] in message
 
 
 def test_unknown_table(source):

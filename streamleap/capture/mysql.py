@@ -8,7 +8,10 @@ setting and the fix): ``log_bin`` on, ``binlog_format=ROW``, ``binlog_row_image=
 table's column names, signedness and enum/set labels as of the change, so a column added on the
 source mid-stream shows up in the next change without any look-up), ``server_id`` >= 1. The user
 needs REPLICATION SLAVE (MariaDB: BINLOG MONITOR / REPLICATION SLAVE ADMIN for SHOW MASTER
-STATUS), REPLICATION CLIENT, and SELECT on the tables for the snapshot.
+STATUS), REPLICATION CLIENT, and SELECT on the tables for the snapshot (MySQL: also RELOAD for
+the snapshot's brief FLUSH TABLES WITH READ LOCK). Binlog compression (MariaDB log_bin_compress,
+MySQL binlog_transaction_compression) and MySQL's partial JSON updates are refused: the driver
+cannot read those events.
 
 Positions are JSON objects ``{"file": "binlog.000003", "pos": 1234, "gtid": "0-1-57" | null,
 "commit_us": 1722214697000001}``: ``file``/``pos`` is where the next transaction starts (the
@@ -349,7 +352,8 @@ class MySQLReader:
     def _check_setup(self) -> int:
         rows = self._query(
             "SHOW GLOBAL VARIABLES WHERE Variable_name IN "
-            "('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'server_id')"
+            "('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'server_id', "
+            "'log_bin_compress', 'binlog_transaction_compression', 'binlog_row_value_options')"
         )
         found = {str(name).lower(): str(value) for name, value in rows}
         where = self._url.masked
@@ -377,6 +381,17 @@ class MySQLReader:
                 "names in the binlog); set binlog_row_metadata=FULL in the server configuration (or SET GLOBAL "
                 "binlog_row_metadata='FULL')"
             )
+        # events python-mysql-replication cannot read would be skipped without a trace: refuse them
+        for name, bad, fix in (
+            ("log_bin_compress", "ON", "SET GLOBAL log_bin_compress=OFF"),  # MariaDB compressed events
+            ("binlog_transaction_compression", "ON", "SET GLOBAL binlog_transaction_compression=OFF"),  # MySQL
+            ("binlog_row_value_options", "PARTIAL_JSON", "SET GLOBAL binlog_row_value_options=''"),  # MySQL
+        ):
+            if bad in found.get(name, "").upper():
+                raise StreamleapError(
+                    f"{where}: {name} is {found[name]}, which change capture cannot read; {fix} "
+                    "(and in the server configuration)"
+                )
         server_id = int(found.get("server_id") or 0)
         if server_id < 1:
             raise StreamleapError(f"{where}: server_id is 0; set server-id to 1 or more in the server configuration")
@@ -388,7 +403,12 @@ class MySQLReader:
         self._order = [(t.schema or "", t.name) for t in found]
 
     def _binlog_end(self) -> _Pos:
-        rows = self._query("SHOW MASTER STATUS")
+        import pymysql
+
+        try:
+            rows = self._query("SHOW MASTER STATUS")
+        except pymysql.err.ProgrammingError:  # MySQL 8.4 knows only the new name
+            rows = self._query("SHOW BINARY LOG STATUS")
         if not rows:
             raise StreamleapError(f"{self._url.masked}: SHOW MASTER STATUS is empty: the binary log is off")
         return _Pos(str(rows[0][0]), int(rows[0][1]))
