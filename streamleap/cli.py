@@ -244,6 +244,90 @@ def status(project_dir, profiles_dir, target, as_json):
             console.print(Text(f"{label.replace('_', ' ')}: " + "; ".join(", ".join(f"{k}={v}" for k, v in r.items()) for r in rows)))
 
 
+def _capture_line(stats, final: bool = False) -> str:
+    text = (f"{'captured' if final else 'capture:'} {stats.changes} change(s) in {stats.transactions} transaction(s)"
+            f"{f' after a snapshot of {stats.snapshot_rows} row(s)' if stats.snapshot_rows else ''}, "
+            f"{stats.records_put} record(s) put; checkpoint {stats.position}")
+    if stats.oversized:
+        text += (f"; {stats.oversized} row(s) too large for a Kinesis record NOT sent: "
+                 + ", ".join(stats.oversized_examples) + (" ..." if stats.oversized > len(stats.oversized_examples) else ""))
+    return text
+
+
+@main.command()
+@click.option("--source-url", required=True, envvar="STREAMLEAP_SOURCE_URL",
+              help="postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db.")
+@click.option("--tables", required=True, help="Comma-separated table names, optionally schema-qualified (public.cart).")
+@click.option("--stream", required=True, help="The Kinesis stream to write to (it must exist).")
+@click.option("--kinesis-endpoint", envvar="STREAMLEAP_KINESIS_ENDPOINT", help="Kinesis endpoint URL; AWS's own when unset.")
+@click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
+@click.option("--state-dir", default=".streamleap", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where the checkpoint file is kept.")
+@click.option("--once", is_flag=True, help="Send what is committed now, then exit.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per flush (and at the end) on stdout.")
+@handle_errors
+def capture(source_url, tables, stream, kinesis_endpoint, region, state_dir, once, as_json):
+    """Capture changes from a live MySQL/MariaDB or Postgres source into a Kinesis stream, as AWS DMS writes them."""
+    import signal
+    import threading
+    import time
+
+    from streamleap.capture import open_reader
+    from streamleap.capture.checkpoint import CheckpointStore, default_path
+    from streamleap.capture.loop import Capture
+    from streamleap.capture.writer import KinesisWriter
+    from streamleap.introspect import _mask
+    from streamleap.kinesis_local import kinesis_client
+    from streamleap.source_check import raise_unless_ready
+
+    names = [t.strip() for t in tables.split(",") if t.strip()]
+    if not names:
+        raise StreamleapError("--tables: name at least one table")
+    for warning in raise_unless_ready(source_url, names):
+        err_console.print(Text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else "")))
+    client = kinesis_client(kinesis_endpoint, region)
+    try:
+        client.describe_stream_summary(StreamName=stream)
+    except client.exceptions.ResourceNotFoundException:
+        raise StreamleapError(f"--stream {stream}: no such Kinesis stream at "
+                              f"{kinesis_endpoint or 'AWS'}; create it first") from None
+    source = _mask(source_url)
+
+    def oversized(record) -> None:
+        err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
+                               f"Kinesis's 1 MiB limit; NOT sent (counted in the summary)"))
+
+    reader = open_reader(source_url, names, name=stream)
+    last_line = [0.0]
+
+    def on_flush(stats) -> None:
+        if as_json:
+            click.echo(json.dumps(stats.to_json(), default=str))
+        elif time.monotonic() - last_line[0] >= 5:
+            last_line[0] = time.monotonic()
+            console.print(Text(_capture_line(stats)))
+
+    try:
+        loop = Capture(reader, KinesisWriter(client, stream, on_oversized=oversized),
+                       CheckpointStore(default_path(state_dir, stream, source)),
+                       source=source, stream=stream, tables=names, on_flush=on_flush)
+        handlers = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                handlers[sig] = signal.signal(sig, lambda *_: loop.stop())
+        try:
+            stats = loop.run(once=once)
+        finally:
+            for sig, previous in handlers.items():
+                signal.signal(sig, previous)
+    finally:
+        reader.close()
+    if as_json:
+        click.echo(json.dumps({**stats.to_json(), "done": True}, default=str))
+    else:
+        console.print(Text(_capture_line(stats, final=True)))
+
+
 @main.command()
 @click.option("--dir", "directory", default="streamleap-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Where the demo's dbt project goes (kept afterwards; reset at the start of each demo).")

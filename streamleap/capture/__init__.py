@@ -1,2 +1,26 @@
 """Development-grade change capture: read a live source's replication log and write what AWS DMS
-would write to Kinesis (see ``base`` for the contract between readers and the writer)."""
+would write to Kinesis (see ``base`` for the contract between readers and the writer).
+
+``open_reader(url, tables, name=stream)`` picks the reader by the URL's scheme: ``postgresql://``
+(``postgres.PostgresReader``, logical replication with pgoutput) or ``mysql://`` / ``mariadb://``
+(``mysql.MySQLReader``, the row-based binlog). ``loop.Capture`` runs one reader into a stream.
+"""
+
+from __future__ import annotations
+
+from streamleap.capture.base import ChangeReader
+
+
+def open_reader(url: str, tables: list[str], *, name: str = "capture") -> ChangeReader:
+    """The change reader for the source at ``url``; ``name`` (the stream's) names the Postgres
+    replication slot and publication (streamleap_<name>)."""
+    from streamleap.introspect import _parse_url
+
+    dialect = _parse_url(url).dialect
+    if dialect == "postgres":
+        from streamleap.capture.postgres import PostgresReader
+
+        return PostgresReader(url, tables, name=name)
+    from streamleap.capture.mysql import MySQLReader
+
+    return MySQLReader(url, tables)

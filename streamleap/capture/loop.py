@@ -1,0 +1,197 @@
+"""The capture loop: source reader -> DMS records -> Kinesis -> checkpoint.
+
+1. Without a checkpoint (or with one whose snapshot did not finish): the reader's initial
+   snapshot goes out as ``load`` records; then the position after it is checkpointed.
+2. Then committed transactions, oldest first. The reader runs on a thread of its own and hands
+   whole transactions over a bounded queue; the loop takes what is there (up to ~2,000 changes),
+   puts it with PutRecords, and only when Kinesis accepted all of it writes the checkpoint and
+   tells the reader (Postgres: the slot may advance). A crash anywhere resends from the last
+   checkpoint: at-least-once, and the apply side ignores the copies.
+3. ``once``: the reader stops at what is committed when the loop starts; the loop drains it,
+   checkpoints and returns. Otherwise it runs until ``stop`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from streamleap.capture.base import ChangeReader, Transaction
+from streamleap.capture.checkpoint import Checkpoint, CheckpointStore
+from streamleap.capture.records import RecordEncoder
+from streamleap.capture.writer import KinesisWriter
+from streamleap.errors import StreamleapError
+
+log = logging.getLogger(__name__)
+
+FLUSH_CHANGES = 2000  # changes per flush at most (several PutRecords calls)
+_END = object()
+
+
+@dataclass
+class CaptureStats:
+    snapshot_rows: int = 0
+    transactions: int = 0
+    changes: int = 0
+    records_put: int = 0
+    oversized: int = 0
+    oversized_examples: list[str] = field(default_factory=list)
+    flushes: int = 0
+    position: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"snapshot_rows": self.snapshot_rows, "transactions": self.transactions, "changes": self.changes,
+                "records_put": self.records_put, "oversized": self.oversized, "position": self.position}
+
+
+class Capture:
+    def __init__(self, reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, *, source: str,
+                 stream: str, tables: list[str], on_flush: Callable[[CaptureStats], None] | None = None):
+        self.reader = reader
+        self.writer = writer
+        self.store = store
+        self.source, self.stream, self.tables = source, stream, list(tables)
+        self.on_flush = on_flush
+        self.stats = CaptureStats()
+        self.encoder = RecordEncoder(reader.tables(), refresh=reader.tables)
+        self.stop_requested = threading.Event()
+
+    # ------------------------------------------------------------------ checkpoint
+    def _load(self) -> Checkpoint:
+        cp = self.store.load()
+        if cp is None:
+            return Checkpoint(self.source, self.stream, self.tables)
+        if sorted(cp.tables) != sorted(self.tables) or cp.stream != self.stream:
+            raise StreamleapError(
+                f"capture checkpoint {self.store.path} is for stream {cp.stream}, tables {','.join(cp.tables)}; this "
+                f"capture is for stream {self.stream}, tables {','.join(self.tables)}: use another --state-dir, or "
+                "delete the checkpoint to start over with a new snapshot")
+        return cp
+
+    def _save(self, cp: Checkpoint) -> None:
+        cp.prev_transaction = list(self.encoder.prev_transaction) if self.encoder.prev_transaction else None
+        self.store.save(cp)
+        self.stats.position = cp.position
+
+    # ------------------------------------------------------------------ run
+    def run(self, once: bool = False) -> CaptureStats:
+        cp = self._load()
+        if cp.prev_transaction:
+            self.encoder.prev_transaction = (cp.prev_transaction[0], cp.prev_transaction[1])
+        if not cp.snapshot_done:
+            self._snapshot(cp)
+        else:
+            self.stats.position = cp.position
+        if self.stop_requested.is_set():
+            return self.stats
+        self._stream(cp, once)
+        return self.stats
+
+    def _snapshot(self, cp: Checkpoint) -> None:
+        transactions, position = self.reader.snapshot()
+        for txn in transactions:
+            records = [self.encoder.encode(c) for c in txn.changes]
+            self.writer.put(records)
+            self.stats.snapshot_rows += len(txn.changes)
+            self._sync_writer_stats()
+            if self.stop_requested.is_set():
+                return  # not checkpointed: the next start snapshots again
+        cp.snapshot_done, cp.position = True, position
+        self._save(cp)
+        self.reader.confirm(position)
+        log.info("capture: snapshot of %d rows on stream %s", self.stats.snapshot_rows, self.stream)
+
+    def _stream(self, cp: Checkpoint, once: bool) -> None:
+        handoff: queue.Queue = queue.Queue(maxsize=256)
+
+        def read() -> None:
+            try:
+                for txn in self.reader.read(cp.position, until_now=once):
+                    while not self.stop_requested.is_set():
+                        try:
+                            handoff.put(txn, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+                    if self.stop_requested.is_set():
+                        return
+                handoff.put(_END)
+            except BaseException as exc:  # noqa: BLE001 - handed to the loop, which raises it
+                handoff.put(exc)
+
+        thread = threading.Thread(target=read, name="streamleap-capture-reader", daemon=True)
+        thread.start()
+        finished = False
+        while not finished and not self.stop_requested.is_set():
+            try:
+                item = handoff.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            batch: list[Transaction] = []
+            changes = 0
+            while True:
+                if item is _END:
+                    finished = True
+                    break
+                if isinstance(item, BaseException):
+                    if batch:
+                        self._flush(cp, batch)
+                    if isinstance(item, StreamleapError):
+                        raise item
+                    raise StreamleapError(f"capture: reading the source failed: {type(item).__name__}: "
+                                          f"{str(item).strip().splitlines()[0] if str(item).strip() else ''}") from item
+                batch.append(item)
+                changes += len(item.changes)
+                if changes >= FLUSH_CHANGES:
+                    break
+                try:
+                    item = handoff.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._flush(cp, batch)
+        if not finished:
+            self.stop_requested.set()
+        thread.join(timeout=5)
+
+    def _flush(self, cp: Checkpoint, batch: list[Transaction]) -> None:
+        records = []
+        for txn in batch:
+            last_id = None
+            txid = None
+            for change in txn.changes:
+                records.append(self.encoder.encode(change))
+                last_id, txid = change.transaction_record_id, change.transaction_id
+            self.encoder.end_transaction(txid, last_id)
+            self.stats.changes += len(txn.changes)
+            self.stats.transactions += 1 if txn.changes else 0
+        self.writer.put(records)
+        cp.position = batch[-1].position
+        self._save(cp)
+        self.reader.confirm(cp.position)
+        self.stats.flushes += 1
+        self._sync_writer_stats()
+        if self.on_flush is not None and records:
+            self.on_flush(self.stats)
+
+    def _sync_writer_stats(self) -> None:
+        ws = self.writer.stats
+        self.stats.records_put = ws.records
+        self.stats.oversized = ws.oversized
+        self.stats.oversized_examples = list(ws.oversized_examples)
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

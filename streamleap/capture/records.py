@@ -1,0 +1,197 @@
+"""Row changes as the Kinesis records AWS DMS writes: the JSON of ``streamleap.dms.ChangeRecord``
+with each value encoded for its column's type (``map_type``), DMS's transaction details, and the
+partition key DMS uses with PartitionIncludeSchemaTable (schema, table, primary key).
+
+Choices where DMS's own encoding is not documented (README, "Develop without AWS"):
+
+* a float that is NaN or infinite is written as the JSON string "NaN", "Infinity" or
+  "-Infinity" (JSON has no such numbers);
+* JSON and array columns are written as a string holding compact JSON (arrays as JSON arrays);
+* ``stream-position`` is the source position of the change as text (Postgres: the LSN of the
+  change; MySQL: ``binlog-file:position``), and ``transaction-id`` the source's transaction id;
+* ``timestamp`` is the time capture wrote the record, like DMS's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from streamleap.capture.base import RowChange
+from streamleap.dms import ChangeRecord, encode_value
+from streamleap.errors import StreamleapError
+from streamleap.schema import SourceTable
+from streamleap.types import TargetType, map_type
+
+PARTITION_KEY_MAX_CHARS = 256
+
+
+@dataclass(frozen=True)
+class EncodedRecord:
+    """One Kinesis record: its bytes, its partition key, and what it is (for reports)."""
+
+    data: bytes
+    partition_key: str
+    table: str  # schema.table
+    key: str  # the primary key values, for reports
+
+    @property
+    def size(self) -> int:
+        """What Kinesis counts against its limits: data plus partition key (UTF-8)."""
+        return len(self.data) + len(self.partition_key.encode("utf-8"))
+
+
+@dataclass
+class _TableTypes:
+    table: SourceTable
+    types: dict[str, TargetType]
+    key: tuple[str, ...]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value) if not value.is_finite() else json.loads(format(value, "f"))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex().upper()
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return str(value)
+
+
+def encode_column(value: Any, target: TargetType) -> Any:
+    """A source value as DMS writes it for a column of this type (``encode_value``), made safe for
+    JSON: no NaN or infinite numbers, JSON columns always as JSON text, text never as bytes."""
+    if value is None:
+        return None
+    family = target.family
+    if family == "float":
+        number = float(value)
+        if not math.isfinite(number):
+            return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
+        return number
+    if family == "super" and not isinstance(value, str):
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value).decode("utf-8", errors="replace")
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    if family == "string" and isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if family == "string" and isinstance(value, (set, frozenset)):
+        return ",".join(sorted(value))
+    if family == "decimal" and isinstance(value, float):
+        if not math.isfinite(value):
+            return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return format(decimal.Decimal(repr(value)), "f")
+    return encode_value(value, target)
+
+
+def _fallback_type(value: Any) -> TargetType:
+    """For a column the table's definition does not (yet) know: its type from the Python value."""
+    if isinstance(value, bool):
+        return map_type("boolean", "postgres")
+    if isinstance(value, int):
+        return map_type("bigint", "postgres")
+    if isinstance(value, decimal.Decimal):
+        return map_type("numeric", "postgres")
+    if isinstance(value, float):
+        return map_type("double precision", "postgres")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return map_type("bytea", "postgres")
+    if isinstance(value, dt.datetime):
+        return map_type("timestamp with time zone" if value.tzinfo else "timestamp", "postgres")
+    if isinstance(value, dt.date):
+        return map_type("date", "postgres")
+    if isinstance(value, (dict, list)):
+        return map_type("jsonb", "postgres")
+    return map_type("text", "postgres")
+
+
+class RecordEncoder:
+    """Turns RowChanges into DMS records. ``refresh`` re-reads the tables' definitions; it is
+    called when a change holds a column the encoder does not know (a column added at the source)."""
+
+    def __init__(self, tables: list[SourceTable], refresh: Callable[[], list[SourceTable]] | None = None,
+                 clock: Callable[[], dt.datetime] | None = None):
+        self._refresh = refresh
+        self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._tables: dict[tuple[str, str], _TableTypes] = {}
+        self._set_tables(tables)
+        self.prev_transaction: tuple[Any, int] | None = None  # (transaction-id, its last record id)
+
+    def _set_tables(self, tables: list[SourceTable]) -> None:
+        out = {}
+        for t in tables:
+            types = {c.name: map_type(c.source_type, t.dialect, table=t.qualified_name, column=c.name,
+                                      enum_types=t.enum_types) for c in t.columns}
+            out[(t.schema or "", t.name)] = _TableTypes(t, types, tuple(t.primary_key))
+        self._tables = out
+
+    def _types(self, change: RowChange) -> _TableTypes:
+        key = (change.schema or "", change.table)
+        info = self._tables.get(key)
+        unknown = info is None or any(c not in info.types for c in change.data)
+        if unknown and self._refresh is not None:
+            self._set_tables(self._refresh())
+            info = self._tables.get(key)
+        if info is None:
+            raise StreamleapError(f"capture: a change of {change.schema}.{change.table}, which is not among the captured tables")
+        return info
+
+    def encode(self, change: RowChange) -> EncodedRecord:
+        info = self._types(change)
+
+        def encode_row(row: dict[str, Any]) -> dict[str, Any]:
+            out = {}
+            for name, value in row.items():
+                target = info.types.get(name)
+                out[name] = encode_column(value, target if target is not None else _fallback_type(value))
+            return out
+
+        data = encode_row(change.data)
+        before = encode_row(change.before) if change.before is not None else None
+        extra: dict[str, Any] = {}
+        if change.operation != "load":
+            if change.stream_position is not None:
+                extra["stream-position"] = change.stream_position
+            if self.prev_transaction is not None:
+                extra["prev-transaction-id"] = self.prev_transaction[0]
+                extra["prev-transaction-record-id"] = self.prev_transaction[1]
+        record = ChangeRecord(
+            schema=change.schema, table=change.table, operation=change.operation, data=data, before=before,
+            commit_ts=change.commit_ts if change.operation != "load" else None,
+            transaction_id=change.transaction_id, transaction_record_id=change.transaction_record_id,
+            timestamp=self._clock(), extra_metadata=extra)
+        if change.commit_ts is None and change.operation != "load":
+            # without a commit time DMS would not write the transaction fields; keep what is known
+            record.extra_metadata.update({"transaction-id": change.transaction_id,
+                                          "transaction-record-id": change.transaction_record_id})
+        key_values = [data.get(k) for k in info.key]
+        qualified = f"{change.schema}.{change.table}" if change.schema else change.table
+        return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, key_values),
+                             qualified, ", ".join(f"{k}={v}" for k, v in zip(info.key, key_values)))
+
+    def end_transaction(self, transaction_id: Any, last_record_id: int | None) -> None:
+        """Remember the transaction just encoded: the next one names it as its previous one."""
+        if transaction_id is not None and last_record_id is not None:
+            self.prev_transaction = (transaction_id, last_record_id)
+
+
+def partition_key(schema: str | None, table: str, key_values: list[Any]) -> str:
+    """'schema.table.<key values joined by .>' (DMS with PartitionIncludeSchemaTable); longer than
+    Kinesis's 256 characters, its head and a digest of the whole (the same key, the same shard).
+
+    >>> partition_key("public", "cart", [7, "a"])
+    'public.cart.7.a'
+    """
+    text = ".".join(str(v) for v in [*([schema] if schema else []), table, *key_values])
+    if len(text) <= PARTITION_KEY_MAX_CHARS:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text[: PARTITION_KEY_MAX_CHARS - len(digest) - 1] + "#" + digest
+
