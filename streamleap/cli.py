@@ -353,3 +353,9 @@ def demo(directory, target, rate, duration, every, shards, seed, as_json):
             console.print(Text(line))
     if not result.mirror_matches:
         sys.exit(1)
+
+
+# `streamleap aws ...` lives in its own module (it imports this one for the shared helpers)
+from streamleap.aws.cli import aws as _aws  # noqa: E402
+
+main.add_command(_aws)

@@ -1,0 +1,225 @@
+"""``streamleap aws``: init-config, plan, apply, status, destroy, check-source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from streamleap.cli import console, err_console, handle_errors
+from streamleap.errors import StreamleapError
+
+
+@click.group()
+def aws() -> None:
+    """Wire DMS, Kinesis, IAM and Redshift from streamleap.yml."""
+
+
+def aws_options(fn):
+    options = [
+        click.option("--config", "config_path", default="streamleap.yml", show_default=True,
+                     type=click.Path(dir_okay=False, path_type=Path), help="The streamleap config file."),
+        click.option("--region", help="AWS region (default: region: in the config, then AWS_REGION / your profile)."),
+        click.option("--profile", help="AWS named profile."),
+        click.option("--endpoint-url", envvar="STREAMLEAP_AWS_ENDPOINT_URL",
+                     help="Send every AWS call to this endpoint (a local AWS emulator such as moto's server)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _stack(config_path: Path, region: str | None, profile: str | None, endpoint_url: str | None, quiet: bool):
+    from streamleap.aws.config import load_config
+    from streamleap.aws.deploy import Stack, connect
+
+    config = load_config(config_path)
+    say = (lambda _text: None) if quiet else (lambda text: err_console.print(Text(text, style="dim")))
+    return Stack(connect(config, region, profile, endpoint_url, say))
+
+
+_STYLE = {"create": "green", "update": "yellow", "start": "cyan", "associate": "cyan", "delete": "red",
+          "disassociate": "red", "skip": "magenta", "none": "dim"}
+
+
+def _print_actions(actions, title: str) -> None:
+    table = Table(title=title, title_justify="left", show_edge=False)
+    for column in ("action", "resource", "name", "detail"):
+        table.add_column(column)
+    for a in actions:
+        table.add_row(Text(a.action, style=_STYLE.get(a.action, "")), a.kind, a.name, a.detail)
+    console.print(table)
+
+
+def _changes(actions) -> list:
+    return [a for a in actions if a.action not in ("none", "skip")]
+
+
+@aws.command("init-config")
+@click.option("--config", "config_path", default="streamleap.yml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--engine", type=click.Choice(["mysql", "mariadb", "aurora-mysql", "postgres", "aurora-postgresql"]),
+              default="mysql", show_default=True)
+@click.option("--tables", help="Comma-separated schema.table names to put in the file.")
+@click.option("--stream", "stream_name", default="shop_cdc", show_default=True, help="The Kinesis stream name.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handle_errors
+def init_config(config_path, engine, tables, stream_name, force):
+    """Write a commented streamleap.yml to edit."""
+    from streamleap.aws.config import parse_config, template
+
+    if config_path.exists() and not force:
+        raise StreamleapError(f"{config_path} exists; edit it, or pass --force to overwrite it")
+    names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+    text = template(engine, names, stream_name)
+    import yaml
+
+    parse_config(yaml.safe_load(text), str(config_path))  # the template itself must be valid
+    config_path.write_text(text, encoding="utf-8")
+    console.print(f"wrote {config_path}: edit source, tables, dms and redshift, then run `streamleap aws plan`")
+
+
+@aws.command()
+@aws_options
+@handle_errors
+def plan(config_path, region, profile, endpoint_url, as_json):
+    """What apply would do, changing nothing."""
+    stack = _stack(config_path, region, profile, endpoint_url, quiet=True)
+    actions = stack.plan()
+    if as_json:
+        console.print_json(json.dumps({"actions": [a.to_json() for a in actions],
+                                       "changes": len(_changes(actions))}))
+        return
+    _print_actions(actions, f"plan for stream {stack.ctx.config.stream.name} in {stack.ctx.region} "
+                            f"(account {stack.ctx.account})")
+    n = len(_changes(actions))
+    console.print(f"{n} change{'s' if n != 1 else ''}" + (": run `streamleap aws apply`" if n else ": nothing to do"))
+
+
+@aws.command()
+@aws_options
+@handle_errors
+def apply(config_path, region, profile, endpoint_url, as_json):
+    """Create or update the stream, roles, endpoints, instance and task, and start replication."""
+    stack = _stack(config_path, region, profile, endpoint_url, quiet=as_json)
+    actions = stack.apply()
+    changes = _changes(actions)
+    if as_json:
+        console.print_json(json.dumps({"actions": [a.to_json() for a in actions], "changes": len(changes)}))
+        return
+    if not changes:
+        console.print("no changes: everything matches streamleap.yml")
+        return
+    _print_actions(changes, "applied")
+    console.print(f"{len(changes)} change{'s' if len(changes) != 1 else ''} applied; "
+                  "`streamleap aws status` shows replication")
+
+
+@aws.command()
+@aws_options
+@handle_errors
+def status(config_path, region, profile, endpoint_url, as_json):
+    """Stream, replication state, per-table statistics and the last error."""
+    stack = _stack(config_path, region, profile, endpoint_url, quiet=True)
+    report = stack.status()
+    if as_json:
+        console.print_json(json.dumps(report, default=str))
+        return
+    _print_status(report)
+
+
+def _print_status(report: dict[str, Any]) -> None:
+    s = report["stream"]
+    console.print(f"stream {s['name']}: {s['status']}" + (
+        f", {s.get('mode')}, {s.get('open_shards')} open shards, {s.get('retention_hours')} h retention"
+        if s["status"] != "missing" else ""))
+    if report.get("replication_instance"):
+        i = report["replication_instance"]
+        console.print(f"replication instance {i['name']}: {i['status']}")
+    r = report["replication"]
+    line = f"replication {r['name']}: {r['status']}"
+    if r.get("full_load_percent") is not None:
+        line += f", full load {r['full_load_percent']}%"
+    console.print(line)
+    if r.get("last_error") or r.get("stop_reason"):
+        console.print(Text(f"last error: {r.get('last_error') or r.get('stop_reason')}", style="red"))
+    if report["tables"]:
+        table = Table(show_edge=False)
+        for column in ("table", "state", "full load rows", "inserts", "updates", "deletes", "last update"):
+            table.add_column(column)
+        for t in report["tables"]:
+            table.add_row(*(str(t.get(k, "")) if t.get(k) is not None else "" for k in
+                            ("table", "state", "full_load_rows", "inserts", "updates", "deletes", "last_update")))
+        console.print(table)
+    rs = report["redshift"]
+    console.print(f"redshift: external schema {rs['external_schema']}, role {rs['iam_role']} "
+                  + ("associated" if rs.get("associated") else f"NOT associated {rs.get('problem', '')}".rstrip()))
+
+
+@aws.command()
+@aws_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def destroy(config_path, region, profile, endpoint_url, as_json, yes):
+    """Stop and remove, in reverse order, only what streamleap created."""
+    stack = _stack(config_path, region, profile, endpoint_url, quiet=as_json)
+    planned = stack.destroy_plan()
+    if not _changes(planned):
+        if as_json:
+            console.print_json(json.dumps({"actions": [a.to_json() for a in planned], "changes": 0}))
+        else:
+            console.print("nothing to destroy: no streamleap resources for this config")
+        return
+    if not yes:
+        if not as_json:
+            _print_actions(planned, "destroy")
+        err_console.print(Text("Deleting the stream loses every change record not yet in Redshift, and the "
+                               "streaming view that reads it stops working.", style="yellow"))
+        if not click.confirm("Delete these resources?", default=False, err=True):
+            raise StreamleapError("destroy cancelled; nothing was deleted")
+    done = stack.destroy()
+    if as_json:
+        console.print_json(json.dumps({"actions": [a.to_json() for a in done], "changes": len(_changes(done))}))
+        return
+    _print_actions(done, "destroyed")
+
+
+@aws.command("check-source")
+@click.option("--source-url", required=True, envvar="STREAMLEAP_SOURCE_URL",
+              help="mysql://user:pass@host:port/db or postgresql://user:pass@host:port/db")
+@click.option("--config", "config_path", default="streamleap.yml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Tables come from here unless --tables is given.")
+@click.option("--tables", help="Comma-separated schema.table names (default: tables: of the config).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handle_errors
+def check_source(source_url, config_path, tables, as_json):
+    """Check the source's CDC prerequisites and that every table has a primary key."""
+    from streamleap.source_check import check_source as run_checks, failed
+
+    if tables:
+        names = [t.strip() for t in tables.split(",") if t.strip()]
+    elif config_path.exists():
+        from streamleap.aws.config import load_config
+
+        names = list(load_config(config_path).tables)
+    else:
+        raise StreamleapError(f"name the tables with --tables, or write {config_path} (`streamleap aws init-config`)")
+    checks = run_checks(source_url, names)
+    bad = failed(checks)
+    if as_json:
+        console.print_json(json.dumps({"ready": not bad, "checks": [c.to_json() for c in checks]}))
+    else:
+        for c in checks:
+            if not c.ok:
+                style = "red" if c.severity == "error" else "yellow"
+                console.print(Text(c.line(), style=style))
+        passed = sum(1 for c in checks if c.ok)
+        console.print(f"{passed} of {len(checks)} checks passed" + (
+            "" if bad else ": the source is ready for change capture"))
+    if bad:
+        raise SystemExit(1)

@@ -1,0 +1,512 @@
+"""`streamleap aws` against moto's server on a loopback port (a real HTTP endpoint), driving the CLI.
+
+What moto (5.2) does not implement goes to botocore's Stubber, which checks every call against the
+service model and the parameters we expect:
+
+* STUBBED_SERVICES: Redshift Serverless (moto has no redshift-serverless service at all).
+* STUBBED_OPERATIONS: DMS DescribeTableStatistics, ModifyEndpoint, ModifyReplicationTask;
+  Redshift ModifyClusterIamRoles.
+* moto never moves a new DMS task from `creating` to `ready` (DMS does once it has validated the
+  task); the fixture makes that one transition in moto's in-process backend.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from botocore.stub import ANY, Stubber
+from click.testing import CliRunner
+
+from streamleap.aws import deploy, documents
+from streamleap.aws.clients import Clients
+from streamleap.aws.config import ConfigError, parse_config
+from streamleap.cli import main
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's account
+PASSWORD = "s3cr3t-Pa55word-never-printed"
+GOLDEN = Path(__file__).parent / "golden" / "aws"
+
+STUBBED_SERVICES = {"redshift-serverless"}
+STUBBED_OPERATIONS = {"dms": {"describe_table_statistics", "modify_endpoint", "modify_replication_task"},
+                      "redshift": {"modify_cluster_iam_roles"}}
+
+BASE_CONFIG = {
+    "source": {"engine": "mysql", "host": "db.internal", "port": 3306, "database": "shop",
+               "username": "streamleap", "password_env": "SOURCE_PASSWORD"},
+    "tables": ["shop.cart", "shop.shipment_items"],
+    "stream": {"name": "shop_cdc", "mode": "on_demand", "retention_hours": 48},
+    "dms": {"replication_instance_class": "dms.t3.medium"},
+    "redshift": {"workgroup": "analytics", "external_schema": "kinesis"},
+}
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto_account(moto_endpoint, monkeypatch):
+    """A clean moto account, dummy credentials, short polls, the password in the environment."""
+    import requests
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": REGION, "STREAMLEAP_AWS_POLL_SECONDS": "0.01",
+                       "SOURCE_PASSWORD": PASSWORD,
+                       # AWS's managed policies (dms-vpc-role attaches one); moto loads them on request
+                       "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    requests.post(f"{moto_endpoint}/moto-api/reset")
+    return moto_endpoint
+
+
+class PartlyStubbed:
+    """A moto-backed client whose listed operations go to a Stubber-activated client instead."""
+
+    def __init__(self, real, stubbed, operations):
+        self._real, self._stubbed, self._operations = real, stubbed, operations
+
+    def __getattr__(self, name):
+        return getattr(self._stubbed if name in self._operations else self._real, name)
+
+
+class StubbedClients(Clients):
+    """moto for what it implements; a Stubber per service (`stubbers`) for the rest."""
+
+    def __init__(self, region, profile, endpoint_url):
+        super().__init__(region, profile, endpoint_url)
+        self.stubbers: dict[str, Stubber] = {}
+
+    def __call__(self, service):
+        if service not in self._clients:
+            real = super().__call__(service)
+            if service in STUBBED_SERVICES or service in STUBBED_OPERATIONS:
+                stubbed = boto3.Session(region_name=REGION).client(service, region_name=REGION)
+                stubber = Stubber(stubbed)
+                stubber.activate()
+                self.stubbers[service] = stubber
+                self._clients[service] = stubbed if service in STUBBED_SERVICES else \
+                    PartlyStubbed(real, stubbed, STUBBED_OPERATIONS[service])
+            if service == "dms":
+                real.meta.events.register("after-call.*.CreateReplicationTask", _task_ready)
+        return self._clients[service]
+
+    def stubber(self, service) -> Stubber:
+        self(service)
+        return self.stubbers[service]
+
+
+def _task_ready(parsed, **_kwargs):
+    from moto.dms.models import dms_backends
+
+    arn = parsed["ReplicationTask"]["ReplicationTaskArn"]
+    dms_backends[ACCOUNT][REGION].replication_tasks[arn].ready()
+
+
+@pytest.fixture
+def clients(monkeypatch, moto_account):
+    """The clients every command of the test uses (one set, so stubs queue across commands)."""
+    made: dict[str, StubbedClients] = {}
+
+    def make(region, profile, endpoint_url):
+        if "c" not in made:
+            made["c"] = StubbedClients(region, profile, endpoint_url)
+        return made["c"]
+
+    monkeypatch.setattr(deploy, "make_clients", make)
+    return lambda: make(REGION, None, moto_account)
+
+
+def _namespace(roles: list[str], status: str = "AVAILABLE") -> dict:
+    return {"namespace": {"namespaceName": "analytics-ns", "status": status,
+                          "iamRoles": [f"IamRole(applyStatus=in-sync, iamRoleArn={r})" for r in roles]}}
+
+
+WORKGROUP = {"workgroup": {"workgroupName": "analytics", "namespaceName": "analytics-ns"}}
+
+
+def stub_serverless_read(stubber: Stubber, roles: list[str]) -> None:
+    stubber.add_response("get_workgroup", WORKGROUP, {"workgroupName": "analytics"})
+    stubber.add_response("get_namespace", _namespace(roles), {"namespaceName": "analytics-ns"})
+
+
+def write_config(tmp_path: Path, changes: dict | None = None) -> Path:
+    config = copy.deepcopy(BASE_CONFIG)
+    for key, value in (changes or {}).items():
+        if isinstance(value, dict):
+            config.setdefault(key, {}).update(value)
+        else:
+            config[key] = value
+    path = tmp_path / "streamleap.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def run(endpoint: str, *args: str, input: str | None = None):
+    result = CliRunner().invoke(main, ["aws", *args, "--endpoint-url", endpoint, "--region", REGION],
+                                input=input, catch_exceptions=False)
+    return result
+
+
+def run_json(endpoint: str, *args: str) -> dict:
+    result = run(endpoint, *args, "--json")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    return json.loads(result.output)
+
+
+REDSHIFT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/streamleap-shop_cdc-redshift-kinesis"
+
+
+# --- the life cycle ---------------------------------------------------------------------------
+
+
+def test_plan_apply_apply_status_destroy(tmp_path, clients, moto_account, caplog):
+    endpoint = moto_account
+    config = write_config(tmp_path)
+    rs = clients().stubber("redshift-serverless")
+
+    # plan on an empty account: everything to create, nothing created
+    stub_serverless_read(rs, [])
+    planned = run_json(endpoint, "plan", "--config", str(config))
+    by_kind = {(a["kind"], a["action"]) for a in planned["actions"]}
+    assert ("kinesis stream", "create") in by_kind
+    assert ("iam role", "create") in by_kind
+    assert ("redshift role association", "associate") in by_kind
+    assert ("dms source endpoint", "create") in by_kind
+    assert ("dms target endpoint", "create") in by_kind
+    assert ("dms replication instance", "create") in by_kind
+    assert ("dms replication task", "create") in by_kind and ("dms replication task", "start") in by_kind
+    kinesis = boto3.client("kinesis", endpoint_url=endpoint, region_name=REGION)
+    assert kinesis.list_streams()["StreamNames"] == []
+
+    # apply: creates everything, associates the role with the namespace, starts the task
+    stub_serverless_read(rs, [])  # plan inside apply
+    stub_serverless_read(rs, [])  # read before the update
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN], "MODIFYING"),
+                    {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    applied = run_json(endpoint, "apply", "--config", str(config))
+    assert applied["changes"] >= 9
+    rs.assert_no_pending_responses()
+
+    summary = kinesis.describe_stream_summary(StreamName="shop_cdc")["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"]["StreamMode"] == "ON_DEMAND"
+    assert summary["RetentionPeriodHours"] == 48
+    tags = {t["Key"]: t["Value"] for t in kinesis.list_tags_for_stream(StreamName="shop_cdc")["Tags"]}
+    assert tags["streamleap:managed-by"] == "streamleap"
+
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION)
+    dms_policy = iam.get_role_policy(RoleName="streamleap-shop_cdc-dms-kinesis",
+                                     PolicyName="streamleap-kinesis-write")["PolicyDocument"]
+    assert dms_policy == documents.dms_kinesis_policy(f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/shop_cdc", None)
+
+    dms = boto3.client("dms", endpoint_url=endpoint, region_name=REGION)
+    target = dms.describe_endpoints(Filters=[{"Name": "endpoint-id", "Values": ["streamleap-shop-cdc-kinesis"]}])
+    settings = target["Endpoints"][0]["KinesisSettings"]
+    assert settings["IncludeTransactionDetails"] is True and settings["UseLargeIntegerValue"] is True
+    assert settings["ServiceAccessRoleArn"].endswith("role/streamleap-shop_cdc-dms-kinesis")
+    (task,) = dms.describe_replication_tasks()["ReplicationTasks"]
+    assert task["Status"] == "running"
+    assert task["MigrationType"] == "full-load-and-cdc"
+    assert json.loads(task["TableMappings"]) == documents.table_mappings(parse_config(BASE_CONFIG))
+    settings = json.loads(task["ReplicationTaskSettings"])
+    assert settings["BeforeImageSettings"]["EnableBeforeImage"] is True
+
+    # apply again: nothing changes, and it says so
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    again = run(endpoint, "apply", "--config", str(config))
+    assert again.exit_code == 0, again.output
+    assert "no changes" in again.output
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    assert run_json(endpoint, "plan", "--config", str(config))["changes"] == 0
+
+    # status: stream, task and per-table statistics (stubbed: moto lacks DescribeTableStatistics)
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    dms_stub = clients().stubber("dms")
+    dms_stub.add_response("describe_table_statistics", {"TableStatistics": [
+        {"SchemaName": "shop", "TableName": "cart", "Inserts": 5, "Updates": 2, "Deletes": 1, "FullLoadRows": 40,
+         "TableState": "Table completed"}]}, {"ReplicationTaskArn": task["ReplicationTaskArn"]})
+    report = run_json(endpoint, "status", "--config", str(config))
+    assert report["stream"]["status"] == "ACTIVE"
+    assert report["replication"]["status"] == "running"
+    assert report["tables"] == [{"table": "shop.cart", "state": "Table completed", "full_load_rows": 40,
+                                 "inserts": 5, "updates": 2, "deletes": 1, "ddls": None, "last_update": None}]
+    assert report["redshift"]["associated"] is True
+
+    # destroy asks first; "no" deletes nothing
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    refused = run(endpoint, "destroy", "--config", str(config), input="n\n")
+    assert refused.exit_code == 1 and "nothing was deleted" in refused.output
+    assert kinesis.list_streams()["StreamNames"] == ["shop_cdc"]
+
+    # destroy --yes: task, instance, endpoints, association, roles, stream; nothing left
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # destroy plan
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # destroy: plan again
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # read before the update
+    rs.add_response("update_namespace", _namespace([]), {"namespaceName": "analytics-ns", "iamRoles": []})
+    rs.add_response("get_namespace", _namespace([]), {"namespaceName": "analytics-ns"})
+    gone = run_json(endpoint, "destroy", "--config", str(config), "--yes")
+    assert gone["changes"] >= 8
+    rs.assert_no_pending_responses()
+    assert kinesis.list_streams()["StreamNames"] == []
+    assert dms.describe_replication_tasks()["ReplicationTasks"] == []
+    assert dms.describe_endpoints()["Endpoints"] == []
+    assert dms.describe_replication_instances()["ReplicationInstances"] == []
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
+    assert not [r for r in roles if r.startswith("streamleap-")]
+
+    # the password appeared in no output and no log line
+    assert PASSWORD not in caplog.text
+    assert PASSWORD not in config.read_text()
+
+
+def test_untagged_resource_with_our_name_is_never_touched(tmp_path, clients, moto_account):
+    kinesis = boto3.client("kinesis", endpoint_url=moto_account, region_name=REGION)
+    kinesis.create_stream(StreamName="shop_cdc", ShardCount=1)
+    config = write_config(tmp_path)
+    result = run(moto_account, "plan", "--config", str(config))
+    assert result.exit_code == 1
+    assert "kinesis stream shop_cdc exists but was not created by streamleap" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    stub_serverless_read(clients().stubber("redshift-serverless"), [])
+    result = run(moto_account, "destroy", "--config", str(config), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "nothing to destroy" in result.output
+    assert kinesis.list_streams()["StreamNames"] == ["shop_cdc"]
+
+
+def test_config_change_updates_in_place(tmp_path, clients, moto_account):
+    """Retention and shards change the stream; a new table modifies the task (stopped, then resumed)."""
+    endpoint = moto_account
+    rs = clients().stubber("redshift-serverless")
+    dms_stub = clients().stubber("dms")
+    config = write_config(tmp_path)
+    for _ in range(2):
+        stub_serverless_read(rs, [])
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    assert run_json(endpoint, "apply", "--config", str(config))["changes"] > 0
+
+    config = write_config(tmp_path, {"stream": {"mode": "provisioned", "shards": 2, "retention_hours": 72},
+                                     "tables": ["shop.cart", "shop.shipment_items", "shop.orders"]})
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    planned = {(a["kind"], a["action"]): a["detail"] for a in run_json(endpoint, "plan", "--config", str(config))["actions"]}
+    assert "retention 48 h -> 72 h" in planned[("kinesis stream", "update")]
+    assert "table mappings" in planned[("dms replication task", "update")]
+
+    dms = boto3.client("dms", endpoint_url=endpoint, region_name=REGION)
+    (task,) = dms.describe_replication_tasks()["ReplicationTasks"]
+    wanted = documents.table_mappings(parse_config(yaml.safe_load(config.read_text())))
+    dms_stub.add_response("modify_replication_task", {"ReplicationTask": {"ReplicationTaskIdentifier": "x"}},
+                          {"ReplicationTaskArn": task["ReplicationTaskArn"], "MigrationType": "full-load-and-cdc",
+                           "TableMappings": documents.dumps(wanted), "ReplicationTaskSettings": ANY})
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    result = run(endpoint, "apply", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    dms_stub.assert_no_pending_responses()
+    summary = boto3.client("kinesis", endpoint_url=endpoint, region_name=REGION).describe_stream_summary(
+        StreamName="shop_cdc")["StreamDescriptionSummary"]
+    assert summary["RetentionPeriodHours"] == 72
+    assert summary["StreamModeDetails"]["StreamMode"] == "PROVISIONED"
+
+
+def test_provisioned_cluster_association(tmp_path, clients, moto_account):
+    endpoint = moto_account
+    boto3.client("redshift", endpoint_url=endpoint, region_name=REGION).create_cluster(
+        ClusterIdentifier="warehouse", NodeType="ra3.xlplus", MasterUsername="admin",
+        MasterUserPassword="Password123", ClusterType="single-node")
+    config = write_config(tmp_path, {"redshift": {"workgroup": None, "cluster_identifier": "warehouse"}})
+    data = yaml.safe_load(config.read_text())
+    del data["redshift"]["workgroup"]
+    config.write_text(yaml.safe_dump(data))
+    planned = {(a["kind"], a["action"]) for a in run_json(endpoint, "plan", "--config", str(config))["actions"]}
+    assert ("redshift role association", "associate") in planned
+    clients().stubber("redshift").add_response(
+        "modify_cluster_iam_roles", {"Cluster": {"ClusterIdentifier": "warehouse"}},
+        {"ClusterIdentifier": "warehouse", "AddIamRoles": [REDSHIFT_ROLE_ARN]})
+    result = run(endpoint, "apply", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    clients().stubber("redshift").assert_no_pending_responses()
+    trust = boto3.client("iam", endpoint_url=endpoint, region_name=REGION).get_role(
+        RoleName="streamleap-shop_cdc-redshift-kinesis")["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"]["Service"] == "redshift.amazonaws.com"
+
+
+def test_missing_password_env_is_one_line(tmp_path, clients, moto_account, monkeypatch):
+    monkeypatch.delenv("SOURCE_PASSWORD")
+    rs = clients().stubber("redshift-serverless")
+    for _ in range(2):
+        stub_serverless_read(rs, [])
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    result = run(moto_account, "apply", "--config", str(write_config(tmp_path)))
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: source.password_env: the environment variable SOURCE_PASSWORD is not set; "
+                                     "export the source password in it and run apply again")
+
+
+def test_aws_error_is_one_line_naming_service_and_action(tmp_path, clients, moto_account):
+    rs = clients().stubber("redshift-serverless")
+    rs.add_client_error("get_workgroup", "AccessDeniedException", "User is not authorized to perform GetWorkgroup")
+    result = run(moto_account, "plan", "--config", str(write_config(tmp_path)))
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: AWS redshift-serverless GetWorkgroup failed: "
+                                     "User is not authorized to perform GetWorkgroup")
+
+
+def test_unknown_workgroup(tmp_path, clients, moto_account):
+    clients().stubber("redshift-serverless").add_client_error("get_workgroup", "ResourceNotFoundException", "nope")
+    result = run(moto_account, "plan", "--config", str(write_config(tmp_path)))
+    assert result.exit_code == 1
+    assert "redshift.workgroup: no Redshift Serverless workgroup named analytics" in result.output
+
+
+# --- config -----------------------------------------------------------------------------------
+
+
+def test_init_config_writes_a_valid_commented_file(tmp_path):
+    path = tmp_path / "streamleap.yml"
+    result = CliRunner().invoke(main, ["aws", "init-config", "--config", str(path), "--engine", "postgres",
+                                       "--tables", "public.orders,public.items"])
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert "# " in text and "password_env" in text
+    config = parse_config(yaml.safe_load(text))
+    assert config.tables == ("public.orders", "public.items") and config.source.port == 5432
+    again = CliRunner().invoke(main, ["aws", "init-config", "--config", str(path)])
+    assert again.exit_code == 1 and "--force" in again.output
+
+
+def test_invalid_config_one_line_per_problem(tmp_path):
+    path = tmp_path / "streamleap.yml"
+    path.write_text(yaml.safe_dump({
+        "source": {"engine": "oracle", "host": "h", "database": "d", "username": "u", "password": "x"},
+        "tables": ["cart"],
+        "stream": {"name": "s", "mode": "provisioned"},
+        "dms": {"serverless": {"max_capacity_units": 3}, "replication_instance_class": "dms.t3.medium"},
+        "redshift": {"workgroup": "w", "cluster_identifier": "c"},
+        "colour": "blue",
+    }))
+    result = CliRunner().invoke(main, ["aws", "plan", "--config", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    expected = ["colour: unknown key", "source.engine: 'oracle' is not supported", "source.password_env: is required",
+                "source.password: passwords do not belong in the file", "tables[0]: 'cart' must be schema.table",
+                "stream.shards: is required when stream.mode is provisioned", "dms.serverless.max_capacity_units",
+                "dms: set replication_instance_class or serverless, not both",
+                "redshift: set workgroup or cluster_identifier, not both"]
+    for fragment in expected:
+        assert sum(fragment in line for line in lines) == 1, (fragment, lines)
+    assert len(lines) == len(expected)
+    assert "x" not in [w.strip("',") for line in lines for w in line.split()]  # the password is not echoed
+
+
+def test_missing_config_file(tmp_path):
+    result = CliRunner().invoke(main, ["aws", "plan", "--config", str(tmp_path / "nope.yml")])
+    assert result.exit_code == 1 and "streamleap aws init-config" in result.output
+
+
+# --- golden documents -------------------------------------------------------------------------
+
+
+def _golden_documents() -> dict[str, dict]:
+    config = parse_config(BASE_CONFIG)
+    stream = documents.stream_arn(REGION, ACCOUNT, "shop_cdc")
+    key = documents.kms_key_arn(REGION, ACCOUNT, "alias/streamleap")
+    return {
+        "dms_trust_policy": documents.dms_trust_policy(REGION, ACCOUNT),
+        "dms_kinesis_policy": documents.dms_kinesis_policy(stream, None),
+        "dms_kinesis_policy_kms": documents.dms_kinesis_policy(stream, key),
+        "redshift_trust_policy_serverless": documents.redshift_trust_policy(ACCOUNT, True),
+        "redshift_trust_policy_cluster": documents.redshift_trust_policy(ACCOUNT, False),
+        "redshift_kinesis_policy": documents.redshift_kinesis_policy(stream, None),
+        "redshift_kinesis_policy_kms": documents.redshift_kinesis_policy(stream, key),
+        "dms_secret_policy": documents.dms_secret_policy(
+            f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:shop-db-AbCdEf"),
+        "kinesis_settings": documents.kinesis_settings(stream, f"arn:aws:iam::{ACCOUNT}:role/r"),
+        "table_mappings": documents.table_mappings(config),
+        "task_settings": documents.task_settings(config),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_golden_documents()))
+def test_golden_documents(name):
+    import os
+
+    document = json.dumps(_golden_documents()[name], indent=2, sort_keys=True) + "\n"
+    path = GOLDEN / f"{name}.json"
+    if os.environ.get("STREAMLEAP_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(document)
+    assert path.read_text() == document, f"{path} differs; STREAMLEAP_UPDATE_GOLDEN=1 rewrites it"
+
+
+def _reference_list(heading: str, start: str) -> set[str]:
+    """The kinesis:* actions REFERENCE.md lists in the line of its IAM section starting with ``start``."""
+    text = (Path(__file__).parents[2] / "shared" / "REFERENCE.md")
+    if not text.exists():
+        pytest.skip("../shared/REFERENCE.md is not beside this checkout")
+    section = text.read_text().split(heading, 1)[1].split("\n## ", 1)[0]
+    block = section.split(start, 1)[1].split("\n- ", 1)[0]
+    names = set(re.findall(r"kinesis:(\w+)", block))
+    # "kinesis:DescribeStreamSummary, GetShardIterator, ..." lists later actions without the prefix
+    for run_ in re.findall(r"kinesis:\w+((?:,\s*\w+)+)", block):
+        names |= {n.strip() for n in run_.split(",") if n.strip()}
+    return {f"kinesis:{n}" for n in names}
+
+
+def test_policies_grant_exactly_reference_actions():
+    docs_ = _golden_documents()
+    stream = documents.stream_arn(REGION, ACCOUNT, "shop_cdc")
+    redshift = _reference_list("## IAM", "- Redshift reading Kinesis:")
+    dms = _reference_list("## IAM", "- DMS writing Kinesis:")
+    granted_r = {a for s in docs_["redshift_kinesis_policy"]["Statement"] for a in s["Action"]}
+    granted_d = {a for s in docs_["dms_kinesis_policy"]["Statement"] for a in s["Action"]}
+    assert granted_r == redshift
+    assert granted_d == dms
+    # resources: the stream ARN, except ListStreams alone on *
+    for statement in docs_["redshift_kinesis_policy"]["Statement"] + docs_["dms_kinesis_policy"]["Statement"]:
+        assert statement["Resource"] == ("*" if statement["Action"] == ["kinesis:ListStreams"] else stream)
+    for name in ("dms_trust_policy", "redshift_trust_policy_serverless", "redshift_trust_policy_cluster"):
+        (statement,) = docs_[name]["Statement"]
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+
+
+def test_dms_settings_match_reference():
+    settings = _golden_documents()["kinesis_settings"]
+    for key in ("IncludeTransactionDetails", "IncludeControlDetails", "PartitionIncludeSchemaTable",
+                "IncludePartitionValue", "UseLargeIntegerValue"):
+        assert settings[key] is True, key
+    assert settings["MessageFormat"] == "json"
+    before = _golden_documents()["task_settings"]["BeforeImageSettings"]
+    assert before == {"EnableBeforeImage": True, "FieldName": "before-image", "ColumnFilter": "all"}
+    # the KinesisSettings keys are ones botocore's DMS model knows
+    shape = boto3.client("dms", region_name=REGION).meta.service_model.shape_for("KinesisSettings")
+    assert set(settings) <= set(shape.members)
+
+
+def test_names_are_valid_identifiers():
+    assert deploy.dms_id("shop_cdc", "task") == "streamleap-shop-cdc-task"
+    long = deploy.dms_id("a" * 128, "instance")
+    assert len(long) <= 63 and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", long) and "--" not in long
+    assert len(deploy.role_name("x" * 128, "redshift-kinesis")) <= 64
+    with pytest.raises(ConfigError):
+        parse_config({**BASE_CONFIG, "stream": {"name": "bad/name"}})
