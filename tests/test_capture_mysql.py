@@ -630,3 +630,17 @@ def test_random_interleaved_workload_mirrors_exactly(source, readers):
     state = apply(loads + changes, {"a": ("id",), "b": ("k1", "k2")})
     assert sorted(state["a"].values(), key=lambda r: r["id"]) == source.select("a", "id")
     assert sorted(state["b"].values(), key=lambda r: (r["k1"], r["k2"])) == source.select("b", "k1, k2")
+
+
+def test_xa_one_phase_is_a_transaction_and_two_phase_is_refused(source, readers):
+    t = source.table("t")
+    source.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+    reader = readers(source.url, ["t"])
+    start = reader.current_position()
+    source.execute("XA START 'one'", f"INSERT INTO {t} VALUES (1), (2)", "XA END 'one'", "XA COMMIT 'one' ONE PHASE")
+    one = [tx for tx in read_all(reader, start) if tx.changes]
+    assert [[c.data["id"] for c in tx.changes] for tx in one] == [[1, 2]]
+    source.execute("XA START 'two'", f"INSERT INTO {t} VALUES (3)", "XA END 'two'", "XA PREPARE 'two'",
+                   "XA COMMIT 'two'")
+    with pytest.raises(StreamleapError, match="XA"):
+        read_all(reader, one[-1].position)

@@ -46,10 +46,17 @@ stores TIMESTAMP in UTC; the session time zone never shifts it), TIME as text '[
 is longtext; MySQL's binary JSON is turned back into compact JSON text), NULL as None.
 Zero dates ('0000-00-00') come out as None.
 
-Limits: InnoDB (transactional) tables. A transaction that ends in ROLLBACK in the binlog (only
-possible with non-transactional tables in it) is dropped whole. Two-phase XA transactions that
-change a captured table are refused with an error (XA COMMIT ONE PHASE is fine). TRUNCATE and
-other DDL produce no row changes. Tables are matched by database and name exactly.
+Only committed transactions are in the binlog. Savepoints are followed: ROLLBACK TO SAVEPOINT,
+which the binlog records when a non-transactional table took part, drops the changes since the
+savepoint; a transaction that ends in ROLLBACK in the binlog (likewise) is dropped whole.
+
+Limits: InnoDB (transactional) tables; rows a non-transactional (MyISAM) table kept despite a
+rollback are not followed. Two-phase XA transactions (XA PREPARE, later XA COMMIT) that change a
+captured table are refused with an error naming the position (XA COMMIT ... ONE PHASE is fine).
+TRUNCATE and other DDL produce no row changes. Tables are matched by database and name exactly.
+``tables()`` shows the definitions as they are now (read again after every DDL event and when a
+change carries a column it does not know); while catching up on old binlog a change can carry a
+column that has been dropped since, which ``tables()`` no longer lists.
 """
 
 from __future__ import annotations
