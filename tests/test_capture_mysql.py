@@ -644,3 +644,13 @@ def test_xa_one_phase_is_a_transaction_and_two_phase_is_refused(source, readers)
                    "XA COMMIT 'two'")
     with pytest.raises(StreamleapError, match="XA"):
         read_all(reader, one[-1].position)
+
+
+def test_server_url_with_qualified_table_names(source, readers, mysql_url):
+    t = source.table("t")
+    source.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+    reader = readers(mysql_url, [f"{source.db}.t"])
+    assert [(x.schema, x.name) for x in reader.tables()] == [(source.db, "t")]
+    start = reader.current_position()
+    source.execute(f"INSERT INTO {t} VALUES (1)")
+    assert [(c.schema, c.table, c.data) for c in changes_of(read_all(reader, start))] == [(source.db, "t", {"id": 1})]

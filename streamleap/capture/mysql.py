@@ -329,7 +329,7 @@ class MySQLReader:
             "host": self._url.host or "localhost",
             "port": self._url.port or 3306,
             "user": self._url.user or "",
-            "passwd": self._url.password or "",
+            "password": self._url.password or "",
             "charset": "utf8mb4",
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
         }
@@ -338,7 +338,6 @@ class MySQLReader:
         import pymysql
 
         settings = self._settings()
-        settings["password"] = settings.pop("passwd")
         settings.update(extra)
         try:
             return pymysql.connect(autocommit=True, **settings)
@@ -423,7 +422,8 @@ class MySQLReader:
     # -- the contract
 
     def tables(self) -> list[SourceTable]:
-        return [self._tables[key] for key in self._order]
+        tables = self._tables  # replaced whole by a refresh in the reading thread
+        return [tables[key] for key in self._order if key in tables]
 
     def current_position(self) -> dict[str, Any]:
         """The end of the binlog now (start streaming from here without a snapshot)."""
