@@ -57,6 +57,9 @@ create table if not exists {{ streamleap.tombstone_relation(relation) }} (
 {{ streamleap.create_tombstones_sql(target, spec) }};
 {{ streamleap.advance_watermark_sql(target, batch) }};
 delete from {{ batch }} where _streamleap_op = 'watermark';
+{%- if '/* streamleap:backfill */' in (model.compiled_code or '') and spec.columns | length > spec.key | length %}
+{{ streamleap.backfill_sql(target, batch, spec) }};
+{%- endif %}
 delete from {{ batch }} using {{ target }} m
 where {{ streamleap._key_match(batch_name, 'm', spec) }} and {{ batch_name }}._streamleap_order <= m._streamleap_order;
 delete from {{ batch }} using {{ tomb }} t
@@ -73,6 +76,19 @@ insert into {{ tomb }} ({% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_str
 select {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from {{ batch }} where _streamleap_op = 'delete'
 {{- streamleap.end_atomic() }}
+{%- endmacro %}
+
+{#- After `streamleap generate` added columns to a mirror (dbt appended them, empty): every mirror
+    row whose latest change is still in the stream (the batch holds the whole retained stream, one
+    row per key, see mirror_select) takes its values from that change's payload, the new columns
+    included. The other columns get the values they already hold: same change, same values. -#}
+{% macro backfill_sql(target, batch, spec) -%}
+{%- set q = streamleap.quote_ident -%}
+update {{ target }}
+set {% for c in spec.columns if c not in spec.key %}{{ q(c.name) }} = b.{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
+from {{ batch }} b
+where {{ streamleap._key_match(q(target.identifier), 'b', spec) }}
+  and {{ q(target.identifier) }}._streamleap_order = b._streamleap_order and b._streamleap_op <> 'delete'
 {%- endmacro %}
 
 {#- Redshift: dbt-redshift connects with autocommit and, behind the behavior flag

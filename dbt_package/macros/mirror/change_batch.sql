@@ -25,13 +25,26 @@
   {%- if execute and should_full_refresh() and load_relation(this) is not none and not streamleap._allow_rebuild() -%}
     {{ exceptions.raise_compiler_error("mirror " ~ this ~ ": refusing --full-refresh: a rebuild re-applies only what the stream still retains, so rows whose changes have expired would be lost. If the stream still holds the full load, run again with --vars '{streamleap_allow_stream_rebuild: true}'.") }}
   {%- endif -%}
-  {%- if is_incremental() -%}
+  {%- if is_incremental() and streamleap._new_columns(spec) -%}
+{#- the source gained columns since the mirror was built (`streamleap generate` again): read the
+    whole retained stream, so the apply can fill them in rows whose latest change is still there #}
+{{ streamleap.change_batch_sql(staging, spec, none) }} /* streamleap:backfill */
+  {%- elif is_incremental() -%}
 {{ streamleap.change_batch_sql(staging, spec, this) }}
   {%- else -%}
 select * from (
 {{ streamleap.change_batch_sql(staging, spec, none) }}
 ) initial_build where 1 = 0 /* streamleap:initial-build */
   {%- endif -%}
+{%- endmacro %}
+
+{#- Columns of the spec the existing mirror does not have yet (dbt adds them before the apply,
+    on_schema_change='append_new_columns'). Names compared case-insensitively. -#}
+{% macro _new_columns(spec) -%}
+  {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+  {%- set missing = [] -%}
+  {%- for c in spec.columns if (c.name | string | lower) not in existing %}{% do missing.append(c.name) %}{% endfor -%}
+  {{ return(missing) }}
 {%- endmacro %}
 
 {% macro _allow_rebuild() -%}
