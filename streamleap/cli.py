@@ -142,13 +142,26 @@ def init(directory: Path, no_deps: bool):
 @main.command()
 @source_options
 @click.option("--project-dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="The dbt project (made by streamleap init).")
-@click.option("--stream", required=True, help="The Kinesis stream DMS writes to.")
-@click.option("--stream-schema", default="kinesis", show_default=True, help="The external schema (local: the stand-in schema).")
+@click.option("--stream", help="The Kinesis stream DMS writes to (default: stream.name of --config).")
+@click.option("--stream-schema", help="The external schema (local: the stand-in schema). "
+              "Default: redshift.external_schema of --config, else kinesis.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="streamleap.yml: stream name, external schema and tables come from it.")
 @handle_errors
-def generate(ddl, dialect, source_url, tables, keys, project_dir, stream, stream_schema):
+def generate(ddl, dialect, source_url, tables, keys, project_dir, stream, stream_schema, config_path):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     from streamleap.project import generate_models
 
+    if config_path:
+        from streamleap.aws.config import load_config
+
+        config = load_config(config_path)
+        stream = stream or config.stream.name
+        stream_schema = stream_schema or config.redshift.external_schema
+        tables = tables or ",".join(config.tables)
+    if not stream:
+        raise StreamleapError("--stream is required (or --config streamleap.yml, whose stream.name is used)")
+    stream_schema = stream_schema or "kinesis"
     planned = _plan(ddl, dialect, source_url, tables, keys)
     written = generate_models(project_dir, planned, stream, stream_schema)
     for path in written:

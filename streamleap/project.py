@@ -273,3 +273,29 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
             path.write_text(text, encoding="utf-8")
             written.append(path)
     return written
+
+
+def set_project_var(directory: Path, name: str, value: str) -> bool:
+    """Set ``vars: {name: value}`` in the project's dbt_project.yml, keeping the rest of the file
+    (comments included) as it is. Returns whether the file changed."""
+    path = directory / "dbt_project.yml"
+    if not path.is_file():
+        raise StreamleapError(f"{directory}: not a dbt project (no dbt_project.yml); run `streamleap init {directory}` first")
+    text = path.read_text(encoding="utf-8")
+    literal = yaml.safe_dump(value, default_style="'").strip()
+    line = re.compile(rf"^(?P<indent>[ \t]+){re.escape(name)}:.*$", re.MULTILINE)
+    found = line.search(text)
+    if found:
+        updated = line.sub(lambda m: f"{m.group('indent')}{name}: {literal}", text, count=1)
+    elif re.search(r"^vars:[ \t]*$", text, re.MULTILINE):
+        updated = re.sub(r"^vars:[ \t]*$", f"vars:\n  {name}: {literal}", text, count=1, flags=re.MULTILINE)
+    elif not re.search(r"^vars:", text, re.MULTILINE):
+        updated = text.rstrip("\n") + f"\nvars:\n  {name}: {literal}\n"
+    else:
+        raise StreamleapError(f"{path}: add `{name}: {value}` under vars: yourself (its vars: is not a plain mapping)")
+    if yaml.safe_load(updated).get("vars", {}).get(name) != value:
+        raise StreamleapError(f"{path}: could not set vars.{name}; add `{name}: {value}` under vars: yourself")
+    if updated != text:
+        path.write_text(updated, encoding="utf-8")
+        return True
+    return False

@@ -129,6 +129,9 @@ def _mysql_checks(conn: Any) -> list[Check]:
             off = v[name].upper() in ("OFF", "0")
             checks.append(Check(name, off, f"is {v[name]}" + ("" if off else ", must be OFF"),
                                 f"set {name}=OFF (DMS cannot read compressed binlog events)"))
+    expect("binlog_row_metadata", "FULL",
+           "set binlog_row_metadata=FULL: `streamleap capture` needs the column names in the binlog (DMS does not)",
+           "warning")
     expect("binlog_checksum", "NONE",
            "set binlog_checksum=NONE if your DMS engine is older than 3.4 (newer engines read CRC32)", "warning")
     grants = _mysql_grants(conn)

@@ -342,9 +342,15 @@ def test_provisioned_cluster_association(tmp_path, clients, moto_account):
     clients().stubber("redshift").add_response(
         "modify_cluster_iam_roles", {"Cluster": {"ClusterIdentifier": "warehouse"}},
         {"ClusterIdentifier": "warehouse", "AddIamRoles": [REDSHIFT_ROLE_ARN]})
-    result = run(endpoint, "apply", "--config", str(config))
+    from streamleap.project import init_project
+
+    project = tmp_path / "proj"
+    init_project(project)
+    result = run(endpoint, "apply", "--config", str(config), "--project-dir", str(project))
     assert result.exit_code == 0, result.output
     clients().stubber("redshift").assert_no_pending_responses()
+    # the dbt project now names the role Redshift reads the stream with
+    assert yaml.safe_load((project / "dbt_project.yml").read_text())["vars"]["streamleap_iam_role"] == REDSHIFT_ROLE_ARN
     trust = boto3.client("iam", endpoint_url=endpoint, region_name=REGION).get_role(
         RoleName="streamleap-shop_cdc-redshift-kinesis")["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"]["Service"] == "redshift.amazonaws.com"
@@ -510,3 +516,22 @@ def test_names_are_valid_identifiers():
     assert len(deploy.role_name("x" * 128, "redshift-kinesis")) <= 64
     with pytest.raises(ConfigError):
         parse_config({**BASE_CONFIG, "stream": {"name": "bad/name"}})
+
+
+def test_generate_reads_stream_schema_and_tables_from_config(tmp_path):
+    from streamleap.project import init_project
+
+    project = tmp_path / "proj"
+    init_project(project)
+    config = write_config(tmp_path, {"redshift": {"external_schema": "cdc_in"}, "tables": ["shop.cart"]})
+    ddl = tmp_path / "shop.sql"
+    ddl.write_text("CREATE TABLE shop.cart (id BIGINT PRIMARY KEY, total DECIMAL(10,2));\n"
+                   "CREATE TABLE shop.other (id INT PRIMARY KEY);\n")
+    result = CliRunner().invoke(main, ["generate", "--project-dir", str(project), "--config", str(config),
+                                       "--ddl", str(ddl), "--dialect", "mysql"])
+    assert result.exit_code == 0, result.output
+    staging = (project / "models" / "shop_cdc" / "stg_shop_cdc.sql").read_text()
+    assert "stream_schema='cdc_in'" in staging and "stream_name='shop_cdc'" in staging
+    assert "iam_role=var('streamleap_iam_role'" in staging
+    models = sorted(p.name for p in (project / "models" / "shop_cdc").glob("*.sql"))
+    assert [m for m in models if "other" in m] == []  # only the config's tables

@@ -103,21 +103,38 @@ def plan(config_path, region, profile, endpoint_url, as_json):
 
 @aws.command()
 @aws_options
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="A dbt project (streamleap init) whose vars.streamleap_iam_role gets the Redshift role ARN.")
 @handle_errors
-def apply(config_path, region, profile, endpoint_url, as_json):
+def apply(config_path, region, profile, endpoint_url, as_json, project_dir):
     """Create or update the stream, roles, endpoints, instance and task, and start replication."""
     stack = _stack(config_path, region, profile, endpoint_url, quiet=as_json)
+    if project_dir is not None and not (project_dir / "dbt_project.yml").is_file():
+        raise StreamleapError(f"--project-dir {project_dir}: no dbt_project.yml there; run `streamleap init {project_dir}`")
     actions = stack.apply()
     changes = _changes(actions)
+    role = stack.redshift_role.arn
+    project_changed = False
+    if project_dir is not None:
+        from streamleap.project import set_project_var
+
+        project_changed = set_project_var(project_dir, "streamleap_iam_role", role)
     if as_json:
-        console.print_json(json.dumps({"actions": [a.to_json() for a in actions], "changes": len(changes)}))
+        console.print_json(json.dumps({"actions": [a.to_json() for a in actions], "changes": len(changes),
+                                       "redshift_iam_role": role,
+                                       "external_schema": stack.ctx.config.redshift.external_schema}))
         return
     if not changes:
         console.print("no changes: everything matches streamleap.yml")
-        return
-    _print_actions(changes, "applied")
-    console.print(f"{len(changes)} change{'s' if len(changes) != 1 else ''} applied; "
-                  "`streamleap aws status` shows replication")
+    else:
+        _print_actions(changes, "applied")
+        console.print(f"{len(changes)} change{'s' if len(changes) != 1 else ''} applied; "
+                      "`streamleap aws status` shows replication")
+    if project_changed:
+        console.print(f"set vars.streamleap_iam_role in {project_dir / 'dbt_project.yml'} to {role}")
+    elif project_dir is None:
+        console.print(f"Redshift reads the stream as {role}: `streamleap aws apply --project-dir DIR` "
+                      "puts it in your dbt project")
 
 
 @aws.command()
