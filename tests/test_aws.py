@@ -4,8 +4,9 @@ What moto (5.2) does not implement goes to botocore's Stubber, which checks ever
 service model and the parameters we expect:
 
 * STUBBED_SERVICES: Redshift Serverless (moto has no redshift-serverless service at all).
-* STUBBED_OPERATIONS: DMS DescribeTableStatistics, ModifyEndpoint, ModifyReplicationTask;
-  Redshift ModifyClusterIamRoles.
+* STUBBED_OPERATIONS: DMS DescribeTableStatistics, ModifyEndpoint, ModifyReplicationTask and
+  DMS Serverless (DescribeReplicationConfigs, CreateReplicationConfig, DescribeReplications,
+  StartReplication); Redshift ModifyClusterIamRoles.
 * moto never moves a new DMS task from `creating` to `ready` (DMS does once it has validated the
   task); the fixture makes that one transition in moto's in-process backend.
 """
@@ -34,7 +35,10 @@ PASSWORD = "s3cr3t-Pa55word-never-printed"
 GOLDEN = Path(__file__).parent / "golden" / "aws"
 
 STUBBED_SERVICES = {"redshift-serverless"}
-STUBBED_OPERATIONS = {"dms": {"describe_table_statistics", "modify_endpoint", "modify_replication_task"},
+STUBBED_OPERATIONS = {"dms": {"describe_table_statistics", "modify_endpoint", "modify_replication_task",
+                              # DMS Serverless
+                              "describe_replication_configs", "create_replication_config",
+                              "describe_replications", "start_replication"},
                       "redshift": {"modify_cluster_iam_roles"}}
 
 BASE_CONFIG = {
@@ -535,3 +539,35 @@ def test_generate_reads_stream_schema_and_tables_from_config(tmp_path):
     assert "iam_role=var('streamleap_iam_role'" in staging
     models = sorted(p.name for p in (project / "models" / "shop_cdc").glob("*.sql"))
     assert [m for m in models if "other" in m] == []  # only the config's tables
+
+
+def test_dms_serverless_creates_and_starts_a_replication_config(tmp_path, clients, moto_account):
+    endpoint = moto_account
+    config = write_config(tmp_path, {"dms": {"serverless": {"max_capacity_units": 4}}})
+    data = yaml.safe_load(config.read_text())
+    del data["dms"]["replication_instance_class"]
+    config.write_text(yaml.safe_dump(data))
+    rs, dms_stub = clients().stubber("redshift-serverless"), clients().stubber("dms")
+    name = "streamleap-shop-cdc-replication"
+    arn = f"arn:aws:dms:{REGION}:{ACCOUNT}:replication-config:ABC"
+    for _ in range(2):
+        stub_serverless_read(rs, [])
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    locate = {"Filters": [{"Name": "replication-config-id", "Values": [name]}]}
+    dms_stub.add_response("describe_replication_configs", {"ReplicationConfigs": []}, locate)
+    mappings = documents.dumps(documents.table_mappings(parse_config(yaml.safe_load(config.read_text()))))
+    dms_stub.add_response("create_replication_config", {"ReplicationConfig": {"ReplicationConfigArn": arn}}, {
+        "ReplicationConfigIdentifier": name, "SourceEndpointArn": ANY, "TargetEndpointArn": ANY,
+        "ComputeConfig": {"MaxCapacityUnits": 4, "MultiAZ": False}, "ReplicationType": "full-load-and-cdc",
+        "TableMappings": mappings, "ReplicationSettings": ANY, "Tags": ANY})
+    dms_stub.add_response("describe_replication_configs", {"ReplicationConfigs": [
+        {"ReplicationConfigIdentifier": name, "ReplicationConfigArn": arn}]}, locate)
+    dms_stub.add_response("describe_replications", {"Replications": []},
+                          {"Filters": [{"Name": "replication-config-arn", "Values": [arn]}]})
+    dms_stub.add_response("start_replication", {"Replication": {"Status": "starting"}},
+                          {"ReplicationConfigArn": arn, "StartReplicationType": "start-replication"})
+    applied = run_json(endpoint, "apply", "--config", str(config))
+    dms_stub.assert_no_pending_responses()
+    kinds = {a["kind"] for a in applied["actions"]}
+    assert "dms replication instance" not in kinds and "dms serverless replication" in kinds
