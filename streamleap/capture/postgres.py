@@ -131,8 +131,9 @@ def text_value(text: str | None, kind: ColumnKind) -> Any:
                 return text
             return dt.datetime.fromisoformat(text)
         if f == "array":
-            return json.dumps(_array_json(parse_array(text), kind.element or ColumnKind("string")),
-                              separators=(",", ":"), ensure_ascii=False)
+            from streamleap.capture.records import json_text
+
+            return json_text(_array_json(parse_array(text), kind.element or ColumnKind("string")))
     except (ValueError, ArithmeticError):
         return text
     return text
@@ -144,11 +145,7 @@ def _array_json(value: Any, element: ColumnKind) -> Any:
     if value is None:
         return None
     converted = text_value(value, element)
-    if isinstance(converted, decimal.Decimal):
-        return float(converted) if not converted.is_finite() else _JsonNumber(format(converted, "f"))
-    if isinstance(converted, float) and converted != converted:  # NaN
-        return "NaN"
-    if isinstance(converted, (bool, int, float, str)):
+    if isinstance(converted, (bool, int, float, str, decimal.Decimal)):
         if element.json_text and isinstance(converted, str):
             return json.loads(converted)
         return converted
@@ -157,18 +154,6 @@ def _array_json(value: Any, element: ColumnKind) -> Any:
     if isinstance(converted, (dt.date, dt.time, dt.datetime)):
         return value  # the source's own text
     return str(converted)
-
-
-class _JsonNumber(float):
-    """An exact decimal written as a JSON number: json.dumps prints repr(), which is the text."""
-
-    def __new__(cls, text: str):
-        obj = super().__new__(cls, text)
-        obj._text = text
-        return obj
-
-    def __repr__(self) -> str:
-        return self._text
 
 
 def parse_array(text: str) -> Any:
@@ -543,10 +528,15 @@ class PostgresReader:
         xid = commit_ts = None
         sent = 0
         last_feedback = time.monotonic()
+        last_yielded = 0
+        marker_seen = False
         while not self._closing.is_set():
             if self._confirmed > sent or time.monotonic() - last_feedback > 5:
-                rcur.send_feedback(flush_lsn=self._confirmed, write_lsn=self._confirmed, apply_lsn=self._confirmed)
+                rcur.send_feedback(flush_lsn=self._confirmed, write_lsn=self._confirmed, apply_lsn=self._confirmed,
+                                   force=True)
                 sent, last_feedback = self._confirmed, time.monotonic()
+            if marker_seen and sent >= last_yielded:
+                return  # --once: everything up to the marker is sent, and the slot knows it
             msg = rcur.read_message()
             if msg is None:
                 select.select([rcur], [], [], 0.2)
@@ -562,6 +552,7 @@ class PostgresReader:
                 buf.int8()
                 buf.int64()  # commit LSN
                 end_lsn = buf.int64()
+                last_yielded = end_lsn
                 yield Transaction(changes, lsn_text(end_lsn))
                 changes = []
             elif kind == "R":
@@ -596,7 +587,7 @@ class PostgresReader:
                 prefix = buf.string()
                 content = buf.raw(buf.int32()).decode("utf-8", errors="replace")
                 if token is not None and not flags & 1 and prefix == MESSAGE_PREFIX and content == token:
-                    return
+                    marker_seen = True  # wait (above) until the loop confirmed what was yielded
             # 'Y' (type) and 'O' (origin) carry nothing capture needs
 
     def _row_change(self, kind: str, rel: _Relation, buf: _Buffer, ccur: Any) -> RowChange:

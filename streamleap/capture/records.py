@@ -53,16 +53,38 @@ class _TableTypes:
     key: tuple[str, ...]
 
 
-def _json_default(value: Any) -> Any:
+def json_text(value: Any) -> str:
+    """Compact JSON of a Python value: decimals as exact JSON numbers (never through a float), NaN
+    and infinities as strings, bytes as hex, dates and times as ISO text, sets as sorted lists.
+
+    >>> json_text({"a": [1, decimal.Decimal("2.50"), None, True, float("nan")]})
+    '{"a":[1,2.50,null,true,"NaN"]}'
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, decimal.Decimal):
-        return float(value) if not value.is_finite() else json.loads(format(value, "f"))
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex().upper()
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
+        return format(value, "f") if value.is_finite() else json.dumps(str(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return '"NaN"' if math.isnan(value) else ('"Infinity"' if value > 0 else '"-Infinity"')
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{json_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(json_text(v) for v in value) + "]"
     if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    return str(value)
+        return json_text(sorted(value, key=str))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return json.dumps(bytes(value).hex().upper())
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return json.dumps(value.isoformat())
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def encode_column(value: Any, target: TargetType) -> Any:
@@ -79,7 +101,7 @@ def encode_column(value: Any, target: TargetType) -> Any:
     if family == "super" and not isinstance(value, str):
         if isinstance(value, (bytes, bytearray)):
             return bytes(value).decode("utf-8", errors="replace")
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+        return json_text(value)
     if family == "string" and isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", errors="replace")
     if family == "string" and isinstance(value, (set, frozenset)):
