@@ -341,6 +341,37 @@ def capture(source_url, tables, stream, kinesis_endpoint, region, state_dir, onc
         console.print(Text(_capture_line(stats, final=True)))
 
 
+@main.command("kinesis-local")
+@click.option("--port", default=4567, show_default=True, type=click.IntRange(min=0, max=65535),
+              help="Loopback port (0: any free port).")
+@click.option("--stream", "streams", multiple=True, help="Create this stream (repeatable).")
+@click.option("--shards", default=2, show_default=True, type=click.IntRange(min=1, max=64))
+@handle_errors
+def kinesis_local(port, streams, shards):
+    """Run a Kinesis endpoint on this machine (moto's server, as the demo uses) until Ctrl-C."""
+    import threading
+
+    from streamleap.kinesis_local import LocalKinesis
+
+    try:
+        local = LocalKinesis(port=port).start()
+    except OSError as exc:
+        raise StreamleapError(f"--port {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}); "
+                              "pick another port") from None
+    try:
+        for name in streams:
+            local.create_stream(name, shards)
+        console.print(Text(f"Kinesis endpoint {local.endpoint_url} (streams: {', '.join(streams) or 'none yet'}); "
+                           f"export STREAMLEAP_KINESIS_ENDPOINT={local.endpoint_url}; Ctrl-C stops it (streams live "
+                           "in memory)"))
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        local.stop()
+
+
 @main.command()
 @click.option("--dir", "directory", default="streamleap-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Where the demo's dbt project goes (kept afterwards; reset at the start of each demo).")

@@ -53,10 +53,11 @@ def kinesis_client(endpoint_url: str | None = None, region: str | None = None):
 
 
 class LocalKinesis:
-    """moto's server in this process, on 127.0.0.1 and a free port. A context manager."""
+    """moto's server in this process, on 127.0.0.1 and a free port (or ``port``). A context manager."""
 
-    def __init__(self, region: str = DEFAULT_LOCAL_REGION):
+    def __init__(self, region: str = DEFAULT_LOCAL_REGION, port: int = 0):
         self.region = region
+        self.port = port
         self._server: Any = None
         self._endpoint: str | None = None
 
@@ -70,7 +71,7 @@ class LocalKinesis:
         if werkzeug_log.level < logging.WARNING:  # NOTSET too: werkzeug would pick INFO
             werkzeug_log.setLevel(logging.WARNING)
         _make_moto_resharding_faithful()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         self._server = server

@@ -344,3 +344,23 @@ def test_capture_once_command_reports_what_it_sent(logical_pg, kinesis, tmp_path
     assert second.exit_code == 0, second.stderr
     summary = json.loads(second.stdout.splitlines()[-1])
     assert summary["done"] and summary["changes"] == 1 and summary["records_put"] == 1 and summary["snapshot_rows"] == 0
+
+
+def test_kinesis_local_serves_until_stopped():
+    import signal
+    import subprocess
+    import sys
+
+    from streamleap.kinesis_local import kinesis_client
+
+    proc = subprocess.Popen([sys.executable, "-m", "streamleap", "kinesis-local", "--port", "0", "--stream", "a",
+                             "--stream", "b", "--shards", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("Kinesis endpoint http://127.0.0.1:"), line
+        endpoint = line.split()[2]
+        assert sorted(kinesis_client(endpoint).list_streams()["StreamNames"]) == ["a", "b"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
