@@ -597,9 +597,8 @@ def test_capture_to_mirrors_survives_kills_and_a_new_column(source, tmp_path, pg
         # the source is quiet: drain the capture, stop the runners, catch up
         assert capture.stop(signal.SIGTERM) == 0, capture.output()
         for p in runners:
-            assert p.proc.poll() is None, p.output()
-            p.stop(signal.SIGINT)
-            assert not [r for r in p.json_lines() if r.get("error")][-1:] or True
+            assert p.proc.poll() is None, p.output()  # the runners kept running through the new column
+            assert p.stop(signal.SIGINT) == 0, p.output()
         done = subprocess.run([*CLI, *capture_args, "--once", "--json"], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         for target in targets:
