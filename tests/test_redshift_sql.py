@@ -86,6 +86,8 @@ STATEMENTS = {
     "mirror_batch_cart_item": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart_item')}, none)",
     "mirror_apply_cart_item": f"streamleap.apply_changes_sql({REL.format('cart_item')}, api.Relation.create(identifier='cart_item__dbt_tmp'), {spec('cart_item')})",
     "mirror_batch_order": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('Order')}, none)",
+    "mirror_backfill_cart": f"streamleap.backfill_sql({REL.format('cart')}, api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
+    "mirror_backfill_order": f"streamleap.backfill_sql({REL.format('Order')}, api.Relation.create(identifier='Order__dbt_tmp'), {spec('Order')})",
     "set_aside_batch": f"streamleap.set_aside_batch_sql({REL.format('stg_shop_cdc')}, none, [{spec('cart')}, {spec('cart_item')}])",
     "set_aside_apply": f"streamleap.apply_set_aside_sql({REL.format('shop_cdc_set_aside')}, api.Relation.create(identifier='shop_cdc_set_aside__dbt_tmp'))",
 }
