@@ -469,18 +469,30 @@ def test_golden_documents(name):
     assert path.read_text() == document, f"{path} differs; STREAMLEAP_UPDATE_GOLDEN=1 rewrites it"
 
 
+# REFERENCE.md (../shared, IAM section), as of this writing; when the file is beside the checkout
+# the test also reads the lists from it, so the two cannot drift apart unnoticed.
+REFERENCE_ACTIONS = {
+    "- Redshift reading Kinesis:": {"kinesis:DescribeStreamSummary", "kinesis:GetShardIterator",
+                                    "kinesis:GetRecords", "kinesis:ListShards", "kinesis:DescribeStream",
+                                    "kinesis:ListStreams"},
+    "- DMS writing Kinesis:": {"kinesis:DescribeStream", "kinesis:PutRecord", "kinesis:PutRecords"},
+}
+
+
 def _reference_list(heading: str, start: str) -> set[str]:
     """The kinesis:* actions REFERENCE.md lists in the line of its IAM section starting with ``start``."""
     text = (Path(__file__).parents[2] / "shared" / "REFERENCE.md")
     if not text.exists():
-        pytest.skip("../shared/REFERENCE.md is not beside this checkout")
+        return REFERENCE_ACTIONS[start]
     section = text.read_text().split(heading, 1)[1].split("\n## ", 1)[0]
     block = section.split(start, 1)[1].split("\n- ", 1)[0]
     names = set(re.findall(r"kinesis:(\w+)", block))
     # "kinesis:DescribeStreamSummary, GetShardIterator, ..." lists later actions without the prefix
     for run_ in re.findall(r"kinesis:\w+((?:,\s*\w+)+)", block):
         names |= {n.strip() for n in run_.split(",") if n.strip()}
-    return {f"kinesis:{n}" for n in names}
+    found = {f"kinesis:{n}" for n in names}
+    assert found == REFERENCE_ACTIONS[start], "REFERENCE.md changed: update REFERENCE_ACTIONS and the policies"
+    return found
 
 
 def test_policies_grant_exactly_reference_actions():
