@@ -55,6 +55,7 @@ SESSION_OPTIONS = ("-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres -
                    "-c bytea_output=hex")
 SNAPSHOT_SLICE = 2000  # load records per Transaction of the snapshot
 MESSAGE_PREFIX = "streamleap.capture"
+SLOT_BUSY_WAIT_SECONDS = 30  # how long a start waits for another (dying) process to let go of the slot
 
 
 def lsn_text(lsn: int) -> str:
@@ -497,11 +498,22 @@ class PostgresReader:
             options = {"proto_version": "1", "publication_names": self.publication}
             if version >= 140000:
                 options["messages"] = "true"
-            rcur = repl.cursor()
-            from sqlglot import exp
-
             start = lsn_int(position)
-            rcur.start_replication(slot_name=self.slot, decode=False, start_lsn=start, options=options)
+            # a capture that was just killed may still hold the slot until its walsender notices
+            deadline = time.monotonic() + SLOT_BUSY_WAIT_SECONDS
+            while True:
+                rcur = repl.cursor()
+                try:
+                    rcur.start_replication(slot_name=self.slot, decode=False, start_lsn=start, options=options)
+                    break
+                except psycopg2.Error as exc:
+                    if "is active for pid" not in str(exc).lower() or time.monotonic() > deadline:
+                        raise
+                    repl.close()
+                    self._connections.remove(repl)
+                    time.sleep(0.5)
+                    repl = self._connect(replication=True)
+                    self._connections.append(repl)
             self._confirmed = max(self._confirmed, start)
             if until_now:
                 if version < 140000:
@@ -529,14 +541,16 @@ class PostgresReader:
         sent = 0
         last_feedback = time.monotonic()
         last_yielded = 0
-        marker_seen = False
+        marker_seen = 0.0
         while not self._closing.is_set():
             if self._confirmed > sent or time.monotonic() - last_feedback > 5:
                 rcur.send_feedback(flush_lsn=self._confirmed, write_lsn=self._confirmed, apply_lsn=self._confirmed,
                                    force=True)
                 sent, last_feedback = self._confirmed, time.monotonic()
-            if marker_seen and sent >= last_yielded:
-                return  # --once: everything up to the marker is sent, and the slot knows it
+            if marker_seen and (sent >= last_yielded or time.monotonic() - marker_seen > 60):
+                # --once: everything up to the marker is sent, and the slot knows it (or the consumer
+                # never confirmed: the slot then lags behind the checkpoint, which is harmless)
+                return
             msg = rcur.read_message()
             if msg is None:
                 select.select([rcur], [], [], 0.2)
@@ -587,7 +601,7 @@ class PostgresReader:
                 prefix = buf.string()
                 content = buf.raw(buf.int32()).decode("utf-8", errors="replace")
                 if token is not None and not flags & 1 and prefix == MESSAGE_PREFIX and content == token:
-                    marker_seen = True  # wait (above) until the loop confirmed what was yielded
+                    marker_seen = time.monotonic()  # wait (above) until the loop confirmed what was yielded
             # 'Y' (type) and 'O' (origin) carry nothing capture needs
 
     def _row_change(self, kind: str, rel: _Relation, buf: _Buffer, ccur: Any) -> RowChange:
