@@ -123,7 +123,7 @@ def _mysql_checks(conn: Any) -> list[Check]:
     server_id = int(v.get("server_id", "0") or 0)
     checks.append(Check("server_id", server_id >= 1, f"is {server_id}" + ("" if server_id >= 1 else ", must be 1 or greater"),
                         "set server-id=1 (any unique number) in the server configuration and restart"))
-    checks.append(_binlog_retention(v))
+    checks.append(_rds_binlog_retention(conn) or _binlog_retention(v))
     for name in ("binlog_transaction_compression", "log_bin_compress"):
         if name in v:
             off = v[name].upper() in ("OFF", "0")
@@ -143,6 +143,22 @@ def _mysql_checks(conn: Any) -> list[Check]:
         checks.append(Check(f"grant {privilege}", ok, "granted" if ok else "not granted to this user",
                             f"GRANT {privilege} ON *.* TO the capture user"))
     return checks
+
+
+def _rds_binlog_retention(conn: Any) -> Check | None:
+    """On Amazon RDS / Aurora MySQL the binlog is kept by 'binlog retention hours' (purged as soon
+    as possible when unset), not by the server variables."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'")
+            row = cur.fetchone()
+    except Exception:  # noqa: BLE001 - not RDS: the server variables decide
+        return None
+    hours = int(_text(row[0])) if row and row[0] is not None else 0
+    ok = hours >= 24
+    return Check("binlog retention", ok, f"RDS binlog retention hours is {hours or 'not set'}"
+                 + ("" if ok else ", must be at least 24"),
+                 "CALL mysql.rds_set_configuration('binlog retention hours', 24)")
 
 
 def _binlog_retention(v: dict[str, str]) -> Check:

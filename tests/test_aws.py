@@ -205,7 +205,8 @@ def test_plan_apply_apply_status_destroy(tmp_path, clients, moto_account, caplog
     stub_serverless_read(rs, [])  # plan inside apply
     stub_serverless_read(rs, [])  # read before the update
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN], "MODIFYING"),
-                    {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+                    {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
+                     "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
     applied = run_json(endpoint, "apply", "--config", str(config))
     assert applied["changes"] >= 9
@@ -305,7 +306,8 @@ def test_config_change_updates_in_place(tmp_path, clients, moto_account):
     config = write_config(tmp_path)
     for _ in range(2):
         stub_serverless_read(rs, [])
-    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
+                     "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
     assert run_json(endpoint, "apply", "--config", str(config))["changes"] > 0
 
@@ -365,7 +367,8 @@ def test_missing_password_env_is_one_line(tmp_path, clients, moto_account, monke
     rs = clients().stubber("redshift-serverless")
     for _ in range(2):
         stub_serverless_read(rs, [])
-    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
+                     "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
     result = run(moto_account, "apply", "--config", str(write_config(tmp_path)))
     assert result.exit_code == 1
@@ -440,7 +443,7 @@ def test_missing_config_file(tmp_path):
 def _golden_documents() -> dict[str, dict]:
     config = parse_config(BASE_CONFIG)
     stream = documents.stream_arn(REGION, ACCOUNT, "shop_cdc")
-    key = documents.kms_key_arn(REGION, ACCOUNT, "alias/streamleap")
+    key = documents.kms_key_arn(REGION, ACCOUNT, "1234abcd-12ab-34cd-56ef-1234567890ab")
     return {
         "dms_trust_policy": documents.dms_trust_policy(REGION, ACCOUNT),
         "dms_kinesis_policy": documents.dms_kinesis_policy(stream, None),
@@ -564,7 +567,8 @@ def test_dms_serverless_creates_and_starts_a_replication_config(tmp_path, client
     arn = f"arn:aws:dms:{REGION}:{ACCOUNT}:replication-config:ABC"
     for _ in range(2):
         stub_serverless_read(rs, [])
-    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN]})
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
+                     "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
     locate = {"Filters": [{"Name": "replication-config-id", "Values": [name]}]}
     dms_stub.add_response("describe_replication_configs", {"ReplicationConfigs": []}, locate)
@@ -583,3 +587,38 @@ def test_dms_serverless_creates_and_starts_a_replication_config(tmp_path, client
     dms_stub.assert_no_pending_responses()
     kinds = {a["kind"] for a in applied["actions"]}
     assert "dms replication instance" not in kinds and "dms serverless replication" in kinds
+
+
+def test_kms_alias_resolves_to_the_key_arn_in_policies(tmp_path, clients, moto_account):
+    endpoint = moto_account
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name=REGION)
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/streamleap", TargetKeyId=key_arn)
+    config = write_config(tmp_path, {"stream": {"kms_key": "alias/streamleap"}})
+    rs = clients().stubber("redshift-serverless")
+    for _ in range(2):
+        stub_serverless_read(rs, [])
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]),
+                    {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN], "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    run_json(endpoint, "apply", "--config", str(config))
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION)
+    read = iam.get_role_policy(RoleName="streamleap-shop_cdc-redshift-kinesis",
+                               PolicyName="streamleap-kinesis-read")["PolicyDocument"]
+    (decrypt,) = [s for s in read["Statement"] if s["Action"] == ["kms:Decrypt"]]
+    assert decrypt["Resource"] == key_arn  # the key, not the alias: an alias ARN would grant nothing
+    summary = boto3.client("kinesis", endpoint_url=endpoint, region_name=REGION).describe_stream_summary(
+        StreamName="shop_cdc")["StreamDescriptionSummary"]
+    assert summary["EncryptionType"] == "KMS"
+
+
+def test_destroy_leaves_a_look_alike_role_associated(tmp_path, clients, moto_account):
+    """An untagged role with streamleap's name, associated with the namespace, stays associated."""
+    iam = boto3.client("iam", endpoint_url=moto_account, region_name=REGION)
+    iam.create_role(RoleName="streamleap-shop_cdc-redshift-kinesis",
+                    AssumeRolePolicyDocument=documents.dumps(documents.redshift_trust_policy(ACCOUNT, True)))
+    stub_serverless_read(clients().stubber("redshift-serverless"), [REDSHIFT_ROLE_ARN])
+    result = run(moto_account, "destroy", "--config", str(write_config(tmp_path)), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "nothing to destroy" in result.output
+    assert iam.get_role(RoleName="streamleap-shop_cdc-redshift-kinesis")["Role"]

@@ -54,6 +54,7 @@ class Context:
     account: str
     region: str
     say: Callable[[str], None] = field(default=lambda _text: None)
+    _kms_arns: dict[str, str] = field(default_factory=dict)
 
     @property
     def stream_arn(self) -> str:
@@ -61,8 +62,18 @@ class Context:
 
     @property
     def kms_key_arn(self) -> str | None:
+        """The ARN of the stream's key itself: an alias ARN in a policy's Resource would grant
+        nothing on the key (KMS authorizes GenerateDataKey/Decrypt against the key ARN)."""
         key = self.config.stream.kms_key
-        return docs.kms_key_arn(self.region, self.account, key) if key else None
+        if not key:
+            return None
+        if key not in self._kms_arns:
+            if re.match(r"^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key/", key):
+                self._kms_arns[key] = key
+            else:
+                found = call(self.clients("kms"), "describe_key", KeyId=key)["KeyMetadata"]["Arn"]
+                self._kms_arns[key] = found
+        return self._kms_arns[key]
 
     def role_arn(self, name: str) -> str:
         return f"arn:{docs.partition(self.region)}:iam::{self.account}:role/{name}"
@@ -198,8 +209,15 @@ class KinesisStream(Resource):
             if exc.code == "ResourceNotFoundException":
                 return None
             raise
-        tags = call(self.client, "list_tags_for_stream", StreamName=self.name)["Tags"]
-        summary["Tags"] = {t["Key"]: t.get("Value", "") for t in tags}
+        tags: dict[str, str] = {}
+        params: dict[str, Any] = {"StreamName": self.name, "Limit": 50}
+        while True:
+            page = call(self.client, "list_tags_for_stream", **params)
+            tags.update({t["Key"]: t.get("Value", "") for t in page["Tags"]})
+            if not page.get("HasMoreTags") or not page["Tags"]:
+                break
+            params["ExclusiveStartTagKey"] = page["Tags"][-1]["Key"]
+        summary["Tags"] = tags
         return summary
 
     def ours(self) -> bool:
@@ -239,12 +257,13 @@ class KinesisStream(Resource):
 
     def create(self) -> None:
         s = self.ctx.config.stream
-        params: dict[str, Any] = {"StreamName": self.name, "StreamModeDetails": {"StreamMode": self._mode()}}
+        # tagged as it is made: an interrupted apply never leaves an untagged stream behind
+        params: dict[str, Any] = {"StreamName": self.name, "StreamModeDetails": {"StreamMode": self._mode()},
+                                  "Tags": self.ctx.tags()}
         if s.mode == "provisioned":
             params["ShardCount"] = s.shards
         call(self.client, "create_stream", **params)
         self._wait_active()
-        call(self.client, "add_tags_to_stream", StreamName=self.name, Tags=self.ctx.tags())
         self.current = self.read()
         self.update()
 
@@ -432,7 +451,7 @@ class RedshiftAssociation(Resource):
             self.namespace = workgroup["namespaceName"]
             namespace = call(self.client, "get_namespace", namespaceName=self.namespace)["namespace"]
             roles = [m.group(0) for r in namespace.get("iamRoles", []) for m in [_ROLE_ARN.search(r)] if m]
-            return {"roles": roles, "status": namespace.get("status")}
+            return {"roles": roles, "status": namespace.get("status"), "default": namespace.get("defaultIamRoleArn")}
         try:
             cluster = call(self.client, "describe_clusters", ClusterIdentifier=rs.cluster_identifier)["Clusters"][0]
         except AwsError as exc:
@@ -440,7 +459,9 @@ class RedshiftAssociation(Resource):
                 raise StreamleapError(f"redshift.cluster_identifier: no Redshift cluster named {rs.cluster_identifier} "
                                       f"in {self.ctx.region}; create it first or fix the name") from None
             raise
-        return {"roles": [r["IamRoleArn"] for r in cluster.get("IamRoles", [])], "status": cluster.get("ClusterStatus")}
+        # a role being removed no longer counts; one being added does (apply waits until it is in-sync)
+        roles = [r["IamRoleArn"] for r in cluster.get("IamRoles", []) if r.get("ApplyStatus") != "removing"]
+        return {"roles": roles, "status": cluster.get("ClusterStatus")}
 
     def plan(self) -> list[Action]:
         current = self.load()
@@ -458,7 +479,15 @@ class RedshiftAssociation(Resource):
         arn = self.role.arn
         if self.serverless:
             roles = [r for r in current["roles"] if r != arn] + ([arn] if add else [])
-            call(self.client, "update_namespace", namespaceName=self.namespace, iamRoles=roles)
+            # UpdateNamespace takes iamRoles together with defaultIamRoleArn: keep the namespace's
+            # default; when it has none, ours becomes it; when ours was it, the next role does
+            default = current.get("default")
+            if not default or (default == arn and not add):
+                default = arn if add else (roles[0] if roles else None)
+            params: dict[str, Any] = {"namespaceName": self.namespace, "iamRoles": roles}
+            if default:
+                params["defaultIamRoleArn"] = default
+            call(self.client, "update_namespace", **params)
 
             def available() -> bool:
                 return call(self.client, "get_namespace", namespaceName=self.namespace)["namespace"]["status"] == "AVAILABLE"
@@ -469,10 +498,15 @@ class RedshiftAssociation(Resource):
 
             def available() -> bool:
                 found = call(self.client, "describe_clusters", ClusterIdentifier=cluster_id)["Clusters"][0]
-                return found.get("ClusterStatus") == "available"
+                ours = [r.get("ApplyStatus") for r in found.get("IamRoles", []) if r.get("IamRoleArn") == arn]
+                settled = (ours in ([], ["in-sync"])) if add else not ours
+                return found.get("ClusterStatus") == "available" and (settled or not found.get("IamRoles"))
         wait_for(f"Redshift {self.name} to apply the role change", available)
 
     def destroy_plan(self) -> list[Action]:
+        role = self.role.load()
+        if role is None or not self.role.ours():
+            return []  # a role streamleap did not make is not streamleap's to disassociate
         try:
             current = self.load()
         except StreamleapError:
@@ -623,7 +657,7 @@ class ReplicationInstance(DmsResource):
             params["VpcSecurityGroupIds"] = list(d.security_group_ids)
         if d.engine_version:
             params["EngineVersion"] = d.engine_version
-        call(self.client, "create_replication_instance", **params)
+        _retry_iam_propagation(lambda: call(self.client, "create_replication_instance", **params))
         self._wait_available()
 
     def _wait_available(self) -> None:
@@ -784,6 +818,9 @@ def _table_stat(t: dict[str, Any]) -> dict[str, Any]:
             "last_update": last.isoformat() if hasattr(last, "isoformat") else last}
 
 
+_SERVERLESS_ACTIVE = ("running", "starting", "provisioning", "stopping", "deprovisioning")
+
+
 class ServerlessReplication(DmsResource):
     """DMS Serverless: a replication config (capacity, endpoints, mappings) that is started."""
 
@@ -806,7 +843,7 @@ class ServerlessReplication(DmsResource):
         if d.subnet_group:
             compute["ReplicationSubnetGroupId"] = d.subnet_group
         if d.security_group_ids:
-            compute["VpcSecurityGroupIds"] = list(d.security_group_ids)
+            compute["VpcSecurityGroupIds"] = sorted(d.security_group_ids)
         return compute
 
     def describe(self) -> str:
@@ -816,7 +853,10 @@ class ServerlessReplication(DmsResource):
     def differences(self) -> list[str]:
         c = self.current
         diffs = []
-        if docs.subset_differs(self._compute(), c.get("ComputeConfig", {})):
+        have = dict(c.get("ComputeConfig", {}))
+        if "VpcSecurityGroupIds" in have:
+            have["VpcSecurityGroupIds"] = sorted(have["VpcSecurityGroupIds"])
+        if docs.subset_differs(self._compute(), have):
             diffs.append("capacity")
         if json.loads(c.get("TableMappings") or "{}") != docs.table_mappings(self.ctx.config):
             diffs.append("table mappings")
@@ -834,7 +874,7 @@ class ServerlessReplication(DmsResource):
         actions = super().plan()
         if actions[0].action == "none":
             replication = self._replication() or {}
-            if replication.get("Status") not in ("running", "starting", "initializing"):
+            if replication.get("Status") not in _SERVERLESS_ACTIVE:
                 actions = [Action(self.kind, self.name, "start", f"replication is {replication.get('Status', 'not started')}")]
         else:
             actions.append(Action(self.kind, self.name, "start", "start (or resume) replication"))
@@ -842,11 +882,12 @@ class ServerlessReplication(DmsResource):
 
     def apply(self, action: Action) -> None:
         if action.action == "create":
-            call(self.client, "create_replication_config", ReplicationConfigIdentifier=self.name,
+            _retry_iam_propagation(lambda: call(
+                self.client, "create_replication_config", ReplicationConfigIdentifier=self.name,
                  SourceEndpointArn=self.source.arn, TargetEndpointArn=self.target.arn,
                  ComputeConfig=self._compute(), ReplicationType="full-load-and-cdc",
                  TableMappings=docs.dumps(docs.table_mappings(self.ctx.config)),
-                 ReplicationSettings=docs.dumps(docs.task_settings(self.ctx.config)), Tags=self.ctx.tag_list())
+                 ReplicationSettings=docs.dumps(docs.task_settings(self.ctx.config)), Tags=self.ctx.tag_list()))
             self.current = self.read()
         elif action.action == "update":
             self._stop()
@@ -856,15 +897,21 @@ class ServerlessReplication(DmsResource):
                  ReplicationSettings=docs.dumps(docs.task_settings(self.ctx.config)))
         elif action.action == "start":
             replication = self._replication() or {}
-            if replication.get("Status") in ("running", "starting", "initializing"):
+            if replication.get("Status") in _SERVERLESS_ACTIVE:
                 return
-            kind = "resume-processing" if replication.get("StartDate") or replication.get("Status") == "stopped" \
-                else "start-replication"
-            call(self.client, "start_replication", ReplicationConfigArn=self.arn, StartReplicationType=kind)
+            status = replication.get("Status")
+            if status not in (None, "created", "stopped", "failed"):
+                raise StreamleapError(f"DMS Serverless replication {self.name} is {status} and cannot be started now; "
+                                      "run apply again later")
+            resumed = status in ("stopped", "failed") or replication.get("ReplicationLastStopTime") \
+                or replication.get("RecoveryCheckpoint")
+            kind = "resume-processing" if resumed else "start-replication"
+            _retry_iam_propagation(lambda: call(self.client, "start_replication", ReplicationConfigArn=self.arn,
+                                                StartReplicationType=kind))
 
     def _stop(self) -> None:
         replication = self._replication() or {}
-        if replication.get("Status") in ("running", "starting", "initializing"):
+        if replication.get("Status") in ("running", "starting", "provisioning"):
             call(self.client, "stop_replication", ReplicationConfigArn=self.arn)
             wait_for(f"DMS Serverless replication {self.name} to stop",
                      lambda: (self._replication() or {}).get("Status") in ("stopped", "failed", None))
@@ -916,7 +963,7 @@ class Stack:
                                        docs.dms_secret_trust_policy(ctx.region, ctx.account), "streamleap-secret-read",
                                        docs.dms_secret_policy(src.secret_arn))
         self.vpc_role = DmsVpcRole(ctx, docs.DMS_VPC_ROLE, "DMS manages its network interfaces",
-                                   docs.dms_vpc_trust_policy(), managed_policy=docs.DMS_VPC_POLICY_ARN)
+                                   docs.dms_vpc_trust_policy(), managed_policy=docs.dms_vpc_policy_arn(ctx.region))
         self.association = RedshiftAssociation(ctx, self.redshift_role)
         self.source = DmsEndpoint(ctx, dms_id(stream, "source"), False, self._source_settings)
         self.target = DmsEndpoint(ctx, dms_id(stream, "kinesis"), True, self._target_settings)

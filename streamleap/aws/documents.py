@@ -28,7 +28,10 @@ SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 
 # the AWS-managed policy DMS's account-wide VPC role carries (DMS requires this role by name)
 DMS_VPC_ROLE = "dms-vpc-role"
-DMS_VPC_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonDMSVPCManagementRole"
+
+
+def dms_vpc_policy_arn(region: str) -> str:
+    return f"arn:{partition(region)}:iam::aws:policy/service-role/AmazonDMSVPCManagementRole"
 
 
 def partition(region: str) -> str:
