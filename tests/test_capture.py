@@ -364,3 +364,17 @@ def test_kinesis_local_serves_until_stopped():
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
+
+
+@pytest.mark.postgres
+def test_a_row_too_large_for_kinesis_is_reported_by_the_command(logical_pg, kinesis, tmp_path):
+    pg_execute(logical_pg.url, "create table public.cap_big (id int primary key, v text)",
+               "alter table public.cap_big alter column v set storage external",  # no compression: 2 MB stays 2 MB
+               "insert into public.cap_big values (1, 'small'), (2, repeat('x', 2000000)), (3, 'small')")
+    stream = new_stream(kinesis, 1)
+    result = cli("capture", "--source-url", logical_pg.url, "--tables", "public.cap_big", "--stream", stream,
+                 "--kinesis-endpoint", kinesis.endpoint_url, "--state-dir", tmp_path, "--once")
+    assert result.exit_code == 0, result.stderr
+    assert "public.cap_big (id=2): a record of" in result.stderr and "NOT sent" in result.stderr
+    assert "1 row(s) too large for a Kinesis record NOT sent: public.cap_big (id=2)" in result.stdout
+    assert sorted(json.loads(d)["data"]["id"] for _, d in read_stream(kinesis.client(), stream)) == [1, 3]
