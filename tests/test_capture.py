@@ -378,3 +378,14 @@ def test_a_row_too_large_for_kinesis_is_reported_by_the_command(logical_pg, kine
     assert "public.cap_big (id=2): a record of" in result.stderr and "NOT sent" in result.stderr
     assert "1 row(s) too large for a Kinesis record NOT sent: public.cap_big (id=2)" in result.stdout
     assert sorted(json.loads(d)["data"]["id"] for _, d in read_stream(kinesis.client(), stream)) == [1, 3]
+
+
+def test_docstring_examples():
+    import doctest
+
+    import streamleap.capture.postgres
+    import streamleap.capture.records
+
+    for module in (streamleap.capture.postgres, streamleap.capture.records):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__
