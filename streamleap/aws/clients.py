@@ -69,10 +69,6 @@ def call(client: Any, operation: str, **params: Any) -> Any:
         raise StreamleapError(f"AWS {service} {action}: {str(exc).splitlines()[-1].strip()}") from None
 
 
-def error_code(exc: BaseException) -> str:
-    return getattr(exc, "code", "")
-
-
 def poll_seconds() -> float:
     """How long to wait between state checks (STREAMLEAP_AWS_POLL_SECONDS; tests make it short)."""
     return float(os.environ.get("STREAMLEAP_AWS_POLL_SECONDS", "10"))

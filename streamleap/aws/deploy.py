@@ -1083,10 +1083,3 @@ def _retry_iam_propagation(create: Callable[[], Any]) -> Any:
             time.sleep(max(poll_seconds(), 0.01) * (1 if attempt < 3 else 2))
     return None
 
-
-def redshift_settings(config: AwsConfig, account: str | None = None) -> dict[str, str]:
-    """What the dbt project reads from streamleap.yml: external schema and the Redshift role ARN."""
-    return {"external_schema": config.redshift.external_schema,
-            "iam_role_name": role_name(config.stream.name, "redshift-kinesis"),
-            "iam_role": f"arn:aws:iam::{account}:role/{role_name(config.stream.name, 'redshift-kinesis')}"
-            if account else "default"}
