@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from streamleap.errors import MissingPrimaryKeyError, StreamleapError
 from streamleap.schema import SourceTable
@@ -36,17 +37,29 @@ class MirrorColumn:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A source column the mirror does not carry, and why (an exclusion, a generated column)."""
+
+    name: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class MirrorTable:
     source: SourceTable
     model_name: str
     columns: tuple[MirrorColumn, ...]
+    left_out: tuple[LeftOut, ...] = ()
 
     @property
     def primary_key(self) -> tuple[str, ...]:
         return self.source.primary_key
 
     def to_json(self) -> dict:
-        return {
+        out: dict = {
             "schema": self.source.schema,
             "name": self.source.name,
             "primary_key": list(self.primary_key),
@@ -62,14 +75,138 @@ class MirrorTable:
                 for c in self.columns
             ],
         }
+        if self.left_out:
+            out["left_out"] = [c.to_json() for c in self.left_out]
+        if self.source.partitions:
+            out["partitions"] = [{"schema": s, "name": n} for s, n in self.source.partitions]
+        return out
 
     def table_spec(self, stream_schema: str) -> dict:
-        return {
+        spec: dict = {
             "schema": self.source.schema,
             "table": self.source.name,
             "stream_schema": stream_schema,
             "columns": [c.spec() for c in self.columns],
         }
+        if self.source.partitions:
+            # records DMS writes under a partition's name belong to this mirror
+            spec["partitions"] = [{"schema": s, "table": n} for s, n in self.source.partitions]
+        return spec
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A selected table streamleap cannot mirror as it is, with the reason and the fix."""
+
+    schema: str | None
+    name: str
+    reason: str
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def to_json(self) -> dict:
+        return {"schema": self.schema, "name": self.name, "reason": self.reason}
+
+
+@dataclass
+class SourcePlan:
+    """What ``plan`` shows: every selected table, mirrored or refused (never one at a time)."""
+
+    tables: list[MirrorTable] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"tables": [t.to_json() for t in self.tables], "refused": [r.to_json() for r in self.refused]}
+
+    def raise_if_refused(self) -> None:
+        """One line naming every refused table (``generate`` builds nothing then)."""
+        if not self.refused:
+            return
+        shown = "; ".join(f"{r.qualified_name}: {r.reason}" for r in self.refused[:20])
+        more = f"; and {len(self.refused) - 20} more (streamleap plan lists them)" if len(self.refused) > 20 else ""
+        first = self.refused[0]
+        error = MissingPrimaryKeyError if all(r.reason.startswith("no primary key") for r in self.refused) else StreamleapError
+        raise error(
+            f"{len(self.refused)} selected table(s) cannot be mirrored: {shown}{more}; fix them, or leave them out "
+            f"with --exclude-tables (e.g. --exclude-tables {first.qualified_name})"
+        )
+
+
+# --- selections ---------------------------------------------------------------------------------
+
+
+def _split_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def exclude_tables(tables: list[SourceTable], patterns: str | list[str] | None) -> list[SourceTable]:
+    """``tables`` without those matching a glob (``audit_*``, ``public.tmp_*``, ``*.log``) on
+    ``table`` or ``schema.table``; case-sensitive first, a pattern with no exact-case match is
+    tried ignoring case (MySQL names). A pattern that matches nothing is an error."""
+    wanted = _split_list(patterns) if isinstance(patterns, str) or patterns is None else list(patterns)
+    if not wanted:
+        return list(tables)
+    dropped: set[int] = set()
+    for pattern in wanted:
+        hits = _matching(tables, pattern)
+        if not hits:
+            raise StreamleapError(
+                f"--exclude-tables {pattern!r} matches no table; use a glob on table or schema.table, e.g. 'audit_*' or 'public.tmp_*'"
+            )
+        dropped.update(hits)
+    return [t for i, t in enumerate(tables) if i not in dropped]
+
+
+def _matching(tables: list[SourceTable], pattern: str) -> set[int]:
+    for fold in (False, True):
+        pat = pattern.casefold() if fold else pattern
+        hits = {
+            i for i, t in enumerate(tables)
+            if any(fnmatch.fnmatchcase(n.casefold() if fold else n, pat) for n in (t.name, t.qualified_name))
+        }
+        if hits:
+            return hits
+    return set()
+
+
+def parse_column_exclusions(value: str | list[str] | None) -> list[tuple[str, str]]:
+    """``--exclude-columns table.column[,schema.table.column]`` into (table pattern, column
+    pattern) pairs; the column is what follows the last dot, globs allowed on both."""
+    items = _split_list(value) if isinstance(value, str) or value is None else list(value)
+    pairs: list[tuple[str, str]] = []
+    for item in items:
+        table, dot, column = item.rpartition(".")
+        if not dot or not table or not column:
+            raise StreamleapError(
+                f"--exclude-columns {item!r}: expected TABLE.COLUMN (or SCHEMA.TABLE.COLUMN), e.g. --exclude-columns customer.email"
+            )
+        pairs.append((table, column))
+    return pairs
+
+
+def excluded_columns(table: SourceTable, exclusions: list[tuple[str, str]]) -> set[str]:
+    """The names of ``table``'s columns that ``exclusions`` leave out."""
+    out: set[str] = set()
+    for table_pat, column_pat in exclusions:
+        if not any(fnmatch.fnmatchcase(n, table_pat) or fnmatch.fnmatchcase(n.casefold(), table_pat.casefold())
+                   for n in (table.name, table.qualified_name)):
+            continue
+        for c in table.columns:
+            if fnmatch.fnmatchcase(c.name, column_pat) or fnmatch.fnmatchcase(c.name.casefold(), column_pat.casefold()):
+                out.add(c.name)
+    return out
+
+
+def check_exclusions_used(tables: list[SourceTable], exclusions: list[tuple[str, str]]) -> None:
+    """An --exclude-columns item that names no column of any selected table is an error (a typo
+    would otherwise let a PII column through)."""
+    for table_pat, column_pat in exclusions:
+        if not any(excluded_columns(t, [(table_pat, column_pat)]) for t in tables):
+            raise StreamleapError(
+                f"--exclude-columns {table_pat}.{column_pat}: no selected table has such a column; check the table and column names"
+            )
 
 
 def parse_keys(values: tuple[str, ...] | list[str]) -> dict[str, tuple[str, ...]]:
@@ -106,38 +243,92 @@ def model_name_for(table: SourceTable, taken: set[str]) -> str:
     return name
 
 
-def plan_tables(tables: list[SourceTable], keys: dict[str, tuple[str, ...]] | None = None) -> list[MirrorTable]:
-    """Map every column, check every table has a key. Raises StreamleapError with one line."""
+_GENERATED_NOTE = {
+    "postgres": "generated column: Postgres logical replication before version 18 and DMS do not send its values; "
+                "left out of the mirror (compute it in a dbt model from the other columns)",
+    "mysql": "virtual generated column: not stored, so not in the binlog; left out of the mirror (compute it in a dbt model)",
+}
+
+
+def _left_out(table: SourceTable, excluded: set[str]) -> list[LeftOut]:
+    out: list[LeftOut] = []
+    for c in table.columns:
+        if c.name in excluded:
+            out.append(LeftOut(c.name, "excluded with --exclude-columns"))
+        elif c.generated and (table.dialect == "postgres" or c.generated == "virtual"):
+            out.append(LeftOut(c.name, _GENERATED_NOTE[table.dialect]))
+    return out
+
+
+def _plan_one(table: SourceTable, keys: dict[str, tuple[str, ...]], exclusions: list[tuple[str, str]],
+              taken: set[str]) -> MirrorTable | Refusal:
+    override = _key_for(table, keys)
+    if override:
+        missing = [c for c in override if c not in [col.name for col in table.columns]]
+        if missing:
+            return Refusal(table.schema, table.name,
+                           f"--key names no column {missing[0]!r}; columns are {', '.join(c.name for c in table.columns)}")
+        table = table.with_key(override)
+    if not table.primary_key:
+        return Refusal(table.schema, table.name,
+                       f"no primary key: CDC needs a key to apply updates and deletes; name one with --key {table.name}=COLUMN[,COLUMN] "
+                       "or leave the table out with --exclude-tables")
+    left_out = _left_out(table, excluded_columns(table, exclusions))
+    dropped = {c.name for c in left_out}
+    for k in table.primary_key:
+        if k in dropped:
+            why = next(c.reason for c in left_out if c.name == k)
+            return Refusal(table.schema, table.name, f"key column {k} is left out ({why}); a mirror needs its key columns")
+    columns: list[MirrorColumn] = []
+    for c in table.columns:
+        if c.name in dropped:
+            continue
+        target = map_type(c.source_type, table.dialect, table=table.qualified_name, column=c.name, enum_types=table.enum_types,
+                          fallback=True)
+        if c.domain:
+            target = _with_note(target, f"domain {c.domain} over {c.source_type}")
+        if c.name in table.primary_key and target.family == "super":
+            return Refusal(table.schema, table.name,
+                           f"key column {c.name}: type {c.source_type} maps to SUPER, which cannot be a key; choose another key with --key")
+        columns.append(MirrorColumn(c.name, c.source_type, c.nullable and c.name not in table.primary_key, target))
+    return MirrorTable(table, model_name_for(table, taken), tuple(columns), tuple(left_out))
+
+
+def _with_note(target: TargetType, note: str) -> TargetType:
+    from dataclasses import replace
+
+    return replace(target, note=f"{note}; {target.note}" if target.note else note)
+
+
+def plan_source(
+    tables: list[SourceTable],
+    keys: dict[str, tuple[str, ...]] | None = None,
+    exclude_columns: list[tuple[str, str]] | None = None,
+) -> SourcePlan:
+    """Map every column of every table; tables that cannot be mirrored are refused with the reason.
+
+    Raises only for input that names nothing (an --exclude-columns item matching no column).
+    """
     keys = keys or {}
-    planned: list[MirrorTable] = []
+    exclusions = exclude_columns or []
+    check_exclusions_used(tables, exclusions)
+    result = SourcePlan()
     taken: set[str] = set()
     for table in tables:
-        override = _key_for(table, keys)
-        if override:
-            missing = [c for c in override if c not in [col.name for col in table.columns]]
-            if missing:
-                raise StreamleapError(
-                    f"--key for {table.qualified_name}: no column {missing[0]!r}; columns are {', '.join(c.name for c in table.columns)}"
-                )
-            table = table.with_key(override)
-        if not table.primary_key:
-            raise MissingPrimaryKeyError(
-                f"table {table.qualified_name} has no primary key: CDC needs a key to apply updates and deletes; "
-                f"name one with --key {table.name}=COLUMN[,COLUMN]"
-            )
-        columns = tuple(
-            MirrorColumn(
-                c.name,
-                c.source_type,
-                c.nullable and c.name not in table.primary_key,
-                map_type(c.source_type, table.dialect, table=table.qualified_name, column=c.name, enum_types=table.enum_types),
-            )
-            for c in table.columns
-        )
-        for c in columns:
-            if c.name in table.primary_key and c.target.family == "super":
-                raise StreamleapError(
-                    f"table {table.qualified_name}, key column {c.name}: type {c.source_type} maps to SUPER, which cannot be a key; choose another key with --key"
-                )
-        planned.append(MirrorTable(table, model_name_for(table, taken), columns))
-    return planned
+        planned = _plan_one(table, keys, exclusions, taken)
+        if isinstance(planned, Refusal):
+            result.refused.append(planned)
+        else:
+            result.tables.append(planned)
+    return result
+
+
+def plan_tables(
+    tables: list[SourceTable],
+    keys: dict[str, tuple[str, ...]] | None = None,
+    exclude_columns: list[tuple[str, str]] | None = None,
+) -> list[MirrorTable]:
+    """The mirrors of ``tables``; raises one StreamleapError line naming every refused table."""
+    result = plan_source(tables, keys, exclude_columns)
+    result.raise_if_refused()
+    return result.tables

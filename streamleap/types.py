@@ -720,6 +720,14 @@ _PG_USER_TYPE_HINT = (
 )
 
 
+def _unknown_type(source_type: str) -> TargetType:
+    return _string(
+        VARCHAR_MAX_BYTES,
+        f"no Redshift counterpart for {' '.join(source_type.split())}: its text form is kept "
+        "(a longer value is cut to fit, see the misfit policy)",
+    )
+
+
 def map_type(
     source_type: str,
     dialect: str,
@@ -727,11 +735,19 @@ def map_type(
     table: str = "",
     column: str = "",
     enum_types: dict | None = None,
+    fallback: bool = False,
 ) -> TargetType:
     """The target type for a source column type.
 
     ``dialect`` is ``"mysql"`` or ``"postgres"``. ``enum_types`` maps Postgres enum type names
-    to their labels. Raises :class:`UnsupportedTypeError` for a type with no safe mapping.
+    to their labels. Raises :class:`UnsupportedTypeError` for a type with no safe mapping,
+    unless ``fallback``: then a type streamleap has no rule for (an extension type such as
+    ``vector(3)``, ``cube``, ``ltree``, a composite or range type, a type a newer server added)
+    keeps its text form in VARCHAR(65535), with a note saying so. Malformed arguments of a
+    known type (``varchar(x)``) are still an error.
+
+    >>> map_type("public.vector(3)", "postgres", fallback=True).redshift
+    'VARCHAR(65535)'
     """
     if dialect not in ("mysql", "postgres"):
         raise ValueError(f"dialect must be 'mysql' or 'postgres', not {dialect!r}")
@@ -739,7 +755,12 @@ def map_type(
     def fail(hint: str) -> UnsupportedTypeError:
         return UnsupportedTypeError(table, column, source_type, hint)
 
-    parsed = _parse(source_type, fail)
+    try:
+        parsed = _parse(source_type, fail)
+    except UnsupportedTypeError:
+        if not fallback:
+            raise
+        return _unknown_type(source_type)
 
     if parsed.labels is not None:  # ENUM(...) / SET(...)
         if dialect == "postgres":
@@ -751,6 +772,8 @@ def map_type(
             raise fail("MySQL has no array types")
         handler = _MYSQL.get(parsed.name)
         if handler is None:
+            if fallback:
+                return _unknown_type(source_type)
             raise fail(_UNKNOWN_HINT)
         return handler(parsed, fail)
 
@@ -762,6 +785,8 @@ def map_type(
     labels = _lookup_enum(parsed.original, enum_types)
     if labels is not None:
         return _enum_rule(labels)
+    if fallback:
+        return _unknown_type(source_type)
     if _IDENTIFIER.match(parsed.original):
         raise fail(f"unknown type {parsed.original}; {_PG_USER_TYPE_HINT}")
     raise fail(_UNKNOWN_HINT)
