@@ -232,7 +232,8 @@ class _Reader:
             if self.dialect == "mysql" and words and words[0].lower() == "use" and len(words) > 1:
                 self.schema = words[1].rstrip(";").strip("`")
                 return
-            self._skip(stmt, "client command " + (words[0].lower() if words else ""))
+            if words and words[0].lower() != "delimiter":  # DELIMITER is read (by the splitter)
+                self._skip(stmt, "client command " + words[0].lower())
             return
         tokens = tokenize(stmt, self.dialect)
         if not tokens:
@@ -698,10 +699,12 @@ class _Reader:
                                                     "which this file does not create")
                 for c in columns_of(parent, (*seen, draft.key)):
                     mine = next((m for m in columns if _same_name(m.name, c.name, self.dialect)), None)
+                    # NOT NULL is inherited, a parent's key column is NOT NULL (the key itself is not inherited)
+                    nullable = c.nullable and c.name not in parent.primary_key
                     if mine is None:
-                        columns.append(_Column(c.name, c.source_type, c.nullable, c.generated, c.json_check))
+                        columns.append(_Column(c.name, c.source_type, nullable, c.generated, c.json_check))
                     else:
-                        mine.nullable = mine.nullable and c.nullable
+                        mine.nullable = mine.nullable and nullable
             for c in draft.columns:
                 mine = next((m for m in columns if _same_name(m.name, c.name, self.dialect)), None)
                 if mine is None:
