@@ -206,6 +206,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.enums: dict[str, list[str]] = {}
         self.domains: dict[str, tuple[str, bool]] = {}  # name -> (base type, NOT NULL)
+        self.composites: dict[str, list[tuple[str, str]]] = {}  # name -> [(attribute, type)]
         self.schema: str | None = None  # USE db / search_path
         self.skipped: list[tuple[int, str]] = []
 
@@ -339,10 +340,34 @@ class _Reader:
             self._create_type(stmt, tokens, kind_index + 1)  # type: ignore[operator]
         elif kind == "DOMAIN" and self.dialect == "postgres":
             self._create_domain(tokens, kind_index + 1)  # type: ignore[operator]
+        elif kind == "SCHEMA" and self.dialect == "postgres":
+            self._create_schema(stmt, tokens, kind_index + 1)  # type: ignore[operator]
         elif kind in ("SCHEMA", "DATABASE", "SEQUENCE"):
             return  # read, nothing to keep
         else:
             self._skip(stmt, _kind_of(tokens))
+
+    def _create_schema(self, stmt: Statement, tokens: list[Token], i: int) -> None:
+        """CREATE SCHEMA s [AUTHORIZATION r] CREATE TABLE ... CREATE VIEW ...: the elements
+        are statements of their own, in schema s."""
+        while i < len(tokens) and tokens[i].is_word("IF", "NOT", "EXISTS"):
+            i += 1
+        if i < len(tokens) and tokens[i].is_word("AUTHORIZATION"):
+            schema = self._fold(tokens[i + 1]) if i + 1 < len(tokens) else None
+        else:
+            schema = self._fold(tokens[i]) if i < len(tokens) else None
+        starts = [k for k in range(i + 1, len(tokens)) if tokens[k].is_word("CREATE") and _depth(tokens, k) == 0]
+        if not starts:
+            return
+        saved, self.schema = self.schema, schema
+        try:
+            for a, b in zip(starts, [*starts[1:], len(tokens)]):
+                try:
+                    self._create(stmt, tokens[a:b])
+                except _Unreadable as exc:
+                    self._alter_problem(tokens[a:b], exc)
+        finally:
+            self.schema = saved
 
     def _create_table(self, tokens: list[Token], i: int) -> None:
         name, i = self._name_after(tokens, i, skip=("IF", "NOT", "EXISTS"))
@@ -373,9 +398,28 @@ class _Reader:
             source, _ = self._name_after(tokens, i + 1)
             draft.like = (source, True)
             return
-        if i < n and tokens[i].is_word("OF"):
-            raise _Unreadable(tokens[i].start, f"table {draft.qualified_name} is a typed table (OF type): its columns are "
-                                               "not written in the file; plan it from the live database (--source-url)")
+        if i < n and tokens[i].is_word("OF"):  # a typed table: the composite type's attributes are its columns
+            type_name, i = self._name_after(tokens, i + 1)
+            attributes = self.composites.get(_pg_type_key(type_name))
+            if attributes is None:
+                raise _Unreadable(tokens[i - 1].start, f"table {draft.qualified_name} is a typed table OF {_qualified(type_name)}, "
+                                                       "a type this file does not create; plan it from the live database (--source-url)")
+            draft.columns = [_Column(name, typ) for name, typ in attributes]
+            if i < n and tokens[i].text == "(":
+                keys: list[tuple[list[Token], int]] = []
+                for element in _split_commas(tokens[i + 1:_closing(tokens, i)]):
+                    column = draft.find(self._fold(element[0]), self.dialect) if element[0].kind in ("word", "qident") else None
+                    if column is not None and not element[0].is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "EXCLUDE", "FOREIGN"):
+                        # col [WITH OPTIONS] NOT NULL / DEFAULT ... / PRIMARY KEY
+                        words = [t.upper for t in element[1:] if t.kind == "word"]
+                        column.nullable = column.nullable and "NOT NULL" not in " ".join(words)
+                        if "PRIMARY KEY" in " ".join(words):
+                            keys.append(([element[0]], element[0].start))
+                    else:
+                        self._element(draft, element, keys)
+                if keys:
+                    draft.primary_key = self._key_columns(draft, keys[0][0], keys[0][1])
+            return
         if i < n and (tokens[i].is_word("AS") or tokens[i].is_word("SELECT")):
             raise _Unreadable(tokens[i].start, f"table {draft.qualified_name} is created AS SELECT: its columns are not written "
                                                "in the file; plan it from the live database (--source-url)")
@@ -530,7 +574,14 @@ class _Reader:
             end = _closing(tokens, i + 2)
             labels = [t.value for t in tokens[i + 3:end] if t.kind == "string"]
             self.enums[_pg_type_key(name)] = labels
-        # composite, range and base types: columns of such types fall back to their text form
+        elif i + 1 < len(tokens) and tokens[i].is_word("AS") and tokens[i + 1].text == "(":
+            attributes = []
+            for element in _split_commas(tokens[i + 2:_closing(tokens, i + 1)]):
+                end = _type_end(element, 1)
+                if element[0].kind in ("word", "qident") and end > 1:
+                    attributes.append((self._fold(element[0]), self._type_text(element[1:end])))
+            self.composites[_pg_type_key(name)] = attributes
+        # range and base types, and columns of composite types: they fall back to their text form
 
     def _create_domain(self, tokens: list[Token], i: int) -> None:
         name, i = self._name_after(tokens, i)
@@ -814,6 +865,17 @@ def _kind_of(tokens: list[Token]) -> str:
     if words[0] in ("ALTER", "DROP", "COMMENT") and len(words) > 1:
         return f"{words[0]} {words[1]}"
     return words[0]
+
+
+def _depth(tokens: list[Token], i: int) -> int:
+    """Parenthesis depth at token ``i``."""
+    depth = 0
+    for t in tokens[:i]:
+        if t.text in ("(", "["):
+            depth += 1
+        elif t.text in (")", "]"):
+            depth -= 1
+    return depth
 
 
 def _closing(tokens: list[Token], i: int) -> int:
