@@ -63,7 +63,7 @@ _TYPE_END_WORDS = frozenset(
     """not null default primary unique key references check constraint generated as
     auto_increment comment collate charset on identity visible invisible
     column_format storage srid compression deferrable initially stored virtual persistent
-    engine_attribute secondary_engine_attribute options""".split()
+    engine_attribute secondary_engine_attribute options first after""".split()
 )
 _SERIAL_TYPES = {"postgres": ("serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"), "mysql": ("serial",)}
 _TABLE_CONSTRAINT_WORDS = {
@@ -209,6 +209,7 @@ class _Reader:
         self.composites: dict[str, list[tuple[str, str]]] = {}  # name -> [(attribute, type)]
         self.schema: str | None = None  # USE db / search_path
         self.skipped: list[tuple[int, str]] = []
+        self._previous_columns: list[_Column] = []
 
     def where(self, offset: int | None) -> str:
         if offset is None:
@@ -247,6 +248,8 @@ class _Reader:
                 self._alter_table(tokens)
             elif head == "DROP" and len(tokens) > 1 and tokens[1].is_word("TABLE"):
                 self._drop_table(tokens)
+            elif head == "RENAME" and len(tokens) > 1 and tokens[1].is_word("TABLE"):
+                self._rename_tables(tokens)
             elif head == "USE" and self.dialect == "mysql" and len(tokens) > 1:
                 self.schema = tokens[1].value
             elif head in ("SET", "SELECT") and self._search_path(tokens):
@@ -647,7 +650,7 @@ class _Reader:
                 if body and body[0].kind in ("word", "qident") and len(body) > 1:
                     column, inline_key = self._column(draft, body)
                     if draft.find(column.name, self.dialect) is None:
-                        draft.columns.append(column)
+                        draft.columns.insert(self._position(draft, body), column)
                     if inline_key:
                         draft.primary_key = [column.name]
         elif verb == "DROP":
@@ -681,13 +684,17 @@ class _Reader:
                 end = _type_end(rest, start, extra=("USING",))
                 column.source_type = self._type_text(rest[start:end])
         elif verb in ("MODIFY", "CHANGE") and self.dialect == "mysql":
+            self._previous_columns = list(draft.columns)
             body = a[2:] if len(a) > 1 and a[1].is_word("COLUMN") else a[1:]
             old = self._fold(body[0]) if body else ""
             if verb == "CHANGE":
                 body = body[1:]
             if body:
                 column, _key = self._column(draft, body)
-                draft.columns = [column if _same_name(c.name, old or column.name, self.dialect) else c for c in draft.columns]
+                draft.columns = [c for c in draft.columns if not _same_name(c.name, old or column.name, self.dialect)]
+                draft.columns.insert(self._position(draft, body, fallback=next(
+                    (k for k, c in enumerate(self._previous_columns) if _same_name(c.name, old or column.name, self.dialect)),
+                    len(draft.columns))), column)
                 draft.primary_key = [column.name if _same_name(k, old, self.dialect) else k for k in draft.primary_key]
         elif verb == "RENAME" and len(a) > 2:
             if a[1].is_word("TO"):
@@ -715,12 +722,40 @@ class _Reader:
             child = self._lookup(child_name)
             if child is not None:
                 child.partition_of = None
+        elif verb == "SET" and len(a) > 2 and a[1].is_word("SCHEMA"):
+            del self.drafts[draft.key]
+            draft.schema = self._fold(a[2])
+            self.drafts[draft.key] = draft
         elif verb == "INHERIT" and len(a) > 1:
             parent, _ = self._name_after(a, 1)
             draft.inherits.append(parent)
         elif verb == "NO" and len(a) > 2 and a[1].is_word("INHERIT"):
             parent, _ = self._name_after(a, 2)
             draft.inherits = [p for p in draft.inherits if p != parent]
+
+    def _position(self, draft: _Draft, body: list[Token], fallback: int | None = None) -> int:
+        """MySQL ``FIRST`` / ``AFTER col`` at the end of a column definition: where it goes."""
+        for k, t in enumerate(body):
+            if t.is_word("FIRST") and _depth(body, k) == 0:
+                return 0
+            if t.is_word("AFTER") and _depth(body, k) == 0 and k + 1 < len(body):
+                anchor = self._fold(body[k + 1])
+                for n, c in enumerate(draft.columns):
+                    if _same_name(c.name, anchor, self.dialect):
+                        return n + 1
+        return len(draft.columns) if fallback is None else min(fallback, len(draft.columns))
+
+    def _rename_tables(self, tokens: list[Token]) -> None:
+        """MySQL RENAME TABLE a TO b [, c TO d]."""
+        for part in _split_commas(tokens[2:]):
+            old, i = self._name_after(part, 0)
+            if i < len(part) and part[i].is_word("TO"):
+                new, _ = self._name_after(part, i + 1)
+                draft = self._lookup(old)
+                if draft is not None:
+                    del self.drafts[draft.key]
+                    draft.schema, draft.name = new
+                    self.drafts[draft.key] = draft
 
     # --- assembling ---
 

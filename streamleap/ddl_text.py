@@ -292,6 +292,9 @@ class _Splitter:
         m = _MYSQL_CLIENT.match(text, i)
         if not m:
             return None
+        if m.group(0).lower() in ("use", "source"):  # these end at the delimiter too: USE db; CREATE ...
+            stop = text.find(self.delimiter, i, end)
+            end = end if stop < 0 else stop + len(self.delimiter)
         line = text[i:end].rstrip()
         if m.group(0).lower() == "delimiter":
             new = line[len("delimiter"):].strip()

@@ -157,3 +157,21 @@ def test_mysql_statement_splitting() -> None:
             "DELIMITER $$\nCREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END$$\nDELIMITER ;\nCREATE TABLE u (c int);")
     tables = parse_ddl(text, "mysql")
     assert [(t.name, [c.name for c in t.columns]) for t in tables] == [("t", ["a", "b"]), ("u", ["c"])]
+
+
+def test_alter_table_column_changes_as_the_database_applies_them() -> None:
+    (table,) = parse_ddl(
+        "USE shop; CREATE TABLE t (a int PRIMARY KEY, b int);\n"
+        "ALTER TABLE t ADD COLUMN c int AFTER a, ADD d int FIRST, MODIFY b bigint NOT NULL AFTER d, CHANGE c cc varchar(3);\n"
+        "ALTER TABLE t DROP COLUMN d; RENAME TABLE t TO u;", "mysql")
+    assert (table.schema, table.name) == ("shop", "u")
+    assert table.columns == (C("b", "bigint", False), C("a", "int", False), C("cc", "varchar(3)", True))
+    (table,) = parse_ddl(
+        "CREATE TABLE t (a int, b text);\nALTER TABLE ONLY t ADD CONSTRAINT t_pkey PRIMARY KEY (a);\n"
+        "ALTER TABLE t ALTER COLUMN b SET NOT NULL, ALTER COLUMN b TYPE varchar(9) USING b::varchar;\n"
+        "ALTER TABLE t RENAME COLUMN b TO c; ALTER TABLE t SET SCHEMA app; ALTER TABLE app.t RENAME TO v;", "postgres")
+    assert (table.schema, table.name, table.primary_key) == ("app", "v", ("a",))
+    assert table.columns == (C("a", "int", False), C("c", "varchar(9)", False))
+    (table,) = parse_ddl("CREATE TABLE t (a int, b int, CONSTRAINT t_pkey PRIMARY KEY (a));\n"
+                         "ALTER TABLE t DROP CONSTRAINT t_pkey;", "postgres")
+    assert table.primary_key == ()
