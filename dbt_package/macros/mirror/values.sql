@@ -27,15 +27,17 @@
   {{- return(col.types[target.type] if target.type in col.types else col.types['redshift']) -}}
 {%- endmacro %}
 
+{#- Shapes of well-formed values. Years 0001-9999 (no year 0: DuckDB would read it as 1 BC,
+    Python cannot read it at all); UTC offsets up to +-15:59, what Postgres and DuckDB hold. -#}
 {%- macro _patterns() -%}
   {{ return({
     'integer': '[+-]?[0-9]+',
     'sci': '[+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}',
     'dotzero': '[+-]?[0-9]+[.]0*',
     'float': '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,3})?|[+-]?(NaN|nan|Infinity|infinity|inf|Inf)',
-    'date': '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
+    'date': '([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
     'time': '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00',
-    'tz': '(Z|[+-][0-9]{2}(:?[0-9]{2})?)',
+    'tz': '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)',
     'booleans': ['true', 'false', '1', '0', 't', 'f'],
   }) }}
 {%- endmacro -%}
@@ -205,14 +207,13 @@
 {%- endmacro %}
 
 {#- What adjust_value did, for the set-aside row: 'cut to N bytes', 'rounded to S decimals' or
-    'set to NULL' (SQL text). -#}
+    'set to NULL' (SQL text; read off the adjusted value itself, so that the two always agree). -#}
 {% macro adjustment_text(col, t) -%}
   {%- if col.family == 'string' -%}
     'cut to {{ col.max_bytes or 65535 }} bytes'
-  {%- elif col.family == 'binary' -%}
-    case when {{ streamleap._binary_cuttable(t) }} then 'cut to {{ col.max_bytes or 1024000 }} bytes' else 'set to NULL' end
-  {%- elif col.family == 'decimal' -%}
-    case when {{ streamleap._decimal_roundable(col, t) }} then 'rounded to {{ col.scale }} decimals' else 'set to NULL' end
+  {%- elif col.family in ('binary', 'decimal') -%}
+    case when ({{ streamleap.adjust_value(col, t) }}) is null then 'set to NULL'
+         else '{{ ("cut to " ~ (col.max_bytes or 1024000) ~ " bytes") if col.family == "binary" else ("rounded to " ~ col.scale ~ " decimals") }}' end
   {%- else -%}
     'set to NULL'
   {%- endif -%}
