@@ -166,6 +166,7 @@ assert len({c.id for c in CASES}) == len(CASES)
 TWO_MISFITS_ID = 10     # one change, two values that do not fit
 BAD_KEY_ID = 11         # a key that does not fit: set aside whole, as always
 DELETE_ID = 12          # a MySQL delete carrying a zero date
+DELETE_SET_ASIDE_ID = 13  # the same under set_aside (such a delete failed the whole batch before)
 SET_ASIDE_RUN = CASES[:3] + [c for c in CASES if c.label in ("zero-date", "20-decimals", "out-of-range")]
 
 
@@ -242,6 +243,7 @@ def build(target_name: str, tmp_path, pg_url: str | None) -> Built:
         send(case.table, "insert", case.row_id, {**GOOD[case.table], "c_later": "v1"})
     send("pg_fit", "insert", TWO_MISFITS_ID, {**GOOD["pg_fit"], "c_later": "v1"})
     send("my_fit", "insert", DELETE_ID, {**GOOD["my_fit"], "c_later": "v1"})
+    send("my_fit", "insert", DELETE_SET_ASIDE_ID, {**GOOD["my_fit"], "c_later": "v1"})
     dbt(target, "run")
     # run 2 (adjust, the default): one value that does not fit per change, and a later column
     for case in CASES:
@@ -257,6 +259,7 @@ def build(target_name: str, tmp_path, pg_url: str | None) -> Built:
     # run 3: the same kind of changes under streamleap_on_misfit: set_aside
     for case in SET_ASIDE_RUN:
         send(case.table, "update", case.row_id, {**GOOD[case.table], case.column: case.dms, "c_later": "v3"})
+    send("my_fit", "delete", DELETE_SET_ASIDE_ID, {**GOOD["my_fit"], "c_date": "0000-00-00", "c_bool": 7, "c_later": "v1"})
     dbt(target, "run", *SET_ASIDE)
     rows_3 = {t: read_rows(target, t) for t in TABLES}
     set_aside_3 = read_set_aside(target, seq_to_row)
@@ -382,6 +385,13 @@ def test_with_set_aside_the_record_is_set_aside_whole(built, target_name, case):
     assert b.set_aside_set_aside_run[case.row_id] == sorted(
         [SetAsideRow(TABLES[case.table][1], case.column, True, reason(case, case.adjustment)),
          SetAsideRow(TABLES[case.table][1], None, False, reason(case))], key=lambda r: (r.column or "", r.reason))
+
+
+@pytest.mark.parametrize("target_name", TARGETS)
+def test_with_set_aside_a_delete_carrying_zero_dates_is_applied(built, target_name):
+    b = built(target_name)
+    assert DELETE_SET_ASIDE_ID in b.rows["my_fit"] and DELETE_SET_ASIDE_ID not in b.rows_set_aside_run["my_fit"]
+    assert DELETE_SET_ASIDE_ID not in b.set_aside_set_aside_run
 
 
 @pytest.mark.parametrize("target_name", TARGETS)

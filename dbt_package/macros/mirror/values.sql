@@ -224,28 +224,35 @@
 {%- endmacro %}
 
 {#- The longest prefix of text t (longer than n bytes) whose UTF-8 bytes fit in n, as text. Byte
-    n+1 starts a character unless it is a continuation byte (10xxxxxx, hex 8-B); a character has
-    at most 4 bytes, so the cut is at n, n-1, n-2 or n-3. The bytes are read as hex (two ASCII
-    digits per byte, so character functions count bytes) of the first n+1 characters only. -#}
+    n+1 starts a character unless it is a continuation byte (10xxxxxx); a character has at most
+    4 bytes, so the cut is at n, n-1, n-2 or n-3. Only the first n+1 characters are encoded (they
+    hold byte n+1). -#}
 {% macro cut_utf8(t, n) -%}
-  {%- set h = streamleap.utf8_hex('substr(' ~ t ~ ', 1, ' ~ (n + 1) ~ ')') -%}
-  {%- set ns = namespace(branches=[]) -%}
+  {%- set b = streamleap.utf8_bytes('substr(' ~ t ~ ', 1, ' ~ (n + 1) ~ ')') -%}
+  {%- set branches = [] -%}
   {%- for back in range(3) if n + 1 - back >= 1 -%}
-    {%- do ns.branches.append("when substr(" ~ h ~ ", " ~ (2 * (n - back) + 1) ~ ", 1) not in ('8', '9', 'a', 'b', 'A', 'B') then " ~ (n - back)) -%}
+    {%- do branches.append('when not ' ~ streamleap.utf8_continuation(b, n + 1 - back) ~ ' then ' ~ (n - back)) -%}
   {%- endfor -%}
-  {{ streamleap.utf8_from_hex('substr(' ~ h ~ ', 1, 2 * (case ' ~ (ns.branches | join(' ')) ~ ' else ' ~ ([n - 3, 0] | max) ~ ' end))') }}
+  {{ streamleap.utf8_prefix(b, '(case ' ~ (branches | join(' ')) ~ ' else ' ~ ([n - 3, 0] | max) ~ ' end)') }}
 {%- endmacro %}
 
-{#- Text as the hex digits of its UTF-8 bytes, and back. -#}
-{% macro utf8_hex(text) -%}{{ return(adapter.dispatch('utf8_hex', 'streamleap')(text)) }}{%- endmacro %}
-{% macro duckdb__utf8_hex(text) -%}hex({{ text }}){%- endmacro %}
-{% macro postgres__utf8_hex(text) -%}encode(convert_to({{ text }}, 'UTF8'), 'hex'){%- endmacro %}
-{#- dbt-redshift falls back to postgres__ macros: Redshift has VARBYTE functions instead -#}
-{% macro redshift__utf8_hex(text) -%}to_hex(to_varbyte({{ text }}, 'utf8')){%- endmacro %}
-{% macro utf8_from_hex(hex) -%}{{ return(adapter.dispatch('utf8_from_hex', 'streamleap')(hex)) }}{%- endmacro %}
-{% macro duckdb__utf8_from_hex(hex) -%}decode(unhex({{ hex }})){%- endmacro %}
-{% macro postgres__utf8_from_hex(hex) -%}convert_from(decode({{ hex }}, 'hex'), 'UTF8'){%- endmacro %}
-{% macro redshift__utf8_from_hex(hex) -%}from_varbyte(from_hex({{ hex }}), 'utf8'){%- endmacro %}
+{#- The UTF-8 bytes of a text; whether byte j (1-based) of them is a continuation byte; the text
+    of their first m bytes (m on a character boundary). -#}
+{% macro utf8_bytes(text) -%}{{ return(adapter.dispatch('utf8_bytes', 'streamleap')(text)) }}{%- endmacro %}
+{% macro utf8_continuation(bytes, j) -%}{{ return(adapter.dispatch('utf8_continuation', 'streamleap')(bytes, j)) }}{%- endmacro %}
+{% macro utf8_prefix(bytes, m) -%}{{ return(adapter.dispatch('utf8_prefix', 'streamleap')(bytes, m)) }}{%- endmacro %}
+{#- DuckDB has no byte functions on BLOB: the bytes as hex text, two ASCII digits per byte -#}
+{% macro duckdb__utf8_bytes(text) -%}hex({{ text }}){%- endmacro %}
+{% macro duckdb__utf8_continuation(bytes, j) -%}(substr({{ bytes }}, {{ 2 * j - 1 }}, 1) in ('8', '9', 'A', 'B')){%- endmacro %}
+{% macro duckdb__utf8_prefix(bytes, m) -%}decode(unhex(substr({{ bytes }}, 1, 2 * {{ m }}))){%- endmacro %}
+{% macro postgres__utf8_bytes(text) -%}convert_to({{ text }}, 'UTF8'){%- endmacro %}
+{% macro postgres__utf8_continuation(bytes, j) -%}(get_byte({{ bytes }}, {{ j - 1 }}) between 128 and 191){%- endmacro %}
+{% macro postgres__utf8_prefix(bytes, m) -%}convert_from(substring({{ bytes }} from 1 for {{ m }}), 'UTF8'){%- endmacro %}
+{#- dbt-redshift falls back to postgres__ macros: Redshift has VARBYTE instead (SUBSTRING of a
+    VARBYTE counts bytes; a hex text would double past VARCHAR's 65535 bytes) -#}
+{% macro redshift__utf8_bytes(text) -%}to_varbyte({{ text }}, 'utf8'){%- endmacro %}
+{% macro redshift__utf8_continuation(bytes, j) -%}(substring(to_hex(substring({{ bytes }}, {{ j }}, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')){%- endmacro %}
+{% macro redshift__utf8_prefix(bytes, m) -%}from_varbyte(substring({{ bytes }}, 1, {{ m }}), 'utf8'){%- endmacro %}
 
 {#- A decimal's text that can be rounded to the column: plain notation with at most p - s integer
     digits (leading zeros aside), or scientific notation of a value whose magnitude is below

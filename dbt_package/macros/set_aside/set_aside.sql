@@ -116,10 +116,9 @@ judged as (
     {%- endif %}
     max(refresh_time) over () as _streamleap_synced_at
   from records
-)
-{%- if adjust and numbered %},
-{#- the records applied with adjusted values (few), one row per adjusted column -#}
-adjusted as (
+){% if adjust and numbered %},
+{#- the records applied with adjusted values (few), one row per adjusted column #}
+_sl_adjusted as (
   select * from judged where reason is null and _sl_misfits <> ''
 ),
 _sl_digits as (
@@ -130,9 +129,9 @@ _sl_numbers as (
   select {% for i in range(places) %}n{{ i }}.d * {{ 10 ** i }}{{ ' + ' if not loop.last }}{% endfor %} as n
   from {% for i in range(places) %}_sl_digits n{{ i }}{{ ' cross join ' if not loop.last }}{% endfor %}
 ),
-adjusted_columns as (
-  select adjusted.*, _sl_numbers.n as _sl_column
-  from adjusted cross join _sl_numbers
+_sl_adjusted_columns as (
+  select _sl_adjusted.*, _sl_numbers.n as _sl_column
+  from _sl_adjusted cross join _sl_numbers
   where _sl_numbers.n between 1 and {{ numbered | length }}
     and _sl_misfits like '%|' || cast(_sl_numbers.n as varchar(16)) || '|%'
 )
@@ -170,7 +169,7 @@ select
   true,
   coalesce(raw_data, {{ streamleap.payload_bytes('payload') }}),
   _streamleap_synced_at
-from adjusted_columns
+from _sl_adjusted_columns
 {%- endif %}
 union all
 select
