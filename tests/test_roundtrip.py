@@ -191,7 +191,8 @@ def raw(column: str, label: str, dms: Any, expect: Any, **kw) -> Case:
 LIMIT_DUCKDB_DECIMAL_NUMBER = (
     "known limit of the local DuckDB target: its JSON parser reads a decimal written as a plain JSON "
     "number with more than 15 significant digits (1234567890123.4567891234) as a double, so the "
-    "record is set aside (values.sql duckdb__number_is_exact) instead of applied; Postgres keeps it"
+    "value does not fit (values.sql duckdb__number_is_exact) and is applied rounded to that double's "
+    "digits (streamleap_on_misfit: adjust), recorded in the set-aside model; Postgres keeps it"
 )
 
 EMOJI = "\U0001F642"  # 4 bytes in UTF-8
