@@ -75,7 +75,8 @@ class Target:
 
 
 def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_url: str | None = None,
-                 tables: list[str] | None = None) -> Target:
+                 tables: list[str] | None = None, more: list[tuple[str, str]] = ()) -> Target:
+    """A project mirroring the tables of ddl (and of each further (ddl, dialect) in more)."""
     project = tmp_path / "project"
     init_project(project)
     tag = uuid.uuid4().hex[:8]
@@ -90,7 +91,10 @@ def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_ur
     parsed = parse_ddl(ddl, dialect)
     if tables:
         parsed = [t for t in parsed if t.name in tables]
-    generate_models(project, plan_tables(parsed), STREAM, target.stream_schema)
+    planned = plan_tables(parsed)
+    for more_ddl, more_dialect in more:
+        planned += plan_tables(parse_ddl(more_ddl, more_dialect))
+    generate_models(project, planned, STREAM, target.stream_schema)
     run_dbt(["deps"], project)
     dbt(target, "run-operation", "streamleap.create_stream_source", "--args",
         json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM}))

@@ -249,3 +249,67 @@ def test_patterns_need_no_backslash_escapes(rendered):
     character), so the value checks write a literal dot as [.]."""
     for name, sql in rendered.items():
         assert "\\." not in sql, f"{name}: a backslash escape in a string literal"
+
+
+# Every function a rendered statement calls, each one a Redshift SQL function (its page in the
+# Redshift Database Developer Guide: https://docs.aws.amazon.com/redshift/latest/dg/<page>).
+REDSHIFT_FUNCTIONS = {
+    "abs": "r_ABS", "can_json_parse": "CAN_JSON_PARSE", "coalesce": "r_NVL_function", "count": "r_COUNT",
+    "floor": "r_FLOOR", "from_hex": "r_FROM_HEX", "from_varbyte": "r_FROM_VARBYTE", "getdate": "r_GETDATE",
+    "is_varchar": "r_is_varchar", "json_parse": "JSON_PARSE", "json_serialize": "r_json_serialize",
+    "json_serialize_to_varbyte": "r_json_serialize_to_varbyte", "json_typeof": "r_json_typeof",
+    "length": "r_LENGTH", "lower": "r_LOWER", "lpad": "r_LPAD", "ltrim": "r_LTRIM", "max": "r_MAX",
+    "nullif": "r_NULLIF_function", "octet_length": "r_OCTET_LENGTH", "regexp_replace": "REGEXP_REPLACE",
+    "replace": "r_REPLACE", "row_number": "r_WF_ROW_NUMBER", "rpad": "r_LPAD", "split_part": "SPLIT_PART",
+    "substr": "r_SUBSTR", "substring": "r_SUBSTRING", "to_hex": "r_TO_HEX", "to_varbyte": "r_TO_VARBYTE",
+    "try_cast": "r_TRY_CAST",
+}
+# words followed by "(" that are not function calls
+SQL_WORDS = {"and", "as", "cast", "decimal", "distkey", "exists", "from", "in", "not", "over", "sortkey", "then",
+             "values", "varbyte", "varchar", "when"}
+
+
+def test_every_function_called_is_a_redshift_function(rendered):
+    for name, sql in rendered.items():
+        text = re.sub(r'"(?:[^"]|"")*"', '""', re.sub(r"'(?:[^']|'')*'", "''", sql))
+        called = {m.lower() for m in re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", text)} - SQL_WORDS
+        assert called <= set(REDSHIFT_FUNCTIONS), f"{name}: {sorted(called - set(REDSHIFT_FUNCTIONS))}"
+
+
+def test_values_that_do_not_fit_are_adjusted_with_redshift_byte_functions(rendered):
+    """Redshift's LEFT/SUBSTRING on VARCHAR count characters; SUBSTRING on VARBYTE counts bytes:
+    the cut at the byte limit reads the UTF-8 bytes as VARBYTE (a hex text would double past
+    VARCHAR's 65535 bytes)."""
+    batch = rendered["mirror_batch_cart"]
+    assert ("else cast(from_varbyte(substring(to_varbyte(substr(_sl_t2, 1, 81), 'utf8'), 1, (case when not "
+            "(substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 81), 'utf8'), 81, 1)), 1, 1) in ") in batch
+    assert "else 77 end)), 'utf8') as VARCHAR(80)) end as \"status\"" in batch
+    # decimals are cut as text and cast exactly, then one unit added; never a rounding cast of the text
+    assert "+ cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))" in batch
+    aside = rendered["set_aside_batch"]
+    assert "'column status: value does not fit VARCHAR(80); adjusted: ' || 'cut to 80 bytes'" in aside
+    assert "false as adjusted" in aside and "as varchar(256)) as column_name" in aside
+
+
+def test_with_on_misfit_set_aside_the_batch_is_as_before(tmp_path):
+    """streamleap_on_misfit: set_aside renders the batch that sets records aside whole (golden)."""
+    project = tmp_path / "project"
+    init_project(project)
+    generate_models(project, plan_tables(parse_ddl(DDL, "postgres")), "shop_cdc", "kinesis")
+    run_dbt(["deps"], project)
+    template = "{{ " + STATEMENTS["mirror_batch_cart"] + " }}\n-- @@ set_aside\n{{ " + STATEMENTS["set_aside_batch"] + " }}"
+    saved = {k: os.environ.get(k) for k in REDSHIFT_ENV}
+    os.environ.update(REDSHIFT_ENV)
+    try:
+        result = run_dbt(["compile", "--no-populate-cache", "--quiet", "--inline", template,
+                          "--vars", "{streamleap_on_misfit: set_aside}"], project, target="redshift")
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    batch, aside = result.result.results[0].node.compiled_code.split("-- @@ set_aside\n")
+    assert "value does not fit VARCHAR(80)'" in batch and "adjusted: " not in batch + aside and "_sl_misfits" not in aside
+    path = GOLDEN / "mirror_batch_cart_on_misfit_set_aside.sql"
+    if os.environ.get("STREAMLEAP_UPDATE_GOLDEN") == "1":
+        path.write_text(batch.strip() + "\n", encoding="utf-8")
+    assert batch.strip() + "\n" == path.read_text(encoding="utf-8")
+    sqlglot.parse_one(batch, read="redshift")

@@ -5,8 +5,9 @@ and the interesting source types. Source values (Python) are encoded the way DMS
 (`streamleap.dms.encode_value` with the target type `map_type` chose), or written as one of
 the DMS encoding variants the mirror must accept, one case per row so that a case that is set
 aside cannot take others with it. One `dbt run` applies them all; each case is then one test
-item that compares a mirror cell with the value the source held. A second run applies records
-that must be SET ASIDE (never truncated or rounded) together with good rows; further runs each
+item that compares a mirror cell with the value the source held. A second run, with
+`streamleap_on_misfit: set_aside`, applies records that must be SET ASIDE (never truncated or
+rounded) together with good rows (the default policy, adjust, is test_misfit.py's); further runs each
 hold one record that must not fail the whole run. Each (dialect, target) project is built once
 per session (two `dbt run`s, plus one per such record), however many test items read it.
 
@@ -190,7 +191,8 @@ def raw(column: str, label: str, dms: Any, expect: Any, **kw) -> Case:
 LIMIT_DUCKDB_DECIMAL_NUMBER = (
     "known limit of the local DuckDB target: its JSON parser reads a decimal written as a plain JSON "
     "number with more than 15 significant digits (1234567890123.4567891234) as a double, so the "
-    "record is set aside (values.sql duckdb__number_is_exact) instead of applied; Postgres keeps it"
+    "value does not fit (values.sql duckdb__number_is_exact) and is applied rounded to that double's "
+    "digits (streamleap_on_misfit: adjust), recorded in the set-aside model; Postgres keeps it"
 )
 
 EMOJI = "\U0001F642"  # 4 bytes in UTF-8
@@ -366,6 +368,8 @@ def first_cases(dialect: str) -> dict[str, Case]:
 
 
 # -------------------------------------------------------------- records that must be set aside
+# (under streamleap_on_misfit: set_aside; the default, adjust, is tested in test_misfit.py)
+SET_ASIDE_MISFITS = ("--vars", "{streamleap_on_misfit: set_aside}")
 
 @dataclass
 class Bad:
@@ -642,7 +646,7 @@ def build_mirror(dialect: str, target_name: str, tmp_path, pg_url: str | None) -
     for bad in SET_ASIDE[dialect]:
         send(bad.row_id, {bad.column: bad.dms})
     send(GOOD_IN_SET_ASIDE_RUN[1], wide)
-    dbt(target, "run")
+    dbt(target, "run", *SET_ASIDE_MISFITS)
     set_aside = _set_aside_by_row(target, seq_to_row)
     rows_after = read_rows(target, table.name)
 
@@ -655,7 +659,7 @@ def build_mirror(dialect: str, target_name: str, tmp_path, pg_url: str | None) -
         send(bad_id, {column: dms})
         bad_seq = writer.sent[-1][0]
         send(good_id, wide)
-        result = dbt(target, "run", expect_ok=False)
+        result = dbt(target, "run", *SET_ASIDE_MISFITS, expect_ok=False)
         now = read_rows(target, table.name)
         outcomes[case_id] = Outcome(bool(result.success), _set_aside_by_row(target, seq_to_row).get(bad_id, []),
                                     good_id in now, bad_id in now)

@@ -44,7 +44,10 @@ as bytes, DATE as date, DATETIME as naive datetime, TIMESTAMP as a naive datetim
 stores TIMESTAMP in UTC; the session time zone never shifts it), TIME as text '[-]HH:MM:SS[.ffffff]'
 (hours up to 838; Python's time cannot hold them), YEAR as int, JSON as its text (MariaDB's json
 is longtext; MySQL's binary JSON is turned back into compact JSON text), NULL as None.
-Zero dates ('0000-00-00') come out as None.
+Dates Python cannot hold - MySQL's zero dates ('0000-00-00', '0000-00-00 00:00:00[.000]', a zero
+TIMESTAMP), a zero month or day ('2024-00-10'), year 0 - come out as the text the server shows
+for them, from the snapshot (the driver returns that text) and from the binlog alike; the mirror
+then applies one rule to them, whichever path they came by.
 
 Only committed transactions are in the binlog. Savepoints are followed: ROLLBACK TO SAVEPOINT,
 which the binlog records when a non-transactional table took part, drops the changes since the
@@ -87,6 +90,9 @@ _T_BIT = 16
 _T_TIME = 11
 _T_TIME2 = 19
 _T_YEAR = 13
+_T_TIMESTAMP = 7
+_T_TIMESTAMP2 = 17
+_ZERO_TIMESTAMP = dt.datetime(1970, 1, 1)
 _T_FLOAT = 4
 _T_ENUM = 247
 _T_SET = 248
@@ -214,6 +220,65 @@ def _patch_time2_decoding() -> None:
     RowsEvent._streamleap_time2 = True
 
 
+def _date_text(year: int, month: int, day: int) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _datetime_text(year: int, month: int, day: int, hour: int, minute: int, second: int, micros: int, fsp: int) -> str:
+    """A DATETIME as the server writes it: 'YYYY-MM-DD HH:MM:SS' and fsp digits of fraction."""
+    text = f"{_date_text(year, month, day)} {hour:02d}:{minute:02d}:{second:02d}"
+    return text + ("." + f"{micros:06d}"[:fsp] if fsp else "")
+
+
+def _date_value(year: int, month: int, day: int) -> dt.date | str:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # a zero date, a zero month or day, year 0, a day past the month's end
+        return _date_text(year, month, day)
+
+
+def _datetime_value(year: int, month: int, day: int, hour: int, minute: int, second: int, micros: int,
+                    fsp: int) -> dt.datetime | str:
+    try:
+        return dt.datetime(year, month, day, hour, minute, second, micros)
+    except ValueError:
+        return _datetime_text(year, month, day, hour, minute, second, micros, fsp)
+
+
+def _patch_date_decoding() -> None:
+    """python-mysql-replication reads a DATE or DATETIME Python cannot hold ('0000-00-00', a zero
+    month or day) as None, which a mirror cannot tell from NULL, while the snapshot's SELECT
+    returns the server's text: read them as that text (see the module docstring)."""
+    from pymysqlreplication.row_event import RowsEvent
+
+    if getattr(RowsEvent, "_streamleap_dates", False) or not all(
+            hasattr(RowsEvent, f"_RowsEvent__read_{name}") for name in ("date", "datetime", "datetime2", "fsp")):
+        return  # patched already, or a release that reads dates some other way
+
+    def read_date(self: Any) -> dt.date | str:
+        value = self.packet.read_uint24()
+        return _date_value(value >> 9, (value >> 5) & 0x0F, value & 0x1F)
+
+    def read_datetime(self: Any) -> dt.datetime | str:  # DATETIME before MySQL 5.6: YYYYMMDDhhmmss
+        value = self.packet.read_uint64()
+        date, time = divmod(value, 1_000_000)
+        return _datetime_value(date // 10_000, date // 100 % 100, date % 100, time // 10_000, time // 100 % 100,
+                               time % 100, 0, 0)
+
+    def read_datetime2(self: Any, column: Any) -> dt.datetime | str:
+        # 5 bytes big-endian: sign, 17 bits year*13+month, 5 day, 5 hour, 6 minute, 6 second
+        data = self.packet.read_int_be_by_size(5)
+        year_month = (data >> 22) & 0x1FFFF
+        micros = self._RowsEvent__read_fsp(column)
+        return _datetime_value(year_month // 13, year_month % 13, (data >> 17) & 0x1F, (data >> 12) & 0x1F,
+                               (data >> 6) & 0x3F, data & 0x3F, micros, column.fsp or 0)
+
+    RowsEvent._RowsEvent__read_date = read_date
+    RowsEvent._RowsEvent__read_datetime = read_datetime
+    RowsEvent._RowsEvent__read_datetime2 = read_datetime2
+    RowsEvent._streamleap_dates = True
+
+
 _BINARY_STRING_TYPES = (15, 252, 253, 254)  # VARCHAR, BLOB, VAR_STRING, STRING
 _T_STRING = 254
 
@@ -229,6 +294,12 @@ def _binlog_converters(columns: list[Any]) -> dict[str, Any]:
             out[col.name] = lambda v, src: _time_text(v) if v is not None else None
         elif kind == _T_FLOAT:
             out[col.name] = lambda v, src: _float32(v) if v is not None else None
+        elif kind in (_T_TIMESTAMP, _T_TIMESTAMP2):
+            # the zero TIMESTAMP is stored as 0 seconds, which the driver reads as the epoch (the
+            # epoch itself is not a TIMESTAMP: the range starts at 1970-01-01 00:00:01 UTC)
+            fsp = getattr(col, "fsp", 0) or 0
+            out[col.name] = (lambda fsp: lambda v, src: _datetime_text(0, 0, 0, 0, 0, 0, 0, fsp)
+                             if v == _ZERO_TIMESTAMP else v)(fsp)
         elif kind == _T_YEAR:  # YEAR 0000 is stored as 0, which the driver reads as 1900
             out[col.name] = lambda v, src: 0 if v == 1900 else v
         elif kind == _T_SET:
@@ -559,6 +630,7 @@ class MySQLReader:
         if end is not None and start.key() == end.key():
             return
         _patch_time2_decoding()
+        _patch_date_decoding()
         stream = self._stream(start, blocking=end is None)
         current_file = start.file
         cursor = start.pos  # end of the last event seen

@@ -17,7 +17,7 @@
 -#}
 {% macro get_incremental_streamleap_cdc_sql(arg_dict) -%}
   {%- if config.get('streamleap_set_aside') -%}
-    {{ return(streamleap.apply_set_aside_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
+    {{ return(streamleap.upgrade_set_aside_sql(arg_dict['target_relation']) ~ streamleap.apply_set_aside_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
   {%- endif -%}
   {{ return(streamleap.apply_changes_sql(arg_dict['target_relation'], arg_dict['temp_relation'], streamleap.mirror_spec())) }}
 {%- endmacro %}

@@ -167,7 +167,7 @@ checked as (
 changes as (
   select
     {%- for c in spec.columns %}
-    {{ streamleap.convert_value(c, texts[('data', c.name)], 'payload', 'data', ss, checked=true) }} as {{ q(c.name) }},
+    {{ streamleap._column_value(spec, c, texts[('data', c.name)]) }} as {{ q(c.name) }},
     {%- endfor %}
     {%- for c in spec.key %}
     {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss, checked=true) }} as _sl_before_{{ loop.index }},
@@ -229,10 +229,28 @@ from batch_end
 where _sl_batch_end is not null
 {%- endmacro %}
 
+{#- A column's value in the batch. Key columns passed record_problem. The other columns: with
+    streamleap_on_misfit 'adjust' a value that does not fit is adjusted (values.sql adjust_value;
+    the set-aside model keeps the record beside it); with 'set_aside' its record never gets here.
+    A delete's other columns are not checked (only its key is applied): NULL, so that no cast
+    of a value that does not fit (a MySQL zero date in a deleted row) can fail the batch. -#}
+{% macro _column_value(spec, c, t) -%}
+  {%- if c in spec.key -%}
+    {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema, checked=true) }}
+  {%- elif streamleap.on_misfit() == 'adjust' -%}
+    {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema, adjust=true) }}
+  {%- else -%}
+    case when _sl_op = 'delete' then cast(null as {{ streamleap.column_type(c) }}) else {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema, checked=true) }} end
+  {%- endif -%}
+{%- endmacro %}
+
 {#- Why a record of this table cannot be applied (SQL text), or NULL when it can.
-    texts maps (section, column name) to the SQL of that value's text. -#}
+    texts maps (section, column name) to the SQL of that value's text. A value of a column that
+    is not part of the key and does not fit makes a problem only with streamleap_on_misfit
+    'set_aside' (with 'adjust' it is adjusted, see misfit_columns). -#}
 {% macro record_problem(spec, op, texts) -%}
   {%- set p = streamleap._patterns() -%}
+  {%- set adjust = streamleap.on_misfit() == 'adjust' -%}
   case
     when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce({{ op }}, '(missing)')
@@ -245,7 +263,7 @@ where _sl_batch_end is not null
     when {{ texts[('data', c.name)] }} is null
       then {{ streamleap._string_literal('key column ' ~ c.name ~ ' is missing') }}
     {%- endfor %}
-    {%- for c in spec.columns %}
+    {%- for c in spec.columns if c in spec.key or not adjust %}
     {%- set t = texts[('data', c.name)] %}
     when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', 'data') }})
       then {{ streamleap._string_literal('column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
@@ -258,3 +276,21 @@ where _sl_batch_end is not null
   end
 {%- endmacro %}
 
+{#- With streamleap_on_misfit 'adjust': which columns of a record the mirror applies adjusted, as
+    SQL text '|i|j|' (offset + positions in spec.columns; '' when none): the non-null values of columns
+    outside the key that do not fit, in records other than deletes. Judged by the same
+    value_check as the mirror's convert_value. -#}
+{% macro misfit_columns(spec, op, texts, offset=0) -%}
+  {%- set parts = [] -%}
+  {%- for c in spec.columns -%}
+    {%- set t = texts[('data', c.name)] -%}
+    {%- if c not in spec.key -%}
+    {%- do parts.append("case when " ~ t ~ " is not null and not (" ~ streamleap.value_check(c, t, spec.stream_schema, 'payload', 'data') ~ ") then '|" ~ (offset + loop.index) ~ "|' else '' end") -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if parts -%}
+    case when {{ op }} = 'delete' then '' else {{ parts | join(' || ') }} end
+  {%- else -%}
+    ''
+  {%- endif -%}
+{%- endmacro %}

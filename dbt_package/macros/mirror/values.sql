@@ -1,26 +1,43 @@
 {#-
   Converting a DMS JSON value (as text) into its mirror column, by the column's family.
-  `value_check` says whether a non-null value can be converted without loss; a value that
-  cannot is never truncated or rounded: its record is set aside. `convert_value` converts a
-  value that passed the check (guarded, so that no cast can fail the batch).
+  `value_check` says whether a non-null value can be converted without loss. What happens to a
+  value that cannot is the project's choice, var `streamleap_on_misfit` (docs/decisions/0008):
+    adjust (default) -- the change is applied with the value made to fit (`adjust_value`: text
+                        and binary cut at the column's byte limit, decimals rounded to its scale,
+                        everything else NULL) and the record is also kept in the set-aside model,
+                        marked adjusted, one row per adjusted column;
+    set_aside        -- the record is set aside whole and the mirror keeps the row as it was.
+  Key columns are never adjusted: a record whose key does not fit is set aside either way.
+  `convert_value` converts a value (guarded, so that no cast can fail the batch).
   DMS encodings: decimals as numbers or strings, booleans as 0/1 or true/false, timestamps as
   'YYYY-MM-DD HH:MM:SS[.ffffff]', binary as hex (with or without 0x), large BIGINTs possibly
   in scientific notation.
 -#}
 
+{#- The project's misfit policy: 'adjust' or 'set_aside'. -#}
+{% macro on_misfit() -%}
+  {%- set policy = var('streamleap_on_misfit', 'adjust') | string | trim | lower -%}
+  {%- if policy not in ('adjust', 'set_aside') -%}
+    {{ exceptions.raise_compiler_error("var streamleap_on_misfit is '" ~ var('streamleap_on_misfit') ~ "'; it must be adjust (apply the change with the value made to fit, the default) or set_aside (set the whole record aside)") }}
+  {%- endif -%}
+  {{ return(policy) }}
+{%- endmacro %}
+
 {% macro column_type(col) -%}
   {{- return(col.types[target.type] if target.type in col.types else col.types['redshift']) -}}
 {%- endmacro %}
 
+{#- Shapes of well-formed values. Years 0001-9999 (no year 0: DuckDB would read it as 1 BC,
+    Python cannot read it at all); UTC offsets up to +-15:59, what Postgres and DuckDB hold. -#}
 {%- macro _patterns() -%}
   {{ return({
     'integer': '[+-]?[0-9]+',
     'sci': '[+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}',
     'dotzero': '[+-]?[0-9]+[.]0*',
     'float': '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,3})?|[+-]?(NaN|nan|Infinity|infinity|inf|Inf)',
-    'date': '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
+    'date': '([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
     'time': '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00',
-    'tz': '(Z|[+-][0-9]{2}(:?[0-9]{2})?)',
+    'tz': '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)',
     'booleans': ['true', 'false', '1', '0', 't', 'f'],
   }) }}
 {%- endmacro -%}
@@ -138,14 +155,17 @@
 
 {#- The typed value of column col, whose text t was read from the record's `section` ('data' or
     'before-image') of payload. checked=true: the caller only converts values that passed
-    value_check (record_problem), so the guard is not evaluated again. -#}
-{% macro convert_value(col, t, payload, section, stream_schema, checked=false) -%}
+    value_check (record_problem), so the guard is not evaluated again. adjust=true: a value that
+    does not fit becomes `adjust_value` instead of NULL (the same check the set-aside model
+    judges with, payload included). -#}
+{% macro convert_value(col, t, payload, section, stream_schema, checked=false, adjust=false) -%}
   {%- set typ = streamleap.column_type(col) -%}
   {%- set f = col.family -%}
   {%- if f == 'super' -%}
+    {#- not valid JSON comes out NULL: that is the adjustment too -#}
     {{ streamleap.convert_json(payload, [section, col.name], t, stream_schema) }}
   {%- else -%}
-  case when {{ 'true' if checked else streamleap.value_check(col, t, stream_schema) }} then
+  case when {{ 'true' if checked else streamleap.value_check(col, t, stream_schema, payload if adjust else none, section) }} then
   {%- if f == 'boolean' %} lower({{ t }}) in ('true', '1', 't')
   {%- elif f == 'integer' %} case when {{ streamleap.re_full(t, streamleap._patterns().integer) }} then cast({{ t }} as {{ typ }}) else cast(cast({{ t }} as double precision) as {{ typ }}) end
   {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast(cast({{ t }} as double precision) as {{ typ }}) else cast({{ t }} as {{ typ }}) end
@@ -156,8 +176,119 @@
   {%- elif f == 'timestamp' %} cast(replace({{ t }}, 'T', ' ') as {{ typ }})
   {%- elif f == 'timestamptz' %} cast(replace({{ t }}, 'T', ' ') || case when {{ streamleap.re_full(t, '.*' ~ streamleap._patterns().tz) }} then '' else '+00:00' end as {{ typ }})
   {%- endif %}
-  else cast(null as {{ typ }}) end
+  else {{ streamleap.adjust_value(col, t) if adjust else 'cast(null as ' ~ typ ~ ')' }} end
   {%- endif -%}
+{%- endmacro %}
+
+{#-
+  A value that does not fit its column (t is not null and value_check is false), made to fit:
+    string  -- cut at the column's byte limit on a character boundary: the longest prefix whose
+               UTF-8 bytes fit (`cut_utf8`);
+    binary  -- well-formed hex cut at the byte limit; anything else NULL;
+    decimal -- rounded half away from zero to the column's scale when its integer part fits
+               (`round_decimal`); anything else NULL;
+    others  -- NULL: integers, floats, booleans out of range or not well-formed, dates with year
+               0, zero dates ('0000-00-00', '2024-00-10'), days past the month's end, infinities,
+               time zone offsets the type cannot hold, JSON that does not parse.
+  Guarded like convert_value: nothing here can fail the batch.
+-#}
+{% macro adjust_value(col, t) -%}
+  {%- set typ = streamleap.column_type(col) -%}
+  {%- if col.family == 'string' -%}
+    cast({{ streamleap.cut_utf8(t, col.max_bytes or 65535) }} as {{ typ }})
+  {%- elif col.family == 'binary' -%}
+    {%- set n = col.max_bytes or 1024000 -%}
+    case when {{ streamleap._binary_cuttable(t) }} then {{ streamleap.hex_to_bytes('substr(' ~ streamleap.re_replace_all(t, '^0x', '') ~ ', 1, ' ~ (2 * n) ~ ')') }} end
+  {%- elif col.family == 'decimal' -%}
+    {{ streamleap.round_decimal(col, t) }}
+  {%- else -%}
+    cast(null as {{ typ }})
+  {%- endif -%}
+{%- endmacro %}
+
+{#- What adjust_value did, for the set-aside row: 'cut to N bytes', 'rounded to S decimals' or
+    'set to NULL' (SQL text; read off the adjusted value itself, so that the two always agree). -#}
+{% macro adjustment_text(col, t) -%}
+  {%- if col.family == 'string' -%}
+    'cut to {{ col.max_bytes or 65535 }} bytes'
+  {%- elif col.family in ('binary', 'decimal') -%}
+    case when ({{ streamleap.adjust_value(col, t) }}) is null then 'set to NULL'
+         else '{{ ("cut to " ~ (col.max_bytes or 1024000) ~ " bytes") if col.family == "binary" else ("rounded to " ~ col.scale ~ " decimals") }}' end
+  {%- else -%}
+    'set to NULL'
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro _binary_cuttable(t) -%}
+  {{ streamleap.re_full(t, '(0x)?([0-9a-fA-F]{2})*') }}
+{%- endmacro %}
+
+{#- The longest prefix of text t (longer than n bytes) whose UTF-8 bytes fit in n, as text. Byte
+    n+1 starts a character unless it is a continuation byte (10xxxxxx); a character has at most
+    4 bytes, so the cut is at n, n-1, n-2 or n-3. Only the first n+1 characters are encoded (they
+    hold byte n+1). -#}
+{% macro cut_utf8(t, n) -%}
+  {%- set b = streamleap.utf8_bytes('substr(' ~ t ~ ', 1, ' ~ (n + 1) ~ ')') -%}
+  {%- set branches = [] -%}
+  {%- for back in range(3) if n + 1 - back >= 1 -%}
+    {%- do branches.append('when not ' ~ streamleap.utf8_continuation(b, n + 1 - back) ~ ' then ' ~ (n - back)) -%}
+  {%- endfor -%}
+  {{ streamleap.utf8_prefix(b, '(case ' ~ (branches | join(' ')) ~ ' else ' ~ ([n - 3, 0] | max) ~ ' end)') }}
+{%- endmacro %}
+
+{#- The UTF-8 bytes of a text; whether byte j (1-based) of them is a continuation byte; the text
+    of their first m bytes (m on a character boundary). -#}
+{% macro utf8_bytes(text) -%}{{ return(adapter.dispatch('utf8_bytes', 'streamleap')(text)) }}{%- endmacro %}
+{% macro utf8_continuation(bytes, j) -%}{{ return(adapter.dispatch('utf8_continuation', 'streamleap')(bytes, j)) }}{%- endmacro %}
+{% macro utf8_prefix(bytes, m) -%}{{ return(adapter.dispatch('utf8_prefix', 'streamleap')(bytes, m)) }}{%- endmacro %}
+{#- DuckDB has no byte functions on BLOB: the bytes as hex text, two ASCII digits per byte -#}
+{% macro duckdb__utf8_bytes(text) -%}hex({{ text }}){%- endmacro %}
+{% macro duckdb__utf8_continuation(bytes, j) -%}(substr({{ bytes }}, {{ 2 * j - 1 }}, 1) in ('8', '9', 'A', 'B')){%- endmacro %}
+{% macro duckdb__utf8_prefix(bytes, m) -%}decode(unhex(substr({{ bytes }}, 1, 2 * {{ m }}))){%- endmacro %}
+{% macro postgres__utf8_bytes(text) -%}convert_to({{ text }}, 'UTF8'){%- endmacro %}
+{% macro postgres__utf8_continuation(bytes, j) -%}(get_byte({{ bytes }}, {{ j - 1 }}) between 128 and 191){%- endmacro %}
+{% macro postgres__utf8_prefix(bytes, m) -%}convert_from(substring({{ bytes }} from 1 for {{ m }}), 'UTF8'){%- endmacro %}
+{#- dbt-redshift falls back to postgres__ macros: Redshift has VARBYTE instead (SUBSTRING of a
+    VARBYTE counts bytes; a hex text would double past VARCHAR's 65535 bytes) -#}
+{% macro redshift__utf8_bytes(text) -%}to_varbyte({{ text }}, 'utf8'){%- endmacro %}
+{% macro redshift__utf8_continuation(bytes, j) -%}(substring(to_hex(substring({{ bytes }}, {{ j }}, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')){%- endmacro %}
+{% macro redshift__utf8_prefix(bytes, m) -%}from_varbyte(substring({{ bytes }}, 1, {{ m }}), 'utf8'){%- endmacro %}
+
+{#- A decimal's text that can be rounded to the column: plain notation with at most p - s integer
+    digits (leading zeros aside), or scientific notation of a value whose magnitude is below
+    10^(p-s) - 1 (read as a double; rounding cannot then carry past the precision). -#}
+{% macro _decimal_roundable(col, t) -%}
+  {%- set int_digits = col.precision - col.scale -%}
+  {%- set double = {'types': {'redshift': 'DOUBLE PRECISION', 'duckdb': 'DOUBLE', 'postgres': 'double precision'}} -%}
+  (case when {{ streamleap.re_full(t, '[+-]?0*[0-9]{0,' ~ int_digits ~ '}([.][0-9]*)?') }}
+          then {{ streamleap.re_full(t, '[+-]?[.]?[0-9].*') }}
+        when {{ streamleap.re_full(t, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3}') }}
+          then case when {{ streamleap.float_in_range(t, double) }} then abs(cast({{ t }} as double precision)) < 1e{{ int_digits }} - 1 else false end
+        else false end)
+{%- endmacro %}
+
+{#- A decimal text (not fitting the column) rounded half away from zero to the column's scale:
+    the integer part and the first s decimals, cut as text and cast exactly, plus one unit in the
+    last place when decimal s+1 is 5 or more (NULL when that would carry past the precision).
+    Scientific notation goes through a double. Anything else is NULL. -#}
+{% macro round_decimal(col, t) -%}
+  {%- set typ = streamleap.column_type(col) -%}
+  {%- set p, s = col.precision, col.scale -%}
+  {%- set body = streamleap.re_replace_all(t, '^[+-]', '') -%}
+  {%- set int_part = "coalesce(nullif(ltrim(split_part(" ~ body ~ ", '.', 1), '0'), ''), '0')" -%}
+  {%- set frac = "split_part(" ~ body ~ ", '.', 2)" -%}
+  {%- set sign = "case when " ~ t ~ " like '-%' then '-' else '' end" -%}
+  {%- set truncated = "cast(" ~ sign ~ " || " ~ int_part ~ ((" || '.' || rpad(substr(" ~ frac ~ ", 1, " ~ s ~ "), " ~ s ~ ", '0')") if s > 0 else '') ~ " as " ~ typ ~ ")" -%}
+  {%- set unit = ('0.' ~ ('0' * (s - 1)) ~ '1') if s > 0 else '1' -%}
+  {%- set largest = (('9' * (p - s)) or '0') ~ (('.' ~ '9' * s) if s > 0 else '') -%}
+  case
+    when not {{ streamleap._decimal_roundable(col, t) }} then cast(null as {{ typ }})
+    when {{ streamleap.re_full(t, '.*[eE].*') }} then cast(cast({{ t }} as double precision) as {{ typ }})
+    when substr({{ frac }}, {{ s + 1 }}, 1) < '5' then {{ truncated }}
+    when abs({{ truncated }}) >= cast('{{ largest }}' as {{ typ }}) then cast(null as {{ typ }})
+    when {{ t }} like '-%' then cast({{ truncated }} - cast('{{ unit }}' as {{ typ }}) as {{ typ }})
+    else cast({{ truncated }} + cast('{{ unit }}' as {{ typ }}) as {{ typ }})
+  end
 {%- endmacro %}
 
 {#- JSON columns: DMS writes them either as nested JSON or as a string holding JSON text. -#}

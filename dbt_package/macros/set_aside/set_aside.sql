@@ -2,8 +2,15 @@
   The set-aside model of a stream: every record that cannot be applied, with its raw bytes,
   the reason and its stream position, queryable like any table. Records that are not JSON, that
   carry no DMS metadata, or that belong to a mirrored table but cannot be applied to it (unknown
-  operation, missing key, a value that does not fit its column) land here; the mirrors skip
+  operation, missing key, a key value that does not fit its column) land here; the mirrors skip
   them. Records of tables that are not mirrored, and control records, are neither.
+
+  A value outside the key that does not fit its column (var streamleap_on_misfit): with 'adjust'
+  (the default) the mirror applies the change with the value adjusted, and the record is kept here
+  as well, one row per adjusted column: adjusted = true, column_name = the column, reason =
+  'column <c>: value does not fit <type>; adjusted: <cut to N bytes | rounded to S decimals |
+  set to NULL>'. With 'set_aside' the record is set aside whole (adjusted = false), as are all
+  records above.
 
   Usage:
     {{ config(materialized='incremental', incremental_strategy='streamleap_cdc',
@@ -64,6 +71,16 @@ select * from (
   {%- endfor -%}
   {%- do per_spec.append((spec, texts)) -%}
 {%- endfor -%}
+{#- with streamleap_on_misfit 'adjust': every column of every mirror gets a number (the spec's
+    offset + its position), which names it in the records' _sl_misfits lists -#}
+{%- set adjust = streamleap.on_misfit() == 'adjust' -%}
+{%- set numbered = [] -%}
+{%- set offsets = [] -%}
+{%- for spec, texts in per_spec -%}
+  {%- set offset = numbered | length -%}
+  {%- do offsets.append(offset) -%}
+  {%- for c in spec.columns %}{% do numbered.append((offset + loop.index, spec, c, texts[('data', c.name)])) %}{% endfor -%}
+{%- endfor -%}
 {%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
 with new_rows as {{ streamleap.materialized_cte() }}(
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
@@ -84,14 +101,41 @@ judged as (
       when payload is null then 'not valid JSON'
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       {%- for spec, texts in per_spec %}
-      when record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
-        {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
+      when {{ streamleap._set_aside_record_of(spec) }}
         then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text')) }}
       {%- endfor %}
     end as reason,
+    {%- if adjust %}
+    case
+      {%- for spec, texts in per_spec %}
+      when {{ streamleap._set_aside_record_of(spec) }}
+        then {{ streamleap.misfit_columns(spec, 'operation', texts, offsets[loop.index0]) }}
+      {%- endfor %}
+      else ''
+    end as _sl_misfits,
+    {%- endif %}
     max(refresh_time) over () as _streamleap_synced_at
   from records
+){% if adjust and numbered %},
+{#- the records applied with adjusted values (few), one row per adjusted column #}
+_sl_adjusted as (
+  select * from judged where reason is null and _sl_misfits <> ''
+),
+_sl_digits as (
+  {% for d in range(10) %}select {{ d }} as d{{ ' union all ' if not loop.last }}{% endfor %}
+),
+_sl_numbers as (
+  {%- set places = (numbered | length | string | length) %}
+  select {% for i in range(places) %}n{{ i }}.d * {{ 10 ** i }}{{ ' + ' if not loop.last }}{% endfor %} as n
+  from {% for i in range(places) %}_sl_digits n{{ i }}{{ ' cross join ' if not loop.last }}{% endfor %}
+),
+_sl_adjusted_columns as (
+  select _sl_adjusted.*, _sl_numbers.n as _sl_column
+  from _sl_adjusted cross join _sl_numbers
+  where _sl_numbers.n between 1 and {{ numbered | length }}
+    and _sl_misfits like '%|' || cast(_sl_numbers.n as varchar(16)) || '|%'
 )
+{%- endif %}
 select
   refresh_time,
   cast(shard_id as varchar(20)) as shard_id,
@@ -101,26 +145,76 @@ select
   cast(table_name as varchar(256)) as table_name,
   cast(operation as varchar(64)) as operation,
   cast(reason as varchar(1024)) as reason,
+  cast(null as varchar(256)) as column_name,
+  false as adjusted,
   coalesce(raw_data, {{ streamleap.payload_bytes('payload') }}) as raw_data,
   _streamleap_synced_at
 from judged
 where reason is not null
+{%- if adjust and numbered %}
+union all
+select
+  refresh_time, cast(shard_id as varchar(20)), cast(sequence_number as varchar(128)), cast(partition_key as varchar(256)),
+  cast(schema_name as varchar(256)), cast(table_name as varchar(256)), cast(operation as varchar(64)),
+  cast(case _sl_column
+    {%- for n, spec, c, t in numbered if c not in spec.key %}
+    when {{ n }} then {{ streamleap._string_literal('column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift ~ '; adjusted: ') }} || {{ streamleap.adjustment_text(c, t) }}
+    {%- endfor %}
+  end as varchar(1024)),
+  cast(case _sl_column
+    {%- for n, spec, c, t in numbered if c not in spec.key %}
+    when {{ n }} then {{ streamleap._string_literal(c.name) }}
+    {%- endfor %}
+  end as varchar(256)),
+  true,
+  coalesce(raw_data, {{ streamleap.payload_bytes('payload') }}),
+  _streamleap_synced_at
+from _sl_adjusted_columns
+{%- endif %}
 union all
 select
   cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
   cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
+  cast(null as varchar(256)), cast(null as boolean),
   cast(null as {{ streamleap._bytes_type() }}), max(_streamleap_synced_at)
 from judged
 having count(*) > 0
 {%- endmacro %}
 
-{#- Append the batch's set-aside records and move the watermark, in the running transaction. -#}
+{#- A record of the mirror's source table (SQL condition over the judged columns). -#}
+{% macro _set_aside_record_of(spec) -%}
+  record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
+  {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
+{%- endmacro %}
+
+{% macro _set_aside_columns() -%}
+  {{ return(['refresh_time', 'shard_id', 'sequence_number', 'partition_key', 'schema_name', 'table_name', 'operation', 'reason',
+             'column_name', 'adjusted', 'raw_data', '_streamleap_synced_at']) }}
+{%- endmacro %}
+
+{#- Append the batch's set-aside records and move the watermark, in the running transaction. The
+    state's applied_rows counts the records set aside (not the adjusted ones, which were applied). -#}
 {% macro apply_set_aside_sql(target, batch) -%}
-{%- set cols = ['refresh_time', 'shard_id', 'sequence_number', 'partition_key', 'schema_name', 'table_name', 'operation', 'reason', 'raw_data', '_streamleap_synced_at'] -%}
+{%- set cols = streamleap._set_aside_columns() -%}
 {{ streamleap.advance_watermark_sql(target, batch) }};
-{{ streamleap.record_applied_sql(target, batch, 'reason is not null') }};
+{{ streamleap.record_applied_sql(target, batch, 'reason is not null and adjusted = false') }};
 insert into {{ target }} ({{ cols | join(', ') }})
 select {{ cols | join(', ') }} from {{ batch }} where reason is not null
+{%- endmacro %}
+
+{#- A set-aside table built before the columns column_name and adjusted existed gets them (its
+    rows were all set aside whole). Runs inside the model's transaction, before the apply. -#}
+{% macro upgrade_set_aside_sql(target) -%}
+  {%- set existing = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list -%}
+  {%- set out = [] -%}
+  {%- if 'column_name' not in existing -%}
+    {%- do out.append('alter table ' ~ target ~ ' add column column_name varchar(256)') -%}
+  {%- endif -%}
+  {%- if 'adjusted' not in existing -%}
+    {%- do out.append('alter table ' ~ target ~ ' add column adjusted boolean') -%}
+    {%- do out.append('update ' ~ target ~ ' set adjusted = false') -%}
+  {%- endif -%}
+  {{ return(out | join(';\n') ~ (';\n' if out else '')) }}
 {%- endmacro %}
 
 {% macro set_aside_after_build(staging) -%}

@@ -62,9 +62,9 @@ checked as (
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.timestamp is not an ISO-8601 timestamp'
     when _sl_t1 is null
       then 'key column cart_id is missing'
@@ -82,8 +82,6 @@ checked as (
             then cast(_sl_t2 as double precision) = floor(cast(_sl_t2 as double precision)) and cast(_sl_t2 as double precision) >= -2147483648 and cast(_sl_t2 as double precision) < 2147483648.0
           else false end))
       then 'column line_no: value does not fit INTEGER'
-    when _sl_op <> 'delete' and _sl_t3 is not null and not (octet_length(_sl_t3) <= 65535)
-      then 'column sku: value does not fit VARCHAR(65535)'
     when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
             then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
           when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
@@ -108,8 +106,8 @@ changes as (
   else cast(null as BIGINT) end as "cart_id",
     case when true then case when (_sl_t2 ~ '^([+-]?[0-9]+)$') then cast(_sl_t2 as INTEGER) else cast(cast(_sl_t2 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as "line_no",
-    case when true then cast(_sl_t3 as VARCHAR(65535))
-  else cast(null as VARCHAR(65535)) end as "sku",
+    case when octet_length(_sl_t3) <= 65535 then cast(_sl_t3 as VARCHAR(65535))
+  else cast(from_varbyte(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 65536, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65535 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 65535, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65534 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 65534, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65533 else 65532 end)), 'utf8') as VARCHAR(65535)) end as "sku",
     case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as _sl_before_1,
     case when true then case when (_sl_b2 ~ '^([+-]?[0-9]+)$') then cast(_sl_b2 as INTEGER) else cast(cast(_sl_b2 as double precision) as INTEGER) end

@@ -62,9 +62,9 @@ checked as (
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.timestamp is not an ISO-8601 timestamp'
     when _sl_t1 is null
       then 'key column select is missing'
@@ -74,14 +74,6 @@ checked as (
             then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
           else false end))
       then 'column select: value does not fit INTEGER'
-    when _sl_op <> 'delete' and _sl_t2 is not null and not (octet_length(_sl_t2) <= 20)
-      then 'column Mixed Case: value does not fit VARCHAR(20)'
-    when _sl_op <> 'delete' and _sl_t3 is not null and not ((case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,28}([.][0-9]{0,10}0*)?)$')
-            then (_sl_t3 ~ '^(.*[0-9].*)$')
-          else false end))
-      then 'column we"ird: value does not fit DECIMAL(38,10)'
-    when _sl_op <> 'delete' and _sl_t4 is not null and not (((_sl_t4 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)))
-      then 'column Ünïcode: value does not fit DATE'
     when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
             then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647
           when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
@@ -98,11 +90,24 @@ changes as (
   select
     case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER) else cast(cast(_sl_t1 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as "select",
-    case when true then cast(_sl_t2 as VARCHAR(20))
-  else cast(null as VARCHAR(20)) end as "Mixed Case",
-    case when true then cast(_sl_t3 as DECIMAL(38,10))
-  else cast(null as DECIMAL(38,10)) end as "we""ird",
-    case when true then cast(_sl_t4 as DATE)
+    case when octet_length(_sl_t2) <= 20 then cast(_sl_t2 as VARCHAR(20))
+  else cast(from_varbyte(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 21, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 20 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 20, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 19 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 19, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 18 else 17 end)), 'utf8') as VARCHAR(20)) end as "Mixed Case",
+    case when (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,28}([.][0-9]{0,10}0*)?)$')
+            then (_sl_t3 ~ '^(.*[0-9].*)$')
+          else false end) then cast(_sl_t3 as DECIMAL(38,10))
+  else case
+    when not (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,28}([.][0-9]*)?)$')
+          then (_sl_t3 ~ '^([+-]?[.]?[0-9].*)$')
+        when (_sl_t3 ~ '^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3})$')
+          then case when (case when lower(_sl_t3) like '%n%' then true else try_cast(_sl_t3 as DOUBLE PRECISION) is not null end) then abs(cast(_sl_t3 as double precision)) < 1e28 - 1 else false end
+        else false end) then cast(null as DECIMAL(38,10))
+    when (_sl_t3 ~ '^(.*[eE].*)$') then cast(cast(_sl_t3 as double precision) as DECIMAL(38,10))
+    when substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 11, 1) < '5' then cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10))
+    when abs(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10))) >= cast('9999999999999999999999999999.9999999999' as DECIMAL(38,10)) then cast(null as DECIMAL(38,10))
+    when _sl_t3 like '-%' then cast(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10)) - cast('0.0000000001' as DECIMAL(38,10)) as DECIMAL(38,10))
+    else cast(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10)) + cast('0.0000000001' as DECIMAL(38,10)) as DECIMAL(38,10))
+  end end as "we""ird",
+    case when ((_sl_t4 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)) then cast(_sl_t4 as DATE)
   else cast(null as DATE) end as "Ünïcode",
     case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER) else cast(cast(_sl_b1 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as _sl_before_1,

@@ -14,7 +14,7 @@ set watermark = coalesce((select max(_streamleap_synced_at) from "shop_cdc_set_a
     updated_at = getdate()
 where relation_name = 'dev.analytics.shop_cdc_set_aside';
 update "dev"."analytics"."streamleap_state"
-set applied_rows = (select count(*) from "shop_cdc_set_aside__dbt_tmp" where reason is not null)
+set applied_rows = (select count(*) from "shop_cdc_set_aside__dbt_tmp" where reason is not null and adjusted = false)
 where relation_name = 'dev.analytics.shop_cdc_set_aside';
-insert into "dev"."analytics"."shop_cdc_set_aside" (refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, raw_data, _streamleap_synced_at)
-select refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, raw_data, _streamleap_synced_at from "shop_cdc_set_aside__dbt_tmp" where reason is not null
+insert into "dev"."analytics"."shop_cdc_set_aside" (refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, column_name, adjusted, raw_data, _streamleap_synced_at)
+select refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, column_name, adjusted, raw_data, _streamleap_synced_at from "shop_cdc_set_aside__dbt_tmp" where reason is not null

@@ -74,9 +74,9 @@ judged as (
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.timestamp is not an ISO-8601 timestamp'
     when _sl_s1_6 is null
       then 'key column id is missing'
@@ -86,20 +86,6 @@ judged as (
             then cast(_sl_s1_6 as double precision) = floor(cast(_sl_s1_6 as double precision)) and cast(_sl_s1_6 as double precision) >= -9223372036854775808 and cast(_sl_s1_6 as double precision) < 9223372036854775807.0
           else false end))
       then 'column id: value does not fit BIGINT'
-    when operation <> 'delete' and _sl_s2_7 is not null and not (octet_length(_sl_s2_7) <= 80)
-      then 'column status: value does not fit VARCHAR(80)'
-    when operation <> 'delete' and _sl_s3_8 is not null and not ((case when (_sl_s3_8 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
-            then (_sl_s3_8 ~ '^(.*[0-9].*)$')
-          else false end))
-      then 'column total: value does not fit DECIMAL(12,2)'
-    when operation <> 'delete' and _sl_s4_9 is not null and not (lower(_sl_s4_9) in ('true', 'false', '1', '0', 't', 'f'))
-      then 'column paid: value does not fit BOOLEAN'
-    when operation <> 'delete' and _sl_s5_10 is not null and not (((_sl_s5_10 ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$') and (try_cast(substr(replace(_sl_s5_10, 'T', ' '), 1, 10) as date) is not null)))
-      then 'column created_at: value does not fit TIMESTAMPTZ'
-    when operation <> 'delete' and _sl_s6_11 is not null and not (can_json_parse(_sl_s6_11))
-      then 'column attrs: value does not fit SUPER'
-    when operation <> 'delete' and _sl_s7_12 is not null and not (((_sl_s7_12 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_12, '^0x', '')) <= 2048000))
-      then 'column receipt: value does not fit VARBYTE(1024000)'
     when _sl_s8_13 is not null and not ((case when (_sl_s8_13 ~ '^([+-]?[0-9]+)$') and length(_sl_s8_13) <= 20
             then cast(_sl_s8_13 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
           when (_sl_s8_13 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
@@ -111,9 +97,9 @@ judged as (
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$')
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
       then 'metadata.timestamp is not an ISO-8601 timestamp'
     when _sl_s1_14 is null
       then 'key column cart_id is missing'
@@ -131,8 +117,6 @@ judged as (
             then cast(_sl_s2_15 as double precision) = floor(cast(_sl_s2_15 as double precision)) and cast(_sl_s2_15 as double precision) >= -2147483648 and cast(_sl_s2_15 as double precision) < 2147483648.0
           else false end))
       then 'column line_no: value does not fit INTEGER'
-    when operation <> 'delete' and _sl_s3_16 is not null and not (octet_length(_sl_s3_16) <= 65535)
-      then 'column sku: value does not fit VARCHAR(65535)'
     when _sl_s4_17 is not null and not ((case when (_sl_s4_17 ~ '^([+-]?[0-9]+)$') and length(_sl_s4_17) <= 20
             then cast(_sl_s4_17 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
           when (_sl_s4_17 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
@@ -147,8 +131,33 @@ judged as (
       then 'before-image key column line_no: value does not fit INTEGER'
   end
     end as reason,
+    case
+      when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
+        then case when operation = 'delete' then '' else case when _sl_s2_7 is not null and not (octet_length(_sl_s2_7) <= 80) then '|2|' else '' end || case when _sl_s3_8 is not null and not ((case when (_sl_s3_8 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
+            then (_sl_s3_8 ~ '^(.*[0-9].*)$')
+          else false end)) then '|3|' else '' end || case when _sl_s4_9 is not null and not (lower(_sl_s4_9) in ('true', 'false', '1', '0', 't', 'f')) then '|4|' else '' end || case when _sl_s5_10 is not null and not (((_sl_s5_10 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$') and (try_cast(substr(replace(_sl_s5_10, 'T', ' '), 1, 10) as date) is not null))) then '|5|' else '' end || case when _sl_s6_11 is not null and not (can_json_parse(_sl_s6_11)) then '|6|' else '' end || case when _sl_s7_12 is not null and not (((_sl_s7_12 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_12, '^0x', '')) <= 2048000)) then '|7|' else '' end end
+      when record_type = 'data' and table_name = 'cart_item' and schema_name = 'public'
+        then case when operation = 'delete' then '' else case when _sl_s3_16 is not null and not (octet_length(_sl_s3_16) <= 65535) then '|10|' else '' end end
+      else ''
+    end as _sl_misfits,
     max(refresh_time) over () as _streamleap_synced_at
   from records
+),
+_sl_adjusted as (
+  select * from judged where reason is null and _sl_misfits <> ''
+),
+_sl_digits as (
+  select 0 as d union all select 1 as d union all select 2 as d union all select 3 as d union all select 4 as d union all select 5 as d union all select 6 as d union all select 7 as d union all select 8 as d union all select 9 as d
+),
+_sl_numbers as (
+  select n0.d * 1 + n1.d * 10 as n
+  from _sl_digits n0 cross join _sl_digits n1
+),
+_sl_adjusted_columns as (
+  select _sl_adjusted.*, _sl_numbers.n as _sl_column
+  from _sl_adjusted cross join _sl_numbers
+  where _sl_numbers.n between 1 and 10
+    and _sl_misfits like '%|' || cast(_sl_numbers.n as varchar(16)) || '|%'
 )
 select
   refresh_time,
@@ -159,14 +168,56 @@ select
   cast(table_name as varchar(256)) as table_name,
   cast(operation as varchar(64)) as operation,
   cast(reason as varchar(1024)) as reason,
+  cast(null as varchar(256)) as column_name,
+  false as adjusted,
   coalesce(raw_data, json_serialize_to_varbyte(payload)) as raw_data,
   _streamleap_synced_at
 from judged
 where reason is not null
 union all
 select
+  refresh_time, cast(shard_id as varchar(20)), cast(sequence_number as varchar(128)), cast(partition_key as varchar(256)),
+  cast(schema_name as varchar(256)), cast(table_name as varchar(256)), cast(operation as varchar(64)),
+  cast(case _sl_column
+    when 2 then 'column status: value does not fit VARCHAR(80); adjusted: ' || 'cut to 80 bytes'
+    when 3 then 'column total: value does not fit DECIMAL(12,2); adjusted: ' || case when (case
+    when not (case when (_sl_s3_8 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]*)?)$')
+          then (_sl_s3_8 ~ '^([+-]?[.]?[0-9].*)$')
+        when (_sl_s3_8 ~ '^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3})$')
+          then case when (case when lower(_sl_s3_8) like '%n%' then true else try_cast(_sl_s3_8 as DOUBLE PRECISION) is not null end) then abs(cast(_sl_s3_8 as double precision)) < 1e10 - 1 else false end
+        else false end) then cast(null as DECIMAL(12,2))
+    when (_sl_s3_8 ~ '^(.*[eE].*)$') then cast(cast(_sl_s3_8 as double precision) as DECIMAL(12,2))
+    when substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 3, 1) < '5' then cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))
+    when abs(cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))) >= cast('9999999999.99' as DECIMAL(12,2)) then cast(null as DECIMAL(12,2))
+    when _sl_s3_8 like '-%' then cast(cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) - cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
+    else cast(cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) + cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
+  end) is null then 'set to NULL'
+         else 'rounded to 2 decimals' end
+    when 4 then 'column paid: value does not fit BOOLEAN; adjusted: ' || 'set to NULL'
+    when 5 then 'column created_at: value does not fit TIMESTAMPTZ; adjusted: ' || 'set to NULL'
+    when 6 then 'column attrs: value does not fit SUPER; adjusted: ' || 'set to NULL'
+    when 7 then 'column receipt: value does not fit VARBYTE(1024000); adjusted: ' || case when (case when (_sl_s7_12 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then from_hex(substr(regexp_replace(_sl_s7_12, '^0x', ''), 1, 2048000)) end) is null then 'set to NULL'
+         else 'cut to 1024000 bytes' end
+    when 10 then 'column sku: value does not fit VARCHAR(65535); adjusted: ' || 'cut to 65535 bytes'
+  end as varchar(1024)),
+  cast(case _sl_column
+    when 2 then 'status'
+    when 3 then 'total'
+    when 4 then 'paid'
+    when 5 then 'created_at'
+    when 6 then 'attrs'
+    when 7 then 'receipt'
+    when 10 then 'sku'
+  end as varchar(256)),
+  true,
+  coalesce(raw_data, json_serialize_to_varbyte(payload)),
+  _streamleap_synced_at
+from _sl_adjusted_columns
+union all
+select
   cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
   cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
+  cast(null as varchar(256)), cast(null as boolean),
   cast(null as bytea), max(_streamleap_synced_at)
 from judged
 having count(*) > 0

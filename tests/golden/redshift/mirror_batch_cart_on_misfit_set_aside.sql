@@ -1,0 +1,198 @@
+with new_rows as (
+  select refresh_time, sequence_number, payload
+  from "dev"."analytics"."stg_shop_cdc"
+  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
+),
+batch_end as (
+  
+  select max(refresh_time) as _sl_batch_end from new_rows
+),
+parsed as (
+  
+  select
+    refresh_time,
+    sequence_number,
+    payload,
+    (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) as _sl_t1,
+    (case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
+        when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
+        else json_serialize(payload."data"."status") end) as _sl_t2,
+    (case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
+        when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
+        else json_serialize(payload."data"."total") end) as _sl_t3,
+    (case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
+        when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
+        else json_serialize(payload."data"."paid") end) as _sl_t4,
+    (case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
+        when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
+        else json_serialize(payload."data"."created_at") end) as _sl_t5,
+    (case when is_varchar(payload."data"."attrs") then payload."data"."attrs"::varchar
+        when payload."data"."attrs" is null or json_typeof(payload."data"."attrs") = 'null' then null
+        else json_serialize(payload."data"."attrs") end) as _sl_t6,
+    (case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
+        when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
+        else json_serialize(payload."data"."receipt") end) as _sl_t7,
+    (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) as _sl_b1,
+    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
+        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        else json_serialize(payload."metadata"."operation") end) as _sl_op,
+    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
+        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
+    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
+        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
+    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
+        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
+    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
+        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
+    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+        when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
+    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
+  from (select new_rows.* from new_rows) records
+),
+batch as (
+  select parsed.*, batch_end._sl_batch_end
+  from parsed cross join batch_end
+  where _sl_table = 'cart'
+    and _sl_schema = 'public'
+),
+checked as (
+  select batch.*,
+    case
+    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce(_sl_op, '(missing)')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_t1 is null
+      then 'key column id is missing'
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_t1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end))
+      then 'column id: value does not fit BIGINT'
+    when _sl_op <> 'delete' and _sl_t2 is not null and not (octet_length(_sl_t2) <= 80)
+      then 'column status: value does not fit VARCHAR(80)'
+    when _sl_op <> 'delete' and _sl_t3 is not null and not ((case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
+            then (_sl_t3 ~ '^(.*[0-9].*)$')
+          else false end))
+      then 'column total: value does not fit DECIMAL(12,2)'
+    when _sl_op <> 'delete' and _sl_t4 is not null and not (lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f'))
+      then 'column paid: value does not fit BOOLEAN'
+    when _sl_op <> 'delete' and _sl_t5 is not null and not (((_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$') and (try_cast(substr(replace(_sl_t5, 'T', ' '), 1, 10) as date) is not null)))
+      then 'column created_at: value does not fit TIMESTAMPTZ'
+    when _sl_op <> 'delete' and _sl_t6 is not null and not (can_json_parse(_sl_t6))
+      then 'column attrs: value does not fit SUPER'
+    when _sl_op <> 'delete' and _sl_t7 is not null and not (((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000))
+      then 'column receipt: value does not fit VARBYTE(1024000)'
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end))
+      then 'before-image key column id: value does not fit BIGINT'
+  end as _sl_problem,
+    rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
+    rpad(substr(regexp_replace(regexp_replace(coalesce(_sl_commit_text, _sl_ts_text), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_time_digits
+  from batch
+  where _sl_record_type = 'data'
+),
+changes as (
+  select
+    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as "id",
+    case when _sl_op = 'delete' then cast(null as VARCHAR(80)) else case when true then cast(_sl_t2 as VARCHAR(80))
+  else cast(null as VARCHAR(80)) end end as "status",
+    case when _sl_op = 'delete' then cast(null as DECIMAL(12,2)) else case when true then cast(_sl_t3 as DECIMAL(12,2))
+  else cast(null as DECIMAL(12,2)) end end as "total",
+    case when _sl_op = 'delete' then cast(null as BOOLEAN) else case when true then lower(_sl_t4) in ('true', '1', 't')
+  else cast(null as BOOLEAN) end end as "paid",
+    case when _sl_op = 'delete' then cast(null as TIMESTAMPTZ) else case when true then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?))$') then '' else '+00:00' end as TIMESTAMPTZ)
+  else cast(null as TIMESTAMPTZ) end end as "created_at",
+    case when _sl_op = 'delete' then cast(null as SUPER) else case when is_varchar(payload."data"."attrs") then case when can_json_parse(payload."data"."attrs"::varchar) then json_parse(payload."data"."attrs"::varchar) end else payload."data"."attrs" end end as "attrs",
+    case when _sl_op = 'delete' then cast(null as VARBYTE(1024000)) else case when true then from_hex(regexp_replace(_sl_t7, '^0x', ''))
+  else cast(null as VARBYTE(1024000)) end end as "receipt",
+    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as _sl_before_1,
+    _sl_op,
+    case when _sl_op = 'load' then '0' else '1' end
+      || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
+      || lpad(coalesce(regexp_replace(_sl_trid, '[^0-9]', ''), ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from checked
+  where _sl_problem is null
+),
+keyed as (
+  select
+    "id",
+    "status",
+    "total",
+    "paid",
+    "created_at",
+    "attrs",
+    "receipt",
+    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  union all
+  
+  select
+    _sl_before_1,
+    cast(null as VARCHAR(80)),
+    cast(null as DECIMAL(12,2)),
+    cast(null as BOOLEAN),
+    cast(null as TIMESTAMPTZ),
+    cast(null as SUPER),
+    cast(null as VARBYTE(1024000)),
+    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  where _sl_op = 'update'
+    and _sl_before_1 is not null
+    and not (_sl_before_1 = "id")
+),
+ranked as (
+  select keyed.*, row_number() over (
+    partition by "id"
+    order by _streamleap_order desc) as _sl_rank
+  from keyed
+)
+select
+  "id",
+  "status",
+  "total",
+  "paid",
+  "created_at",
+  "attrs",
+  "receipt",
+  cast(_streamleap_op as varchar(16)) as _streamleap_op,
+  cast(_streamleap_order as varchar(256)) as _streamleap_order,
+  _streamleap_commit_ts,
+  _streamleap_synced_at
+from ranked
+where _sl_rank = 1
+union all
+
+select
+  cast(null as BIGINT),
+  cast(null as VARCHAR(80)),
+  cast(null as DECIMAL(12,2)),
+  cast(null as BOOLEAN),
+  cast(null as TIMESTAMPTZ),
+  cast(null as SUPER),
+  cast(null as VARBYTE(1024000)),
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
+from batch_end
+where _sl_batch_end is not null
