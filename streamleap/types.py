@@ -3,8 +3,9 @@
 The mapping is an explicit table, chosen so that no value the source can hold is lost or
 rejected by the target column. Where a value can exceed what Redshift can hold (a LONGTEXT
 over 64 KiB, a BYTEA over 1,000 KiB) the column is sized to Redshift's maximum and the
-oversized value is set aside by the loader, never truncated. The ``note`` on each
-:class:`TargetType` says why a choice is not the obvious one.
+oversized value is handled by the loader's misfit policy (cut to fit, the record kept in the
+set-aside model; or the change set aside whole with ``streamleap_on_misfit: set_aside``).
+The ``note`` on each :class:`TargetType` says why a choice is not the obvious one.
 
 Pitfalls this module exists to avoid:
 
@@ -260,8 +261,8 @@ _CHAR_NOTE = (
     "Postgres pads), and Redshift ignores trailing spaces when comparing"
 )
 _VARCHAR_NOTE = "lengths are characters in the source, bytes in Redshift: 4 bytes per character"
-_LONG_TEXT_NOTE = "unbounded text: VARCHAR(65535) is Redshift's maximum; longer values are set aside"
-_LONG_BINARY_NOTE = "VARBYTE(1024000) is Redshift's maximum; longer values are set aside"
+_LONG_TEXT_NOTE = "unbounded text: VARCHAR(65535) is Redshift's maximum; longer values are cut to fit"
+_LONG_BINARY_NOTE = "VARBYTE(1024000) is Redshift's maximum; longer values are cut to fit"
 
 
 def _varchar_rule(default_chars: int | None, note: str = _VARCHAR_NOTE) -> _Handler:
@@ -272,7 +273,7 @@ def _varchar_rule(default_chars: int | None, note: str = _VARCHAR_NOTE) -> _Hand
         if n is None:
             return _string(VARCHAR_MAX_BYTES, _LONG_TEXT_NOTE)
         if BYTES_PER_CHAR * n > VARCHAR_MAX_BYTES:
-            return _chars(n, f"{note}; over 65535 bytes, longer values are set aside")
+            return _chars(n, f"{note}; over 65535 bytes, longer values are cut to fit")
         return _chars(n, note)
 
     return rule
@@ -306,7 +307,7 @@ def _enum_rule(labels: Iterable[str]) -> TargetType:
 
 def _mysql_tinyint(p: _Parsed, fail: Callable[[str], UnsupportedTypeError]) -> TargetType:
     if _int_args(p, fail) == (1,) and not p.unsigned and not p.zerofill:
-        return _noted(_BOOLEAN, "tinyint(1) is how MySQL stores BOOL/BOOLEAN; a value other than 0 or 1 in it is set aside, never coerced")
+        return _noted(_BOOLEAN, "tinyint(1) is how MySQL stores BOOL/BOOLEAN; a value other than 0 or 1 in it becomes NULL (misfit policy), never coerced")
     return _noted(_SMALLINT, "Redshift has no 1-byte integer")
 
 
@@ -349,7 +350,7 @@ _TINYTEXT_NOTE = (
 )
 _TEXT_NOTE = (
     "text: 65535 bytes in utf8mb4 fit VARCHAR(65535) exactly; in a single-byte character set "
-    "the UTF-8 form can be longer, and such values are set aside"
+    "the UTF-8 form can be longer, and such values are cut to fit"
 )
 
 
@@ -384,7 +385,7 @@ def _mysql_set(labels: tuple[str, ...]) -> TargetType:
     )
 
 
-_MYSQL_SPATIAL_NOTE = "spatial: DMS writes the value as binary (WKB); values over 1024000 bytes are set aside"
+_MYSQL_SPATIAL_NOTE = "spatial: DMS writes the value as binary (WKB); values over 1024000 bytes are cut to fit"
 
 _MYSQL: dict[str, _Handler] = {
     # integers
@@ -486,8 +487,8 @@ def _pg_numeric(p: _Parsed, fail: Callable[[str], UnsupportedTypeError]) -> Targ
         return _decimal(
             38,
             10,
-            "unconstrained numeric: values with more than 28 integer digits or more than "
-            "10 decimals (and NaN/Infinity) are set aside",
+            "unconstrained numeric: more than 10 decimals are rounded to 10; more than 28 integer "
+            "digits (and NaN/Infinity) become NULL",
         )
     return _decimal(ints[0], ints[1] if len(ints) > 1 else 0)
 
@@ -502,7 +503,7 @@ def _pg_bit(p: _Parsed, fail: Callable[[str], UnsupportedTypeError]) -> TargetTy
         return _noted(_BOOLEAN, "bit(1): a single bit is a boolean")
     note = "bit(n): kept as its '0101' text, one byte per bit"
     if n > VARCHAR_MAX_BYTES:
-        return _string(VARCHAR_MAX_BYTES, f"{note}; over 65535 bits are set aside")
+        return _string(VARCHAR_MAX_BYTES, f"{note}; over 65535 bits are cut to fit")
     return _string(n, note)
 
 
@@ -510,7 +511,7 @@ def _pg_varbit(p: _Parsed, fail: Callable[[str], UnsupportedTypeError]) -> Targe
     n = _first_arg(p, fail, None)
     note = "bit varying: kept as its '0101' text, one byte per bit"
     if n is None or n > VARCHAR_MAX_BYTES:
-        return _string(VARCHAR_MAX_BYTES, f"{note}; over 65535 bits are set aside")
+        return _string(VARCHAR_MAX_BYTES, f"{note}; over 65535 bits are cut to fit")
     return _string(n, note)
 
 
@@ -524,10 +525,10 @@ def _pg_timestamp(p: _Parsed, fail: Callable[[str], UnsupportedTypeError]) -> Ta
 
 _PG_GEOMETRIC_NOTE = (
     "geometric: kept as its text form (DMS writes text; Redshift GEOMETRY would need a "
-    "conversion); values over 65535 bytes are set aside"
+    "conversion); values over 65535 bytes are cut to fit"
 )
 _PG_RANGE_NOTE = "range: no Redshift type, kept as its text form"
-_PG_UNBOUNDED_NOTE = "no Redshift type, kept as its text; values over 65535 bytes are set aside"
+_PG_UNBOUNDED_NOTE = "no Redshift type, kept as its text; values over 65535 bytes are cut to fit"
 
 _POSTGRES: dict[str, _Handler] = {
     # integers
