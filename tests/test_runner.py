@@ -442,6 +442,44 @@ def streamleap_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "streamleap"]
 
 
+def test_a_moved_project_runs_on_the_duckdb_file_inside_it(kinesis, tmp_path, monkeypatch):
+    """The generated profiles.yml names no absolute path: a project moved to another directory
+    works on the DuckDB file inside it, with plain dbt inside the project (`--profiles-dir .`) or
+    from elsewhere (`--project-dir DIR --profiles-dir DIR`), and with `streamleap run --project-dir
+    DIR` from anywhere."""
+    for name in ("STREAMLEAP_DUCKDB_PATH", "STREAMLEAP_TARGET"):
+        monkeypatch.delenv(name, raising=False)
+    first = bare_project(tmp_path / "first")
+    moved = tmp_path / "shared" / "shop_mirror"
+    moved.parent.mkdir()
+    first.rename(moved)
+
+    # dbt in its own process (this one would keep the DuckDB file open, and locked, after a run)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLEAP_")}
+    dbt_cli = str(Path(sys.executable).parent / "dbt")
+    stand_in = json.dumps({"stream_schema": "kinesis", "stream_name": STREAM})
+    for cwd, where in ((moved, [".", "."]), (moved.parent, [moved.name, moved.name])):
+        for command in (["run-operation", "streamleap.create_stream_source", "--args", stand_in], ["run"]):
+            done = subprocess.run([dbt_cli, *command, "--project-dir", where[0], "--profiles-dir", where[1]],
+                                  cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, (cwd, command, done.stdout[-3000:])
+    assert [p.name for p in tmp_path.rglob("*.duckdb")] == ["streamleap.duckdb"]
+    assert Target("local", moved).relation_exists("cart")  # built by dbt in moved/streamleap.duckdb
+
+    fresh_stream(kinesis)
+    shop = Shop(Target("local", moved), kinesis, ShopWorkload(seed=5, clock=wall_clock))
+    shop.put(shop.workload.initial_load(12) + shop.transactions(6))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    result = cli("run", "--project-dir", moved, "--kinesis-endpoint", kinesis.endpoint_url, "--region", "us-east-1",
+                 "--every", "0", "--cycles", "1", "--json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert json.loads(result.stdout)["ingested"] == len(shop.puts)
+    shop.assert_mirrors_exact()  # relayed into and applied in moved/streamleap.duckdb
+    assert [p.name for p in tmp_path.rglob("*.duckdb")] == ["streamleap.duckdb"]
+
+
 def test_ctrl_c_stops_the_process_after_the_cycle_in_flight(kinesis, tmp_path):
     # the warehouse file is opened by the child only: DuckDB allows one writing process
     project = bare_project(tmp_path / "sigint")
