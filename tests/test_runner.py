@@ -621,7 +621,9 @@ def test_status_reports_rows_last_change_lag_set_aside_and_relay_positions(shop)
         assert t["rows"] == shop.count(name) == len(shop.workload.state()[name]) > 0
         newest = max(naive_utc(x.commit_ts or x.timestamp) for x in good if x.table == name)
         assert dt.datetime.fromisoformat(t["last_change_at"]) == newest
-        assert 0 < t["lag_s"] < 120
+        # every record relayed is applied: caught up, lag 0 (not the age of the newest change)
+        assert (t["pending"], t["caught_up"], t["lag_s"]) == (0, True, 0.0)
+    assert status["caught_up"] is True
     assert (tables["cart"]["set_aside"], tables["cart_item"]["set_aside"]) == (2, 1)
     assert status["set_aside_total"] == 4  # and the record that is not JSON, which belongs to no table
     positions = {p["shard_id"]: p for p in status["relay_positions"]}
@@ -648,9 +650,32 @@ def test_status_reports_rows_last_change_lag_set_aside_and_relay_positions(shop)
     for name, t in tables.items():
         cells = next(cells for line in result.stdout.splitlines()
                      if len(cells := [c.strip() for c in line.split("│")]) > 2 and cells[1] == name)
-        assert cells[2:7] == [f"public.{name}", str(t["rows"]), t["last_change_at"], cells[5], str(t["set_aside"])]
-        assert cells[5].endswith(" s")
+        assert cells[2:8] == [f"public.{name}", str(t["rows"]), t["last_change_at"], "caught up", "0", str(t["set_aside"])]
+    assert "caught up: every record in the staging view is applied" in result.stdout
     assert "relay positions: stream=shop_cdc, shard_id=shardId-000000000000" in result.stdout
+
+    # records relayed but not applied yet: pending, not caught up, the lag grows again
+    more = shop.transactions(5)
+    shop.put(more)
+    relay = Relay(shop.client, STREAM, r.warehouse, shop.target.stream_schema)
+    assert relay.pull().records == len(more)
+    relay.close()
+    behind = collect_status(shop.target.project, shop.target.name)
+    assert behind["caught_up"] is False
+    for t in behind["tables"]:
+        assert (t["pending"], t["caught_up"]) == (len(more), False)  # the next run reads every new record
+        assert 0 < t["lag_s"] < 120
+    result = cli("status", *target_args)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "caught up" not in result.stdout
+    for name in tables:
+        cells = next(cells for line in result.stdout.splitlines()
+                     if len(cells := [c.strip() for c in line.split("│")]) > 2 and cells[1] == name)
+        assert cells[5].endswith(" s") and cells[6] == str(len(more))
+    r = shop.runner(every=0)
+    r.cycle()
+    close(r)
+    assert collect_status(shop.target.project, shop.target.name)["caught_up"] is True
 
 
 @pytest.mark.parametrize("target_name", TARGETS)
@@ -668,7 +693,8 @@ def test_status_of_a_project_that_never_ran(target_name, tmp_path, monkeypatch, 
     status = collect_status(project, target_name)
     assert [(t["model"], t["rows"], t["last_change_at"], t["lag_s"], t["set_aside"]) for t in status["tables"]] == [
         ("cart", None, None, None, 0), ("cart_item", None, None, None, 0)]
-    assert status["set_aside_total"] == 0 and status["relay_positions"] == []
+    assert [(t["pending"], t["caught_up"]) for t in status["tables"]] == [(None, False), (None, False)]
+    assert status["set_aside_total"] == 0 and status["relay_positions"] == [] and status["caught_up"] is False
     result = cli("status", "--project-dir", project, "--target", target_name, "--json")
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert [t["rows"] for t in json.loads(result.stdout)["tables"]] == [None, None]
