@@ -31,14 +31,24 @@ def _dump(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
-def profiles_yml(directory: Path) -> dict:
-    duckdb_path = str((directory / "streamleap.duckdb").resolve())
+# The local target's DuckDB file sits next to profiles.yml, that is in the project, wherever the
+# project is moved: dbt renders profiles.yml with ``flags.PROFILES_DIR`` set to the directory it
+# read the file from (``--profiles-dir``, DBT_PROFILES_DIR, or the current directory when it holds
+# a profiles.yml), as given, so relative to where dbt runs, which is where dbt-duckdb opens a
+# relative path. STREAMLEAP_DUCKDB_PATH overrides it.
+DUCKDB_FILE = "streamleap.duckdb"
+DUCKDB_PATH = ("{{ env_var('STREAMLEAP_DUCKDB_PATH', (flags.PROFILES_DIR or '.') ~ '/" + DUCKDB_FILE + "') }}")
+
+
+def profiles_yml(directory: Path | None = None) -> dict:
+    """The profile ``init`` writes. Nothing in it depends on where the project is (``directory``
+    is accepted for callers that pass it)."""
     env = "{{{{ env_var('{}', '{}') }}}}".format
     return {
         "streamleap": {
             "target": "{{ env_var('STREAMLEAP_TARGET', 'local') }}",
             "outputs": {
-                "local": {"type": "duckdb", "path": env("STREAMLEAP_DUCKDB_PATH", duckdb_path), "threads": 1},
+                "local": {"type": "duckdb", "path": DUCKDB_PATH, "threads": 1},
                 "postgres": {
                     "type": "postgres",
                     "host": env("STREAMLEAP_PG_HOST", "127.0.0.1"),
@@ -80,6 +90,8 @@ def init_project(directory: Path, package_path: Path | None = None) -> list[Path
             "vars": {"streamleap_allow_stream_rebuild": False, "streamleap_iam_role": "default"},
         }),
         "profiles.yml": "# Targets: local (DuckDB, the default), postgres, redshift. Secrets come from DBT_ENV_SECRET_* variables.\n"
+        f"# local: the DuckDB file {DUCKDB_FILE} next to this file (the project can be moved or copied);\n"
+        "# STREAMLEAP_DUCKDB_PATH names another one.\n"
         + _dump(profiles_yml(directory)),
         "packages.yml": "# The streamleap dbt package. From git instead:\n"
         "#   - git: <streamleap repository URL>\n#     subdirectory: dbt_package\n"

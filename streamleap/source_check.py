@@ -5,12 +5,18 @@
 are settings that work but lose something (full before images, binlog retention that is not set).
 
 * MySQL / MariaDB: log_bin on, binlog_format=ROW, binlog_row_image=FULL, server_id >= 1, binlog
-  retention >= 24 h (or never purged), no binlog compression, binlog_checksum=NONE (warning:
-  older DMS engines need it), the user's REPLICATION CLIENT / REPLICATION SLAVE grants.
+  retention >= 24 h (or never purged), no binlog compression, binlog_checksum (a warning when it is
+  not NONE: AWS DMS has asked for NONE, current DMS engines are not confirmed to need it, and
+  ``streamleap capture`` reads CRC32), the user's REPLICATION CLIENT / REPLICATION SLAVE grants.
 * Postgres: wal_level=logical, max_replication_slots and max_wal_senders with room for one more,
-  the user may replicate (REPLICATION, superuser or rds_replication), replica identity.
-* Both: every configured table exists and has a primary key (DMS drops UPDATE and DELETE of a
-  table without one).
+  the user may replicate (REPLICATION, superuser or rds_replication), replica identity (one
+  summary warning for the tables whose updates carry only the old key; an error for NOTHING, and
+  for a table without a primary key whose updates would not be logged).
+* Both: every configured table exists, and is planned with the rules of ``streamleap plan``
+  (``plan_source``: a key, from the table or ``--key``; key columns not left out and not SUPER); a
+  table plan refuses is a failed check with the plan's reason. ``--exclude-tables`` and
+  ``--exclude-columns`` select as they do for plan. Columns of a type with no rule are kept as
+  their text, and named in a warning.
 """
 
 from __future__ import annotations
@@ -19,10 +25,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from streamleap.ddl import select_tables
-from streamleap.errors import StreamleapError
+from streamleap.errors import StreamleapError, UnsupportedTypeError
 from streamleap.introspect import connect_source, read_source
+from streamleap.plan import MirrorTable, exclude_tables as drop_excluded, plan_source
+from streamleap.schema import SourceTable
+from streamleap.types import map_type
 
 DAY_SECONDS = 24 * 3600
+SHOWN = 5  # tables named in a summary line before "and N more"
 
 
 @dataclass(frozen=True)
@@ -47,48 +57,107 @@ def failed(checks: list[Check]) -> list[Check]:
     return [c for c in checks if not c.ok and c.severity == "error"]
 
 
-def check_source(url: str, tables: list[str]) -> list[Check]:
-    """Every prerequisite check for capturing ``tables`` from the source at ``url``."""
+def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] | None = None,
+                 exclude_tables: str | list[str] | None = None,
+                 exclude_columns: list[tuple[str, str]] | None = None) -> list[Check]:
+    """Every prerequisite check for capturing ``tables`` from the source at ``url``; ``keys``,
+    ``exclude_tables`` and ``exclude_columns`` as ``plan`` takes them (``plan.parse_keys``,
+    globs, ``plan.parse_column_exclusions``)."""
     dialect, conn, _masked = connect_source(url)
     try:
         if dialect == "postgres":
-            checks = _postgres_checks(conn, url, tables)
+            checks = _postgres_checks(conn)
+            identities = _replica_identities(conn)
         else:
             checks = _mysql_checks(conn)
     finally:
         conn.close()
-    return checks + _table_checks(url, tables, dialect)
+    _dialect, found = read_source(url)
+    table_checks, planned = _table_checks(found, tables, keys or {}, exclude_tables, exclude_columns or [])
+    if dialect == "postgres":
+        checks += _replica_identity_checks(identities, planned)
+    return checks + table_checks
 
 
-def raise_unless_ready(url: str, tables: list[str]) -> list[Check]:
+def raise_unless_ready(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] | None = None,
+                       exclude_tables: str | list[str] | None = None,
+                       exclude_columns: list[tuple[str, str]] | None = None) -> list[Check]:
     """Raise StreamleapError naming every failed check (with its fix); return the warnings."""
-    checks = check_source(url, tables)
+    checks = check_source(url, tables, keys, exclude_tables, exclude_columns)
     bad = failed(checks)
     if bad:
         raise StreamleapError("the source is not set up for change capture: "
-                              + " | ".join(f"{c.name}: {c.detail}; fix: {c.fix}" for c in bad))
+                              + " | ".join(f"{c.name}: {c.detail}" + (f"; fix: {c.fix}" if c.fix else "") for c in bad))
     return [c for c in checks if not c.ok]
 
 
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _table_checks(url: str, names: list[str], dialect: str) -> list[Check]:
-    _dialect, found = read_source(url)
-    checks = []
+def _table_checks(found: list[SourceTable], names: list[str], keys: dict[str, tuple[str, ...]],
+                  exclude_tables: str | list[str] | None,
+                  exclusions: list[tuple[str, str]]) -> tuple[list[Check], list[tuple[SourceTable, MirrorTable]]]:
+    """One check per named table: not found, refused by the plan (its reason), or planned (its
+    key); and a warning naming the columns kept as text. Returns the planned tables too, each
+    with the source table as it is (before a --key)."""
+    checks: list[Check] = []
+    selected: list[SourceTable] = []
+    pairs: list[tuple[SourceTable, MirrorTable]] = []
     for name in names:
         try:
             (table,) = select_tables(found, [name])
         except StreamleapError:
             checks.append(Check(f"table {name}", False, "not found in the source",
-                                "create it, or fix the name in tables: (schema.table)"))
+                                "create it, or fix the name in tables: (schema.table) or --tables"))
             continue
-        if table.primary_key:
-            checks.append(Check(f"table {name}", True, "primary key (" + ", ".join(table.primary_key) + ")"))
+        if not any(t is table for t in selected):
+            selected.append(table)
+    selected = drop_excluded(selected, exclude_tables)
+    plan = plan_source(selected, keys, exclusions)
+    planned = {(t.source.schema, t.source.name): t for t in plan.tables}
+    refused = {(r.schema, r.name): r for r in plan.refused}
+    for table in selected:
+        name = table.qualified_name
+        mirror = planned.get((table.schema, table.name))
+        if mirror is None:
+            reason = refused[(table.schema, table.name)].reason
+            checks.append(Check(f"table {name}", False, reason, _refusal_fix(reason, table)))
         else:
-            checks.append(Check(f"table {name}", False, "has no primary key (updates and deletes would be lost)",
-                                "add a PRIMARY KEY to the table"))
-    return checks
+            pairs.append((table, mirror))
+            how = "primary key" if tuple(mirror.primary_key) == tuple(table.primary_key) else "--key"
+            checks.append(Check(f"table {name}", True, f"{how} (" + ", ".join(mirror.primary_key) + ")"))
+    as_text = [f"{t.source.qualified_name}.{c}" for t in plan.tables for c in _kept_as_text(t)]
+    if as_text:
+        checks.append(Check("column types", False,
+                            f"{_summary(as_text)}: {'a type' if len(as_text) == 1 else 'types'} streamleap has no "
+                            "rule for, kept as text in the mirror (`streamleap plan` shows the note)",
+                            "leave such a column out with --exclude-columns TABLE.COLUMN if its text is of no use",
+                            "warning"))
+    return checks, pairs
+
+
+def _refusal_fix(reason: str, table: SourceTable) -> str:
+    """What to do about a table the plan refuses; the plan's reason says what it would take."""
+    if reason.startswith("no primary key"):
+        return "add a PRIMARY KEY to the table (or use --key / --exclude-tables as the reason says)"
+    return f"as the reason says, or leave the table out with --exclude-tables {table.qualified_name}"
+
+
+def _kept_as_text(table: MirrorTable) -> list[str]:
+    """The columns planned with the fallback for types streamleap has no rule for: 'name (type)'."""
+    out = []
+    for c in table.columns:
+        try:
+            map_type(c.source_type, table.source.dialect, enum_types=table.source.enum_types)
+        except UnsupportedTypeError:
+            out.append(f"{c.name} ({c.source_type})")
+    return out
+
+
+def _summary(names: list[str]) -> str:
+    """'a, b, c' or 'a, b, c, d, e and 7 more'."""
+    shown = ", ".join(names[:SHOWN])
+    return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 
 # --- MySQL / MariaDB --------------------------------------------------------------------------
@@ -132,8 +201,7 @@ def _mysql_checks(conn: Any) -> list[Check]:
     expect("binlog_row_metadata", "FULL",
            "set binlog_row_metadata=FULL: `streamleap capture` needs the column names in the binlog (DMS does not)",
            "warning")
-    expect("binlog_checksum", "NONE",
-           "set binlog_checksum=NONE if your DMS engine is older than 3.4 (newer engines read CRC32)", "warning")
+    checks += _binlog_checksum(v)
     grants = _mysql_grants(conn)
     has_all = "ALL PRIVILEGES ON *.*" in grants
     for privilege in ("REPLICATION CLIENT", "REPLICATION SLAVE"):
@@ -143,6 +211,22 @@ def _mysql_checks(conn: Any) -> list[Check]:
         checks.append(Check(f"grant {privilege}", ok, "granted" if ok else "not granted to this user",
                             f"GRANT {privilege} ON *.* TO the capture user"))
     return checks
+
+
+def _binlog_checksum(v: dict[str, str]) -> list[Check]:
+    """AWS DMS's MySQL source set-up has asked for binlog_checksum=NONE; that current DMS engines
+    still need it is not confirmed, and `streamleap capture` (python-mysql-replication) reads CRC32
+    events. So anything but NONE is a warning that says so, not a failure."""
+    have = v.get("binlog_checksum")
+    if have is None:
+        return []
+    if have.upper() == "NONE":
+        return [Check("binlog_checksum", True, "is NONE")]
+    return [Check("binlog_checksum", False,
+                  f"is {have}: `streamleap capture` reads it; AWS DMS has asked for NONE, which current DMS "
+                  "engines are not confirmed to need",
+                  "keep it unless a DMS task fails on binlog checksums; then set binlog_checksum=NONE "
+                  "(RDS: parameter group)", "warning")]
 
 
 def _rds_binlog_retention(conn: Any) -> Check | None:
@@ -180,7 +264,7 @@ def _binlog_retention(v: dict[str, str]) -> Check:
 _PG_SETTINGS = ("wal_level", "max_replication_slots", "max_wal_senders")
 
 
-def _postgres_checks(conn: Any, url: str, tables: list[str]) -> list[Check]:
+def _postgres_checks(conn: Any) -> list[Check]:
     with conn.cursor() as cur:
         cur.execute("SELECT name, setting FROM pg_catalog.pg_settings WHERE name = ANY(%s)", (list(_PG_SETTINGS),))
         settings = dict(cur.fetchall())
@@ -194,7 +278,6 @@ def _postgres_checks(conn: Any, url: str, tables: list[str]) -> list[Check]:
             "FROM pg_catalog.pg_roles r WHERE r.rolname = current_user"
         )
         may_replicate = bool(cur.fetchone()[0])
-        identities = _replica_identities(cur)
     checks = []
     wal = settings.get("wal_level", "")
     checks.append(Check("wal_level", wal == "logical", f"is {wal}" + ("" if wal == "logical" else ", must be logical"),
@@ -208,32 +291,53 @@ def _postgres_checks(conn: Any, url: str, tables: list[str]) -> list[Check]:
     checks.append(Check("replication privilege", may_replicate,
                         "the user may replicate" if may_replicate else "the user has no REPLICATION attribute",
                         "ALTER ROLE <user> WITH REPLICATION (RDS: GRANT rds_replication TO <user>)"))
-    _dialect, found = read_source(url)
-    for name in tables:
-        try:
-            (table,) = select_tables(found, [name])
-        except StreamleapError:
-            continue  # reported by the table checks
-        ident = identities.get((table.schema, table.name))
-        if ident == "f":
-            checks.append(Check(f"replica identity {name}", True, "FULL"))
-        elif ident == "n":
-            checks.append(Check(f"replica identity {name}", False, "is NOTHING (updates and deletes are not logged)",
-                                f"ALTER TABLE {_pg_name(table.schema, table.name)} REPLICA IDENTITY FULL"))
-        else:
-            checks.append(Check(f"replica identity {name}", False,
-                                "is DEFAULT: before images carry only the key columns",
-                                f"ALTER TABLE {_pg_name(table.schema, table.name)} REPLICA IDENTITY FULL "
-                                "for whole before images", "warning"))
     return checks
 
 
-def _replica_identities(cur: Any) -> dict[tuple[str, str], str]:
-    cur.execute(
-        "SELECT n.nspname, c.relname, c.relreplident FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')"
-    )
-    return {(schema, name): _text(ident) for schema, name, ident in cur.fetchall()}
+def _replica_identity_checks(identities: dict[tuple[str, str], str],
+                             tables: list[tuple[SourceTable, MirrorTable]]) -> list[Check]:
+    """NOTHING (and DEFAULT on a table without a primary key: no key to log) loses updates and
+    deletes: an error per table. DEFAULT / USING INDEX on a table with a key logs only the old
+    key: one warning naming them all (capture prints it once per start, not once per table)."""
+    checks: list[Check] = []
+    key_only: list[str] = []
+    key_only_sql: list[str] = []
+    full = 0
+    for t, _mirror in tables:
+        name, sql_name = t.qualified_name, _pg_name(t.schema, t.name)
+        ident = identities.get((t.schema or "", t.name))
+        fix = f"ALTER TABLE {sql_name} REPLICA IDENTITY FULL"
+        if ident == "f":
+            full += 1
+        elif ident == "n":
+            checks.append(Check(f"replica identity {name}", False, "is NOTHING (updates and deletes are not logged)", fix))
+        elif not t.primary_key and ident != "i":
+            checks.append(Check(f"replica identity {name}", False,
+                                "is DEFAULT on a table without a primary key: updates and deletes are not logged (and "
+                                "fail on the source once the table is in a publication)", fix))
+        else:
+            key_only.append(name)
+            key_only_sql.append(sql_name)
+    if key_only:
+        n = len(key_only)
+        checks.append(Check("replica identity", False,
+                            f"DEFAULT on {n} table{'s' if n != 1 else ''} ({_summary(key_only)}): updates carry only "
+                            "the old key as before-image (enough for the mirrors; an unchanged large value is read "
+                            "from the table by key)",
+                            f"ALTER TABLE {key_only_sql[0] if n == 1 else '...'} REPLICA IDENTITY FULL for full before images",
+                            "warning"))
+    elif full:
+        checks.append(Check("replica identity", True, f"FULL on {'the' if full == 1 else 'all'} {full} table{'s' if full != 1 else ''}"))
+    return checks
+
+
+def _replica_identities(conn: Any) -> dict[tuple[str, str], str]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT n.nspname, c.relname, c.relreplident FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')"
+        )
+        return {(schema, name): _text(ident) for schema, name, ident in cur.fetchall()}
 
 
 def _pg_name(schema: str | None, name: str) -> str:

@@ -1,5 +1,11 @@
 """`streamleap status`: per mirrored table, rows, last applied change, lag and set-aside records;
-on Redshift also the stream scan errors and per-shard positions."""
+on Redshift also the stream scan errors and per-shard positions.
+
+A mirror is *caught up* when the staging view (locally: the stand-in the relay fills) holds no
+record past the mirror's watermark in streamleap_state, i.e. every record it holds has been
+applied (or set aside); its lag is then 0, not the growing age of the newest applied change.
+Records still in Kinesis that no refresh (or relay) has read yet are not seen here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from streamleap.runner import DbtSession, ModelRef, project_models, read_state
+from streamleap.runner import DbtSession, ModelRef, project_models, read_state, state_table
 from streamleap.warehouse import open_warehouse
 
 REDSHIFT_VIEWS = {
@@ -26,24 +32,33 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
     session.ensure_parsed()
     models = project_models(session.manifest)
     state = read_state(warehouse, [*models.mirrors.values(), *models.set_asides.values()])
+    staging = _staging_relations(session.manifest)
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     tables = []
     con = warehouse.connect()
     try:
         cur = con.cursor()
         set_aside = _set_aside_counts(cur, list(models.set_asides.values()))
+        watermarks = _watermarks(cur, warehouse, list(models.mirrors.values()))
         for name, ref in sorted(models.mirrors.items()):
             rows = _count(cur, ref)
             _, newest = state.get(ref.key, (None, None))
+            pending = None if rows is None or name not in staging else \
+                _pending(cur, warehouse, staging[name], watermarks.get(ref.key))
+            caught_up = pending == 0
+            lag = None if newest is None else round((now - newest).total_seconds(), 3)
             tables.append({
                 "model": name,
                 "source": f"{ref.source_schema}.{ref.table}" if ref.source_schema else ref.table,
                 "rows": rows,
                 "last_change_at": _iso(newest),
-                "lag_s": None if newest is None else round((now - newest).total_seconds(), 3),
+                "lag_s": 0.0 if caught_up else lag,
+                "pending": pending,
+                "caught_up": caught_up,
                 "set_aside": set_aside.get((ref.source_schema or "", ref.table or ""), 0),
             })
         out: dict[str, Any] = {"target": warehouse.target_name, "kind": warehouse.kind, "tables": tables,
+                               "caught_up": bool(tables) and all(t["caught_up"] for t in tables),
                                "set_aside_total": sum(set_aside.values())}
         if warehouse.kind == "redshift":
             for label, sql in REDSHIFT_VIEWS.items():
@@ -62,6 +77,50 @@ def _count(cur: Any, ref: ModelRef) -> int | None:
         cur.execute(f"select count(*) from {ref.relation}")
         return int(cur.fetchone()[0])
     except Exception:  # noqa: BLE001 - not built yet
+        _rollback(cur)
+        return None
+
+
+def _staging_relations(manifest: Any) -> dict[str, str]:
+    """Each mirror model's name -> the relation of the streaming view it reads (its parent)."""
+    nodes = manifest.nodes
+    out: dict[str, str] = {}
+    for node in nodes.values():
+        if node.resource_type != "model":
+            continue
+        for parent_id in node.depends_on.nodes:
+            parent = nodes.get(parent_id)
+            if parent is not None and parent.config.materialized == "streaming_mv":
+                out[node.name] = parent.relation_name or parent.name
+                break
+    return out
+
+
+def _watermarks(cur: Any, warehouse: Any, refs: list[ModelRef]) -> dict[str, dt.datetime | None]:
+    """The stored watermark (refresh_time of the last record read) of each mirror, by state key."""
+    out: dict[str, dt.datetime | None] = {}
+    for schema in sorted({ref.schema for ref in refs}):
+        keys = [ref.key for ref in refs if ref.schema == schema]
+        marks = ", ".join([warehouse.placeholder] * len(keys))
+        try:
+            cur.execute(f"select relation_name, max(watermark) from {state_table(warehouse, schema)} "
+                        f"where relation_name in ({marks}) group by relation_name", keys)
+        except Exception:  # noqa: BLE001 - no state table yet: nothing applied
+            _rollback(cur)
+            continue
+        out.update({key: mark for key, mark in cur.fetchall()})
+    return out
+
+
+def _pending(cur: Any, warehouse: Any, staging: str, watermark: dt.datetime | None) -> int | None:
+    """Records in the streaming view past ``watermark``: what the mirror's next run would read."""
+    try:
+        if watermark is None:
+            cur.execute(f"select count(*) from {staging}")
+        else:
+            cur.execute(f"select count(*) from {staging} where refresh_time > {warehouse.placeholder}", [watermark])
+        return int(cur.fetchone()[0])
+    except Exception:  # noqa: BLE001 - the streaming view is not built yet
         _rollback(cur)
         return None
 

@@ -68,7 +68,6 @@ def open_warehouse(project_dir: Path, target: str | None = None, profiles_dir: P
     """Render the project's profile for `target` (its default when None)."""
     from dbt.adapters.factory import load_plugin
     from dbt.config.profile import Profile, read_profile
-    from dbt.config.renderer import ProfileRenderer
     from dbt.exceptions import DbtProfileError, DbtProjectError
     from dbt.flags import get_flags, set_from_args
     from dbt_common.context import set_invocation_context
@@ -88,8 +87,20 @@ def open_warehouse(project_dir: Path, target: str | None = None, profiles_dir: P
             raise StreamleapError(f"--target {chosen}: profile {name} has no such target; targets: {', '.join(outputs) or 'none'}")
         for kind in {str(o.get("type")) for o in outputs.values() if isinstance(o, dict)}:
             load_plugin(kind)
-        profile = Profile.from_raw_profiles(raw, name, ProfileRenderer({}), target_override=chosen)
+        profile = Profile.from_raw_profiles(raw, name, _renderer(profiles_dir), target_override=chosen)
     except (DbtProfileError, DbtProjectError) as exc:
         raise StreamleapError(f"{profiles_dir / 'profiles.yml'}: {str(exc).strip().splitlines()[-1].strip()}") from exc
     c = profile.credentials
     return Warehouse(c.type, profile.target_name, c.schema, c.database, c)
+
+
+def _renderer(profiles_dir: Path) -> Any:
+    """A profile renderer whose ``flags.PROFILES_DIR`` is ``profiles_dir``, as dbt's own is when it
+    runs with ``--profiles-dir`` (the generated profile keeps the DuckDB file next to itself)."""
+    from dbt.config.renderer import ProfileRenderer
+
+    renderer = ProfileRenderer({})
+    flags = Namespace(**vars(renderer.context.get("flags") or Namespace()))
+    flags.PROFILES_DIR = str(profiles_dir)
+    renderer.context["flags"] = flags
+    return renderer

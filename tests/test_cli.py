@@ -473,7 +473,9 @@ def test_init_scaffolds_a_project_and_keeps_user_edits(tmp_path):
     outputs = profiles["outputs"]
     assert set(outputs) == {"local", "postgres", "redshift"}
     assert outputs["local"]["type"] == "duckdb"
-    assert str((project / "streamleap.duckdb").resolve()) in outputs["local"]["path"]
+    # nothing in the profile depends on where the project is: it can be moved, copied, shared
+    assert str(tmp_path) not in (project / "profiles.yml").read_text()
+    assert "STREAMLEAP_DUCKDB_PATH" in outputs["local"]["path"]
     assert outputs["postgres"]["type"] == "postgres" and outputs["redshift"]["type"] == "redshift"
     for target in ("postgres", "redshift"):
         assert "DBT_ENV_SECRET_" in outputs[target]["password"]
@@ -489,6 +491,31 @@ def test_init_scaffolds_a_project_and_keeps_user_edits(tmp_path):
     again = cli("init", project, "--no-deps")
     assert "created" not in again.stdout and "dbt project ready" in again.stdout
     assert snapshot(project) == before
+
+
+def test_the_local_target_finds_the_duckdb_file_next_to_profiles_yml(tmp_path, monkeypatch):
+    """What streamleap reads (relay, status) is the file dbt uses: next to the project's
+    profiles.yml, however the project directory is named (relative to the current directory or
+    not); STREAMLEAP_DUCKDB_PATH overrides it."""
+    from streamleap.warehouse import open_warehouse
+
+    monkeypatch.delenv("STREAMLEAP_DUCKDB_PATH", raising=False)
+    monkeypatch.delenv("STREAMLEAP_TARGET", raising=False)
+    project = tmp_path / "first"
+    cli("init", project, "--no-deps")
+    moved = tmp_path / "elsewhere" / "second"
+    moved.parent.mkdir()
+    project.rename(moved)
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    path = Path(open_warehouse(moved).credentials.path)
+    assert path.resolve() == (moved / "streamleap.duckdb").resolve()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert Path(open_warehouse(Path("second")).credentials.path).resolve() == (moved / "streamleap.duckdb").resolve()
+    other = tmp_path / "other.duckdb"
+    monkeypatch.setenv("STREAMLEAP_DUCKDB_PATH", str(other))
+    assert open_warehouse(moved).credentials.path == str(other)
 
 
 def test_init_into_a_file_fails_cleanly(tmp_path):

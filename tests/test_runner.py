@@ -442,6 +442,44 @@ def streamleap_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "streamleap"]
 
 
+def test_a_moved_project_runs_on_the_duckdb_file_inside_it(kinesis, tmp_path, monkeypatch):
+    """The generated profiles.yml names no absolute path: a project moved to another directory
+    works on the DuckDB file inside it, with plain dbt inside the project (`--profiles-dir .`) or
+    from elsewhere (`--project-dir DIR --profiles-dir DIR`), and with `streamleap run --project-dir
+    DIR` from anywhere."""
+    for name in ("STREAMLEAP_DUCKDB_PATH", "STREAMLEAP_TARGET"):
+        monkeypatch.delenv(name, raising=False)
+    first = bare_project(tmp_path / "first")
+    moved = tmp_path / "shared" / "shop_mirror"
+    moved.parent.mkdir()
+    first.rename(moved)
+
+    # dbt in its own process (this one would keep the DuckDB file open, and locked, after a run)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLEAP_")}
+    dbt_cli = str(Path(sys.executable).parent / "dbt")
+    stand_in = json.dumps({"stream_schema": "kinesis", "stream_name": STREAM})
+    for cwd, where in ((moved, [".", "."]), (moved.parent, [moved.name, moved.name])):
+        for command in (["run-operation", "streamleap.create_stream_source", "--args", stand_in], ["run"]):
+            done = subprocess.run([dbt_cli, *command, "--project-dir", where[0], "--profiles-dir", where[1]],
+                                  cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, (cwd, command, done.stdout[-3000:])
+    assert [p.name for p in tmp_path.rglob("*.duckdb")] == ["streamleap.duckdb"]
+    assert Target("local", moved).relation_exists("cart")  # built by dbt in moved/streamleap.duckdb
+
+    fresh_stream(kinesis)
+    shop = Shop(Target("local", moved), kinesis, ShopWorkload(seed=5, clock=wall_clock))
+    shop.put(shop.workload.initial_load(12) + shop.transactions(6))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    result = cli("run", "--project-dir", moved, "--kinesis-endpoint", kinesis.endpoint_url, "--region", "us-east-1",
+                 "--every", "0", "--cycles", "1", "--json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert json.loads(result.stdout)["ingested"] == len(shop.puts)
+    shop.assert_mirrors_exact()  # relayed into and applied in moved/streamleap.duckdb
+    assert [p.name for p in tmp_path.rglob("*.duckdb")] == ["streamleap.duckdb"]
+
+
 def test_ctrl_c_stops_the_process_after_the_cycle_in_flight(kinesis, tmp_path):
     # the warehouse file is opened by the child only: DuckDB allows one writing process
     project = bare_project(tmp_path / "sigint")
@@ -583,7 +621,9 @@ def test_status_reports_rows_last_change_lag_set_aside_and_relay_positions(shop)
         assert t["rows"] == shop.count(name) == len(shop.workload.state()[name]) > 0
         newest = max(naive_utc(x.commit_ts or x.timestamp) for x in good if x.table == name)
         assert dt.datetime.fromisoformat(t["last_change_at"]) == newest
-        assert 0 < t["lag_s"] < 120
+        # every record relayed is applied: caught up, lag 0 (not the age of the newest change)
+        assert (t["pending"], t["caught_up"], t["lag_s"]) == (0, True, 0.0)
+    assert status["caught_up"] is True
     assert (tables["cart"]["set_aside"], tables["cart_item"]["set_aside"]) == (2, 1)
     assert status["set_aside_total"] == 4  # and the record that is not JSON, which belongs to no table
     positions = {p["shard_id"]: p for p in status["relay_positions"]}
@@ -610,9 +650,32 @@ def test_status_reports_rows_last_change_lag_set_aside_and_relay_positions(shop)
     for name, t in tables.items():
         cells = next(cells for line in result.stdout.splitlines()
                      if len(cells := [c.strip() for c in line.split("│")]) > 2 and cells[1] == name)
-        assert cells[2:7] == [f"public.{name}", str(t["rows"]), t["last_change_at"], cells[5], str(t["set_aside"])]
-        assert cells[5].endswith(" s")
+        assert cells[2:8] == [f"public.{name}", str(t["rows"]), t["last_change_at"], "caught up", "0", str(t["set_aside"])]
+    assert "caught up: every record in the staging view is applied" in result.stdout
     assert "relay positions: stream=shop_cdc, shard_id=shardId-000000000000" in result.stdout
+
+    # records relayed but not applied yet: pending, not caught up, the lag grows again
+    more = shop.transactions(5)
+    shop.put(more)
+    relay = Relay(shop.client, STREAM, r.warehouse, shop.target.stream_schema)
+    assert relay.pull().records == len(more)
+    relay.close()
+    behind = collect_status(shop.target.project, shop.target.name)
+    assert behind["caught_up"] is False
+    for t in behind["tables"]:
+        assert (t["pending"], t["caught_up"]) == (len(more), False)  # the next run reads every new record
+        assert 0 < t["lag_s"] < 120
+    result = cli("status", *target_args)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "caught up" not in result.stdout
+    for name in tables:
+        cells = next(cells for line in result.stdout.splitlines()
+                     if len(cells := [c.strip() for c in line.split("│")]) > 2 and cells[1] == name)
+        assert cells[5].endswith(" s") and cells[6] == str(len(more))
+    r = shop.runner(every=0)
+    r.cycle()
+    close(r)
+    assert collect_status(shop.target.project, shop.target.name)["caught_up"] is True
 
 
 @pytest.mark.parametrize("target_name", TARGETS)
@@ -630,7 +693,8 @@ def test_status_of_a_project_that_never_ran(target_name, tmp_path, monkeypatch, 
     status = collect_status(project, target_name)
     assert [(t["model"], t["rows"], t["last_change_at"], t["lag_s"], t["set_aside"]) for t in status["tables"]] == [
         ("cart", None, None, None, 0), ("cart_item", None, None, None, 0)]
-    assert status["set_aside_total"] == 0 and status["relay_positions"] == []
+    assert [(t["pending"], t["caught_up"]) for t in status["tables"]] == [(None, False), (None, False)]
+    assert status["set_aside_total"] == 0 and status["relay_positions"] == [] and status["caught_up"] is False
     result = cli("status", "--project-dir", project, "--target", target_name, "--json")
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert [t["rows"] for t in json.loads(result.stdout)["tables"]] == [None, None]

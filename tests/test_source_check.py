@@ -1,4 +1,5 @@
-"""`streamleap aws check-source` against real PostgreSQL and MariaDB servers."""
+"""`streamleap aws check-source` against real PostgreSQL and MariaDB servers: the server's CDC
+set-up, and every table planned with the rules of `streamleap plan`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from streamleap.cli import main
-from streamleap.source_check import check_source, failed
+from streamleap.kinesis_local import LocalKinesis
+from streamleap.source_check import _binlog_checksum, check_source, failed
 from tests.servers import start_postgres
+
+CLI_ENV = {"COLUMNS": "400", "NO_COLOR": "1", "TERM": "dumb"}
 
 
 def _check(url: str, tables: str, *extra: str):
-    return CliRunner().invoke(main, ["aws", "check-source", "--source-url", url, "--tables", tables, *extra])
+    return CliRunner().invoke(main, ["aws", "check-source", "--source-url", url, "--tables", tables, *extra], env=CLI_ENV)
 
 
 def _pg_exec(url: str, *statements: str) -> None:
@@ -40,6 +44,13 @@ def logical_pg():
              "CREATE TABLE nothing_logged (id int PRIMARY KEY)",
              "ALTER TABLE nothing_logged REPLICA IDENTITY NOTHING",
              "CREATE TABLE default_identity (id int PRIMARY KEY)",
+             "CREATE TYPE pair AS (a int, b int)",
+             "CREATE TABLE json_keyed (doc jsonb PRIMARY KEY, note text)",
+             "CREATE TABLE keyless_full (a int, b text)",
+             "ALTER TABLE keyless_full REPLICA IDENTITY FULL",
+             "CREATE TABLE odd_type (id int PRIMARY KEY, p pair, email text)",
+             "ALTER TABLE odd_type REPLICA IDENTITY FULL",
+             *[f"CREATE TABLE many_{i} (id int PRIMARY KEY)" for i in range(7)],
              "CREATE ROLE reader LOGIN")
     yield server.url
     server.stop()
@@ -56,10 +67,11 @@ def test_postgres_each_failed_check_is_one_line_with_its_fix(logical_pg):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     failed_lines = [line for line in lines if line.startswith("FAILED")]
-    assert any("table keyless: has no primary key" in line and "fix: add a PRIMARY KEY" in line for line in failed_lines)
-    assert any("replica identity nothing_logged: is NOTHING" in line
+    assert any(line.startswith("FAILED  table public.keyless: no primary key") and "fix: add a PRIMARY KEY" in line
+               and "--key keyless=COLUMN" in line for line in failed_lines)
+    assert any("replica identity public.nothing_logged: is NOTHING" in line
                and 'ALTER TABLE "public"."nothing_logged" REPLICA IDENTITY FULL' in line for line in failed_lines)
-    assert any("table missing: not found" in line for line in failed_lines)
+    assert any(line.startswith("FAILED  table missing: not found") for line in failed_lines)
     assert len(failed_lines) == 3
     # a key-only replica identity is a warning, not a failure
     warn = _check(logical_pg, "default_identity")
@@ -105,7 +117,13 @@ def test_mariadb_ready_and_keyless_table(mysql_url):
     ready = _check(mysql_url + "chk", "chk.cart")
     assert ready.exit_code == 0, ready.output
     keyless = _check(mysql_url + "chk", "chk.keyless")
-    assert keyless.exit_code == 1 and "table chk.keyless: has no primary key" in keyless.output
+    assert keyless.exit_code == 1 and "FAILED  table chk.keyless: no primary key" in keyless.output
+    # a key named with --key is what plan would use: the table passes (the binlog has whole rows)
+    keyed = _check(mysql_url + "chk", "chk.keyless", "--key", "keyless=a")
+    assert keyed.exit_code == 0, keyed.output
+    (table,) = [c for c in json.loads(_check(mysql_url + "chk", "chk.keyless", "--key", "keyless=a", "--json").output)["checks"]
+                if c["name"] == "table chk.keyless"]
+    assert table["ok"] is True and table["detail"] == "--key (a)"
     conn.close()
 
 
@@ -114,3 +132,100 @@ def test_unreachable_source_is_one_line():
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot connect to postgresql://u:***@127.0.0.1:1/db")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_postgres_tables_are_checked_with_the_rules_of_plan(logical_pg):
+    """What plan refuses, check-source fails (it said "ready" before, and capture refused later)."""
+    result = _check(logical_pg, "public.json_keyed")
+    assert result.exit_code == 1
+    (line,) = [line for line in result.output.splitlines() if line.startswith("FAILED")]
+    assert line.startswith("FAILED  table public.json_keyed: key column doc: type jsonb maps to SUPER, which cannot be a key")
+    assert line.endswith("fix: as the reason says, or leave the table out with --exclude-tables public.json_keyed")
+
+    # --key / --exclude-columns / --exclude-tables select as plan's do
+    assert _check(logical_pg, "public.json_keyed", "--key", "json_keyed=note").exit_code == 0
+    missing = _check(logical_pg, "public.Cart", "--key", "Cart=nope")
+    assert missing.exit_code == 1 and "FAILED  table public.Cart: --key names no column 'nope'" in missing.output
+    dropped = _check(logical_pg, "public.Cart", "--exclude-columns", "Cart.id")
+    assert dropped.exit_code == 1 and "FAILED  table public.Cart: key column id is left out" in dropped.output
+    assert _check(logical_pg, "public.Cart,keyless", "--exclude-tables", "keyless").exit_code == 0
+
+    # a table without a primary key, with --key: Postgres must log its whole old row
+    keyed = _check(logical_pg, "keyless_full,keyless", "--key", "keyless_full=a", "--key", "keyless=a", "--json")
+    report = json.loads(keyed.output)
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["table public.keyless_full"]["ok"] and by_name["table public.keyless_full"]["detail"] == "--key (a)"
+    assert by_name["table public.keyless"]["ok"]
+    bad = by_name["replica identity public.keyless"]
+    assert bad["ok"] is False and bad["severity"] == "error" and "not logged" in bad["detail"]
+    assert bad["fix"] == 'ALTER TABLE "public"."keyless" REPLICA IDENTITY FULL'
+    assert [c["name"] for c in failed_checks(report)] == ["replica identity public.keyless"]
+
+    # a type streamleap has no rule for is mirrored as its text (plan's fallback): a warning, still ready
+    odd = _check(logical_pg, "odd_type")
+    assert odd.exit_code == 0, odd.output
+    (warn,) = [line for line in odd.output.splitlines() if line.startswith("warning")]
+    assert "column types: public.odd_type.p (pair): a type streamleap has no rule for, kept as text" in warn
+    assert "the source is ready" in odd.output
+
+
+def failed_checks(report: dict) -> list[dict]:
+    return [c for c in report["checks"] if not c["ok"] and c["severity"] == "error"]
+
+
+def test_check_source_input_mistakes_are_one_error_line(logical_pg):
+    for extra, fragment in ((["--key", "Cart"], "--key 'Cart': expected TABLE=COLUMN"),
+                            (["--exclude-columns", "nodot"], "--exclude-columns 'nodot': expected TABLE.COLUMN"),
+                            (["--exclude-tables", "zzz_*"], "--exclude-tables 'zzz_*' matches no table"),
+                            (["--exclude-columns", "Cart.zzz"], "--exclude-columns Cart.zzz: no selected table")):
+        result = _check(logical_pg, "public.Cart", *extra)
+        assert result.exit_code == 1, (extra, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], (extra, result.output)
+
+
+def test_replica_identity_default_is_one_summary_line(logical_pg):
+    names = ",".join(f"many_{i}" for i in range(7))
+    result = _check(logical_pg, names + ",public.Cart")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning")]
+    assert warnings == [
+        "warning replica identity: DEFAULT on 7 tables (public.many_0, public.many_1, public.many_2, public.many_3, "
+        "public.many_4 and 2 more): updates carry only the old key as before-image (enough for the mirrors; an "
+        "unchanged large value is read from the table by key); fix: ALTER TABLE ... REPLICA IDENTITY FULL for full "
+        "before images"]
+    one = _check(logical_pg, "default_identity")
+    assert 'fix: ALTER TABLE "public"."default_identity" REPLICA IDENTITY FULL' in one.output
+
+    # capture starts with the same checks: one warning line, not one per table
+    with LocalKinesis() as kinesis:
+        run = CliRunner().invoke(main, ["capture", "--source-url", logical_pg, "--tables", names, "--stream", "missing",
+                                        "--kinesis-endpoint", kinesis.endpoint_url, "--once"], env=CLI_ENV)
+    assert run.exit_code == 1
+    lines = run.stderr.splitlines()
+    assert [line for line in lines if line.startswith("warning")] == [
+        "warning: replica identity: DEFAULT on 7 tables (public.many_0, public.many_1, public.many_2, public.many_3, "
+        "public.many_4 and 2 more): updates carry only the old key as before-image (enough for the mirrors; an "
+        "unchanged large value is read from the table by key); ALTER TABLE ... REPLICA IDENTITY FULL for full "
+        "before images"]
+    assert lines[-1].startswith("Error: --stream missing: no such Kinesis stream")
+
+
+def test_binlog_checksum_is_a_warning_that_does_not_contradict_itself(mysql_url):
+    conn = pymysql.connect(host="127.0.0.1", port=int(mysql_url.rsplit(":", 1)[1].strip("/")), user="root",
+                           autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS chk")
+        cur.execute("CREATE TABLE IF NOT EXISTS chk.cart (id int PRIMARY KEY)")
+        cur.execute("SELECT @@global.binlog_checksum")
+        (setting,) = cur.fetchone()
+    conn.close()
+    assert setting == "CRC32"  # MariaDB's default
+    result = _check(mysql_url + "chk", "chk.cart")
+    assert result.exit_code == 0, result.output  # a warning does not fail the check
+    (line,) = [line for line in result.output.splitlines() if "binlog_checksum" in line]
+    assert line.startswith("warning binlog_checksum: is CRC32: `streamleap capture` reads it;")
+    assert "must be" not in line and "not confirmed" in line
+    assert "fix: keep it unless a DMS task fails on binlog checksums; then set binlog_checksum=NONE" in line
+    assert _binlog_checksum({"binlog_checksum": "NONE"})[0].ok
+    assert _binlog_checksum({}) == []  # not this server's variable

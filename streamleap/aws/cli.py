@@ -212,12 +212,18 @@ def destroy(config_path, region, profile, endpoint_url, as_json, yes):
 @click.option("--config", "config_path", default="streamleap.yml", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Tables come from here unless --tables is given.")
 @click.option("--tables", help="Comma-separated schema.table names (default: tables: of the config).")
+@click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable).")
+@click.option("--exclude-tables", help="Comma-separated globs on table or schema.table to leave out (audit_*, public.tmp_*).")
+@click.option("--exclude-columns", help="Comma-separated TABLE.COLUMN (or SCHEMA.TABLE.COLUMN, globs allowed) to leave out.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handle_errors
-def check_source(source_url, config_path, tables, as_json):
-    """Check the source's CDC prerequisites and that every table has a primary key."""
+def check_source(source_url, config_path, tables, keys, exclude_tables, exclude_columns, as_json):
+    """Check the source's CDC prerequisites, and every table with the rules of `streamleap plan`."""
+    from streamleap.plan import parse_column_exclusions, parse_keys
     from streamleap.source_check import check_source as run_checks, failed
 
+    key_map = parse_keys(keys)  # input mistakes first, before connecting
+    exclusions = parse_column_exclusions(exclude_columns)
     if tables:
         names = [t.strip() for t in tables.split(",") if t.strip()]
     elif config_path.exists():
@@ -226,7 +232,9 @@ def check_source(source_url, config_path, tables, as_json):
         names = list(load_config(config_path).tables)
     else:
         raise StreamleapError(f"name the tables with --tables, or write {config_path} (`streamleap aws init-config`)")
-    checks = run_checks(source_url, names)
+    if not names:
+        raise StreamleapError("--tables: name at least one table")
+    checks = run_checks(source_url, names, key_map, exclude_tables, exclusions)
     bad = failed(checks)
     if as_json:
         console.print_json(json.dumps({"ready": not bad, "checks": [c.to_json() for c in checks]}))
