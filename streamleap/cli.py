@@ -303,7 +303,7 @@ def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycl
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handle_errors
 def status(project_dir, profiles_dir, target, as_json):
-    """Per mirrored table: rows, last applied change, lag, set-aside records."""
+    """Per mirrored table: rows, last applied change, lag, pending, set-aside records and adjusted values."""
     from streamleap.status import collect_status
 
     info = collect_status(project_dir, target, profiles_dir)
@@ -311,13 +311,13 @@ def status(project_dir, profiles_dir, target, as_json):
         click.echo(json.dumps(info, indent=2, default=str))
         return
     table = Table(title=f"streamleap status — target {info['target']} ({info['kind']})", title_justify="left")
-    for col in ("mirror", "source", "rows", "last change (UTC)", "lag", "pending", "set aside"):
+    for col in ("mirror", "source", "rows", "last change (UTC)", "lag", "pending", "set aside", "adjusted"):
         table.add_column(Text(col))
     for t in info["tables"]:
         lag = "caught up" if t["caught_up"] else "-" if t["lag_s"] is None else f"{t['lag_s']:.1f} s"
         table.add_row(Text(t["model"]), Text(str(t["source"])), str(t["rows"] if t["rows"] is not None else "not built"),
                       Text(str(t["last_change_at"] or "-")), lag, "-" if t["pending"] is None else str(t["pending"]),
-                      str(t["set_aside"]))
+                      str(t["set_aside"]), str(t.get("adjusted", 0)))
     console.print(table)
     if info["caught_up"]:
         console.print("caught up: every record in the staging view is applied")

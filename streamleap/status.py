@@ -55,11 +55,13 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
                 "lag_s": 0.0 if caught_up else lag,
                 "pending": pending,
                 "caught_up": caught_up,
-                "set_aside": set_aside.get((ref.source_schema or "", ref.table or ""), 0),
+                "set_aside": set_aside.get((ref.source_schema or "", ref.table or ""), (0, 0))[0],
+                "adjusted": set_aside.get((ref.source_schema or "", ref.table or ""), (0, 0))[1],
             })
         out: dict[str, Any] = {"target": warehouse.target_name, "kind": warehouse.kind, "tables": tables,
                                "caught_up": bool(tables) and all(t["caught_up"] for t in tables),
-                               "set_aside_total": sum(set_aside.values())}
+                               "set_aside_total": sum(n for n, _ in set_aside.values()),
+                               "adjusted_total": sum(a for _, a in set_aside.values())}
         if warehouse.kind == "redshift":
             for label, sql in REDSHIFT_VIEWS.items():
                 cur.execute(sql)
@@ -132,16 +134,25 @@ def _rollback(cur: Any) -> None:
         pass
 
 
-def _set_aside_counts(cur: Any, refs: list[ModelRef]) -> dict[tuple[str, str], int]:
-    counts: dict[tuple[str, str], int] = {}
+def _set_aside_counts(cur: Any, refs: list[ModelRef]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(records not applied, values adjusted) per source table, from the set-aside models."""
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
     for ref in refs:
-        try:
-            cur.execute(f"select coalesce(schema_name, ''), coalesce(table_name, ''), count(*) from {ref.relation} group by 1, 2")
-        except Exception:  # noqa: BLE001 - not built yet
-            _rollback(cur)
-            continue
-        for schema, table, n in cur.fetchall():
-            counts[(schema, table)] = counts.get((schema, table), 0) + int(n)
+        rows = None
+        for sql in (
+            f"select coalesce(schema_name, ''), coalesce(table_name, ''), "
+            f"sum(case when adjusted then 0 else 1 end), sum(case when adjusted then 1 else 0 end) from {ref.relation} group by 1, 2",
+            f"select coalesce(schema_name, ''), coalesce(table_name, ''), count(*), 0 from {ref.relation} group by 1, 2",
+        ):
+            try:
+                cur.execute(sql)
+                rows = cur.fetchall()
+                break
+            except Exception:  # noqa: BLE001 - not built yet, or built before the adjusted column
+                _rollback(cur)
+        for schema, table, whole, adjusted in rows or []:
+            before = counts.get((schema, table), (0, 0))
+            counts[(schema, table)] = (before[0] + int(whole or 0), before[1] + int(adjusted or 0))
     return counts
 
 
