@@ -84,8 +84,7 @@ judged as (
       when payload is null then 'not valid JSON'
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       {%- for spec, texts in per_spec %}
-      when record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
-        {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
+      when record_type = 'data' and {{ streamleap.source_table_filter(spec, 'table_name', 'schema_name') }}
         then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text')) }}
       {%- endfor %}
     end as reason,
