@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -58,18 +59,34 @@ def main(debug: bool) -> None:
 
 def source_options(fn):
     options = [
-        click.option("--ddl", "ddl", type=click.Path(dir_okay=False, path_type=Path), help="A file of CREATE TABLE statements."),
+        click.option("--ddl", "ddl", type=click.Path(dir_okay=False, path_type=Path),
+                     help="A schema file: CREATE TABLE statements, or a whole pg_dump / mysqldump file."),
         click.option("--dialect", type=click.Choice(DIALECTS), help="The DDL's SQL dialect."),
         click.option("--source-url", help="A live database: mysql://user:pass@host:port/db or postgresql://user:pass@host:port/db[?schema=s]."),
         click.option("--tables", help="Comma-separated table names, optionally schema-qualified (public.cart). Default: all."),
+        click.option("--exclude-tables", help="Comma-separated globs on table or schema.table to leave out (audit_*,public.tmp_*)."),
+        click.option("--exclude-columns", help="Comma-separated table.column (globs allowed) to leave out of the mirrors, e.g. customer.email."),
         click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable)."),
+        click.option("--verbose", "-v", is_flag=True, help="List every statement of the DDL file that was skipped."),
     ]
     for option in reversed(options):
         fn = option(fn)
     return fn
 
 
-def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, tables: str | None) -> list[SourceTable]:
+@dataclass
+class SourceSelection:
+    """The tables a command works on, and what reading them said (for the summary line)."""
+
+    tables: list[SourceTable]
+    ddl: object = None  # streamleap.ddl.DdlFile when read from a file
+    problems: list = field(default_factory=list)  # tables of the file that cannot be read
+
+
+def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, tables: str | None,
+                exclude: str | None = None) -> SourceSelection:
+    from streamleap.plan import exclude_tables
+
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
     if ddl and source_url:
         raise StreamleapError("give either --ddl FILE --dialect D or --source-url URL, not both")
@@ -77,47 +94,93 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         from streamleap.introspect import read_source
 
         _, found = read_source(source_url, names)
-        return found
+        return SourceSelection(exclude_tables(found, exclude))
     if not ddl:
         raise StreamleapError("no source schema: give --ddl FILE --dialect {mysql,postgres} or --source-url URL")
     if not dialect:
         raise StreamleapError(f"--ddl {ddl}: say which SQL it is with --dialect mysql or --dialect postgres")
     if not ddl.is_file():
         raise StreamleapError(f"--ddl {ddl}: no such file")
-    from streamleap.ddl import parse_ddl, select_tables
+    from streamleap.ddl import read_ddl, select_tables
 
     try:
         text = ddl.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise StreamleapError(f"--ddl {ddl}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
-    return select_tables(parse_ddl(text, dialect, str(ddl)), names)
+    result = read_ddl(text, dialect, str(ddl))
+    problems = list(result.problems)
+    if names is not None:
+        wanted = [n for n in names if not any(n in (p.name, p.qualified_name) for p in problems)]
+        problems = [p for p in problems if any(n in (p.name, p.qualified_name) for n in names)]
+        chosen = select_tables(result.tables, wanted)
+    else:
+        chosen = result.tables
+    if exclude:
+        from streamleap.plan import tables_matching
+
+        patterns = [p.strip() for p in exclude.split(",") if p.strip()]
+        unreadable = [SourceTable(p.schema, p.name, ()) for p in problems]
+        for pattern in patterns:
+            if not tables_matching(chosen, pattern) and not tables_matching(unreadable, pattern):
+                raise StreamleapError(f"--exclude-tables {pattern!r} matches no table; use a glob on table or schema.table, "
+                                      "e.g. 'audit_*' or 'public.tmp_*'")
+        chosen = [t for t in chosen if not any(tables_matching([t], pat) for pat in patterns)]
+        problems = [p for p, u in zip(problems, unreadable) if not any(tables_matching([u], pat) for pat in patterns)]
+    return SourceSelection(chosen, result, problems)
 
 
-def _plan(ddl, dialect, source_url, tables, keys):
-    from streamleap.plan import parse_keys, plan_tables
+def _plan(ddl, dialect, source_url, tables, keys, exclude_tables=None, exclude_columns=None):
+    """(SourcePlan, SourceSelection): every selected table mirrored or refused."""
+    from streamleap.plan import Refusal, parse_column_exclusions, parse_keys, plan_source
 
-    return plan_tables(load_tables(ddl, dialect, source_url, tables), parse_keys(keys))
+    selection = load_tables(ddl, dialect, source_url, tables, exclude_tables)
+    planned = plan_source(selection.tables, parse_keys(keys), parse_column_exclusions(exclude_columns))
+    planned.refused[:0] = [Refusal(p.schema, p.name, f"cannot be read from the file: {p.reason}") for p in selection.problems]
+    return planned, selection
+
+
+def _print_skipped(selection: SourceSelection, verbose: bool) -> None:
+    """The one summary line of a DDL file (stderr, so that --json stays one document)."""
+    if selection.ddl is None or not (selection.ddl.skipped or verbose):
+        return
+    err_console.print(Text(selection.ddl.summary() if not verbose else selection.ddl.summary().replace("; --verbose lists them", "")))
+    if verbose:
+        for line, kind in selection.ddl.skipped:
+            err_console.print(Text(f"  line {line}: skipped {kind}"))
 
 
 @main.command()
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handle_errors
-def plan(ddl, dialect, source_url, tables, keys, as_json):
-    """Show the mirror design for each table, creating nothing."""
-    planned = _plan(ddl, dialect, source_url, tables, keys)
+def plan(ddl, dialect, source_url, tables, exclude_tables, exclude_columns, keys, verbose, as_json):
+    """Show the mirror design for every table, creating nothing: mirrored, or refused with the reason and the fix."""
+    planned, selection = _plan(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns)
+    _print_skipped(selection, verbose)
     if as_json:
-        click.echo(json.dumps({"tables": [t.to_json() for t in planned]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(planned.to_json(), ensure_ascii=False, indent=2))
         return
-    for t in planned:
+    for t in planned.tables:
         # Text, not markup: names and types are shown exactly as the source has them ([x] included)
-        table = Table(title=Text(f"{t.source.qualified_name} -> mirror model {t.model_name}  (key: {', '.join(t.primary_key)})"),
-                      title_justify="left", show_lines=False)
+        title = f"{t.source.qualified_name} -> mirror model {t.model_name}  (key: {', '.join(t.primary_key)})"
+        if t.source.partitions:
+            title += f"  partitioned: {len(t.source.partitions)} partitions apply to this mirror"
+        table = Table(title=Text(title), title_justify="left", show_lines=False)
         for col in ("column", "source type", "Redshift type", "nullable", "note"):
             table.add_column(col)
         for c in t.columns:
             table.add_row(*(Text(v) for v in (c.name, c.source_type, c.target.redshift, "yes" if c.nullable else "no", c.target.note)))
+        for c in t.left_out:
+            table.add_row(*(Text(v) for v in (c.name, "", "(left out)", "", c.reason)))
         console.print(table)
+    if planned.refused:
+        refused = Table(title=Text(f"{len(planned.refused)} table(s) refused: not mirrored"), title_justify="left")
+        for col in ("table", "reason and fix"):
+            refused.add_column(col)
+        for r in planned.refused:
+            refused.add_row(Text(r.qualified_name), Text(r.reason))
+        console.print(refused)
+    console.print(Text(f"{len(planned.tables)} table(s) mirrored, {len(planned.refused)} refused"))
 
 
 @main.command()
@@ -148,7 +211,8 @@ def init(directory: Path, no_deps: bool):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="streamleap.yml: stream name, external schema and tables come from it.")
 @handle_errors
-def generate(ddl, dialect, source_url, tables, keys, project_dir, stream, stream_schema, config_path):
+def generate(ddl, dialect, source_url, tables, exclude_tables, exclude_columns, keys, verbose, project_dir, stream,
+             stream_schema, config_path):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     from streamleap.project import generate_models
 
@@ -162,8 +226,11 @@ def generate(ddl, dialect, source_url, tables, keys, project_dir, stream, stream
     if not stream:
         raise StreamleapError("--stream is required (or --config streamleap.yml, whose stream.name is used)")
     stream_schema = stream_schema or "kinesis"
-    planned = _plan(ddl, dialect, source_url, tables, keys)
+    result, selection = _plan(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns)
+    result.raise_if_refused()
+    planned = result.tables
     written = generate_models(project_dir, planned, stream, stream_schema)
+    _print_skipped(selection, verbose)
     for path in written:
         console.print(f"wrote {path}")
     if not written:

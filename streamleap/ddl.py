@@ -1,52 +1,44 @@
-"""Read CREATE TABLE statements (MySQL or Postgres DDL files) into SourceTable models.
+"""Read the tables of a whole MySQL or Postgres schema file into SourceTable models.
 
-sqlglot does the parsing. The file is tokenized once and split into statements on ``;`` so
-that every error can name the line and column it happened at. Only these statements matter:
+A real file (``pg_dump --schema-only``, ``mysqldump --no-data --routines --triggers``, a Rails
+``structure.sql``, a hand-written schema) is split into statements the way the database's client
+splits it (``ddl_text``), and each statement is read only if streamleap needs it:
 
-* ``CREATE TABLE name (columns...)``: columns in order, each type as the DDL writes it (see
-  below), NOT NULL, inline / table-level / named primary keys;
-* ``ALTER TABLE name ADD [CONSTRAINT c] PRIMARY KEY (...)`` and ``DROP PRIMARY KEY``, because
-  pg_dump declares every primary key that way, after the CREATE TABLE;
-* Postgres ``CREATE TYPE name AS ENUM (...)``: labels end up in ``SourceTable.enum_types``.
+* ``CREATE TABLE`` (columns in order, each type as written, NOT NULL, inline / table-level /
+  named primary keys, generated and identity columns, ``LIKE``, ``INHERITS``, ``PARTITION OF``,
+  ``PARTITION BY``); ``DROP TABLE``;
+* ``ALTER TABLE``: ADD/DROP PRIMARY KEY or its constraint, ADD/DROP/ALTER/RENAME COLUMN,
+  ATTACH/DETACH PARTITION, INHERIT, RENAME TO (pg_dump declares every key that way);
+* Postgres ``CREATE TYPE ... AS ENUM`` (labels), ``CREATE DOMAIN`` (resolved to the base type,
+  keeping NOT NULL), ``SET search_path`` / ``set_config('search_path', ...)``;
+* MySQL ``USE db`` (unqualified tables belong to that database).
 
-Everything else (INSERT, SET, CREATE INDEX/VIEW/SEQUENCE, COMMENT, psql ``\\restrict`` lines,
-``CREATE TABLE ... LIKE`` / ``AS SELECT`` / ``PARTITION OF``, temporary tables) is ignored.
+Everything else (function and procedure bodies, triggers, views, grants, comments, indexes,
+sequences, data, client commands) is skipped and counted by kind (``DdlFile.skipped``). A
+statement streamleap needs and cannot read refuses that table, naming the line and the reason;
+the other tables are still read.
 
-A column's ``source_type`` is its type exactly as written: the tokens after the column name up
-to its first constraint or attribute (NOT NULL, DEFAULT, CHARACTER SET, COLLATE, ...), with
-whitespace and comments folded to single spaces and lower-cased outside quotes, e.g.
-``int(11) unsigned zerofill``, ``enum('A','b')``, ``timestamp with time zone``, ``int[]``.
-sqlglot's rendering of the parsed type is not used for built-in types because it changes
-meaning in places (MySQL ``int8`` is BIGINT, sqlglot writes TINYINT; MySQL ``real`` is DOUBLE,
-sqlglot writes FLOAT). A Postgres user-defined type (enum, domain, extension type) is named as
-``format_type()`` shows it instead (``public.mood`` -> ``mood``, ``"Sales"."Status"[]``), the
-form ``SourceTable.enum_types`` keys use.
+A column's ``source_type`` is its type as written (whitespace folded, unquoted words lower-cased,
+arguments as written), e.g. ``int(11) unsigned zerofill``, ``enum('A','b')``,
+``timestamp with time zone``, ``integer[]``. A Postgres user-defined type is named the way
+``format_type()`` names it (``public.mood`` -> ``mood``, ``"Sales"."Status"[]``), so a dump and the
+live database give the same plan. A declaratively partitioned table is one table whose
+``partitions`` are its partitions at every level; inheritance children are tables of their own,
+with the columns they inherit first.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ParseError, SqlglotError, TokenError
-from sqlglot.tokens import Token, TokenType
-
-from streamleap.errors import DDLParseError, UnknownTableError
+from streamleap.ddl_text import Statement, Token, line_of, split_statements, tokenize
+from streamleap.errors import DDLParseError, UnknownTableError, UnsupportedTypeError
 from streamleap.schema import DIALECTS, SourceColumn, SourceTable
+from streamleap.types import map_type
 
-__all__ = ["parse_ddl", "select_tables"]
-
-# Type names sqlglot 30.30 cannot parse; named in the error so the user knows what to change.
-_UNPARSEABLE_TYPES = {
-    "mysql": {"point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
-              "geometrycollection", "national", "long", "middleint", "inet4", "inet6"},
-    "postgres": {"varying"},
-}
+__all__ = ["DdlFile", "Problem", "read_ddl", "parse_ddl", "select_tables"]
 
 # Names Postgres' format_type() shows double-quoted even when lower-case (keywords).
 _PG_QUOTED_WORDS = frozenset(
@@ -64,110 +56,871 @@ _PG_QUOTED_WORDS = frozenset(
     where window with""".split()
 )
 _PG_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
-_PSQL_META_LINE = re.compile(r"(?m)^[ \t]*\\[A-Za-z][^\n]*$")
-_COMMAND_CREATE_TABLE = re.compile(r"\s*(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+)?TABLE\b", re.IGNORECASE)
-_COMMAND_CREATE_ENUM = re.compile(r"\s*TYPE\b.*?\bAS\s+ENUM\s*\(", re.IGNORECASE | re.DOTALL)
-_UDT_PLACEHOLDER = "streamleap_udt_{}_"
 
-# Words that end a column's type in a column definition: the column constraints and
-# attributes of MySQL / MariaDB and Postgres. CHARACTER ends it only before SET, and WITH /
-# WITHOUT only before SYSTEM (MariaDB's WITH SYSTEM VERSIONING; Postgres' WITH TIME ZONE is
-# part of the type).
+# Words that end a column's type: the column constraints and attributes of MySQL / MariaDB and
+# Postgres. CHARACTER ends it only before SET; WITH / WITHOUT unless TIME ZONE follows.
 _TYPE_END_WORDS = frozenset(
     """not null default primary unique key references check constraint generated as
     auto_increment comment collate charset on identity visible invisible
     column_format storage srid compression deferrable initially stored virtual persistent
-    engine_attribute secondary_engine_attribute""".split()
+    engine_attribute secondary_engine_attribute options""".split()
 )
-_QUOTES = "'\"`"
+_SERIAL_TYPES = {"postgres": ("serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"), "mysql": ("serial",)}
+_TABLE_CONSTRAINT_WORDS = {
+    "postgres": frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"}),
+    "mysql": frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "KEY", "INDEX", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "LIKE"}),
+}
+# ALTER TABLE ... ADD <one of these>: not a column
+_ADD_NOT_A_COLUMN = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "KEY", "INDEX", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK",
+                               "EXCLUDE", "PARTITION", "PERIOD", "SYSTEM", "GENERATED"})
+# Object kinds after CREATE; the first of these among the leading words names the statement.
+_OBJECT_KINDS = (
+    "TABLE VIEW FUNCTION PROCEDURE TRIGGER EVENT INDEX SEQUENCE TYPE DOMAIN SCHEMA DATABASE EXTENSION "
+    "ROLE USER RULE POLICY AGGREGATE OPERATOR CAST COLLATION CONVERSION PUBLICATION SUBSCRIPTION SERVER "
+    "STATISTICS TABLESPACE TRANSFORM LANGUAGE ACCESS TEXT SPATIAL LOGFILE"
+).split()
 
 
-@dataclass
-class _Source:
-    """The DDL text being read, for messages that point at a line and column."""
-
-    text: str
-    dialect: str
-    path: str
-
-    def where(self, offset: int | None) -> str:
-        if offset is None:
-            return ""
-        offset = max(0, min(offset, len(self.text)))
-        line = self.text.count("\n", 0, offset) + 1
-        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return f"line {line}, column {col}: "
-
-    def syntax_error(self, offset: int | None, message: str) -> DDLParseError:
-        return self.error(offset, message, f"check the DDL is {self.dialect} syntax")
-
-    def error(self, offset: int | None, message: str, hint: str) -> DDLParseError:
-        message = " ".join(message.split())  # always one line
-        return DDLParseError(f"{self.path}: {self.where(offset)}{message}; {hint}")
-
-
-@dataclass
-class _Draft:
-    """A CREATE TABLE being assembled (ALTER TABLE may still add its primary key)."""
+@dataclass(frozen=True)
+class Problem:
+    """A table the file creates that cannot be read as written."""
 
     schema: str | None
     name: str
-    columns: list[SourceColumn]
-    offset: int
-    primary_key: list[str] = field(default_factory=list)
+    reason: str
 
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}" if self.schema else self.name
 
 
-def parse_ddl(text: str, dialect: str, path: str = "<ddl>") -> list[SourceTable]:
-    """Parse the CREATE TABLE statements of a MySQL or Postgres DDL file, in file order.
+@dataclass
+class DdlFile:
+    """What a schema file holds for streamleap: tables, tables it cannot read, what it skipped."""
 
-    Raises DDLParseError (one line naming ``path``, line and column) when sqlglot cannot read
-    the text, a table is malformed, or the file holds no CREATE TABLE at all.
-    """
+    path: str
+    dialect: str
+    tables: list[SourceTable] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, kind)
+    statements: int = 0
+
+    def skipped_kinds(self) -> Counter:
+        return Counter(kind for _line, kind in self.skipped)
+
+    def summary(self) -> str:
+        """One line: what was read, and what was skipped by kind."""
+        partitions = sum(len(t.partitions) for t in self.tables)
+        read = f"{self.path}: {self.statements} statements, {len(self.tables) + len(self.problems)} tables"
+        if partitions:
+            read += f" ({partitions} partitions folded into their parent tables)"
+        kinds = self.skipped_kinds()
+        if not kinds:
+            return read + "; nothing skipped"
+        listed = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        return f"{read}; skipped {len(self.skipped)} statements streamleap does not need ({listed}); --verbose lists them"
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """A statement streamleap needs cannot be read: the offset and the reason."""
+
+    def __init__(self, offset: int | None, reason: str):
+        super().__init__(reason)
+        self.offset, self.reason = offset, reason
+
+
+@dataclass
+class _Column:
+    name: str
+    source_type: str
+    nullable: bool = True
+    generated: str | None = None
+    json_check: bool = False
+
+
+@dataclass
+class _Draft:
+    schema: str | None
+    name: str
+    offset: int
+    columns: list[_Column] = field(default_factory=list)
+    primary_key: list[str] = field(default_factory=list)
+    pk_constraint: str | None = None
+    partition_of: tuple[str | None, str] | None = None
+    partitioned: bool = False
+    inherits: list[tuple[str | None, str]] = field(default_factory=list)
+    like: tuple[tuple[str | None, str], bool] | None = None  # (source table, copy its key)
+    json_checks: set[str] = field(default_factory=set)
+    problem: str | None = None
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.schema, self.name)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def find(self, name: str, dialect: str) -> _Column | None:
+        for c in self.columns:
+            if _same_name(c.name, name, dialect):
+                return c
+        return None
+
+
+# --- the reader -------------------------------------------------------------------------------
+
+
+def read_ddl(text: str, dialect: str, path: str = "<ddl>") -> DdlFile:
+    """Read a whole schema file. Raises DDLParseError only when the file itself cannot be read
+    (an unterminated quote or comment, a CREATE TABLE without a readable name, no table at all);
+    a table that cannot be read is in ``problems``."""
     if dialect not in DIALECTS:
         raise DDLParseError(f"{path}: unknown DDL dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
-    src = _Source(_prepare(text, dialect), dialect, path)
-    drafts: list[_Draft] = []
-    enum_types: dict[str, list[str]] = {}
-    for stmt, chunk in _statements(src):
-        start = chunk[0]
-        if isinstance(stmt, exp.Create):
-            kind = str(stmt.args.get("kind") or "").upper()
-            if kind == "TABLE":
-                draft = _table(stmt, src, chunk)
-                if draft is not None:
-                    drafts.append(draft)
-            elif kind == "TYPE" and dialect == "postgres":
-                enum = _enum_from_create(stmt)
-                if enum:
-                    enum_types[enum[0]] = enum[1]
-        elif isinstance(stmt, exp.Alter):
-            _apply_alter(stmt, drafts, src)
-        elif isinstance(stmt, exp.Command) and str(stmt.this).upper() == "CREATE":
-            rest = str(stmt.expression or "")
-            if _COMMAND_CREATE_TABLE.match(rest):
-                raise src.syntax_error(
-                    start.start, "sqlglot cannot parse this CREATE TABLE statement (it reads it only as an opaque command)"
-                )
-            if dialect == "postgres" and _COMMAND_CREATE_ENUM.match(rest):
-                enum = _enum_from_command(rest)
-                if enum:
-                    enum_types[enum[0]] = enum[1]
-    if not drafts:
+    reader = _Reader(text.replace("\ufeff", " "), dialect, path)
+    result = reader.read()
+    if not result.tables and not result.problems:
         raise DDLParseError(
             f"{path}: no CREATE TABLE statement found; give a file with the {dialect} CREATE TABLE statements of the source tables"
         )
-    return _finish(drafts, enum_types, src)
+    return result
+
+
+def parse_ddl(text: str, dialect: str, path: str = "<ddl>") -> list[SourceTable]:
+    """The tables of a schema file, in file order; raises DDLParseError (one line naming the path
+    and line) when a table cannot be read."""
+    result = read_ddl(text, dialect, path)
+    if result.problems:
+        first = result.problems[0]
+        raise DDLParseError(f"{path}: {first.reason}")
+    return result.tables
+
+
+class _Reader:
+    def __init__(self, text: str, dialect: str, path: str):
+        self.text, self.dialect, self.path = text, dialect, path
+        self.drafts: dict[tuple[str | None, str], _Draft] = {}
+        self.problems: list[Problem] = []
+        self.enums: dict[str, list[str]] = {}
+        self.domains: dict[str, tuple[str, bool]] = {}  # name -> (base type, NOT NULL)
+        self.schema: str | None = None  # USE db / search_path
+        self.skipped: list[tuple[int, str]] = []
+
+    def where(self, offset: int | None) -> str:
+        if offset is None:
+            return ""
+        line = line_of(self.text, offset)
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return f"line {line}, column {col}: "
+
+    def read(self) -> DdlFile:
+        statements = split_statements(self.text, self.dialect, self.path)
+        for stmt in statements:
+            self._statement(stmt)
+        tables = self._finish()
+        return DdlFile(self.path, self.dialect, tables, self.problems, self.skipped, len(statements))
+
+    def _skip(self, stmt: Statement, kind: str) -> None:
+        self.skipped.append((line_of(self.text, stmt.start), kind))
+
+    def _statement(self, stmt: Statement) -> None:
+        if stmt.kind == "client":
+            words = stmt.text.split()
+            if self.dialect == "mysql" and words and words[0].lower() == "use" and len(words) > 1:
+                self.schema = words[1].rstrip(";").strip("`")
+                return
+            if words and words[0].lower() != "delimiter":  # DELIMITER is read (by the splitter)
+                self._skip(stmt, "client command " + words[0].lower())
+            return
+        tokens = tokenize(stmt, self.dialect)
+        if not tokens:
+            return
+        head = tokens[0].upper
+        try:
+            if head == "CREATE":
+                self._create(stmt, tokens)
+            elif head == "ALTER" and len(tokens) > 1 and tokens[1].is_word("TABLE"):
+                self._alter_table(tokens)
+            elif head == "DROP" and len(tokens) > 1 and tokens[1].is_word("TABLE"):
+                self._drop_table(tokens)
+            elif head == "USE" and self.dialect == "mysql" and len(tokens) > 1:
+                self.schema = tokens[1].value
+            elif head in ("SET", "SELECT") and self._search_path(tokens):
+                pass
+            else:
+                self._skip(stmt, _kind_of(tokens))
+        except _Unreadable as exc:
+            if exc.reason.startswith("!name:"):
+                if _kind_of(tokens) == "CREATE TABLE":
+                    raise DDLParseError(f"{self.path}: {self.where(exc.offset)}{exc.reason[6:]}") from None
+                exc.reason = exc.reason[6:]
+            self._alter_problem(tokens, exc)
+
+    def _alter_problem(self, tokens: list[Token], exc: _Unreadable) -> None:
+        """An ALTER TABLE (or CREATE TYPE/DOMAIN) that cannot be read: the table it names is refused."""
+        draft = None
+        if tokens[0].is_word("ALTER"):
+            try:
+                name, _ = self._name_after(tokens, 2, skip=("IF", "EXISTS", "ONLY"))
+                draft = self._lookup(name)
+            except _Unreadable:
+                draft = None
+        reason = f"{self.where(exc.offset)}{exc.reason}"
+        if draft is not None and draft.problem is None:
+            draft.problem = reason
+        elif draft is None:
+            self.skipped.append((line_of(self.text, tokens[0].start), f"unreadable {_kind_of(tokens)} ({exc.reason})"))
+
+    # --- names ---
+
+    def _fold(self, token: Token) -> str:
+        if token.kind == "word" and self.dialect == "postgres":
+            return "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in token.value)
+        return token.value
+
+    def _name_after(self, tokens: list[Token], i: int, skip: tuple[str, ...] = ()) -> tuple[tuple[str | None, str], int]:
+        """A qualified name starting at ``i`` (after optional words in ``skip``): ((schema, name), next index)."""
+        while i < len(tokens) and tokens[i].kind == "word" and tokens[i].upper in skip:
+            i += 1
+        parts: list[str] = []
+        while i < len(tokens) and tokens[i].kind in ("word", "qident"):
+            parts.append(self._fold(tokens[i]))
+            i += 1
+            if i < len(tokens) and tokens[i].text == "." and i + 1 < len(tokens) and tokens[i + 1].kind in ("word", "qident"):
+                i += 1
+                continue
+            break
+        if not parts:
+            offset = tokens[i].start if i < len(tokens) else tokens[-1].start
+            raise _Unreadable(offset, "!name:cannot read the table name here; check the statement")
+        schema = parts[-2] if len(parts) > 1 else self.schema
+        return (schema, parts[-1]), i
+
+    def _lookup(self, name: tuple[str | None, str]) -> _Draft | None:
+        if name in self.drafts:
+            return self.drafts[name]
+        schema, table = name
+        same = [d for d in self.drafts.values() if _same_table(d.name, table, self.dialect)
+                and (schema is None or d.schema is None or _same_table(d.schema, schema, self.dialect))]
+        return same[0] if len(same) == 1 else None
+
+    def _search_path(self, tokens: list[Token]) -> bool:
+        """SET search_path = a, b / set_config('search_path', 'a, b', ...): unqualified names go to a."""
+        words = [t.value for t in tokens]
+        if tokens[0].is_word("SET"):
+            rest = [t for t in tokens[1:] if not t.is_word("SESSION", "LOCAL")]
+            if not rest or rest[0].value.lower() != "search_path":
+                return False
+            names = [self._fold(t) if t.kind != "string" else t.value for t in rest[1:] if t.kind in ("word", "qident", "string")
+                     and not t.is_word("TO", "DEFAULT")]
+        else:
+            if "set_config" not in [w.lower() for w in words]:
+                return False
+            strings = [t.value for t in tokens if t.kind == "string"]
+            if len(strings) < 2 or strings[0].lower() != "search_path":
+                return False
+            names = [n.strip().strip('"') for n in strings[1].split(",")]
+        names = [n for n in names if n and n not in ("$user", "pg_catalog")]
+        self.schema = names[0] if names else None
+        return True
+
+    # --- CREATE ---
+
+    def _create(self, stmt: Statement, tokens: list[Token]) -> None:
+        kind_index = next((i for i, t in enumerate(tokens[1:16], 1) if t.kind == "word" and t.upper in _OBJECT_KINDS), None)
+        kind = tokens[kind_index].upper if kind_index else ""
+        modifiers = {t.upper for t in tokens[1:kind_index or 1] if t.kind == "word"}
+        if kind == "TABLE" and not modifiers & {"TEMP", "TEMPORARY", "FOREIGN"}:
+            self._create_table(tokens, kind_index + 1)  # type: ignore[operator]
+        elif kind == "TYPE" and self.dialect == "postgres":
+            self._create_type(stmt, tokens, kind_index + 1)  # type: ignore[operator]
+        elif kind == "DOMAIN" and self.dialect == "postgres":
+            self._create_domain(tokens, kind_index + 1)  # type: ignore[operator]
+        elif kind in ("SCHEMA", "DATABASE", "SEQUENCE"):
+            return  # read, nothing to keep
+        else:
+            self._skip(stmt, _kind_of(tokens))
+
+    def _create_table(self, tokens: list[Token], i: int) -> None:
+        name, i = self._name_after(tokens, i, skip=("IF", "NOT", "EXISTS"))
+        draft = _Draft(name[0], name[1], tokens[0].start)
+        previous = self.drafts.get(draft.key)
+        if previous is not None:
+            if any(t.is_word("EXISTS") for t in tokens[:i]):
+                return  # CREATE TABLE IF NOT EXISTS of a table already created
+            previous.problem = previous.problem or (
+                f"{self.where(tokens[0].start)}table {draft.qualified_name} is created twice in this file "
+                f"(first at line {line_of(self.text, previous.offset)}); keep one CREATE TABLE per table")
+            return
+        self.drafts[draft.key] = draft
+        try:
+            self._table_body(draft, tokens, i)
+        except _Unreadable as exc:
+            draft.problem = f"{self.where(exc.offset)}{exc.reason}"
+
+    def _table_body(self, draft: _Draft, tokens: list[Token], i: int) -> None:
+        n = len(tokens)
+        if i < n and tokens[i].is_word("PARTITION") and i + 1 < n and tokens[i + 1].is_word("OF"):
+            parent, i = self._name_after(tokens, i + 2)
+            draft.partition_of = parent
+            draft.partitioned = any(t.is_word("PARTITION") and k + 1 < n and tokens[k + 1].is_word("BY")
+                                    for k, t in enumerate(tokens[i:], i))
+            return
+        if i < n and tokens[i].is_word("LIKE"):  # MySQL: CREATE TABLE a LIKE b (copies columns and keys)
+            source, _ = self._name_after(tokens, i + 1)
+            draft.like = (source, True)
+            return
+        if i < n and tokens[i].is_word("OF"):
+            raise _Unreadable(tokens[i].start, f"table {draft.qualified_name} is a typed table (OF type): its columns are "
+                                               "not written in the file; plan it from the live database (--source-url)")
+        if i < n and (tokens[i].is_word("AS") or tokens[i].is_word("SELECT")):
+            raise _Unreadable(tokens[i].start, f"table {draft.qualified_name} is created AS SELECT: its columns are not written "
+                                               "in the file; plan it from the live database (--source-url)")
+        if i >= n or tokens[i].text != "(":
+            raise _Unreadable(tokens[i].start if i < n else tokens[-1].start,
+                              f"table {draft.qualified_name}: expected the column list in parentheses")
+        close = _closing(tokens, i)
+        keys: list[tuple[list[Token], int]] = []
+        for element in _split_commas(tokens[i + 1:close]):
+            self._element(draft, element, keys)
+        if len(keys) > 1:
+            raise _Unreadable(keys[1][1], f"table {draft.qualified_name} declares more than one primary key; keep one")
+        if keys:
+            draft.primary_key = self._key_columns(draft, keys[0][0], keys[0][1])
+        rest = tokens[close + 1:]
+        for k, t in enumerate(rest):
+            if t.is_word("INHERITS") and k + 1 < len(rest) and rest[k + 1].text == "(":
+                end = _closing(rest, k + 1)
+                for part in _split_commas(rest[k + 2:end]):
+                    parent, _ = self._name_after(part, 0)
+                    draft.inherits.append(parent)
+            elif t.is_word("PARTITION") and k + 1 < len(rest) and rest[k + 1].is_word("BY") and self.dialect == "postgres":
+                draft.partitioned = True
+
+    def _element(self, draft: _Draft, element: list[Token], keys: list[tuple[list[Token], int]]) -> None:
+        first = element[0]
+        constraint_words = _TABLE_CONSTRAINT_WORDS[self.dialect]
+        is_constraint = first.kind == "word" and first.upper in constraint_words
+        if first.is_word("EXCLUDE") and not (len(element) > 1 and (element[1].is_word("USING") or element[1].text == "(")):
+            is_constraint = False  # a column named exclude
+        if self.dialect == "mysql" and first.is_word("PERIOD") and len(element) > 1 and element[1].is_word("FOR"):
+            return  # MariaDB: PERIOD FOR SYSTEM_TIME (...)
+        if not is_constraint:
+            column, inline_key = self._column(draft, element)
+            if draft.find(column.name, self.dialect):
+                raise _Unreadable(first.start, f"table {draft.qualified_name}: column {column.name} is declared twice; rename one")
+            draft.columns.append(column)
+            if inline_key:
+                keys.append(([first], first.start))
+            return
+        if first.is_word("LIKE"):  # Postgres (LIKE other [INCLUDING ...])
+            source, _ = self._name_after(element, 1)
+            including = {t.upper for t in element if t.kind == "word"}
+            draft.like = (source, bool(including & {"ALL", "INDEXES"}))
+            return
+        body = element[2:] if first.is_word("CONSTRAINT") and len(element) > 2 else element
+        if body and body[0].is_word("PRIMARY"):
+            paren = next((k for k, t in enumerate(body) if t.text == "("), None)
+            if paren is None:
+                raise _Unreadable(body[0].start, f"table {draft.qualified_name}: cannot read the PRIMARY KEY column list")
+            keys.append((body[paren + 1:_closing(body, paren)], body[0].start))
+            if first.is_word("CONSTRAINT"):
+                draft.pk_constraint = self._fold(element[1])
+        elif body and body[0].is_word("CHECK"):
+            name = _json_valid_column(body)
+            if name:
+                draft.json_checks.add(name)
+
+    def _column(self, draft: _Draft, element: list[Token]) -> tuple[_Column, bool]:
+        name_token = element[0]
+        if name_token.kind not in ("word", "qident"):
+            raise _Unreadable(name_token.start, f"table {draft.qualified_name}: cannot read a column name at {name_token.text!r}")
+        name = self._fold(name_token)
+        end = _type_end(element, 1)
+        if end == 1:
+            raise _Unreadable(name_token.start, f"table {draft.qualified_name}: column {name} has no type; give every column a type")
+        source_type = self._type_text(element[1:end])
+        try:
+            map_type(source_type, self.dialect, fallback=True)
+        except UnsupportedTypeError as exc:
+            raise _Unreadable(element[1].start, f"table {draft.qualified_name}, column {name}: cannot read the type "
+                                                f"{source_type!r} ({exc.hint})") from None
+        column = _Column(name, source_type)
+        inline_key = False
+        rest = element[end:]
+        depth = 0
+        for k, t in enumerate(rest):
+            if t.text in ("(", "["):
+                depth += 1
+                continue
+            if t.text in (")", "]"):
+                depth -= 1
+                continue
+            if depth or t.kind != "word":
+                continue
+            nxt = rest[k + 1] if k + 1 < len(rest) else None
+            prev = rest[k - 1] if k > 0 else None
+            word = t.upper
+            if word == "NOT" and nxt is not None and nxt.is_word("NULL"):
+                column.nullable = False
+            elif word == "PRIMARY" and nxt is not None and nxt.is_word("KEY"):
+                inline_key = True
+            elif word == "KEY" and self.dialect == "mysql" and not (prev is not None and prev.is_word("PRIMARY", "UNIQUE")):
+                inline_key = True  # MySQL: a bare KEY attribute is PRIMARY KEY
+            elif word == "AS" and nxt is not None:
+                if nxt.is_word("IDENTITY"):
+                    column.nullable = False  # Postgres identity columns are NOT NULL
+                elif nxt.text == "(" and (self.dialect == "mysql" or (prev is not None and prev.is_word("ALWAYS"))):
+                    after = rest[_closing(rest, k + 1) + 1:]
+                    stored = any(a.is_word("STORED", "PERSISTENT") for a in after)
+                    column.generated = "stored" if stored else "virtual"
+            elif word == "CHECK" and self.dialect == "mysql":
+                checked = _json_valid_column(rest[k:])
+                if checked is not None and _same_name(checked, name, "mysql"):
+                    column.json_check = True
+        if source_type.split("(")[0].strip() in _SERIAL_TYPES[self.dialect]:
+            column.nullable = False
+        return column, inline_key
+
+    def _type_text(self, tokens: list[Token]) -> str:
+        """The type as written: one space where the file had whitespace, unquoted words
+        lower-cased outside parentheses; a Postgres user-defined name as format_type() names it."""
+        if self.dialect == "postgres" and len(tokens) > 2 and tokens[1].text == "." and tokens[0].kind in ("word", "qident") \
+                and self._fold(tokens[0]) in ("public", "pg_catalog"):
+            tokens = tokens[2:]
+        parts: list[str] = []
+        depth = 0
+        previous_end: int | None = None
+        for token in tokens:
+            if previous_end is not None and token.start > previous_end:
+                parts.append(" ")
+            if token.text in ("(", "["):
+                depth += 1
+            elif token.text in (")", "]"):
+                depth = max(depth - 1, 0)
+            if token.kind == "qident":
+                parts.append(_pg_quote(token.value) if self.dialect == "postgres" else token.text)
+            elif token.kind == "word" and (depth == 0 or self.dialect == "mysql"):
+                parts.append(token.text.lower())
+            else:
+                parts.append(token.text)
+            previous_end = token.start + len(token.text)
+        return "".join(parts)
+
+    def _key_columns(self, draft: _Draft, parts: list[Token], offset: int) -> list[str]:
+        names: list[str] = []
+        for element in _split_commas(parts):
+            ident = element[0]
+            if ident.kind not in ("word", "qident"):
+                raise _Unreadable(ident.start, f"table {draft.qualified_name}: cannot read primary key part {ident.text!r}")
+            wanted = self._fold(ident)
+            column = draft.find(wanted, self.dialect)
+            if column is None and draft.partition_of is None and not draft.inherits and draft.like is None:
+                raise _Unreadable(ident.start, f"table {draft.qualified_name}: primary key column {wanted} is not a column "
+                                               "of the table; fix the PRIMARY KEY column list")
+            names.append(column.name if column else wanted)
+        return names
+
+    def _create_type(self, stmt: Statement, tokens: list[Token], i: int) -> None:
+        name, i = self._name_after(tokens, i)
+        if i + 2 < len(tokens) and tokens[i].is_word("AS") and tokens[i + 1].is_word("ENUM") and tokens[i + 2].text == "(":
+            end = _closing(tokens, i + 2)
+            labels = [t.value for t in tokens[i + 3:end] if t.kind == "string"]
+            self.enums[_pg_type_key(name)] = labels
+        # composite, range and base types: columns of such types fall back to their text form
+
+    def _create_domain(self, tokens: list[Token], i: int) -> None:
+        name, i = self._name_after(tokens, i)
+        if i < len(tokens) and tokens[i].is_word("AS"):
+            i += 1
+        end = _type_end(tokens, i, extra=("CHECK", "CONSTRAINT", "DEFAULT", "COLLATE", "NOT", "NULL"))
+        if end == i:
+            raise _Unreadable(tokens[i].start if i < len(tokens) else tokens[-1].start, "cannot read the domain's base type")
+        base = self._type_text(tokens[i:end])
+        notnull = any(t.is_word("NOT") and k + 1 < len(tokens) and tokens[k + 1].is_word("NULL")
+                      for k, t in enumerate(tokens[end:], end))
+        self.domains[_pg_type_key(name)] = (base, notnull)
+
+    # --- ALTER / DROP ---
+
+    def _drop_table(self, tokens: list[Token]) -> None:
+        i = 2
+        while i < len(tokens) and tokens[i].is_word("IF", "EXISTS"):
+            i += 1
+        for part in _split_commas(tokens[i:]):
+            if part and part[0].kind in ("word", "qident") and not part[0].is_word("CASCADE", "RESTRICT"):
+                name, _ = self._name_after(part, 0)
+                draft = self._lookup(name)
+                if draft is not None:
+                    del self.drafts[draft.key]
+
+    def _alter_table(self, tokens: list[Token]) -> None:
+        name, i = self._name_after(tokens, 2, skip=("IF", "EXISTS", "ONLY"))
+        if i < len(tokens) and tokens[i].text == "*":
+            i += 1
+        draft = self._lookup(name)
+        if draft is None:
+            return  # a table this file does not create
+        for action in _split_commas(tokens[i:]):
+            if action:
+                self._alter_action(draft, action)
+
+    def _alter_action(self, draft: _Draft, a: list[Token]) -> None:
+        verb = a[0].upper
+        words = [t.upper for t in a if t.kind == "word"]
+        if verb == "ADD":
+            body = a[1:]
+            if body and body[0].is_word("CONSTRAINT") and len(body) > 2:
+                constraint, body = self._fold(body[1]), body[2:]
+            else:
+                constraint = None
+            if body and body[0].is_word("PRIMARY"):
+                if any(t.is_word("USING") for t in body[:3]) or not any(t.text == "(" for t in body):
+                    raise _Unreadable(body[0].start, "PRIMARY KEY USING INDEX: the key's columns are not written here; "
+                                                     "declare the key with its column list")
+                paren = next(k for k, t in enumerate(body) if t.text == "(")
+                draft.primary_key = self._key_columns(draft, body[paren + 1:_closing(body, paren)], body[0].start)
+                draft.pk_constraint = constraint
+            elif body and body[0].is_word("CHECK"):
+                checked = _json_valid_column(body)
+                if checked:
+                    draft.json_checks.add(checked)
+            elif body and not (body[0].kind == "word" and body[0].upper in _ADD_NOT_A_COLUMN):
+                if body[0].is_word("COLUMN"):
+                    body = body[1:]
+                while body and body[0].is_word("IF", "NOT", "EXISTS"):
+                    body = body[1:]
+                if body and body[0].kind in ("word", "qident") and len(body) > 1:
+                    column, inline_key = self._column(draft, body)
+                    if draft.find(column.name, self.dialect) is None:
+                        draft.columns.append(column)
+                    if inline_key:
+                        draft.primary_key = [column.name]
+        elif verb == "DROP":
+            if "PRIMARY" in words[:3]:
+                draft.primary_key, draft.pk_constraint = [], None
+            elif len(a) > 1 and a[1].is_word("CONSTRAINT"):
+                rest = [t for t in a[2:] if not t.is_word("IF", "EXISTS")]
+                if rest and draft.pk_constraint is not None and self._fold(rest[0]) == draft.pk_constraint:
+                    draft.primary_key, draft.pk_constraint = [], None
+            elif len(a) > 1 and (a[1].is_word("COLUMN") or a[1].kind in ("word", "qident")) and not a[1].is_word(
+                    "INDEX", "KEY", "FOREIGN", "CHECK", "DEFAULT", "PARTITION", "CONSTRAINT"):
+                rest = [t for t in a[1:] if not t.is_word("COLUMN", "IF", "EXISTS")]
+                if rest:
+                    gone = self._fold(rest[0])
+                    draft.columns = [c for c in draft.columns if not _same_name(c.name, gone, self.dialect)]
+                    draft.primary_key = [k for k in draft.primary_key if not _same_name(k, gone, self.dialect)]
+        elif verb == "ALTER" and len(a) > 2:
+            rest = a[2:] if a[1].is_word("COLUMN") else a[1:]
+            column = draft.find(self._fold(rest[0]), self.dialect)
+            if column is None:
+                return
+            tail = [t.upper for t in rest[1:4] if t.kind == "word"]
+            if tail[:3] == ["SET", "NOT", "NULL"]:
+                column.nullable = False
+            elif tail[:3] == ["DROP", "NOT", "NULL"]:
+                column.nullable = True
+            elif "IDENTITY" in words and "ADD" in tail[:1]:
+                column.nullable = False
+            elif tail[:1] == ["TYPE"] or tail[:3] == ["SET", "DATA", "TYPE"]:
+                start = 2 if tail[:1] == ["TYPE"] else 4
+                end = _type_end(rest, start, extra=("USING",))
+                column.source_type = self._type_text(rest[start:end])
+        elif verb in ("MODIFY", "CHANGE") and self.dialect == "mysql":
+            body = a[2:] if len(a) > 1 and a[1].is_word("COLUMN") else a[1:]
+            old = self._fold(body[0]) if body else ""
+            if verb == "CHANGE":
+                body = body[1:]
+            if body:
+                column, _key = self._column(draft, body)
+                draft.columns = [column if _same_name(c.name, old or column.name, self.dialect) else c for c in draft.columns]
+                draft.primary_key = [column.name if _same_name(k, old, self.dialect) else k for k in draft.primary_key]
+        elif verb == "RENAME" and len(a) > 2:
+            if a[1].is_word("TO"):
+                new, _ = self._name_after(a, 2)
+                del self.drafts[draft.key]
+                draft.schema = new[0] if new[0] is not None else draft.schema
+                draft.name = new[1]
+                self.drafts[draft.key] = draft
+            elif not a[1].is_word("CONSTRAINT", "INDEX", "KEY"):
+                rest = a[2:] if a[1].is_word("COLUMN") else a[1:]
+                if len(rest) >= 3 and rest[1].is_word("TO"):
+                    old, new_name = self._fold(rest[0]), self._fold(rest[2])
+                    for c in draft.columns:
+                        if _same_name(c.name, old, self.dialect):
+                            c.name = new_name
+                    draft.primary_key = [new_name if _same_name(k, old, self.dialect) else k for k in draft.primary_key]
+        elif verb == "ATTACH" and len(a) > 2 and a[1].is_word("PARTITION"):
+            child_name, _ = self._name_after(a, 2)
+            child = self._lookup(child_name)
+            if child is not None:
+                child.partition_of = draft.key
+                draft.partitioned = True
+        elif verb == "DETACH" and len(a) > 2 and a[1].is_word("PARTITION"):
+            child_name, _ = self._name_after(a, 2)
+            child = self._lookup(child_name)
+            if child is not None:
+                child.partition_of = None
+        elif verb == "INHERIT" and len(a) > 1:
+            parent, _ = self._name_after(a, 1)
+            draft.inherits.append(parent)
+        elif verb == "NO" and len(a) > 2 and a[1].is_word("INHERIT"):
+            parent, _ = self._name_after(a, 2)
+            draft.inherits = [p for p in draft.inherits if p != parent]
+
+    # --- assembling ---
+
+    def _finish(self) -> list[SourceTable]:
+        drafts = sorted(self.drafts.values(), key=lambda d: d.offset)
+        resolved: dict[tuple[str | None, str], list[_Column]] = {}
+
+        def columns_of(draft: _Draft, seen: tuple = ()) -> list[_Column]:
+            if draft.key in resolved:
+                return resolved[draft.key]
+            if draft.key in seen:
+                raise _Unreadable(draft.offset, f"table {draft.qualified_name} inherits from itself")
+            columns: list[_Column] = []
+            if draft.like is not None:
+                source = self._lookup(draft.like[0])
+                if source is None:
+                    raise _Unreadable(draft.offset, f"table {draft.qualified_name} is created LIKE {_qualified(draft.like[0])}, "
+                                                    "which this file does not create")
+                columns.extend(_Column(c.name, c.source_type, c.nullable, c.generated, c.json_check)
+                               for c in columns_of(source, (*seen, draft.key)))
+                if draft.like[1] and not draft.primary_key:
+                    draft.primary_key = list(source.primary_key)
+            for parent_name in draft.inherits:
+                parent = self._lookup(parent_name)
+                if parent is None:
+                    raise _Unreadable(draft.offset, f"table {draft.qualified_name} inherits from {_qualified(parent_name)}, "
+                                                    "which this file does not create")
+                for c in columns_of(parent, (*seen, draft.key)):
+                    mine = next((m for m in columns if _same_name(m.name, c.name, self.dialect)), None)
+                    # NOT NULL is inherited, a parent's key column is NOT NULL (the key itself is not inherited)
+                    nullable = c.nullable and c.name not in parent.primary_key
+                    if mine is None:
+                        columns.append(_Column(c.name, c.source_type, nullable, c.generated, c.json_check))
+                    else:
+                        mine.nullable = mine.nullable and nullable
+            for c in draft.columns:
+                mine = next((m for m in columns if _same_name(m.name, c.name, self.dialect)), None)
+                if mine is None:
+                    columns.append(c)
+                else:
+                    mine.nullable = mine.nullable and c.nullable
+            resolved[draft.key] = columns
+            return columns
+
+        # partitions roll up to their root
+        roots: dict[tuple[str | None, str], list[tuple[str | None, str]]] = {}
+        for draft in drafts:
+            if draft.partition_of is None:
+                continue
+            root, seen = draft, set()
+            while root.partition_of is not None and root.key not in seen:
+                seen.add(root.key)
+                parent = self._lookup(root.partition_of)
+                if parent is None:
+                    break
+                root = parent
+            if root is draft or root.partition_of is not None:
+                draft.problem = draft.problem or (
+                    f"{self.where(draft.offset)}table {draft.qualified_name} is a partition of {_qualified(draft.partition_of)}, "
+                    "which this file does not create")
+                draft.partition_of = None
+                continue
+            roots.setdefault(root.key, []).append(draft.key)
+            root.partitioned = True
+
+        tables: list[SourceTable] = []
+        enums = self._enum_types()
+        for draft in drafts:
+            if draft.partition_of is not None:
+                continue
+            if draft.problem is None:
+                try:
+                    columns = columns_of(draft)
+                    pk = [self._resolve_key_name(draft, columns, k) for k in draft.primary_key]
+                    tables.append(self._source_table(draft, columns, pk, roots.get(draft.key, []), enums))
+                    continue
+                except _Unreadable as exc:
+                    draft.problem = f"{self.where(exc.offset)}{exc.reason}"
+            self.problems.append(Problem(draft.schema, draft.name, draft.problem))
+        return tables
+
+    def _resolve_key_name(self, draft: _Draft, columns: list[_Column], key: str) -> str:
+        for c in columns:
+            if _same_name(c.name, key, self.dialect):
+                return c.name
+        raise _Unreadable(draft.offset, f"table {draft.qualified_name}: primary key column {key} is not a column of the table; "
+                                        "fix the PRIMARY KEY column list")
+
+    def _enum_types(self) -> dict[str, list[str]]:
+        return {name: list(labels) for name, labels in self.enums.items()}
+
+    def _source_table(self, draft: _Draft, columns: list[_Column], pk: list[str],
+                      partitions: list[tuple[str | None, str]], enums: dict[str, list[str]]) -> SourceTable:
+        out: list[SourceColumn] = []
+        for c in columns:
+            source_type, nullable, domain = c.source_type, c.nullable and c.name not in pk, None
+            if self.dialect == "postgres":
+                source_type, notnull, domain = self._resolve_domain(source_type)
+                nullable = nullable and not notnull
+            elif (c.json_check or c.name in draft.json_checks) and source_type == "longtext":
+                source_type = "json"  # MariaDB's JSON is LONGTEXT CHECK (json_valid(col))
+            out.append(SourceColumn(c.name, source_type, nullable, c.generated, domain))
+        return SourceTable(draft.schema, draft.name, tuple(out), tuple(pk), self.dialect,
+                           {name: list(labels) for name, labels in enums.items()},
+                           partitioned=draft.partitioned, partitions=tuple(partitions))
+
+    def _resolve_domain(self, source_type: str) -> tuple[str, bool, str | None]:
+        """A domain's base type (through nested domains), whether any of them is NOT NULL, and
+        the domain's name; other types unchanged."""
+        if not self.domains or source_type.endswith("]"):
+            return source_type, False, None
+        first = None
+        notnull = False
+        current = source_type
+        for _ in range(20):
+            key = _domain_key(current, self.domains)
+            if key is None:
+                break
+            first = first or key
+            current, nn = self.domains[key]
+            notnull = notnull or nn
+        return current, notnull, first
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _kind_of(tokens: list[Token]) -> str:
+    """What a skipped statement is, for the summary: CREATE FUNCTION, INSERT, GRANT, ..."""
+    words = [t.upper for t in tokens[:16] if t.kind == "word"]
+    if not words:
+        return tokens[0].text[:20]
+    if words[0] == "CREATE":
+        kind = next((w for w in words[1:] if w in _OBJECT_KINDS), None)
+        if kind == "TABLE" and ({"TEMP", "TEMPORARY"} & set(words[:4])):
+            return "CREATE TEMPORARY TABLE"
+        if kind == "TABLE" and "FOREIGN" in words[:4]:
+            return "CREATE FOREIGN TABLE"
+        if kind == "VIEW" and "MATERIALIZED" in words[:4]:
+            return "CREATE MATERIALIZED VIEW"
+        return f"CREATE {kind}" if kind else "CREATE"
+    if words[0] in ("ALTER", "DROP", "COMMENT") and len(words) > 1:
+        return f"{words[0]} {words[1]}"
+    return words[0]
+
+
+def _closing(tokens: list[Token], i: int) -> int:
+    """Index of the parenthesis closing the one at ``i`` (the last token when it never closes)."""
+    depth = 0
+    for k in range(i, len(tokens)):
+        if tokens[k].text in ("(", "["):
+            depth += 1
+        elif tokens[k].text in (")", "]"):
+            depth -= 1
+            if depth == 0:
+                return k
+    raise _Unreadable(tokens[i].start, "a parenthesis is never closed")
+
+
+def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.text in ("(", "["):
+            depth += 1
+        elif t.text in (")", "]"):
+            depth -= 1
+        if t.text == "," and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return [p for p in parts if p]
+
+
+def _type_end(tokens: list[Token], i: int, extra: tuple[str, ...] = ()) -> int:
+    """Index of the first token after the type that starts at ``i``."""
+    depth = 0
+    for k in range(i, len(tokens)):
+        t = tokens[k]
+        if t.text in ("(", "["):
+            depth += 1
+        elif t.text in (")", "]"):
+            depth -= 1
+        if depth or k == i or t.kind != "word":
+            continue
+        word = t.text.lower()
+        following = tokens[k + 1].text.lower() if k + 1 < len(tokens) else ""
+        if word == "character":
+            if following == "set":
+                return k
+        elif word in ("with", "without"):
+            if following != "time":
+                return k
+        elif word in _TYPE_END_WORDS or word.upper() in extra:
+            return k
+    return len(tokens)
+
+
+def _json_valid_column(tokens: list[Token]) -> str | None:
+    """``CHECK (json_valid(`c`))`` -> c."""
+    words = [t for t in tokens if t.kind in ("word", "qident")]
+    if len(words) >= 3 and words[0].is_word("CHECK") and words[1].kind == "word" and words[1].text.lower() == "json_valid":
+        return words[2].value
+    return None
+
+
+def _same_name(a: str, b: str, dialect: str) -> bool:
+    """MySQL column names are case-insensitive; Postgres compares them exactly (after folding)."""
+    return a.lower() == b.lower() if dialect == "mysql" else a == b
+
+
+def _same_table(a: str, b: str, dialect: str) -> bool:
+    return a == b or (dialect == "mysql" and a.lower() == b.lower())
+
+
+def _qualified(name: tuple[str | None, str]) -> str:
+    return f"{name[0]}.{name[1]}" if name[0] else name[1]
+
+
+def _pg_quote(name: str) -> str:
+    if _PG_PLAIN_NAME.match(name) and name not in _PG_QUOTED_WORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_type_key(name: tuple[str | None, str]) -> str:
+    """A user-defined type's name as format_type() shows it on the default search_path."""
+    schema, type_name = name
+    if schema in (None, "public", "pg_catalog"):
+        return _pg_quote(type_name)
+    return f"{_pg_quote(schema)}.{_pg_quote(type_name)}"
+
+
+def _domain_key(type_text: str, domains: dict[str, tuple[str, bool]]) -> str | None:
+    if type_text in domains:
+        return type_text
+    # a schema-qualified spelling of a domain in another schema on the search path, or the reverse
+    bare = type_text.rsplit(".", 1)[-1]
+    found = [k for k in domains if k.rsplit(".", 1)[-1] == bare]
+    return found[0] if len(found) == 1 and ("." not in type_text or "." not in found[0]) else None
+
+
+# --- selecting tables -------------------------------------------------------------------------
 
 
 def select_tables(tables: list[SourceTable], names: list[str] | None) -> list[SourceTable]:
     """The tables the user named (``cart``, ``public.cart``, ``Sales.Order``), in the order named.
 
     A name matches a table's name or its schema-qualified name; exact case first, then ignoring
-    case when that alone picks one table. ``None`` selects every table.
+    case when that alone picks one table. ``None`` selects every table. A partition's name
+    selects its partitioned table.
     """
     if names is None:
         return list(tables)
@@ -177,456 +930,6 @@ def select_tables(tables: list[SourceTable], names: list[str] | None) -> list[So
         if not any(t is table for t in chosen):
             chosen.append(table)
     return chosen
-
-
-# --- statements -------------------------------------------------------------------------------
-
-
-def _prepare(text: str, dialect: str) -> str:
-    """Blank out what sqlglot must not see, keeping every line and column where it was."""
-    text = text.replace("\ufeff", " ")
-    if dialect == "postgres":  # psql meta-commands: pg_dump writes \restrict / \unrestrict
-        text = _PSQL_META_LINE.sub(lambda m: " " * len(m.group(0)), text)
-    return text
-
-
-@contextmanager
-def _quiet_sqlglot() -> Iterator[None]:
-    """sqlglot logs a warning for every statement it keeps as an opaque Command; hide those."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def _statements(src: _Source) -> Iterator[tuple[exp.Expr | None, list[Token]]]:
-    """Each statement of the file with its tokens (for positions and the types as written)."""
-    dialect = Dialect.get_or_raise(src.dialect)
-    tokenizer = dialect.tokenizer()
-    try:
-        tokens = tokenizer.tokenize(src.text)
-    except TokenError as exc:
-        raise _token_error(src, tokenizer, exc) from None
-    chunk: list[Token] = []
-    for token in [*tokens, None]:
-        if token is not None and token.token_type != TokenType.SEMICOLON:
-            chunk.append(token)
-            continue
-        if chunk:
-            yield _parse_chunk(src, dialect, chunk), chunk
-        chunk = []
-
-
-def _parse_chunk(src: _Source, dialect: Dialect, chunk: list[Token]) -> exp.Expr | None:
-    try:
-        with _quiet_sqlglot():
-            parsed = dialect.parser().parse(chunk, src.text)
-    except ParseError as exc:
-        raise _parse_error(src, exc, chunk[0]) from None
-    except SqlglotError as exc:
-        raise src.syntax_error(chunk[0].start, _first_line(str(exc))) from None
-    return parsed[0] if parsed else None
-
-
-def _parse_error(src: _Source, exc: ParseError, start: Token) -> DDLParseError:
-    info = exc.errors[0] if exc.errors else {}
-    description = info.get("description") or _first_line(str(exc))
-    highlight = str(info.get("highlight") or "")
-    line, col = info.get("line"), info.get("col")
-    offset = start.start
-    if isinstance(line, int) and isinstance(col, int):
-        offset = _offset_of(src.text, line, col)
-        # sqlglot points at the last character of the offending token; point at its first
-        begin = offset - len(highlight) + 1
-        if highlight and "\n" not in highlight and src.text[begin : offset + 1] == highlight:
-            offset = begin
-    if highlight.lower() in _UNPARSEABLE_TYPES.get(src.dialect, ()):
-        description += f" (sqlglot cannot parse the {src.dialect} type word {highlight!r})"
-    return src.syntax_error(offset, description)
-
-
-def _token_error(src: _Source, tokenizer: object, exc: TokenError) -> DDLParseError:
-    """The tokenizer gives no line/column; its scanner state (sqlglot 30.x) holds the offset of
-    the token it was reading, else the message of the underlying error does (``from 3:40``)."""
-    offset = getattr(getattr(tokenizer, "_core", tokenizer), "_start", None)
-    cause = exc.__cause__
-    cause_text = _first_line(str(cause or exc))
-    if not isinstance(offset, int):
-        found = re.search(r"from \d+:(\d+)", cause_text)
-        offset = int(found.group(1)) if found else None
-    if cause_text.startswith("Missing") or isinstance(cause, IndexError):  # ran off the end
-        message = "unterminated quoted string, quoted name or comment"
-    else:
-        message = f"cannot split the text into SQL tokens ({cause_text})"
-    return src.syntax_error(offset, message)
-
-
-def _offset_of(text: str, line: int, col: int) -> int:
-    """Character offset of 1-based (line, col)."""
-    offset = 0
-    for _ in range(line - 1):
-        found = text.find("\n", offset)
-        if found < 0:
-            break
-        offset = found + 1
-    return offset + max(col, 1) - 1
-
-
-def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else "unknown error"
-
-
-# --- CREATE TABLE -----------------------------------------------------------------------------
-
-
-def _table(stmt: exp.Create, src: _Source, chunk: list[Token]) -> _Draft | None:
-    start = chunk[0]
-    schema_expr = stmt.this
-    if not isinstance(schema_expr, exp.Schema):  # CREATE TABLE ... LIKE / AS SELECT / PARTITION OF
-        return None
-    props = stmt.args.get("properties")
-    if props and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions):
-        return None
-    if any(isinstance(e, exp.LikeProperty) for e in schema_expr.expressions):
-        return None  # (LIKE other ...) copies columns we cannot see
-    table = schema_expr.this
-    schema_ident = table.args.get("db") if isinstance(table, exp.Table) else None
-    name_ident = table.this if isinstance(table, exp.Table) else table
-    if not isinstance(name_ident, exp.Identifier):
-        raise src.syntax_error(start.start, f"cannot read the table name {table.sql(dialect=src.dialect)!r}")
-    draft = _Draft(
-        schema=_ident_name(schema_ident, src.dialect) if isinstance(schema_ident, exp.Identifier) else None,
-        name=_ident_name(name_ident, src.dialect),
-        columns=[],
-        offset=start.start,
-    )
-    keys: list[list[exp.Identifier]] = []
-    written = _written_types(chunk, src)
-    for item in schema_expr.expressions:
-        if isinstance(item, exp.ColumnDef):
-            column, inline_key = _column(item, draft, src, written)
-            draft.columns.append(column)
-            if inline_key:
-                keys.append([item.this])
-        elif isinstance(item, exp.Identifier):  # CREATE TABLE t (a): a column without a type
-            raise src.error(
-                _offset(item, start.start), f"table {draft.qualified_name}: column {_ident_name(item, src.dialect)} has no type",
-                "give every column a type",
-            )
-        else:
-            pk = _primary_key_of(item)
-            if pk is not None:
-                keys.append(_key_identifiers(pk, src, start.start))
-    if len(keys) > 1:
-        raise src.error(start.start, f"table {draft.qualified_name} declares more than one primary key", "keep one")
-    if keys:
-        draft.primary_key = _resolve_key(keys[0], draft, src, start.start)
-    return draft
-
-
-_SERIAL_TYPES = {"postgres": ("serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"), "mysql": ("serial",)}
-
-
-def _column(
-    item: exp.ColumnDef, draft: _Draft, src: _Source, written: list[tuple[Token, str]]
-) -> tuple[SourceColumn, bool]:
-    """The column and whether it carries an inline PRIMARY KEY."""
-    ident = item.this
-    name = _ident_name(ident, src.dialect)
-    kind = item.args.get("kind")
-    if not isinstance(kind, exp.DataType):
-        raise src.error(
-            _offset(ident), f"table {draft.qualified_name}: column {name} has no type", "give every column a type"
-        )
-    if any(_same_name(c.name, name, src.dialect) for c in draft.columns):
-        raise src.error(_offset(ident), f"table {draft.qualified_name}: column {name} is declared twice", "rename one")
-    nullable, key = True, False
-    for constraint in item.constraints:
-        ckind = constraint.args.get("kind")
-        if isinstance(ckind, exp.NotNullColumnConstraint) and not ckind.args.get("allow_null"):
-            nullable = False
-        elif isinstance(ckind, exp.GeneratedAsIdentityColumnConstraint) and src.dialect == "postgres":
-            nullable = False  # Postgres makes identity columns NOT NULL
-        elif isinstance(ckind, exp.PrimaryKeyColumnConstraint):
-            key = True
-    source_type = _source_type(item, kind, src, written)
-    if source_type in _SERIAL_TYPES.get(src.dialect, ()):
-        nullable = False  # serial types are NOT NULL by definition
-    return SourceColumn(name, source_type, nullable), key
-
-
-def _primary_key_of(item: exp.Expr) -> exp.PrimaryKey | None:
-    if isinstance(item, exp.PrimaryKey):
-        return item
-    if isinstance(item, exp.Constraint):  # CONSTRAINT name PRIMARY KEY (...)
-        for inner in item.expressions:
-            if isinstance(inner, exp.PrimaryKey):
-                return inner
-    return None
-
-
-def _key_identifiers(pk: exp.PrimaryKey, src: _Source, fallback: int | None) -> list[exp.Identifier]:
-    idents: list[exp.Identifier] = []
-    for part in pk.expressions:
-        node = part.this if isinstance(part, exp.Ordered) else part
-        node = node.this if isinstance(node, exp.Column) else node
-        if not isinstance(node, exp.Identifier):
-            raise src.syntax_error(_offset(part, fallback), f"cannot read primary key part {part.sql(dialect=src.dialect)!r}")
-        idents.append(node)
-    return idents
-
-
-def _resolve_key(idents: list[exp.Identifier], draft: _Draft, src: _Source, fallback: int | None) -> list[str]:
-    """Primary key column names as the columns declare them."""
-    names: list[str] = []
-    for ident in idents:
-        wanted = _ident_name(ident, src.dialect)
-        found = [c.name for c in draft.columns if _same_name(c.name, wanted, src.dialect)]
-        if not found:
-            raise src.error(
-                _offset(ident, fallback),
-                f"table {draft.qualified_name}: primary key column {wanted} is not a column of the table",
-                "fix the PRIMARY KEY column list",
-            )
-        names.append(found[0])
-    return names
-
-
-def _apply_alter(stmt: exp.Alter, drafts: list[_Draft], src: _Source) -> None:
-    """ALTER TABLE t ADD [CONSTRAINT c] PRIMARY KEY (...) / DROP PRIMARY KEY, for tables of this file."""
-    if str(stmt.args.get("kind") or "").upper() != "TABLE" or not isinstance(stmt.this, exp.Table):
-        return
-    table = stmt.this
-    schema_ident = table.args.get("db")
-    schema = _ident_name(schema_ident, src.dialect) if isinstance(schema_ident, exp.Identifier) else None
-    if not isinstance(table.this, exp.Identifier):
-        return
-    name = _ident_name(table.this, src.dialect)
-    matches = [d for d in drafts if d.schema == schema and d.name == name]
-    if not matches:
-        return
-    draft = matches[-1]
-    for action in stmt.args.get("actions") or []:
-        if isinstance(action, exp.DropPrimaryKey):
-            draft.primary_key = []
-        elif isinstance(action, exp.AddConstraint):
-            for item in action.expressions:
-                pk = _primary_key_of(item)
-                if pk is not None:
-                    fallback = _offset(pk, draft.offset)
-                    draft.primary_key = _resolve_key(_key_identifiers(pk, src, fallback), draft, src, fallback)
-
-
-def _finish(drafts: list[_Draft], enum_types: dict[str, list[str]], src: _Source) -> list[SourceTable]:
-    seen: dict[tuple[str | None, str], _Draft] = {}
-    tables: list[SourceTable] = []
-    for draft in drafts:
-        key = (draft.schema, draft.name)
-        if key in seen:
-            raise src.error(
-                draft.offset, f"table {draft.qualified_name} is created twice in this file", "keep one CREATE TABLE per table"
-            )
-        seen[key] = draft
-        pk = tuple(draft.primary_key)
-        columns = tuple(SourceColumn(c.name, c.source_type, c.nullable and c.name not in pk) for c in draft.columns)
-        enums = {name: list(labels) for name, labels in enum_types.items()}
-        tables.append(SourceTable(draft.schema, draft.name, columns, pk, src.dialect, enums))
-    return tables
-
-
-# --- names and types --------------------------------------------------------------------------
-
-
-def _ident_name(ident: exp.Identifier, dialect: str) -> str:
-    """An identifier as the database stores it: Postgres folds unquoted names to lower case."""
-    name = str(ident.this)
-    if dialect == "postgres" and not ident.quoted:
-        return "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in name)
-    return name
-
-
-def _same_name(a: str, b: str, dialect: str) -> bool:
-    """MySQL column names are case-insensitive; Postgres compares them exactly (after folding)."""
-    return a.lower() == b.lower() if dialect == "mysql" else a == b
-
-
-def _offset(node: exp.Expr, fallback: int | None = None) -> int | None:
-    """Where ``node`` starts in the text, when sqlglot recorded it (identifiers mostly)."""
-    start = node.meta.get("start") if node.meta else None
-    return start if isinstance(start, int) else fallback
-
-
-def _pg_type_name(parts: list[exp.Identifier]) -> str:
-    """A user-defined Postgres type named as format_type() shows it: folded, quoted when needed,
-    without the ``public.`` schema (on the default search_path)."""
-    names = [_ident_name(p, "postgres") for p in parts]
-    if len(names) > 1 and names[-2] == "public":
-        names = names[-1:]
-    return ".".join(_pg_quote(n) for n in names)
-
-
-def _pg_quote(name: str) -> str:
-    if _PG_PLAIN_NAME.match(name) and name not in _PG_QUOTED_WORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _udt_parts(node: exp.Expr | None) -> list[exp.Identifier]:
-    if isinstance(node, exp.Identifier):
-        return [node]
-    if isinstance(node, exp.Dot):
-        return _udt_parts(node.this) + _udt_parts(node.expression)
-    if isinstance(node, exp.Table):
-        return [p for p in (node.args.get("catalog"), node.args.get("db"), node.this) if isinstance(p, exp.Identifier)]
-    return []
-
-
-def _written_types(chunk: list[Token], src: _Source) -> list[tuple[Token, str]]:
-    """(first token, type as written) of each element of the CREATE TABLE's column list.
-
-    The list is the first parenthesis of the statement; elements are split on commas outside
-    nested parentheses and brackets. For a table constraint (PRIMARY KEY (...), KEY ...) the
-    "type" is meaningless, but no column definition starts at its first token.
-    """
-    opening = next((i for i, t in enumerate(chunk) if t.token_type == TokenType.L_PAREN), None)
-    if opening is None:
-        return []
-    found: list[tuple[Token, str]] = []
-    element: list[Token] = []
-    depth = 0
-    for token in chunk[opening + 1 :]:
-        kind = token.token_type
-        if depth == 0 and kind in (TokenType.COMMA, TokenType.R_PAREN):
-            if element:
-                found.append((element[0], _type_text(element[1:], src.text)))
-            element = []
-            if kind == TokenType.R_PAREN:
-                break
-            continue
-        if kind in (TokenType.L_PAREN, TokenType.L_BRACKET):
-            depth += 1
-        elif kind in (TokenType.R_PAREN, TokenType.R_BRACKET):
-            depth = max(depth - 1, 0)
-        element.append(token)
-    return found
-
-
-def _type_text(tokens: list[Token], text: str) -> str:
-    """The leading tokens that make up the type, as written: whitespace and comments between
-    tokens become one space, unquoted words are lower-cased, quoted strings and names kept."""
-    parts: list[str] = []
-    depth = 0
-    previous_end: int | None = None
-    for i, token in enumerate(tokens):
-        raw = text[token.start : token.end + 1]
-        quoted = any(q in raw for q in _QUOTES)
-        word = raw if quoted else " ".join(raw.lower().split())
-        if depth == 0 and i > 0 and not quoted and _ends_type(word, tokens, i, text):
-            break
-        if token.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
-            depth += 1
-        elif token.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
-            depth = max(depth - 1, 0)
-        if previous_end is not None and token.start > previous_end + 1:
-            parts.append(" ")
-        parts.append(word)
-        previous_end = token.end
-    return "".join(parts)
-
-
-def _ends_type(word: str, tokens: list[Token], i: int, text: str) -> bool:
-    """Whether the unquoted ``word`` (token ``i``) starts a column constraint or attribute."""
-    first = word.split()[0]
-    following = ""
-    if i + 1 < len(tokens):
-        following = text[tokens[i + 1].start : tokens[i + 1].end + 1].lower()
-    if first == "character":
-        return word.startswith("character set") or (word == "character" and following == "set")
-    if first in ("with", "without"):
-        return following == "system"
-    return first in _TYPE_END_WORDS
-
-
-def _source_type(item: exp.ColumnDef, kind: exp.DataType, src: _Source, written: list[tuple[Token, str]]) -> str:
-    """The column's type as the DDL writes it; a Postgres user-defined type as format_type()
-    names it. sqlglot's rendering only when the written text cannot be found."""
-    if src.dialect == "postgres" and any(
-        node.this == exp.DataType.Type.USERDEFINED for node in kind.find_all(exp.DataType)
-    ):
-        return _render_type(kind, src.dialect)
-    ident = item.this
-    start = _offset(ident)
-    matches = [typ for token, typ in written if token.start == start] if start is not None else []
-    if not matches and isinstance(ident, exp.Identifier):  # no position recorded: by name
-        matches = [
-            typ for token, typ in written
-            if token.text == ident.this and (token.token_type == TokenType.IDENTIFIER) == bool(ident.quoted)
-        ]
-    if len(matches) == 1 and matches[0]:
-        return matches[0]
-    return _render_type(kind, src.dialect)
-
-
-def _render_type(kind: exp.DataType, dialect: str) -> str:
-    """The type as sqlglot writes it back in ``dialect``, lower-cased.
-
-    Postgres user-defined types (enums, domains, extension types) keep the case of quoted names,
-    which plain lower-casing would lose: they are swapped for placeholders while rendering.
-    """
-    if dialect != "postgres":
-        return kind.sql(dialect=dialect).lower()
-    kind = kind.copy()
-    names: dict[str, str] = {}
-    for node in list(kind.find_all(exp.DataType)):
-        if node.this == exp.DataType.Type.USERDEFINED:
-            parts = _udt_parts(node.args.get("kind"))
-            if parts:
-                placeholder = _UDT_PLACEHOLDER.format(len(names))
-                names[placeholder] = _pg_type_name(parts)
-                node.set("kind", exp.to_identifier(placeholder))
-    text = kind.sql(dialect=dialect).lower()
-    for placeholder, name in names.items():
-        text = text.replace(placeholder, name)
-    return text
-
-
-def _enum_from_create(stmt: exp.Create) -> tuple[str, list[str]] | None:
-    body = stmt.args.get("expression")
-    if not (isinstance(body, exp.DataType) and body.this == exp.DataType.Type.ENUM):
-        return None
-    parts = _udt_parts(stmt.this)
-    if not parts:
-        return None
-    labels = [str(e.this) for e in body.expressions if isinstance(e, exp.Literal) and e.is_string]
-    return _pg_type_name(parts), labels
-
-
-def _enum_from_command(rest: str) -> tuple[str, list[str]] | None:
-    """Labels of ``TYPE name AS ENUM ('a', 'b')`` when sqlglot kept it as an opaque Command."""
-    try:
-        tokens = Dialect.get_or_raise("postgres").tokenizer().tokenize(rest)
-    except TokenError:
-        return None
-    parts: list[exp.Identifier] = []
-    labels: list[str] = []
-    seen_as = False
-    for token in tokens[1:]:  # tokens[0] is TYPE
-        if not seen_as:
-            if token.token_type == TokenType.ALIAS or token.text.upper() == "AS":
-                seen_as = True
-            elif token.token_type != TokenType.DOT:
-                parts.append(exp.Identifier(this=token.text, quoted=token.token_type == TokenType.IDENTIFIER))
-        elif token.token_type == TokenType.STRING:
-            labels.append(token.text)
-    if not parts or not seen_as:
-        return None
-    return _pg_type_name(parts), labels
-
-
-# --- selecting tables -------------------------------------------------------------------------
 
 
 def _match_table(tables: list[SourceTable], name: str) -> SourceTable:
@@ -644,6 +947,13 @@ def _match_table(tables: list[SourceTable], name: str) -> SourceTable:
             raise UnknownTableError(
                 f"table name {name!r} matches several tables ({listed}); qualify it with its schema, e.g. {candidates[0].qualified_name}"
             )
+    for table in tables:
+        for schema, part in table.partitions:
+            if name in (part, f"{schema}.{part}" if schema else part):
+                raise UnknownTableError(
+                    f"table {name!r} is a partition of {table.qualified_name}; name the partitioned table "
+                    f"({table.qualified_name}): its mirror receives the changes of every partition"
+                )
     known = [t.qualified_name for t in tables]
     shown = ", ".join(known[:30]) + (f" and {len(known) - 30} more" if len(known) > 30 else "")
     raise UnknownTableError(f"unknown table {name!r}; known tables: {shown or '(none)'}")

@@ -11,7 +11,7 @@ class DDLParseError(StreamleapError):
 
 class UnsupportedTypeError(StreamleapError):
     def __init__(self, table: str, column: str, source_type: str, hint: str = ""):
-        self.table, self.column, self.source_type = table, column, source_type
+        self.table, self.column, self.source_type, self.hint = table, column, source_type, hint
         msg = f"table {table}, column {column}: type {source_type!r} is not supported"
         super().__init__(msg + (f"; {hint}" if hint else ""))
 

@@ -6,7 +6,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
-from streamleap.errors import MissingPrimaryKeyError, StreamleapError
+from streamleap.errors import MissingPrimaryKeyError, StreamleapError, UnsupportedTypeError
 from streamleap.schema import SourceTable
 from streamleap.types import TargetType, map_type
 
@@ -150,7 +150,7 @@ def exclude_tables(tables: list[SourceTable], patterns: str | list[str] | None) 
         return list(tables)
     dropped: set[int] = set()
     for pattern in wanted:
-        hits = _matching(tables, pattern)
+        hits = tables_matching(tables, pattern)
         if not hits:
             raise StreamleapError(
                 f"--exclude-tables {pattern!r} matches no table; use a glob on table or schema.table, e.g. 'audit_*' or 'public.tmp_*'"
@@ -159,7 +159,7 @@ def exclude_tables(tables: list[SourceTable], patterns: str | list[str] | None) 
     return [t for i, t in enumerate(tables) if i not in dropped]
 
 
-def _matching(tables: list[SourceTable], pattern: str) -> set[int]:
+def tables_matching(tables: list[SourceTable], pattern: str) -> set[int]:
     for fold in (False, True):
         pat = pattern.casefold() if fold else pattern
         hits = {
@@ -283,8 +283,12 @@ def _plan_one(table: SourceTable, keys: dict[str, tuple[str, ...]], exclusions: 
     for c in table.columns:
         if c.name in dropped:
             continue
-        target = map_type(c.source_type, table.dialect, table=table.qualified_name, column=c.name, enum_types=table.enum_types,
-                          fallback=True)
+        try:
+            target = map_type(c.source_type, table.dialect, table=table.qualified_name, column=c.name,
+                              enum_types=table.enum_types, fallback=True)
+        except UnsupportedTypeError as exc:
+            return Refusal(table.schema, table.name, f"column {c.name}: type {c.source_type!r} cannot be read ({exc.hint}); "
+                                                     f"leave the column out with --exclude-columns {table.name}.{c.name}")
         if c.domain:
             target = _with_note(target, f"domain {c.domain} over {c.source_type}")
         if c.name in table.primary_key and target.family == "super":

@@ -205,11 +205,18 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
         ("_streamleap_synced_at", "refresh_time of the batch that applied it."),
     ):
         columns.append({"name": name, "description": desc})
+    description = (
+        f"Type-1 mirror of {src.dialect} table {src.qualified_name}, kept from Kinesis stream "
+        f"{s.stream} (AWS DMS change records). Primary key: {', '.join(key)}. Deleted rows are removed; "
+        f"their keys are remembered in {table.model_name}__streamleap_tombstones so a late re-delivery never revives them."
+    )
+    if src.partitions:
+        description += f" Partitioned at the source: the changes of its {len(src.partitions)} partitions apply here."
+    if table.left_out:
+        description += " Columns left out: " + "; ".join(f"{c.name} ({c.reason})" for c in table.left_out) + "."
     model: dict = {
         "name": table.model_name,
-        "description": f"Type-1 mirror of {src.dialect} table {src.qualified_name}, kept from Kinesis stream "
-        f"{s.stream} (AWS DMS change records). Primary key: {', '.join(key)}. Deleted rows are removed; "
-        f"their keys are remembered in {table.model_name}__streamleap_tombstones so a late re-delivery never revives them.",
+        "description": description,
         "config": {"unique_key": key, "streamleap_table": table.table_spec(s.stream_schema)},
         "columns": columns,
     }

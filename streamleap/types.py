@@ -720,7 +720,17 @@ _PG_USER_TYPE_HINT = (
 )
 
 
-def _unknown_type(source_type: str) -> TargetType:
+# A type streamleap may keep as text: one (possibly schema-qualified, quoted) name, with optional
+# arguments: vector(3), public.cube, "Sales"."Thing", geometry(Point,4326). Several words
+# ("int y text": a missing comma) are never a type name.
+_FALLBACK_NAME = re.compile(
+    r'^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))*\s*(?:\([^()]*\))?$'
+)
+
+
+def _unknown_type(source_type: str, fail: Callable[[str], UnsupportedTypeError]) -> TargetType:
+    if not _FALLBACK_NAME.match(" ".join(source_type.split())):
+        raise fail("it is not one type name; check the column definition (a missing comma?)")
     return _string(
         VARCHAR_MAX_BYTES,
         f"no Redshift counterpart for {' '.join(source_type.split())}: its text form is kept "
@@ -760,7 +770,7 @@ def map_type(
     except UnsupportedTypeError:
         if not fallback:
             raise
-        return _unknown_type(source_type)
+        return _unknown_type(source_type, fail)
 
     if parsed.labels is not None:  # ENUM(...) / SET(...)
         if dialect == "postgres":
@@ -773,7 +783,7 @@ def map_type(
         handler = _MYSQL.get(parsed.name)
         if handler is None:
             if fallback:
-                return _unknown_type(source_type)
+                return _unknown_type(source_type, fail)
             raise fail(_UNKNOWN_HINT)
         return handler(parsed, fail)
 
@@ -786,7 +796,7 @@ def map_type(
     if labels is not None:
         return _enum_rule(labels)
     if fallback:
-        return _unknown_type(source_type)
+        return _unknown_type(source_type, fail)
     if _IDENTIFIER.match(parsed.original):
         raise fail(f"unknown type {parsed.original}; {_PG_USER_TYPE_HINT}")
     raise fail(_UNKNOWN_HINT)

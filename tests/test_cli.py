@@ -201,7 +201,7 @@ def pg_ddl(tmp_path) -> Path:
 # ---------------------------------------------------------------- plan
 def test_plan_json_postgres_names_and_types_as_in_the_source(pg_ddl):
     doc = plan_json("--ddl", pg_ddl, "--dialect", "postgres")
-    assert list(doc) == ["tables"]
+    assert list(doc) == ["tables", "refused"] and doc["refused"] == []
     assert [(t["schema"], t["name"]) for t in doc["tables"]] == [("public", "cart"), ("public", "cart_item"), ("public", "audit")]
     cart, item, _ = doc["tables"]
     assert cart["primary_key"] == ["id"] and item["primary_key"] == ["cart_id", "line_no"]
@@ -253,8 +253,16 @@ def test_plan_table_output_with_markup_like_names(tmp_path):
 
 def test_plan_key_for_a_table_without_primary_key(tmp_path):
     ddl = write(tmp_path / "nokey.sql", "CREATE TABLE cart (id int NOT NULL, note text);\n")
-    line = assert_one_error_line(cli("plan", "--ddl", ddl, "--dialect", "postgres", ok=False), "cart", "primary key", "--key")
-    assert "--key cart=" in line
+    # plan shows the table refused, with the reason and the fix, and exits 0
+    doc = plan_json("--ddl", ddl, "--dialect", "postgres")
+    assert doc["tables"] == [] and [(r["name"], r["schema"]) for r in doc["refused"]] == [("cart", None)]
+    assert "no primary key" in doc["refused"][0]["reason"] and "--key cart=" in doc["refused"][0]["reason"]
+    # generate builds nothing and names it
+    (tmp_path / "p").mkdir()
+    write(tmp_path / "p" / "dbt_project.yml", "name: p\n")
+    line = assert_one_error_line(cli("generate", "--project-dir", str(tmp_path / "p"), "--stream", "s", "--ddl", ddl,
+                                     "--dialect", "postgres", ok=False), "cart", "primary key", "--key cart=")
+    assert "--exclude-tables" in line
     doc = plan_json("--ddl", ddl, "--dialect", "postgres", "--key", "cart=id")
     assert doc["tables"][0]["primary_key"] == ["id"]
     # a key column is never nullable in the mirror
@@ -267,18 +275,22 @@ def test_plan_key_for_a_table_without_primary_key(tmp_path):
 # ---------------------------------------------------------------- errors
 ERROR_CASES = {
     # name: (files {name: text}, args, fragments the one line must hold)
-    "missing-key-column": ({"s.sql": "CREATE TABLE cart (id int, note text);"},
-                           ["plan", "--ddl", "{s.sql}", "--dialect", "postgres", "--key", "cart=nope"],
+    "missing-key-column": ({"s.sql": "CREATE TABLE cart (id int, note text);", "p/dbt_project.yml": "name: p\n"},
+                           ["generate", "--project-dir", "{dir}/p", "--stream", "s", "--ddl", "{s.sql}", "--dialect", "postgres",
+                            "--key", "cart=nope"],
                            ["cart", "'nope'", "id, note"]),
+    "exclude-columns-typo": ({"s.sql": "CREATE TABLE cart (id int PRIMARY KEY, email text);"},
+                             ["plan", "--ddl", "{s.sql}", "--dialect", "postgres", "--exclude-columns", "cart.emial"],
+                             ["--exclude-columns", "cart.emial", "no selected table"]),
+    "exclude-tables-typo": ({"s.sql": "CREATE TABLE cart (id int PRIMARY KEY, email text);"},
+                            ["plan", "--ddl", "{s.sql}", "--dialect", "postgres", "--exclude-tables", "crt*"],
+                            ["--exclude-tables", "'crt*'", "matches no table"]),
     "malformed-key": ({"s.sql": "CREATE TABLE cart (id int, note text);"},
                       ["plan", "--ddl", "{s.sql}", "--dialect", "postgres", "--key", "cart"],
                       ["--key", "TABLE=COLUMN"]),
-    "unsupported-type": ({"s.sql": 'CREATE TABLE shop.t (id int PRIMARY KEY, "c[/x]" foo_bar_type);'},
-                         ["plan", "--ddl", "{s.sql}", "--dialect", "postgres"],
-                         ["shop.t", "c[/x]", "foo_bar_type", "not supported"]),
-    "unparseable": ({"s.sql": "CREATE TABLE t (\n  id int PRIMARY KEY,\n  x int\n  y text);\n"},
-                    ["plan", "--ddl", "{s.sql}", "--dialect", "postgres"],
-                    ["{s.sql}", "line 4"]),
+    "unreadable-table": ({"s.sql": "CREATE TABLE t (\n  id int PRIMARY KEY,\n  x int\n  y text);\n", "p/dbt_project.yml": "name: p\n"},
+                         ["generate", "--project-dir", "{dir}/p", "--stream", "s", "--ddl", "{s.sql}", "--dialect", "postgres"],
+                         ["line 3", "column x", "'int y text'", "missing comma"]),
     "unterminated": ({"s.sql": "CREATE TABLE t (id int PRIMARY KEY, \"x int);\n"},
                      ["plan", "--ddl", "{s.sql}", "--dialect", "postgres"],
                      ["{s.sql}", "line 1"]),
@@ -329,20 +341,22 @@ def test_unreachable_database_hides_the_password():
 
 def test_debug_shows_the_traceback(tmp_path):
     ddl = write(tmp_path / "nokey.sql", "CREATE TABLE cart (id int);\n")
-    result = cli("--debug", "plan", "--ddl", ddl, "--dialect", "postgres", ok=False)
+    result = cli("--debug", "plan", "--ddl", ddl, "--dialect", "postgres", "--exclude-columns", "cart.nope", ok=False)
     assert result.exit_code != 0
     assert isinstance(result.exception, StreamleapError)
     assert "Traceback" in "".join(traceback.format_exception(*result.exc_info))
     # as a user sees it, in a real process
-    proc = subprocess.run([sys.executable, "-m", "streamleap", "--debug", "plan", "--ddl", str(ddl), "--dialect", "postgres"],
+    proc = subprocess.run([sys.executable, "-m", "streamleap", "--debug", "plan", "--ddl", str(ddl), "--dialect", "postgres",
+                           "--exclude-columns", "cart.nope"],
                           capture_output=True, text=True, env={**os.environ, **ENV}, timeout=60)
     assert proc.returncode != 0
-    assert "Traceback (most recent call last)" in proc.stderr and "MissingPrimaryKeyError" in proc.stderr
+    assert "Traceback (most recent call last)" in proc.stderr and "StreamleapError" in proc.stderr
     # and without --debug: the one line only
-    proc = subprocess.run([sys.executable, "-m", "streamleap", "plan", "--ddl", str(ddl), "--dialect", "postgres"],
+    proc = subprocess.run([sys.executable, "-m", "streamleap", "plan", "--ddl", str(ddl), "--dialect", "postgres",
+                           "--exclude-columns", "cart.nope"],
                           capture_output=True, text=True, env={**os.environ, **ENV}, timeout=60)
     assert proc.returncode == 1 and proc.stdout == ""
-    assert proc.stderr.startswith("Error: table cart has no primary key") and len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith("Error: --exclude-columns cart.nope") and len(proc.stderr.splitlines()) == 1
 
 
 def test_usage_errors_exit_2_without_traceback(tmp_path):
