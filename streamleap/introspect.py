@@ -7,8 +7,16 @@ timeout, read-only use) and returns the same SourceTable models ``parse_ddl`` bu
   non-system schema, or of ``?schema=a,b``; types as ``format_type()`` shows them
   (``character varying(20)``, ``timestamp with time zone``, ``integer[]``, ``"Sales"."Status"``);
   primary keys in key order; labels of the enum types the tables use in ``enum_types``.
+  A partition is not a table: its partitioned root lists every partition below it (all levels,
+  any schema) in ``partitions``; naming a partition is an error naming the root. Inheritance
+  children are tables (the parent's columns first). A column of a domain type has the domain's
+  base type (nested domains resolved; an array of a domain is an array of the base type), is NOT
+  NULL when a domain in the chain is, and names the domain in ``domain``. Generated columns
+  (``attgenerated``: stored; virtual on PostgreSQL 18) set ``generated``.
 * MySQL / MariaDB (``mysql://`` or ``mariadb://``): base tables of the URL's database (all
-  non-system databases when the URL names none); types are ``COLUMN_TYPE`` lower-cased.
+  non-system databases when the URL names none); types are ``COLUMN_TYPE`` lower-cased;
+  generated columns from ``EXTRA`` (STORED / PERSISTENT -> ``stored``, VIRTUAL -> ``virtual``).
+  A partitioned table is one table, as the binlog shows it.
 
 Other query parameters of a Postgres URL (``sslmode=require``...) go to libpq unchanged. The
 password is URL-decoded and never appears in an error message.
