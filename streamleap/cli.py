@@ -340,8 +340,14 @@ def _capture_line(stats, final: bool = False) -> str:
 @main.command()
 @click.option("--source-url", required=True, envvar="STREAMLEAP_SOURCE_URL",
               help="postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db.")
-@click.option("--tables", required=True, help="Comma-separated table names, optionally schema-qualified (public.cart).")
+@click.option("--tables", help="Comma-separated table names, optionally schema-qualified (public.cart). "
+              "Default: every table of the URL's database (or ?schema=).")
 @click.option("--stream", required=True, help="The Kinesis stream to write to (it must exist).")
+@click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable).")
+@click.option("--exclude-tables", help="PATTERN[,PATTERN]: leave out tables matching a glob on table or schema.table.")
+@click.option("--exclude-columns", help="TABLE.COLUMN[,...]: columns never sent (globs allowed), e.g. customer.email.")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="A dbt project made by `streamleap generate`: capture exactly its mirrors' tables, keys and columns.")
 @click.option("--kinesis-endpoint", envvar="STREAMLEAP_KINESIS_ENDPOINT", help="Kinesis endpoint URL; AWS's own when unset.")
 @click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
 @click.option("--state-dir", default=".streamleap", show_default=True, type=click.Path(file_okay=False, path_type=Path),
@@ -349,7 +355,8 @@ def _capture_line(stats, final: bool = False) -> str:
 @click.option("--once", is_flag=True, help="Send what is committed now, then exit.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per flush (and at the end) on stdout.")
 @handle_errors
-def capture(source_url, tables, stream, kinesis_endpoint, region, state_dir, once, as_json):
+def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir, kinesis_endpoint, region,
+            state_dir, once, as_json):
     """Capture changes from a live MySQL/MariaDB or Postgres source into a Kinesis stream, as AWS DMS writes them."""
     import signal
     import threading
@@ -361,12 +368,19 @@ def capture(source_url, tables, stream, kinesis_endpoint, region, state_dir, onc
     from streamleap.capture.writer import KinesisWriter
     from streamleap.introspect import _mask
     from streamleap.kinesis_local import kinesis_client
-    from streamleap.source_check import raise_unless_ready
+    from streamleap.source_check import check_source, failed
 
-    names = [t.strip() for t in tables.split(",") if t.strip()]
-    if not names:
-        raise StreamleapError("--tables: name at least one table")
-    for warning in raise_unless_ready(source_url, names):
+    names, found, selection = _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns,
+                                                 project_dir)
+    keyed = {n for t in found if selection.key_for(t) for n in (t.name, t.qualified_name)}
+    checks = check_source(source_url, names)
+    # a table captured with a named key needs no primary key (the reader checks what it needs)
+    bad = [c for c in failed(checks)
+           if not (c.name.startswith("table ") and c.name[len("table "):] in keyed and "primary key" in c.detail)]
+    if bad:
+        raise StreamleapError("the source is not set up for change capture: "
+                              + " | ".join(f"{c.name}: {c.detail}; fix: {c.fix}" for c in bad))
+    for warning in (c for c in checks if not c.ok and c not in failed(checks)):
         err_console.print(Text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else "")))
     client = kinesis_client(kinesis_endpoint, region)
     try:
@@ -380,7 +394,7 @@ def capture(source_url, tables, stream, kinesis_endpoint, region, state_dir, onc
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
                                f"Kinesis's 1 MiB limit; NOT sent (counted in the summary)"))
 
-    reader = open_reader(source_url, names, name=stream)
+    reader = open_reader(source_url, names, name=stream, selection=selection)
     last_line = [0.0]
 
     def on_flush(stats) -> None:
@@ -409,6 +423,51 @@ def capture(source_url, tables, stream, kinesis_endpoint, region, state_dir, onc
         click.echo(json.dumps({**stats.to_json(), "done": True}, default=str))
     else:
         console.print(Text(_capture_line(stats, final=True)))
+
+
+def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir):
+    """The tables capture reads (qualified names, as the checkpoint records them) and what it
+    sends of them: by the options, or by the mirrors of --project-dir. The plan's rules decide
+    (plan_source): a table no mirror could be built for is refused, all of them in one line."""
+    from streamleap.capture.selection import CaptureSelection, project_tables, selection_from_project
+    from streamleap.introspect import read_source
+    from streamleap.plan import exclude_tables as drop_tables
+    from streamleap.plan import parse_column_exclusions, parse_keys, plan_source
+
+    if project_dir is not None:
+        given = [flag for flag, value in (("--tables", tables), ("--key", keys), ("--exclude-tables", exclude_tables),
+                                          ("--exclude-columns", exclude_columns)) if value]
+        if given:
+            raise StreamleapError(f"--project-dir takes the tables, keys and columns from the project's mirrors; "
+                                  f"leave out {', '.join(given)} (change them with `streamleap generate`)")
+        mirrors = project_tables(project_dir, stream)
+        _dialect, found = read_source(source_url, [m.qualified_name for m in mirrors])
+        selection = selection_from_project(mirrors, found)
+        planned = plan_source(found, selection.keys)
+        if planned.refused:
+            raise StreamleapError(
+                f"--project-dir {project_dir}: the source no longer fits these mirrors: "
+                + "; ".join(f"{r.qualified_name}: {r.reason}" for r in planned.refused)
+                + "; fix the source or run `streamleap generate` again")
+        return [t.qualified_name for t in found], found, selection
+    else:
+        requested = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+        if tables is not None and not requested:
+            raise StreamleapError("--tables: name at least one table (or leave --tables out for every table)")
+        _dialect, found = read_source(source_url, requested)
+        found = drop_tables(found, exclude_tables)
+        if not found:
+            raise StreamleapError("no table left to capture: --exclude-tables left out every table")
+        selection = CaptureSelection(parse_keys(keys), parse_column_exclusions(exclude_columns))
+        planned = plan_source(found, selection.keys, selection.exclusions)
+        unknown = [k for k in selection.keys if not any(k in (t.name, t.qualified_name) for t in found)]
+        if unknown:
+            raise StreamleapError(f"--key {unknown[0]}=...: no such table among the captured ones "
+                                  f"({', '.join(t.qualified_name for t in found)})")
+    planned.raise_if_refused()
+    # the checkpoint records the tables as named (a --tables list as before; else every name)
+    names = requested if requested and not exclude_tables else [t.qualified_name for t in found]
+    return names, found, selection
 
 
 @main.command("kinesis-local")

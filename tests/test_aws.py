@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import uuid
 from pathlib import Path
 
 import boto3
@@ -622,3 +623,82 @@ def test_destroy_leaves_a_look_alike_role_associated(tmp_path, clients, moto_acc
     assert result.exit_code == 0, result.output
     assert "nothing to destroy" in result.output
     assert iam.get_role(RoleName="streamleap-shop_cdc-redshift-kinesis")["Role"]
+
+
+# --- partitions and excluded columns ------------------------------------------------------------
+
+PARTITIONED_CONFIG = {
+    **BASE_CONFIG,
+    "source": {**BASE_CONFIG["source"], "engine": "postgres", "port": 5432},
+    "tables": ["public.events", "public.customer"],
+    "partitions": {"public.events": ["public.events_2024", "public.events_2025", "archive.events_old"]},
+    "exclude_columns": ["public.customer.email", "public.events.ip"],
+}
+
+
+def test_partitions_are_selected_by_name_and_excluded_columns_removed():
+    mappings = documents.table_mappings(parse_config(PARTITIONED_CONFIG))
+    path = GOLDEN / "table_mappings_partitions.json"
+    text = json.dumps(mappings, indent=2, sort_keys=True) + "\n"
+    import os
+
+    if os.environ.get("STREAMLEAP_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+    selected = [(r["object-locator"]["schema-name"], r["object-locator"]["table-name"])
+                for r in mappings["rules"] if r["rule-type"] == "selection"]
+    assert selected == [("public", "events"), ("public", "events_2024"), ("public", "events_2025"),
+                        ("archive", "events_old"), ("public", "customer")]
+    assert all("%" not in t for _, t in selected)  # exact names, no wildcards
+    removed = [(r["object-locator"]["table-name"], r["object-locator"]["column-name"])
+               for r in mappings["rules"] if r["rule-action"] == "remove-column"]
+    # on the table and on each partition DMS reads under its own name
+    assert removed == [("customer", "email"), ("events", "ip"), ("events_2024", "ip"), ("events_2025", "ip"),
+                       ("events_old", "ip")]
+    ids = [r["rule-id"] for r in mappings["rules"]]
+    assert len(set(ids)) == len(ids)
+
+
+def test_partitions_and_exclusions_are_checked():
+    bad = {**PARTITIONED_CONFIG,
+           "partitions": {"public.other": ["public.x"], "public.events": ["events_2024", "public.customer"]},
+           "exclude_columns": ["customer.email", "public.nope.c"]}
+    with pytest.raises(ConfigError) as info:
+        parse_config(bad)
+    problems = info.value.problems
+    assert any(p.startswith("partitions.public.other: 'public.other' is not in tables:") for p in problems)
+    assert any(p.startswith("partitions.public.events[0]: 'events_2024' must be schema.table") for p in problems)
+    assert any(p.startswith("partitions.public.events[1]: 'public.customer' is in tables: too") for p in problems)
+    assert any(p.startswith("exclude_columns[0]: 'customer.email' must be schema.table.column") for p in problems)
+    assert any(p.startswith("exclude_columns[1]: 'public.nope.c': table public.nope is not in tables:") for p in problems)
+    assert len(problems) == 5
+
+
+@pytest.mark.postgres
+def test_init_config_lists_partitions_from_the_live_database(tmp_path, pg_url):
+    import psycopg2
+
+    schema = f"aws_{uuid.uuid4().hex[:6]}"
+    con = psycopg2.connect(pg_url)
+    con.autocommit = True
+    with con.cursor() as cur:
+        cur.execute(f"create schema {schema}; "
+                    f"create table {schema}.ev (id int, day date, primary key (id, day)) partition by range (day); "
+                    f"create table {schema}.ev_a partition of {schema}.ev for values from ('2024-01-01') to ('2025-01-01'); "
+                    f"create table {schema}.ev_b partition of {schema}.ev default; "
+                    f"create table {schema}.plain (id int primary key)")
+    try:
+        path = tmp_path / "streamleap.yml"
+        result = CliRunner().invoke(main, ["aws", "init-config", "--config", str(path), "--engine", "postgres",
+                                           "--source-url", pg_url, "--tables", f"{schema}.ev,{schema}.plain"])
+        assert result.exit_code == 0, result.output
+        config = parse_config(yaml.safe_load(path.read_text()))
+        assert config.tables == (f"{schema}.ev", f"{schema}.plain")
+        assert config.partitions == {f"{schema}.ev": (f"{schema}.ev_a", f"{schema}.ev_b")}
+        selected = [r["object-locator"]["table-name"] for r in documents.table_mappings(config)["rules"]
+                    if r["rule-type"] == "selection"]
+        assert selected == ["ev", "ev_a", "ev_b", "plain"]
+    finally:
+        with con.cursor() as cur:
+            cur.execute(f"drop schema {schema} cascade")
+        con.close()

@@ -19,6 +19,7 @@ from streamleap.ddl import parse_ddl
 from streamleap.dbt import run_dbt
 from streamleap.plan import plan_tables
 from streamleap.project import generate_models, init_project
+from streamleap.schema import SourceColumn, SourceTable
 
 GOLDEN = Path(__file__).parent / "golden" / "redshift"
 
@@ -45,6 +46,12 @@ CREATE TABLE "Sales"."Order" (
   "Ünïcode" date
 );
 '''
+
+# a partitioned table: DMS writes its changes under its partitions' names (two schemas here)
+EVENTS = SourceTable("public", "events", (SourceColumn("id", "bigint", False), SourceColumn("day", "date", False),
+                                          SourceColumn("note", "character varying(20)")),
+                     ("id", "day"), "postgres", partitioned=True,
+                     partitions=(("public", "events_2024"), ("public", "events_2025"), ("archive", "events_2023")))
 
 REDSHIFT_ENV = {
     "STREAMLEAP_REDSHIFT_HOST": "redshift.invalid",
@@ -89,6 +96,8 @@ STATEMENTS = {
     "mirror_backfill_cart": f"streamleap.backfill_sql({REL.format('cart')}, api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
     "mirror_backfill_order": f"streamleap.backfill_sql({REL.format('Order')}, api.Relation.create(identifier='Order__dbt_tmp'), {spec('Order')})",
     "set_aside_batch": f"streamleap.set_aside_batch_sql({REL.format('stg_shop_cdc')}, none, [{spec('cart')}, {spec('cart_item')}])",
+    "mirror_batch_events": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('events')}, none)",
+    "set_aside_batch_partitioned": f"streamleap.set_aside_batch_sql({REL.format('stg_shop_cdc')}, none, [{spec('events')}])",
     "set_aside_apply": f"streamleap.apply_set_aside_sql({REL.format('shop_cdc_set_aside')}, api.Relation.create(identifier='shop_cdc_set_aside__dbt_tmp'))",
 }
 
@@ -100,7 +109,7 @@ COMMAND_PREFIXES = ("create external schema", "refresh materialized view", "alte
 def rendered(tmp_path_factory) -> dict[str, str]:
     project = tmp_path_factory.mktemp("rs") / "project"
     init_project(project)
-    generate_models(project, plan_tables(parse_ddl(DDL, "postgres")), "shop_cdc", "kinesis")
+    generate_models(project, plan_tables([*parse_ddl(DDL, "postgres"), EVENTS]), "shop_cdc", "kinesis")
     run_dbt(["deps"], project)
     template = "\n".join(f"-- @@ {name}\n{{{{ {expr} }}}}" for name, expr in STATEMENTS.items())
     saved = {k: os.environ.get(k) for k in REDSHIFT_ENV}
@@ -265,7 +274,7 @@ REDSHIFT_FUNCTIONS = {
     "try_cast": "r_TRY_CAST",
 }
 # words followed by "(" that are not function calls
-SQL_WORDS = {"and", "as", "cast", "decimal", "distkey", "exists", "from", "in", "not", "over", "sortkey", "then",
+SQL_WORDS = {"and", "as", "cast", "decimal", "distkey", "exists", "from", "in", "not", "or", "over", "sortkey", "then", "where",
              "values", "varbyte", "varchar", "when"}
 
 
@@ -313,3 +322,16 @@ def test_with_on_misfit_set_aside_the_batch_is_as_before(tmp_path):
         path.write_text(batch.strip() + "\n", encoding="utf-8")
     assert batch.strip() + "\n" == path.read_text(encoding="utf-8")
     sqlglot.parse_one(batch, read="redshift")
+
+
+def test_records_under_a_partition_name_belong_to_the_partitioned_table(rendered):
+    """DMS reads a partitioned Postgres table's partitions as tables of their own: the mirror's
+    batch and the set-aside model match the table's own name and every partition's, by schema."""
+    expected = ("(_sl_table in ('events', 'events_2024', 'events_2025')\n    and _sl_schema = 'public') or "
+                "(_sl_table = 'events_2023'\n    and _sl_schema = 'archive')")
+    assert f"where ({expected})" in rendered["mirror_batch_events"]
+    assert ("when record_type = 'data' and ((table_name in ('events', 'events_2024', 'events_2025') and "
+            "schema_name = 'public') or (table_name = 'events_2023' and schema_name = 'archive'))"
+            in rendered["set_aside_batch_partitioned"])
+    # a table without partitions keeps its plain filter
+    assert "where _sl_table = 'cart'\n    and _sl_schema = 'public'" in rendered["mirror_batch_cart"]

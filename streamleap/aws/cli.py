@@ -67,16 +67,25 @@ def _changes(actions) -> list:
               default="mysql", show_default=True)
 @click.option("--tables", help="Comma-separated schema.table names to put in the file.")
 @click.option("--stream", "stream_name", default="shop_cdc", show_default=True, help="The Kinesis stream name.")
+@click.option("--source-url", help="Read the tables from the live database: partitioned Postgres tables get their "
+              "partitions listed (DMS selects them by name).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @handle_errors
-def init_config(config_path, engine, tables, stream_name, force):
+def init_config(config_path, engine, tables, stream_name, source_url, force):
     """Write a commented streamleap.yml to edit."""
     from streamleap.aws.config import parse_config, template
 
     if config_path.exists() and not force:
         raise StreamleapError(f"{config_path} exists; edit it, or pass --force to overwrite it")
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
-    text = template(engine, names, stream_name)
+    partitions: dict[str, list[str]] = {}
+    if source_url:
+        from streamleap.introspect import read_source
+
+        _dialect, found = read_source(source_url, names)
+        names = [t.qualified_name for t in found]
+        partitions = {t.qualified_name: [f"{s}.{n}" for s, n in t.partitions] for t in found if t.partitions}
+    text = template(engine, names, stream_name, partitions)
     import yaml
 
     parse_config(yaml.safe_load(text), str(config_path))  # the template itself must be valid

@@ -111,16 +111,29 @@ class AwsConfig:
     region: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     path: str = DEFAULT_CONFIG
+    # a partitioned Postgres table (schema.table) -> its partitions (schema.table), every level:
+    # DMS reads partitions as tables of their own, so the task selects them by name
+    partitions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # schema.table.column names DMS never reads (a remove-column transformation per column)
+    exclude_columns: tuple[str, ...] = ()
 
     def table_parts(self) -> list[tuple[str, str]]:
         """``(schema, table)`` for each configured table (MySQL: database, table)."""
         return [tuple(t.split(".", 1)) for t in self.tables]  # type: ignore[misc]
 
+    def partition_parts(self, table: str) -> list[tuple[str, str]]:
+        """``(schema, table)`` of each partition listed for ``table`` (schema.table)."""
+        return [tuple(t.split(".", 1)) for t in self.partitions.get(table, ())]  # type: ignore[misc]
+
+    def excluded_parts(self) -> list[tuple[str, str, str]]:
+        """``(schema, table, column)`` for each excluded column."""
+        return [tuple(c.split(".", 2)) for c in self.exclude_columns]  # type: ignore[misc]
+
 
 # --- loading ----------------------------------------------------------------------------------
 
 _ALLOWED = {
-    None: {"source", "tables", "stream", "dms", "redshift", "region", "tags"},
+    None: {"source", "tables", "stream", "dms", "redshift", "region", "tags", "partitions", "exclude_columns"},
     "source": {"engine", "host", "port", "database", "username", "password_env", "secret_arn", "ssl_mode"},
     "stream": {"name", "mode", "shards", "retention_hours", "kms_key"},
     "dms": {"replication_instance_class", "allocated_storage_gb", "engine_version", "multi_az",
@@ -164,6 +177,8 @@ def parse_config(raw: Any, shown: str = DEFAULT_CONFIG) -> AwsConfig:
             p.add(key, "is required")
     source = _source(_section(raw, "source", p), p)
     tables = _tables(raw.get("tables"), p) if "tables" in raw else ()
+    partitions = _partitions(raw.get("partitions"), tables, p) if raw.get("partitions") is not None else {}
+    exclude_columns = _exclude_columns(raw.get("exclude_columns"), tables, p) if raw.get("exclude_columns") is not None else ()
     stream = _stream(_section(raw, "stream", p), p)
     dms = _dms(_section(raw, "dms", p), p)
     redshift = _redshift(_section(raw, "redshift", p), p)
@@ -179,7 +194,8 @@ def parse_config(raw: Any, shown: str = DEFAULT_CONFIG) -> AwsConfig:
         p.add("tags", "names starting with aws: or streamleap: are reserved")
     if p.lines:
         raise ConfigError(shown, p.lines)
-    return AwsConfig(source, tables, stream, dms, redshift, region, {k: str(v) for k, v in tags.items()}, shown)
+    return AwsConfig(source, tables, stream, dms, redshift, region, {k: str(v) for k, v in tags.items()}, shown,
+                     partitions, exclude_columns)
 
 
 def _section(raw: dict, key: str, p: _Problems) -> dict:
@@ -279,6 +295,49 @@ def _tables(value: Any, p: _Problems) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _partitions(value: Any, tables: tuple[str, ...], p: _Problems) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        p.add("partitions", "must map a partitioned table (schema.table, listed in tables:) to the list of its "
+                            "partitions (schema.table each)")
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for parent, names in value.items():
+        where = f"partitions.{parent}"
+        if parent not in tables:
+            p.add(where, f"{parent!r} is not in tables: (list the partitioned table itself there)")
+            continue
+        if not isinstance(names, list) or not names:
+            p.add(where, "must be a non-empty list of schema.table partition names")
+            continue
+        seen: list[str] = []
+        for i, name in enumerate(names):
+            if not isinstance(name, str) or not _TABLE.match(name) or "%" in name:
+                p.add(f"{where}[{i}]", f"{name!r} must be schema.table, without wildcards")
+            elif name in tables:
+                p.add(f"{where}[{i}]", f"{name!r} is in tables: too; a partition is part of its table, list it here only")
+            elif name not in seen:
+                seen.append(name)
+        out[parent] = tuple(seen)
+    return out
+
+
+def _exclude_columns(value: Any, tables: tuple[str, ...], p: _Problems) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        p.add("exclude_columns", "must be a list of schema.table.column names")
+        return ()
+    out: list[str] = []
+    for i, name in enumerate(value):
+        parts = name.split(".") if isinstance(name, str) else []
+        if len(parts) != 3 or not all(parts) or "%" in name:
+            p.add(f"exclude_columns[{i}]", f"{name!r} must be schema.table.column (MySQL: database.table.column), "
+                                           "without wildcards")
+        elif f"{parts[0]}.{parts[1]}" not in tables:
+            p.add(f"exclude_columns[{i}]", f"{name!r}: table {parts[0]}.{parts[1]} is not in tables:")
+        elif name not in out:
+            out.append(name)
+    return tuple(out)
+
+
 def _stream(s: dict, p: _Problems) -> StreamConfig:
     name = _text(s, "name", "stream", p) or ""
     if name and not _STREAM_NAME.match(name):
@@ -372,6 +431,9 @@ source:
 
 # the tables to mirror, as schema.table (MySQL: database.table); each needs a primary key
 tables: [{tables}]
+{partitions}
+# columns DMS never reads (PII): a remove-column rule each, as schema.table.column
+# exclude_columns: [shop.customer.email]
 
 stream:
   name: {stream}
@@ -392,8 +454,18 @@ redshift:
 """
 
 
-def template(engine: str = "mysql", tables: list[str] | None = None, stream: str = "shop_cdc") -> str:
+def template(engine: str = "mysql", tables: list[str] | None = None, stream: str = "shop_cdc",
+             partitions: dict[str, list[str]] | None = None) -> str:
     port = 5432 if engine in POSTGRES_ENGINES else 3306
     names = ", ".join(tables or (["public.cart", "public.cart_item"] if engine in POSTGRES_ENGINES
                                  else ["shop.cart", "shop.cart_item"]))
-    return TEMPLATE.format(engine=engine, port=port, tables=names, stream=stream)
+    if partitions:
+        listed = "\n".join(f"  {parent}: [{', '.join(names_)}]" for parent, names_ in partitions.items())
+        block = ("# the partitions of each partitioned Postgres table (read from the source): DMS reads them as tables\n"
+                 "# of their own, so the task selects each by name; add new partitions here (and run apply)\n"
+                 f"partitions:\n{listed}\n")
+    else:
+        block = ("# Postgres: list the partitions of a partitioned table (DMS reads them under their own names);\n"
+                 "# `streamleap aws init-config --source-url URL` fills this in\n"
+                 "# partitions: {public.events: [public.events_2024, public.events_2025]}\n")
+    return TEMPLATE.format(engine=engine, port=port, tables=names, stream=stream, partitions=block)

@@ -147,14 +147,33 @@ def kinesis_settings(stream: str, role_arn: str) -> dict[str, Any]:
 
 def table_mappings(config: AwsConfig) -> dict[str, Any]:
     """One selection rule per configured table (explicit names, no wildcards) and one
-    map-record-to-record rule, which partitions each table's records by primary key."""
+    map-record-to-record rule, which partitions each table's records by primary key.
+
+    A partitioned Postgres table's partitions (``partitions:``) get the same two rules each: DMS
+    reads partitions as tables of their own and writes their changes under their names, which
+    the table's mirror applies as its own. An excluded column (``exclude_columns:``) gets a
+    remove-column transformation on its table and on each of its partitions, so DMS never
+    writes it.
+    """
     rules: list[dict[str, Any]] = []
-    for i, (schema, table) in enumerate(config.table_parts()):
+    objects: list[tuple[str, str]] = []  # every (schema, table) DMS reads, in config order
+    for schema, table in config.table_parts():
+        objects.append((schema, table))
+        objects.extend(p for p in config.partition_parts(f"{schema}.{table}") if p not in objects)
+    for i, (schema, table) in enumerate(objects):
         locator = {"schema-name": schema, "table-name": table}
         rules.append({"rule-type": "selection", "rule-id": str(2 * i + 1), "rule-name": f"select-{i + 1}",
                       "object-locator": locator, "rule-action": "include"})
         rules.append({"rule-type": "object-mapping", "rule-id": str(2 * i + 2), "rule-name": f"map-{i + 1}",
                       "rule-action": "map-record-to-record", "object-locator": dict(locator)})
+    n = 0
+    for schema, table, column in config.excluded_parts():
+        for owner_schema, owner in [(schema, table), *config.partition_parts(f"{schema}.{table}")]:
+            n += 1
+            rules.append({"rule-type": "transformation", "rule-id": str(2 * len(objects) + n),
+                          "rule-name": f"remove-column-{n}", "rule-target": "column",
+                          "object-locator": {"schema-name": owner_schema, "table-name": owner, "column-name": column},
+                          "rule-action": "remove-column"})
     return {"rules": rules}
 
 

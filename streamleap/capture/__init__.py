@@ -9,18 +9,21 @@ would write to Kinesis (see ``base`` for the contract between readers and the wr
 from __future__ import annotations
 
 from streamleap.capture.base import ChangeReader
+from streamleap.capture.selection import CaptureSelection
 
 
-def open_reader(url: str, tables: list[str], *, name: str = "capture") -> ChangeReader:
+def open_reader(url: str, tables: list[str], *, name: str = "capture",
+                selection: CaptureSelection | None = None) -> ChangeReader:
     """The change reader for the source at ``url``; ``name`` (the stream's) names the Postgres
-    replication slot and publication (streamleap_<name>)."""
+    replication slot and publication (streamleap_<name>); ``selection`` holds the keys named for
+    tables without one and the columns never sent (``selection.CaptureSelection``)."""
     from streamleap.introspect import _parse_url
 
     dialect = _parse_url(url).dialect
     if dialect == "postgres":
         from streamleap.capture.postgres import PostgresReader
 
-        return PostgresReader(url, tables, name=name)
+        return PostgresReader(url, tables, name=name, selection=selection)
     from streamleap.capture.mysql import MySQLReader
 
-    return MySQLReader(url, tables)
+    return MySQLReader(url, tables, selection=selection)

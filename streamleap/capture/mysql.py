@@ -75,6 +75,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from streamleap.capture.base import RowChange, Transaction
+from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
 from streamleap.introspect import CONNECT_TIMEOUT_SECONDS, _driver_message, _parse_url, read_source
 from streamleap.schema import SourceTable
@@ -370,13 +371,17 @@ def _ident(name: str) -> str:
 class MySQLReader:
     """Snapshot and binlog stream of ``tables`` of the MySQL/MariaDB source at ``url``."""
 
-    def __init__(self, url: str, tables: list[str], server_id: int | None = None):
+    def __init__(self, url: str, tables: list[str], server_id: int | None = None,
+                 selection: CaptureSelection | None = None):
         self._url = _parse_url(url)
         if self._url.dialect != "mysql":
             raise StreamleapError(f"{self._url.masked} is not a MySQL/MariaDB URL; use mysql:// or mariadb://")
         self._source_url = url
         self._names = list(tables)
-        self._tables: dict[tuple[str, str], SourceTable] = {}
+        self._selection = selection or CaptureSelection()
+        self._tables: dict[tuple[str, str], SourceTable] = {}  # as sent: capture's key, the columns sent
+        self._known: dict[tuple[str, str], frozenset[str]] = {}  # every column the source has
+        self._dropped: dict[tuple[str, str], frozenset[str]] = {}  # columns never sent (VIRTUAL, excluded)
         self._order: list[tuple[str, str]] = []
         self._refresh_tables()
         self._closed = threading.Event()
@@ -476,8 +481,11 @@ class MySQLReader:
 
     def _refresh_tables(self) -> None:
         _dialect, found = read_source(self._source_url, self._names)
-        self._tables = {(t.schema or "", t.name): t for t in found}
-        self._order = [(t.schema or "", t.name) for t in found]
+        applied = self._selection.apply(found)
+        self._known = {(t.schema or "", t.name): frozenset(c.name for c in t.columns) for t in found}
+        self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}
+        self._tables = {(t.schema or "", t.name): t for t, _dropped in applied}
+        self._order = [(t.schema or "", t.name) for t, _dropped in applied]
 
     def _binlog_end(self) -> _Pos:
         import pymysql
@@ -551,7 +559,9 @@ class MySQLReader:
             pending: list[RowChange] = []
             for schema, name in list(self._order):
                 with conn.cursor() as cur:
-                    cur.execute(f"SELECT * FROM {_ident(schema)}.{_ident(name)}")
+                    # the columns sent (not VIRTUAL generated or excluded ones); backticks quoted
+                    columns = ", ".join(_ident(c.name) for c in self._tables[(schema, name)].columns)
+                    cur.execute(f"SELECT {columns} FROM {_ident(schema)}.{_ident(name)}")
                     names = [d[0] for d in cur.description]
                     converters = _snapshot_converters(cur.description)
                     while True:
@@ -751,13 +761,15 @@ class MySQLReader:
                 f"{self._url.masked}: the binlog has no column names for {key[0]}.{key[1]}; "
                 "set binlog_row_metadata=FULL on the server"
             )
-        known = {c.name for c in self._tables[key].columns}
+        known = self._known.get(key, frozenset())
         if set(names) - known and tuple(names) not in self._refreshed_for:
             # a column added since the tables were read: tables() shows it before its values arrive
             self._refreshed_for.add(tuple(names))
             self._refresh_tables()
         convert = _binlog_converters(columns)
         schema, table = key
+        dropped = self._dropped.get(key, frozenset())
+        names = [n for n in names if n not in dropped]  # VIRTUAL generated and excluded columns are not sent
 
         def values(row: dict[str, Any], sources: dict[str, Any]) -> dict[str, Any]:
             out = {}

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from streamleap.capture.base import RowChange, Transaction
+from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
 from streamleap.schema import SourceTable
 
@@ -295,7 +296,7 @@ class PostgresReader:
     """Reads committed changes of ``tables`` from a PostgreSQL source URL (see the module doc)."""
 
     def __init__(self, url: str, tables: list[str] | None, *, name: str = "capture", slot: str | None = None,
-                 publication: str | None = None):
+                 publication: str | None = None, selection: CaptureSelection | None = None):
         from streamleap.introspect import _parse_url  # one parser for every source URL
 
         self.url = url
@@ -305,7 +306,11 @@ class PostgresReader:
         self.requested = list(tables) if tables else None
         self.slot = slot or object_name(name)
         self.publication = publication or object_name(name)
-        self._tables: list[SourceTable] = []
+        self.selection = selection or CaptureSelection()
+        self._tables: list[SourceTable] = []  # as sent: the key capture uses, only the columns it sends
+        self._by_name: dict[tuple[str, str], SourceTable] = {}
+        self._dropped: dict[tuple[str, str], frozenset[str]] = {}  # columns never sent, per table
+        self._keyless: list[str] = []  # tables captured with a named key instead of a primary key
         self._confirmed = 0
         self._closing = threading.Event()
         self._connections: list[Any] = []
@@ -314,7 +319,10 @@ class PostgresReader:
         missing_keys = [t.qualified_name for t in self._tables if not t.primary_key]
         if missing_keys:
             raise StreamleapError(f"capture needs a primary key on every table; {', '.join(missing_keys)} has none: "
-                                  "add one (ALTER TABLE ... ADD PRIMARY KEY) or leave the table out of --tables")
+                                  "add one (ALTER TABLE ... ADD PRIMARY KEY), name one with --key TABLE=COLUMN, or "
+                                  "leave the table out of --tables")
+        if self._keyless:
+            self._check_replica_identity()
 
     # ------------------------------------------------------------ connections
     def _options(self, **extra: Any) -> dict[str, Any]:
@@ -350,24 +358,64 @@ class PostgresReader:
         from streamleap.introspect import read_source
 
         _, found = read_source(self.url, self.requested)
-        self._tables = found
-        return found
+        applied = self.selection.apply(found)
+        self._keyless = [t.qualified_name for t in found if not t.primary_key]
+        self._tables = [t for t, _dropped in applied]
+        self._by_name = {(t.schema or "", t.name): t for t in self._tables}
+        self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}
+        return list(self._tables)
+
+    def _check_replica_identity(self) -> None:
+        """A table captured with --key (no primary key) must log its updates and deletes: with
+        REPLICA IDENTITY DEFAULT and no primary key, Postgres refuses UPDATE and DELETE on a
+        published table, so adding it to the publication would break the source's writers."""
+        con = self._connect()
+        try:
+            with con.cursor() as cur:
+                cur.execute("select n.nspname, c.relname, c.relreplident from pg_catalog.pg_class c "
+                            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+                            "where c.relkind in ('r', 'p')")
+                identities = {(schema, name): ident for schema, name, ident in cur.fetchall()}
+        finally:
+            con.close()
+        bad = [t for t in self._tables if t.qualified_name in self._keyless
+               and identities.get((t.schema, t.name)) not in ("f", "i")]
+        if bad:
+            from sqlglot import exp
+
+            fixes = "; ".join(f"ALTER TABLE {exp.table_(t.name, db=t.schema, quoted=True).sql(dialect='postgres')} "
+                              "REPLICA IDENTITY FULL" for t in bad)
+            raise StreamleapError(
+                f"{', '.join(t.qualified_name for t in bad)}: no primary key and REPLICA IDENTITY DEFAULT, so Postgres "
+                f"would refuse updates and deletes once the table is published; run {fixes} (capture then uses the "
+                "--key columns), or add a primary key")
 
     def _relation_list(self) -> str:
         from sqlglot import exp
 
-        return ", ".join(exp.table_(t.name, db=t.schema, quoted=True).sql(dialect="postgres") for t in self._tables)
+        # ONLY: a table with inheritance children publishes its own rows, not theirs (they are
+        # tables of their own); a partitioned table publishes all its partitions (never ONLY)
+        return ", ".join(("" if t.partitioned else "only ") + exp.table_(t.name, db=t.schema, quoted=True).sql(
+            dialect="postgres") for t in self._tables)
 
     def _ensure_publication(self, cur: Any) -> None:
         from sqlglot import exp
 
+        cur.execute("show server_version_num")
+        version = int(cur.fetchone()[0])
+        partitioned = [t.qualified_name for t in self._tables if t.partitioned]
+        if partitioned and version < 130000:
+            raise StreamleapError(f"{', '.join(partitioned)}: capturing a partitioned table needs PostgreSQL 13 or "
+                                  "later (publish_via_partition_root); upgrade the server or leave the table out")
+        # changes of a partition arrive under its root's name (one relation, one mirror)
+        options = "publish = 'insert, update, delete'" + (", publish_via_partition_root = true" if version >= 130000 else "")
         name = exp.to_identifier(self.publication, quoted=True).sql(dialect="postgres")
         cur.execute("select 1 from pg_publication where pubname = %s", [self.publication])
         if cur.fetchone() is None:
-            cur.execute(f"create publication {name} for table {self._relation_list()} "
-                        "with (publish = 'insert, update, delete')")
+            cur.execute(f"create publication {name} for table {self._relation_list()} with ({options})")
         else:
             cur.execute(f"alter publication {name} set table {self._relation_list()}")
+            cur.execute(f"alter publication {name} set ({options})")
 
     def _slot_position(self, cur: Any) -> str | None:
         cur.execute("select plugin, confirmed_flush_lsn::text, database from pg_replication_slots where slot_name = %s",
@@ -430,10 +478,14 @@ class PostgresReader:
                 kinds = [self._kind_for_source_type(c.source_type) for c in t.columns]
                 # every value as its type's output text, like pgoutput sends it; char(n) as it is (a
                 # cast to text would strip the padding the output keeps)
+                # a partitioned table is read once through its root; any other table with ONLY (its
+                # inheritance children are tables of their own, read by themselves)
+                source = exp.table_(t.name, db=t.schema, quoted=True)
+                if not t.partitioned:
+                    source.set("only", True)
                 select_sql = exp.select(*[exp.column(n, quoted=True) if _is_bpchar(c.source_type)
                                           else exp.cast(exp.column(n, quoted=True), "text")
-                                          for n, c in zip(names, t.columns)]).from_(
-                    exp.table_(t.name, db=t.schema, quoted=True)).sql(dialect="postgres")
+                                          for n, c in zip(names, t.columns)]).from_(source).sql(dialect="postgres")
                 cur = con.cursor(name=f"streamleap_snapshot_{uuid.uuid4().hex[:8]}")
                 cur.itersize = SNAPSHOT_SLICE
                 cur.execute(select_sql.replace("%", "%%"))
@@ -467,15 +519,17 @@ class PostgresReader:
     def _kind_for_type(self, cur: Any, oid: int, typmod: int) -> ColumnKind:
         key = (oid, typmod)
         if key not in self._kind_cache:
-            cur.execute("select format_type(%s, %s), t.typtype, t.typbasetype, t.typtypmod, t.typcategory "
+            cur.execute("select format_type(%s, %s), t.typtype, t.typbasetype, t.typtypmod, t.typcategory, t.typelem "
                         "from pg_type t where t.oid = %s", [oid, typmod, oid])
             row = cur.fetchone()
             if row is None:
                 kind = ColumnKind("string")
             else:
-                type_text, typtype, basetype, basemod, category = row
+                type_text, typtype, basetype, basemod, category, element = row
                 if typtype == "d":
                     kind = self._kind_for_type(cur, basetype, basemod)
+                elif category == "A" and element:  # an array: its element's kind (a domain's base type)
+                    kind = ColumnKind("array", self._kind_for_type(cur, element, typmod))
                 elif typtype == "e":
                     kind = ColumnKind("string")
                 else:
@@ -605,8 +659,20 @@ class PostgresReader:
             # 'Y' (type) and 'O' (origin) carry nothing capture needs
 
     def _row_change(self, kind: str, rel: _Relation, buf: _Buffer, ccur: Any) -> RowChange:
+        change = self._decode_row_change(kind, rel, buf, ccur)
+        dropped = self._dropped.get((rel.schema, rel.name))
+        if dropped:  # excluded columns (and any generated column a server sends) never leave
+            change.data = {n: v for n, v in change.data.items() if n not in dropped}
+            if change.before is not None:
+                change.before = {n: v for n, v in change.before.items() if n not in dropped}
+        return change
+
+    def _decode_row_change(self, kind: str, rel: _Relation, buf: _Buffer, ccur: Any) -> RowChange:
         names = [c[0] for c in rel.columns]
+        table = self._by_name.get((rel.schema, rel.name))
         key_names = [c[0] for c in rel.columns if c[3]]
+        # the key capture uses (a --key, or the primary key) for before images Postgres leaves out
+        own_key = [n for n in (table.primary_key if table is not None else ()) if n in names] or key_names
 
         def row(tuple_data: list[tuple[str, str | None]]) -> dict[str, Any]:
             return {n: text_value(v, k) for n, (_, v), k in zip(names, tuple_data, rel.kinds)}
@@ -642,7 +708,7 @@ class PostgresReader:
         elif old_kind == "K":
             before = {n: v for n, v in row(old).items() if n in key_names}
         else:
-            before = {n: data[n] for n in key_names}
+            before = {n: data[n] for n in own_key}
         if unchanged:
             key_texts = [v for (n, (_, v)) in zip(names, new) if n in key_names]
             self._lookup(rel, [names[i] for i in unchanged], key_texts, data, ccur)
@@ -659,8 +725,12 @@ class PostgresReader:
         marks = [f"streamleap_key_{i}" for i in range(len(key_names))]
         condition = exp.and_(*[exp.EQ(this=exp.cast(exp.column(k, quoted=True), "text"), expression=exp.Placeholder(this=m))
                                for k, m in zip(key_names, marks)])
+        source = exp.table_(rel.name, db=rel.schema, quoted=True)
+        table = self._by_name.get((rel.schema, rel.name))
+        if table is None or not table.partitioned:
+            source.set("only", True)
         sql = exp.select(*[exp.cast(exp.column(c, quoted=True), "text") for c in columns]).from_(
-            exp.table_(rel.name, db=rel.schema, quoted=True)).where(condition).sql(dialect="postgres")
+            source).where(condition).sql(dialect="postgres")
         sql = sql.replace("%", "%%")
         for m in marks:
             sql = sql.replace(f"%%({m})s", f"%({m})s")

@@ -73,7 +73,39 @@ select * from (
     'schema': spec.get('schema'), 'table': spec.table, 'columns': spec.columns, 'key': key_columns,
     'stream_schema': spec.get('stream_schema', 'kinesis'),
     'before_image': spec.get('before_image_field', 'before-image'),
+    'partitions': spec.get('partitions') or [],
   }) }}
+{%- endmacro %}
+
+{#- SQL true for a record of the spec's table: under its own (schema, name) or, as DMS writes a
+    partitioned Postgres table's changes, under one of its partitions' names. The names of one
+    schema are compared with one IN list. A spec without a schema matches on the name alone.
+    One condition is a plain AND; several are one parenthesised OR. -#}
+{% macro source_table_filter(spec, table_column, schema_column, joiner=' and ') -%}
+  {%- set names = [(spec.schema, spec.table)] -%}
+  {%- for p in spec.partitions %}{% do names.append((p.get('schema') or spec.schema, p.table)) %}{% endfor -%}
+  {%- set schemas = [] -%}
+  {%- set tables = {} -%}
+  {%- for schema, table in names -%}
+    {%- set s = schema or '' -%}
+    {%- if s not in schemas %}{% do schemas.append(s) %}{% do tables.update({s: []}) %}{% endif -%}
+    {%- if table not in tables[s] %}{% do tables[s].append(table) %}{% endif -%}
+  {%- endfor -%}
+  {%- set parts = [] -%}
+  {%- for s in schemas -%}
+    {%- set literals = [] -%}
+    {%- for t in tables[s] %}{% do literals.append(streamleap._string_literal(t)) %}{% endfor -%}
+    {%- set match = table_column ~ (' = ' ~ literals[0] if literals | length == 1 else ' in (' ~ literals | join(', ') ~ ')') -%}
+    {%- if s -%}
+      {%- set match = match ~ joiner ~ schema_column ~ ' = ' ~ streamleap._string_literal(s) -%}
+    {%- endif -%}
+    {%- do parts.append(match) -%}
+  {%- endfor -%}
+  {%- if parts | length == 1 -%}
+    {{ parts[0] }}
+  {%- else -%}
+    (({{ parts | map('string') | list | join(') or (') }}))
+  {%- endif -%}
 {%- endmacro %}
 
 {#- Where the last applied batch ended, as SQL: the stored watermark, or the beginning. -#}
@@ -151,10 +183,7 @@ parsed as (
 batch as (
   select parsed.*, batch_end._sl_batch_end
   from parsed cross join batch_end
-  where _sl_table = {{ streamleap._string_literal(spec.table) }}
-    {%- if spec.schema %}
-    and _sl_schema = {{ streamleap._string_literal(spec.schema) }}
-    {%- endif %}
+  where {{ streamleap.source_table_filter(spec, '_sl_table', '_sl_schema', '\n    and ') }}
 ),
 checked as (
   select batch.*,

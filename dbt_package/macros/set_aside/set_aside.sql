@@ -182,9 +182,9 @@ having count(*) > 0
 {%- endmacro %}
 
 {#- A record of the mirror's source table (SQL condition over the judged columns). -#}
+{#- a data record of the mirror's table, or of one of its partitions -#}
 {% macro _set_aside_record_of(spec) -%}
-  record_type = 'data' and table_name = {{ streamleap._string_literal(spec.table) }}
-  {%- if spec.schema %} and schema_name = {{ streamleap._string_literal(spec.schema) }}{% endif %}
+  record_type = 'data' and {{ streamleap.source_table_filter(spec, 'table_name', 'schema_name') }}
 {%- endmacro %}
 
 {% macro _set_aside_columns() -%}

@@ -1,0 +1,161 @@
+with new_rows as (
+  select refresh_time, sequence_number, payload
+  from "dev"."analytics"."stg_shop_cdc"
+  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
+),
+batch_end as (
+  
+  select max(refresh_time) as _sl_batch_end from new_rows
+),
+parsed as (
+  
+  select
+    refresh_time,
+    sequence_number,
+    payload,
+    (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
+        when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        else json_serialize(payload."data"."id") end) as _sl_t1,
+    (case when is_varchar(payload."data"."day") then payload."data"."day"::varchar
+        when payload."data"."day" is null or json_typeof(payload."data"."day") = 'null' then null
+        else json_serialize(payload."data"."day") end) as _sl_t2,
+    (case when is_varchar(payload."data"."note") then payload."data"."note"::varchar
+        when payload."data"."note" is null or json_typeof(payload."data"."note") = 'null' then null
+        else json_serialize(payload."data"."note") end) as _sl_t3,
+    (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
+        when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        else json_serialize(payload."before-image"."id") end) as _sl_b1,
+    (case when is_varchar(payload."before-image"."day") then payload."before-image"."day"::varchar
+        when payload."before-image"."day" is null or json_typeof(payload."before-image"."day") = 'null' then null
+        else json_serialize(payload."before-image"."day") end) as _sl_b2,
+    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
+        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        else json_serialize(payload."metadata"."operation") end) as _sl_op,
+    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
+        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
+    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
+        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
+    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
+        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
+    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
+        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
+    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+        when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
+    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
+  from (select new_rows.* from new_rows) records
+),
+batch as (
+  select parsed.*, batch_end._sl_batch_end
+  from parsed cross join batch_end
+  where ((_sl_table in ('events', 'events_2024', 'events_2025')
+    and _sl_schema = 'public') or (_sl_table = 'events_2023'
+    and _sl_schema = 'archive'))
+),
+checked as (
+  select batch.*,
+    case
+    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce(_sl_op, '(missing)')
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_t1 is null
+      then 'key column id is missing'
+    when _sl_t2 is null
+      then 'key column day is missing'
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
+            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_t1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end))
+      then 'column id: value does not fit BIGINT'
+    when _sl_t2 is not null and not (((_sl_t2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t2 as DATE) is not null)))
+      then 'column day: value does not fit DATE'
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
+            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
+          when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end))
+      then 'before-image key column id: value does not fit BIGINT'
+    when _sl_b2 is not null and not (((_sl_b2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_b2 as DATE) is not null)))
+      then 'before-image key column day: value does not fit DATE'
+  end as _sl_problem,
+    rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
+    rpad(substr(regexp_replace(regexp_replace(coalesce(_sl_commit_text, _sl_ts_text), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_time_digits
+  from batch
+  where _sl_record_type = 'data'
+),
+changes as (
+  select
+    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as "id",
+    case when true then cast(_sl_t2 as DATE)
+  else cast(null as DATE) end as "day",
+    case when octet_length(_sl_t3) <= 80 then cast(_sl_t3 as VARCHAR(80))
+  else cast(from_varbyte(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 81, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 80 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 80, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 79 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 79, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 78 else 77 end)), 'utf8') as VARCHAR(80)) end as "note",
+    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+  else cast(null as BIGINT) end as _sl_before_1,
+    case when true then cast(_sl_b2 as DATE)
+  else cast(null as DATE) end as _sl_before_2,
+    _sl_op,
+    case when _sl_op = 'load' then '0' else '1' end
+      || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
+      || lpad(coalesce(regexp_replace(_sl_trid, '[^0-9]', ''), ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from checked
+  where _sl_problem is null
+),
+keyed as (
+  select
+    "id",
+    "day",
+    "note",
+    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  union all
+  
+  select
+    _sl_before_1,
+    _sl_before_2,
+    cast(null as VARCHAR(80)),
+    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  where _sl_op = 'update'
+    and _sl_before_1 is not null and _sl_before_2 is not null
+    and not (_sl_before_1 = "id" and _sl_before_2 = "day")
+),
+ranked as (
+  select keyed.*, row_number() over (
+    partition by "id", "day"
+    order by _streamleap_order desc) as _sl_rank
+  from keyed
+)
+select
+  "id",
+  "day",
+  "note",
+  cast(_streamleap_op as varchar(16)) as _streamleap_op,
+  cast(_streamleap_order as varchar(256)) as _streamleap_order,
+  _streamleap_commit_ts,
+  _streamleap_synced_at
+from ranked
+where _sl_rank = 1
+union all
+
+select
+  cast(null as BIGINT),
+  cast(null as DATE),
+  cast(null as VARCHAR(80)),
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
+from batch_end
+where _sl_batch_end is not null
