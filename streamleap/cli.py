@@ -209,7 +209,7 @@ def init(directory: Path, no_deps: bool):
 @click.option("--stream-schema", help="The external schema (local: the stand-in schema). "
               "Default: redshift.external_schema of --config, else kinesis.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="streamleap.yml: stream name, external schema and tables come from it.")
+              help="streamleap.yml: stream name, external schema, tables and exclude_columns come from it.")
 @handle_errors
 def generate(ddl, dialect, source_url, tables, exclude_tables, exclude_columns, keys, verbose, project_dir, stream,
              stream_schema, config_path):
@@ -223,6 +223,7 @@ def generate(ddl, dialect, source_url, tables, exclude_tables, exclude_columns, 
         stream = stream or config.stream.name
         stream_schema = stream_schema or config.redshift.external_schema
         tables = tables or ",".join(config.tables)
+        exclude_columns = exclude_columns or ",".join(config.exclude_columns) or None
     if not stream:
         raise StreamleapError("--stream is required (or --config streamleap.yml, whose stream.name is used)")
     stream_schema = stream_schema or "kinesis"

@@ -246,7 +246,8 @@ def model_name_for(table: SourceTable, taken: set[str]) -> str:
 _GENERATED_NOTE = {
     "postgres": "generated column: Postgres logical replication before version 18 and DMS do not send its values; "
                 "left out of the mirror (compute it in a dbt model from the other columns)",
-    "mysql": "virtual generated column: not stored, so not in the binlog; left out of the mirror (compute it in a dbt model)",
+    "mysql": "virtual generated column: computed when read, and DMS does not document sending it; "
+             "left out of the mirror (compute it in a dbt model)",
 }
 
 

@@ -68,11 +68,14 @@ class ModelRef:
     relation: str  # the quoted relation name dbt renders
     table: str | None = None  # the source table (mirrors)
     source_schema: str | None = None
+    partitions: tuple[tuple[str, str], ...] = ()  # (schema, name) of its partitions, whose records apply to it
 
 
 def _ref(node: Any, spec: dict | None = None) -> ModelRef:
     key = ".".join(p for p in (node.database, node.schema, node.alias or node.name) if p)
-    return ModelRef(node.schema, key, node.relation_name or key, (spec or {}).get("table"), (spec or {}).get("schema"))
+    spec = spec or {}
+    partitions = tuple((str(p.get("schema") or spec.get("schema") or ""), str(p.get("table"))) for p in spec.get("partitions") or [])
+    return ModelRef(node.schema, key, node.relation_name or key, spec.get("table"), spec.get("schema"), partitions)
 
 
 def project_models(manifest: Any) -> ProjectModels:

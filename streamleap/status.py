@@ -46,6 +46,8 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
             pending = None if rows is None or name not in staging else \
                 _pending(cur, warehouse, staging[name], watermarks.get(ref.key))
             caught_up = pending == 0
+            # records DMS writes under a partition's name belong to the partitioned table's mirror
+            names = [(ref.source_schema or "", ref.table or ""), *ref.partitions]
             lag = None if newest is None else round((now - newest).total_seconds(), 3)
             tables.append({
                 "model": name,
@@ -55,8 +57,8 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
                 "lag_s": 0.0 if caught_up else lag,
                 "pending": pending,
                 "caught_up": caught_up,
-                "set_aside": set_aside.get((ref.source_schema or "", ref.table or ""), (0, 0))[0],
-                "adjusted": set_aside.get((ref.source_schema or "", ref.table or ""), (0, 0))[1],
+                "set_aside": sum(set_aside.get(name, (0, 0))[0] for name in names),
+                "adjusted": sum(set_aside.get(name, (0, 0))[1] for name in names),
             })
         out: dict[str, Any] = {"target": warehouse.target_name, "kind": warehouse.kind, "tables": tables,
                                "caught_up": bool(tables) and all(t["caught_up"] for t in tables),

@@ -150,7 +150,7 @@ class RecordEncoder:
         out = {}
         for t in tables:
             types = {c.name: map_type(c.source_type, t.dialect, table=t.qualified_name, column=c.name,
-                                      enum_types=t.enum_types) for c in t.columns}
+                                      enum_types=t.enum_types, fallback=True) for c in t.columns}
             out[(t.schema or "", t.name)] = _TableTypes(t, types, tuple(t.primary_key))
         self._tables = out
 
