@@ -130,8 +130,10 @@ def test_bad_records_under_a_partition_name_are_set_aside_as_the_mirrors(target)
         rec("other", "events_2024", "insert", t.next(), 1, 13, "also not a date", "not ours"),
     ])
     dbt(target, "run")
-    assert rows(target) == {10: ("2025-01-01", "ok")}
-    set_aside = sorted(target.query(f"select schema_name, table_name, reason from {target.rel('shop_cdc_set_aside')}"))
-    assert [(s, t_) for s, t_, _ in set_aside] == [("public", "events_2024"), ("public", "events_2025")]
-    assert set_aside[0][2] == "unknown operation upsert"
-    assert "column day" in set_aside[1][2]
+    # the malformed date is a misfit: the change is applied with NULL (streamleap_on_misfit: adjust)
+    assert rows(target) == {10: ("2025-01-01", "ok"), 11: (None, "bad")}
+    set_aside = sorted(target.query(
+        f"select schema_name, table_name, adjusted, reason from {target.rel('shop_cdc_set_aside')}"))
+    assert [(s, t_, a) for s, t_, a, _ in set_aside] == [("public", "events_2024", False), ("public", "events_2025", True)]
+    assert set_aside[0][3] == "unknown operation upsert"
+    assert "column day" in set_aside[1][3] and "set to NULL" in set_aside[1][3]
