@@ -34,8 +34,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# Two workers (the machines have 2 cores), a test file per worker at a time: module fixtures
+# (built dbt projects, started servers) are made once per worker.
 test: system-deps venv
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile tests
 
 demo: venv
 	$(BIN)/streamleap demo

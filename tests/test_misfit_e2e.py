@@ -73,7 +73,7 @@ def test_postgres_values_that_do_not_fit_are_adjusted_end_to_end(logical_pg_url,
         capture_once(url, stream, kinesis, tmp_path, f"{s}.odd")
         catch_up(target, kinesis, monkeypatch)
 
-    rows = {r[0]: r[1:] for r in target.query(f"select id, body, amount, at, day, note from {target.rel('odd')}")}
+    rows = {r[0]: r[1:] for r in target.query(f"select id, body, amount, \"at\", \"day\", note from {target.rel('odd')}")}
     body, got_amount, at, day, note = rows[1]
     # never older than the source: the update's other columns are applied
     assert note == "v2" and at is not None and at.replace(tzinfo=None).isoformat() == "2024-05-06T07:08:09"
@@ -132,7 +132,7 @@ def test_mariadb_zero_dates_and_long_text_are_adjusted_end_to_end(mysql_url, pg_
         catch_up(target, kinesis, monkeypatch)
     con.close()
 
-    rows = {r[0]: r[1:] for r in target.query(f"select id, body, at, day, note from {target.rel('odd')}")}
+    rows = {r[0]: r[1:] for r in target.query(f"select id, body, \"at\", \"day\", note from {target.rel('odd')}")}
     assert rows[1] == (utf8_prefix(BIG, 65535), None, None, "v2")
     assert rows[2] == ("ok", None, None, "n2")
     columns = [(op, col) for op, col, _ in adjusted_rows(target, stream)]
