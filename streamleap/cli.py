@@ -312,14 +312,17 @@ def status(project_dir, profiles_dir, target, as_json):
         click.echo(json.dumps(info, indent=2, default=str))
         return
     table = Table(title=f"streamleap status — target {info['target']} ({info['kind']})", title_justify="left")
-    for col in ("mirror", "source", "rows", "last change (UTC)", "lag", "pending", "set aside", "adjusted"):
+    for col in ("mirror", "source", "rows", "last change (UTC)", "lag", "pending", "set aside"):
         table.add_column(Text(col))
     for t in info["tables"]:
         lag = "caught up" if t["caught_up"] else "-" if t["lag_s"] is None else f"{t['lag_s']:.1f} s"
         table.add_row(Text(t["model"]), Text(str(t["source"])), str(t["rows"] if t["rows"] is not None else "not built"),
                       Text(str(t["last_change_at"] or "-")), lag, "-" if t["pending"] is None else str(t["pending"]),
-                      str(t["set_aside"]), str(t.get("adjusted", 0)))
+                      str(t["set_aside"]))
     console.print(table)
+    adjusted = [f"{t['model']} {t['adjusted']}" for t in info["tables"] if t.get("adjusted")]
+    if adjusted:
+        console.print(Text("values adjusted to fit (applied; their records are in the set-aside model): " + ", ".join(adjusted)))
     if info["caught_up"]:
         console.print("caught up: every record in the staging view is applied")
     for label in ("relay_positions", "stream_scan_states", "stream_scan_errors"):
