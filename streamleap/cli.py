@@ -55,6 +55,18 @@ def handle_errors(fn):
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def main(debug: bool) -> None:
     """Mirror MySQL and Postgres tables into Amazon Redshift within seconds."""
+    _size_consoles()
+
+
+def _size_consoles() -> None:
+    """COLUMNS / LINES as they are when the command starts (rich reads them when the console is
+    made, at import, and a dumb terminal would otherwise be 80 columns wide)."""
+    import os
+
+    columns, lines = os.environ.get("COLUMNS", ""), os.environ.get("LINES", "")
+    if columns.isdigit() and lines.isdigit():
+        for c in (console, err_console):
+            c.size = (int(columns), int(lines))
 
 
 def source_options(fn):

@@ -4,11 +4,6 @@ import os
 
 import pytest
 
-# The CLI's rich consoles take their size when streamleap.cli is imported: fix it for every test
-# process (pytest-xdist workers included) before any test imports it, so tables are never cut.
-os.environ.setdefault("COLUMNS", "200")
-os.environ.setdefault("LINES", "50")
-
 from tests.servers import start_postgres
 
 
