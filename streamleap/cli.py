@@ -128,16 +128,11 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
     else:
         chosen = result.tables
     if exclude:
-        from streamleap.plan import tables_matching
-
-        patterns = [p.strip() for p in exclude.split(",") if p.strip()]
+        # the unreadable tables can be left out too: exclude over both, as one list
         unreadable = [SourceTable(p.schema, p.name, ()) for p in problems]
-        for pattern in patterns:
-            if not tables_matching(chosen, pattern) and not tables_matching(unreadable, pattern):
-                raise StreamleapError(f"--exclude-tables {pattern!r} matches no table; use a glob on table or schema.table, "
-                                      "e.g. 'audit_*' or 'public.tmp_*'")
-        chosen = [t for t in chosen if not any(tables_matching([t], pat) for pat in patterns)]
-        problems = [p for p, u in zip(problems, unreadable) if not any(tables_matching([u], pat) for pat in patterns)]
+        kept = exclude_tables([*chosen, *unreadable], exclude)
+        chosen = [t for t in chosen if any(k is t for k in kept)]
+        problems = [p for p, u in zip(problems, unreadable) if any(k is u for k in kept)]
     return SourceSelection(chosen, result, problems)
 
 

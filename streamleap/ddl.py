@@ -127,9 +127,10 @@ class DdlFile:
 class _Unreadable(Exception):
     """A statement streamleap needs cannot be read: the offset and the reason."""
 
-    def __init__(self, offset: int | None, reason: str):
+    def __init__(self, offset: int | None, reason: str, name: bool = False):
         super().__init__(reason)
         self.offset, self.reason = offset, reason
+        self.name = name  # the table name itself cannot be read: a CREATE TABLE then stops the file
 
 
 @dataclass
@@ -257,10 +258,8 @@ class _Reader:
             else:
                 self._skip(stmt, _kind_of(tokens))
         except _Unreadable as exc:
-            if exc.reason.startswith("!name:"):
-                if _kind_of(tokens) == "CREATE TABLE":
-                    raise DDLParseError(f"{self.path}: {self.where(exc.offset)}{exc.reason[6:]}") from None
-                exc.reason = exc.reason[6:]
+            if exc.name and _kind_of(tokens) == "CREATE TABLE":
+                raise DDLParseError(f"{self.path}: {self.where(exc.offset)}{exc.reason}") from None
             self._alter_problem(tokens, exc)
 
     def _alter_problem(self, tokens: list[Token], exc: _Unreadable) -> None:
@@ -299,7 +298,7 @@ class _Reader:
             break
         if not parts:
             offset = tokens[i].start if i < len(tokens) else tokens[-1].start
-            raise _Unreadable(offset, "!name:cannot read the table name here; check the statement")
+            raise _Unreadable(offset, "cannot read the table name here; check the statement", name=True)
         schema = parts[-2] if len(parts) > 1 else self.schema
         return (schema, parts[-1]), i
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from streamleap.errors import MissingPrimaryKeyError, StreamleapError, UnsupportedTypeError
 from streamleap.schema import SourceTable
@@ -300,8 +300,6 @@ def _plan_one(table: SourceTable, keys: dict[str, tuple[str, ...]], exclusions: 
 
 
 def _with_note(target: TargetType, note: str) -> TargetType:
-    from dataclasses import replace
-
     return replace(target, note=f"{note}; {target.note}" if target.note else note)
 
 
