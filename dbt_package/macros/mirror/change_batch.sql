@@ -141,10 +141,12 @@ select * from (
   {{ return(texts) }}
 {%- endmacro %}
 
-{% macro _with_times(texts, commit_text, ts_text) -%}
+{#- texts with the record's metadata the checks read: its times and transaction-record-id. -#}
+{% macro _with_times(texts, commit_text, ts_text, trid_text=none) -%}
   {%- set out = {} -%}
   {%- do out.update(texts) -%}
   {%- do out.update({('metadata', 'commit-timestamp'): commit_text, ('metadata', 'timestamp'): ts_text}) -%}
+  {%- if trid_text %}{% do out.update({('metadata', 'transaction-record-id'): trid_text}) %}{% endif -%}
   {{ return(out) }}
 {%- endmacro %}
 
@@ -184,10 +186,14 @@ batch as (
   select parsed.*, batch_end._sl_batch_end
   from parsed cross join batch_end
   where {{ streamleap.source_table_filter(spec, '_sl_table', '_sl_schema', '\n    and ') }}
+  {%- set rule = streamleap.payload_rule_check('payload') %}
+  {%- if rule | trim %}
+    and {{ rule }}
+  {%- endif %}
 ),
 checked as (
   select batch.*,
-    {{ streamleap.record_problem(spec, '_sl_op', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text')) }} as _sl_problem,
+    {{ streamleap.record_problem(spec, '_sl_op', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid')) }} as _sl_problem,
     {{ streamleap._ts_digits('_sl_commit_text') }} as _sl_commit_digits,
     {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
   from batch
@@ -199,14 +205,14 @@ changes as (
     {{ streamleap._column_value(spec, c, texts[('data', c.name)]) }} as {{ q(c.name) }},
     {%- endfor %}
     {%- for c in spec.key %}
-    {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss, checked=true) }} as _sl_before_{{ loop.index }},
+    {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss) }} as _sl_before_{{ loop.index }},
     {%- endfor %}
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
-      || lpad(coalesce({{ streamleap.re_replace_all('_sl_trid', '[^0-9]', '') }}, ''), 20, '0')
+      || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
-    {{ streamleap._digits_to_timestamp('_sl_time_digits') }} as _streamleap_commit_ts,
+    case when _sl_problem is null then {{ streamleap._digits_to_timestamp('_sl_time_digits') }} end as _streamleap_commit_ts,
     _sl_batch_end as _streamleap_synced_at
   from checked
   where _sl_problem is null
@@ -265,11 +271,11 @@ where _sl_batch_end is not null
     of a value that does not fit (a MySQL zero date in a deleted row) can fail the batch. -#}
 {% macro _column_value(spec, c, t) -%}
   {%- if c in spec.key -%}
-    {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema, checked=true) }}
+    {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema) }}
   {%- elif streamleap.on_misfit() == 'adjust' -%}
     {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema, adjust=true) }}
   {%- else -%}
-    case when _sl_op = 'delete' then cast(null as {{ streamleap.column_type(c) }}) else {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema, checked=true) }} end
+    case when _sl_op = 'delete' then cast(null as {{ streamleap.column_type(c) }}) else {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema) }} end
   {%- endif -%}
 {%- endmacro %}
 
@@ -283,11 +289,24 @@ where _sl_batch_end is not null
   case
     when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce({{ op }}, '(missing)')
+    {%- if ('metadata', 'timestamp') in texts %}
+    when {{ texts[('metadata', 'commit-timestamp')] }} is null and {{ texts[('metadata', 'timestamp')] }} is null
+      then 'metadata.timestamp is missing'
+    {%- endif %}
     {%- for field in ['commit-timestamp', 'timestamp'] if ('metadata', field) in texts %}
     {%- set t = texts[('metadata', field)] %}
-    when {{ t }} is not null and not {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')' ~ p.tz ~ '?') }}
+    {#- the order key and _streamleap_commit_ts are read off this text: a real calendar time, of the
+        digits the order key compares (no 24:00:00) #}
+    when {{ t }} is not null and not (case when {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.clock ~ ')' ~ p.tz ~ '?') }}
+                                          then {{ streamleap.castable('substr(' ~ t ~ ', 1, 10)', 'date', spec.stream_schema) }} else false end)
       then {{ streamleap._string_literal('metadata.' ~ field ~ ' is not an ISO-8601 timestamp') }}
     {%- endfor %}
+    {%- if ('metadata', 'transaction-record-id') in texts %}
+    {%- set t = texts[('metadata', 'transaction-record-id')] %}
+    {#- compared as 20 digits in the order key: a longer one would be cut, and two ids compare equal #}
+    when {{ t }} is not null and not {{ streamleap.re_full(t, '[0-9]{1,20}') }}
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    {%- endif %}
     {%- for c in spec.key %}
     when {{ texts[('data', c.name)] }} is null
       then {{ streamleap._string_literal('key column ' ~ c.name ~ ' is missing') }}

@@ -91,7 +91,10 @@
 {% macro hex_to_bytes(text) -%}{{ return(adapter.dispatch('hex_to_bytes', 'streamleap')(text)) }}{%- endmacro %}
 {% macro default__hex_to_bytes(text) -%}decode({{ text }}, 'hex'){%- endmacro %}
 {% macro duckdb__hex_to_bytes(text) -%}unhex({{ text }}){%- endmacro %}
-{% macro redshift__hex_to_bytes(text) -%}from_hex({{ text }}){%- endmacro %}
+{#- Redshift: TO_VARBYTE(string, 'hex') converts any VARCHAR expression; FROM_HEX takes its argument
+    as a literal only ("The format must be a literal value",
+    https://docs.aws.amazon.com/redshift/latest/dg/r_FROM_HEX.html and r_TO_VARBYTE.html). -#}
+{% macro redshift__hex_to_bytes(text) -%}to_varbyte({{ text }}, 'hex'){%- endmacro %}
 
 {% macro is_json_text(text, stream_schema) -%}{{ return(adapter.dispatch('is_json_text', 'streamleap')(text, stream_schema)) }}{%- endmacro %}
 {% macro duckdb__is_json_text(text, stream_schema) -%}json_valid({{ text }}){%- endmacro %}
@@ -105,3 +108,20 @@
 {% macro postgres__materialized_cte() -%}materialized {% endmacro %}
 {#- dbt-redshift falls back to postgres__ macros: Redshift has no MATERIALIZED CTEs -#}
 {% macro redshift__materialized_cte() -%}{%- endmacro %}
+
+{#- One JSON rule on every target (docs/decisions/0011): a record is JSON as RFC 8259 writes it and
+    as every target's parser holds it, or it is set aside as not valid JSON. Postgres's jsonb
+    refuses NaN and Infinity literals and \u0000 in strings (text cannot hold it); Redshift's SUPER
+    refuses them too. DuckDB's reader takes them: its check, over the record's text (the JSON type
+    keeps it as written), is SQL here. Empty where the parser of the staging view already refuses
+    such records. -#}
+{% macro payload_rule_check(payload) -%}
+  {{ return(adapter.dispatch('payload_rule_check', 'streamleap')(payload)) }}
+{%- endmacro %}
+{% macro default__payload_rule_check(payload) -%}{%- endmacro %}
+{#- strings taken out, then true/false/null and exponents: a letter left is a literal JSON does not
+    have; a \u0000 escape is one preceded by an even number of backslashes -#}
+{% macro duckdb__payload_rule_check(payload) -%}
+  (not regexp_matches(regexp_replace(regexp_replace(cast({{ payload }} as varchar), '"(\\.|[^"\\])*"', '""', 'g'), 'true|false|null|[0-9.][eE]', '', 'g'), '[A-Za-z]')
+   and not regexp_matches(cast({{ payload }} as varchar), '(^|[^\\])(\\\\)*\\u0000'))
+{%- endmacro %}

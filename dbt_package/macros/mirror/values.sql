@@ -27,17 +27,25 @@
   {{- return(col.types[target.type] if target.type in col.types else col.types['redshift']) -}}
 {%- endmacro %}
 
-{#- Shapes of well-formed values. Years 0001-9999 (no year 0: DuckDB would read it as 1 BC,
-    Python cannot read it at all); UTC offsets up to +-15:59, what Postgres and DuckDB hold. -#}
+{#- Shapes of well-formed values: one rule per value on every target (docs/decisions/0011), the
+    values every target's type holds, so that a record has the same fate on DuckDB, Postgres and
+    Redshift. Years 0001-9999 (no year 0: DuckDB would read it as 1 BC, Python cannot read it at
+    all). UTC offsets up to +-14:59: Redshift's TIMETZ holds 00:00:00+1459 to 00:00:00-1459 (Database
+    Developer Guide, "Datetime types", https://docs.aws.amazon.com/redshift/latest/dg/r_Datetime_types.html);
+    Postgres and DuckDB's TIMETZ stop at +-15:59, DuckDB's TIMESTAMPTZ takes +25:00 and shifts the
+    time. At most 6 fractional digits (all three keep microseconds). Numbers in scientific notation
+    with at most 20 + 20 digits and a two-digit exponent: every double holds them, so the cast to a
+    double that reads them cannot overflow. -#}
 {%- macro _patterns() -%}
   {{ return({
     'integer': '[+-]?[0-9]+',
-    'sci': '[+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}',
-    'dotzero': '[+-]?[0-9]+[.]0*',
+    'sci': '[+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}',
+    'dotzero': '[+-]?[0-9]{1,20}[.]0*',
     'float': '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,3})?|[+-]?(NaN|nan|Infinity|infinity|inf|Inf)',
     'date': '([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
     'time': '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00',
-    'tz': '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)',
+    'clock': '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?',
+    'tz': '(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)',
     'booleans': ['true', 'false', '1', '0', 't', 'f'],
   }) }}
 {%- endmacro -%}
@@ -53,7 +61,12 @@
 {%- endmacro %}
 
 {#- SQL boolean: true when the text t (not null) fits the column without loss. payload and
-    section locate the value in the record, for checks that need more than its text. -#}
+    section locate the value in the record, for checks that need more than its text.
+    Every conversion a check makes sits inside a CASE branch whose condition (the text's shape)
+    comes first: neither Redshift nor Postgres promises to evaluate AND's operands in order
+    ("the order of evaluation of subexpressions is not defined", PostgreSQL manual 4.2.14), and
+    Redshift's TRY_CAST fails on an empty string ("The expression cannot contain blank or empty
+    strings", https://docs.aws.amazon.com/redshift/latest/dg/r_TRY_CAST.html). -#}
 {% macro value_check(col, t, stream_schema, payload=none, section='data') -%}
   {%- set p = streamleap._patterns() -%}
   {%- set f = col.family -%}
@@ -63,8 +76,8 @@
   {%- elif f == 'integer' -%}
     {%- set b = streamleap._integer_bounds(col) -%}
     {%- set d = 'cast(' ~ t ~ ' as double precision)' -%}
-    (case when {{ streamleap.re_full(t, p.integer) }} and length({{ t }}) <= 20
-            then cast({{ t }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }}
+    (case when {{ streamleap.re_full(t, p.integer) }}
+            then case when length({{ t }}) <= 20 then cast({{ t }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }} else false end
           when {{ streamleap.re_full(t, p.sci ~ '|' ~ p.dotzero) }}
             then {{ d }} = floor({{ d }}) and {{ d }} >= {{ b[0] }} and {{ d }} < {{ b[2] }}
           else false end)
@@ -81,21 +94,21 @@
     {%- endif %}
           else false end)
   {%- elif f == 'float' -%}
-    ({{ streamleap.re_full(t, p.float) }} and {{ streamleap.float_in_range(t, col) }})
+    (case when {{ streamleap.re_full(t, p.float) }} then {{ streamleap.float_in_range(t, col) }} else false end)
   {%- elif f == 'string' -%}
     {{ streamleap.byte_length(t) }} <= {{ col.max_bytes or 65535 }}
   {%- elif f == 'binary' -%}
     ({{ streamleap.re_full(t, '(0x)?([0-9a-fA-F]{2})*') }} and length({{ streamleap.re_replace_all(t, '^0x', '') }}) <= {{ 2 * (col.max_bytes or 1024000) }})
   {%- elif f == 'date' -%}
-    ({{ streamleap.re_full(t, p.date) }} and {{ streamleap.castable(t, streamleap.column_type(col), stream_schema) }})
+    (case when {{ streamleap.re_full(t, p.date) }} then {{ streamleap.castable(t, streamleap.column_type(col), stream_schema) }} else false end)
   {%- elif f == 'time' -%}
     {{ streamleap.re_full(t, p.time) }}
   {%- elif f == 'timetz' -%}
     {{ streamleap.re_full(t, '(' ~ p.time ~ ')' ~ p.tz ~ '?') }}
   {%- elif f == 'timestamp' -%}
-    ({{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')') }} and {{ streamleap.castable("replace(" ~ t ~ ", 'T', ' ')", streamleap.column_type(col), stream_schema) }})
+    (case when {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')') }} then {{ streamleap.castable("replace(" ~ t ~ ", 'T', ' ')", streamleap.column_type(col), stream_schema) }} else false end)
   {%- elif f == 'timestamptz' -%}
-    ({{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')' ~ p.tz ~ '?') }} and {{ streamleap.castable("substr(replace(" ~ t ~ ", 'T', ' '), 1, 10)", 'date', stream_schema) }})
+    (case when {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.time ~ ')' ~ p.tz ~ '?') }} then {{ streamleap.castable("replace(" ~ t ~ ", 'T', ' ')", streamleap.column_type(col), stream_schema) }} else false end)
   {%- elif f == 'super' -%}
     {{ streamleap.is_json_text(t, stream_schema) }}
   {%- else -%}
@@ -104,19 +117,30 @@
 {%- endmacro %}
 
 {#- A float's text (already of the right shape) names a value its type holds: no 1e400 into a
-    DOUBLE (an error on Postgres, inf on DuckDB), no 3.5e38 into a REAL. -#}
+    DOUBLE (an error on Postgres, inf on DuckDB), no 3.5e38 into a REAL, and no non-zero value
+    so small that it reads as 0 (1e-400: an error on Postgres, 0 on DuckDB). -#}
 {% macro float_in_range(t, col) -%}
-  {%- set limit = '3.4028235e38' if col.types.redshift | upper == 'REAL' else '1.7976931348623157e308' -%}
-  {{ return(adapter.dispatch('float_in_range', 'streamleap')(t, streamleap.column_type(col), limit)) }}
+  {%- set real = col.types.redshift | upper == 'REAL' -%}
+  {%- set limit = '3.4028235e38' if real else '1.7976931348623157e308' -%}
+  {%- set smallest = '1e-45' if real else '1e-323' -%}
+  {{ return(adapter.dispatch('float_in_range', 'streamleap')(t, streamleap.column_type(col), limit, smallest)) }}
 {%- endmacro %}
-{% macro default__float_in_range(t, typ, limit) -%}
-  (case when lower({{ t }}) like '%n%' then true else try_cast({{ t }} as double precision) is not null and abs(try_cast({{ t }} as double precision)) <= {{ limit }} end)
+{% macro default__float_in_range(t, typ, limit, smallest) -%}
+  (case when lower({{ t }}) like '%n%' then true
+        when try_cast({{ t }} as double precision) is null then false
+        when try_cast({{ t }} as double precision) = 0 then {{ streamleap.re_full(t, '[^1-9]*([eE].*)?') }}
+        else abs(try_cast({{ t }} as double precision)) between {{ smallest }} and {{ limit }} end)
 {%- endmacro %}
-{% macro postgres__float_in_range(t, typ, limit) -%}
-  (case when lower({{ t }}) like '%n%' then true else abs(cast({{ t }} as numeric)) <= {{ limit }} end)
+{#- Postgres has no TRY_CAST: the text (of the float shape) is read as a NUMERIC, which holds any
+    such text exactly. -#}
+{% macro postgres__float_in_range(t, typ, limit, smallest) -%}
+  (case when lower({{ t }}) like '%n%' then true
+        else abs(cast({{ t }} as numeric)) = 0 or abs(cast({{ t }} as numeric)) between {{ smallest }} and {{ limit }} end)
 {%- endmacro %}
-{% macro redshift__float_in_range(t, typ, limit) -%}
-  (case when lower({{ t }}) like '%n%' then true else try_cast({{ t }} as {{ typ }}) is not null end)
+{#- dbt-redshift falls back to postgres__ macros: Redshift has TRY_CAST (the text is never empty
+    here: it has the float shape), which says whether the type holds the value. -#}
+{% macro redshift__float_in_range(t, typ, limit, smallest) -%}
+  (case when {{ streamleap.re_full(t, '.*[0-9nN].*') }} then try_cast({{ t }} as {{ typ }}) is not null else false end)
 {%- endmacro %}
 
 {#- DuckDB's JSON parser reads a number with a fraction as a double: a decimal written as a plain
@@ -154,18 +178,20 @@
 {%- endmacro %}
 
 {#- The typed value of column col, whose text t was read from the record's `section` ('data' or
-    'before-image') of payload. checked=true: the caller only converts values that passed
-    value_check (record_problem), so the guard is not evaluated again. adjust=true: a value that
-    does not fit becomes `adjust_value` instead of NULL (the same check the set-aside model
-    judges with, payload included). -#}
-{% macro convert_value(col, t, payload, section, stream_schema, checked=false, adjust=false) -%}
+    'before-image') of payload. The conversion sits in the THEN branch of its own check, even where
+    the caller converts only values that passed value_check (record_problem): a filter in another
+    part of the query (`where _sl_problem is null`) is no guard, since no target promises to apply
+    it before computing the select list (docs/decisions/0011). adjust=true: a value that does not
+    fit becomes `adjust_value` instead of NULL (the same check the set-aside model judges with,
+    payload included). -#}
+{% macro convert_value(col, t, payload, section, stream_schema, adjust=false) -%}
   {%- set typ = streamleap.column_type(col) -%}
   {%- set f = col.family -%}
   {%- if f == 'super' -%}
     {#- not valid JSON comes out NULL: that is the adjustment too -#}
     {{ streamleap.convert_json(payload, [section, col.name], t, stream_schema) }}
   {%- else -%}
-  case when {{ 'true' if checked else streamleap.value_check(col, t, stream_schema, payload if adjust else none, section) }} then
+  case when {{ streamleap.value_check(col, t, stream_schema, payload if adjust else none, section) }} then
   {%- if f == 'boolean' %} lower({{ t }}) in ('true', '1', 't')
   {%- elif f == 'integer' %} case when {{ streamleap.re_full(t, streamleap._patterns().integer) }} then cast({{ t }} as {{ typ }}) else cast(cast({{ t }} as double precision) as {{ typ }}) end
   {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast(cast({{ t }} as double precision) as {{ typ }}) else cast({{ t }} as {{ typ }}) end

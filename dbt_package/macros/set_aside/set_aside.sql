@@ -59,7 +59,7 @@ select * from (
 {%- set fields = [] -%}
 {%- set per_spec = [] -%}
 {%- for key, alias in [('schema-name', 'schema_name'), ('table-name', 'table_name'), ('operation', 'operation'), ('record-type', 'record_type'),
-                       ('commit-timestamp', '_sl_commit_text'), ('timestamp', '_sl_ts_text')] -%}
+                       ('commit-timestamp', '_sl_commit_text'), ('timestamp', '_sl_ts_text'), ('transaction-record-id', '_sl_trid_text')] -%}
   {%- do fields.append((['metadata', key], alias)) -%}
 {%- endfor -%}
 {%- for spec in specs -%}
@@ -98,11 +98,14 @@ records as (
 judged as (
   select records.*,
     case
-      when payload is null then 'not valid JSON'
+      {%- set rule = streamleap.payload_rule_check('payload') %}
+      when payload is null{% if rule | trim %} or not {{ rule }}{% endif %} then 'not valid JSON'
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
+      {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
+      when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
       {%- for spec, texts in per_spec %}
       when {{ streamleap._set_aside_record_of(spec) }}
-        then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text')) }}
+        then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid_text')) }}
       {%- endfor %}
     end as reason,
     {%- if adjust %}
