@@ -335,3 +335,88 @@ def test_records_under_a_partition_name_belong_to_the_partitioned_table(rendered
             in rendered["set_aside_batch_partitioned"])
     # a table without partitions keeps its plain filter
     assert "where _sl_table = 'cart'\n    and _sl_schema = 'public'" in rendered["mirror_batch_cart"]
+
+
+# Types a text or value converts to without any error (Redshift's CAST to VARCHAR/CHAR of a longer
+# string truncates; these hold every value the batch passes them).
+_NEVER_FAILS = {exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT}
+
+
+def _guarded(node: exp.Expression) -> bool:
+    """True when node sits in a CASE where a condition was evaluated before it: the THEN of a
+    branch whose condition is not the literal TRUE, the condition of any branch after the first, or
+    the ELSE of a CASE with a branch. CASE is the one construct whose order Redshift documents
+    (conditions in order, the first true one's result); AND, OR and a WHERE in another part of the
+    query are no guard."""
+    child, parent = node, node.parent
+    while parent is not None:
+        if isinstance(parent, exp.If) and isinstance(parent.parent, exp.Case):
+            branches = parent.parent.args.get("ifs") or []
+            condition = parent.this
+            if child is parent.args.get("true"):
+                if not (isinstance(condition, exp.Boolean) and condition.this is True):
+                    return True
+            elif child is condition and branches.index(parent) > 0:
+                return True
+        if isinstance(parent, exp.Case) and child is parent.args.get("default") and parent.args.get("ifs"):
+            return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def unguarded_casts(tree: exp.Expression) -> list[str]:
+    """Every CAST or TRY_CAST of a value (not a literal) to a type that can refuse it, outside a
+    CASE branch guarded by its check. TRY_CAST counts too: it fails on blank or empty strings
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_TRY_CAST.html)."""
+    out = []
+    for cast in tree.find_all(exp.Cast):
+        if isinstance(cast.this, (exp.Literal, exp.Null)) or cast.to.this in _NEVER_FAILS:
+            continue
+        if not _guarded(cast):
+            out.append(cast.sql("redshift")[:160])
+    return out
+
+
+def test_the_rule_finds_unguarded_casts():
+    """The rule itself: a cast behind AND, WHERE or CASE WHEN TRUE is found; one in a checked
+    branch is not."""
+    def casts(sql: str) -> list[str]:
+        return unguarded_casts(sqlglot.parse_one(sql, read="redshift"))
+
+    assert casts("select cast(t as int) from x where t ~ '^[0-9]+$'") == ["CAST(t AS INTEGER)"]
+    assert casts("select t ~ '^[0-9]+$' and cast(t as int) > 0 from x") == ["CAST(t AS INTEGER)"]
+    assert casts("select case when true then cast(t as int) end from x") == ["CAST(t AS INTEGER)"]
+    assert casts("select case when try_cast(t as date) is not null then 1 end from x") == ["TRY_CAST(t AS DATE)"]
+    assert casts("select case when t ~ '^[0-9]+$' then cast(t as int) end, cast(null as int), cast(t as varchar(5)) from x") == []
+    assert casts("select case when a then 1 when cast(t as int) > 0 then 2 else cast(u as date) end from x") == []
+
+
+def test_every_cast_is_guarded_by_its_check(rendered):
+    """No evaluation order can reach a failing cast: each sits inside the CASE branch of its check
+    (issue 10, item 15)."""
+    found = {}
+    for name, _, tree in _parsed(rendered):
+        if tree is not None and (casts := unguarded_casts(tree)):
+            found[name] = casts
+    assert found == {}
+
+
+def test_hex_is_read_with_to_varbyte(rendered):
+    """FROM_HEX takes its argument as a literal only ("The format must be a literal value",
+    https://docs.aws.amazon.com/redshift/latest/dg/r_FROM_HEX.html); TO_VARBYTE(string, 'hex')
+    converts any VARCHAR (https://docs.aws.amazon.com/redshift/latest/dg/r_TO_VARBYTE.html)."""
+    for name, _, tree in _parsed(rendered):
+        if tree is None:
+            continue
+        for call in tree.find_all(exp.Anonymous):
+            if call.name.lower() == "from_hex":
+                assert all(isinstance(a, exp.Literal) for a in call.expressions), f"{name}: {call.sql('redshift')[:160]}"
+    assert "to_varbyte(regexp_replace(_sl_t7, '^0x', ''), 'hex')" in rendered["mirror_batch_cart"]
+
+
+def test_offsets_past_redshift_timetz_are_not_values(rendered):
+    """Redshift's TIMETZ holds offsets to +-14:59 (https://docs.aws.amazon.com/redshift/latest/dg/r_Datetime_types.html):
+    the shape of a TIMESTAMPTZ value allows no more, and the whole text is TRY_CAST, not its date."""
+    batch = rendered["mirror_batch_cart"]
+    assert "(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)" in batch and "1[0-5]" not in batch
+    assert "try_cast(replace(_sl_t5, 'T', ' ') as TIMESTAMPTZ) is not null" in batch

@@ -71,15 +71,21 @@ checked as (
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
       then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
     when _sl_t1 is null
       then 'key column id is missing'
-    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
-            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_t1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
             then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
           else false end))
       then 'column id: value does not fit BIGINT'
@@ -91,15 +97,15 @@ checked as (
       then 'column total: value does not fit DECIMAL(12,2)'
     when _sl_op <> 'delete' and _sl_t4 is not null and not (lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f'))
       then 'column paid: value does not fit BOOLEAN'
-    when _sl_op <> 'delete' and _sl_t5 is not null and not (((_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$') and (try_cast(substr(replace(_sl_t5, 'T', ' '), 1, 10) as date) is not null)))
+    when _sl_op <> 'delete' and _sl_t5 is not null and not ((case when (_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_t5, 'T', ' ') as TIMESTAMPTZ) is not null) else false end))
       then 'column created_at: value does not fit TIMESTAMPTZ'
     when _sl_op <> 'delete' and _sl_t6 is not null and not (can_json_parse(_sl_t6))
       then 'column attrs: value does not fit SUPER'
     when _sl_op <> 'delete' and _sl_t7 is not null and not (((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000))
       then 'column receipt: value does not fit VARBYTE(1024000)'
-    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
-            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
             then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
@@ -111,27 +117,37 @@ checked as (
 ),
 changes as (
   select
-    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as "id",
-    case when _sl_op = 'delete' then cast(null as VARCHAR(80)) else case when true then cast(_sl_t2 as VARCHAR(80))
+    case when _sl_op = 'delete' then cast(null as VARCHAR(80)) else case when octet_length(_sl_t2) <= 80 then cast(_sl_t2 as VARCHAR(80))
   else cast(null as VARCHAR(80)) end end as "status",
-    case when _sl_op = 'delete' then cast(null as DECIMAL(12,2)) else case when true then cast(_sl_t3 as DECIMAL(12,2))
+    case when _sl_op = 'delete' then cast(null as DECIMAL(12,2)) else case when (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
+            then (_sl_t3 ~ '^(.*[0-9].*)$')
+          else false end) then cast(_sl_t3 as DECIMAL(12,2))
   else cast(null as DECIMAL(12,2)) end end as "total",
-    case when _sl_op = 'delete' then cast(null as BOOLEAN) else case when true then lower(_sl_t4) in ('true', '1', 't')
+    case when _sl_op = 'delete' then cast(null as BOOLEAN) else case when lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f') then lower(_sl_t4) in ('true', '1', 't')
   else cast(null as BOOLEAN) end end as "paid",
-    case when _sl_op = 'delete' then cast(null as TIMESTAMPTZ) else case when true then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?))$') then '' else '+00:00' end as TIMESTAMPTZ)
+    case when _sl_op = 'delete' then cast(null as TIMESTAMPTZ) else case when (case when (_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_t5, 'T', ' ') as TIMESTAMPTZ) is not null) else false end) then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?))$') then '' else '+00:00' end as TIMESTAMPTZ)
   else cast(null as TIMESTAMPTZ) end end as "created_at",
     case when _sl_op = 'delete' then cast(null as SUPER) else case when is_varchar(payload."data"."attrs") then case when can_json_parse(payload."data"."attrs"::varchar) then json_parse(payload."data"."attrs"::varchar) end else payload."data"."attrs" end end as "attrs",
-    case when _sl_op = 'delete' then cast(null as VARBYTE(1024000)) else case when true then from_hex(regexp_replace(_sl_t7, '^0x', ''))
+    case when _sl_op = 'delete' then cast(null as VARBYTE(1024000)) else case when ((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000) then to_varbyte(regexp_replace(_sl_t7, '^0x', ''), 'hex')
   else cast(null as VARBYTE(1024000)) end end as "receipt",
-    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
-      || lpad(coalesce(regexp_replace(_sl_trid, '[^0-9]', ''), ''), 20, '0')
+      || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
-    cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) as _streamleap_commit_ts,
+    case when _sl_problem is null then cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
     _sl_batch_end as _streamleap_synced_at
   from checked
   where _sl_problem is null

@@ -63,29 +63,35 @@ checked as (
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
       then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
     when _sl_t1 is null
       then 'key column id is missing'
     when _sl_t2 is null
       then 'key column day is missing'
-    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
-            then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_t1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
             then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
           else false end))
       then 'column id: value does not fit BIGINT'
-    when _sl_t2 is not null and not (((_sl_t2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t2 as DATE) is not null)))
+    when _sl_t2 is not null and not ((case when (_sl_t2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_t2 as DATE) is not null) else false end))
       then 'column day: value does not fit DATE'
-    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
-            then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
             then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
-    when _sl_b2 is not null and not (((_sl_b2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_b2 as DATE) is not null)))
+    when _sl_b2 is not null and not ((case when (_sl_b2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_b2 as DATE) is not null) else false end))
       then 'before-image key column day: value does not fit DATE'
   end as _sl_problem,
     rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
@@ -95,22 +101,30 @@ checked as (
 ),
 changes as (
   select
-    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as "id",
-    case when true then cast(_sl_t2 as DATE)
+    case when (case when (_sl_t2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_t2 as DATE) is not null) else false end) then cast(_sl_t2 as DATE)
   else cast(null as DATE) end as "day",
     case when octet_length(_sl_t3) <= 80 then cast(_sl_t3 as VARCHAR(80))
   else cast(from_varbyte(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 81, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 80 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 80, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 79 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 81), 'utf8'), 79, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 78 else 77 end)), 'utf8') as VARCHAR(80)) end as "note",
-    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
   else cast(null as BIGINT) end as _sl_before_1,
-    case when true then cast(_sl_b2 as DATE)
+    case when (case when (_sl_b2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_b2 as DATE) is not null) else false end) then cast(_sl_b2 as DATE)
   else cast(null as DATE) end as _sl_before_2,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
-      || lpad(coalesce(regexp_replace(_sl_trid, '[^0-9]', ''), ''), 20, '0')
+      || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
-    cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) as _streamleap_commit_ts,
+    case when _sl_problem is null then cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
     _sl_batch_end as _streamleap_synced_at
   from checked
   where _sl_problem is null

@@ -62,21 +62,27 @@ checked as (
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
       then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
     when _sl_t1 is null
       then 'key column select is missing'
-    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$') and length(_sl_t1) <= 20
-            then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_t1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
             then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
           else false end))
       then 'column select: value does not fit INTEGER'
-    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$') and length(_sl_b1) <= 20
-            then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_b1 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
             then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -2147483648 and cast(_sl_b1 as double precision) < 2147483648.0
           else false end))
       then 'before-image key column select: value does not fit INTEGER'
@@ -88,7 +94,11 @@ checked as (
 ),
 changes as (
   select
-    case when true then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER) else cast(cast(_sl_t1 as double precision) as INTEGER) end
+    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER) else cast(cast(_sl_t1 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as "select",
     case when octet_length(_sl_t2) <= 20 then cast(_sl_t2 as VARCHAR(20))
   else cast(from_varbyte(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 21, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 20 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 20, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 19 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 19, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 18 else 17 end)), 'utf8') as VARCHAR(20)) end as "Mixed Case",
@@ -99,7 +109,7 @@ changes as (
     when not (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,28}([.][0-9]*)?)$')
           then (_sl_t3 ~ '^([+-]?[.]?[0-9].*)$')
         when (_sl_t3 ~ '^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3})$')
-          then case when (case when lower(_sl_t3) like '%n%' then true else try_cast(_sl_t3 as DOUBLE PRECISION) is not null end) then abs(cast(_sl_t3 as double precision)) < 1e28 - 1 else false end
+          then case when (case when (_sl_t3 ~ '^(.*[0-9nN].*)$') then try_cast(_sl_t3 as DOUBLE PRECISION) is not null else false end) then abs(cast(_sl_t3 as double precision)) < 1e28 - 1 else false end
         else false end) then cast(null as DECIMAL(38,10))
     when (_sl_t3 ~ '^(.*[eE].*)$') then cast(cast(_sl_t3 as double precision) as DECIMAL(38,10))
     when substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 11, 1) < '5' then cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10))
@@ -107,16 +117,20 @@ changes as (
     when _sl_t3 like '-%' then cast(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10)) - cast('0.0000000001' as DECIMAL(38,10)) as DECIMAL(38,10))
     else cast(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10)) + cast('0.0000000001' as DECIMAL(38,10)) as DECIMAL(38,10))
   end end as "we""ird",
-    case when ((_sl_t4 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_t4 as DATE) is not null)) then cast(_sl_t4 as DATE)
+    case when (case when (_sl_t4 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_t4 as DATE) is not null) else false end) then cast(_sl_t4 as DATE)
   else cast(null as DATE) end as "Ünïcode",
-    case when true then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER) else cast(cast(_sl_b1 as double precision) as INTEGER) end
+    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -2147483648 and cast(_sl_b1 as double precision) < 2147483648.0
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER) else cast(cast(_sl_b1 as double precision) as INTEGER) end
   else cast(null as INTEGER) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
-      || lpad(coalesce(regexp_replace(_sl_trid, '[^0-9]', ''), ''), 20, '0')
+      || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
-    cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) as _streamleap_commit_ts,
+    case when _sl_problem is null then cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
     _sl_batch_end as _streamleap_synced_at
   from checked
   where _sl_problem is null

@@ -24,45 +24,48 @@ records as (
     (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
         when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
         else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
+    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
+        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid_text,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
-        else json_serialize(payload."data"."id") end) as _sl_s1_6,
+        else json_serialize(payload."data"."id") end) as _sl_s1_7,
     (case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
         when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
-        else json_serialize(payload."data"."status") end) as _sl_s2_7,
+        else json_serialize(payload."data"."status") end) as _sl_s2_8,
     (case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
         when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
-        else json_serialize(payload."data"."total") end) as _sl_s3_8,
+        else json_serialize(payload."data"."total") end) as _sl_s3_9,
     (case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
         when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
-        else json_serialize(payload."data"."paid") end) as _sl_s4_9,
+        else json_serialize(payload."data"."paid") end) as _sl_s4_10,
     (case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
         when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
-        else json_serialize(payload."data"."created_at") end) as _sl_s5_10,
+        else json_serialize(payload."data"."created_at") end) as _sl_s5_11,
     (case when is_varchar(payload."data"."attrs") then payload."data"."attrs"::varchar
         when payload."data"."attrs" is null or json_typeof(payload."data"."attrs") = 'null' then null
-        else json_serialize(payload."data"."attrs") end) as _sl_s6_11,
+        else json_serialize(payload."data"."attrs") end) as _sl_s6_12,
     (case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
         when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
-        else json_serialize(payload."data"."receipt") end) as _sl_s7_12,
+        else json_serialize(payload."data"."receipt") end) as _sl_s7_13,
     (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
-        else json_serialize(payload."before-image"."id") end) as _sl_s8_13,
+        else json_serialize(payload."before-image"."id") end) as _sl_s8_14,
     (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
-        else json_serialize(payload."data"."cart_id") end) as _sl_s1_14,
+        else json_serialize(payload."data"."cart_id") end) as _sl_s1_15,
     (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
         when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
-        else json_serialize(payload."data"."line_no") end) as _sl_s2_15,
+        else json_serialize(payload."data"."line_no") end) as _sl_s2_16,
     (case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
         when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
-        else json_serialize(payload."data"."sku") end) as _sl_s3_16,
+        else json_serialize(payload."data"."sku") end) as _sl_s3_17,
     (case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
         when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
-        else json_serialize(payload."before-image"."cart_id") end) as _sl_s4_17,
+        else json_serialize(payload."before-image"."cart_id") end) as _sl_s4_18,
     (case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
         when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
-        else json_serialize(payload."before-image"."line_no") end) as _sl_s5_18
+        else json_serialize(payload."before-image"."line_no") end) as _sl_s5_19
   from (select new_rows.* from new_rows) parsed
 ),
 judged as (
@@ -70,26 +73,33 @@ judged as (
     case
       when payload is null then 'not valid JSON'
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
+      when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
       then 'metadata.timestamp is not an ISO-8601 timestamp'
-    when _sl_s1_6 is null
+    when _sl_trid_text is not null and not (_sl_trid_text ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    when _sl_s1_7 is null
       then 'key column id is missing'
-    when _sl_s1_6 is not null and not ((case when (_sl_s1_6 ~ '^([+-]?[0-9]+)$') and length(_sl_s1_6) <= 20
-            then cast(_sl_s1_6 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s1_6 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s1_6 as double precision) = floor(cast(_sl_s1_6 as double precision)) and cast(_sl_s1_6 as double precision) >= -9223372036854775808 and cast(_sl_s1_6 as double precision) < 9223372036854775807.0
+    when _sl_s1_7 is not null and not ((case when (_sl_s1_7 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s1_7) <= 20 then cast(_sl_s1_7 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s1_7 as double precision) = floor(cast(_sl_s1_7 as double precision)) and cast(_sl_s1_7 as double precision) >= -9223372036854775808 and cast(_sl_s1_7 as double precision) < 9223372036854775807.0
           else false end))
       then 'column id: value does not fit BIGINT'
-    when _sl_s8_13 is not null and not ((case when (_sl_s8_13 ~ '^([+-]?[0-9]+)$') and length(_sl_s8_13) <= 20
-            then cast(_sl_s8_13 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s8_13 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s8_13 as double precision) = floor(cast(_sl_s8_13 as double precision)) and cast(_sl_s8_13 as double precision) >= -9223372036854775808 and cast(_sl_s8_13 as double precision) < 9223372036854775807.0
+    when _sl_s8_14 is not null and not ((case when (_sl_s8_14 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s8_14) <= 20 then cast(_sl_s8_14 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s8_14 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s8_14 as double precision) = floor(cast(_sl_s8_14 as double precision)) and cast(_sl_s8_14 as double precision) >= -9223372036854775808 and cast(_sl_s8_14 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end
@@ -97,47 +107,53 @@ judged as (
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
       then 'metadata.timestamp is not an ISO-8601 timestamp'
-    when _sl_s1_14 is null
+    when _sl_trid_text is not null and not (_sl_trid_text ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    when _sl_s1_15 is null
       then 'key column cart_id is missing'
-    when _sl_s2_15 is null
+    when _sl_s2_16 is null
       then 'key column line_no is missing'
-    when _sl_s1_14 is not null and not ((case when (_sl_s1_14 ~ '^([+-]?[0-9]+)$') and length(_sl_s1_14) <= 20
-            then cast(_sl_s1_14 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s1_14 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s1_14 as double precision) = floor(cast(_sl_s1_14 as double precision)) and cast(_sl_s1_14 as double precision) >= -9223372036854775808 and cast(_sl_s1_14 as double precision) < 9223372036854775807.0
+    when _sl_s1_15 is not null and not ((case when (_sl_s1_15 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s1_15) <= 20 then cast(_sl_s1_15 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s1_15 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s1_15 as double precision) = floor(cast(_sl_s1_15 as double precision)) and cast(_sl_s1_15 as double precision) >= -9223372036854775808 and cast(_sl_s1_15 as double precision) < 9223372036854775807.0
           else false end))
       then 'column cart_id: value does not fit BIGINT'
-    when _sl_s2_15 is not null and not ((case when (_sl_s2_15 ~ '^([+-]?[0-9]+)$') and length(_sl_s2_15) <= 20
-            then cast(_sl_s2_15 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_s2_15 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s2_15 as double precision) = floor(cast(_sl_s2_15 as double precision)) and cast(_sl_s2_15 as double precision) >= -2147483648 and cast(_sl_s2_15 as double precision) < 2147483648.0
+    when _sl_s2_16 is not null and not ((case when (_sl_s2_16 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s2_16) <= 20 then cast(_sl_s2_16 as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_s2_16 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s2_16 as double precision) = floor(cast(_sl_s2_16 as double precision)) and cast(_sl_s2_16 as double precision) >= -2147483648 and cast(_sl_s2_16 as double precision) < 2147483648.0
           else false end))
       then 'column line_no: value does not fit INTEGER'
-    when _sl_s4_17 is not null and not ((case when (_sl_s4_17 ~ '^([+-]?[0-9]+)$') and length(_sl_s4_17) <= 20
-            then cast(_sl_s4_17 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s4_17 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s4_17 as double precision) = floor(cast(_sl_s4_17 as double precision)) and cast(_sl_s4_17 as double precision) >= -9223372036854775808 and cast(_sl_s4_17 as double precision) < 9223372036854775807.0
+    when _sl_s4_18 is not null and not ((case when (_sl_s4_18 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s4_18) <= 20 then cast(_sl_s4_18 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s4_18 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s4_18 as double precision) = floor(cast(_sl_s4_18 as double precision)) and cast(_sl_s4_18 as double precision) >= -9223372036854775808 and cast(_sl_s4_18 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column cart_id: value does not fit BIGINT'
-    when _sl_s5_18 is not null and not ((case when (_sl_s5_18 ~ '^([+-]?[0-9]+)$') and length(_sl_s5_18) <= 20
-            then cast(_sl_s5_18 as decimal(38,0)) between -2147483648 and 2147483647
-          when (_sl_s5_18 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s5_18 as double precision) = floor(cast(_sl_s5_18 as double precision)) and cast(_sl_s5_18 as double precision) >= -2147483648 and cast(_sl_s5_18 as double precision) < 2147483648.0
+    when _sl_s5_19 is not null and not ((case when (_sl_s5_19 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s5_19) <= 20 then cast(_sl_s5_19 as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_s5_19 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s5_19 as double precision) = floor(cast(_sl_s5_19 as double precision)) and cast(_sl_s5_19 as double precision) >= -2147483648 and cast(_sl_s5_19 as double precision) < 2147483648.0
           else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end
     end as reason,
     case
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
-        then case when operation = 'delete' then '' else case when _sl_s2_7 is not null and not (octet_length(_sl_s2_7) <= 80) then '|2|' else '' end || case when _sl_s3_8 is not null and not ((case when (_sl_s3_8 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
-            then (_sl_s3_8 ~ '^(.*[0-9].*)$')
-          else false end)) then '|3|' else '' end || case when _sl_s4_9 is not null and not (lower(_sl_s4_9) in ('true', 'false', '1', '0', 't', 'f')) then '|4|' else '' end || case when _sl_s5_10 is not null and not (((_sl_s5_10 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$') and (try_cast(substr(replace(_sl_s5_10, 'T', ' '), 1, 10) as date) is not null))) then '|5|' else '' end || case when _sl_s6_11 is not null and not (can_json_parse(_sl_s6_11)) then '|6|' else '' end || case when _sl_s7_12 is not null and not (((_sl_s7_12 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_12, '^0x', '')) <= 2048000)) then '|7|' else '' end end
+        then case when operation = 'delete' then '' else case when _sl_s2_8 is not null and not (octet_length(_sl_s2_8) <= 80) then '|2|' else '' end || case when _sl_s3_9 is not null and not ((case when (_sl_s3_9 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
+            then (_sl_s3_9 ~ '^(.*[0-9].*)$')
+          else false end)) then '|3|' else '' end || case when _sl_s4_10 is not null and not (lower(_sl_s4_10) in ('true', 'false', '1', '0', 't', 'f')) then '|4|' else '' end || case when _sl_s5_11 is not null and not ((case when (_sl_s5_11 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_s5_11, 'T', ' ') as TIMESTAMPTZ) is not null) else false end)) then '|5|' else '' end || case when _sl_s6_12 is not null and not (can_json_parse(_sl_s6_12)) then '|6|' else '' end || case when _sl_s7_13 is not null and not (((_sl_s7_13 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_13, '^0x', '')) <= 2048000)) then '|7|' else '' end end
       when record_type = 'data' and table_name = 'cart_item' and schema_name = 'public'
-        then case when operation = 'delete' then '' else case when _sl_s3_16 is not null and not (octet_length(_sl_s3_16) <= 65535) then '|10|' else '' end end
+        then case when operation = 'delete' then '' else case when _sl_s3_17 is not null and not (octet_length(_sl_s3_17) <= 65535) then '|10|' else '' end end
       else ''
     end as _sl_misfits,
     max(refresh_time) over () as _streamleap_synced_at
@@ -181,22 +197,22 @@ select
   cast(case _sl_column
     when 2 then 'column status: value does not fit VARCHAR(80); adjusted: ' || 'cut to 80 bytes'
     when 3 then 'column total: value does not fit DECIMAL(12,2); adjusted: ' || case when (case
-    when not (case when (_sl_s3_8 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]*)?)$')
-          then (_sl_s3_8 ~ '^([+-]?[.]?[0-9].*)$')
-        when (_sl_s3_8 ~ '^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3})$')
-          then case when (case when lower(_sl_s3_8) like '%n%' then true else try_cast(_sl_s3_8 as DOUBLE PRECISION) is not null end) then abs(cast(_sl_s3_8 as double precision)) < 1e10 - 1 else false end
+    when not (case when (_sl_s3_9 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]*)?)$')
+          then (_sl_s3_9 ~ '^([+-]?[.]?[0-9].*)$')
+        when (_sl_s3_9 ~ '^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3})$')
+          then case when (case when (_sl_s3_9 ~ '^(.*[0-9nN].*)$') then try_cast(_sl_s3_9 as DOUBLE PRECISION) is not null else false end) then abs(cast(_sl_s3_9 as double precision)) < 1e10 - 1 else false end
         else false end) then cast(null as DECIMAL(12,2))
-    when (_sl_s3_8 ~ '^(.*[eE].*)$') then cast(cast(_sl_s3_8 as double precision) as DECIMAL(12,2))
-    when substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 3, 1) < '5' then cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))
-    when abs(cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))) >= cast('9999999999.99' as DECIMAL(12,2)) then cast(null as DECIMAL(12,2))
-    when _sl_s3_8 like '-%' then cast(cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) - cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
-    else cast(cast(case when _sl_s3_8 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_8, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) + cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
+    when (_sl_s3_9 ~ '^(.*[eE].*)$') then cast(cast(_sl_s3_9 as double precision) as DECIMAL(12,2))
+    when substr(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 2), 3, 1) < '5' then cast(case when _sl_s3_9 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))
+    when abs(cast(case when _sl_s3_9 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))) >= cast('9999999999.99' as DECIMAL(12,2)) then cast(null as DECIMAL(12,2))
+    when _sl_s3_9 like '-%' then cast(cast(case when _sl_s3_9 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) - cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
+    else cast(cast(case when _sl_s3_9 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_s3_9, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) + cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
   end) is null then 'set to NULL'
          else 'rounded to 2 decimals' end
     when 4 then 'column paid: value does not fit BOOLEAN; adjusted: ' || 'set to NULL'
     when 5 then 'column created_at: value does not fit TIMESTAMPTZ; adjusted: ' || 'set to NULL'
     when 6 then 'column attrs: value does not fit SUPER; adjusted: ' || 'set to NULL'
-    when 7 then 'column receipt: value does not fit VARBYTE(1024000); adjusted: ' || case when (case when (_sl_s7_12 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then from_hex(substr(regexp_replace(_sl_s7_12, '^0x', ''), 1, 2048000)) end) is null then 'set to NULL'
+    when 7 then 'column receipt: value does not fit VARBYTE(1024000); adjusted: ' || case when (case when (_sl_s7_13 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then to_varbyte(substr(regexp_replace(_sl_s7_13, '^0x', ''), 1, 2048000), 'hex') end) is null then 'set to NULL'
          else 'cut to 1024000 bytes' end
     when 10 then 'column sku: value does not fit VARCHAR(65535); adjusted: ' || 'cut to 65535 bytes'
   end as varchar(1024)),

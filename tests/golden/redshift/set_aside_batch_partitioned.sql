@@ -24,21 +24,24 @@ records as (
     (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
         when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
         else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
+    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
+        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid_text,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
-        else json_serialize(payload."data"."id") end) as _sl_s1_6,
+        else json_serialize(payload."data"."id") end) as _sl_s1_7,
     (case when is_varchar(payload."data"."day") then payload."data"."day"::varchar
         when payload."data"."day" is null or json_typeof(payload."data"."day") = 'null' then null
-        else json_serialize(payload."data"."day") end) as _sl_s2_7,
+        else json_serialize(payload."data"."day") end) as _sl_s2_8,
     (case when is_varchar(payload."data"."note") then payload."data"."note"::varchar
         when payload."data"."note" is null or json_typeof(payload."data"."note") = 'null' then null
-        else json_serialize(payload."data"."note") end) as _sl_s3_8,
+        else json_serialize(payload."data"."note") end) as _sl_s3_9,
     (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
-        else json_serialize(payload."before-image"."id") end) as _sl_s4_9,
+        else json_serialize(payload."before-image"."id") end) as _sl_s4_10,
     (case when is_varchar(payload."before-image"."day") then payload."before-image"."day"::varchar
         when payload."before-image"."day" is null or json_typeof(payload."before-image"."day") = 'null' then null
-        else json_serialize(payload."before-image"."day") end) as _sl_s5_10
+        else json_serialize(payload."before-image"."day") end) as _sl_s5_11
   from (select new_rows.* from new_rows) parsed
 ),
 judged as (
@@ -46,39 +49,46 @@ judged as (
     case
       when payload is null then 'not valid JSON'
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
+      when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
       when record_type = 'data' and ((table_name in ('events', 'events_2024', 'events_2025') and schema_name = 'public') or (table_name = 'events_2023' and schema_name = 'archive'))
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
-    when _sl_commit_text is not null and not (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
       then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)$')
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
       then 'metadata.timestamp is not an ISO-8601 timestamp'
-    when _sl_s1_6 is null
+    when _sl_trid_text is not null and not (_sl_trid_text ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    when _sl_s1_7 is null
       then 'key column id is missing'
-    when _sl_s2_7 is null
+    when _sl_s2_8 is null
       then 'key column day is missing'
-    when _sl_s1_6 is not null and not ((case when (_sl_s1_6 ~ '^([+-]?[0-9]+)$') and length(_sl_s1_6) <= 20
-            then cast(_sl_s1_6 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s1_6 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s1_6 as double precision) = floor(cast(_sl_s1_6 as double precision)) and cast(_sl_s1_6 as double precision) >= -9223372036854775808 and cast(_sl_s1_6 as double precision) < 9223372036854775807.0
+    when _sl_s1_7 is not null and not ((case when (_sl_s1_7 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s1_7) <= 20 then cast(_sl_s1_7 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s1_7 as double precision) = floor(cast(_sl_s1_7 as double precision)) and cast(_sl_s1_7 as double precision) >= -9223372036854775808 and cast(_sl_s1_7 as double precision) < 9223372036854775807.0
           else false end))
       then 'column id: value does not fit BIGINT'
-    when _sl_s2_7 is not null and not (((_sl_s2_7 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_s2_7 as DATE) is not null)))
+    when _sl_s2_8 is not null and not ((case when (_sl_s2_8 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_s2_8 as DATE) is not null) else false end))
       then 'column day: value does not fit DATE'
-    when _sl_s4_9 is not null and not ((case when (_sl_s4_9 ~ '^([+-]?[0-9]+)$') and length(_sl_s4_9) <= 20
-            then cast(_sl_s4_9 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807
-          when (_sl_s4_9 ~ '^([+-]?[0-9]+([.][0-9]+)?[eE][+]?[0-9]{1,2}|[+-]?[0-9]+[.]0*)$')
-            then cast(_sl_s4_9 as double precision) = floor(cast(_sl_s4_9 as double precision)) and cast(_sl_s4_9 as double precision) >= -9223372036854775808 and cast(_sl_s4_9 as double precision) < 9223372036854775807.0
+    when _sl_s4_10 is not null and not ((case when (_sl_s4_10 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_s4_10) <= 20 then cast(_sl_s4_10 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s4_10 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
+            then cast(_sl_s4_10 as double precision) = floor(cast(_sl_s4_10 as double precision)) and cast(_sl_s4_10 as double precision) >= -9223372036854775808 and cast(_sl_s4_10 as double precision) < 9223372036854775807.0
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
-    when _sl_s5_10 is not null and not (((_sl_s5_10 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') and (try_cast(_sl_s5_10 as DATE) is not null)))
+    when _sl_s5_11 is not null and not ((case when (_sl_s5_11 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_s5_11 as DATE) is not null) else false end))
       then 'before-image key column day: value does not fit DATE'
   end
     end as reason,
     case
       when record_type = 'data' and ((table_name in ('events', 'events_2024', 'events_2025') and schema_name = 'public') or (table_name = 'events_2023' and schema_name = 'archive'))
-        then case when operation = 'delete' then '' else case when _sl_s3_8 is not null and not (octet_length(_sl_s3_8) <= 80) then '|3|' else '' end end
+        then case when operation = 'delete' then '' else case when _sl_s3_9 is not null and not (octet_length(_sl_s3_9) <= 80) then '|3|' else '' end end
       else ''
     end as _sl_misfits,
     max(refresh_time) over () as _streamleap_synced_at
