@@ -144,6 +144,9 @@ CASES = [
     Case("pg_fit", "c_tstz", "offset-25h", "2024-05-01 12:00:00+25:00", None, NULL),
     Case("pg_fit", "c_tstz", "named-zone", "2024-05-01 12:00:00 CEST", None, NULL),
     Case("pg_fit", "c_timetz", "offset-25h", "12:00:00+25:00", None, NULL),
+    # offsets past Redshift's +-14:59, though Postgres and DuckDB hold them: one rule on every target (0011)
+    Case("pg_fit", "c_tstz", "offset-15h", "2024-05-01 12:00:00+15:00", None, NULL),
+    Case("pg_fit", "c_timetz", "offset-minus-15h59", "12:00:00-15:59", None, NULL),
     Case("pg_fit", "c_jsonb", "bare-word", "hello", None, NULL),
     # MySQL zero dates, whatever path they came by (DMS, capture's snapshot or binlog)
     Case("my_fit", "c_date", "zero-date", "0000-00-00", None, NULL),
