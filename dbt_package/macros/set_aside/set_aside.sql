@@ -103,6 +103,7 @@ judged as (
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
       when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
+      when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
       {%- for spec, texts in per_spec %}
       when {{ streamleap._set_aside_record_of(spec) }}
         then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid_text')) }}

@@ -50,6 +50,7 @@ judged as (
       when payload is null then 'not valid JSON'
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
+      when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
       when record_type = 'data' and ((table_name in ('events', 'events_2024', 'events_2025') and schema_name = 'public') or (table_name = 'events_2023' and schema_name = 'archive'))
         then case
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
