@@ -264,12 +264,12 @@ def test_patterns_need_no_backslash_escapes(rendered):
 # Redshift Database Developer Guide: https://docs.aws.amazon.com/redshift/latest/dg/<page>).
 REDSHIFT_FUNCTIONS = {
     "abs": "r_ABS", "can_json_parse": "CAN_JSON_PARSE", "coalesce": "r_NVL_function", "count": "r_COUNT",
-    "floor": "r_FLOOR", "from_hex": "r_FROM_HEX", "from_varbyte": "r_FROM_VARBYTE", "getdate": "r_GETDATE",
+    "floor": "r_FLOOR", "from_varbyte": "r_FROM_VARBYTE", "getdate": "r_GETDATE",
     "is_varchar": "r_is_varchar", "json_parse": "JSON_PARSE", "json_serialize": "r_json_serialize",
     "json_serialize_to_varbyte": "r_json_serialize_to_varbyte", "json_typeof": "r_json_typeof",
     "length": "r_LENGTH", "lower": "r_LOWER", "lpad": "r_LPAD", "ltrim": "r_LTRIM", "max": "r_MAX",
     "nullif": "r_NULLIF_function", "octet_length": "r_OCTET_LENGTH", "regexp_replace": "REGEXP_REPLACE",
-    "replace": "r_REPLACE", "row_number": "r_WF_ROW_NUMBER", "rpad": "r_LPAD", "split_part": "SPLIT_PART",
+    "replace": "r_REPLACE", "row_number": "r_WF_ROW_NUMBER", "rpad": "r_LPAD", "rtrim": "r_RTRIM", "split_part": "SPLIT_PART",
     "substr": "r_SUBSTR", "substring": "r_SUBSTRING", "to_hex": "r_TO_HEX", "to_varbyte": "r_TO_VARBYTE",
     "try_cast": "r_TRY_CAST",
 }

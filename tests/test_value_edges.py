@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -406,3 +407,41 @@ def test_offsets_are_held_exactly_as_far_as_the_target_holds_them(outcome, targe
                 assert value == expect, e.id
         else:
             assert value is None, e.id
+
+
+FLOAT_TOLERANCE = {"c_real": 1e-6, "c_double": 1e-12}
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("target_name", TARGETS)
+def test_a_number_kept_without_an_adjusted_row_is_the_number_sent(outcome, target_name, policy):
+    """No silent change of a number: 1e-400 or 1e-50 into a REAL must not become 0, 1e309 not inf."""
+    import math
+    from decimal import Decimal, InvalidOperation
+
+    o = outcome(target_name, policy)
+    assert o.ok, o.error[:2000]
+    wrong = {}
+    for e in EDGES:
+        row = o.rows[e.table].get(e.row_id)
+        if row is None or row[e.column] is None or any(r[1] for r in o.set_aside.get(o.seq_of[e.row_id], [])):
+            continue
+        value, text = row[e.column], str(json.loads(e.value))
+        if e.column in FLOAT_TOLERANCE:
+            sent = float(text) if text.strip() else None
+            if sent is None or math.isnan(sent):
+                ok = sent is not None and math.isnan(value)
+            elif value == 0 or math.isinf(value):
+                ok = value == sent and not re.search(r"[1-9]", re.split("[eE]", text)[0])
+            else:
+                ok = math.isclose(value, sent, rel_tol=FLOAT_TOLERANCE[e.column])
+        elif e.column in ("c_small", "c_int", "c_big", "c_ubig", "c_num", "c_num12"):
+            try:
+                ok = Decimal(text) == Decimal(value)
+            except InvalidOperation:
+                ok = False
+        else:
+            continue
+        if not ok:
+            wrong[e.id] = value
+    assert wrong == {}

@@ -75,22 +75,24 @@
     lower({{ t }}) in ({% for b in p.booleans %}'{{ b }}'{{ ', ' if not loop.last }}{% endfor %})
   {%- elif f == 'integer' -%}
     {%- set b = streamleap._integer_bounds(col) -%}
-    {%- set d = 'cast(' ~ t ~ ' as double precision)' -%}
+    {%- set whole = "split_part(" ~ t ~ ", '.', 1)" -%}
     (case when {{ streamleap.re_full(t, p.integer) }}
             then case when length({{ t }}) <= 20 then cast({{ t }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }} else false end
-          when {{ streamleap.re_full(t, p.sci ~ '|' ~ p.dotzero) }}
-            then {{ d }} = floor({{ d }}) and {{ d }} >= {{ b[0] }} and {{ d }} < {{ b[2] }}
+          when {{ streamleap.re_full(t, p.dotzero) }}
+            then case when length({{ whole }}) <= 20 then cast({{ whole }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }} else false end
+          when {{ streamleap.re_full(t, p.sci) }}
+            then case when {{ streamleap._sci_is_whole(t) }} and length({{ streamleap._sci_digits(t) }}) <= 20
+                      then cast({{ streamleap._sci_digits(t) }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }} else false end
           else false end)
   {%- elif f == 'decimal' -%}
     {%- set int_digits = (col.precision - col.scale) -%}
     {%- set frac = ('([.][0-9]{0,' ~ col.scale ~ '}0*)?') if col.scale > 0 else '([.]0*)?' -%}
-    {%- set d = 'cast(' ~ t ~ ' as double precision)' -%}
     (case when {{ streamleap.re_full(t, '[+-]?0*[0-9]{0,' ~ int_digits ~ '}' ~ frac) }}
             then {{ streamleap.re_full(t, '.*[0-9].*') }}{{ exact }}
     {%- if col.scale == 0 %}
-          {#- large integers DMS wrote as doubles: only whole numbers that fit #}
+          {#- large integers DMS wrote in scientific notation: only whole numbers that fit #}
           when {{ streamleap.re_full(t, p.sci) }}
-            then {{ d }} = floor({{ d }}) and abs({{ d }}) < 1e{{ col.precision }}
+            then {{ streamleap._sci_is_whole(t) }} and length(ltrim({{ streamleap._sci_digits(t) }}, '-')) <= {{ col.precision }}
     {%- endif %}
           else false end)
   {%- elif f == 'float' -%}
@@ -114,6 +116,20 @@
   {%- else -%}
     {{ exceptions.raise_compiler_error("streamleap: column " ~ col.name ~ " has unknown family " ~ f) }}
   {%- endif -%}
+{%- endmacro %}
+
+{#- A number in scientific notation (text of the shape `sci`: at most 20 + 20 digits, a two-digit
+    exponent) read exactly, as text, on every target: no double in between, whose value differs
+    from the text's (1.8446744073709552E19 is 18446744073709551616 as a double) and which Postgres
+    turns into a NUMERIC of 15 digits. _sci_digits: the whole number it names, sign and digits
+    without leading zeros (read only where _sci_is_whole: the digits past the exponent are 0). -#}
+{% macro _sci_mantissa(t) -%}{{ streamleap.re_replace_all(t, '^[+-]|[eE].*$', '') }}{%- endmacro %}
+{% macro _sci_exponent(t) -%}cast({{ streamleap.re_replace_all(t, '^.*[eE][+]?', '') }} as integer){%- endmacro %}
+{% macro _sci_is_whole(t) -%}
+  (length(rtrim(split_part({{ streamleap._sci_mantissa(t) }}, '.', 2), '0')) <= {{ streamleap._sci_exponent(t) }})
+{%- endmacro %}
+{% macro _sci_digits(t) -%}
+  (case when {{ t }} like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part({{ streamleap._sci_mantissa(t) }}, '.', 1) || rpad(split_part({{ streamleap._sci_mantissa(t) }}, '.', 2), {{ streamleap._sci_exponent(t) }}, '0'), '0'), ''), '0'))
 {%- endmacro %}
 
 {#- A float's text (already of the right shape) names a value its type holds: no 1e400 into a
@@ -193,8 +209,10 @@
   {%- else -%}
   case when {{ streamleap.value_check(col, t, stream_schema, payload if adjust else none, section) }} then
   {%- if f == 'boolean' %} lower({{ t }}) in ('true', '1', 't')
-  {%- elif f == 'integer' %} case when {{ streamleap.re_full(t, streamleap._patterns().integer) }} then cast({{ t }} as {{ typ }}) else cast(cast({{ t }} as double precision) as {{ typ }}) end
-  {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast(cast({{ t }} as double precision) as {{ typ }}) else cast({{ t }} as {{ typ }}) end
+  {%- elif f == 'integer' %} case when {{ streamleap.re_full(t, streamleap._patterns().integer) }} then cast({{ t }} as {{ typ }})
+      when {{ streamleap.re_full(t, streamleap._patterns().dotzero) }} then cast(split_part({{ t }}, '.', 1) as {{ typ }})
+      else cast({{ streamleap._sci_digits(t) }} as {{ typ }}) end
+  {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast({{ streamleap._sci_digits(t) }} as {{ typ }}) else cast({{ t }} as {{ typ }}) end
   {%- elif f in ('decimal', 'float', 'date', 'time') %} cast({{ t }} as {{ typ }})
   {%- elif f == 'string' %} cast({{ t }} as {{ typ }})
   {%- elif f == 'binary' %} {{ streamleap.hex_to_bytes(streamleap.re_replace_all(t, '^0x', '')) }}

@@ -85,8 +85,11 @@ checked as (
       then 'key column id is missing'
     when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_t1, '.', 1)) <= 20 then cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'column id: value does not fit BIGINT'
     when _sl_op <> 'delete' and _sl_t2 is not null and not (octet_length(_sl_t2) <= 80)
@@ -105,8 +108,11 @@ checked as (
       then 'column receipt: value does not fit VARBYTE(1024000)'
     when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_b1, '.', 1)) <= 20 then cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end as _sl_problem,
@@ -119,9 +125,14 @@ changes as (
   select
     case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -9223372036854775808 and cast(_sl_t1 as double precision) < 9223372036854775807.0
-          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT) else cast(cast(_sl_t1 as double precision) as BIGINT) end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_t1, '.', 1)) <= 20 then cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT)
+      when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_t1, '.', 1) as BIGINT)
+      else cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end
   else cast(null as BIGINT) end as "id",
     case when _sl_op = 'delete' then cast(null as VARCHAR(80)) else case when octet_length(_sl_t2) <= 80 then cast(_sl_t2 as VARCHAR(80))
   else cast(null as VARCHAR(80)) end end as "status",
@@ -138,9 +149,14 @@ changes as (
   else cast(null as VARBYTE(1024000)) end end as "receipt",
     case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -9223372036854775808 and cast(_sl_b1 as double precision) < 9223372036854775807.0
-          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT) else cast(cast(_sl_b1 as double precision) as BIGINT) end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_b1, '.', 1)) <= 20 then cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT)
+      when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_b1, '.', 1) as BIGINT)
+      else cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end
   else cast(null as BIGINT) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end

@@ -76,14 +76,20 @@ checked as (
       then 'key column select is missing'
     when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_t1, '.', 1)) <= 20 then cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
           else false end))
       then 'column select: value does not fit INTEGER'
     when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -2147483648 and cast(_sl_b1 as double precision) < 2147483648.0
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_b1, '.', 1)) <= 20 then cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
           else false end))
       then 'before-image key column select: value does not fit INTEGER'
   end as _sl_problem,
@@ -96,9 +102,14 @@ changes as (
   select
     case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_t1 as double precision) = floor(cast(_sl_t1 as double precision)) and cast(_sl_t1 as double precision) >= -2147483648 and cast(_sl_t1 as double precision) < 2147483648.0
-          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER) else cast(cast(_sl_t1 as double precision) as INTEGER) end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_t1, '.', 1)) <= 20 then cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as INTEGER)
+      when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_t1, '.', 1) as INTEGER)
+      else cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as INTEGER) end
   else cast(null as INTEGER) end as "select",
     case when octet_length(_sl_t2) <= 20 then cast(_sl_t2 as VARCHAR(20))
   else cast(from_varbyte(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 21, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 20 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 20, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 19 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 21), 'utf8'), 19, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 18 else 17 end)), 'utf8') as VARCHAR(20)) end as "Mixed Case",
@@ -121,9 +132,14 @@ changes as (
   else cast(null as DATE) end as "Ünïcode",
     case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_b1 as double precision) = floor(cast(_sl_b1 as double precision)) and cast(_sl_b1 as double precision) >= -2147483648 and cast(_sl_b1 as double precision) < 2147483648.0
-          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER) else cast(cast(_sl_b1 as double precision) as INTEGER) end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_b1, '.', 1)) <= 20 then cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as INTEGER)
+      when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_b1, '.', 1) as INTEGER)
+      else cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as INTEGER) end
   else cast(null as INTEGER) end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end

@@ -93,14 +93,20 @@ judged as (
       then 'key column id is missing'
     when _sl_s1_7 is not null and not ((case when (_sl_s1_7 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s1_7) <= 20 then cast(_sl_s1_7 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s1_7 as double precision) = floor(cast(_sl_s1_7 as double precision)) and cast(_sl_s1_7 as double precision) >= -9223372036854775808 and cast(_sl_s1_7 as double precision) < 9223372036854775807.0
+          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s1_7, '.', 1)) <= 20 then cast(split_part(_sl_s1_7, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s1_7, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s1_7 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s1_7, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s1_7 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s1_7, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'column id: value does not fit BIGINT'
     when _sl_s8_14 is not null and not ((case when (_sl_s8_14 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s8_14) <= 20 then cast(_sl_s8_14 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_s8_14 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s8_14 as double precision) = floor(cast(_sl_s8_14 as double precision)) and cast(_sl_s8_14 as double precision) >= -9223372036854775808 and cast(_sl_s8_14 as double precision) < 9223372036854775807.0
+          when (_sl_s8_14 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s8_14, '.', 1)) <= 20 then cast(split_part(_sl_s8_14, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s8_14 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s8_14, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s8_14, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s8_14 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s8_14, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s8_14, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s8_14, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s8_14 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s8_14, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s8_14, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s8_14, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end
@@ -124,26 +130,38 @@ judged as (
       then 'key column line_no is missing'
     when _sl_s1_15 is not null and not ((case when (_sl_s1_15 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s1_15) <= 20 then cast(_sl_s1_15 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_s1_15 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s1_15 as double precision) = floor(cast(_sl_s1_15 as double precision)) and cast(_sl_s1_15 as double precision) >= -9223372036854775808 and cast(_sl_s1_15 as double precision) < 9223372036854775807.0
+          when (_sl_s1_15 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s1_15, '.', 1)) <= 20 then cast(split_part(_sl_s1_15, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s1_15 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s1_15, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s1_15, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s1_15 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s1_15, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s1_15, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s1_15, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s1_15 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s1_15, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s1_15, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s1_15, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'column cart_id: value does not fit BIGINT'
     when _sl_s2_16 is not null and not ((case when (_sl_s2_16 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s2_16) <= 20 then cast(_sl_s2_16 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_s2_16 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s2_16 as double precision) = floor(cast(_sl_s2_16 as double precision)) and cast(_sl_s2_16 as double precision) >= -2147483648 and cast(_sl_s2_16 as double precision) < 2147483648.0
+          when (_sl_s2_16 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s2_16, '.', 1)) <= 20 then cast(split_part(_sl_s2_16, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_s2_16 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s2_16, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s2_16, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s2_16 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s2_16, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s2_16, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s2_16, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s2_16 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s2_16, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s2_16, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s2_16, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
           else false end))
       then 'column line_no: value does not fit INTEGER'
     when _sl_s4_18 is not null and not ((case when (_sl_s4_18 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s4_18) <= 20 then cast(_sl_s4_18 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_s4_18 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s4_18 as double precision) = floor(cast(_sl_s4_18 as double precision)) and cast(_sl_s4_18 as double precision) >= -9223372036854775808 and cast(_sl_s4_18 as double precision) < 9223372036854775807.0
+          when (_sl_s4_18 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s4_18, '.', 1)) <= 20 then cast(split_part(_sl_s4_18, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s4_18 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s4_18, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s4_18, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s4_18 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s4_18, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s4_18, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s4_18, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s4_18 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s4_18, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s4_18, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s4_18, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'before-image key column cart_id: value does not fit BIGINT'
     when _sl_s5_19 is not null and not ((case when (_sl_s5_19 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s5_19) <= 20 then cast(_sl_s5_19 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_s5_19 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s5_19 as double precision) = floor(cast(_sl_s5_19 as double precision)) and cast(_sl_s5_19 as double precision) >= -2147483648 and cast(_sl_s5_19 as double precision) < 2147483648.0
+          when (_sl_s5_19 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s5_19, '.', 1)) <= 20 then cast(split_part(_sl_s5_19, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
+          when (_sl_s5_19 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s5_19, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s5_19, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s5_19 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s5_19, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s5_19, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s5_19, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s5_19 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s5_19, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s5_19, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s5_19, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
           else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end

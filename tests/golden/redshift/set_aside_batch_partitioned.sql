@@ -71,16 +71,22 @@ judged as (
       then 'key column day is missing'
     when _sl_s1_7 is not null and not ((case when (_sl_s1_7 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s1_7) <= 20 then cast(_sl_s1_7 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s1_7 as double precision) = floor(cast(_sl_s1_7 as double precision)) and cast(_sl_s1_7 as double precision) >= -9223372036854775808 and cast(_sl_s1_7 as double precision) < 9223372036854775807.0
+          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s1_7, '.', 1)) <= 20 then cast(split_part(_sl_s1_7, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s1_7 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s1_7, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s1_7 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s1_7, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s1_7 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s1_7, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s1_7, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'column id: value does not fit BIGINT'
     when _sl_s2_8 is not null and not ((case when (_sl_s2_8 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_s2_8 as DATE) is not null) else false end))
       then 'column day: value does not fit DATE'
     when _sl_s4_10 is not null and not ((case when (_sl_s4_10 ~ '^([+-]?[0-9]+)$')
             then case when length(_sl_s4_10) <= 20 then cast(_sl_s4_10 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_s4_10 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2}|[+-]?[0-9]{1,20}[.]0*)$')
-            then cast(_sl_s4_10 as double precision) = floor(cast(_sl_s4_10 as double precision)) and cast(_sl_s4_10 as double precision) >= -9223372036854775808 and cast(_sl_s4_10 as double precision) < 9223372036854775807.0
+          when (_sl_s4_10 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_s4_10, '.', 1)) <= 20 then cast(split_part(_sl_s4_10, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_s4_10 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_s4_10, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_s4_10, '^.*[eE][+]?', '') as integer)) and length((case when _sl_s4_10 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s4_10, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s4_10, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s4_10, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_s4_10 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_s4_10, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_s4_10, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_s4_10, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
     when _sl_s5_11 is not null and not ((case when (_sl_s5_11 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_s5_11 as DATE) is not null) else false end))
