@@ -50,13 +50,12 @@
   }) }}
 {%- endmacro -%}
 
-{#- Integer ranges of the Redshift types: [min, max, exclusive upper bound for a double]. For
-    BIGINT that bound is 2^63, the nearest double to 9223372036854775807. -#}
+{#- Integer ranges of the Redshift types: [min, max]. -#}
 {% macro _integer_bounds(col) -%}
   {%- set typ = col.types.redshift | upper -%}
-  {%- if typ == 'SMALLINT' -%}{{ return(['-32768', '32767', '32768.0']) }}
-  {%- elif typ == 'INTEGER' -%}{{ return(['-2147483648', '2147483647', '2147483648.0']) }}
-  {%- else -%}{{ return(['-9223372036854775808', '9223372036854775807', '9223372036854775807.0']) }}
+  {%- if typ == 'SMALLINT' -%}{{ return(['-32768', '32767']) }}
+  {%- elif typ == 'INTEGER' -%}{{ return(['-2147483648', '2147483647']) }}
+  {%- else -%}{{ return(['-9223372036854775808', '9223372036854775807']) }}
   {%- endif -%}
 {%- endmacro %}
 
