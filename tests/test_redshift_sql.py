@@ -511,3 +511,47 @@ def test_numbers_super_may_round_are_read_as_written(rendered):
     assert total.search(record).group(1) == "12345678901234567.891234"
     ident = _number_pattern(batch, "data", "id")
     assert ident.search(record).group(1) == "18446744073709551615"
+
+
+def test_apply_statements_use_no_alias_a_source_table_could_share(rendered):
+    """A mirror of a source table named b, m or t met the fixed aliases b, m and t of the apply: every
+    table in the apply and the backfill is named by its own identifier (batch, mirror and tombstones
+    never share one)."""
+    for name in ("mirror_apply_cart", "mirror_apply_cart_item", "mirror_backfill_cart", "mirror_backfill_order"):
+        for statement in _statements(rendered[name]):
+            if statement.lower().startswith(COMMAND_PREFIXES):
+                continue
+            for table in sqlglot.parse_one(statement, read="redshift").find_all(exp.Table):
+                assert not table.alias, f"{name}: {table.sql('redshift')}"
+    assert ('update "dev"."analytics"."Order"\nset "Mixed Case" = "Order__dbt_tmp"."Mixed Case"'
+            in rendered["mirror_backfill_order"])
+
+
+def test_tombstones_are_distributed_and_sorted_by_the_key(rendered):
+    """Every apply joins the tombstones on the mirror's key: on Redshift they carry it as dist/sort key
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html)."""
+    assert ')\ndiststyle key distkey ("id") compound sortkey ("id");' in rendered["mirror_apply_cart"]
+    assert 'diststyle key distkey ("cart_id") compound sortkey ("cart_id", "line_no")' in rendered["mirror_apply_cart_item"]
+
+
+def test_the_set_aside_model_keeps_the_record_bytes_and_names_the_parse_limit(rendered):
+    """The set-aside model keeps each record's own bytes (the staging view's raw_data), never a
+    re-serialized SUPER; a record JSON_PARSE refused that is longer than 65,535 bytes may hold a
+    string SUPER takes only with enable_large_strings_opt_in
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_enable_large_strings_opt_in.html)."""
+    aside = rendered["set_aside_batch"]
+    assert "  coalesce(raw_data, json_serialize_to_varbyte(payload)) as raw_data," in aside
+    assert "  kinesis_data as raw_data\n" in rendered["staging_select"]
+    assert "when payload is null then case when octet_length(raw_data) > 65535" in aside
+    assert "enable_large_strings_opt_in" in aside
+
+
+def test_the_streaming_view_sets_up_its_own_session():
+    """An upper-case stream name needs enable_case_sensitive_identifier in the session that creates
+    the view; the staging model has no pre-hook, so the materialization runs session_setup first."""
+    source = (Path(__file__).resolve().parent.parent / "dbt_package" / "macros" / "staging" / "streaming_mv.sql").read_text()
+    body = source[source.index("{% materialization streaming_mv"):source.index("{% endmaterialization %}")]
+    setup = body.index("{% do plan.insert(0, setup) %}")
+    assert "streamleap.session_setup()" in body[:setup]
+    assert all(body.index(marker) < setup for marker in ("plan.append(streamleap.upsert_fingerprint_sql", "plan.insert(0, streamleap.create_stream_source_sql"))
+    assert body.index("{% call statement('main') %}") > setup

@@ -51,11 +51,10 @@ select * from (
 {% macro postgres__payload_bytes(payload) -%}convert_to(cast({{ payload }} as text), 'UTF8'){%- endmacro %}
 {% macro redshift__payload_bytes(payload) -%}json_serialize_to_varbyte({{ payload }}){%- endmacro %}
 
-{#- The record's bytes. Redshift's staging view keeps them for every record (staging_select): no
-    SUPER is serialized again. Locally raw_data holds only records that are not JSON. -#}
-{% macro record_bytes(payload, raw) -%}{{ return(adapter.dispatch('record_bytes', 'streamleap')(payload, raw)) }}{%- endmacro %}
-{% macro default__record_bytes(payload, raw) -%}coalesce({{ raw }}, {{ streamleap.payload_bytes(payload) }}){%- endmacro %}
-{% macro redshift__record_bytes(payload, raw) -%}{{ raw }}{%- endmacro %}
+{#- The record's bytes. Redshift's staging view keeps them for every record (staging_select), so
+    no SUPER is serialized again there; a view built before that (raw_data only for records that
+    are not JSON) still gets the serialized payload. Locally raw_data holds only those records. -#}
+{% macro record_bytes(payload, raw) -%}coalesce({{ raw }}, {{ streamleap.payload_bytes(payload) }}){%- endmacro %}
 
 {#- Why a record has no payload (SQL text). Redshift: JSON_PARSE refuses a string longer than 65,535
     bytes unless enable_large_strings_opt_in is on; only a record longer than that can hold one.

@@ -146,7 +146,7 @@ select
   cast(reason as varchar(1024)) as reason,
   cast(null as varchar(256)) as column_name,
   false as adjusted,
-  raw_data as raw_data,
+  coalesce(raw_data, json_serialize_to_varbyte(payload)) as raw_data,
   _streamleap_synced_at
 from judged
 where reason is not null
@@ -161,7 +161,7 @@ select
     when 3 then 'note'
   end as varchar(256)),
   true,
-  raw_data,
+  coalesce(raw_data, json_serialize_to_varbyte(payload)),
   _streamleap_synced_at
 from _sl_adjusted_columns
 union all
