@@ -208,7 +208,8 @@ having count(*) > 0
              'column_name', 'adjusted', 'raw_data', '_streamleap_synced_at']) }}
 {%- endmacro %}
 
-{#- Append the batch's set-aside records and move the watermark, in the running transaction. The
+{#- Append the batch's set-aside records and move the watermark, in one transaction: the running one,
+    or on Redshift a block of its own that locks the state table first (state_table.sql). The
     state's applied_rows counts the records set aside (not the adjusted ones, which were applied). -#}
 {% macro apply_set_aside_sql(target, batch) -%}
 {%- set cols = streamleap._set_aside_columns() -%}
