@@ -106,6 +106,9 @@ STATEMENTS = {
     "tombstones_long_name": f"streamleap.create_tombstones_sql({REL.format(LONG)}, {spec('cart')})",
     "tombstones_long_name_twin": f"streamleap.create_tombstones_sql({REL.format(LONG_TWIN)}, {spec('cart')})",
     "initial_batch_long_name": f"'drop table if exists ' ~ streamleap.initial_batch_relation({REL.format(LONG)})",
+    "mirror_initial_build": f"streamleap.initial_build_sql({REL.format('cart')}, api.Relation.create(identifier='cart__streamleap_initial'), "
+                            f"'select 1 as id', streamleap.apply_changes_sql({REL.format('cart')}, "
+                            f"api.Relation.create(identifier='cart__streamleap_initial'), {spec('cart')}))",
     "string_literal": "'select ' ~ streamleap._string_literal(\"it's C:\\\\x\")",
 }
 
