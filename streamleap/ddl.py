@@ -38,7 +38,10 @@ from streamleap.errors import DDLParseError, UnknownTableError, UnsupportedTypeE
 from streamleap.schema import DIALECTS, SourceColumn, SourceTable
 from streamleap.types import map_type
 
-__all__ = ["DdlFile", "Problem", "read_ddl", "parse_ddl", "select_tables"]
+__all__ = ["DdlFile", "Problem", "read_ddl", "parse_ddl", "select_tables", "DEFAULT_POSTGRES_SCHEMA"]
+
+# Where Postgres creates a table whose name is not qualified (the default search_path).
+DEFAULT_POSTGRES_SCHEMA = "public"
 
 # Names Postgres' format_type() shows double-quoted even when lower-case (keywords).
 _PG_QUOTED_WORDS = frozenset(
@@ -198,13 +201,22 @@ class _Drafts(dict):
 # --- the reader -------------------------------------------------------------------------------
 
 
-def read_ddl(text: str, dialect: str, path: str = "<ddl>") -> DdlFile:
+def read_ddl(text: str, dialect: str, path: str = "<ddl>", default_schema: str | None = None) -> DdlFile:
     """Read a whole schema file. Raises DDLParseError only when the file itself cannot be read
     (an unterminated quote or comment, a CREATE TABLE without a readable name, no table at all);
-    a table that cannot be read is in ``problems``."""
+    a table that cannot be read is in ``problems``.
+
+    Every table has a schema: the one its name is qualified with, else the file's ``USE db`` /
+    ``search_path`` before it, else ``default_schema``, else (Postgres) ``public``, where Postgres
+    creates an unqualified table by default. A MySQL table the file does not place in a database
+    keeps ``schema`` None: its database is not in the file (the caller asks for it; a mirror is
+    never made without one, see ``plan.MirrorTable.table_spec``).
+    """
     if dialect not in DIALECTS:
         raise DDLParseError(f"{path}: unknown DDL dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
-    reader = _Reader(text.replace("\ufeff", " "), dialect, path)
+    if default_schema is None and dialect == "postgres":
+        default_schema = DEFAULT_POSTGRES_SCHEMA
+    reader = _Reader(text.replace("\ufeff", " "), dialect, path, default_schema)
     result = reader.read()
     if not result.tables and not result.problems:
         raise DDLParseError(
@@ -213,10 +225,10 @@ def read_ddl(text: str, dialect: str, path: str = "<ddl>") -> DdlFile:
     return result
 
 
-def parse_ddl(text: str, dialect: str, path: str = "<ddl>") -> list[SourceTable]:
+def parse_ddl(text: str, dialect: str, path: str = "<ddl>", default_schema: str | None = None) -> list[SourceTable]:
     """The tables of a schema file, in file order; raises DDLParseError (one line naming the path
-    and line) when a table cannot be read."""
-    result = read_ddl(text, dialect, path)
+    and line) when a table cannot be read. Schemas as ``read_ddl`` gives them."""
+    result = read_ddl(text, dialect, path, default_schema)
     if result.problems:
         first = result.problems[0]
         raise DDLParseError(f"{path}: {first.reason}")
@@ -224,8 +236,9 @@ def parse_ddl(text: str, dialect: str, path: str = "<ddl>") -> list[SourceTable]
 
 
 class _Reader:
-    def __init__(self, text: str, dialect: str, path: str):
+    def __init__(self, text: str, dialect: str, path: str, default_schema: str | None = None):
         self.text, self.dialect, self.path = text, dialect, path
+        self.default_schema = default_schema  # of the tables no name, USE or search_path places
         self.drafts = _Drafts(dialect)
         self.problems: list[Problem] = []
         self.enums: dict[str, list[str]] = {}
@@ -801,6 +814,12 @@ class _Reader:
 
     def _finish(self) -> list[SourceTable]:
         drafts = sorted(self.drafts.values(), key=lambda d: d.offset)
+        if self.default_schema is not None:
+            # the file names no schema for these: the default one (looking them up still works,
+            # by name, as the file wrote them)
+            for draft in drafts:
+                if draft.schema is None:
+                    draft.schema = self.default_schema
         resolved: dict[tuple[str | None, str], list[_Column]] = {}
 
         def columns_of(draft: _Draft, seen: tuple = ()) -> list[_Column]:
