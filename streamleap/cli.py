@@ -547,6 +547,16 @@ def _checkpoint_path(state_dir: Path, stream: str, source_url: str) -> Path:
     from streamleap.capture.checkpoint import CheckpointStore, default_path
     from streamleap.masking import mask_url, mask_url_v1
 
+    import os
+
+    try:
+        Path(state_dir).mkdir(parents=True, exist_ok=True)
+        writable = os.access(state_dir, os.W_OK | os.X_OK)
+    except OSError as exc:
+        raise StreamleapError(f"--state-dir {state_dir}: cannot create it ({exc.strerror or type(exc).__name__}); "
+                              "give a directory capture may write its checkpoint to") from None
+    if not writable:
+        raise StreamleapError(f"--state-dir {state_dir}: not writable; give a directory capture may write its checkpoint to")
     source = mask_url(source_url)
     path = default_path(state_dir, stream, source)
     old = default_path(state_dir, stream, mask_url_v1(source_url))

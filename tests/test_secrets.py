@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -182,3 +183,12 @@ def test_no_raw_python_error_names_in_error_lines(tmp_path):
     for _shape, url in SOURCE_URLS[:3] + SOURCE_URLS[-3:]:
         result = _runner().invoke(main, ["plan", "--source-url", url], env=ENV)
         assert not re.search(r"^Error: [A-Z][A-Za-z]+Error:", result.stderr), result.stderr
+
+
+def test_an_unwritable_state_dir_is_one_line_before_anything_is_captured(tmp_path):
+    from streamleap.cli import _checkpoint_path
+    from streamleap.errors import StreamleapError
+
+    with pytest.raises(StreamleapError, match=r"^--state-dir /proc/nope: cannot create it"):
+        _checkpoint_path(Path("/proc/nope"),
+                         "s", f"postgresql://app:{SECRET}@{HOST}/db")
