@@ -722,6 +722,20 @@ def test_a_mirror_spec_is_never_written_without_a_schema():
         table.table_spec("kinesis")
 
 
+def test_capture_refuses_a_project_mirror_without_a_schema(tmp_path):
+    """A mirror generated before every table had a schema takes every schema's records: capture
+    for that project says so (before connecting) and how to fix it."""
+    project = tmp_path / "p"
+    write(project / "dbt_project.yml", "name: p\n")
+    cli("generate", "--project-dir", project, "--stream", "s", "--ddl", write(tmp_path / "w.sql", WIDE), "--dialect", "postgres")
+    yml = project / "models" / "s" / "wide.yml"
+    doc = yaml.safe_load(yml.read_text())
+    del doc["models"][0]["config"]["streamleap_table"]["schema"]
+    yml.write_text(yaml.safe_dump(doc))
+    assert_one_error_line(cli("capture", "--source-url", f"postgresql://u:secret@127.0.0.1:{free_port()}/db", "--stream", "s",
+                              "--project-dir", project, ok=False), "wide.yml", "no source schema", "streamleap generate")
+
+
 @pytest.mark.dbt
 def test_records_of_another_schema_never_reach_the_mirror(tmp_path):
     """A table from DDL without a schema (Postgres: public): a same-named table's records from
