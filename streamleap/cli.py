@@ -95,7 +95,7 @@ def _kinesis_endpoint(ctx: click.Context, param: click.Parameter, value: str | N
     with the AWS credentials), so a URL with user info or parameters is refused, masked."""
     from urllib.parse import urlsplit
 
-    from streamleap.masking import mask_text, mask_url
+    from streamleap.masking import mask_url
 
     if value is None or value == "":
         return None
@@ -479,7 +479,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     from streamleap.capture.checkpoint import CheckpointStore
     from streamleap.capture.loop import Capture
     from streamleap.capture.writer import KinesisWriter
-    from streamleap.masking import mask_url
+    from streamleap.masking import mask_text, mask_url
     from streamleap.kinesis_local import kinesis_client
     from streamleap.source_check import check_source, failed
 
