@@ -38,9 +38,13 @@ MASK = "***"
 
 # Parts of a parameter name (lower case, letters and digits only) that make its value a secret.
 SECRET_NAME_PARTS = ("pass", "pwd", "secret", "token", "credential", "signature", "apikey", "privatekey",
-                     "authorization", "sessionkey", "accesskey", "clientkey", "sig")
+                     "authorization", "sessionkey", "accesskey", "clientkey")
 # Whole names (same form) whose value is a secret.
-SECRET_NAMES = frozenset({"key", "sslkey", "auth", "pw", "pin"})
+SECRET_NAMES = frozenset({"key", "sslkey", "auth", "pw", "pin", "passfile"})
+# In free text (a message, not a URL or DSN), a ``name=value`` is a secret setting only when the
+# name ends like one (``sslpassword=``, ``client_secret=``): ``--key password_resets=id`` in a
+# hint is a table name, not a password.
+SECRET_NAME_ENDS = ("password", "passwd", "pwd", "secret", "token", "secretaccesskey", "apikey", "signature", "credentials")
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # a URL in free text: from its scheme to the next whitespace or closing quote
@@ -90,12 +94,17 @@ def _mask_url_parts(prefix: str, rest: str) -> str:
     return prefix + rest
 
 
-def _mask_settings(text: str) -> str:
+def _is_secret_setting_in_text(name: str) -> bool:
+    folded = re.sub(r"[^a-z0-9]", "", unquote(name).lower())
+    return folded in SECRET_NAMES or folded.endswith(SECRET_NAME_ENDS)
+
+
+def _mask_settings(text: str, secret_name=is_secret_name) -> str:
     """``name=value`` settings whose name is a secret's, valued ``***`` (libpq DSN strings,
     ``-c password=...``, a query string quoted in a message)."""
 
     def one(m: re.Match) -> str:
-        if not is_secret_name(m.group("name")) or not m.group("value") or m.group("value").startswith(MASK):
+        if not secret_name(m.group("name")) or not m.group("value") or m.group("value").startswith(MASK):
             return m.group(0)
         return f"{m.group('name')}{m.group('eq')}{MASK}"
 
@@ -110,7 +119,7 @@ def mask_text(text: str, secrets: set[str] | frozenset[str] = frozenset()) -> st
         if len(secret) >= 4:  # shorter ones would mask ordinary words: the forms above hide them
             text = text.replace(secret, MASK)
     text = _URL_IN_TEXT.sub(_mask_url_in_text, text)
-    return _mask_settings(text)
+    return _mask_settings(text, _is_secret_setting_in_text)
 
 
 def _mask_url_in_text(m: re.Match) -> str:

@@ -147,7 +147,10 @@ def test_masking_keeps_what_is_not_a_secret():
     # (capture's checkpoint file is named by it)
     assert mask_url("postgresql://u:pw@h:5432/db?sslmode=require&password=x") == "postgresql://u:***@h:5432/db?sslmode=require&password=***"
     assert mask_url("mysql://root@h/db") == "mysql://root@h/db"
-    assert mask_text("--key cart=id and unique_key=id, sslmode=require") == "--key cart=id and unique_key=id, sslmode=require"
+    for text in ("--key cart=id and unique_key=id, sslmode=require", "--key password_resets=COLUMN[,COLUMN]",
+                 "--exclude-columns api_tokens.value, --key token_log=id"):
+        assert mask_text(text) == text
+    assert mask_text("retrying with sslpassword=abc and client_secret=xyz") == "retrying with sslpassword=*** and client_secret=***"
     for name in ("password", "PASSWORD", "sslpassword", "passfile", "pass%77ord", "aws_secret_access_key", "X-Amz-Security-Token",
                  "api-key", "key", "sslkey", "token", "client_secret"):
         assert is_secret_name(name), name
