@@ -42,6 +42,10 @@ _VERSIONED = re.compile(r"/\*(M?)!(\d{5,6})?")
 _WORD = re.compile(r"[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*")
 _NESTED_COMMENT = re.compile(r"/\*|\*/")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# In a statement: whitespace or a -- comment (1), the start of a /* comment (2), a word (3), a
+# number (4), :: (5). Everything else (quotes, dollar quotes, # comments, other punctuation) is
+# read character by character.
+_PLAIN_TOKEN = re.compile(rf"(\s+|--[^\n]*)|(/\*)|({_WORD.pattern})|({_NUMBER.pattern})|(::)")
 # mysql client commands: one line each, no terminating delimiter needed
 _MYSQL_CLIENT = re.compile(
     r"(?i)(?:use|source|\\\.|delimiter|charset|connect|ego|go|nopager|notee|nowarning|pager|print|prompt|"
@@ -431,17 +435,26 @@ def _tokens(statement: Statement, dialect: str) -> Iterator[Token]:
     held: Token | None = None
     i, n = 0, len(text)
     while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
+        plain = _PLAIN_TOKEN.match(text, i)  # the common tokens, and what lies between tokens, in one match
+        if plain is not None:
+            group = plain.lastindex
+            if group == 1:  # whitespace, a -- comment
+                i = plain.end()
+                continue
+            if group == 2:  # /* comment */
+                end = text.find("*/", i + 2)
+                i = n if end < 0 else end + 2
+                continue
+            end = plain.end()
+            kind = "word" if group == 3 else "number" if group == 4 else "punct"
+            if held is not None:
+                yield held
+            held, i = Token(kind, plain.group(0), plain.group(0), base + i), end
             continue
-        if text.startswith("--", i) or (ch == "#" and dialect == "mysql"):
+        ch = text[i]
+        if ch == "#" and dialect == "mysql":
             end = text.find("\n", i)
             i = n if end < 0 else end
-            continue
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
             continue
         token: Token | None = None
         if ch == "'" or (ch == '"' and dialect == "mysql"):
@@ -463,15 +476,6 @@ def _tokens(statement: Statement, dialect: str) -> Iterator[Token]:
                 close = text.find(m.group(0), m.end())
                 end = n if close < 0 else close + len(m.group(0))
                 token = Token("dollar", text[i:end], text[m.end():close if close >= 0 else n], base + i)
-            elif (m := _WORD.match(text, i)) is not None:
-                end = m.end()
-                token = Token("word", m.group(0), m.group(0), base + i)
-            elif (m := _NUMBER.match(text, i)) is not None:
-                end = m.end()
-                token = Token("number", m.group(0), m.group(0), base + i)
-            elif text.startswith("::", i):
-                end = i + 2
-                token = Token("punct", "::", "::", base + i)
             else:
                 end = i + 1
                 token = Token("punct", ch, ch, base + i)
