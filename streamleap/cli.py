@@ -21,14 +21,32 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, secrets: set[str] | frozenset[str] = frozenset()) -> None:
     # Text, not markup: the message quotes user names and types, which may contain [brackets]
-    err_console.print(Text.assemble(("Error:", "bold red"), " ", message))
+    from streamleap.masking import mask_text
+
+    err_console.print(Text.assemble(("Error:", "bold red"), " ", mask_text(message, secrets)))
     sys.exit(1)
 
 
+def _given_secrets(ctx: click.Context) -> set[str]:
+    """The secret values in what the command was given (URLs, DSNs, from options or the
+    environment), to be masked wherever a message or traceback quotes them."""
+    from streamleap.masking import secrets_of
+
+    found: set[str] = set()
+    while ctx is not None:
+        for value in ctx.params.values():
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, str):
+                    found |= secrets_of(item)
+        ctx = ctx.parent
+    return found
+
+
 def handle_errors(fn):
-    """One line and exit 1 for anything a user can cause; the traceback only with --debug."""
+    """One line and exit 1 for anything a user can cause; the traceback only with --debug.
+    Credentials of every URL or DSN are masked in both (``streamleap.masking``)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -36,18 +54,70 @@ def handle_errors(fn):
         debug = bool(ctx.find_root().params.get("debug"))
         try:
             return fn(*args, **kwargs)
-        except StreamleapError as exc:
-            if debug:
-                raise
-            _fail(str(exc))
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+            secrets = _given_secrets(ctx)
             if debug:
-                raise
-            _fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (run with --debug for the traceback)")
+                _print_traceback(exc, secrets)
+            if isinstance(exc, StreamleapError):
+                _fail(str(exc), secrets)
+            _fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (run with --debug for the traceback)",
+                  secrets)
 
     return wrapper
+
+
+def _print_traceback(exc: BaseException, secrets: set[str]) -> None:
+    """--debug: the traceback on stderr, masked like the error line."""
+    import traceback
+
+    from streamleap.masking import mask_text
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    sys.stderr.write(mask_text(text, secrets))
+    sys.stderr.flush()
+
+
+class OptionError(click.ClickException):
+    """A bad option value found while the options are read (a click callback): one ``Error:``
+    line naming the option and what to give, exit 1, like every other error."""
+
+    def show(self, file=None) -> None:  # noqa: ARG002 - always the error console
+        from streamleap.masking import mask_text
+
+        err_console.print(Text.assemble(("Error:", "bold red"), " ", mask_text(self.message)))
+
+
+def _kinesis_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--kinesis-endpoint (or STREAMLEAP_KINESIS_ENDPOINT): an http(s) URL of a host, an
+    optional port and path, and nothing else. Credentials never go in it (boto3 signs requests
+    with the AWS credentials), so a URL with user info or parameters is refused, masked."""
+    from urllib.parse import urlsplit
+
+    from streamleap.masking import mask_url
+
+    if value is None or value == "":
+        return None
+    shown = mask_url(value)
+    expected = "give it as http://HOST:PORT or https://HOST[:PORT], e.g. http://127.0.0.1:4567 (what `streamleap kinesis-local` prints)"
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise OptionError(f"--kinesis-endpoint {shown!r}: not a URL (the port is not a number); {expected}") from None
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        raise OptionError(f"--kinesis-endpoint {shown!r}: credentials and parameters do not belong in the endpoint URL "
+                          "(AWS credentials come from the environment or a profile); " + expected)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise OptionError(f"--kinesis-endpoint {shown!r}: not an http(s) URL of a host; {expected}")
+    return value.strip()
+
+
+def kinesis_endpoint_option(help: str):
+    """The --kinesis-endpoint option of every command that has one: validated as it is read."""
+    return click.option("--kinesis-endpoint", envvar="STREAMLEAP_KINESIS_ENDPOINT", callback=_kinesis_endpoint,
+                        help=help + " Form: http://HOST:PORT or https://HOST[:PORT].")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,6 +145,9 @@ def source_options(fn):
                      help="A schema file: CREATE TABLE statements, or a whole pg_dump / mysqldump file."),
         click.option("--dialect", type=click.Choice(DIALECTS), help="The DDL's SQL dialect."),
         click.option("--source-url", help="A live database: mysql://user:pass@host:port/db or postgresql://user:pass@host:port/db[?schema=s]."),
+        click.option("--source-schema", help="With --ddl: the schema (MySQL: the database) of the tables the file does not "
+                     "place in one (no schema in the name, no USE / search_path before it). Default for Postgres: public; "
+                     "MySQL files without USE need it."),
         click.option("--tables", help="Comma-separated table names, optionally schema-qualified (public.cart). Default: all."),
         click.option("--exclude-tables", help="Comma-separated globs on table or schema.table to leave out (audit_*,public.tmp_*)."),
         click.option("--exclude-columns", help="Comma-separated table.column (globs allowed) to leave out of the mirrors, e.g. customer.email."),
@@ -95,14 +168,29 @@ class SourceSelection:
     problems: list = field(default_factory=list)  # tables of the file that cannot be read
 
 
+def names_option(option: str, value: str | None) -> list[str] | None:
+    """A comma-separated list option: None when not given; given but naming nothing (``,``, an
+    empty string) is an error, never "everything"."""
+    if value is None:
+        return None
+    names = [t.strip() for t in value.split(",") if t.strip()]
+    if not names:
+        raise StreamleapError(f"{option} {value!r} names nothing; give at least one name (or leave {option} out)")
+    return names
+
+
 def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, tables: str | None,
-                exclude: str | None = None) -> SourceSelection:
+                exclude: str | None = None, source_schema: str | None = None) -> SourceSelection:
     from streamleap.plan import exclude_tables
 
-    names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+    names = names_option("--tables", tables)
+    names_option("--exclude-tables", exclude)
     if ddl and source_url:
         raise StreamleapError("give either --ddl FILE --dialect D or --source-url URL, not both")
     if source_url:
+        if source_schema is not None:
+            raise StreamleapError("--source-schema is for --ddl files; a --source-url names its schemas itself "
+                                  "(Postgres: ?schema=NAME, MySQL: the URL's database)")
         from streamleap.introspect import read_source
 
         _, found = read_source(source_url, names)
@@ -111,6 +199,8 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         raise StreamleapError("no source schema: give --ddl FILE --dialect {mysql,postgres} or --source-url URL")
     if not dialect:
         raise StreamleapError(f"--ddl {ddl}: say which SQL it is with --dialect mysql or --dialect postgres")
+    if source_schema is not None and not source_schema.strip():
+        raise StreamleapError("--source-schema is empty; give the schema (MySQL: the database) the file's tables are in")
     if not ddl.is_file():
         raise StreamleapError(f"--ddl {ddl}: no such file")
     from streamleap.ddl import read_ddl, select_tables
@@ -119,7 +209,9 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         text = ddl.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise StreamleapError(f"--ddl {ddl}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
-    result = read_ddl(text, dialect, str(ddl))
+    except OSError as exc:
+        raise StreamleapError(f"--ddl {ddl}: cannot read it ({exc.strerror or exc}); check the path and its permissions") from None
+    result = read_ddl(text, dialect, str(ddl), source_schema.strip() if source_schema else None)
     problems = list(result.problems)
     if names is not None:
         wanted = [n for n in names if not any(n in (p.name, p.qualified_name) for p in problems)]
@@ -133,14 +225,24 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         kept = exclude_tables([*chosen, *unreadable], exclude)
         chosen = [t for t in chosen if any(k is t for k in kept)]
         problems = [p for p, u in zip(problems, unreadable) if any(k is u for k in kept)]
+    placeless = [t.name for t in [*chosen, *problems] if t.schema is None]
+    if placeless:
+        # DMS names a MySQL table's database in every record (schema-name); a mirror without it
+        # would take the records of a same-named table of every database
+        shown = ", ".join(placeless[:5]) + (f" and {len(placeless) - 5} more" if len(placeless) > 5 else "")
+        raise StreamleapError(
+            f"--ddl {ddl}: no database for table(s) {shown}: the file neither qualifies them (db.table) nor has a USE "
+            f"statement before them; give --source-schema DATABASE (the MySQL database they are in, which DMS writes "
+            f"as schema-name)")
     return SourceSelection(chosen, result, problems)
 
 
-def _plan(ddl, dialect, source_url, tables, keys, exclude_tables=None, exclude_columns=None):
+def _plan(ddl, dialect, source_url, tables, keys, exclude_tables=None, exclude_columns=None, source_schema=None):
     """(SourcePlan, SourceSelection): every selected table mirrored or refused."""
     from streamleap.plan import Refusal, parse_column_exclusions, parse_keys, plan_source
 
-    selection = load_tables(ddl, dialect, source_url, tables, exclude_tables)
+    names_option("--exclude-columns", exclude_columns)
+    selection = load_tables(ddl, dialect, source_url, tables, exclude_tables, source_schema)
     planned = plan_source(selection.tables, parse_keys(keys), parse_column_exclusions(exclude_columns))
     planned.refused[:0] = [Refusal(p.schema, p.name, f"cannot be read from the file: {p.reason}") for p in selection.problems]
     return planned, selection
@@ -160,9 +262,9 @@ def _print_skipped(selection: SourceSelection, verbose: bool) -> None:
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handle_errors
-def plan(ddl, dialect, source_url, tables, exclude_tables, exclude_columns, keys, verbose, as_json):
+def plan(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, as_json):
     """Show the mirror design for every table, creating nothing: mirrored, or refused with the reason and the fix."""
-    planned, selection = _plan(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns)
+    planned, selection = _plan(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns, source_schema)
     _print_skipped(selection, verbose)
     if as_json:
         click.echo(json.dumps(planned.to_json(), ensure_ascii=False, indent=2))
@@ -218,8 +320,8 @@ def init(directory: Path, no_deps: bool):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="streamleap.yml: stream name, external schema, tables and exclude_columns come from it.")
 @handle_errors
-def generate(ddl, dialect, source_url, tables, exclude_tables, exclude_columns, keys, verbose, project_dir, stream,
-             stream_schema, config_path):
+def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
+             stream, stream_schema, config_path):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     from streamleap.project import generate_models
 
@@ -229,12 +331,12 @@ def generate(ddl, dialect, source_url, tables, exclude_tables, exclude_columns, 
         config = load_config(config_path)
         stream = stream or config.stream.name
         stream_schema = stream_schema or config.redshift.external_schema
-        tables = tables or ",".join(config.tables)
+        tables = tables or ",".join(config.tables) or None
         exclude_columns = exclude_columns or ",".join(config.exclude_columns) or None
     if not stream:
         raise StreamleapError("--stream is required (or --config streamleap.yml, whose stream.name is used)")
     stream_schema = stream_schema or "kinesis"
-    result, selection = _plan(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns)
+    result, selection = _plan(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns, source_schema)
     result.raise_if_refused()
     planned = result.tables
     written = generate_models(project_dir, planned, stream, stream_schema)
@@ -270,7 +372,7 @@ def _cycle_table(r) -> Table:
 @click.option("--project-dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path), help="Default: the project dir.")
 @click.option("--target", help="dbt target (default: the profile's).")
-@click.option("--kinesis-endpoint", envvar="STREAMLEAP_KINESIS_ENDPOINT", help="Kinesis endpoint URL (local targets); AWS's own when unset.")
+@kinesis_endpoint_option("Kinesis endpoint URL (local targets); AWS's own when unset.")
 @click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
 @click.option("--every", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between cycle starts.")
 @click.option("--cycles", type=click.IntRange(min=1), help="Stop after N cycles (default: until Ctrl-C).")
@@ -359,7 +461,7 @@ def _capture_line(stats, final: bool = False) -> str:
 @click.option("--exclude-columns", help="TABLE.COLUMN[,...]: columns never sent (globs allowed), e.g. customer.email.")
 @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
               help="A dbt project made by `streamleap generate`: capture exactly its mirrors' tables, keys and columns.")
-@click.option("--kinesis-endpoint", envvar="STREAMLEAP_KINESIS_ENDPOINT", help="Kinesis endpoint URL; AWS's own when unset.")
+@kinesis_endpoint_option("Kinesis endpoint URL; AWS's own when unset.")
 @click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
 @click.option("--state-dir", default=".streamleap", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Where the checkpoint file is kept.")
@@ -374,10 +476,10 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     import time
 
     from streamleap.capture import open_reader
-    from streamleap.capture.checkpoint import CheckpointStore, default_path
+    from streamleap.capture.checkpoint import CheckpointStore
     from streamleap.capture.loop import Capture
     from streamleap.capture.writer import KinesisWriter
-    from streamleap.introspect import _mask
+    from streamleap.masking import mask_text, mask_url
     from streamleap.kinesis_local import kinesis_client
     from streamleap.source_check import check_source, failed
 
@@ -392,14 +494,16 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
         raise StreamleapError("the source is not set up for change capture: "
                               + " | ".join(f"{c.name}: {c.detail}; fix: {c.fix}" for c in bad))
     for warning in (c for c in checks if not c.ok and c not in failed(checks)):
-        err_console.print(Text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else "")))
+        err_console.print(Text(mask_text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else ""),
+                                         _given_secrets(click.get_current_context()))))
     client = kinesis_client(kinesis_endpoint, region)
     try:
         client.describe_stream_summary(StreamName=stream)
     except client.exceptions.ResourceNotFoundException:
         raise StreamleapError(f"--stream {stream}: no such Kinesis stream at "
                               f"{kinesis_endpoint or 'AWS'}; create it first") from None
-    source = _mask(source_url)
+    source = mask_url(source_url)
+    checkpoint_path = _checkpoint_path(state_dir, stream, source_url)
 
     def oversized(record) -> None:
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
@@ -417,7 +521,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
 
     try:
         loop = Capture(reader, KinesisWriter(client, stream, on_oversized=oversized),
-                       CheckpointStore(default_path(state_dir, stream, source)),
+                       CheckpointStore(checkpoint_path),
                        source=source, stream=stream, tables=names, on_flush=on_flush)
         handlers = {}
         if threading.current_thread() is threading.main_thread():
@@ -434,6 +538,35 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
         click.echo(json.dumps({**stats.to_json(), "done": True}, default=str))
     else:
         console.print(Text(_capture_line(stats, final=True)))
+
+
+def _checkpoint_path(state_dir: Path, stream: str, source_url: str) -> Path:
+    """The checkpoint file of (stream, source). Its name hashes the masked source URL; a
+    checkpoint named (and holding the URL masked) the way streamleap masked URLs before is
+    moved to the current name, with the URL masked as now, so a restart resumes from it."""
+    from streamleap.capture.checkpoint import CheckpointStore, default_path
+    from streamleap.masking import mask_url, mask_url_v1
+
+    import os
+
+    try:
+        Path(state_dir).mkdir(parents=True, exist_ok=True)
+        writable = os.access(state_dir, os.W_OK | os.X_OK)
+    except OSError as exc:
+        raise StreamleapError(f"--state-dir {state_dir}: cannot create it ({exc.strerror or type(exc).__name__}); "
+                              "give a directory capture may write its checkpoint to") from None
+    if not writable:
+        raise StreamleapError(f"--state-dir {state_dir}: not writable; give a directory capture may write its checkpoint to")
+    source = mask_url(source_url)
+    path = default_path(state_dir, stream, source)
+    old = default_path(state_dir, stream, mask_url_v1(source_url))
+    if old != path and old.exists() and not path.exists():
+        checkpoint = CheckpointStore(old).load()
+        if checkpoint is not None:
+            checkpoint.source = source
+            CheckpointStore(path).save(checkpoint)
+            old.unlink()
+    return path
 
 
 def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir):
@@ -462,9 +595,9 @@ def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude
                 + "; fix the source or run `streamleap generate` again")
         return [t.qualified_name for t in found], found, selection
     else:
-        requested = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
-        if tables is not None and not requested:
-            raise StreamleapError("--tables: name at least one table (or leave --tables out for every table)")
+        requested = names_option("--tables", tables)
+        names_option("--exclude-tables", exclude_tables)
+        names_option("--exclude-columns", exclude_columns)
         _dialect, found = read_source(source_url, requested)
         found = drop_tables(found, exclude_tables)
         if not found:

@@ -33,12 +33,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from streamleap.ddl_text import Statement, Token, line_of, split_statements, tokenize
+from streamleap.ddl_text import LineIndex, Statement, Token, split_statements, tokenize
 from streamleap.errors import DDLParseError, UnknownTableError, UnsupportedTypeError
 from streamleap.schema import DIALECTS, SourceColumn, SourceTable
 from streamleap.types import map_type
 
-__all__ = ["DdlFile", "Problem", "read_ddl", "parse_ddl", "select_tables"]
+__all__ = ["DdlFile", "Problem", "read_ddl", "parse_ddl", "select_tables", "DEFAULT_POSTGRES_SCHEMA"]
+
+# Where Postgres creates a table whose name is not qualified (the default search_path).
+DEFAULT_POSTGRES_SCHEMA = "public"
 
 # Names Postgres' format_type() shows double-quoted even when lower-case (keywords).
 _PG_QUOTED_WORDS = frozenset(
@@ -73,6 +76,8 @@ _TABLE_CONSTRAINT_WORDS = {
 # ALTER TABLE ... ADD <one of these>: not a column
 _ADD_NOT_A_COLUMN = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "KEY", "INDEX", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK",
                                "EXCLUDE", "PARTITION", "PERIOD", "SYSTEM", "GENERATED"})
+# A statement is told by its first tokens: CREATE's object kind is among the first 16.
+_HEAD_TOKENS = 16
 # Object kinds after CREATE; the first of these among the leading words names the statement.
 _OBJECT_KINDS = (
     "TABLE VIEW FUNCTION PROCEDURE TRIGGER EVENT INDEX SEQUENCE TYPE DOMAIN SCHEMA DATABASE EXTENSION "
@@ -172,16 +177,46 @@ class _Draft:
         return None
 
 
+class _Drafts(dict):
+    """The tables read so far by (schema, name), and by name alone (a name without its schema
+    is looked up without going through every table)."""
+
+    def __init__(self, dialect: str):
+        super().__init__()
+        self.fold = str.lower if dialect == "mysql" else (lambda name: name)
+        self.by_name: dict[str, dict[tuple[str | None, str], _Draft]] = {}
+
+    def __setitem__(self, key: tuple[str | None, str], draft: _Draft) -> None:
+        super().__setitem__(key, draft)
+        self.by_name.setdefault(self.fold(key[1]), {})[key] = draft
+
+    def __delitem__(self, key: tuple[str | None, str]) -> None:
+        super().__delitem__(key)
+        self.by_name.get(self.fold(key[1]), {}).pop(key, None)
+
+    def named(self, name: str) -> list[_Draft]:
+        return list(self.by_name.get(self.fold(name), {}).values())
+
+
 # --- the reader -------------------------------------------------------------------------------
 
 
-def read_ddl(text: str, dialect: str, path: str = "<ddl>") -> DdlFile:
+def read_ddl(text: str, dialect: str, path: str = "<ddl>", default_schema: str | None = None) -> DdlFile:
     """Read a whole schema file. Raises DDLParseError only when the file itself cannot be read
     (an unterminated quote or comment, a CREATE TABLE without a readable name, no table at all);
-    a table that cannot be read is in ``problems``."""
+    a table that cannot be read is in ``problems``.
+
+    Every table has a schema: the one its name is qualified with, else the file's ``USE db`` /
+    ``search_path`` before it, else ``default_schema``, else (Postgres) ``public``, where Postgres
+    creates an unqualified table by default. A MySQL table the file does not place in a database
+    keeps ``schema`` None: its database is not in the file (the caller asks for it; a mirror is
+    never made without one, see ``plan.MirrorTable.table_spec``).
+    """
     if dialect not in DIALECTS:
         raise DDLParseError(f"{path}: unknown DDL dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
-    reader = _Reader(text.replace("\ufeff", " "), dialect, path)
+    if default_schema is None and dialect == "postgres":
+        default_schema = DEFAULT_POSTGRES_SCHEMA
+    reader = _Reader(text.replace("\ufeff", " "), dialect, path, default_schema)
     result = reader.read()
     if not result.tables and not result.problems:
         raise DDLParseError(
@@ -190,10 +225,10 @@ def read_ddl(text: str, dialect: str, path: str = "<ddl>") -> DdlFile:
     return result
 
 
-def parse_ddl(text: str, dialect: str, path: str = "<ddl>") -> list[SourceTable]:
+def parse_ddl(text: str, dialect: str, path: str = "<ddl>", default_schema: str | None = None) -> list[SourceTable]:
     """The tables of a schema file, in file order; raises DDLParseError (one line naming the path
-    and line) when a table cannot be read."""
-    result = read_ddl(text, dialect, path)
+    and line) when a table cannot be read. Schemas as ``read_ddl`` gives them."""
+    result = read_ddl(text, dialect, path, default_schema)
     if result.problems:
         first = result.problems[0]
         raise DDLParseError(f"{path}: {first.reason}")
@@ -201,9 +236,10 @@ def parse_ddl(text: str, dialect: str, path: str = "<ddl>") -> list[SourceTable]
 
 
 class _Reader:
-    def __init__(self, text: str, dialect: str, path: str):
+    def __init__(self, text: str, dialect: str, path: str, default_schema: str | None = None):
         self.text, self.dialect, self.path = text, dialect, path
-        self.drafts: dict[tuple[str | None, str], _Draft] = {}
+        self.default_schema = default_schema  # of the tables no name, USE or search_path places
+        self.drafts = _Drafts(dialect)
         self.problems: list[Problem] = []
         self.enums: dict[str, list[str]] = {}
         self.domains: dict[str, tuple[str, bool]] = {}  # name -> (base type, NOT NULL)
@@ -211,13 +247,12 @@ class _Reader:
         self.schema: str | None = None  # USE db / search_path
         self.skipped: list[tuple[int, str]] = []
         self._previous_columns: list[_Column] = []
+        self.lines = LineIndex(text)
 
     def where(self, offset: int | None) -> str:
         if offset is None:
             return ""
-        line = line_of(self.text, offset)
-        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return f"line {line}, column {col}: "
+        return f"line {self.lines.line(offset)}, column {self.lines.column(offset)}: "
 
     def read(self) -> DdlFile:
         statements = split_statements(self.text, self.dialect, self.path)
@@ -227,7 +262,7 @@ class _Reader:
         return DdlFile(self.path, self.dialect, tables, self.problems, self.skipped, len(statements))
 
     def _skip(self, stmt: Statement, kind: str) -> None:
-        self.skipped.append((line_of(self.text, stmt.start), kind))
+        self.skipped.append((self.lines.line(stmt.start), kind))
 
     def _statement(self, stmt: Statement) -> None:
         if stmt.kind == "client":
@@ -238,9 +273,13 @@ class _Reader:
             if words and words[0].lower() != "delimiter":  # DELIMITER is read (by the splitter)
                 self._skip(stmt, "client command " + words[0].lower())
             return
-        tokens = tokenize(stmt, self.dialect)
-        if not tokens:
+        first = tokenize(stmt, self.dialect, limit=_HEAD_TOKENS)
+        if not first:
             return
+        if not self._needed(first):
+            self._skip(stmt, _kind_of(first))  # data, bodies, views...: never tokenized whole
+            return
+        tokens = tokenize(stmt, self.dialect)
         head = tokens[0].upper
         try:
             if head == "CREATE":
@@ -262,6 +301,21 @@ class _Reader:
                 raise DDLParseError(f"{self.path}: {self.where(exc.offset)}{exc.reason}") from None
             self._alter_problem(tokens, exc)
 
+    def _needed(self, first: list[Token]) -> bool:
+        """From a statement's first tokens: is it one streamleap reads (else it is skipped)?"""
+        head = first[0].upper
+        second = first[1] if len(first) > 1 else None
+        if head == "CREATE":
+            kind = next((t.upper for t in first[1:] if t.kind == "word" and t.upper in _OBJECT_KINDS), "")
+            return kind in ("TABLE", "TYPE", "DOMAIN", "SCHEMA", "DATABASE", "SEQUENCE")
+        if head in ("ALTER", "DROP", "RENAME"):
+            return second is not None and second.is_word("TABLE")
+        if head in ("USE", "SET"):
+            return True
+        if head == "SELECT":
+            return any(t.kind == "word" and t.text.lower() == "set_config" for t in first)
+        return False
+
     def _alter_problem(self, tokens: list[Token], exc: _Unreadable) -> None:
         """An ALTER TABLE (or CREATE TYPE/DOMAIN) that cannot be read: the table it names is refused."""
         draft = None
@@ -275,7 +329,7 @@ class _Reader:
         if draft is not None and draft.problem is None:
             draft.problem = reason
         elif draft is None:
-            self.skipped.append((line_of(self.text, tokens[0].start), f"unreadable {_kind_of(tokens)} ({exc.reason})"))
+            self.skipped.append((self.lines.line(tokens[0].start), f"unreadable {_kind_of(tokens)} ({exc.reason})"))
 
     # --- names ---
 
@@ -306,7 +360,7 @@ class _Reader:
         if name in self.drafts:
             return self.drafts[name]
         schema, table = name
-        same = [d for d in self.drafts.values() if _same_table(d.name, table, self.dialect)
+        same = [d for d in self.drafts.named(table) if _same_table(d.name, table, self.dialect)
                 and (schema is None or d.schema is None or _same_table(d.schema, schema, self.dialect))]
         return same[0] if len(same) == 1 else None
 
@@ -380,7 +434,7 @@ class _Reader:
                 return  # CREATE TABLE IF NOT EXISTS of a table already created
             previous.problem = previous.problem or (
                 f"{self.where(tokens[0].start)}table {draft.qualified_name} is created twice in this file "
-                f"(first at line {line_of(self.text, previous.offset)}); keep one CREATE TABLE per table")
+                f"(first at line {self.lines.line(previous.offset)}); keep one CREATE TABLE per table")
             return
         self.drafts[draft.key] = draft
         try:
@@ -760,6 +814,12 @@ class _Reader:
 
     def _finish(self) -> list[SourceTable]:
         drafts = sorted(self.drafts.values(), key=lambda d: d.offset)
+        if self.default_schema is not None:
+            # the file names no schema for these: the default one (looking them up still works,
+            # by name, as the file wrote them)
+            for draft in drafts:
+                if draft.schema is None:
+                    draft.schema = self.default_schema
         resolved: dict[tuple[str | None, str], list[_Column]] = {}
 
         def columns_of(draft: _Draft, seen: tuple = ()) -> list[_Column]:

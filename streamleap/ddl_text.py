@@ -22,11 +22,15 @@ server it came from, which runs it).
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import islice
+from typing import Iterator
 
 from streamleap.errors import DDLParseError
 
-__all__ = ["Statement", "Token", "split_statements", "tokenize", "line_of"]
+__all__ = ["Statement", "Token", "LineIndex", "split_statements", "tokenize", "line_of"]
 
 # A versioned comment's code runs on MySQL 8 up to this version (8.4 LTS), and MariaDB's
 # /*M! ... */ up to 11.x (mariadb-dump writes /*M!999999 ... */ for a comment no server runs).
@@ -36,7 +40,12 @@ MARIADB_VERSION = 119999
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$")
 _VERSIONED = re.compile(r"/\*(M?)!(\d{5,6})?")
 _WORD = re.compile(r"[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*")
+_NESTED_COMMENT = re.compile(r"/\*|\*/")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# In a statement: whitespace or a -- comment (1), the start of a /* comment (2), a word (3), a
+# number (4), :: (5). Everything else (quotes, dollar quotes, # comments, other punctuation) is
+# read character by character.
+_PLAIN_TOKEN = re.compile(rf"(\s+|--[^\n]*)|(/\*)|({_WORD.pattern})|({_NUMBER.pattern})|(::)")
 # mysql client commands: one line each, no terminating delimiter needed
 _MYSQL_CLIENT = re.compile(
     r"(?i)(?:use|source|\\\.|delimiter|charset|connect|ego|go|nopager|notee|nowarning|pager|print|prompt|"
@@ -72,74 +81,127 @@ class Token:
 
 
 def line_of(text: str, offset: int) -> int:
+    """The line of ``offset`` (1-based). For many look-ups in one text use a LineIndex: this
+    counts from the start of the text each time."""
     return text.count("\n", 0, max(0, offset)) + 1
+
+
+class LineIndex:
+    """Line and column of file offsets in one text: the offsets of its line breaks are found
+    once (on the first look-up), each look-up is a binary search."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._breaks: array | None = None
+
+    def _index(self) -> array:
+        if self._breaks is None:
+            self._breaks = array("q", (m.start() for m in re.finditer("\n", self.text)))
+        return self._breaks
+
+    def line(self, offset: int) -> int:
+        return bisect_right(self._index(), max(0, offset) - 1) + 1
+
+    def column(self, offset: int) -> int:
+        breaks = self._index()
+        k = bisect_right(breaks, max(0, offset) - 1)
+        return offset - (breaks[k - 1] + 1 if k else 0) + 1
 
 
 # --- versioned comments -----------------------------------------------------------------------
 
 
+_UNWRAP_NEXT = re.compile(r"['\"`#]|--|/\*")
+
+
 def unwrap_versioned_comments(text: str) -> str:
     """MySQL: blank the markers of versioned comments whose code MySQL 8 runs, so their content
     is read as SQL; every other character keeps its offset."""
-    out = list(text)
+    if "/*" not in text:
+        return text
+    blanks: list[tuple[int, int]] = []  # (start, end) of each marker to blank
     i, n = 0, len(text)
     while i < n:
+        m = _UNWRAP_NEXT.search(text, i)
+        if m is None:
+            break
+        i = m.start()
         ch = text[i]
         if ch in "'\"`":
             i = _skip_quoted(text, i, ch, backslash=ch != "`")
             continue
-        if ch == "#" or (text.startswith("--", i) and (i + 2 >= n or text[i + 2] in " \t\r\n")):
+        if ch == "#" or ch == "-":
+            if ch == "-" and not (i + 2 >= n or text[i + 2] in " \t\r\n"):
+                i += 1
+                continue
             end = text.find("\n", i)
             i = n if end < 0 else end
             continue
-        if text.startswith("/*", i):
-            m = _VERSIONED.match(text, i)
-            close = _comment_end(text, i + 2, versioned=bool(m))
-            limit = MARIADB_VERSION if m and m.group(1) else MYSQL_VERSION
-            if m and (not m.group(2) or int(m.group(2)) <= limit):
-                for k in range(i, m.end()):
-                    out[k] = " "
-                if close <= n:
-                    out[close - 2] = out[close - 1] = " "
-                i = m.end()  # the content is SQL: read on inside it
-                continue
-            i = close
+        v = _VERSIONED.match(text, i)
+        close = _comment_end(text, i + 2, versioned=bool(v))
+        limit = MARIADB_VERSION if v and v.group(1) else MYSQL_VERSION
+        if v and (not v.group(2) or int(v.group(2)) <= limit):
+            blanks.append((i, v.end()))
+            if close <= n:
+                blanks.append((close - 2, close))
+            i = v.end()  # the content is SQL: read on inside it
             continue
-        i += 1
-    return "".join(out)
+        i = close
+    if not blanks:
+        return text
+    blanks.sort()
+    parts: list[str] = []
+    at = 0
+    for start, end in blanks:
+        start = max(start, at)
+        if end <= start:
+            continue
+        parts.append(text[at:start])
+        parts.append(" " * (end - start))
+        at = end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+_COMMENT_END_QUOTED = re.compile(r"['\"`]|\*/")
 
 
 def _comment_end(text: str, i: int, versioned: bool) -> int:
     """Offset just past the ``*/`` closing a comment opened before ``i`` (quotes inside a
     versioned comment are SQL and may hold ``*/``)."""
     n = len(text)
-    while i < n:
-        ch = text[i]
-        if versioned and ch in "'\"`":
-            i = _skip_quoted(text, i, ch, backslash=ch != "`")
-            continue
-        if text.startswith("*/", i):
-            return i + 2
-        i += 1
-    return n + 2
+    if not versioned:
+        end = text.find("*/", i)
+        return n + 2 if end < 0 else end + 2
+    while True:
+        m = _COMMENT_END_QUOTED.search(text, i)
+        if m is None:
+            return n + 2
+        if m.group(0) == "*/":
+            return m.end()
+        i = _skip_quoted(text, m.start(), m.group(0), backslash=m.group(0) != "`")
+
+
+_QUOTE_STOPS = {(q, b): re.compile("[" + re.escape(q) + ("\\\\" if b else "") + "]") for q in "'\"`" for b in (False, True)}
 
 
 def _skip_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
     """Offset past the quoted text starting at ``i``; a doubled quote is one character."""
     n = len(text)
+    stops = _QUOTE_STOPS[(quote, backslash)]
     j = i + 1
-    while j < n:
-        ch = text[j]
-        if backslash and ch == "\\":
+    while True:
+        m = stops.search(text, j)
+        if m is None:
+            raise _Unterminated(i)
+        j = m.start()
+        if text[j] == "\\":  # only searched for when backslash escapes
             j += 2
             continue
-        if ch == quote:
-            if j + 1 < n and text[j + 1] == quote:
-                j += 2
-                continue
-            return j + 1
-        j += 1
-    raise _Unterminated(i)
+        if j + 1 < n and text[j + 1] == quote:
+            j += 2
+            continue
+        return j + 1
 
 
 class _Unterminated(Exception):
@@ -175,11 +237,24 @@ class _Splitter:
         self.delimiter = ";"
         self.out: list[Statement] = []
 
+    def _next_pattern(self) -> re.Pattern:
+        """What can change the reading inside a statement: the delimiter, quotes, comments,
+        dollar quotes, and (Postgres) the words of BEGIN ATOMIC ... END; the text between is
+        skipped in one search."""
+        parts = [re.escape(self.delimiter), "'", '"', "--", "/\\*"]
+        if self.dialect == "mysql":
+            parts += ["`", "#"]
+        else:
+            parts += ["\\$", r"(?<![\w$])(?i:begin|case|end)(?![\w$])"]
+        return re.compile("|".join(parts))
+
     def run(self) -> list[Statement]:
         text, n = self.text, len(self.text)
         i = 0
         start: int | None = None  # offset of the first code character of the current statement
         atomic = 0  # depth of BEGIN ATOMIC ... END (Postgres SQL-standard function bodies)
+        delimiter = self.delimiter
+        pattern = self._next_pattern()
         while i < n:
             if start is None:
                 i = self._skip_blank(i)
@@ -188,12 +263,18 @@ class _Splitter:
                 client_end = self._client_command(i)
                 if client_end is not None:
                     i = client_end
+                    if self.delimiter != delimiter:
+                        delimiter, pattern = self.delimiter, self._next_pattern()
                     continue
                 start = i
+            m = pattern.search(text, i)
+            if m is None:
+                break
+            i = m.start()
             ch = text[i]
-            if text.startswith(self.delimiter, i) and not atomic:
+            if text.startswith(delimiter, i) and not atomic:
                 self._emit(start, i)
-                i += len(self.delimiter)
+                i += len(delimiter)
                 if self._is_copy_from_stdin(start):
                     i = self._skip_copy_data(i)
                 start = None
@@ -204,9 +285,12 @@ class _Splitter:
                     backslash = True
                 i = _skip_quoted(text, i, ch, backslash)
                 continue
-            if text.startswith("--", i) and (self.dialect == "postgres" or i + 2 >= n or text[i + 2] in " \t\r\n"):
-                end = text.find("\n", i)
-                i = n if end < 0 else end
+            if text.startswith("--", i):
+                if self.dialect == "postgres" or i + 2 >= n or text[i + 2] in " \t\r\n":
+                    end = text.find("\n", i)
+                    i = n if end < 0 else end
+                else:
+                    i += 1
                 continue
             if ch == "#" and self.dialect == "mysql":
                 end = text.find("\n", i)
@@ -215,17 +299,18 @@ class _Splitter:
             if text.startswith("/*", i):
                 i = self._skip_block_comment(i)
                 continue
-            if ch == "$" and self.dialect == "postgres" and not _word_char(text, i - 1):
-                m = _DOLLAR_TAG.match(text, i)
-                if m:
-                    close = text.find(m.group(0), m.end())
-                    if close < 0:
-                        raise _Unterminated(i)
-                    i = close + len(m.group(0))
-                    continue
-            if self.dialect == "postgres" and (ch.isalpha() or ch == "_") and not _word_char(text, i - 1):
-                m = _WORD.match(text, i)
-                assert m is not None
+            if ch == "$" and self.dialect == "postgres":
+                if not _word_char(text, i - 1):
+                    d = _DOLLAR_TAG.match(text, i)
+                    if d:
+                        close = text.find(d.group(0), d.end())
+                        if close < 0:
+                            raise _Unterminated(i)
+                        i = close + len(d.group(0))
+                        continue
+                i += 1
+                continue
+            if self.dialect == "postgres" and ch.isalpha():
                 atomic = self._atomic_depth(m.group(0).upper(), atomic, start, m.end())
                 i = m.end()
                 continue
@@ -259,18 +344,21 @@ class _Splitter:
 
     def _skip_block_comment(self, i: int) -> int:
         """Past a /* */ comment; Postgres comments nest."""
-        text, n = self.text, len(self.text)
+        text = self.text
+        if self.dialect != "postgres":
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise _Unterminated(i)
+            return end + 2
         depth, j = 1, i + 2
-        while j < n:
-            if self.dialect == "postgres" and text.startswith("/*", j):
-                depth, j = depth + 1, j + 2
-            elif text.startswith("*/", j):
-                depth, j = depth - 1, j + 2
-                if depth == 0:
-                    return j
-            else:
-                j += 1
-        raise _Unterminated(i)
+        while True:
+            m = _NESTED_COMMENT.search(text, j)
+            if m is None:
+                raise _Unterminated(i)
+            depth += 1 if m.group(0) == "/*" else -1
+            j = m.end()
+            if depth == 0:
+                return j
 
     def _line_end(self, i: int) -> int:
         end = self.text.find("\n", i)
@@ -334,64 +422,68 @@ def _word_char(text: str, i: int) -> bool:
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def tokenize(statement: Statement, dialect: str) -> list[Token]:
-    """The tokens of one statement (comments dropped), with file offsets."""
+def tokenize(statement: Statement, dialect: str, limit: int | None = None) -> list[Token]:
+    """The tokens of one statement (comments dropped), with file offsets; with ``limit``, only
+    that many first tokens (what a statement is, without reading all of it)."""
+    return list(islice(_tokens(statement, dialect), limit))
+
+
+def _tokens(statement: Statement, dialect: str) -> Iterator[Token]:
+    """The tokens one at a time. A token is held back one step: a Postgres ``E`` right before a
+    quote is not a word but the start of an escape string."""
     text, base = statement.text, statement.start
-    tokens: list[Token] = []
+    held: Token | None = None
     i, n = 0, len(text)
     while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
+        plain = _PLAIN_TOKEN.match(text, i)  # the common tokens, and what lies between tokens, in one match
+        if plain is not None:
+            group = plain.lastindex
+            if group == 1:  # whitespace, a -- comment
+                i = plain.end()
+                continue
+            if group == 2:  # /* comment */
+                end = text.find("*/", i + 2)
+                i = n if end < 0 else end + 2
+                continue
+            end = plain.end()
+            kind = "word" if group == 3 else "number" if group == 4 else "punct"
+            if held is not None:
+                yield held
+            held, i = Token(kind, plain.group(0), plain.group(0), base + i), end
             continue
-        if text.startswith("--", i) or (ch == "#" and dialect == "mysql"):
+        ch = text[i]
+        if ch == "#" and dialect == "mysql":
             end = text.find("\n", i)
             i = n if end < 0 else end
             continue
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            continue
+        token: Token | None = None
         if ch == "'" or (ch == '"' and dialect == "mysql"):
-            backslash = dialect == "mysql" or (i > 0 and text[i - 1] in "eE" and tokens and tokens[-1].start == base + i - 1)
-            if tokens and backslash and dialect == "postgres":
-                tokens.pop()  # the E of E'...'
+            escape = (dialect == "postgres" and held is not None and held.kind == "word" and held.text in ("e", "E")
+                      and held.start == base + i - 1)
+            if escape:
+                held = None  # the E of E'...' belongs to the string
+            backslash = dialect == "mysql" or escape
             end = _skip_quoted(text, i, ch, backslash)
             raw = text[i:end]
-            tokens.append(Token("string", raw, _unquote(raw[1:-1], ch, backslash), base + i))
-            i = end
-            continue
-        if ch == '"' or (ch == "`" and dialect == "mysql"):
+            token = Token("string", raw, _unquote(raw[1:-1], ch, backslash), base + i)
+        elif ch == '"' or (ch == "`" and dialect == "mysql"):
             end = _skip_quoted(text, i, ch, backslash=False)
             raw = text[i:end]
-            tokens.append(Token("qident", raw, raw[1:-1].replace(ch * 2, ch), base + i))
-            i = end
-            continue
-        if ch == "$" and dialect == "postgres":
-            m = _DOLLAR_TAG.match(text, i)
+            token = Token("qident", raw, raw[1:-1].replace(ch * 2, ch), base + i)
+        else:
+            m = _DOLLAR_TAG.match(text, i) if ch == "$" and dialect == "postgres" else None
             if m:
                 close = text.find(m.group(0), m.end())
                 end = n if close < 0 else close + len(m.group(0))
-                tokens.append(Token("dollar", text[i:end], text[m.end():close if close >= 0 else n], base + i))
-                i = end
-                continue
-        m = _WORD.match(text, i)
-        if m:
-            tokens.append(Token("word", m.group(0), m.group(0), base + i))
-            i = m.end()
-            continue
-        m = _NUMBER.match(text, i)
-        if m:
-            tokens.append(Token("number", m.group(0), m.group(0), base + i))
-            i = m.end()
-            continue
-        if text.startswith("::", i):
-            tokens.append(Token("punct", "::", "::", base + i))
-            i += 2
-            continue
-        tokens.append(Token("punct", ch, ch, base + i))
-        i += 1
-    return tokens
+                token = Token("dollar", text[i:end], text[m.end():close if close >= 0 else n], base + i)
+            else:
+                end = i + 1
+                token = Token("punct", ch, ch, base + i)
+        if held is not None:
+            yield held
+        held, i = token, end
+    if held is not None:
+        yield held
 
 
 def _unquote(body: str, quote: str, backslash: bool) -> str:

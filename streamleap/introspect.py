@@ -89,25 +89,10 @@ def _refuse_partition(tables: list[SourceTable], name: str) -> None:
 
 
 def _mask(url: str) -> str:
-    """``url`` with its password (in the user info or a password= parameter) replaced by ***.
+    """``url`` with every credential-bearing part replaced by *** (streamleap.masking owns the rule)."""
+    from streamleap.masking import mask_url
 
-    The user info ends at the last ``@`` of the URL, so a password with unencoded ``@ / ? #``
-    is still hidden entirely (at worst more than the password is masked, never less).
-    """
-    scheme, sep, rest = url.partition("://")
-    if not sep:  # not a URL at all, but maybe user:password@host
-        scheme, rest = "", url
-    userinfo, at, tail = rest.rpartition("@")
-    if at and ":" in userinfo:
-        rest = f"{userinfo.split(':', 1)[0]}:***@{tail}"
-    before, question, query = rest.partition("?")
-    if question:
-        pieces = []
-        for piece in query.split("&"):
-            key, eq, _value = piece.partition("=")
-            pieces.append(f"{key}=***" if eq and unquote(key).lower() == "password" else piece)
-        rest = before + "?" + "&".join(pieces)
-    return f"{scheme}{sep}{rest}"
+    return mask_url(url)
 
 
 def _parse_url(url: str) -> _Url:

@@ -82,6 +82,13 @@ class MirrorTable:
         return out
 
     def table_spec(self, stream_schema: str) -> dict:
+        """The model config ``streamleap_table``. It always names the source schema: the dbt
+        package applies the records whose schema-name and table-name are the spec's, and a spec
+        without a schema would take a same-named table's records from every schema."""
+        if not self.source.schema:
+            raise StreamleapError(
+                f"table {self.source.name} has no source schema: its mirror would take the records of every schema with a "
+                "table of this name; give --source-schema (the Postgres schema / MySQL database the table is in)")
         spec: dict = {
             "schema": self.source.schema,
             "table": self.source.name,

@@ -74,8 +74,24 @@ def profiles_yml(directory: Path | None = None) -> dict:
     }
 
 
+def _cannot_write(what: str, directory: Path, exc: OSError) -> StreamleapError:
+    """One line for a directory or file that cannot be made: what, where, what to do."""
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(directory) else ""
+    return StreamleapError(f"{what} {directory}: cannot write there: {exc.strerror or type(exc).__name__}{where}; "
+                           "give a directory you may create and write to")
+
+
 def init_project(directory: Path, package_path: Path | None = None) -> list[Path]:
     """Scaffold a dbt project wired to the streamleap package. Existing files are kept."""
+    try:
+        return _init_project(directory, package_path)
+    except OSError as exc:
+        raise _cannot_write("init", directory, exc) from exc
+
+
+def _init_project(directory: Path, package_path: Path | None) -> list[Path]:
+    if directory.exists() and not directory.is_dir():
+        raise StreamleapError(f"init {directory}: a file of that name exists; give the path of a new or existing directory")
     directory.mkdir(parents=True, exist_ok=True)
     package = (package_path or dbt_package_dir()).resolve()
     files = {
@@ -276,7 +292,6 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
         raise StreamleapError(f"--stream {stream!r}: a Kinesis stream name has 1-128 characters from a-z, A-Z, 0-9, _ . -")
     s = StreamModels(stream, stream_schema)
     folder = directory / "models" / s.folder
-    folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {
         f"{s.staging}.sql": _staging_sql(s),
         f"{s.set_aside}.sql": _set_aside_sql(s),
@@ -289,11 +304,15 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
         files[f"{table.model_name}.sql"] = _mirror_sql(s, table)
         files[f"{table.model_name}.yml"] = f"# {GENERATED}\n" + _dump(_mirror_yml(s, table))
     written = []
-    for name, text in files.items():
-        path = folder / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            path = folder / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+    except OSError as exc:
+        raise _cannot_write("--project-dir", directory, exc) from exc
     return written
 
 

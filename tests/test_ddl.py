@@ -192,7 +192,7 @@ def test_postgres_dump() -> None:
             "postgres",
         ),
         SourceTable(
-            None,
+            "public",
             "ünïcode",
             (
                 C("ключ", "integer", False),
@@ -467,3 +467,22 @@ def test_select_tables_unknown_and_ambiguous() -> None:
 def test_postgres_identity_columns_are_not_null():
     table = parse_ddl("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY, note text, PRIMARY KEY (note))", "postgres")[0]
     assert [(c.name, c.nullable) for c in table.columns] == [("id", False), ("note", False)]
+
+
+def test_every_table_has_a_schema() -> None:
+    """A table's schema is its name's, else the USE / search_path before it, else the default
+    (--source-schema), else public in Postgres; a MySQL file that places a table nowhere leaves
+    it without one (the command line then asks for --source-schema)."""
+    pg = ("CREATE TABLE wide (id int PRIMARY KEY);\nSET search_path = sales, public;\nCREATE TABLE narrow (id int PRIMARY KEY);\n"
+          "CREATE TABLE crm.c (id int PRIMARY KEY);\n")
+    assert [(t.schema, t.name) for t in parse_ddl(pg, "postgres")] == [("public", "wide"), ("sales", "narrow"), ("crm", "c")]
+    assert [(t.schema, t.name) for t in parse_ddl(pg, "postgres", default_schema="shop")] == [
+        ("shop", "wide"), ("sales", "narrow"), ("crm", "c")]
+    my = "CREATE TABLE wide (id int PRIMARY KEY);\nUSE shop;\nCREATE TABLE narrow (id int PRIMARY KEY);\n"
+    assert [(t.schema, t.name) for t in parse_ddl(my, "mysql")] == [(None, "wide"), ("shop", "narrow")]
+    assert [(t.schema, t.name) for t in parse_ddl(my, "mysql", default_schema="crm")] == [("crm", "wide"), ("shop", "narrow")]
+    # partitions, ALTER TABLE of the unqualified name and a qualified one: the same table, in public
+    (m,) = parse_ddl("CREATE TABLE m (id int, d date) PARTITION BY RANGE (d);\n"
+                     "CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+                     "ALTER TABLE ONLY public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id, d);\n", "postgres")
+    assert (m.schema, m.primary_key, m.partitions) == ("public", ("id", "d"), (("public", "m_2024"),))

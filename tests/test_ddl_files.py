@@ -88,9 +88,10 @@ def test_one_unreadable_table_does_not_hide_the_others(dialect: str, tmp_path: P
     ddl = tmp_path / "s.sql"
     ddl.write_text("CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (\n  id int PRIMARY KEY,\n  x int\n  y text\n);\n"
                    "CREATE TABLE c AS SELECT 1 AS id;\nCREATE TABLE d (id int);\n")
-    doc, _ = _plan_json("--ddl", str(ddl), "--dialect", dialect)
+    doc, _ = _plan_json("--ddl", str(ddl), "--dialect", dialect, "--source-schema", "s")
     assert [t["name"] for t in doc["tables"]] == ["a"]
     reasons = {r["name"]: r["reason"] for r in doc["refused"]}
+    assert {r["schema"] for r in doc["refused"]} == {"s"}
     assert list(reasons) == ["b", "c", "d"]
     assert "line 4" in reasons["b"] and "'int y text'" in reasons["b"]
     assert "line 7" in reasons["c"] and "AS SELECT" in reasons["c"]
@@ -175,3 +176,114 @@ def test_alter_table_column_changes_as_the_database_applies_them() -> None:
     (table,) = parse_ddl("CREATE TABLE t (a int, b int, CONSTRAINT t_pkey PRIMARY KEY (a));\n"
                          "ALTER TABLE t DROP CONSTRAINT t_pkey;", "postgres")
     assert table.primary_key == ()
+
+
+# --- a big schema file ------------------------------------------------------------------------
+
+
+def write_big_dump(path: Path, dialect: str, tables: int) -> int:
+    """A dump-like file of ``tables`` tables, about 2 KB each (CREATE TABLE, the key, an index,
+    a comment, a routine, a view, INSERTs, COPY data in Postgres), then one INSERT of many rows
+    as large as a fifth of the file (an extended INSERT); returns the file's size in bytes."""
+    with path.open("w", encoding="utf-8") as out:
+        if dialect == "postgres":
+            out.write("SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\n")
+        else:
+            out.write("/*!40101 SET NAMES utf8mb4 */;\nUSE `shop`;\n")
+        for n in range(1, tables + 1):
+            out.write(_pg_table(n) if dialect == "postgres" else _mysql_table(n))
+        row = "(1, 'a name; with (parens)', 'it''s', 12.50)"
+        rows = path.stat().st_size // 5 // (len(row) + 2) + 1
+        out.write(f"INSERT INTO {'public.' if dialect == 'postgres' else ''}t1 VALUES " + ", ".join([row] * rows) + ";\n")
+    return path.stat().st_size
+
+
+def _pg_table(n: int) -> str:
+    t = f"public.t{n}"
+    return (
+        f"CREATE TABLE {t} (\n    id bigint NOT NULL,\n    name character varying(80),\n"
+        f"    \"Note\" text DEFAULT 'a;b' NOT NULL,\n    price numeric(12,2),\n    tags text[],\n"
+        f"    created_at timestamp with time zone DEFAULT now()\n);\n"
+        f"ALTER TABLE ONLY {t}\n    ADD CONSTRAINT t{n}_pkey PRIMARY KEY (id);\n"
+        f"CREATE INDEX t{n}_name_idx ON {t} USING btree (name);\n"
+        f"COMMENT ON TABLE {t} IS 'table number {n}; it has a comment';\n"
+        f"CREATE FUNCTION public.f{n}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+        f"  NEW.name := upper(NEW.name); -- keep; names\n  RETURN NEW;\nEND;\n$$;\n"
+        f"CREATE VIEW public.v{n} AS\n SELECT id, name FROM {t} WHERE price > 0;\n"
+        f"INSERT INTO {t} (id, name, \"Note\", price) VALUES "
+        + ", ".join(f"({k}, 'name {k}', E'it\\'s; {k}', {k}.50)" for k in range(8)) + ";\n"
+        f"COPY {t} (id, name, \"Note\", price, tags, created_at) FROM stdin;\n"
+        + "".join(f"{k}\tname {k}\tnote; with 'quotes' $$ and /* not a comment\t{k}.25\t{{a,b}}\t2024-01-01 00:00:00+00\n"
+                  for k in range(10, 20))
+        + "\\.\n\n"
+    )
+
+
+def _mysql_table(n: int) -> str:
+    t = f"`t{n}`"
+    return (
+        f"DROP TABLE IF EXISTS {t};\n/*!40101 SET @saved_cs_client = @@character_set_client */;\n"
+        f"CREATE TABLE {t} (\n  `id` bigint NOT NULL AUTO_INCREMENT,\n  `name` varchar(80) DEFAULT 'a;b',\n"
+        f"  `price` decimal(12,2) DEFAULT NULL,\n  `doc` json DEFAULT NULL,\n  /*!50705 `pt` point DEFAULT NULL,*/\n"
+        f"  `created_at` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),\n  PRIMARY KEY (`id`),\n  KEY `name_idx` (`name`)\n"
+        f") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='table {n}; with a comment';\n"
+        f"LOCK TABLES {t} WRITE;\n/*!40000 ALTER TABLE {t} DISABLE KEYS */;\n"
+        f"INSERT INTO {t} VALUES "
+        + ",".join(f"({k},'name {k}; \\'quoted\\' /* not a comment',{k}.50,'{{\\\"a\\\": {k}}}',NULL,'2024-01-01 00:00:00')"
+                   for k in range(12)) + ";\n"
+        f"/*!40000 ALTER TABLE {t} ENABLE KEYS */;\nUNLOCK TABLES;\n"
+        f"DELIMITER ;;\n/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER `t{n}_bi` BEFORE INSERT ON {t} "
+        f"FOR EACH ROW BEGIN\n  SET NEW.name = upper(NEW.name); -- keep; names\nEND */;;\nDELIMITER ;\n\n"
+    )
+
+
+def _read_t1(path: Path, dialect: str) -> float:
+    """CPU seconds of this process to read the file and select t1 (as ``plan --tables t1``
+    does); the garbage collector is off meanwhile (its passes grow with the heap of the test
+    process, not with the reader's work)."""
+    import gc
+    import time
+
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.process_time()
+        result = read_ddl(path.read_text(encoding="utf-8"), dialect, str(path))
+        (t1,) = select_tables(result.tables, ["t1"])
+        elapsed = time.process_time() - start
+    finally:
+        gc.enable()
+    assert [c.name for c in t1.columns][:2] == ["id", "name"] and t1.primary_key == ("id",)
+    return elapsed
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_big_file_costs_linear_time(dialect: str, tmp_path: Path) -> None:
+    """Not a timing test: a file eight times the size takes less than sixteen times as long to
+    read (linear work takes eight; the quadratic line counting this replaced took far more)."""
+    small, large = tmp_path / "small.sql", tmp_path / "large.sql"
+    small_size = write_big_dump(small, dialect, 250)
+    large_size = write_big_dump(large, dialect, 2000)
+    assert 500_000 < small_size < 800_000 and large_size > 7.5 * small_size
+    _read_t1(small, dialect)  # warm up: imports, regular expressions
+    ratio = _read_t1(large, dialect) / min(_read_t1(small, dialect) for _ in range(3))
+    assert ratio < 16, f"a file 8x larger took {ratio:.1f}x as long"
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_big_file_memory_is_a_small_multiple_of_the_file(dialect: str, tmp_path: Path) -> None:
+    """The tokens of a statement streamleap skips (an extended INSERT of a fifth of the file) are
+    never all held: at its peak, reading takes less than eight times the file's size."""
+    import tracemalloc
+
+    path = tmp_path / "dump.sql"
+    size = write_big_dump(path, dialect, 150)
+    text = path.read_text(encoding="utf-8")
+    tracemalloc.start()
+    try:
+        result = read_ddl(text, dialect, str(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(result.tables) == 150 and not result.problems
+    assert peak < 8 * size, f"peak {peak / size:.1f}x the file's size"

@@ -77,7 +77,9 @@ def init_config(config_path, engine, tables, stream_name, source_url, force):
 
     if config_path.exists() and not force:
         raise StreamleapError(f"{config_path} exists; edit it, or pass --force to overwrite it")
-    names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+    from streamleap.cli import names_option
+
+    names = names_option("--tables", tables)
     partitions: dict[str, list[str]] = {}
     if source_url:
         from streamleap.introspect import read_source
@@ -233,13 +235,14 @@ def check_source(source_url, config_path, tables, keys, exclude_tables, exclude_
 
     key_map = parse_keys(keys)  # input mistakes first, before connecting
     exclusions = parse_column_exclusions(exclude_columns)
-    if tables:
-        names = [t.strip() for t in tables.split(",") if t.strip()]
-    elif config_path.exists():
+    from streamleap.cli import names_option
+
+    names = names_option("--tables", tables)
+    if names is None and config_path.exists():
         from streamleap.aws.config import load_config
 
         names = list(load_config(config_path).tables)
-    else:
+    elif names is None:
         raise StreamleapError(f"name the tables with --tables, or write {config_path} (`streamleap aws init-config`)")
     if not names:
         raise StreamleapError("--tables: name at least one table")

@@ -102,6 +102,11 @@ def project_tables(project_dir: Path, stream: str) -> list[ProjectTable]:
                 continue
             key = config.get("unique_key")
             key = (key,) if isinstance(key, str) else tuple(key or ())
+            if not spec.get("schema"):
+                # the dbt package matches such a spec's records on the table name alone: from every schema
+                raise StreamleapError(f"{path}: model {model.get('name')}: its streamleap_table names no source schema, so "
+                                      f"its mirror takes the records of table {spec.get('table')} from every schema; run "
+                                      "`streamleap generate` again (with --source-schema for a MySQL file without USE)")
             try:
                 found.append(ProjectTable(
                     spec.get("schema"), str(spec["table"]), tuple(str(k) for k in key),

@@ -23,8 +23,44 @@
 {%- endmacro %}
 
 {% macro tombstone_relation(relation) -%}
-  {{ return(api.Relation.create(database=relation.database, schema=relation.schema, identifier=relation.identifier ~ '__streamleap_tombstones', type='table')) }}
+  {{ return(api.Relation.create(database=relation.database, schema=relation.schema, identifier=streamleap.suffixed_identifier(relation.identifier, '__streamleap_tombstones'), type='table')) }}
 {%- endmacro %}
+
+{#- The table that holds the first build's batch (a temporary table). -#}
+{% macro initial_batch_relation(relation) -%}
+  {%- set temp = make_temp_relation(relation, '__streamleap_initial') -%}
+  {{ return(temp.incorporate(path={'identifier': streamleap.suffixed_identifier(relation.identifier, '__streamleap_initial')})) }}
+{%- endmacro %}
+
+{#- identifier ~ suffix, within the target's identifier limit in bytes: a name too long keeps the
+    longest prefix (whole characters) that leaves room for '_' + 8 hex digits of its MD5 and the
+    suffix, so two long names that share a prefix still get different relations. -#}
+{% macro suffixed_identifier(identifier, suffix) -%}
+  {%- set limit = streamleap._max_identifier_bytes() -%}
+  {%- set full = identifier ~ suffix -%}
+  {%- if limit is none or full.encode('utf-8') | length <= limit -%}{{ return(full) }}{%- endif -%}
+  {%- set tag = '_' ~ local_md5(identifier)[:8] -%}
+  {%- set ns = namespace(out='', room=limit - (tag ~ suffix).encode('utf-8') | length, full=false) -%}
+  {%- for ch in identifier -%}
+    {%- set n = ch.encode('utf-8') | length -%}
+    {%- if not ns.full and n <= ns.room -%}
+      {%- set ns.out = ns.out ~ ch -%}{%- set ns.room = ns.room - n -%}
+    {%- else -%}
+      {%- set ns.full = true -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(ns.out ~ tag ~ suffix) }}
+{%- endmacro %}
+
+{#- Longest identifier, in bytes, or none to leave names as they are. Redshift: "between 1 and 127
+    bytes in length" (https://docs.aws.amazon.com/redshift/latest/dg/r_names.html); a longer name
+    was an error there, so no existing table has another name. Postgres cuts a name at 63 bytes
+    itself, deterministically: existing tombstone tables have those names, so they are kept (two
+    mirrors whose names share their first 40 bytes would share tombstones there). DuckDB has no
+    limit. -#}
+{% macro _max_identifier_bytes() -%}{{ return(adapter.dispatch('_max_identifier_bytes', 'streamleap')()) }}{%- endmacro %}
+{% macro default___max_identifier_bytes() -%}{{ return(none) }}{%- endmacro %}
+{% macro redshift___max_identifier_bytes() -%}{{ return(127) }}{%- endmacro %}
 
 {% macro _meta_columns() -%}
   {{ return(['_streamleap_op', '_streamleap_order', '_streamleap_commit_ts', '_streamleap_synced_at']) }}
@@ -38,7 +74,19 @@ create table if not exists {{ streamleap.tombstone_relation(relation) }} (
   _streamleap_order varchar(256),
   _streamleap_commit_ts timestamp,
   _streamleap_synced_at timestamp
-)
+){{ streamleap.tombstone_table_options(spec) }}
+{%- endmacro %}
+
+{#- Redshift: every apply joins the tombstones on the mirror's key (DELETE ... USING), so they are
+    distributed on its first column and sorted by the key, like the generated mirrors. DISTKEY takes
+    one column; SORTKEY up to 400. A table built before keeps its distribution (ALTER TABLE ... ALTER
+    DISTKEY / ALTER SORTKEY change it in place).
+    https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html -#}
+{% macro tombstone_table_options(spec) -%}{{ return(adapter.dispatch('tombstone_table_options', 'streamleap')(spec)) }}{%- endmacro %}
+{% macro default__tombstone_table_options(spec) -%}{%- endmacro %}
+{% macro redshift__tombstone_table_options(spec) -%}
+{%- set cols = [] -%}{%- for c in spec.key %}{% do cols.append(streamleap.quote_ident(c.name)) %}{% endfor %}
+diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {%- endmacro %}
 
 {% macro _key_match(left, right, spec) -%}
@@ -52,23 +100,29 @@ create table if not exists {{ streamleap.tombstone_relation(relation) }} (
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
 {%- set batch_name = q(batch.identifier) -%}
+{%- set tomb_name = q(tomb.identifier) -%}
 {%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns() -%}
-{{ streamleap.begin_atomic() }}
+{#- every table is named by its own identifier, never an alias: a source table called b, m or t
+    would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
+    share an identifier -#}
+{{ streamleap.create_state_table_sql(target) }};
 {{ streamleap.create_tombstones_sql(target, spec) }};
+{{ streamleap.begin_atomic() }}
+{{ streamleap.lock_state_sql(target) }}
 {{ streamleap.advance_watermark_sql(target, batch) }};
 delete from {{ batch }} where _streamleap_op = 'watermark';
 {%- if '/* streamleap:backfill */' in (model.compiled_code or '') and spec.columns | length > spec.key | length %}
 {{ streamleap.backfill_sql(target, batch, spec) }};
 {%- endif %}
-delete from {{ batch }} using {{ target }} m
-where {{ streamleap._key_match(batch_name, 'm', spec) }} and {{ batch_name }}._streamleap_order <= m._streamleap_order;
-delete from {{ batch }} using {{ tomb }} t
-where {{ streamleap._key_match(batch_name, 't', spec) }} and {{ batch_name }}._streamleap_order <= t._streamleap_order;
+delete from {{ batch }} using {{ target }}
+where {{ streamleap._key_match(batch_name, target_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ target_name }}._streamleap_order;
+delete from {{ batch }} using {{ tomb }}
+where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ tomb_name }}._streamleap_order;
 {{ streamleap.record_applied_sql(target, batch, "_streamleap_op in ('load', 'insert', 'update', 'delete')", '_streamleap_commit_ts') }};
-delete from {{ target }} using {{ batch }} b
-where {{ streamleap._key_match(target_name, 'b', spec) }};
-delete from {{ tomb }} using {{ batch }} b
-where {{ streamleap._key_match(q(tomb.identifier), 'b', spec) }};
+delete from {{ target }} using {{ batch }}
+where {{ streamleap._key_match(target_name, batch_name, spec) }};
+delete from {{ tomb }} using {{ batch }}
+where {{ streamleap._key_match(tomb_name, batch_name, spec) }};
 insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
 select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
 from {{ batch }} where _streamleap_op <> 'delete';
@@ -84,11 +138,12 @@ from {{ batch }} where _streamleap_op = 'delete'
     included. The other columns get the values they already hold: same change, same values. -#}
 {% macro backfill_sql(target, batch, spec) -%}
 {%- set q = streamleap.quote_ident -%}
+{%- set b = q(batch.identifier) -%}
 update {{ target }}
-set {% for c in spec.columns if c not in spec.key %}{{ q(c.name) }} = b.{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
-from {{ batch }} b
-where {{ streamleap._key_match(q(target.identifier), 'b', spec) }}
-  and {{ q(target.identifier) }}._streamleap_order = b._streamleap_order and b._streamleap_op <> 'delete'
+set {% for c in spec.columns if c not in spec.key %}{{ q(c.name) }} = {{ b }}.{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
+from {{ batch }}
+where {{ streamleap._key_match(q(target.identifier), b, spec) }}
+  and {{ q(target.identifier) }}._streamleap_order = {{ b }}._streamleap_order and {{ b }}._streamleap_op <> 'delete'
 {%- endmacro %}
 
 {#- Redshift: dbt-redshift connects with autocommit and, behind the behavior flag
@@ -114,7 +169,7 @@ commit{%- endmacro %}
     {{ return('') }}
   {%- endif -%}
   {%- set spec = streamleap.mirror_spec() -%}
-  {%- set batch = make_temp_relation(this, '__streamleap_initial') -%}
+  {%- set batch = streamleap.initial_batch_relation(this) -%}
 {{ streamleap.create_tombstones_sql(this, spec) }};
 delete from {{ streamleap.tombstone_relation(this) }};
 {{ streamleap.key_indexes_sql(this, spec) }}
@@ -131,7 +186,7 @@ delete from {{ streamleap.tombstone_relation(this) }};
 {% macro postgres__key_indexes_sql(relation, spec) -%}
 {%- set cols = [] -%}{%- for c in spec.key %}{% do cols.append(streamleap.quote_ident(c.name)) %}{% endfor -%}
 {%- for rel in [relation, streamleap.tombstone_relation(relation)] %}
-{%- set index = streamleap.quote_ident(rel.identifier ~ '__streamleap_key') %}
+{%- set index = streamleap.quote_ident(streamleap.suffixed_identifier(rel.identifier, '__streamleap_key')) %}
 {#- a --full-refresh leaves the old table's index (same name) until the backup is dropped #}
 drop index if exists {{ streamleap.quote_ident(rel.schema) }}.{{ index }};
 create unique index {{ index }} on {{ rel }} ({{ cols | join(', ') }});
@@ -142,7 +197,7 @@ create unique index {{ index }} on {{ rel }} ({{ cols | join(', ') }});
     everything the stream retains as one batch, apply it with the model's own apply macro. -#}
 {% macro initial_build_sql(relation, batch, batch_sql, apply_sql) -%}
 {{ streamleap.create_state_table_sql(relation) }};
-delete from {{ streamleap.state_relation(relation) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(relation)) }};
+{{ streamleap.locked_state_sql(relation, 'delete from ' ~ streamleap.state_relation(relation) ~ ' where relation_name = ' ~ streamleap._string_literal(streamleap._relation_key(relation))) }};
 drop table if exists {{ batch }};
 {{ get_create_table_as_sql(True, batch, batch_sql) }};
 {{ apply_sql }};
@@ -164,7 +219,6 @@ where relation_name = {{ streamleap._string_literal(streamleap._relation_key(tar
 {% macro advance_watermark_sql(target, batch) -%}
 {%- set state = streamleap.state_relation(target) -%}
 {%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
-{{ streamleap.create_state_table_sql(target) }};
 insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
 select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
 where not exists (select 1 from {{ state }} where relation_name = {{ key }});

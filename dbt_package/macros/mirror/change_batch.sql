@@ -163,7 +163,8 @@ select * from (
 {%- endfor -%}
 {%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
 with new_rows as (
-  select refresh_time, sequence_number, payload
+  {#- raw_data: the record's bytes, where Redshift reads numbers as written (json_access.sql) #}
+  select refresh_time, sequence_number, payload, raw_data
   from {{ staging }}
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
 ),

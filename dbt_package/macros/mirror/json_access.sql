@@ -25,11 +25,54 @@
   ({{ payload }}{% for k in keys %} {{ '->>' if loop.last else '->' }} {{ streamleap._string_literal(k) }}{% endfor %})
 {%- endmacro %}
 
+{#- Redshift (the json_serialize part):
+    - JSON_SERIALIZE "returns an error when the JSON format exceeds the VARCHAR limit of the
+      system"; JSON_SIZE "does not have this limitation". A value whose text would be longer than
+      65,535 bytes has no text here (NULL): a JSON column keeps it whole, read as SUPER
+      (convert_json), and no record fails the batch on every run.
+      https://docs.aws.amazon.com/redshift/latest/dg/JSON_SERIALIZE.html
+      https://docs.aws.amazon.com/redshift/latest/dg/r_json_size.html
+    - How JSON_PARSE stores a number is not documented beyond "Amazon Redshift doesn't differentiate
+      integers and decimals of scale 0" (https://docs.aws.amazon.com/redshift/latest/dg/limitations-super.html):
+      nothing says a 20-digit integer or a 17-digit decimal comes back exactly. So only a number
+      IS_BIGINT accepts (https://docs.aws.amazon.com/redshift/latest/dg/r_is_bigint.html) is read
+      from SUPER; any other number of a top-level section ("data", "before-image", "metadata") is
+      read as written, from the record's own bytes (the column raw_data beside payload: the staging
+      view's contract), when the record fits a VARCHAR (FROM_VARBYTE returns VARCHAR). Larger
+      records fall back to JSON_SERIALIZE (docs/decisions/0012). -#}
 {% macro redshift__json_text(payload, keys) -%}
   {%- set value = streamleap.json_value(payload, keys) -%}
+  {%- set raw = streamleap._raw_column(payload) -%}
+  {%- set literal = streamleap._number_as_written(raw, keys) if raw else none -%}
   (case when is_varchar({{ value }}) then {{ value }}::varchar
         when {{ value }} is null or json_typeof({{ value }}) = 'null' then null
+        when json_size({{ value }}) > 65535 then null
+        {%- if literal %}
+        when json_typeof({{ value }}) = 'number' and not is_bigint({{ value }}) and octet_length({{ raw }}) <= 65535
+          then coalesce(nullif({{ literal }}, ''), json_serialize({{ value }}))
+        {%- endif %}
         else json_serialize({{ value }}) end)
+{%- endmacro %}
+
+{#- The record's bytes beside a payload column: raw_data beside payload (staging_select). -#}
+{% macro _raw_column(payload) -%}
+  {{- return('raw_data' if payload == 'payload' else none) -}}
+{%- endmacro %}
+
+{#- SQL: the number literal of keys [section, name] as written in the record's text (raw, VARBYTE),
+    or none when the keys cannot be matched safely. The first "name": after the section's opening
+    brace ((?s): the text may span lines); DMS writes a nested JSON value as a string (its quotes escaped), so only an object value
+    of an earlier column holding the same key could be read instead. PCRE ('p') for the lazy .*?,
+    'e' returns the number's subexpression.
+    https://docs.aws.amazon.com/redshift/latest/dg/REGEXP_SUBSTR.html -#}
+{% macro _number_as_written(raw, keys) -%}
+  {%- if keys | length != 2 -%}{{ return(none) }}{%- endif -%}
+  {%- for k in keys -%}
+    {%- if '\\' in k or '"' in k -%}{{ return(none) }}{%- endif -%}
+  {%- endfor -%}
+  {%- set sp = '[[:space:]]*' -%}
+  {%- set pattern = '(?s)"\\Q' ~ keys[0] ~ '\\E"' ~ sp ~ ':' ~ sp ~ '[{].*?"\\Q' ~ keys[1] ~ '\\E"' ~ sp ~ ':' ~ sp ~ '(-?[0-9][0-9.eE+-]*)' -%}
+  {{ return("regexp_substr(from_varbyte(" ~ raw ~ ", 'utf8'), " ~ streamleap._string_literal(pattern) ~ ", 1, 1, 'pe')") }}
 {%- endmacro %}
 
 {#- Reading several values of a record: {'once': SQL computed once per record (or none), 'values':

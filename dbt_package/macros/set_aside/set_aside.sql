@@ -51,6 +51,22 @@ select * from (
 {% macro postgres__payload_bytes(payload) -%}convert_to(cast({{ payload }} as text), 'UTF8'){%- endmacro %}
 {% macro redshift__payload_bytes(payload) -%}json_serialize_to_varbyte({{ payload }}){%- endmacro %}
 
+{#- The record's bytes. Redshift's staging view keeps them for every record (staging_select), so
+    no SUPER is serialized again there; a view built before that (raw_data only for records that
+    are not JSON) still gets the serialized payload. Locally raw_data holds only those records. -#}
+{% macro record_bytes(payload, raw) -%}coalesce({{ raw }}, {{ streamleap.payload_bytes(payload) }}){%- endmacro %}
+
+{#- Why a record has no payload (SQL text). Redshift: JSON_PARSE refuses a string longer than 65,535
+    bytes unless enable_large_strings_opt_in is on; only a record longer than that can hold one.
+    https://docs.aws.amazon.com/redshift/latest/dg/r_enable_large_strings_opt_in.html -#}
+{% macro unparsed_reason(raw) -%}{{ return(adapter.dispatch('unparsed_reason', 'streamleap')(raw)) }}{%- endmacro %}
+{% macro default__unparsed_reason(raw) -%}'not valid JSON'{%- endmacro %}
+{% macro redshift__unparsed_reason(raw) -%}
+case when octet_length({{ raw }}) > 65535
+  then 'not parsed as JSON: not valid JSON, or a string in it is longer than 65,535 bytes, which Redshift parses only with enable_large_strings_opt_in on'
+  else 'not valid JSON' end
+{%- endmacro %}
+
 {% macro set_aside_batch_sql(staging, relation, specs=none) -%}
 {%- if specs is none -%}
   {%- set specs = streamleap.mirrors_of((config.get('streamleap_set_aside') or {}).get('stream_model')) -%}
@@ -98,8 +114,11 @@ records as (
 judged as (
   select records.*,
     case
+      when payload is null then {{ streamleap.unparsed_reason('raw_data') }}
       {%- set rule = streamleap.payload_rule_check('payload') %}
-      when payload is null{% if rule | trim %} or not {{ rule }}{% endif %} then 'not valid JSON'
+      {%- if rule | trim %}
+      when not {{ rule }} then 'not valid JSON'
+      {%- endif %}
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
       when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
@@ -151,7 +170,7 @@ select
   cast(reason as varchar(1024)) as reason,
   cast(null as varchar(256)) as column_name,
   false as adjusted,
-  coalesce(raw_data, {{ streamleap.payload_bytes('payload') }}) as raw_data,
+  {{ streamleap.record_bytes('payload', 'raw_data') }} as raw_data,
   _streamleap_synced_at
 from judged
 where reason is not null
@@ -171,7 +190,7 @@ select
     {%- endfor %}
   end as varchar(256)),
   true,
-  coalesce(raw_data, {{ streamleap.payload_bytes('payload') }}),
+  {{ streamleap.record_bytes('payload', 'raw_data') }},
   _streamleap_synced_at
 from _sl_adjusted_columns
 {%- endif %}
@@ -196,14 +215,19 @@ having count(*) > 0
              'column_name', 'adjusted', 'raw_data', '_streamleap_synced_at']) }}
 {%- endmacro %}
 
-{#- Append the batch's set-aside records and move the watermark, in the running transaction. The
+{#- Append the batch's set-aside records and move the watermark, in one transaction: the running one,
+    or on Redshift a block of its own that locks the state table first (state_table.sql). The
     state's applied_rows counts the records set aside (not the adjusted ones, which were applied). -#}
 {% macro apply_set_aside_sql(target, batch) -%}
 {%- set cols = streamleap._set_aside_columns() -%}
+{{ streamleap.create_state_table_sql(target) }};
+{{ streamleap.begin_atomic() }}
+{{ streamleap.lock_state_sql(target) }}
 {{ streamleap.advance_watermark_sql(target, batch) }};
 {{ streamleap.record_applied_sql(target, batch, 'reason is not null and adjusted = false') }};
 insert into {{ target }} ({{ cols | join(', ') }})
 select {{ cols | join(', ') }} from {{ batch }} where reason is not null
+{{- streamleap.end_atomic() }}
 {%- endmacro %}
 
 {#- A set-aside table built before the columns column_name and adjusted existed gets them (its
@@ -225,6 +249,6 @@ select {{ cols | join(', ') }} from {{ batch }} where reason is not null
   {%- if not execute or '/* streamleap:initial-build */' not in (model.compiled_code or '') -%}
     {{ return('') }}
   {%- endif -%}
-  {%- set batch = make_temp_relation(this, '__streamleap_initial') -%}
+  {%- set batch = streamleap.initial_batch_relation(this) -%}
 {{ streamleap.initial_build_sql(this, batch, streamleap.set_aside_batch_sql(staging, none), streamleap.apply_set_aside_sql(this, batch)) }}
 {%- endmacro %}

@@ -9,6 +9,15 @@
   {{ return(adapter.dispatch('staging_select', 'streamleap')(stream_schema, stream_name)) }}
 {%- endmacro %}
 
+{#- Redshift (docs/decisions/0012): raw_data keeps every record's bytes, not only the invalid
+    ones. The set-aside model keeps the original bytes without re-serializing SUPER (whose text can
+    exceed VARCHAR, https://docs.aws.amazon.com/redshift/latest/dg/JSON_SERIALIZE.html), numbers
+    SUPER may not hold exactly are read as written (json_access.sql), and a record JSON_PARSE
+    refuses (a string over 65,535 bytes without enable_large_strings_opt_in,
+    https://docs.aws.amazon.com/redshift/latest/dg/r_enable_large_strings_opt_in.html) keeps its
+    bytes. So each record is validated once and parsed once (it was validated twice): JSON_PARSE of
+    a record that is not JSON fails the refresh, so CAN_JSON_PARSE has to come first.
+    https://docs.aws.amazon.com/redshift/latest/dg/JSON_PARSE.html -#}
 {% macro redshift__staging_select(stream_schema, stream_name) -%}
 select
   approximate_arrival_timestamp,
@@ -17,7 +26,7 @@ select
   sequence_number,
   refresh_time,
   case when can_json_parse(kinesis_data) then json_parse(kinesis_data) end as payload,
-  case when not can_json_parse(kinesis_data) or kinesis_data is null then kinesis_data end as raw_data
+  kinesis_data as raw_data
 from {{ streamleap.stream_relation(stream_schema, stream_name) }}
 {%- endmacro %}
 

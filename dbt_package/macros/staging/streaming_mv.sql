@@ -67,6 +67,11 @@
   {% if builds or stored is none or stored.fingerprint != fingerprint %}
     {% do plan.append(streamleap.upsert_fingerprint_sql(target_relation, fingerprint)) %}
   {% endif %}
+  {#- the view's own session: on Redshift an upper-case stream name ("ShopCDC") and the quoted
+      names in the view need enable_case_sensitive_identifier where the view is created (the
+      staging model has no pre-hook). https://docs.aws.amazon.com/redshift/latest/dg/r_enable_case_sensitive_identifier.html -#}
+  {% set setup = streamleap.session_setup() | trim %}
+  {% if plan and setup %}{% do plan.insert(0, setup) %}{% endif %}
 
   {% if plan %}
     {% call statement('main') %}

@@ -49,6 +49,13 @@
 {% macro _bytes_type() -%}{{ return(adapter.dispatch('_bytes_type', 'streamleap')()) }}{%- endmacro %}
 {% macro default___bytes_type() -%}bytea{%- endmacro %}
 {% macro duckdb___bytes_type() -%}blob{%- endmacro %}
+{#- dbt-redshift falls back to postgres__/default__: BYTEA is on Redshift's list of unsupported
+    PostgreSQL types ("if a query attempts to use an unsupported data type, including explicit or
+    implicit casts, it will return an error"). Its binary type is VARBYTE (up to 16,777,216 bytes;
+    VARBYTE alone is VARBYTE(64000), so the size is given).
+    https://docs.aws.amazon.com/redshift/latest/dg/c_unsupported-postgresql-datatypes.html
+    https://docs.aws.amazon.com/redshift/latest/dg/r_VARBYTE_type.html -#}
+{% macro redshift___bytes_type() -%}varbyte(16777216){%- endmacro %}
 
 {#- Postgres has no TRY_CAST: safe parsers live beside the stand-in. -#}
 {% macro _local_stream_functions(stream_schema, stream_name) -%}{{ return(adapter.dispatch('_local_stream_functions', 'streamleap')(stream_schema, stream_name)) }}{%- endmacro %}
@@ -75,6 +82,18 @@
   end $fn$
 {%- endmacro %}
 
+{#- A SQL string literal holding value exactly. Quotes are doubled everywhere. Redshift's string
+    literals also read the backslash as an escape character (its docs write a regular expression's
+    backslash as two: "use two backslashes ('\\')" in a pattern,
+    https://docs.aws.amazon.com/redshift/latest/dg/pattern-matching-conditions-posix.html), so there a
+    backslash is doubled too; Postgres (standard_conforming_strings on, the default since 9.1) and
+    DuckDB take it literally. -#}
 {% macro _string_literal(value) -%}
+  {{- adapter.dispatch('_string_literal', 'streamleap')(value) -}}
+{%- endmacro %}
+{% macro default___string_literal(value) -%}
   '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+{% macro redshift___string_literal(value) -%}
+  '{{ value | string | replace("\\", "\\\\") | replace("'", "''") }}'
 {%- endmacro %}

@@ -1,11 +1,3 @@
-begin;
-create table if not exists "dev"."analytics"."cart_item__streamleap_tombstones" (
-  "cart_id" BIGINT,
-  "line_no" INTEGER,
-  _streamleap_order varchar(256),
-  _streamleap_commit_ts timestamp,
-  _streamleap_synced_at timestamp
-);
 create table if not exists "dev"."analytics"."streamleap_state" (
   relation_name varchar(1024),
   watermark timestamp,
@@ -14,6 +6,16 @@ create table if not exists "dev"."analytics"."streamleap_state" (
   applied_rows bigint,
   newest_commit_ts timestamp
 );
+create table if not exists "dev"."analytics"."cart_item__streamleap_tombstones" (
+  "cart_id" BIGINT,
+  "line_no" INTEGER,
+  _streamleap_order varchar(256),
+  _streamleap_commit_ts timestamp,
+  _streamleap_synced_at timestamp
+)
+diststyle key distkey ("cart_id") compound sortkey ("cart_id", "line_no");
+begin;
+lock "dev"."analytics"."streamleap_state";
 insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
 select 'dev.analytics.cart_item', cast(null as timestamp), cast(null as varchar(4096)), getdate()
 where not exists (select 1 from "dev"."analytics"."streamleap_state" where relation_name = 'dev.analytics.cart_item');
@@ -22,18 +24,18 @@ set watermark = coalesce((select max(_streamleap_synced_at) from "cart_item__dbt
     updated_at = getdate()
 where relation_name = 'dev.analytics.cart_item';
 delete from "cart_item__dbt_tmp" where _streamleap_op = 'watermark';
-delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item" m
-where "cart_item__dbt_tmp"."cart_id" = m."cart_id" and "cart_item__dbt_tmp"."line_no" = m."line_no" and "cart_item__dbt_tmp"._streamleap_order <= m._streamleap_order;
-delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item__streamleap_tombstones" t
-where "cart_item__dbt_tmp"."cart_id" = t."cart_id" and "cart_item__dbt_tmp"."line_no" = t."line_no" and "cart_item__dbt_tmp"._streamleap_order <= t._streamleap_order;
+delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item"
+where "cart_item__dbt_tmp"."cart_id" = "cart_item"."cart_id" and "cart_item__dbt_tmp"."line_no" = "cart_item"."line_no" and "cart_item__dbt_tmp"._streamleap_order <= "cart_item"._streamleap_order;
+delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item__streamleap_tombstones"
+where "cart_item__dbt_tmp"."cart_id" = "cart_item__streamleap_tombstones"."cart_id" and "cart_item__dbt_tmp"."line_no" = "cart_item__streamleap_tombstones"."line_no" and "cart_item__dbt_tmp"._streamleap_order <= "cart_item__streamleap_tombstones"._streamleap_order;
 update "dev"."analytics"."streamleap_state"
 set applied_rows = (select count(*) from "cart_item__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart_item__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
 where relation_name = 'dev.analytics.cart_item';
-delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp" b
-where "cart_item"."cart_id" = b."cart_id" and "cart_item"."line_no" = b."line_no";
-delete from "dev"."analytics"."cart_item__streamleap_tombstones" using "cart_item__dbt_tmp" b
-where "cart_item__streamleap_tombstones"."cart_id" = b."cart_id" and "cart_item__streamleap_tombstones"."line_no" = b."line_no";
+delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp"
+where "cart_item"."cart_id" = "cart_item__dbt_tmp"."cart_id" and "cart_item"."line_no" = "cart_item__dbt_tmp"."line_no";
+delete from "dev"."analytics"."cart_item__streamleap_tombstones" using "cart_item__dbt_tmp"
+where "cart_item__streamleap_tombstones"."cart_id" = "cart_item__dbt_tmp"."cart_id" and "cart_item__streamleap_tombstones"."line_no" = "cart_item__dbt_tmp"."line_no";
 insert into "dev"."analytics"."cart_item" ("cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 select "cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
 from "cart_item__dbt_tmp" where _streamleap_op <> 'delete';

@@ -1,5 +1,5 @@
 update "dev"."analytics"."Order"
-set "Mixed Case" = b."Mixed Case", "we""ird" = b."we""ird", "Ünïcode" = b."Ünïcode"
-from "Order__dbt_tmp" b
-where "Order"."select" = b."select"
-  and "Order"._streamleap_order = b._streamleap_order and b._streamleap_op <> 'delete'
+set "Mixed Case" = "Order__dbt_tmp"."Mixed Case", "we""ird" = "Order__dbt_tmp"."we""ird", "Ünïcode" = "Order__dbt_tmp"."Ünïcode"
+from "Order__dbt_tmp"
+where "Order"."select" = "Order__dbt_tmp"."select"
+  and "Order"._streamleap_order = "Order__dbt_tmp"._streamleap_order and "Order__dbt_tmp"._streamleap_op <> 'delete'

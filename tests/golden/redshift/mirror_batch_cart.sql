@@ -1,5 +1,5 @@
 with new_rows as (
-  select refresh_time, sequence_number, payload
+  select refresh_time, sequence_number, payload, raw_data
   from "dev"."analytics"."stg_shop_cdc"
   where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
 ),
@@ -15,48 +15,93 @@ parsed as (
     payload,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        when json_size(payload."data"."id") > 65535 then null
+        when json_typeof(payload."data"."id") = 'number' and not is_bigint(payload."data"."id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."id"))
         else json_serialize(payload."data"."id") end) as _sl_t1,
     (case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
         when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
+        when json_size(payload."data"."status") > 65535 then null
+        when json_typeof(payload."data"."status") = 'number' and not is_bigint(payload."data"."status") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qstatus\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."status"))
         else json_serialize(payload."data"."status") end) as _sl_t2,
     (case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
         when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
+        when json_size(payload."data"."total") > 65535 then null
+        when json_typeof(payload."data"."total") = 'number' and not is_bigint(payload."data"."total") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtotal\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."total"))
         else json_serialize(payload."data"."total") end) as _sl_t3,
     (case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
         when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
+        when json_size(payload."data"."paid") > 65535 then null
+        when json_typeof(payload."data"."paid") = 'number' and not is_bigint(payload."data"."paid") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qpaid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."paid"))
         else json_serialize(payload."data"."paid") end) as _sl_t4,
     (case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
         when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
+        when json_size(payload."data"."created_at") > 65535 then null
+        when json_typeof(payload."data"."created_at") = 'number' and not is_bigint(payload."data"."created_at") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcreated_at\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."created_at"))
         else json_serialize(payload."data"."created_at") end) as _sl_t5,
     (case when is_varchar(payload."data"."attrs") then payload."data"."attrs"::varchar
         when payload."data"."attrs" is null or json_typeof(payload."data"."attrs") = 'null' then null
+        when json_size(payload."data"."attrs") > 65535 then null
+        when json_typeof(payload."data"."attrs") = 'number' and not is_bigint(payload."data"."attrs") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qattrs\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."attrs"))
         else json_serialize(payload."data"."attrs") end) as _sl_t6,
     (case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
         when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
+        when json_size(payload."data"."receipt") > 65535 then null
+        when json_typeof(payload."data"."receipt") = 'number' and not is_bigint(payload."data"."receipt") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qreceipt\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."receipt"))
         else json_serialize(payload."data"."receipt") end) as _sl_t7,
     (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        when json_size(payload."before-image"."id") > 65535 then null
+        when json_typeof(payload."before-image"."id") = 'number' and not is_bigint(payload."before-image"."id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."id"))
         else json_serialize(payload."before-image"."id") end) as _sl_b1,
     (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
         when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        when json_size(payload."metadata"."operation") > 65535 then null
+        when json_typeof(payload."metadata"."operation") = 'number' and not is_bigint(payload."metadata"."operation") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qoperation\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."operation"))
         else json_serialize(payload."metadata"."operation") end) as _sl_op,
     (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
         when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        when json_size(payload."metadata"."record-type") > 65535 then null
+        when json_typeof(payload."metadata"."record-type") = 'number' and not is_bigint(payload."metadata"."record-type") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qrecord-type\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."record-type"))
         else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
     (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
         when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        when json_size(payload."metadata"."commit-timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."commit-timestamp") = 'number' and not is_bigint(payload."metadata"."commit-timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcommit-timestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."commit-timestamp"))
         else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
     (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
         when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        when json_size(payload."metadata"."timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."timestamp") = 'number' and not is_bigint(payload."metadata"."timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtimestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."timestamp"))
         else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        when json_size(payload."metadata"."transaction-record-id") > 65535 then null
+        when json_typeof(payload."metadata"."transaction-record-id") = 'number' and not is_bigint(payload."metadata"."transaction-record-id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtransaction-record-id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."transaction-record-id"))
         else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
     (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        when json_size(payload."metadata"."table-name") > 65535 then null
+        when json_typeof(payload."metadata"."table-name") = 'number' and not is_bigint(payload."metadata"."table-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
         else json_serialize(payload."metadata"."table-name") end) as _sl_table,
     (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        when json_size(payload."metadata"."schema-name") > 65535 then null
+        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
         else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
   from (select new_rows.* from new_rows) records
 ),

@@ -1,5 +1,5 @@
 with new_rows as (
-  select refresh_time, sequence_number, payload
+  select refresh_time, sequence_number, payload, raw_data
   from "dev"."analytics"."stg_shop_cdc"
   where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
 ),
@@ -15,39 +15,75 @@ parsed as (
     payload,
     (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        when json_size(payload."data"."cart_id") > 65535 then null
+        when json_typeof(payload."data"."cart_id") = 'number' and not is_bigint(payload."data"."cart_id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcart_id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."cart_id"))
         else json_serialize(payload."data"."cart_id") end) as _sl_t1,
     (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
         when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        when json_size(payload."data"."line_no") > 65535 then null
+        when json_typeof(payload."data"."line_no") = 'number' and not is_bigint(payload."data"."line_no") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qline_no\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."line_no"))
         else json_serialize(payload."data"."line_no") end) as _sl_t2,
     (case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
         when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
+        when json_size(payload."data"."sku") > 65535 then null
+        when json_typeof(payload."data"."sku") = 'number' and not is_bigint(payload."data"."sku") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qsku\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."sku"))
         else json_serialize(payload."data"."sku") end) as _sl_t3,
     (case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
         when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        when json_size(payload."before-image"."cart_id") > 65535 then null
+        when json_typeof(payload."before-image"."cart_id") = 'number' and not is_bigint(payload."before-image"."cart_id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcart_id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."cart_id"))
         else json_serialize(payload."before-image"."cart_id") end) as _sl_b1,
     (case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
         when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        when json_size(payload."before-image"."line_no") > 65535 then null
+        when json_typeof(payload."before-image"."line_no") = 'number' and not is_bigint(payload."before-image"."line_no") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qline_no\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."line_no"))
         else json_serialize(payload."before-image"."line_no") end) as _sl_b2,
     (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
         when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        when json_size(payload."metadata"."operation") > 65535 then null
+        when json_typeof(payload."metadata"."operation") = 'number' and not is_bigint(payload."metadata"."operation") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qoperation\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."operation"))
         else json_serialize(payload."metadata"."operation") end) as _sl_op,
     (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
         when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        when json_size(payload."metadata"."record-type") > 65535 then null
+        when json_typeof(payload."metadata"."record-type") = 'number' and not is_bigint(payload."metadata"."record-type") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qrecord-type\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."record-type"))
         else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
     (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
         when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        when json_size(payload."metadata"."commit-timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."commit-timestamp") = 'number' and not is_bigint(payload."metadata"."commit-timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcommit-timestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."commit-timestamp"))
         else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
     (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
         when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        when json_size(payload."metadata"."timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."timestamp") = 'number' and not is_bigint(payload."metadata"."timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtimestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."timestamp"))
         else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        when json_size(payload."metadata"."transaction-record-id") > 65535 then null
+        when json_typeof(payload."metadata"."transaction-record-id") = 'number' and not is_bigint(payload."metadata"."transaction-record-id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtransaction-record-id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."transaction-record-id"))
         else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
     (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        when json_size(payload."metadata"."table-name") > 65535 then null
+        when json_typeof(payload."metadata"."table-name") = 'number' and not is_bigint(payload."metadata"."table-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
         else json_serialize(payload."metadata"."table-name") end) as _sl_table,
     (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        when json_size(payload."metadata"."schema-name") > 65535 then null
+        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
         else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
   from (select new_rows.* from new_rows) records
 ),

@@ -8,70 +8,132 @@ records as (
     refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
     (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        when json_size(payload."metadata"."schema-name") > 65535 then null
+        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
         else json_serialize(payload."metadata"."schema-name") end) as schema_name,
     (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        when json_size(payload."metadata"."table-name") > 65535 then null
+        when json_typeof(payload."metadata"."table-name") = 'number' and not is_bigint(payload."metadata"."table-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
         else json_serialize(payload."metadata"."table-name") end) as table_name,
     (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
         when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        when json_size(payload."metadata"."operation") > 65535 then null
+        when json_typeof(payload."metadata"."operation") = 'number' and not is_bigint(payload."metadata"."operation") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qoperation\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."operation"))
         else json_serialize(payload."metadata"."operation") end) as operation,
     (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
         when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        when json_size(payload."metadata"."record-type") > 65535 then null
+        when json_typeof(payload."metadata"."record-type") = 'number' and not is_bigint(payload."metadata"."record-type") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qrecord-type\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."record-type"))
         else json_serialize(payload."metadata"."record-type") end) as record_type,
     (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
         when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        when json_size(payload."metadata"."commit-timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."commit-timestamp") = 'number' and not is_bigint(payload."metadata"."commit-timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcommit-timestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."commit-timestamp"))
         else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
     (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
         when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        when json_size(payload."metadata"."timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."timestamp") = 'number' and not is_bigint(payload."metadata"."timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtimestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."timestamp"))
         else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        when json_size(payload."metadata"."transaction-record-id") > 65535 then null
+        when json_typeof(payload."metadata"."transaction-record-id") = 'number' and not is_bigint(payload."metadata"."transaction-record-id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtransaction-record-id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."transaction-record-id"))
         else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid_text,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        when json_size(payload."data"."id") > 65535 then null
+        when json_typeof(payload."data"."id") = 'number' and not is_bigint(payload."data"."id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."id"))
         else json_serialize(payload."data"."id") end) as _sl_s1_7,
     (case when is_varchar(payload."data"."status") then payload."data"."status"::varchar
         when payload."data"."status" is null or json_typeof(payload."data"."status") = 'null' then null
+        when json_size(payload."data"."status") > 65535 then null
+        when json_typeof(payload."data"."status") = 'number' and not is_bigint(payload."data"."status") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qstatus\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."status"))
         else json_serialize(payload."data"."status") end) as _sl_s2_8,
     (case when is_varchar(payload."data"."total") then payload."data"."total"::varchar
         when payload."data"."total" is null or json_typeof(payload."data"."total") = 'null' then null
+        when json_size(payload."data"."total") > 65535 then null
+        when json_typeof(payload."data"."total") = 'number' and not is_bigint(payload."data"."total") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtotal\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."total"))
         else json_serialize(payload."data"."total") end) as _sl_s3_9,
     (case when is_varchar(payload."data"."paid") then payload."data"."paid"::varchar
         when payload."data"."paid" is null or json_typeof(payload."data"."paid") = 'null' then null
+        when json_size(payload."data"."paid") > 65535 then null
+        when json_typeof(payload."data"."paid") = 'number' and not is_bigint(payload."data"."paid") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qpaid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."paid"))
         else json_serialize(payload."data"."paid") end) as _sl_s4_10,
     (case when is_varchar(payload."data"."created_at") then payload."data"."created_at"::varchar
         when payload."data"."created_at" is null or json_typeof(payload."data"."created_at") = 'null' then null
+        when json_size(payload."data"."created_at") > 65535 then null
+        when json_typeof(payload."data"."created_at") = 'number' and not is_bigint(payload."data"."created_at") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcreated_at\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."created_at"))
         else json_serialize(payload."data"."created_at") end) as _sl_s5_11,
     (case when is_varchar(payload."data"."attrs") then payload."data"."attrs"::varchar
         when payload."data"."attrs" is null or json_typeof(payload."data"."attrs") = 'null' then null
+        when json_size(payload."data"."attrs") > 65535 then null
+        when json_typeof(payload."data"."attrs") = 'number' and not is_bigint(payload."data"."attrs") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qattrs\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."attrs"))
         else json_serialize(payload."data"."attrs") end) as _sl_s6_12,
     (case when is_varchar(payload."data"."receipt") then payload."data"."receipt"::varchar
         when payload."data"."receipt" is null or json_typeof(payload."data"."receipt") = 'null' then null
+        when json_size(payload."data"."receipt") > 65535 then null
+        when json_typeof(payload."data"."receipt") = 'number' and not is_bigint(payload."data"."receipt") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qreceipt\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."receipt"))
         else json_serialize(payload."data"."receipt") end) as _sl_s7_13,
     (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        when json_size(payload."before-image"."id") > 65535 then null
+        when json_typeof(payload."before-image"."id") = 'number' and not is_bigint(payload."before-image"."id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."id"))
         else json_serialize(payload."before-image"."id") end) as _sl_s8_14,
     (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
+        when json_size(payload."data"."cart_id") > 65535 then null
+        when json_typeof(payload."data"."cart_id") = 'number' and not is_bigint(payload."data"."cart_id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcart_id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."cart_id"))
         else json_serialize(payload."data"."cart_id") end) as _sl_s1_15,
     (case when is_varchar(payload."data"."line_no") then payload."data"."line_no"::varchar
         when payload."data"."line_no" is null or json_typeof(payload."data"."line_no") = 'null' then null
+        when json_size(payload."data"."line_no") > 65535 then null
+        when json_typeof(payload."data"."line_no") = 'number' and not is_bigint(payload."data"."line_no") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qline_no\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."line_no"))
         else json_serialize(payload."data"."line_no") end) as _sl_s2_16,
     (case when is_varchar(payload."data"."sku") then payload."data"."sku"::varchar
         when payload."data"."sku" is null or json_typeof(payload."data"."sku") = 'null' then null
+        when json_size(payload."data"."sku") > 65535 then null
+        when json_typeof(payload."data"."sku") = 'number' and not is_bigint(payload."data"."sku") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qsku\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."sku"))
         else json_serialize(payload."data"."sku") end) as _sl_s3_17,
     (case when is_varchar(payload."before-image"."cart_id") then payload."before-image"."cart_id"::varchar
         when payload."before-image"."cart_id" is null or json_typeof(payload."before-image"."cart_id") = 'null' then null
+        when json_size(payload."before-image"."cart_id") > 65535 then null
+        when json_typeof(payload."before-image"."cart_id") = 'number' and not is_bigint(payload."before-image"."cart_id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcart_id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."cart_id"))
         else json_serialize(payload."before-image"."cart_id") end) as _sl_s4_18,
     (case when is_varchar(payload."before-image"."line_no") then payload."before-image"."line_no"::varchar
         when payload."before-image"."line_no" is null or json_typeof(payload."before-image"."line_no") = 'null' then null
+        when json_size(payload."before-image"."line_no") > 65535 then null
+        when json_typeof(payload."before-image"."line_no") = 'number' and not is_bigint(payload."before-image"."line_no") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qline_no\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."line_no"))
         else json_serialize(payload."before-image"."line_no") end) as _sl_s5_19
   from (select new_rows.* from new_rows) parsed
 ),
 judged as (
   select records.*,
     case
-      when payload is null then 'not valid JSON'
+      when payload is null then case when octet_length(raw_data) > 65535
+  then 'not parsed as JSON: not valid JSON, or a string in it is longer than 65,535 bytes, which Redshift parses only with enable_large_strings_opt_in on'
+  else 'not valid JSON' end
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
       when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
@@ -253,6 +315,6 @@ select
   cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
   cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
   cast(null as varchar(256)), cast(null as boolean),
-  cast(null as bytea), max(_streamleap_synced_at)
+  cast(null as varbyte(16777216)), max(_streamleap_synced_at)
 from judged
 having count(*) > 0

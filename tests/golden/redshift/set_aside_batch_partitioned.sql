@@ -8,46 +8,84 @@ records as (
     refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
     (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        when json_size(payload."metadata"."schema-name") > 65535 then null
+        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
         else json_serialize(payload."metadata"."schema-name") end) as schema_name,
     (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
+        when json_size(payload."metadata"."table-name") > 65535 then null
+        when json_typeof(payload."metadata"."table-name") = 'number' and not is_bigint(payload."metadata"."table-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
         else json_serialize(payload."metadata"."table-name") end) as table_name,
     (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
         when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        when json_size(payload."metadata"."operation") > 65535 then null
+        when json_typeof(payload."metadata"."operation") = 'number' and not is_bigint(payload."metadata"."operation") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qoperation\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."operation"))
         else json_serialize(payload."metadata"."operation") end) as operation,
     (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
         when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        when json_size(payload."metadata"."record-type") > 65535 then null
+        when json_typeof(payload."metadata"."record-type") = 'number' and not is_bigint(payload."metadata"."record-type") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qrecord-type\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."record-type"))
         else json_serialize(payload."metadata"."record-type") end) as record_type,
     (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
         when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        when json_size(payload."metadata"."commit-timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."commit-timestamp") = 'number' and not is_bigint(payload."metadata"."commit-timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcommit-timestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."commit-timestamp"))
         else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
     (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
         when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        when json_size(payload."metadata"."timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."timestamp") = 'number' and not is_bigint(payload."metadata"."timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtimestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."timestamp"))
         else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
     (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
         when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        when json_size(payload."metadata"."transaction-record-id") > 65535 then null
+        when json_typeof(payload."metadata"."transaction-record-id") = 'number' and not is_bigint(payload."metadata"."transaction-record-id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtransaction-record-id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."transaction-record-id"))
         else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid_text,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
+        when json_size(payload."data"."id") > 65535 then null
+        when json_typeof(payload."data"."id") = 'number' and not is_bigint(payload."data"."id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."id"))
         else json_serialize(payload."data"."id") end) as _sl_s1_7,
     (case when is_varchar(payload."data"."day") then payload."data"."day"::varchar
         when payload."data"."day" is null or json_typeof(payload."data"."day") = 'null' then null
+        when json_size(payload."data"."day") > 65535 then null
+        when json_typeof(payload."data"."day") = 'number' and not is_bigint(payload."data"."day") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qday\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."day"))
         else json_serialize(payload."data"."day") end) as _sl_s2_8,
     (case when is_varchar(payload."data"."note") then payload."data"."note"::varchar
         when payload."data"."note" is null or json_typeof(payload."data"."note") = 'null' then null
+        when json_size(payload."data"."note") > 65535 then null
+        when json_typeof(payload."data"."note") = 'number' and not is_bigint(payload."data"."note") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qdata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qnote\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."data"."note"))
         else json_serialize(payload."data"."note") end) as _sl_s3_9,
     (case when is_varchar(payload."before-image"."id") then payload."before-image"."id"::varchar
         when payload."before-image"."id" is null or json_typeof(payload."before-image"."id") = 'null' then null
+        when json_size(payload."before-image"."id") > 65535 then null
+        when json_typeof(payload."before-image"."id") = 'number' and not is_bigint(payload."before-image"."id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."id"))
         else json_serialize(payload."before-image"."id") end) as _sl_s4_10,
     (case when is_varchar(payload."before-image"."day") then payload."before-image"."day"::varchar
         when payload."before-image"."day" is null or json_typeof(payload."before-image"."day") = 'null' then null
+        when json_size(payload."before-image"."day") > 65535 then null
+        when json_typeof(payload."before-image"."day") = 'number' and not is_bigint(payload."before-image"."day") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qday\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."day"))
         else json_serialize(payload."before-image"."day") end) as _sl_s5_11
   from (select new_rows.* from new_rows) parsed
 ),
 judged as (
   select records.*,
     case
-      when payload is null then 'not valid JSON'
+      when payload is null then case when octet_length(raw_data) > 65535
+  then 'not parsed as JSON: not valid JSON, or a string in it is longer than 65,535 bytes, which Redshift parses only with enable_large_strings_opt_in on'
+  else 'not valid JSON' end
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
       when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
@@ -151,6 +189,6 @@ select
   cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
   cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
   cast(null as varchar(256)), cast(null as boolean),
-  cast(null as bytea), max(_streamleap_synced_at)
+  cast(null as varbyte(16777216)), max(_streamleap_synced_at)
 from judged
 having count(*) > 0

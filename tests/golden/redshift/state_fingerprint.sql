@@ -6,6 +6,9 @@ create table if not exists "dev"."analytics"."streamleap_state" (
   applied_rows bigint,
   newest_commit_ts timestamp
 );
+begin;
+lock "dev"."analytics"."streamleap_state";
 delete from "dev"."analytics"."streamleap_state" where relation_name = 'dev.analytics.stg_shop_cdc';
 insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
-values ('dev.analytics.stg_shop_cdc', null, 'sql=abc;backup=True', getdate())
+values ('dev.analytics.stg_shop_cdc', null, 'sql=abc;backup=True', getdate());
+commit

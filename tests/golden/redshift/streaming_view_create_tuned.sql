@@ -8,5 +8,5 @@ select
   sequence_number,
   refresh_time,
   case when can_json_parse(kinesis_data) then json_parse(kinesis_data) end as payload,
-  case when not can_json_parse(kinesis_data) or kinesis_data is null then kinesis_data end as raw_data
+  kinesis_data as raw_data
 from "dev"."kinesis"."shop_cdc"

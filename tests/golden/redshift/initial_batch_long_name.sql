@@ -1,0 +1,1 @@
+drop table if exists "määääääääääääääääääääääääääääääääääääääääääääääää_59227a0d__streamleap_initial"
