@@ -154,17 +154,41 @@
 
 {#- One JSON rule on every target (docs/decisions/0011): a record is JSON as RFC 8259 writes it and
     as every target's parser holds it, or it is set aside as not valid JSON. Postgres's jsonb
-    refuses NaN and Infinity literals and \u0000 in strings (text cannot hold it); Redshift's SUPER
-    refuses them too. DuckDB's reader takes them: its check, over the record's text (the JSON type
-    keeps it as written), is SQL here. Empty where the parser of the staging view already refuses
-    such records. -#}
+    refuses NaN and Infinity literals and \u0000 in strings (text cannot hold it); DuckDB's reader
+    takes them. Redshift's SUPER nests at most 1,000 levels ("The maximum nesting depth for arrays
+    and structures of the SUPER data type is 1,000",
+    https://docs.aws.amazon.com/redshift/latest/dg/limitations-super.html); DuckDB and Postgres
+    nest deeper. The check is SQL over the record's text, empty where the staging view's parser
+    already refuses such records. -#}
 {% macro payload_rule_check(payload) -%}
   {{ return(adapter.dispatch('payload_rule_check', 'streamleap')(payload)) }}
 {%- endmacro %}
 {% macro default__payload_rule_check(payload) -%}{%- endmacro %}
+{#- dbt-redshift falls back to postgres__ macros: Redshift's JSON_PARSE (the staging view) is the
+    parser the rule is taken from -#}
+{% macro redshift__payload_rule_check(payload) -%}{%- endmacro %}
 {#- strings taken out, then true/false/null and exponents: a letter left is a literal JSON does not
     have; a \u0000 escape is one preceded by an even number of backslashes -#}
 {% macro duckdb__payload_rule_check(payload) -%}
-  (not regexp_matches(regexp_replace(regexp_replace(cast({{ payload }} as varchar), '"(\\.|[^"\\])*"', '""', 'g'), 'true|false|null|[0-9.][eE]', '', 'g'), '[A-Za-z]')
-   and not regexp_matches(cast({{ payload }} as varchar), '(^|[^\\])(\\\\)*\\u0000'))
+  {%- set text = 'cast(' ~ payload ~ ' as varchar)' -%}
+  {%- set bare = "regexp_replace(" ~ text ~ ", '\"(\\\\.|[^\"\\\\])*\"', '\"\"', 'g')" -%}
+  (not regexp_matches(regexp_replace({{ bare }}, 'true|false|null|[0-9.][eE]', '', 'g'), '[A-Za-z]')
+   and not regexp_matches({{ text }}, '(^|[^\\])(\\\\)*\\u0000')
+   and {{ streamleap._nesting_within(text, bare, "(select unnest(chars) as c, unnest(range(1, len(chars) + 1)) as i from (select string_split(BRACKETS, '') as chars) s)") }})
+{%- endmacro %}
+{#- jsonb refused NaN and \u0000 already (the record has no payload); its text is jsonb's own -#}
+{% macro postgres__payload_rule_check(payload) -%}
+  {%- set text = 'cast(' ~ payload ~ ' as text)' -%}
+  {%- set bare = "regexp_replace(" ~ text ~ ", '\"(\\\\.|[^\"\\\\])*\"', '\"\"', 'g')" -%}
+  {{ streamleap._nesting_within(text, bare, "regexp_split_to_table(BRACKETS, '') with ordinality as s(c, i)") }}
+{%- endmacro %}
+{#- Nesting of the JSON text at most 1,000 levels. At most 1,000 opening brackets in the whole text
+    (strings included) prove it at once; only a record with more is walked: its brackets outside
+    strings, one row per bracket (`chars`: a FROM item of rows (c, i) made of the text BRACKETS),
+    the depth a running sum. -#}
+{% macro _nesting_within(text, bare, chars) -%}
+  {%- set brackets = "regexp_replace(" ~ bare ~ ", '[^\\[\\]{}]', '', 'g')" -%}
+  (length(regexp_replace({{ text }}, '[^\[{]', '', 'g')) <= 1000
+    or (select max(depth) from (select sum(case when c in ('[', '{') then 1 else -1 end) over (order by i) as depth
+                                from {{ chars | replace('BRACKETS', brackets) }}) d) <= 1000)
 {%- endmacro %}
