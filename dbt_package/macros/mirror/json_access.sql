@@ -172,23 +172,37 @@
 {% macro duckdb__payload_rule_check(payload) -%}
   {%- set text = 'cast(' ~ payload ~ ' as varchar)' -%}
   {%- set bare = "regexp_replace(" ~ text ~ ", '\"(\\\\.|[^\"\\\\])*\"', '\"\"', 'g')" -%}
-  (not regexp_matches(regexp_replace({{ bare }}, 'true|false|null|[0-9.][eE]', '', 'g'), '[A-Za-z]')
-   and not regexp_matches({{ text }}, '(^|[^\\])(\\\\)*\\u0000')
-   and {{ streamleap._nesting_within(text, bare, "(select unnest(chars) as c, unnest(range(1, len(chars) + 1)) as i from (select string_split(BRACKETS, '') as chars) s)") }})
+  {#- each check first looks for its words with a plain search, and runs its regular expressions only
+      on the few records that hold them -#}
+  (case when not regexp_matches({{ text }}, '(?i)nan|inf') then true
+        else not regexp_matches(regexp_replace({{ bare }}, 'true|false|null|[0-9.][eE]', '', 'g'), '[A-Za-z]') end
+   and case when strpos({{ text }}, '\u0000') = 0 then true
+            else not regexp_matches({{ text }}, '(^|[^\\])(\\\\)*\\u0000') end
+   and {{ streamleap._nesting_within(text, bare) }})
 {%- endmacro %}
 {#- jsonb refused NaN and \u0000 already (the record has no payload); its text is jsonb's own -#}
 {% macro postgres__payload_rule_check(payload) -%}
   {%- set text = 'cast(' ~ payload ~ ' as text)' -%}
   {%- set bare = "regexp_replace(" ~ text ~ ", '\"(\\\\.|[^\"\\\\])*\"', '\"\"', 'g')" -%}
-  {{ streamleap._nesting_within(text, bare, "regexp_split_to_table(BRACKETS, '') with ordinality as s(c, i)") }}
+  {{ streamleap._nesting_within(text, bare) }}
 {%- endmacro %}
+
 {#- Nesting of the JSON text at most 1,000 levels. At most 1,000 opening brackets in the whole text
-    (strings included) prove it at once; only a record with more is walked: its brackets outside
-    strings, one row per bracket (`chars`: a FROM item of rows (c, i) made of the text BRACKETS),
-    the depth a running sum. -#}
-{% macro _nesting_within(text, bare, chars) -%}
+    (strings included) prove it at once; only a record with more (the CASE keeps the walk to those)
+    is walked: its brackets outside strings (`bare` is the text with its strings emptied), the
+    depth a running sum. -#}
+{% macro _nesting_within(text, bare) -%}
   {%- set brackets = "regexp_replace(" ~ bare ~ ", '[^\\[\\]{}]', '', 'g')" -%}
-  (length(regexp_replace({{ text }}, '[^\[{]', '', 'g')) <= 1000
-    or (select max(depth) from (select sum(case when c in ('[', '{') then 1 else -1 end) over (order by i) as depth
-                                from {{ chars | replace('BRACKETS', brackets) }}) d) <= 1000)
+  (case when length({{ text }}) - length(replace(replace({{ text }}, '[', ''), '{', '')) <= 1000 then true
+        else {{ adapter.dispatch('_nesting_depth', 'streamleap')(brackets) }} <= 1000 end)
+{%- endmacro %}
+{% macro default___nesting_depth(brackets) -%}
+  (select max(depth) from (select sum(case when c in ('[', '{') then 1 else -1 end) over (order by i) as depth
+                           from regexp_split_to_table({{ brackets }}, '') with ordinality as s(c, i)) d)
+{%- endmacro %}
+{#- DuckDB turns a correlated subquery into a join over every record: a fold over the brackets
+    instead (accumulator: deepest * 10^6 + current depth) -#}
+{% macro duckdb___nesting_depth(brackets) -%}
+  (list_reduce(list_transform(string_split({{ brackets }}, ''), lambda ch: case when ch in ('[', '{') then 1 else -1 end),
+               lambda acc, x: greatest(acc // 1000000, acc % 1000000 + x) * 1000000 + (acc % 1000000 + x), cast(0 as bigint)) // 1000000)
 {%- endmacro %}
