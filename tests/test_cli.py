@@ -766,6 +766,16 @@ def test_records_of_another_schema_never_reach_the_mirror(tmp_path):
     dbt(target, "run")
     assert sorted(target.query(f"select id, v from {target.rel('wide')}")) == [(1, "mine"), (4, "mine too")]
 
+    # a mirror spec without its schema (hand-edited, or written before every table had one) is
+    # refused when dbt compiles it, not read as "any schema"
+    specs = [p for p in (project / "models").rglob("*.yml") if "streamleap_table" in p.read_text()]
+    assert specs
+    for p in specs:
+        p.write_text(re.sub(r"^(\s*)schema: public\n", "", p.read_text(), flags=re.M))
+    result = dbt(target, "run", "-s", "wide", expect_ok=False)
+    assert not result.success and "has no schema" in str(result.exception or "") + "".join(
+        str(getattr(r, "message", "")) for r in (result.result or []))
+
 
 # ---------------------------------------------------------------- the rest
 def test_version_and_help():

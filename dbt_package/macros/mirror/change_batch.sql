@@ -59,6 +59,10 @@ select * from (
   {%- if not spec or not spec.get('columns') or not spec.get('table') -%}
     {{ exceptions.raise_compiler_error("model " ~ name ~ ": config streamleap_table={table: ..., schema: ..., columns: [...]} is missing; streamleap generate writes it") }}
   {%- endif -%}
+  {#- a spec without a schema would take the records of every schema with that table name -#}
+  {%- if not spec.get('schema') -%}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": config streamleap_table has no schema, so it would take the records of every source schema; run streamleap generate again (with --source-schema for a MySQL file without USE), or add schema: to its streamleap_table") }}
+  {%- endif -%}
   {%- set key = [key] if key is string else (key or []) -%}
   {%- if not key -%}
     {{ exceptions.raise_compiler_error("model " ~ name ~ ": unique_key (the source primary key) is required for incremental_strategy='streamleap_cdc'") }}
@@ -95,10 +99,9 @@ select * from (
   {%- for s in schemas -%}
     {%- set literals = [] -%}
     {%- for t in tables[s] %}{% do literals.append(streamleap._string_literal(t)) %}{% endfor -%}
-    {%- set match = table_column ~ (' = ' ~ literals[0] if literals | length == 1 else ' in (' ~ literals | join(', ') ~ ')') -%}
-    {%- if s -%}
-      {%- set match = match ~ joiner ~ schema_column ~ ' = ' ~ streamleap._string_literal(s) -%}
-    {%- endif -%}
+    {#- always both: mirror_spec refuses a spec without a schema -#}
+    {%- set match = table_column ~ (' = ' ~ literals[0] if literals | length == 1 else ' in (' ~ literals | join(', ') ~ ')')
+        ~ joiner ~ schema_column ~ ' = ' ~ streamleap._string_literal(s) -%}
     {%- do parts.append(match) -%}
   {%- endfor -%}
   {%- if parts | length == 1 -%}
