@@ -2,7 +2,8 @@
 
 The mapping is an explicit table, chosen so that no value the source can hold is lost or
 rejected by the target column. Where a value can exceed what Redshift can hold (a LONGTEXT
-over 64 KiB, a BYTEA over 1,000 KiB) the column is sized to Redshift's maximum and the
+over 64 KiB, a BYTEA over 1,000 KiB) the column is sized to Redshift's maximum (VARCHAR) or past
+what one Kinesis record can carry (VARBYTE: 1 MiB a record, binary travelling as hex) and the
 oversized value is handled by the loader's misfit policy (cut to fit, the record kept in the
 set-aside model; or the change set aside whole with ``streamleap_on_misfit: set_aside``).
 The ``note`` on each :class:`TargetType` says why a choice is not the obvious one.
@@ -262,7 +263,8 @@ _CHAR_NOTE = (
 )
 _VARCHAR_NOTE = "lengths are characters in the source, bytes in Redshift: 4 bytes per character"
 _LONG_TEXT_NOTE = "unbounded text: VARCHAR(65535) is Redshift's maximum; longer values are cut to fit"
-_LONG_BINARY_NOTE = "VARBYTE(1024000) is Redshift's maximum; longer values are cut to fit"
+_LONG_BINARY_NOTE = ("VARBYTE(1024000) holds more than one Kinesis record can carry (1 MiB, binary as hex: "
+                     "about 500 KB); Redshift's VARBYTE maximum is 16,777,216")
 
 
 def _varchar_rule(default_chars: int | None, note: str = _VARCHAR_NOTE) -> _Handler:
@@ -385,7 +387,8 @@ def _mysql_set(labels: tuple[str, ...]) -> TargetType:
     )
 
 
-_MYSQL_SPATIAL_NOTE = "spatial: DMS writes the value as binary (WKB); values over 1024000 bytes are cut to fit"
+_MYSQL_SPATIAL_NOTE = ("spatial: DMS writes the value as binary (WKB); VARBYTE(1024000) holds more than one Kinesis "
+                       "record can carry")
 
 _MYSQL: dict[str, _Handler] = {
     # integers
