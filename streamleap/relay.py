@@ -81,15 +81,23 @@ class StreamIdentity:
         return f"created {self.created_at.isoformat(timespec='milliseconds')}Z"
 
 
-def duckdb_lock_error(exc: BaseException, path: Any) -> StreamleapError | None:
-    """DuckDB's "Could not set lock on file" as one line naming the holder's PID, else None."""
+def duckdb_lock_pid(exc: BaseException | str) -> int | None:
+    """The PID DuckDB's "Could not set lock on file" error names (0 when it names none), else None."""
     import re
 
     text = str(exc)
     if "Could not set lock on file" not in text:
         return None
     m = re.search(r"\(PID (\d+)\)", text)
-    holder = f"PID {m[1]}" if m else "another process"
+    return int(m[1]) if m else 0
+
+
+def duckdb_lock_error(exc: BaseException | str, path: Any) -> StreamleapError | None:
+    """DuckDB's "Could not set lock on file" as one line naming the holder's PID, else None."""
+    pid = duckdb_lock_pid(exc)
+    if pid is None:
+        return None
+    holder = f"PID {pid}" if pid else "another process"
     return StreamleapError(f"the DuckDB file {path} is locked by {holder} (DuckDB lets one process open it for "
                            "writing); stop that process (another streamleap run, dbt or DuckDB session) and try again")
 

@@ -109,6 +109,7 @@ class Shop:
     kinesis: LocalKinesis
     workload: ShopWorkload
     puts: list[tuple[str, str, bytes]] = field(default_factory=list)
+    runners: list[Runner] = field(default_factory=list)
 
     def __post_init__(self):
         self.client = self.kinesis.client()
@@ -129,7 +130,9 @@ class Shop:
         return [r for _ in range(n) for r in self.workload.step()]
 
     def runner(self, **kwargs: Any) -> Runner:
-        return Runner(self.target.project, target=self.target.name, kinesis=self.kinesis.client(), **kwargs)
+        made = Runner(self.target.project, target=self.target.name, kinesis=self.kinesis.client(), **kwargs)
+        self.runners.append(made)
+        return made
 
     def relayed(self) -> list[tuple[str, str, bytes]]:
         """The stand-in stream, in its order: refresh_time, then sequence number."""
@@ -193,7 +196,10 @@ def shop(project, kinesis, monkeypatch) -> Shop:
         monkeypatch.setenv(k, v)
     empty_warehouse(project)
     fresh_stream(kinesis)
-    return Shop(project, kinesis, ShopWorkload(seed=7, clock=wall_clock, redeliver_rate=0.2))
+    made = Shop(project, kinesis, ShopWorkload(seed=7, clock=wall_clock, redeliver_rate=0.2))
+    yield made
+    for runner in made.runners:  # one runner per project: the next test's may start
+        runner.close()
 
 
 class RecordingEvent(threading.Event):
@@ -209,9 +215,8 @@ class RecordingEvent(threading.Event):
 
 
 def close(runner: Runner) -> None:
-    """What a process exit does: the runner's warehouse connections go."""
-    for relay in runner.relays:
-        relay.close()
+    """What a process exit does: the runner's warehouse connections, leases and project lock go."""
+    runner.close()
 
 
 # ---------------------------------------------------------------- restarts
@@ -414,6 +419,7 @@ def test_stop_finishes_the_cycle_in_flight_and_returns_promptly(shop):
     shop.assert_mirrors_exact()
 
     # stop() during a long backoff wait ends it at once
+    r.close()
     r2 = shop.runner(every=10)
     r2.setup()
     r2.relays[0].pull = lambda: (_ for _ in ()).throw(ConnectionError("no route to host"))
