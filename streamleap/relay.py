@@ -26,7 +26,8 @@ silently skip records of the new one. The relay checks the identity on every pul
 reading), and a checkpoint the shard cannot hold (past a closed shard's end, before its start, or
 refused by GetShardIterator) too: it stops with StreamChangedError and never skips. With
 restart_stream=True it forgets the old checkpoints instead and reads the new stream from
-TRIM_HORIZON, recording its identity. Checkpoints written before identities were recorded adopt the
+TRIM_HORIZON, recording its identity; that holds for the stream as the first successful pull
+finds it, so a stream re-created again later stops the relay as usual. Checkpoints written before identities were recorded adopt the
 current stream's once. refresh_time keeps growing across a re-created stream: it continues from the
 newest in the stand-in, so no mirror's watermark goes back. See docs/decisions/0010.
 """
@@ -180,7 +181,8 @@ class Relay:
         self.warehouse = warehouse
         self.stream_schema = stream_schema
         self.max_records_per_shard = max_records_per_shard
-        #: when the stream is not the one the checkpoints are for: read it from its beginning (True) or stop
+        #: when the stream is not the one the checkpoints are for: read it from its beginning (True) or stop;
+        #: it holds until the first pull that succeeds: a stream re-created later stops the relay again
         self.restart_stream = restart_stream
         #: the identity of the stream this relay restarted on, if it did
         self.restarted_on: StreamIdentity | None = None
@@ -244,6 +246,7 @@ class Relay:
                 raise StreamleapError(f"Kinesis stream {self.stream_name} was re-created while the relay read it; nothing "
                                       "was committed, the next pull decides from the checkpoints")
             refresh_time = self._write(con, changed, committed, identity) if changed else None
+            self.restart_stream = False  # it accepts the stream found at the first pull; a later re-creation stops it
         except BaseException:
             self._iterators.clear()
             self._discard_connection()
@@ -468,7 +471,7 @@ class Relay:
 
     def _restart(self, con: Any, identity: StreamIdentity) -> None:
         """Forget the checkpoints of the old stream: the next read starts at the new one's TRIM_HORIZON."""
-        log.warning("relay %s: the stream is not the one the checkpoints are for; reading it from its beginning (%s)",
+        log.info("relay %s: the stream is not the one the checkpoints are for; reading it from its beginning (%s)",
                     self.stream_name, identity)
         cur = self._cursor(con)
         if self._duckdb:
