@@ -353,6 +353,10 @@ class Relay:
         cur.execute("select pg_try_advisory_lock(%s)", [self._lease_key])
         got = cur.fetchone()[0]
         if not got:
+            gc.collect()  # a relay of this process dropped without close(): its connection closes, its lock goes
+            cur.execute("select pg_try_advisory_lock(%s)", [self._lease_key])
+            got = cur.fetchone()[0]
+        if not got:
             cur.execute("select a.application_name, a.pid, a.backend_start from pg_locks l join pg_stat_activity a "
                         "on a.pid = l.pid where l.locktype = 'advisory' and l.granted and l.objsubid = 1 "
                         "and l.classid = %s and l.objid = %s and l.database = "
