@@ -673,3 +673,32 @@ def test_refresh_time_is_assigned_in_commit_order_even_past_the_lease(project, k
     assert len(project.query(f"select id from {project.rel('cart')}")) == 20
     a.close()
     b.close()
+
+
+def test_a_checkpoint_outside_its_shards_range_stops_the_relay(env):
+    e = env(shards=2)
+    e.put(100)
+    relay = e.relay()
+    assert relay.pull().records == 100
+    relay.close()
+    table = f'"{e.target.stream_schema}".streamleap_relay_checkpoints'
+    mark = "?" if e.target.name == "local" else "%s"
+    first, second = sorted(e.checkpoints())
+    # a parent closed by a split, read to its end: its checkpoint is its last sequence number
+    shards = {s["ShardId"]: s for s in e.client.list_shards(StreamName=e.stream)["Shards"]}
+    lo, hi = (int(shards[first]["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
+    e.client.split_shard(StreamName=e.stream, ShardToSplit=first, NewStartingHashKey=str((lo + hi) // 2))
+    end = [s for s in e.client.list_shards(StreamName=e.stream)["Shards"] if s["ShardId"] == first][0]
+    last = end["SequenceNumberRange"]["EndingSequenceNumber"]  # a closed shard's range has an end
+    e.target.execute(f"update {table} set sequence_number = {mark} where stream_name = {mark} and shard_id = {mark}",
+                     [str(int(last) + 5), e.stream, first])
+    with pytest.raises(StreamleapError, match=rf"shard {first}: the relay's checkpoint {int(last) + 5} is past the "
+                                              rf"shard's last sequence number {last}.*--restart-stream"):
+        e.relay().pull()
+    e.target.execute(f"update {table} set sequence_number = {mark} where stream_name = {mark} and shard_id = {mark}",
+                     [last, e.stream, first])
+    e.target.execute(f"update {table} set sequence_number = {mark} where stream_name = {mark} and shard_id = {mark}",
+                     ["0", e.stream, second])
+    with pytest.raises(StreamleapError, match=rf"shard {second}: the relay's checkpoint 0 is before the shard's first "
+                                              r"sequence number \d+.*--restart-stream"):
+        e.relay().pull()
