@@ -243,8 +243,8 @@ class Relay:
                 break
             changed = [r for r in reads if r.changed]
             if any(r.records for r in changed) and self.stream_identity() != identity:
-                raise StreamleapError(f"Kinesis stream {self.stream_name} was re-created while the relay read it; nothing "
-                                      "was committed, the next pull decides from the checkpoints")
+                raise StreamleapError(f"Kinesis stream {self.stream_name} changed (deleted and created again) while the "
+                                      "relay read it; nothing was committed, the next pull checks it against the checkpoints")
             refresh_time = self._write(con, changed, committed, identity) if changed else None
             self.restart_stream = False  # it accepts the stream found at the first pull; a later re-creation stops it
         except BaseException:
