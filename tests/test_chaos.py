@@ -62,7 +62,7 @@ def _cart(cart_id: Any, **over: Any) -> dict:
 class Poison:
     kind: str
     data: bytes
-    set_aside: bool = True  # False: the package neither applies nor sets it aside (a control record)
+    set_aside: bool = True  # False: the package neither applies nor sets it aside
 
 
 # Every kind of record the project cannot apply; extend the list as the package learns more kinds.
@@ -74,13 +74,11 @@ POISON: list[Poison] = [
     Poison("JSON, not an object (string)", b'"cart"'),
     Poison("JSON, not an object (number)", b"42"),
     Poison("no metadata", json.dumps({"data": _cart(9_000_001)}).encode()),
-    # unknown record types: today the package reads them as control records and leaves them out of
-    # both the mirrors and the set-aside model (issue 10 asks for them to be set aside: flip
-    # set_aside when the package does)
-    Poison("unknown record-type 'dataz'", json.dumps(_record("cart", "insert", _cart(9_000_002), "dataz")).encode(),
-           set_aside=False),
-    Poison("record-type 1 (a number)", json.dumps(_record("cart", "insert", _cart(9_000_003), 1)).encode(),
-           set_aside=False),
+    Poison("unknown record-type 'dataz'", json.dumps(_record("cart", "insert", _cart(9_000_002), "dataz")).encode()),
+    Poison("record-type 1 (a number)", json.dumps(_record("cart", "insert", _cart(9_000_003), 1)).encode()),
+    Poison("data record without table-name", json.dumps(
+        {"data": _cart(9_000_006), "metadata": {k: v for k, v in _record("cart", "insert", {})["metadata"].items()
+                                                if k != "table-name"}}).encode()),
     Poison("unknown operation", json.dumps(_record("cart", "upsert", _cart(9_000_004))).encode()),
     Poison("key missing", json.dumps(_record("cart", "insert", _cart(None))).encode()),
     Poison("key of the wrong family", json.dumps(_record("cart", "insert", _cart("nine"))).encode()),
