@@ -350,7 +350,7 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
 
 def _cycle_line(r) -> str:
     if r.error:
-        return f"cycle {r.cycle}: FAILED after {r.duration_ms:.0f} ms: {r.error} (retrying)"
+        return f"cycle {r.cycle}: FAILED after {r.duration_ms:.0f} ms: {r.error}" + ("" if r.stops_the_run else " (retrying)")
     applied = ", ".join(f"{k} {v}" for k, v in sorted(r.applied.items()))
     lag = "-" if r.lag_ms is None else f"{r.lag_ms / 1000:.2f} s"
     return (f"cycle {r.cycle}: {r.duration_ms:.0f} ms, ingested {r.ingested}, applied: {applied or 'none'}, "
@@ -377,18 +377,24 @@ def _cycle_table(r) -> Table:
 @click.option("--every", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between cycle starts.")
 @click.option("--cycles", type=click.IntRange(min=1), help="Stop after N cycles (default: until Ctrl-C).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per cycle on stdout.")
+@click.option("--restart-stream", is_flag=True,
+              help="Local targets: when the Kinesis stream is not the one the relay's checkpoints are for (it was "
+                   "re-created), read it from its beginning instead of stopping.")
 @handle_errors
-def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycles, as_json):
+def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycles, as_json, restart_stream):
     """Keep the mirrors fresh: relay (local targets) or refresh (Redshift), then apply, every few seconds."""
     from streamleap.runner import Runner
 
     runner = Runner(project_dir, target=target, profiles_dir=profiles_dir, kinesis_endpoint=kinesis_endpoint,
-                    region=region, every=every)
+                    region=region, every=every, restart_stream=restart_stream)
     runner.setup()
     last: list = []
 
     def remember(report):
         last[:] = [report]
+        for name in report.restarted_streams:
+            err_console.print(Text(f"stream {name} is not the one the checkpoints were for: read from its beginning "
+                                   "(--restart-stream)"))
     if as_json:
         runner.run(cycles, on_report=lambda r: (remember(r), click.echo(json.dumps(r.to_json()), nl=True)))
     elif console.is_terminal:
@@ -399,6 +405,8 @@ def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycl
     else:
         runner.run(cycles, on_report=lambda r: (remember(r), console.print(Text(_cycle_line(r)))))
     runner.close()
+    if last and last[0].stops_the_run:
+        raise StreamleapError(last[0].error)  # what retrying cannot mend ends the run, whatever --cycles says
     if runner.stop_requested.is_set() and not as_json:
         console.print("stopped after the cycle in flight")
     if cycles is not None and last and last[0].error:
@@ -419,6 +427,16 @@ def status(project_dir, profiles_dir, target, as_json):
     info = collect_status(project_dir, target, profiles_dir)
     if as_json:
         click.echo(json.dumps(info, indent=2, default=str))
+        return
+    if info.get("locked_by"):
+        r = info.get("last_cycle") or {}
+        applied = ", ".join(f"{k} {v}" for k, v in sorted((r.get("applied") or {}).items())) or "none"
+        lag = "-" if r.get("lag_ms") is None else f"{r['lag_ms'] / 1000:.2f} s"
+        outcome = f"FAILED: {r['error']}" if r.get("error") else \
+            f"ingested {r.get('ingested')}, applied: {applied}, set aside {r.get('set_aside')}, lag {lag}"
+        console.print(Text(f"streamleap run (PID {info['locked_by']}) holds the DuckDB file, which DuckDB lets no other "
+                           f"process read; its last report (cycle {r.get('cycle')}, {info.get('last_cycle_written_at')}): "
+                           f"{outcome}"))
         return
     table = Table(title=f"streamleap status — target {info['target']} ({info['kind']})", title_justify="left")
     for col in ("mirror", "source", "rows", "last change (UTC)", "lag", "pending", "set aside"):

@@ -15,13 +15,20 @@ never end a closed shard's iterator chain. On the embedded endpoint a closed par
 records, new records go to open shards only, and GetRecords returns no NextShardIterator once a
 closed shard is read to its end, which is what a consumer relies on to read parents before
 children. And the embedded endpoint serves one Kinesis call at a time, so a producer putting
-records while the relay reads them is safe.
+records while the relay reads them is safe. GetShardIterator refuses a sequence number past the
+shard's last one with InvalidArgumentException, as Kinesis refuses one that did not come from the
+shard (moto would hand out an iterator that silently waits for the new stream to catch up).
+
+The listening socket is bound in the caller's thread, so a port in use fails start() with OSError
+at once (moto's own threaded server binds in its thread, where werkzeug's exit on a taken port
+leaves the caller waiting forever).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 from typing import Any
@@ -62,18 +69,16 @@ class LocalKinesis:
         self._endpoint: str | None = None
 
     def start(self) -> "LocalKinesis":
+        """Listen on 127.0.0.1 and serve from a thread; OSError at once when the port is taken."""
         if self._server is not None:
             return self
-        from moto.server import ThreadedMotoServer
-
         # werkzeug logs every request at INFO; keep warnings and errors
         werkzeug_log = logging.getLogger("werkzeug")
         if werkzeug_log.level < logging.WARNING:  # NOTSET too: werkzeug would pick INFO
             werkzeug_log.setLevel(logging.WARNING)
         _make_moto_resharding_faithful()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
+        server = _MotoServer("127.0.0.1", self.port)
+        host, port = server.address
         self._server = server
         self._endpoint = f"http://{host}:{port}"
         return self
@@ -120,6 +125,33 @@ class LocalKinesis:
         self.stop()
 
 
+class _MotoServer:
+    """moto's WSGI app on a socket bound here (errors raise in the caller), served by a thread."""
+
+    def __init__(self, host: str, port: int):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart on the port it just left
+            sock.bind((host, port))
+            sock.listen(128)
+            app = DomainDispatcherApplication(create_backend_app)
+            self._server = make_server(host, sock.getsockname()[1], app, True, request_handler=MotoRequestHandler,
+                                       fd=sock.fileno())
+        finally:
+            sock.close()  # werkzeug serves a duplicate of it
+        self.address = self._server.server_address[:2]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="streamleap-kinesis-local", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
 # ---------------------------------------------------------------- moto resharding, as Kinesis does it
 _patch_lock = threading.Lock()
 _patched = False
@@ -151,6 +183,20 @@ def _make_moto_resharding_faithful() -> None:
         original_split = stream_cls.split_shard
         original_merge = stream_cls.merge_shards
         original_get_records = backend_cls.get_records
+        original_get_shard_iterator = backend_cls.get_shard_iterator
+
+        def get_shard_iterator(self, stream_arn, stream_name, shard_id, shard_iterator_type, starting_sequence_number,
+                               at_timestamp):
+            if shard_iterator_type in ("AFTER_SEQUENCE_NUMBER", "AT_SEQUENCE_NUMBER") and starting_sequence_number:
+                stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+                shard = stream.shards.get(shard_id)
+                if shard is not None and int(starting_sequence_number) > shard.get_max_sequence_number():
+                    raise InvalidArgumentError(
+                        f"StartingSequenceNumber {starting_sequence_number} used in GetShardIterator on shard {shard_id} "
+                        f"in stream {stream.stream_name} under account {self.account_id} is invalid because it did not "
+                        "come from this stream.")
+            return original_get_shard_iterator(self, stream_arn, stream_name, shard_id, shard_iterator_type,
+                                               starting_sequence_number, at_timestamp)
 
         def get_shard_for_key(self, partition_key, explicit_hash_key):
             # only open shards take new records; hash ranges are inclusive at both ends
@@ -190,6 +236,7 @@ def _make_moto_resharding_faithful() -> None:
         stream_cls.split_shard = split_shard
         stream_cls.merge_shards = merge_shards
         backend_cls.get_records = get_records
+        backend_cls.get_shard_iterator = get_shard_iterator
         # the server answers each request on a thread of its own, and moto's shards are plain dicts
         # (GetRecords iterates one while PutRecords appends to it): one Kinesis call at a time
         for name in ("create_stream", "delete_stream", "put_record", "put_records", "get_shard_iterator", "get_records",

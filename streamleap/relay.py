@@ -12,16 +12,38 @@ Resharding: a child shard is read only once its parents are closed and read to t
 expired), and never in the same pull as records of its parents, so for every partition key the
 records arrive in the order they were put, with a refresh_time that never goes back.
 
-One relay per stream: a second one moving the same checkpoints makes one of them fail its commit
-(and retry from the checkpoints) instead of duplicating records.
+One relay per stream: a relay holds the stream's lease from its first pull until close() (on
+Postgres a session advisory lock on its connection, named after the stand-in; on DuckDB, whose file
+one process at a time can write, a lease in the process), and a second relay on the stream fails
+with RelayBusyError naming the holder. Should one get past that, the checkpoints' compare-and-set
+still makes it fail its commit rather than duplicate records, and on Postgres refresh_time is
+assigned under an exclusive lock on the stand-in, so it only grows in commit order.
+
+Stream identity: the checkpoints record the stream they are positions in (ARN and creation time,
+from DescribeStreamSummary). A stream deleted and created again under the same name (or a local
+endpoint restarted) starts its sequence numbers again, so a checkpoint from the old stream would
+silently skip records of the new one. The relay checks the identity on every pull (and again after
+reading), and a checkpoint the shard cannot hold (past a closed shard's end, before its start, or
+refused by GetShardIterator) too: it stops with StreamChangedError and never skips. With
+restart_stream=True it forgets the old checkpoints instead and reads the new stream from
+TRIM_HORIZON, recording its identity; that holds for the stream as the first successful pull
+finds it, so a stream re-created again later stops the relay as usual. Checkpoints written before identities were recorded adopt the
+current stream's once. refresh_time keeps growing across a re-created stream: it continues from the
+newest in the stand-in, so no mirror's watermark goes back. See docs/decisions/0010.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import hashlib
 import logging
+import os
 import random
+import socket
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +57,55 @@ STREAM_COLUMNS = ("approximate_arrival_timestamp", "partition_key", "shard_id", 
                   "kinesis_data")
 THROTTLING_CODES = frozenset({"ProvisionedThroughputExceededException", "LimitExceededException"})
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
+IDENTITY_COLUMNS = (("stream_arn", "varchar(2048)"), ("stream_created_at", "timestamp"))
+RESTART_HINT = "streamleap run --restart-stream"
+
+
+class StreamChangedError(StreamleapError):
+    """The stream is not the one the checkpoints are positions in: the relay stops rather than skip."""
+
+    stops_the_run = True
+
+
+class RelayBusyError(StreamleapError):
+    """Another relay holds the stream's lease."""
+
+    stops_the_run = True
+
+
+@dataclass(frozen=True)
+class StreamIdentity:
+    arn: str
+    created_at: dt.datetime  # naive UTC
+
+    def __str__(self) -> str:
+        return f"created {self.created_at.isoformat(timespec='milliseconds')}Z"
+
+
+def duckdb_lock_pid(exc: BaseException | str) -> int | None:
+    """The PID DuckDB's "Could not set lock on file" error names (0 when it names none), else None."""
+    import re
+
+    text = str(exc)
+    if "Could not set lock on file" not in text:
+        return None
+    m = re.search(r"\(PID (\d+)\)", text)
+    return int(m[1]) if m else 0
+
+
+def duckdb_lock_error(exc: BaseException | str, path: Any) -> StreamleapError | None:
+    """DuckDB's "Could not set lock on file" as one line naming the holder's PID, else None."""
+    pid = duckdb_lock_pid(exc)
+    if pid is None:
+        return None
+    holder = f"PID {pid}" if pid else "another process"
+    return StreamleapError(f"the DuckDB file {path} is locked by {holder} (DuckDB lets one process open it for "
+                           "writing); stop that process (another streamleap run, dbt or DuckDB session) and try again")
+
+
+# leases of relays in this process on DuckDB files: (file, schema, stream) -> the holder
+_local_leases: dict[tuple[str, str, str], "weakref.ref[Relay]"] = {}
+_local_leases_lock = threading.Lock()
 
 
 @dataclass
@@ -49,6 +120,7 @@ class PullResult:
 class _Checkpoint:
     sequence_number: str | None
     closed: bool
+    identity: StreamIdentity | None = None
 
 
 @dataclass
@@ -96,7 +168,7 @@ class Relay:
     throttle_backoff = 0.05
 
     def __init__(self, kinesis: Any, stream_name: str, warehouse: Warehouse, stream_schema: str, *,
-                 max_records_per_shard: int = 10_000):
+                 max_records_per_shard: int = 10_000, restart_stream: bool = False):
         if warehouse.kind not in LOCAL_KINDS:
             raise StreamleapError(f"target {warehouse.target_name} is {warehouse.kind}: the relay serves duckdb and postgres "
                                   "targets; on Redshift, streaming ingestion reads the stream itself")
@@ -109,6 +181,11 @@ class Relay:
         self.warehouse = warehouse
         self.stream_schema = stream_schema
         self.max_records_per_shard = max_records_per_shard
+        #: when the stream is not the one the checkpoints are for: read it from its beginning (True) or stop;
+        #: it holds until the first pull that succeeds: a stream re-created later stops the relay again
+        self.restart_stream = restart_stream
+        #: the identity of the stream this relay restarted on, if it did
+        self.restarted_on: StreamIdentity | None = None
         self._duckdb = warehouse.kind == "duckdb"
         p = warehouse.placeholder
 
@@ -127,16 +204,22 @@ class Relay:
                                 + ", ".join(f"unnest({p}::{t}[])" for t in types))
         else:
             self._insert_sql = f"insert into {self._stream_rel} ({cols}) values %s"
-        self._select_checkpoints_sql = (f"select shard_id, sequence_number, shard_closed from {self._checkpoints_rel} "
-                                        f"where stream_name = {p}")
+        self._select_checkpoints_sql = (f"select shard_id, sequence_number, shard_closed, stream_arn, stream_created_at "
+                                        f"from {self._checkpoints_rel} where stream_name = {p}")
         self._insert_checkpoint_sql = (f"insert into {self._checkpoints_rel} "
-                                       f"(stream_name, shard_id, sequence_number, shard_closed, updated_at) "
-                                       f"values ({p}, {p}, {p}, {p}, {p})")
+                                       f"(stream_name, shard_id, sequence_number, shard_closed, updated_at, stream_arn, "
+                                       f"stream_created_at) values ({p}, {p}, {p}, {p}, {p}, {p}, {p})")
+        self._adopt_identity_sql = (f"update {self._checkpoints_rel} set stream_arn = {p}, stream_created_at = {p} "
+                                    f"where stream_name = {p} and stream_arn is null")
+        self._forget_checkpoints_sql = f"delete from {self._checkpoints_rel} where stream_name = {p}"
         self._update_checkpoint_sql = (f"update {self._checkpoints_rel} set sequence_number = {p}, shard_closed = {p}, "
                                        f"updated_at = {p} where stream_name = {p} and shard_id = {p} "
                                        f"and sequence_number is not distinct from {p} and shard_closed = {p}")
         self._con: Any = None
         self._ready = False
+        self._leased = False
+        digest = hashlib.sha1(f"streamleap relay\0{stream_schema}\0{stream_name}".encode()).digest()
+        self._lease_key = int.from_bytes(digest[:8], "big") >> 1  # a positive bigint: the advisory lock's key
         # shard id -> (the committed checkpoint it continues after, NextShardIterator)
         self._iterators: dict[str, tuple[str | None, str]] = {}
 
@@ -146,10 +229,24 @@ class Relay:
         in one transaction. On any failure nothing is committed and the exception propagates."""
         try:
             con = self._connection()
-            committed = self._read_checkpoints(con)
-            reads = self._read_shards(committed)
+            identity = self.stream_identity()
+            for attempt in range(2):
+                committed = self._read_checkpoints(con)
+                try:
+                    committed = self._check_identity(con, committed, identity)
+                    reads = self._read_shards(committed)
+                except StreamChangedError:
+                    if not self.restart_stream or attempt:
+                        raise
+                    self._restart(con, identity)
+                    continue
+                break
             changed = [r for r in reads if r.changed]
-            refresh_time = self._write(con, changed, committed) if changed else None
+            if any(r.records for r in changed) and self.stream_identity() != identity:
+                raise StreamleapError(f"Kinesis stream {self.stream_name} changed (deleted and created again) while the "
+                                      "relay read it; nothing was committed, the next pull checks it against the checkpoints")
+            refresh_time = self._write(con, changed, committed, identity) if changed else None
+            self.restart_stream = False  # it accepts the stream found at the first pull; a later re-creation stops it
         except BaseException:
             self._iterators.clear()
             self._discard_connection()
@@ -168,10 +265,29 @@ class Relay:
                       len(per_shard), refresh_time)
         return result
 
+    def acquire(self) -> None:
+        """Take the stream's lease now (pull() takes it too): RelayBusyError when another relay holds it."""
+        try:
+            self._connection(prepare=False)
+        except BaseException:
+            self._discard_connection()
+            raise
+
+    def stream_identity(self) -> StreamIdentity:
+        """The stream's ARN and creation time, as Kinesis describes it now."""
+        try:
+            summary = self._call(self.kinesis.describe_stream_summary, StreamName=self.stream_name)
+        except Exception as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                raise self._not_found() from exc
+            raise
+        s = summary["StreamDescriptionSummary"]
+        return StreamIdentity(s["StreamARN"], _utc_naive(s["StreamCreationTimestamp"]))
+
     def positions(self) -> dict[str, str]:
         """The committed checkpoints: shard id -> last sequence number relayed."""
         try:
-            con = self._connection()
+            con = self._connection(lease=False)
             committed = self._read_checkpoints(con)
         except BaseException:
             self._discard_connection()
@@ -181,6 +297,7 @@ class Relay:
     def close(self) -> None:
         self._iterators.clear()
         self._discard_connection()
+        self._release_local_lease()
 
     def __enter__(self) -> "Relay":
         return self
@@ -189,14 +306,86 @@ class Relay:
         self.close()
 
     # ------------------------------------------------------------------ warehouse
-    def _connection(self) -> Any:
+    def _connection(self, lease: bool = True, prepare: bool = True) -> Any:
         if self._con is None:
-            self._con = self.warehouse.connect()
+            try:
+                self._con = self.warehouse.connect()
+            except Exception as exc:
+                locked = duckdb_lock_error(exc, getattr(self.warehouse.credentials, "path", "?")) if self._duckdb else None
+                if locked is not None:
+                    raise locked from exc
+                raise
             self._ready = False
-        if not self._ready:
+        if lease and not self._leased:
+            self._take_lease(self._con)
+        if prepare and not self._ready:
             self._prepare(self._con)
             self._ready = True
         return self._con
+
+    # ------------------------------------------------------------------ the lease: one relay per stream
+    def _holder_name(self) -> str:
+        return f"streamleap relay, PID {os.getpid()} on {socket.gethostname()}"[:63]
+
+    def _busy(self, holder: str) -> RelayBusyError:
+        return RelayBusyError(f"stream {self.stream_name} is already relayed into {self._stream_display} on target "
+                              f"{self.warehouse.target_name} by {holder}; run one runner (or relay) per stream: stop "
+                              "that one, or let it do the work")
+
+    def _take_lease(self, con: Any) -> None:
+        if self._duckdb:
+            path = os.path.realpath(str(getattr(self.warehouse.credentials, "path", "")))
+            key = (path, self.stream_schema, self.stream_name)
+            for collect in (False, True):
+                if collect:
+                    gc.collect()  # a relay dropped without close() gives its lease back
+                with _local_leases_lock:
+                    held = _local_leases.get(key)
+                    holder = held() if held is not None else None
+                    if holder is None or holder is self:
+                        _local_leases[key] = weakref.ref(self)
+                        self._local_lease_key = key
+                        self._leased = True
+                        return
+            raise self._busy(f"another relay in this process (PID {os.getpid()})")
+        cur = con.cursor()
+        cur.execute("set application_name = %s", [self._holder_name()])
+        cur.execute("select pg_try_advisory_lock(%s)", [self._lease_key])
+        got = cur.fetchone()[0]
+        if not got:
+            gc.collect()  # a relay of this process dropped without close(): its connection closes, its lock goes
+            cur.execute("select pg_try_advisory_lock(%s)", [self._lease_key])
+            got = cur.fetchone()[0]
+        if not got:
+            cur.execute("select a.application_name, a.pid, a.backend_start from pg_locks l join pg_stat_activity a "
+                        "on a.pid = l.pid where l.locktype = 'advisory' and l.granted and l.objsubid = 1 "
+                        "and l.classid = %s and l.objid = %s and l.database = "
+                        "(select oid from pg_database where datname = current_database())",
+                        [self._lease_key >> 32, self._lease_key & 0xFFFFFFFF])
+            row = cur.fetchone()
+            con.rollback()
+            holder = "another session" if row is None else \
+                f"{row[0] or 'a session'} (Postgres backend {row[1]}, since {_utc_naive(row[2]):%Y-%m-%d %H:%M:%S} UTC)"
+            raise self._busy(holder)
+        con.commit()
+        self._leased = True  # for as long as this connection lives
+
+    def _release_local_lease(self) -> None:
+        key = getattr(self, "_local_lease_key", None)
+        if key is None:
+            return
+        with _local_leases_lock:
+            held = _local_leases.get(key)
+            if held is not None and held() is self:
+                del _local_leases[key]
+        self._local_lease_key = None
+        self._leased = False
+
+    def __del__(self) -> None:
+        try:
+            self._release_local_lease()
+        except Exception:  # noqa: BLE001 - interpreter shutting down
+            pass
 
     def _cursor(self, con: Any) -> Any:
         # a DuckDB cursor is a connection of its own (its own transaction): use the connection
@@ -204,6 +393,8 @@ class Relay:
 
     def _discard_connection(self) -> None:
         con, self._con, self._ready = self._con, None, False
+        if not self._duckdb:
+            self._leased = False  # the advisory lock goes with the connection
         if con is None:
             return
         for step in (con.rollback, con.close):
@@ -230,7 +421,18 @@ class Relay:
         cur.execute(f"create table if not exists {self._checkpoints_rel} ("
                     "stream_name varchar(256) not null, shard_id varchar(128) not null, sequence_number varchar(129), "
                     "shard_closed boolean not null default false, updated_at timestamp, "
+                    "stream_arn varchar(2048), stream_created_at timestamp, "
                     "primary key (stream_name, shard_id))", [])
+        # a checkpoints table from before stream identities: upgraded in place
+        cur.execute(f"select column_name from information_schema.columns where table_schema = {p} and table_name = {p}",
+                    [self.stream_schema, CHECKPOINTS_TABLE])
+        have = {r[0] for r in cur.fetchall()}
+        from sqlglot import exp
+
+        for name, type_ in IDENTITY_COLUMNS:
+            if name not in have:
+                column = exp.to_identifier(name, quoted=True).sql(dialect=self.warehouse.kind)
+                cur.execute(f"alter table {self._checkpoints_rel} add column {column} {type_}", [])
         con.commit()
 
     def _read_checkpoints(self, con: Any) -> dict[str, _Checkpoint]:
@@ -238,9 +440,53 @@ class Relay:
         cur.execute(self._select_checkpoints_sql, [self.stream_name])
         rows = cur.fetchall()
         self._end_read(con)
-        return {sid: _Checkpoint(seq, bool(closed)) for sid, seq, closed in rows}
+        return {sid: _Checkpoint(seq, bool(closed), None if arn is None else StreamIdentity(arn, _utc_naive(created)))
+                for sid, seq, closed, arn, created in rows}
 
-    def _write(self, con: Any, reads: list[_ShardRead], committed: dict[str, _Checkpoint]) -> dt.datetime | None:
+    def _check_identity(self, con: Any, committed: dict[str, _Checkpoint],
+                        identity: StreamIdentity) -> dict[str, _Checkpoint]:
+        """The checkpoints, when they are positions in this stream; StreamChangedError when not."""
+        other = {cp.identity for cp in committed.values() if cp.identity is not None and cp.identity != identity}
+        if other:
+            raise StreamChangedError(
+                f"Kinesis stream {self.stream_name} was re-created ({identity}; the relay's checkpoints in "
+                f"{self._checkpoints_display()} are for the one {min(other, key=lambda i: i.created_at)}): its sequence "
+                f"numbers start again, so the relay stopped rather than skip records; to read the new stream from its "
+                f"beginning run `{RESTART_HINT}` (changes the old stream held that were not relayed yet are not in "
+                "the new one: put them again)")
+        if any(cp.identity is None for cp in committed.values()):
+            # checkpoints from before identities were recorded: they adopt the stream's, once
+            cur = self._cursor(con)
+            if self._duckdb:
+                cur.execute("begin transaction")
+            cur.execute(self._adopt_identity_sql, [identity.arn, identity.created_at, self.stream_name])
+            con.commit()
+            committed = {sid: _Checkpoint(cp.sequence_number, cp.closed, identity) for sid, cp in committed.items()}
+        return committed
+
+    def _checkpoints_display(self) -> str:
+        return self._checkpoints_rel.replace("%%", "%")
+
+    def _position_lost(self, shard_id: str, sequence_number: str, why: str) -> StreamChangedError:
+        return StreamChangedError(
+            f"Kinesis stream {self.stream_name}, shard {shard_id}: the relay's checkpoint {sequence_number} {why}, so "
+            f"the stream is not the one the checkpoints are for (re-created?); the relay stopped rather than skip "
+            f"records; to read the stream from its beginning run `{RESTART_HINT}`")
+
+    def _restart(self, con: Any, identity: StreamIdentity) -> None:
+        """Forget the checkpoints of the old stream: the next read starts at the new one's TRIM_HORIZON."""
+        log.info("relay %s: the stream is not the one the checkpoints are for; reading it from its beginning (%s)",
+                    self.stream_name, identity)
+        cur = self._cursor(con)
+        if self._duckdb:
+            cur.execute("begin transaction")
+        cur.execute(self._forget_checkpoints_sql, [self.stream_name])
+        con.commit()
+        self._iterators.clear()
+        self.restarted_on = identity
+
+    def _write(self, con: Any, reads: list[_ShardRead], committed: dict[str, _Checkpoint],
+               identity: StreamIdentity) -> dt.datetime | None:
         """Append the records and move the checkpoints, in one transaction; the refresh_time."""
         cur = self._cursor(con)
         if self._duckdb:
@@ -248,6 +494,11 @@ class Relay:
         now = _utcnow()
         refresh_time = None
         if any(r.records for r in reads):
+            if not self._duckdb:
+                # refresh_time is read and assigned under this lock, so it only grows in commit order: a mirror's
+                # watermark can never pass a refresh_time committed later (readers are not blocked)
+                cur.execute(f"lock table {self._stream_rel} in exclusive mode", [])
+                now = _utcnow()
             cur.execute(f"select max(refresh_time) from {self._stream_rel}", [])  # [] so psycopg2 reads %% as %
             last = cur.fetchone()[0]
             refresh_time = now if last is None else max(now, _utc_naive(last) + ONE_MICROSECOND)
@@ -258,7 +509,8 @@ class Relay:
         for r in reads:
             before = committed.get(r.shard_id)
             if before is None:
-                cur.execute(self._insert_checkpoint_sql, [self.stream_name, r.shard_id, r.last_sequence, r.closed, now])
+                cur.execute(self._insert_checkpoint_sql, [self.stream_name, r.shard_id, r.last_sequence, r.closed, now,
+                                                          identity.arn, identity.created_at])
                 continue
             cur.execute(self._update_checkpoint_sql, [r.last_sequence, r.closed, now, self.stream_name, r.shard_id,
                                                       before.sequence_number, before.closed])
@@ -301,9 +553,7 @@ class Relay:
                 page = self._call(self.kinesis.list_shards, **kwargs)
             except Exception as exc:
                 if _error_code(exc) == "ResourceNotFoundException" and "StreamName" in kwargs:
-                    endpoint = getattr(getattr(self.kinesis, "meta", None), "endpoint_url", "?")
-                    raise StreamleapError(f"Kinesis stream {self.stream_name} not found at {endpoint}; "
-                                          "check the stream name, --region and --kinesis-endpoint") from exc
+                    raise self._not_found() from exc
                 raise
             shards += page.get("Shards") or []
             token = page.get("NextToken")
@@ -311,8 +561,24 @@ class Relay:
                 return shards
             kwargs = {"NextToken": token}
 
+    def _not_found(self) -> StreamleapError:
+        endpoint = getattr(getattr(self.kinesis, "meta", None), "endpoint_url", "?")
+        return StreamleapError(f"Kinesis stream {self.stream_name} not found at {endpoint}; "
+                               "check the stream name, --region and --kinesis-endpoint")
+
     def _read_shards(self, committed: dict[str, _Checkpoint]) -> list[_ShardRead]:
         listed = {s["ShardId"]: s for s in self._list_shards()}
+        for sid, cp in committed.items():
+            # a checkpoint outside its shard's range is a position in another stream
+            s = listed.get(sid)
+            if s is None or cp.sequence_number is None:
+                continue
+            span = s.get("SequenceNumberRange") or {}
+            first, last = span.get("StartingSequenceNumber"), span.get("EndingSequenceNumber")
+            if first is not None and int(cp.sequence_number) < int(first):
+                raise self._position_lost(sid, cp.sequence_number, f"is before the shard's first sequence number {first}")
+            if last is not None and int(cp.sequence_number) > int(last):
+                raise self._position_lost(sid, cp.sequence_number, f"is past the shard's last sequence number {last}")
 
         def parents(sid: str) -> list[str]:
             s = listed[sid]
@@ -359,6 +625,9 @@ class Relay:
         except Exception as exc:
             if _error_code(exc) == "ResourceNotFoundException":
                 return None  # the shard expired since ListShards
+            if _error_code(exc) == "InvalidArgumentException" and after is not None:
+                raise self._position_lost(shard_id, after, "is refused by GetShardIterator "
+                                          f"({str(exc).splitlines()[0] if str(exc) else 'InvalidArgumentException'})") from exc
             raise
 
     def _read_shard(self, shard_id: str, start: str | None) -> _ShardRead | None:

@@ -5,11 +5,21 @@ Redshift, the run's streaming view model issues REFRESH MATERIALIZED VIEW); then
 in-process with the manifest parsed once (re-parsed only when the project's files change). A
 failing cycle is reported and retried with backoff; the loop never skips data, because the relay
 only moves its checkpoints with the rows, and each mirror only moves its watermark with its rows.
+An error that retrying cannot mend (the stream was re-created, another relay holds the stream)
+ends the loop instead: `report.stops_the_run`.
+
+One runner per project: the runner holds an exclusive lock on `<project>/target/streamleap-run.lock`
+(with its PID in it) from setup() to close(), and on local targets each relay holds its stream's
+lease, so a second runner fails at setup with one line naming the first. Each cycle's report is
+also written to `<project>/target/streamleap-run.json`, which `streamleap status` shows while the
+runner keeps a DuckDB file to itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 import signal
 import threading
@@ -24,6 +34,8 @@ from streamleap.warehouse import Warehouse, open_warehouse
 # what a cycle does not need: writing run_results/manifest JSON, a file log, usage pings
 FAST_FLAGS = ("--quiet", "--no-write-json", "--log-level-file", "none", "--no-send-anonymous-usage-stats")
 WATCHED = ("models", "macros", "seeds", "snapshots", "dbt_project.yml", "packages.yml", "dbt_packages")
+LOCK_FILE = "streamleap-run.lock"
+REPORT_FILE = "streamleap-run.json"
 
 
 @dataclass
@@ -38,6 +50,8 @@ class CycleReport:
     newest_commit_ts: dt.datetime | None = None
     error: str | None = None
     reparsed: bool = False
+    stops_the_run: bool = False  # the error is one retrying cannot mend
+    restarted_streams: list[str] = field(default_factory=list)  # read from their beginning (--restart-stream)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -145,9 +159,72 @@ class DbtSession:
             if result.exception is None and result.result is not None:
                 failed = [r for r in getattr(result.result, "results", []) if str(r.status) in ("error", "fail")]
                 if failed:
-                    detail = f"{failed[0].node.name}: {_first_line(failed[0].message)}"
+                    # a model's result names its node; a run-operation's (RunResultOutput) does not
+                    node = getattr(failed[0], "node", None)
+                    name = getattr(node, "name", None) or getattr(failed[0], "unique_id", None)
+                    detail = f"{name}: {_first_line(failed[0].message)}" if name else _first_line(failed[0].message)
+            locked = _duckdb_lock(detail, self.project_dir)
+            if locked is not None:
+                raise locked
             raise StreamleapError(f"dbt {args[0]} failed: {detail}")
         return result
+
+
+def _duckdb_lock(text: str, project_dir: Path) -> StreamleapError | None:
+    from streamleap.relay import duckdb_lock_error
+
+    m = re.search(r'Could not set lock on file "([^"]+)"', text)
+    return duckdb_lock_error(text, m[1] if m else project_dir / "streamleap.duckdb") if m else None
+
+
+class ProjectLock:
+    """An exclusive lock on `<project>/target/streamleap-run.lock` (flock; released by the OS when
+    the process dies), the holder's PID written in it."""
+
+    def __init__(self, project_dir: Path):
+        self.path = project_dir / "target" / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl
+
+        if self._fd is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                import gc
+
+                gc.collect()  # a runner of this process dropped without close() lets go of it
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise StreamleapError(f"another streamleap run (PID {holder}) is running on project {self.path.parent.parent}; "
+                                  "run one runner per project: stop that one (Ctrl-C) or let it do the work") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor drops the flock
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def last_report(project_dir: Path) -> dict[str, Any] | None:
+    """What the project's runner wrote after its last cycle (`pid`, `written_at`, `report`), or None."""
+    path = Path(project_dir) / "target" / REPORT_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 # dbt's errors open with a header ("Runtime Error in model cart (models/cart.sql)"); the reason is below it
@@ -166,7 +243,7 @@ def _first_line(value: Any) -> str:
 class Runner:
     def __init__(self, project_dir: Path, *, target: str | None = None, profiles_dir: Path | None = None,
                  kinesis_endpoint: str | None = None, region: str | None = None, every: float = 1.0,
-                 kinesis: Any = None, clock: Callable[[], float] = time.monotonic):
+                 kinesis: Any = None, clock: Callable[[], float] = time.monotonic, restart_stream: bool = False):
         self.project_dir = Path(project_dir)
         self.profiles_dir = Path(profiles_dir or project_dir)
         self.target = target
@@ -180,10 +257,22 @@ class Runner:
         self.relays: list[Any] = []
         self.cycles = 0
         self.stop_requested = threading.Event()
+        self.restart_stream = restart_stream
+        self.lock = ProjectLock(self.project_dir)
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
         self.warehouse = open_warehouse(self.project_dir, self.target, self.profiles_dir)
+        self.lock.acquire()  # before dbt parses or builds anything: a second runner stops here
+        try:
+            self._setup()
+        except BaseException:
+            self.close()
+            self.warehouse = None
+            raise
+
+    def _setup(self) -> None:
+        assert self.warehouse is not None
         self.dbt.ensure_parsed()
         self.models = project_models(self.dbt.manifest)
         if not self.models.streams:
@@ -191,17 +280,17 @@ class Runner:
         if not self.models.mirrors:
             raise StreamleapError(f"{self.project_dir}: no mirror model; run `streamleap generate` first")
         if self.warehouse.is_local:
-            import json
-
             from streamleap.kinesis_local import kinesis_client
             from streamleap.relay import Relay
 
             kinesis = self._kinesis or kinesis_client(self.kinesis_endpoint, self.region)
             self.relays = []
             for stream_schema, stream_name in self.models.streams:
+                relay = Relay(kinesis, stream_name, self.warehouse, stream_schema, restart_stream=self.restart_stream)
+                self.relays.append(relay)
+                relay.acquire()  # the stream's lease, before building anything: another runner's relay stops us here
                 self.dbt.invoke("run-operation", "streamleap.create_stream_source", "--args",
                                 json.dumps({"stream_schema": stream_schema, "stream_name": stream_name}))
-                self.relays.append(Relay(kinesis, stream_name, self.warehouse, stream_schema))
 
     # ------------------------------------------------------------------ one cycle
     def cycle(self) -> CycleReport:
@@ -216,15 +305,35 @@ class Runner:
                 self.models = project_models(self.dbt.manifest)
                 report.reparsed = True
             for relay in self.relays:
+                restarted = relay.restarted_on
                 report.ingested += relay.pull().records
+                if relay.restarted_on is not None and relay.restarted_on != restarted:
+                    report.restarted_streams.append(relay.stream_name)
             self.dbt.invoke("run")
             self._read_state(report)
         except StreamleapError as exc:
             report.error = str(exc)
+            report.stops_the_run = bool(getattr(exc, "stops_the_run", False))
         except Exception as exc:  # noqa: BLE001 - a cycle never takes the loop down
             report.error = f"{type(exc).__name__}: {_first_line(exc)}"
+            if self.warehouse is not None and self.warehouse.kind == "duckdb":
+                locked = _duckdb_lock(str(exc), self.project_dir)
+                if locked is not None:
+                    report.error = str(locked)
         report.duration_ms = (self._clock() - t0) * 1000
+        self._write_report(report)
         return report
+
+    def _write_report(self, report: CycleReport) -> None:
+        """The last cycle's report, for `streamleap status` while this process keeps the DuckDB file."""
+        path = self.project_dir / "target" / REPORT_FILE
+        doc = {"pid": os.getpid(), "written_at": dt.datetime.now(dt.timezone.utc).isoformat(), "report": report.to_json()}
+        try:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only project still runs
 
     def _read_state(self, report: CycleReport) -> None:
         assert self.warehouse is not None and self.models is not None
@@ -256,6 +365,9 @@ class Runner:
                 report = self.cycle()
                 if on_report:
                     on_report(report)
+                if report.stops_the_run:
+                    failures += 1
+                    break
                 if report.error:
                     failures, streak = failures + 1, streak + 1
                     wait = min(max_backoff, self.every * (2 ** min(streak, 10)))
@@ -274,9 +386,10 @@ class Runner:
         self.stop_requested.set()
 
     def close(self) -> None:
-        """Close the relays' warehouse connections."""
+        """Close the relays' warehouse connections (their leases go with them) and the project lock."""
         for relay in self.relays:
             relay.close()
+        self.lock.release()
 
 
 def state_table(warehouse: Warehouse, schema: str) -> str:

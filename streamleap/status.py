@@ -5,6 +5,10 @@ A mirror is *caught up* when the staging view (locally: the stand-in the relay f
 record past the mirror's watermark in streamleap_state, i.e. every record it holds has been
 applied (or set aside); its lag is then 0, not the growing age of the newest applied change.
 Records still in Kinesis that no refresh (or relay) has read yet are not seen here.
+
+A DuckDB file a runner keeps open cannot be read by another process at all (not even read-only):
+status then shows the last cycle report that runner wrote (`locked_by`, `last_cycle`), or says in
+one line which process holds the file.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ def _iso(value: Any) -> Any:
 
 def collect_status(project_dir: Path, target: str | None = None, profiles_dir: Path | None = None) -> dict[str, Any]:
     warehouse = open_warehouse(Path(project_dir), target, profiles_dir)  # first: its errors say what to do
+    if warehouse.kind == "duckdb":
+        held = _held_duckdb(Path(project_dir), warehouse)
+        if held is not None:
+            return held
     session = DbtSession(Path(project_dir), Path(profiles_dir or project_dir), target)
     session.ensure_parsed()
     models = project_models(session.manifest)
@@ -74,6 +82,28 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
         return out
     finally:
         con.close()
+
+
+def _held_duckdb(project_dir: Path, warehouse: Any) -> dict[str, Any] | None:
+    """None when the DuckDB file opens; the holder's last report when a runner holds it."""
+    from streamleap.errors import StreamleapError
+    from streamleap.relay import duckdb_lock_error, duckdb_lock_pid
+    from streamleap.runner import last_report
+
+    try:
+        warehouse.connect().close()
+        return None
+    except Exception as exc:
+        pid = duckdb_lock_pid(exc)
+        if pid is None:
+            raise
+        locked = duckdb_lock_error(exc, warehouse.credentials.path)
+    last = last_report(project_dir)
+    if last is None or last.get("pid") != pid:
+        raise StreamleapError(f"{locked}; DuckDB lets no other process read it meanwhile, not even read-only "
+                              "(`streamleap status` can read it once that process ends)")
+    return {"target": warehouse.target_name, "kind": warehouse.kind, "tables": [], "caught_up": None,
+            "locked_by": pid, "last_cycle_written_at": last.get("written_at"), "last_cycle": last.get("report")}
 
 
 def _count(cur: Any, ref: ModelRef) -> int | None:

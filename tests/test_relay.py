@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import itertools
+import os
 import threading
 import uuid
 from collections import Counter, defaultdict
@@ -263,11 +264,13 @@ def test_failed_pull_commits_nothing_and_the_next_one_delivers(env, monkeypatch)
     assert relay.pull().records == 50
     # Kinesis fails in the middle of a pull: nothing is committed, nothing lost
     e.put(80)
+    committed = relay.positions()
+    relay.close()  # one relay per stream
     flaky = Spy(e.kinesis.client(), fail_get_records_after=2)
     reader = e.relay(flaky, max_records_per_shard=10)
     with pytest.raises(ClientError, match="InternalFailure"):
         reader.pull()
-    assert reader.positions() == relay.positions()
+    assert reader.positions() == committed
     flaky.fail_get_records_after = None
     pull_all(reader)
     e.assert_put_order_per_key(e.assert_exactly_once())
@@ -356,14 +359,7 @@ T0 = dt.datetime(2024, 5, 1, 12, 0, 0)
 
 
 def test_dbt_mirrors_what_the_relay_delivered(project, kinesis, monkeypatch):
-    client = kinesis.client()
-    try:
-        client.delete_stream(StreamName=STREAM)  # the other target's run
-    except client.exceptions.ResourceNotFoundException:
-        pass
-    kinesis.create_stream(STREAM, 2)
-    for k, v in project.env.items():
-        monkeypatch.setenv(k, v)
+    client = _fresh_project_stream(project, kinesis, monkeypatch)
     relay = Relay(client, STREAM, open_warehouse(project.project, project.name), project.stream_schema)
     ticks = itertools.count(1)
 
@@ -447,3 +443,262 @@ class Spy:
             raise self._error("ExpiredIteratorException", "GetRecords")
         resp = self._client.get_records(**{**kwargs, "ShardIterator": iterator})
         return {**resp, "NextShardIterator": self._tag(resp.get("NextShardIterator"))}
+
+
+# ---------------------------------------------------------------- a re-created stream (issue 10, item 1)
+def recreate(e: Env, shards: int = 4) -> None:
+    """What a restarted kinesis-local (or a stream deleted and created again on AWS) leaves: the
+    same name, new shards whose sequence numbers start again."""
+    e.client.delete_stream(StreamName=e.stream, EnforceConsumerDeletion=True)
+    e.kinesis.create_stream(e.stream, shards)
+
+
+def identity(e: Env) -> tuple[str, dt.datetime]:
+    """The stream's ARN and creation time (naive UTC), as DescribeStreamSummary gives them."""
+    s = e.client.describe_stream_summary(StreamName=e.stream)["StreamDescriptionSummary"]
+    return s["StreamARN"], s["StreamCreationTimestamp"].astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def stand_in(e: Env) -> Counter:
+    return Counter((s, q, d) for s, q, _, d, _, _ in e.rows())
+
+
+def test_a_recreated_stream_stops_the_relay_and_restart_stream_reads_it_from_its_beginning(env):
+    e = env(shards=4)
+    e.put(600)
+    relay = e.relay()
+    assert relay.pull().records == 600
+    old_identity = identity(e)
+    before, old_rows = e.checkpoints(), stand_in(e)
+    old_max = max(r for *_, r, _ in e.rows())
+    recreate(e)
+    new = e.put(40)  # fewer records than the checkpoints are past: moto would give empty reads
+    for r in (relay, e.relay()):  # the running relay (with its cached iterators) and a restarted one
+        with pytest.raises(StreamleapError, match="re-created") as info:
+            r.pull()
+        message = str(info.value)
+        assert "\n" not in message and "--restart-stream" in message and e.stream in message
+        assert type(info.value).__name__ == "StreamChangedError"
+        assert e.checkpoints() == before and stand_in(e) == old_rows  # nothing skipped, nothing applied
+        r.close()
+    new += e.put(900)  # more records than the checkpoints: positions alone would not tell
+    with pytest.raises(StreamleapError, match="re-created"):
+        e.relay().pull()
+    assert e.checkpoints() == before and stand_in(e) == old_rows
+
+    restarted = e.relay(restart_stream=True)
+    results = pull_all(restarted)
+    assert sum(r.records for r in results) == len(new) == 940
+    new_identity = identity(e)
+    assert new_identity != old_identity and (restarted.restarted_on.arn, restarted.restarted_on.created_at) == new_identity
+    assert stand_in(e) == old_rows + Counter((p.shard, p.seq, p.data) for p in new)  # every new record, once
+    rows = e.rows()
+    assert min(r for s, q, _, d, r, _ in rows if (s, q, d) not in old_rows) > old_max  # refresh_time never goes back
+    ids = e.target.query(f'select distinct stream_arn, stream_created_at from "{e.target.stream_schema}".'
+                         "streamleap_relay_checkpoints where stream_name = " + ("?" if e.target.name == "local" else "%s"),
+                         [e.stream])
+    assert ids == [new_identity]
+    restarted.close()
+    # the flag on a stream that is the checkpoints' own changes nothing
+    again = e.relay(restart_stream=True)
+    more = e.put(30)
+    assert again.pull().records == 30 and again.restarted_on is None
+    assert stand_in(e) == old_rows + Counter((p.shard, p.seq, p.data) for p in new + more)
+    again.close()
+
+
+def test_checkpoints_without_an_identity_are_upgraded_and_adopt_the_stream_once(env):
+    e = env(shards=2)
+    e.put(200)
+    relay = e.relay()
+    assert relay.pull().records == 200
+    relay.close()
+    table = f'"{e.target.stream_schema}".streamleap_relay_checkpoints'
+    # the table as relays before stream identities made it (rows of other tests' streams stay as they are)
+    e.target.execute(f"create table {e.target.stream_schema}.cp_saved as select * from {table}")
+    e.target.execute(f"drop table {table}")
+    e.target.execute(f"create table {table} (stream_name varchar(256) not null, shard_id varchar(128) not null, "
+                     "sequence_number varchar(129), shard_closed boolean not null default false, updated_at timestamp, "
+                     "primary key (stream_name, shard_id))")
+    e.target.execute(f"insert into {table} select stream_name, shard_id, sequence_number, shard_closed, updated_at "
+                     f"from {e.target.stream_schema}.cp_saved")
+    e.target.execute(f"drop table {e.target.stream_schema}.cp_saved")
+    e.put(50)
+    upgraded = e.relay()
+    assert upgraded.pull().records == 50  # continues exactly where it was
+    mark = "?" if e.target.name == "local" else "%s"
+    assert e.target.query(f"select distinct stream_arn, stream_created_at from {table} where stream_name = {mark}",
+                          [e.stream]) == [identity(e)]
+    e.assert_put_order_per_key(e.assert_exactly_once())
+    upgraded.close()
+    # an old checkpoint that is not a position in the stream (re-created before the upgrade): stopped, not skipped
+    e.target.execute(f"update {table} set stream_arn = null, stream_created_at = null where stream_name = {mark}", [e.stream])
+    before = e.checkpoints()
+    recreate(e, shards=2)
+    e.put(20)
+    with pytest.raises(StreamleapError, match=r"checkpoint \d+ is refused by GetShardIterator.*--restart-stream"):
+        e.relay().pull()
+    assert e.checkpoints() == before
+
+
+# ---------------------------------------------------------------- two relays on one stream (issue 10, item 3)
+def _cart_record(n: int, id: int, status: str) -> ChangeRecord:
+    ts = _base[0] + dt.timedelta(milliseconds=7 * n)
+    return ChangeRecord("public", "cart", "insert" if status == "open" else "update",
+                        {"id": id, "status": status, "total": "1.00", "updated_at": ts.strftime("%Y-%m-%d %H:%M:%S.%f")},
+                        commit_ts=ts, transaction_id=100 + n, transaction_record_id=1)
+
+
+def _mirror_matches_the_stand_in(project) -> None:
+    relayed = project.query(f'select sequence_number, kinesis_data from "{project.stream_schema}"."{STREAM}"')
+    expected = {k: v["status"] for k, v in expected_rows([(q, bytes(d)) for q, d in relayed], "cart", ["id"], "public").items()}
+    actual = {(i,): s for i, s in project.query(f"select id, status from {project.rel('cart')}")}
+    assert actual == expected
+
+
+_base = [T0]
+
+
+def _fresh_project_stream(project, kinesis, monkeypatch):
+    """An empty stream for the project, its checkpoints forgotten (a relay never run on it), and
+    commit times after every earlier test's: the stand-in keeps what earlier tests relayed."""
+    _base[0] = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    mark = "?" if project.name == "local" else "%s"
+    if project.query(f"select count(*) from information_schema.tables where table_schema = {mark} and table_name = "
+                     "'streamleap_relay_checkpoints'", [project.stream_schema])[0][0]:
+        project.execute(f'delete from "{project.stream_schema}".streamleap_relay_checkpoints where stream_name = {mark}',
+                        [STREAM])
+    client = kinesis.client()
+    try:
+        client.delete_stream(StreamName=STREAM)
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    kinesis.create_stream(STREAM, 2)
+    for k, v in project.env.items():
+        monkeypatch.setenv(k, v)
+    return client
+
+
+def test_a_second_relay_on_a_stream_is_refused_and_a_dbt_run_between_loses_nothing(project, kinesis, monkeypatch):
+    client = _fresh_project_stream(project, kinesis, monkeypatch)
+    warehouse = open_warehouse(project.project, project.name)
+    a = Relay(client, STREAM, warehouse, project.stream_schema)
+    b = Relay(client, STREAM, warehouse, project.stream_schema)
+    ticks = itertools.count(1)
+
+    def send(records: list[ChangeRecord]) -> None:
+        for r in records:
+            client.put_record(StreamName=STREAM, Data=r.to_bytes(), PartitionKey=f"public.cart.{r.data['id']}")
+
+    send([_cart_record(next(ticks), i, "open") for i in range(1, 21)])
+    a.pull()
+    send([_cart_record(next(ticks), i, "paid") for i in range(1, 21)])
+    # the issue's interleaving needs B to compute a refresh_time while A relays: B never gets that far
+    with pytest.raises(StreamleapError) as info:
+        b.pull()
+    message = str(info.value)
+    assert type(info.value).__name__ == "RelayBusyError" and "\n" not in message
+    assert f"stream {STREAM} is already relayed" in message and "one runner (or relay) per stream" in message
+    if project.name == "postgres":
+        assert f"streamleap relay, PID {os.getpid()}" in message and "Postgres backend" in message  # the holder
+    else:
+        assert f"PID {os.getpid()}" in message
+    assert a.pull().records == 20
+    dbt(project, "run")
+    _mirror_matches_the_stand_in(project)
+    a.close()  # the lease goes with the relay: B may take over
+    send([_cart_record(next(ticks), i, "shipped") for i in range(1, 21)])
+    assert b.pull().records == 20
+    dbt(project, "run")
+    _mirror_matches_the_stand_in(project)
+    assert {s for _, s in project.query(f"select id, status from {project.rel('cart')}")} == {"shipped"}
+    b.close()
+
+
+@pytest.mark.parametrize("project", ["postgres"], indirect=True)
+def test_refresh_time_is_assigned_in_commit_order_even_past_the_lease(project, kinesis, monkeypatch):
+    """Two relays that skip the lease (a relay of an older version, say) on different shards, in the
+    issue's order: B reads max(refresh_time), A commits, dbt runs, B commits. The lock B holds makes
+    A wait, so A's refresh_time is later than B's and the dbt run cannot pass B's rows."""
+    client = _fresh_project_stream(project, kinesis, monkeypatch)
+    monkeypatch.setattr(Relay, "_take_lease", lambda self, con: None, raising=False)
+    warehouse = open_warehouse(project.project, project.name)
+    shards = sorted(s["ShardId"] for s in client.list_shards(StreamName=STREAM)["Shards"])
+
+    class OneShard(Relay):
+        def __init__(self, shard: str):
+            super().__init__(client, STREAM, warehouse, project.stream_schema)
+            self.shard = shard
+
+        def _list_shards(self):
+            return [s for s in super()._list_shards() if s["ShardId"] == self.shard]
+
+    a, b = OneShard(shards[0]), OneShard(shards[1])
+    hashes = {s["ShardId"]: int(s["HashKeyRange"]["StartingHashKey"]) for s in client.list_shards(StreamName=STREAM)["Shards"]}
+    ticks = itertools.count(1)
+
+    def send(shard: str, ids: range, status: str) -> None:
+        for i in ids:
+            client.put_record(StreamName=STREAM, Data=_cart_record(next(ticks), i, status).to_bytes(),
+                              PartitionKey=f"k{i}", ExplicitHashKey=str(hashes[shard]))
+
+    send(shards[1], range(1, 11), "open")
+    send(shards[0], range(11, 21), "open")
+    computed, go_on = threading.Event(), threading.Event()
+    insert = Relay._insert
+
+    def paused_insert(self, cur, rows):
+        if self is b:
+            computed.set()  # B has read max(refresh_time) and holds its refresh_time
+            assert go_on.wait(30)
+        insert(self, cur, rows)
+
+    monkeypatch.setattr(Relay, "_insert", paused_insert)
+    b_thread = threading.Thread(target=b.pull)
+    b_thread.start()
+    assert computed.wait(30)
+    a_result: list = []
+    a_thread = threading.Thread(target=lambda: a_result.append(a.pull()))
+    a_thread.start()
+    a_thread.join(1.0)
+    assert a_thread.is_alive(), "A committed while B held its refresh_time"
+    dbt(project, "run")  # between: sees neither
+    go_on.set()
+    b_thread.join(30)
+    a_thread.join(30)
+    times = dict(project.query(f'select shard_id, max(refresh_time) from "{project.stream_schema}"."{STREAM}" group by 1'))
+    assert times[shards[0]] > times[shards[1]]  # A committed after B, with a later refresh_time
+    dbt(project, "run")
+    _mirror_matches_the_stand_in(project)
+    assert len(project.query(f"select id from {project.rel('cart')}")) == 20
+    a.close()
+    b.close()
+
+
+def test_a_checkpoint_outside_its_shards_range_stops_the_relay(env):
+    e = env(shards=2)
+    e.put(100)
+    relay = e.relay()
+    assert relay.pull().records == 100
+    relay.close()
+    table = f'"{e.target.stream_schema}".streamleap_relay_checkpoints'
+    mark = "?" if e.target.name == "local" else "%s"
+    first, second = sorted(e.checkpoints())
+    # a parent closed by a split, read to its end: its checkpoint is its last sequence number
+    shards = {s["ShardId"]: s for s in e.client.list_shards(StreamName=e.stream)["Shards"]}
+    lo, hi = (int(shards[first]["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
+    e.client.split_shard(StreamName=e.stream, ShardToSplit=first, NewStartingHashKey=str((lo + hi) // 2))
+    end = [s for s in e.client.list_shards(StreamName=e.stream)["Shards"] if s["ShardId"] == first][0]
+    last = end["SequenceNumberRange"]["EndingSequenceNumber"]  # a closed shard's range has an end
+    e.target.execute(f"update {table} set sequence_number = {mark} where stream_name = {mark} and shard_id = {mark}",
+                     [str(int(last) + 5), e.stream, first])
+    with pytest.raises(StreamleapError, match=rf"shard {first}: the relay's checkpoint {int(last) + 5} is past the "
+                                              rf"shard's last sequence number {last}.*--restart-stream"):
+        e.relay().pull()
+    e.target.execute(f"update {table} set sequence_number = {mark} where stream_name = {mark} and shard_id = {mark}",
+                     [last, e.stream, first])
+    e.target.execute(f"update {table} set sequence_number = {mark} where stream_name = {mark} and shard_id = {mark}",
+                     ["0", e.stream, second])
+    with pytest.raises(StreamleapError, match=rf"shard {second}: the relay's checkpoint 0 is before the shard's first "
+                                              r"sequence number \d+.*--restart-stream"):
+        e.relay().pull()

@@ -109,6 +109,7 @@ class Shop:
     kinesis: LocalKinesis
     workload: ShopWorkload
     puts: list[tuple[str, str, bytes]] = field(default_factory=list)
+    runners: list[Runner] = field(default_factory=list)
 
     def __post_init__(self):
         self.client = self.kinesis.client()
@@ -129,7 +130,9 @@ class Shop:
         return [r for _ in range(n) for r in self.workload.step()]
 
     def runner(self, **kwargs: Any) -> Runner:
-        return Runner(self.target.project, target=self.target.name, kinesis=self.kinesis.client(), **kwargs)
+        made = Runner(self.target.project, target=self.target.name, kinesis=self.kinesis.client(), **kwargs)
+        self.runners.append(made)
+        return made
 
     def relayed(self) -> list[tuple[str, str, bytes]]:
         """The stand-in stream, in its order: refresh_time, then sequence number."""
@@ -193,7 +196,10 @@ def shop(project, kinesis, monkeypatch) -> Shop:
         monkeypatch.setenv(k, v)
     empty_warehouse(project)
     fresh_stream(kinesis)
-    return Shop(project, kinesis, ShopWorkload(seed=7, clock=wall_clock, redeliver_rate=0.2))
+    made = Shop(project, kinesis, ShopWorkload(seed=7, clock=wall_clock, redeliver_rate=0.2))
+    yield made
+    for runner in made.runners:  # one runner per project: the next test's may start
+        runner.close()
 
 
 class RecordingEvent(threading.Event):
@@ -209,9 +215,8 @@ class RecordingEvent(threading.Event):
 
 
 def close(runner: Runner) -> None:
-    """What a process exit does: the runner's warehouse connections go."""
-    for relay in runner.relays:
-        relay.close()
+    """What a process exit does: the runner's warehouse connections, leases and project lock go."""
+    runner.close()
 
 
 # ---------------------------------------------------------------- restarts
@@ -414,6 +419,7 @@ def test_stop_finishes_the_cycle_in_flight_and_returns_promptly(shop):
     shop.assert_mirrors_exact()
 
     # stop() during a long backoff wait ends it at once
+    r.close()
     r2 = shop.runner(every=10)
     r2.setup()
     r2.relays[0].pull = lambda: (_ for _ in ()).throw(ConnectionError("no route to host"))
@@ -716,3 +722,150 @@ def test_run_and_status_errors_are_one_line(tmp_path):
     assert_one_error_line(cli("run", "--project-dir", no_streams, "--kinesis-endpoint", "http://127.0.0.1:9"),
                           "no streaming_mv model", "streamleap generate")
     assert_one_error_line(cli("run", "--project-dir", no_streams, "--target", "nope"), "--target nope", "local")
+
+
+# ---------------------------------------------------------------- issue 10: re-created streams, second runners, taken ports
+def run_args(shop: Shop, kinesis: LocalKinesis, *more: Any) -> list[Any]:
+    return ["run", "--project-dir", shop.target.project, "--target", shop.target.name, "--kinesis-endpoint",
+            kinesis.endpoint_url, "--region", "us-east-1", "--every", "0", *more]
+
+
+@pytest.mark.parametrize("project", TARGETS, indirect=True)
+def test_a_recreated_stream_stops_the_run_in_one_line_and_restart_stream_reads_it_from_its_beginning(shop, kinesis):
+    shop.put(shop.workload.initial_load(20) + shop.transactions(30))
+    result = cli(*run_args(shop, kinesis, "--cycles", "1", "--json"))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    shop.assert_mirrors_exact()
+    relayed = len(shop.relayed())
+    fresh_stream(kinesis)  # kinesis-local restarted: the stream is there again, empty, numbered from 1
+    shop.put(shop.transactions(10))
+    result = cli(*run_args(shop, kinesis, "--cycles", "5", "--json"))
+    line = assert_one_error_line(result, f"Kinesis stream {STREAM} was re-created", "--restart-stream")
+    assert "StreamChangedError" not in line
+    reports = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(reports) == 1 and reports[0]["ingested"] == 0  # it stopped at once, whatever --cycles said
+    assert len(shop.relayed()) == relayed  # nothing past the point of loss
+    result = cli(*run_args(shop, kinesis, "--cycles", "2", "--json", "--restart-stream"))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "read from its beginning" in result.stderr
+    assert [json.loads(x)["ingested"] for x in result.stdout.splitlines()] == [len(shop.puts) - relayed, 0]
+    shop.assert_mirrors_exact()
+
+
+@pytest.mark.parametrize("project", TARGETS, indirect=True)
+def test_a_second_runner_on_a_project_or_stream_refuses_in_one_line(shop, kinesis, tmp_path):
+    shop.put(shop.workload.initial_load(10))
+    first = shop.runner(every=0)
+    assert first.cycle().error is None
+    result = cli(*run_args(shop, kinesis, "--cycles", "1"))
+    assert_one_error_line(result, f"another streamleap run (PID {os.getpid()}) is running on project "
+                                  f"{shop.target.project}", "one runner per project")
+    if shop.target.name == "postgres":
+        # the same warehouse and stream from a copy of the project: the stream's lease refuses it
+        import shutil
+
+        copy = tmp_path / "copy"
+        shutil.copytree(shop.target.project, copy, ignore=shutil.ignore_patterns("target", "logs"))
+        result = cli("run", "--project-dir", copy, "--target", "postgres", "--kinesis-endpoint", kinesis.endpoint_url,
+                     "--region", "us-east-1", "--every", "0", "--cycles", "1")
+        line = assert_one_error_line(result, f"stream {STREAM} is already relayed into", "streamleap relay, PID "
+                                     f"{os.getpid()}", "Postgres backend", "one runner (or relay) per stream")
+        for raw in ("psycopg2", "UniqueViolation", "already exists"):
+            assert raw not in line
+    shop.put(shop.transactions(10))
+    assert first.cycle().error is None
+    first.close()
+    result = cli(*run_args(shop, kinesis, "--cycles", "1"))  # the first one gone, the next one runs
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    shop.assert_mirrors_exact()
+
+
+def _streamleap_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLEAP_")}
+    env.update(CLI_ENV, PYTHONUNBUFFERED="1")
+    return env
+
+
+def test_a_held_duckdb_file_is_named_by_pid_and_status_shows_the_runners_last_report(kinesis, tmp_path):
+    project = bare_project(tmp_path / "held")
+    fresh_stream(kinesis)
+    shop = Shop(Target("local", project), kinesis, ShopWorkload(seed=11, clock=wall_clock))
+    shop.put(shop.workload.initial_load(10))
+    args = ["--project-dir", str(project), "--kinesis-endpoint", kinesis.endpoint_url, "--region", "us-east-1"]
+    env = _streamleap_env()
+    # some other process (a DuckDB shell, a notebook) holds the file
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
+                               f"con = duckdb.connect({str(project / 'streamleap.duckdb')!r})\nprint('ready', flush=True)\n"
+                               "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        for command in (["run", "--cycles", "1", "--every", "0"], ["status"]):
+            done = subprocess.run([*streamleap_command(), command[0], *args[:2], *(args[2:] if command[0] == "run" else []),
+                                   *command[1:]], env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 1, (command, done.stdout, done.stderr)
+            lines = done.stderr.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+            assert f"is locked by PID {holder.pid}" in lines[0] and "stop that process" in lines[0]
+            assert "AttributeError" not in lines[0] and "Traceback" not in done.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+    # a runner holds it: a second runner names it; status shows the runner's last report
+    runner = subprocess.Popen([*streamleap_command(), "run", *args, "--every", "0.2", "--json"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(runner.stdout.readline())
+        assert first["error"] is None and first["ingested"] == len(shop.puts), first
+        second = subprocess.run([*streamleap_command(), "run", *args, "--cycles", "1"], env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert second.returncode == 1 and len(second.stderr.splitlines()) == 1, second.stderr
+        assert f"another streamleap run (PID {runner.pid}) is running on project {project}" in second.stderr
+        status = subprocess.run([*streamleap_command(), "status", *args[:2]], env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert status.returncode == 0, (status.stdout, status.stderr)
+        out = status.stdout.strip()
+        assert len(out.splitlines()) == 1 and out.startswith(f"streamleap run (PID {runner.pid}) holds the DuckDB file")
+        assert "last report (cycle " in out and "): ingested " in out
+        doc = json.loads(subprocess.run([*streamleap_command(), "status", *args[:2], "--json"], env=env,
+                                        capture_output=True, text=True, timeout=120).stdout)
+        assert doc["locked_by"] == runner.pid and doc["last_cycle"]["cycle"] >= 1 and doc["tables"] == []
+    finally:
+        runner.send_signal(signal.SIGINT)
+        try:
+            runner.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
+    shop.assert_mirrors_exact()
+    assert collect_status(project, "local")["caught_up"] is True  # and once it stopped, status reads the file
+
+
+def test_kinesis_local_on_a_taken_port_says_so_in_one_line(tmp_path):
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        failed: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                LocalKinesis(port=port).start().stop()
+            except BaseException as exc:  # noqa: BLE001 - what start() raised is the point
+                failed.append(exc)
+
+        thread = threading.Thread(target=start, daemon=True)  # a start() that hangs fails the test, not the run
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive(), "LocalKinesis.start() hangs on a taken port"
+        assert len(failed) == 1 and isinstance(failed[0], OSError), failed
+        done = subprocess.run([*streamleap_command(), "kinesis-local", "--port", str(port), "--stream", "s"],
+                              env=_streamleap_env(), capture_output=True, text=True, timeout=60)
+    finally:
+        taken.close()
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stderr.splitlines() == [f"Error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in "
+                                        "use); pick another port"]
