@@ -452,10 +452,14 @@ def status(project_dir, profiles_dir, target, as_json):
         console.print(Text("values adjusted to fit (applied; their records are in the set-aside model): " + ", ".join(adjusted)))
     if info["caught_up"]:
         console.print("caught up: every record in the staging view is applied")
+    from streamleap.masking import mask_text
+
     for label in ("relay_positions", "stream_scan_states", "stream_scan_errors"):
         rows = info.get(label)
         if rows:
-            console.print(Text(f"{label.replace('_', ' ')}: " + "; ".join(", ".join(f"{k}={v}" for k, v in r.items()) for r in rows)))
+            # stream scan errors quote Redshift's messages, which can quote a URL
+            console.print(Text(mask_text(f"{label.replace('_', ' ')}: "
+                                         + "; ".join(", ".join(f"{k}={v}" for k, v in r.items()) for r in rows))))
 
 
 def _capture_line(stats, final: bool = False) -> str:

@@ -562,7 +562,9 @@ class Relay:
             kwargs = {"NextToken": token}
 
     def _not_found(self) -> StreamleapError:
-        endpoint = getattr(getattr(self.kinesis, "meta", None), "endpoint_url", "?")
+        from streamleap.masking import mask_url
+
+        endpoint = mask_url(str(getattr(getattr(self.kinesis, "meta", None), "endpoint_url", "?")))
         return StreamleapError(f"Kinesis stream {self.stream_name} not found at {endpoint}; "
                                "check the stream name, --region and --kinesis-endpoint")
 

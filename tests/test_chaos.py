@@ -25,6 +25,7 @@ import queue
 import random
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -58,6 +59,11 @@ def _cart(cart_id: Any, **over: Any) -> dict:
             "created_at": "2020-01-01 00:00:00", "updated_at": "2020-01-01 00:00:00", **over}
 
 
+def _with_metadata(record: dict, **metadata: Any) -> dict:
+    record["metadata"].update(metadata)
+    return record
+
+
 @dataclass(frozen=True)
 class Poison:
     kind: str
@@ -83,6 +89,14 @@ POISON: list[Poison] = [
     Poison("key missing", json.dumps(_record("cart", "insert", _cart(None))).encode()),
     Poison("key of the wrong family", json.dumps(_record("cart", "insert", _cart("nine"))).encode()),
     Poison("item key missing", json.dumps(_record("cart_item", "insert", {"cart_id": 9_000_005, "line_no": None})).encode()),
+    Poison("commit time not on the calendar", json.dumps(_with_metadata(
+        _record("cart", "insert", _cart(9_000_007)), **{"commit-timestamp": "2024-02-30T00:00:00.000000Z"})).encode()),
+    Poison("400-digit transaction-record-id", json.dumps(_with_metadata(
+        _record("cart", "insert", _cart(9_000_008)), **{"transaction-record-id": int("9" * 400)})).encode()),
+    Poison("NaN literal", json.dumps(_record("cart", "insert", _cart(9_000_009, total=float("nan")))).encode()),
+    Poison("\\u0000 in a string", json.dumps(_record("cart", "insert", _cart(9_000_010, status="a\u0000b"))).encode()),
+    Poison("nested past 1,000 levels", json.dumps(_record("cart", "insert", _cart(9_000_011))).encode()[:-1]
+           + b', "deep": ' + b"[" * 1001 + b"]" * 1001 + b"}"),
 ]
 
 
@@ -285,10 +299,14 @@ def _project(kind: str, tmp_path: Path, request) -> Target:
 
 
 def _canonical(raw: bytes) -> Any:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))  # the record nested past 1,000 levels (Postgres keeps it as jsonb text)
     try:
         return json.dumps(json.loads(raw), sort_keys=True)
     except ValueError:
         return raw
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _mirror(target: Target, table: str) -> dict[tuple, dict]:

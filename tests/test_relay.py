@@ -353,6 +353,16 @@ def test_missing_stand_in_and_client_endpoint(project, kinesis, monkeypatch):
     summary = client.describe_stream_summary(StreamName="not_in_the_warehouse")["StreamDescriptionSummary"]
     assert summary["StreamName"] == "not_in_the_warehouse"
 
+    # a library caller's client with credentials in its endpoint: the not-found line never shows them
+    import boto3
+
+    host = kinesis.endpoint_url.split("://", 1)[1]
+    secret_client = boto3.client("kinesis", region_name="us-east-1", endpoint_url=f"http://u:s3cr3t-pw@{host}",
+                                 aws_access_key_id="x", aws_secret_access_key="x")
+    with pytest.raises(StreamleapError, match="not found at") as caught:
+        Relay(secret_client, "no_such_stream_anywhere", warehouse, project.stream_schema)._read_shards({})
+    assert "s3cr3t-pw" not in str(caught.value)
+
 
 # ---------------------------------------------------------------- end to end
 T0 = dt.datetime(2024, 5, 1, 12, 0, 0)
