@@ -137,7 +137,9 @@
 {% macro float_in_range(t, col) -%}
   {%- set real = col.types.redshift | upper == 'REAL' -%}
   {%- set limit = '3.4028235e38' if real else '1.7976931348623157e308' -%}
-  {%- set smallest = '1e-45' if real else '1e-323' -%}
+  {#- the smallest positive text each type reads as non-zero: half its least subnormal (DOUBLE
+      4.9e-324, REAL 1.4e-45), above which the reader rounds up to it; 5e-324 is a DOUBLE value -#}
+  {%- set smallest = '0.8e-45' if real else '2.5e-324' -%}
   {{ return(adapter.dispatch('float_in_range', 'streamleap')(t, streamleap.column_type(col), limit, smallest)) }}
 {%- endmacro %}
 {% macro default__float_in_range(t, typ, limit, smallest) -%}
