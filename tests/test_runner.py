@@ -869,3 +869,179 @@ def test_kinesis_local_on_a_taken_port_says_so_in_one_line(tmp_path):
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert done.stderr.splitlines() == [f"Error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in "
                                         "use); pick another port"]
+
+
+# ---------------------------------------------------------------- a cycle costs what changed
+TABLES_DDL = """
+create table public.alpha (id bigint primary key, v varchar(20));
+create table public.beta (id bigint primary key, v varchar(20));
+create table public.gamma (id bigint primary key, v varchar(20));
+create table public.ev (id bigint not null, day date not null, v varchar(20), primary key (id, day)) partition by range (day);
+create table public.ev_2024 partition of public.ev for values from ('2024-01-01') to ('2025-01-01');
+create table public.ev_2025 partition of public.ev for values from ('2025-01-01') to ('2026-01-01');
+"""
+MIRRORS = ("alpha", "beta", "gamma", "ev")
+SET_ASIDE = f"{STREAM}_set_aside"
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def tables_project(request, tmp_path_factory) -> Target:
+    pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return make_project(tmp_path_factory.mktemp(f"tables-{request.param}"), TABLES_DDL, "postgres", request.param, pg_url)
+
+
+class Tables(Shop):
+    """Several tables (one partitioned), changed one at a time; the runner's dbt runs are counted."""
+
+    def change(self, table: str, *ids: int, op: str = "insert", v: str = "x", day: str = "2024-05-01",
+               schema: str = "public") -> None:
+        now = wall_clock()
+        records = []
+        for n, i in enumerate(ids):
+            data = {"id": i, "v": v, **({"day": day} if table.startswith("ev") else {})}
+            record = ChangeRecord(schema, table, op, data, commit_ts=now, transaction_id=1, transaction_record_id=n + 1)
+            records.append((record.to_bytes(), f"{schema}.{table}.{i}"))
+        self.put(records)
+
+    def counted_runner(self) -> tuple[Runner, list[tuple[str, ...]]]:
+        runner = self.runner(every=0.05)
+        calls: list[tuple[str, ...]] = []
+        invoke = runner.dbt.invoke
+
+        def counting(*args: str):
+            calls.append(args)
+            return invoke(*args)
+
+        runner.dbt.invoke = counting
+        return runner, calls
+
+    def state(self) -> dict[str, tuple]:
+        """Each model's state row: (watermark, updated_at), by model name."""
+        rows = self.target.query(f'select relation_name, watermark, updated_at from "{self.target.schema}".streamleap_state')
+        return {key.rsplit(".", 1)[-1]: (mark, at) for key, mark, at in rows}
+
+    def rows(self, model: str) -> dict[int, str]:
+        return {i: v for i, v in self.target.query(f"select id, v from {self.target.rel(model)}")}
+
+    def set_aside_rows(self) -> list[tuple]:
+        return self.target.query(f"select schema_name, table_name from {self.target.rel(SET_ASIDE)} order by 1, 2")
+
+
+@pytest.fixture
+def tables(tables_project, kinesis, monkeypatch) -> Tables:
+    for k, v in tables_project.env.items():
+        monkeypatch.setenv(k, v)
+    empty_warehouse(tables_project)
+    fresh_stream(kinesis)
+    made = Tables(tables_project, kinesis, ShopWorkload(seed=7, clock=wall_clock))
+    yield made
+    for runner in made.runners:
+        runner.close()
+
+
+def dbt_runs(calls: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    return [c for c in calls if c[0] == "run"]
+
+
+def selected(call: tuple[str, ...]) -> set[str]:
+    assert call[:2] == ("run", "--select"), call
+    return {name.rstrip("+") for name in call[2:]}
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_an_idle_cycle_invokes_no_dbt_and_touches_no_state(tables):
+    for table in MIRRORS:
+        tables.change(table, 1, 2)
+    runner, calls = tables.counted_runner()
+    first = runner.cycle()
+    assert first.error is None and first.ingested == 8
+    assert dbt_runs(calls) == [("run",)]  # a runner's first cycle runs every model
+    before = tables.state()
+    assert set(MIRRORS) | {SET_ASIDE} <= set(before)
+    calls.clear()
+    for _ in range(3):
+        report = runner.cycle()
+        assert report.error is None and report.ingested == 0
+        assert report.applied == {name: 0 for name in MIRRORS} and report.set_aside == 0
+    assert dbt_runs(calls) == []  # nothing arrived: dbt is not invoked at all
+    assert tables.state() == before  # no watermark moved, no state row was written
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_a_change_to_one_table_runs_only_its_mirror_and_the_set_aside_model(tables):
+    for table in MIRRORS:
+        tables.change(table, 1, 2)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+    before = tables.state()
+    calls.clear()
+
+    tables.change("beta", 2, 3, op="insert", v="new")
+    report = runner.cycle()
+    assert report.error is None and report.ingested == 2
+    assert [selected(c) for c in dbt_runs(calls)] == [{"beta", SET_ASIDE}]
+    assert report.applied == {"alpha": 0, "beta": 2, "gamma": 0, "ev": 0}
+    after = tables.state()
+    for name in ("alpha", "gamma", "ev"):
+        assert after[name] == before[name], name  # untouched
+    for name in ("beta", SET_ASIDE):
+        assert after[name][0] > before[name][0], name  # moved past the new records
+    assert tables.rows("beta") == {1: "x", 2: "new", 3: "new"}
+    for name in ("alpha", "gamma"):
+        assert tables.rows(name) == {1: "x", 2: "x"}
+
+    # the mirrors skipped meanwhile still apply what comes for them later, and nothing is lost
+    calls.clear()
+    tables.change("alpha", 1, op="update", v="later")
+    tables.change("gamma", 2, op="delete")
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"alpha", "gamma", SET_ASIDE}]
+    assert tables.rows("alpha") == {1: "later", 2: "x"}
+    assert tables.rows("gamma") == {1: "x"}
+    assert tables.rows("beta") == {1: "x", 2: "new", 3: "new"}
+    assert tables.set_aside_rows() == []
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_records_of_an_unknown_table_or_not_json_run_the_set_aside_model_only(tables):
+    """The set-aside model sees every record; a mirror only its own table's, matched exactly."""
+    tables.change("alpha", 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+    before = tables.state()
+    calls.clear()
+
+    tables.change("delta", 7)  # a table nothing mirrors
+    tables.change("alpha", 8, schema="other")  # a mirrored table's name in another schema
+    tables.change("Alpha", 9)  # names match case-sensitively
+    tables.put([(b"\xff not json", "junk")])
+    report = runner.cycle()
+    assert report.error is None and report.ingested == 4
+    assert [selected(c) for c in dbt_runs(calls)] == [{SET_ASIDE}]
+    after = tables.state()
+    for name in MIRRORS:
+        assert after[name] == before[name], name
+    # records of tables nothing mirrors are neither applied nor set aside (set_aside.sql); the one
+    # that is not JSON is set aside
+    assert report.set_aside == 1
+    assert tables.set_aside_rows() == [(None, None)]
+    calls.clear()
+    assert runner.cycle().error is None and dbt_runs(calls) == []  # looked at once, then idle
+    assert tables.rows("alpha") == {1: "x"}
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_records_under_a_partitions_name_run_the_parents_mirror(tables):
+    tables.change("ev", 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+    calls.clear()
+
+    tables.change("ev_2025", 2, day="2025-03-01")
+    tables.change("ev_2024", 3, day="2024-03-01")
+    report = runner.cycle()
+    assert report.error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"ev", SET_ASIDE}]
+    assert report.applied["ev"] == 2
+    assert tables.rows("ev") == {1: "x", 2: "x", 3: "x"}
+    assert tables.set_aside_rows() == []
