@@ -88,11 +88,17 @@ def select_models(warehouse: Warehouse, models: ProjectModels,
         con.close()
 
 
+def new_records_sql(warehouse: Warehouse, staging: str) -> str:
+    """The query of one stream's new records, grouped by (schema-name, table-name); its one
+    parameter is the floor. staging is the streaming view's relation as dbt renders it."""
+    schema_text, table_text = NAME_TEXTS[warehouse.kind]
+    return (f"select {schema_text}, {table_text}, max(refresh_time) from {staging} "
+            f"where refresh_time > {warehouse.placeholder} group by 1, 2")
+
+
 def _new_records(cur: Any, warehouse: Warehouse, staging: str, floor: dt.datetime) -> dict[tuple[Any, Any], dt.datetime]:
     """(schema-name, table-name) -> newest refresh_time, of the records past floor (NULLs: not JSON)."""
-    schema_text, table_text = NAME_TEXTS[warehouse.kind]
-    cur.execute(f"select {schema_text}, {table_text}, max(refresh_time) from {staging} "
-                f"where refresh_time > {warehouse.placeholder} group by 1, 2", [floor])
+    cur.execute(new_records_sql(warehouse, staging), [floor])
     return {(schema, table): newest for schema, table, newest in cur.fetchall()}
 
 

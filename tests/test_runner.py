@@ -1045,3 +1045,39 @@ def test_records_under_a_partitions_name_run_the_parents_mirror(tables):
     assert report.applied["ev"] == 2
     assert tables.rows("ev") == {1: "x", 2: "x", 3: "x"}
     assert tables.set_aside_rows() == []
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_the_selection_query_reads_the_stand_in_by_refresh_time(tables):
+    """Its cost is the new records': the refresh_time filter reaches the stand-in's scan (an index
+    scan on Postgres, a filter in DuckDB's scan, which its zone maps prune), through the view."""
+    from streamleap.cycle_selection import new_records_sql
+    from streamleap.warehouse import open_warehouse
+
+    tables.change("alpha", 1)
+    runner = tables.runner()
+    assert runner.cycle().error is None
+    stand_in = f'"{tables.target.stream_schema}"."{STREAM}"'
+    old = dt.datetime(2020, 1, 1)
+    mark = "?" if tables.target.name == "local" else "%s"
+    con = tables.target.connect()
+    try:
+        cur = con.cursor()
+        cur.execute(f"insert into {stand_in} select {mark}, 'pk', 'shardId-000000000000', cast(n as varchar), "
+                    f"{mark} + n * interval '1 second', cast('{{}}' as {'blob' if mark == '?' else 'bytea'}) "
+                    f"from generate_series(1, 50000) as t(n)", [old, old])
+        if tables.target.name == "local":
+            con.commit()
+        else:
+            cur.execute(f"analyze {stand_in}")
+        staging = runner.models.stagings[f"stg_{STREAM}"].relation
+        sql = new_records_sql(open_warehouse(tables.target.project, tables.target.name), staging)
+        floor = old + dt.timedelta(seconds=49_990)  # the last 10 of 50,000 records are new
+        cur.execute("explain " + sql.replace(mark, f"cast('{floor:%Y-%m-%d %H:%M:%S}' as timestamp)"))
+        plan = "\n".join(str(r[-1]) for r in cur.fetchall())
+    finally:
+        con.close()
+    if tables.target.name == "local":
+        assert "refresh_time>" in plan.replace(" ", "") and "Filters" in plan, plan
+    else:
+        assert "Index" in plan and "refresh_time" in plan and "Seq Scan" not in plan, plan
