@@ -1081,3 +1081,46 @@ def test_the_selection_query_reads_the_stand_in_by_refresh_time(tables):
         assert "refresh_time>" in plan.replace(" ", "") and "Filters" in plan, plan
     else:
         assert "Index" in plan and "refresh_time" in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_what_may_be_stale_still_runs_a_failed_cycle_a_project_change_a_dropped_or_new_model(tables, monkeypatch):
+    tables.change("alpha", 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+
+    # a cycle that failed: the next one runs every model again
+    calls.clear()
+    tables.change("beta", 1)
+    invoke = runner.dbt.invoke
+    monkeypatch.setattr(runner.dbt, "invoke", lambda *a: (_ for _ in ()).throw(StreamleapError("dbt run failed: beta: boom")))
+    assert runner.cycle().error == "dbt run failed: beta: boom"
+    monkeypatch.setattr(runner.dbt, "invoke", invoke)
+    assert runner.cycle().error is None
+    assert dbt_runs(calls) == [("run",)]
+    assert tables.rows("beta") == {1: "x"}
+
+    # a mirror whose relation is gone runs (and is built again), though nothing new is for it
+    calls.clear()
+    tables.target.execute(f"drop table {tables.target.rel('gamma')}")
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"gamma"}]
+    assert tables.target.relation_exists("gamma")
+
+    # a project file changed: parsed again, and every model runs, a new one among them
+    calls.clear()
+    model = tables.target.project / "models" / "extra_over_alpha.sql"
+    model.write_text("select id from {{ ref('alpha') }}\n")
+    try:
+        report = runner.cycle()
+        assert report.error is None and report.reparsed
+        assert dbt_runs(calls) == [("run",)]
+        assert tables.target.relation_exists("extra_over_alpha")
+        calls.clear()
+        assert runner.cycle().error is None and dbt_runs(calls) == []  # and then idle again
+        # the user's model over a mirror runs with it
+        tables.change("alpha", 2)
+        assert runner.cycle().error is None
+        assert [c[2:] for c in dbt_runs(calls)] == [("alpha+", f"{SET_ASIDE}+")]
+    finally:
+        model.unlink()
