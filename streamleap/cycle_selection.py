@@ -14,8 +14,8 @@ was examined and each model it concerned ran (and moved its watermark past it), 
 at or below it can concern a skipped model. The relay assigns refresh_time under a lock so that
 it only grows (relay.py), the same assumption every mirror's `refresh_time > watermark` makes.
 
-A model that has no watermark yet, whose relation is missing, or whose stream the runner
-cannot tell, always runs; so does the staging view when its relation is missing. Everything runs
+A model that has no state row, whose relation is missing, or whose stream the runner cannot
+tell, always runs (a state row without a watermark reads from the beginning, as the model does); so does the staging view when its relation is missing. Everything runs
 (`models is None`) when there is no state table yet.
 """
 
@@ -36,6 +36,11 @@ NAME_TEXTS = {
 }
 
 
+# a state row without a watermark: the model read nothing yet, and reads from the beginning
+# (change_batch.sql's watermark_sql coalesces to the same time)
+EPOCH = dt.datetime(1900, 1, 1)
+
+
 @dataclass(frozen=True)
 class CycleSelection:
     models: tuple[str, ...] | None  # model names to run; None: every model; (): none (the cycle is idle)
@@ -43,15 +48,17 @@ class CycleSelection:
 
 
 def select_models(warehouse: Warehouse, models: ProjectModels,
-                  seen: dict[tuple[str, str], dt.datetime] | None = None) -> CycleSelection:
-    """The models this cycle must run (see the module docstring), with one query per stream."""
+                  seen: dict[tuple[str, str], dt.datetime] | None = None, con: Any = None) -> CycleSelection:
+    """The models this cycle must run (see the module docstring), with one query per stream; on con
+    when given (kept open: the runner keeps one for its life), else on a connection of its own."""
     seen = seen or {}
     refs = {**models.mirrors, **models.set_asides}
-    con = warehouse.connect()
+    own = con is None
+    con = warehouse.connect() if own else con
     try:
         cur = con.cursor()
         existing = _existing_relations(cur, warehouse, {r.schema for r in [*refs.values(), *models.stagings.values()]})
-        watermarks = _watermarks(cur, warehouse, list(refs.values()))
+        watermarks = _watermarks(cur, warehouse, list(refs.values()), existing)
         if watermarks is None:
             return CycleSelection(None)  # nothing ever ran here
         chosen: set[str] = set()
@@ -63,19 +70,19 @@ def select_models(warehouse: Warehouse, models: ProjectModels,
                 staging_by_stream[ref.stream] = ref
         by_stream: dict[tuple[str, str], dict[str, ModelRef]] = {}
         for name, ref in refs.items():
-            if ref.stream is None or ref.stream not in staging_by_stream or watermarks.get(ref.key) is None \
+            if ref.stream is None or ref.stream not in staging_by_stream or ref.key not in watermarks \
                     or not _exists(existing, warehouse, ref):
                 chosen.add(name)
             else:
                 by_stream.setdefault(ref.stream, {})[name] = ref
         new_seen: dict[tuple[str, str], dt.datetime] = {}
         for stream, members in sorted(by_stream.items()):
-            lowest = min(watermarks[r.key] for r in members.values())
+            lowest = min(watermarks[r.key] or EPOCH for r in members.values())
             floor = max(lowest, seen[stream]) if stream in seen else lowest
             newest = _new_records(cur, warehouse, staging_by_stream[stream].relation, floor)
             new_seen[stream] = max([floor, *newest.values()])
             for name, ref in members.items():
-                mark = watermarks[ref.key]
+                mark = watermarks[ref.key] or EPOCH
                 if name in models.set_asides:
                     concerned = newest.values()  # every record: unknown tables, not JSON, ...
                 else:
@@ -85,7 +92,10 @@ def select_models(warehouse: Warehouse, models: ProjectModels,
                     chosen.add(name)
         return CycleSelection(tuple(sorted(chosen)), new_seen)
     finally:
-        con.close()
+        if own:
+            con.close()
+        elif warehouse.kind != "duckdb":
+            con.rollback()  # ends the read's transaction: a kept connection is never idle in one
 
 
 def new_records_sql(warehouse: Warehouse, staging: str) -> str:
@@ -102,14 +112,13 @@ def _new_records(cur: Any, warehouse: Warehouse, staging: str, floor: dt.datetim
     return {(schema, table): newest for schema, table, newest in cur.fetchall()}
 
 
-def _watermarks(cur: Any, warehouse: Warehouse, refs: list[ModelRef]) -> dict[str, dt.datetime | None] | None:
+def _watermarks(cur: Any, warehouse: Warehouse, refs: list[ModelRef],
+                existing: set[tuple[str, str]]) -> dict[str, dt.datetime | None] | None:
     """Each model's watermark by state key (absent: no row); None when no schema has a state table."""
     out: dict[str, dt.datetime | None] = {}
     found = False
     for schema in sorted({ref.schema for ref in refs}):
-        cur.execute("select count(*) from information_schema.tables where table_schema = "
-                    f"{warehouse.placeholder} and table_name = 'streamleap_state'", [schema])
-        if not cur.fetchone()[0]:
+        if (_fold(warehouse, schema), _fold(warehouse, "streamleap_state")) not in existing:
             continue
         found = True
         keys = [ref.key for ref in refs if ref.schema == schema]

@@ -52,7 +52,7 @@ class CycleReport:
     reparsed: bool = False
     stops_the_run: bool = False  # the error is one retrying cannot mend
     restarted_streams: list[str] = field(default_factory=list)  # read from their beginning (--restart-stream)
-    ran: list[str] | None = None  # the models dbt ran (none: an idle cycle); None: every model
+    ran: list[str] | None = None  # the models dbt ran ([]: an idle cycle, no dbt); None: every model
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -278,6 +278,8 @@ class Runner:
         # may have changed while no runner ran), after a re-parse, and after a failed cycle
         self._run_all = True
         self._seen: dict[tuple[str, str], dt.datetime] = {}  # cycle_selection.py
+        self._selection_con: Any = None  # its queries' connection, kept from cycle to cycle
+        self._manifest: Any = None  # the manifest self.models was read from
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -294,6 +296,7 @@ class Runner:
         assert self.warehouse is not None
         self.dbt.ensure_parsed()
         self.models = project_models(self.dbt.manifest)
+        self._manifest = self.dbt.manifest
         if not self.models.streams:
             raise StreamleapError(f"{self.project_dir}: no streaming_mv model; run `streamleap generate` first")
         if not self.models.mirrors:
@@ -320,8 +323,10 @@ class Runner:
         t0 = self._clock()
         report = CycleReport(self.cycles, started, 0.0)
         try:
-            if self.dbt.ensure_parsed():
+            # parsed again now, or inside an invoke of the last cycle (a file changed meanwhile)
+            if self.dbt.ensure_parsed() or self.dbt.manifest is not self._manifest:
                 self.models = project_models(self.dbt.manifest)
+                self._manifest = self.dbt.manifest
                 report.reparsed = True
                 self._run_all = True
             for relay in self.relays:
@@ -362,8 +367,22 @@ class Runner:
             return None
         from streamleap.cycle_selection import select_models
 
-        selection = select_models(self.warehouse, self.models, self._seen)
+        if self._selection_con is None:
+            self._selection_con = self.warehouse.connect()
+        try:
+            selection = select_models(self.warehouse, self.models, self._seen, self._selection_con)
+        except Exception:
+            self._close_selection()  # a broken connection is not used again
+            raise
         return None if selection.models is None else selection
+
+    def _close_selection(self) -> None:
+        con, self._selection_con = self._selection_con, None
+        if con is not None:
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - closing what already failed
+                pass
 
     def _write_report(self, report: CycleReport) -> None:
         """The last cycle's report, for `streamleap status` while this process keeps the DuckDB file."""
@@ -432,6 +451,7 @@ class Runner:
         """Close the relays' warehouse connections (their leases go with them) and the project lock."""
         for relay in self.relays:
             relay.close()
+        self._close_selection()
         self.lock.release()
 
 

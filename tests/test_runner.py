@@ -968,6 +968,19 @@ def test_an_idle_cycle_invokes_no_dbt_and_touches_no_state(tables):
 
 
 @pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_a_stream_still_empty_is_idle_after_the_first_cycle_and_its_first_records_apply(tables):
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None and dbt_runs(calls) == [("run",)]
+    assert all(mark is None for mark, _ in tables.state().values())  # read nothing yet
+    calls.clear()
+    assert runner.cycle().error is None and dbt_runs(calls) == []
+    tables.change("gamma", 5)
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"gamma", SET_ASIDE}]
+    assert tables.rows("gamma") == {5: "x"}
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
 def test_a_change_to_one_table_runs_only_its_mirror_and_the_set_aside_model(tables):
     for table in MIRRORS:
         tables.change(table, 1, 2)
