@@ -1137,3 +1137,31 @@ def test_what_may_be_stale_still_runs_a_failed_cycle_a_project_change_a_dropped_
         assert [c[2:] for c in dbt_runs(calls)] == [("alpha+", f"{SET_ASIDE}+")]
     finally:
         model.unlink()
+
+
+@pytest.mark.parametrize("tables_project", ["local"], indirect=True)
+def test_the_selection_never_reads_again_what_it_examined(tables, monkeypatch):
+    """A mirror whose table does not change keeps an old watermark; the query still starts after the
+    newest record an earlier cycle examined, not at that watermark."""
+    import streamleap.cycle_selection as cycle_selection
+
+    floors: list[dt.datetime] = []
+    new_records = cycle_selection._new_records
+    monkeypatch.setattr(cycle_selection, "_new_records", lambda cur, wh, staging, floor: floors.append(floor) or
+                        new_records(cur, wh, staging, floor))
+    for table in MIRRORS:
+        tables.change(table, 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None  # every model: all watermarks at the first pull's refresh_time
+    first = tables.state()["alpha"][0]
+    tables.change("beta", 2)
+    assert runner.cycle().error is None
+    second = tables.state()["beta"][0]
+    assert tables.state()["alpha"][0] == first < second
+    assert floors == [first]
+    for _ in range(2):
+        assert runner.cycle().error is None
+    assert floors == [first, second, second]  # not alpha's watermark again
+    tables.change("alpha", 3)
+    assert runner.cycle().error is None
+    assert tables.rows("alpha") == {1: "x", 3: "x"} and tables.rows("beta") == {1: "x", 2: "x"}
