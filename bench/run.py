@@ -359,6 +359,7 @@ def part_selective(work: Path, n_tables: int, quick: bool) -> dict:
     session.invoke("run")  # applies them: from here on, nothing new
     session.invoke("run")  # warm-up
     seen: dict = {}
+    con = warehouse.connect()  # as the runner does: one connection kept for the selection
 
     def before() -> float:
         t0 = now_s()
@@ -367,7 +368,7 @@ def part_selective(work: Path, n_tables: int, quick: bool) -> dict:
 
     def after() -> float:
         t0 = now_s()
-        selection = select_models(warehouse, models, seen)
+        selection = select_models(warehouse, models, seen, con)
         if selection.models:
             session.invoke("run", "--select", *(m if m in models.stagings else f"{m}+" for m in selection.models))
         seen.update(selection.seen)
@@ -382,6 +383,7 @@ def part_selective(work: Path, n_tables: int, quick: bool) -> dict:
         times["one_before"].append(before())
         change(f"t{r % n_tables:03d}")
         times["one_after"].append(after())
+    con.close()
     med = {k: median(v) for k, v in times.items()}
     return {"mirrors": n_tables, "rounds": rounds, **{f"{k}_s": v for k, v in times.items()},
             **{f"{k}_median_s": v for k, v in med.items()},

@@ -2,7 +2,10 @@
 
 Each cycle: on local targets the relay appends new Kinesis records to the stand-in stream (on
 Redshift, the run's streaming view model issues REFRESH MATERIALIZED VIEW); then dbt applies them,
-in-process with the manifest parsed once (re-parsed only when the project's files change). A
+in-process with the manifest parsed once (re-parsed only when the project's files change). On local
+targets dbt runs only the models with records past their watermark, and not at all when nothing is
+new (cycle_selection.py); every model runs in the first cycle, after a re-parse and after a failed
+cycle, and always on Redshift. A
 failing cycle is reported and retried with backoff; the loop never skips data, because the relay
 only moves its checkpoints with the rows, and each mirror only moves its watermark with its rows.
 An error that retrying cannot mend (the stream was re-created, another relay holds the stream)
