@@ -13,6 +13,8 @@ without that floor every cycle would read again everything since. Below `seen` e
 was examined and each model it concerned ran (and moved its watermark past it), so no record
 at or below it can concern a skipped model. The relay assigns refresh_time under a lock so that
 it only grows (relay.py), the same assumption every mirror's `refresh_time > watermark` makes.
+A watermark that moved back since the last selection (set back by hand, to apply again) voids
+the floor for its stream.
 
 A model that has no state row, whose relation is missing, or whose stream the runner cannot
 tell, always runs (a state row without a watermark reads from the beginning, as the model does); so does the staging view when its relation is missing. Everything runs
@@ -45,13 +47,15 @@ EPOCH = dt.datetime(1900, 1, 1)
 class CycleSelection:
     models: tuple[str, ...] | None  # model names to run; None: every model; (): none (the cycle is idle)
     seen: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)  # newest refresh_time examined, per stream
+    marks: dict[str, dt.datetime | None] = field(default_factory=dict)  # the watermarks it read, by state key
 
 
-def select_models(warehouse: Warehouse, models: ProjectModels,
-                  seen: dict[tuple[str, str], dt.datetime] | None = None, con: Any = None) -> CycleSelection:
+def select_models(warehouse: Warehouse, models: ProjectModels, seen: dict[tuple[str, str], dt.datetime] | None = None,
+                  con: Any = None, marks: dict[str, dt.datetime | None] | None = None) -> CycleSelection:
     """The models this cycle must run (see the module docstring), with one query per stream; on con
-    when given (kept open: the runner keeps one for its life), else on a connection of its own."""
-    seen = seen or {}
+    when given (kept open: the runner keeps one for its life), else on a connection of its own.
+    seen and marks are what the last selection returned, after a cycle that succeeded."""
+    seen, marks = seen or {}, marks or {}
     refs = {**models.mirrors, **models.set_asides}
     own = con is None
     con = warehouse.connect() if own else con
@@ -78,7 +82,9 @@ def select_models(warehouse: Warehouse, models: ProjectModels,
         new_seen: dict[tuple[str, str], dt.datetime] = {}
         for stream, members in sorted(by_stream.items()):
             lowest = min(watermarks[r.key] or EPOCH for r in members.values())
-            floor = max(lowest, seen[stream]) if stream in seen else lowest
+            # a watermark moved back (by hand, to apply again) voids what was examined above it
+            moved_back = any((watermarks[r.key] or EPOCH) < (marks.get(r.key) or EPOCH) for r in members.values())
+            floor = max(lowest, seen[stream]) if stream in seen and not moved_back else lowest
             newest = _new_records(cur, warehouse, staging_by_stream[stream].relation, floor)
             new_seen[stream] = max([floor, *newest.values()])
             for name, ref in members.items():
@@ -90,7 +96,7 @@ def select_models(warehouse: Warehouse, models: ProjectModels,
                     concerned = [t for (schema, table), t in newest.items() if (schema, table) in names]
                 if any(t > mark for t in concerned):
                     chosen.add(name)
-        return CycleSelection(tuple(sorted(chosen)), new_seen)
+        return CycleSelection(tuple(sorted(chosen)), new_seen, watermarks)
     finally:
         if own:
             con.close()

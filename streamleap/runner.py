@@ -281,6 +281,7 @@ class Runner:
         # may have changed while no runner ran), after a re-parse, and after a failed cycle
         self._run_all = True
         self._seen: dict[tuple[str, str], dt.datetime] = {}  # cycle_selection.py
+        self._marks: dict[str, dt.datetime | None] = {}
         self._selection_con: Any = None  # its queries' connection, kept from cycle to cycle
         self._manifest: Any = None  # the manifest self.models was read from
 
@@ -347,6 +348,7 @@ class Runner:
             self._read_state(report)
             self._run_all = False
             self._seen = {} if selection is None else {**self._seen, **selection.seen}
+            self._marks = {} if selection is None else selection.marks
         except StreamleapError as exc:
             report.error = str(exc)
             report.stops_the_run = bool(getattr(exc, "stops_the_run", False))
@@ -357,7 +359,7 @@ class Runner:
                 if locked is not None:
                     report.error = str(locked)
         if report.error:
-            self._run_all, self._seen = True, {}  # the models that failed (and all others) run again
+            self._run_all, self._seen, self._marks = True, {}, {}  # the models that failed (and all others) run again
         report.duration_ms = (self._clock() - t0) * 1000
         self._write_report(report)
         return report
@@ -373,7 +375,7 @@ class Runner:
         if self._selection_con is None:
             self._selection_con = self.warehouse.connect()
         try:
-            selection = select_models(self.warehouse, self.models, self._seen, self._selection_con)
+            selection = select_models(self.warehouse, self.models, self._seen, self._selection_con, self._marks)
         except Exception:
             self._close_selection()  # a broken connection is not used again
             raise

@@ -1165,3 +1165,13 @@ def test_the_selection_never_reads_again_what_it_examined(tables, monkeypatch):
     tables.change("alpha", 3)
     assert runner.cycle().error is None
     assert tables.rows("alpha") == {1: "x", 3: "x"} and tables.rows("beta") == {1: "x", 2: "x"}
+
+    # a watermark set back by hand (to apply again) is read from again, at once
+    calls.clear()
+    tables.target.execute(f'delete from {tables.target.rel("alpha")}')
+    tables.target.execute(f'update "{tables.target.schema}".streamleap_state set watermark = ? where relation_name like ?',
+                          [first - dt.timedelta(seconds=1), "%.alpha"])
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"alpha"}]
+    assert floors[-1] == first - dt.timedelta(seconds=1)
+    assert tables.rows("alpha") == {1: "x", 3: "x"}
