@@ -2,7 +2,10 @@
 
 Each cycle: on local targets the relay appends new Kinesis records to the stand-in stream (on
 Redshift, the run's streaming view model issues REFRESH MATERIALIZED VIEW); then dbt applies them,
-in-process with the manifest parsed once (re-parsed only when the project's files change). A
+in-process with the manifest parsed once (re-parsed only when the project's files change). On local
+targets dbt runs only the models with records past their watermark, and not at all when nothing is
+new (cycle_selection.py); every model runs in the first cycle, after a re-parse and after a failed
+cycle, and always on Redshift. A
 failing cycle is reported and retried with backoff; the loop never skips data, because the relay
 only moves its checkpoints with the rows, and each mirror only moves its watermark with its rows.
 An error that retrying cannot mend (the stream was re-created, another relay holds the stream)
@@ -52,6 +55,7 @@ class CycleReport:
     reparsed: bool = False
     stops_the_run: bool = False  # the error is one retrying cannot mend
     restarted_streams: list[str] = field(default_factory=list)  # read from their beginning (--restart-stream)
+    ran: list[str] | None = None  # the models dbt ran ([]: an idle cycle, no dbt); None: every model
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class ProjectModels:
     streams: list[tuple[str, str]]
     mirrors: dict[str, "ModelRef"]
     set_asides: dict[str, "ModelRef"]
+    stagings: dict[str, "ModelRef"] = field(default_factory=dict)  # the streaming view models, by name
 
 
 @dataclass(frozen=True)
@@ -83,29 +88,42 @@ class ModelRef:
     table: str | None = None  # the source table (mirrors)
     source_schema: str | None = None
     partitions: tuple[tuple[str, str], ...] = ()  # (schema, name) of its partitions, whose records apply to it
+    identifier: str = ""  # the relation's own name (alias or model name)
+    stream: tuple[str, str] | None = None  # (stream schema, stream name) of the streaming view it is or reads
 
 
-def _ref(node: Any, spec: dict | None = None) -> ModelRef:
-    key = ".".join(p for p in (node.database, node.schema, node.alias or node.name) if p)
+def _stream_of(node: Any) -> tuple[str, str] | None:
+    extra = node.config._extra if hasattr(node.config, "_extra") else {}
+    return (str(extra.get("stream_schema")), str(extra.get("stream_name"))) if node.config.materialized == "streaming_mv" else None
+
+
+def _ref(node: Any, spec: dict | None = None, stream: tuple[str, str] | None = None) -> ModelRef:
+    identifier = node.alias or node.name
+    key = ".".join(p for p in (node.database, node.schema, identifier) if p)
     spec = spec or {}
     partitions = tuple((str(p.get("schema") or spec.get("schema") or ""), str(p.get("table"))) for p in spec.get("partitions") or [])
-    return ModelRef(node.schema, key, node.relation_name or key, spec.get("table"), spec.get("schema"), partitions)
+    return ModelRef(node.schema, key, node.relation_name or key, spec.get("table"), spec.get("schema"), partitions,
+                    identifier, stream)
 
 
 def project_models(manifest: Any) -> ProjectModels:
-    streams, mirrors, set_asides = [], {}, {}
+    streams, mirrors, set_asides, stagings = [], {}, {}, {}
     for node in manifest.nodes.values():
         if node.resource_type != "model":
             continue
         cfg = node.config
         extra = cfg._extra if hasattr(cfg, "_extra") else {}
+        # the streaming view a model reads: its parent of materialization streaming_mv
+        parents = [manifest.nodes.get(p) for p in node.depends_on.nodes]
+        read = next((_stream_of(p) for p in parents if p is not None and _stream_of(p) is not None), None)
         if cfg.materialized == "streaming_mv":
-            streams.append((str(extra.get("stream_schema")), str(extra.get("stream_name"))))
+            streams.append(_stream_of(node))
+            stagings[node.name] = _ref(node, stream=_stream_of(node))
         elif extra.get("streamleap_table"):
-            mirrors[node.name] = _ref(node, extra.get("streamleap_table"))
+            mirrors[node.name] = _ref(node, extra.get("streamleap_table"), read)
         elif extra.get("streamleap_set_aside"):
-            set_asides[node.name] = _ref(node)
-    return ProjectModels(sorted(set(streams)), mirrors, set_asides)
+            set_asides[node.name] = _ref(node, stream=read)
+    return ProjectModels(sorted(set(streams)), mirrors, set_asides, stagings)
 
 
 class DbtSession:
@@ -259,6 +277,13 @@ class Runner:
         self.stop_requested = threading.Event()
         self.restart_stream = restart_stream
         self.lock = ProjectLock(self.project_dir)
+        # a cycle runs every model until one succeeded with this manifest: the first (project files
+        # may have changed while no runner ran), after a re-parse, and after a failed cycle
+        self._run_all = True
+        self._seen: dict[tuple[str, str], dt.datetime] = {}  # cycle_selection.py
+        self._marks: dict[str, dt.datetime | None] = {}
+        self._selection_con: Any = None  # its queries' connection, kept from cycle to cycle
+        self._manifest: Any = None  # the manifest self.models was read from
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -275,6 +300,7 @@ class Runner:
         assert self.warehouse is not None
         self.dbt.ensure_parsed()
         self.models = project_models(self.dbt.manifest)
+        self._manifest = self.dbt.manifest
         if not self.models.streams:
             raise StreamleapError(f"{self.project_dir}: no streaming_mv model; run `streamleap generate` first")
         if not self.models.mirrors:
@@ -301,16 +327,28 @@ class Runner:
         t0 = self._clock()
         report = CycleReport(self.cycles, started, 0.0)
         try:
-            if self.dbt.ensure_parsed():
+            # parsed again now, or inside an invoke of the last cycle (a file changed meanwhile)
+            if self.dbt.ensure_parsed() or self.dbt.manifest is not self._manifest:
                 self.models = project_models(self.dbt.manifest)
+                self._manifest = self.dbt.manifest
                 report.reparsed = True
+                self._run_all = True
             for relay in self.relays:
                 restarted = relay.restarted_on
                 report.ingested += relay.pull().records
                 if relay.restarted_on is not None and relay.restarted_on != restarted:
                     report.restarted_streams.append(relay.stream_name)
-            self.dbt.invoke("run")
+            selection = self._select()
+            if selection is None:
+                self.dbt.invoke("run")
+            elif selection.models:
+                # a mirror's or set-aside model's descendants (models of the user's over them) run with it
+                self.dbt.invoke("run", "--select", *(m if m in self.models.stagings else f"{m}+" for m in selection.models))
+            report.ran = None if selection is None else list(selection.models)
             self._read_state(report)
+            self._run_all = False
+            self._seen = {} if selection is None else {**self._seen, **selection.seen}
+            self._marks = {} if selection is None else selection.marks
         except StreamleapError as exc:
             report.error = str(exc)
             report.stops_the_run = bool(getattr(exc, "stops_the_run", False))
@@ -320,9 +358,36 @@ class Runner:
                 locked = _duckdb_lock(str(exc), self.project_dir)
                 if locked is not None:
                     report.error = str(locked)
+        if report.error:
+            self._run_all, self._seen, self._marks = True, {}, {}  # the models that failed (and all others) run again
         report.duration_ms = (self._clock() - t0) * 1000
         self._write_report(report)
         return report
+
+    def _select(self) -> Any:
+        """The models this cycle runs (cycle_selection.py), or None for all of them: on Redshift the
+        staging model's REFRESH is what brings the new records in, so everything runs there."""
+        assert self.warehouse is not None and self.models is not None
+        if self._run_all or not self.warehouse.is_local:
+            return None
+        from streamleap.cycle_selection import select_models
+
+        if self._selection_con is None:
+            self._selection_con = self.warehouse.connect()
+        try:
+            selection = select_models(self.warehouse, self.models, self._seen, self._selection_con, self._marks)
+        except Exception:
+            self._close_selection()  # a broken connection is not used again
+            raise
+        return None if selection.models is None else selection
+
+    def _close_selection(self) -> None:
+        con, self._selection_con = self._selection_con, None
+        if con is not None:
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - closing what already failed
+                pass
 
     def _write_report(self, report: CycleReport) -> None:
         """The last cycle's report, for `streamleap status` while this process keeps the DuckDB file."""
@@ -339,12 +404,14 @@ class Runner:
         assert self.warehouse is not None and self.models is not None
         by_key = read_state(self.warehouse, [*self.models.mirrors.values(), *self.models.set_asides.values()])
         newest = None
+        ran = None if report.ran is None else set(report.ran)  # applied_rows of a model that did not run is an older cycle's
         for name, ref in self.models.mirrors.items():
             applied, commit_ts = by_key.get(ref.key, (0, None))
-            report.applied[name] = int(applied or 0)
+            report.applied[name] = int(applied or 0) if ran is None or name in ran else 0
             if commit_ts is not None and (newest is None or commit_ts > newest):
                 newest = commit_ts
-        report.set_aside = sum(int(by_key.get(r.key, (0, None))[0] or 0) for r in self.models.set_asides.values())
+        report.set_aside = sum(int(by_key.get(r.key, (0, None))[0] or 0)
+                               for name, r in self.models.set_asides.items() if ran is None or name in ran)
         report.newest_commit_ts = newest
         if newest is not None:
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -389,6 +456,7 @@ class Runner:
         """Close the relays' warehouse connections (their leases go with them) and the project lock."""
         for relay in self.relays:
             relay.close()
+        self._close_selection()
         self.lock.release()
 
 

@@ -869,3 +869,309 @@ def test_kinesis_local_on_a_taken_port_says_so_in_one_line(tmp_path):
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert done.stderr.splitlines() == [f"Error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in "
                                         "use); pick another port"]
+
+
+# ---------------------------------------------------------------- a cycle costs what changed
+TABLES_DDL = """
+create table public.alpha (id bigint primary key, v varchar(20));
+create table public.beta (id bigint primary key, v varchar(20));
+create table public.gamma (id bigint primary key, v varchar(20));
+create table public.ev (id bigint not null, day date not null, v varchar(20), primary key (id, day)) partition by range (day);
+create table public.ev_2024 partition of public.ev for values from ('2024-01-01') to ('2025-01-01');
+create table public.ev_2025 partition of public.ev for values from ('2025-01-01') to ('2026-01-01');
+"""
+MIRRORS = ("alpha", "beta", "gamma", "ev")
+SET_ASIDE = f"{STREAM}_set_aside"
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def tables_project(request, tmp_path_factory) -> Target:
+    pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return make_project(tmp_path_factory.mktemp(f"tables-{request.param}"), TABLES_DDL, "postgres", request.param, pg_url)
+
+
+class Tables(Shop):
+    """Several tables (one partitioned), changed one at a time; the runner's dbt runs are counted."""
+
+    def change(self, table: str, *ids: int, op: str = "insert", v: str = "x", day: str = "2024-05-01",
+               schema: str = "public") -> None:
+        now = wall_clock()
+        records = []
+        for n, i in enumerate(ids):
+            data = {"id": i, "v": v, **({"day": day} if table.startswith("ev") else {})}
+            record = ChangeRecord(schema, table, op, data, commit_ts=now, transaction_id=1, transaction_record_id=n + 1)
+            records.append((record.to_bytes(), f"{schema}.{table}.{i}"))
+        self.put(records)
+
+    def counted_runner(self) -> tuple[Runner, list[tuple[str, ...]]]:
+        runner = self.runner(every=0.05)
+        calls: list[tuple[str, ...]] = []
+        invoke = runner.dbt.invoke
+
+        def counting(*args: str):
+            calls.append(args)
+            return invoke(*args)
+
+        runner.dbt.invoke = counting
+        return runner, calls
+
+    def state(self) -> dict[str, tuple]:
+        """Each model's state row: (watermark, updated_at), by model name."""
+        rows = self.target.query(f'select relation_name, watermark, updated_at from "{self.target.schema}".streamleap_state')
+        return {key.rsplit(".", 1)[-1]: (mark, at) for key, mark, at in rows}
+
+    def rows(self, model: str) -> dict[int, str]:
+        return {i: v for i, v in self.target.query(f"select id, v from {self.target.rel(model)}")}
+
+    def set_aside_rows(self) -> list[tuple]:
+        return self.target.query(f"select schema_name, table_name from {self.target.rel(SET_ASIDE)} order by 1, 2")
+
+
+@pytest.fixture
+def tables(tables_project, kinesis, monkeypatch) -> Tables:
+    for k, v in tables_project.env.items():
+        monkeypatch.setenv(k, v)
+    empty_warehouse(tables_project)
+    fresh_stream(kinesis)
+    made = Tables(tables_project, kinesis, ShopWorkload(seed=7, clock=wall_clock))
+    yield made
+    for runner in made.runners:
+        runner.close()
+
+
+def dbt_runs(calls: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    return [c for c in calls if c[0] == "run"]
+
+
+def selected(call: tuple[str, ...]) -> set[str]:
+    assert call[:2] == ("run", "--select"), call
+    return {name.rstrip("+") for name in call[2:]}
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_an_idle_cycle_invokes_no_dbt_and_touches_no_state(tables):
+    for table in MIRRORS:
+        tables.change(table, 1, 2)
+    runner, calls = tables.counted_runner()
+    first = runner.cycle()
+    assert first.error is None and first.ingested == 8
+    assert dbt_runs(calls) == [("run",)]  # a runner's first cycle runs every model
+    before = tables.state()
+    assert set(MIRRORS) | {SET_ASIDE} <= set(before)
+    calls.clear()
+    for _ in range(3):
+        report = runner.cycle()
+        assert report.error is None and report.ingested == 0
+        assert report.applied == {name: 0 for name in MIRRORS} and report.set_aside == 0
+    assert dbt_runs(calls) == []  # nothing arrived: dbt is not invoked at all
+    assert tables.state() == before  # no watermark moved, no state row was written
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_a_stream_still_empty_is_idle_after_the_first_cycle_and_its_first_records_apply(tables):
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None and dbt_runs(calls) == [("run",)]
+    assert all(mark is None for mark, _ in tables.state().values())  # read nothing yet
+    calls.clear()
+    assert runner.cycle().error is None and dbt_runs(calls) == []
+    tables.change("gamma", 5)
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"gamma", SET_ASIDE}]
+    assert tables.rows("gamma") == {5: "x"}
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_a_change_to_one_table_runs_only_its_mirror_and_the_set_aside_model(tables):
+    for table in MIRRORS:
+        tables.change(table, 1, 2)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+    before = tables.state()
+    calls.clear()
+
+    tables.change("beta", 2, 3, op="insert", v="new")
+    report = runner.cycle()
+    assert report.error is None and report.ingested == 2
+    assert [selected(c) for c in dbt_runs(calls)] == [{"beta", SET_ASIDE}]
+    assert report.applied == {"alpha": 0, "beta": 2, "gamma": 0, "ev": 0}
+    after = tables.state()
+    for name in ("alpha", "gamma", "ev"):
+        assert after[name] == before[name], name  # untouched
+    for name in ("beta", SET_ASIDE):
+        assert after[name][0] > before[name][0], name  # moved past the new records
+    assert tables.rows("beta") == {1: "x", 2: "new", 3: "new"}
+    for name in ("alpha", "gamma"):
+        assert tables.rows(name) == {1: "x", 2: "x"}
+
+    # the mirrors skipped meanwhile still apply what comes for them later, and nothing is lost
+    calls.clear()
+    tables.change("alpha", 1, op="update", v="later")
+    tables.change("gamma", 2, op="delete")
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"alpha", "gamma", SET_ASIDE}]
+    assert tables.rows("alpha") == {1: "later", 2: "x"}
+    assert tables.rows("gamma") == {1: "x"}
+    assert tables.rows("beta") == {1: "x", 2: "new", 3: "new"}
+    assert tables.set_aside_rows() == []
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_records_of_an_unknown_table_or_not_json_run_the_set_aside_model_only(tables):
+    """The set-aside model sees every record; a mirror only its own table's, matched exactly."""
+    tables.change("alpha", 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+    before = tables.state()
+    calls.clear()
+
+    tables.change("delta", 7)  # a table nothing mirrors
+    tables.change("alpha", 8, schema="other")  # a mirrored table's name in another schema
+    tables.change("Alpha", 9)  # names match case-sensitively
+    tables.put([(b"\xff not json", "junk")])
+    report = runner.cycle()
+    assert report.error is None and report.ingested == 4
+    assert [selected(c) for c in dbt_runs(calls)] == [{SET_ASIDE}]
+    after = tables.state()
+    for name in MIRRORS:
+        assert after[name] == before[name], name
+    # records of tables nothing mirrors are neither applied nor set aside (set_aside.sql); the one
+    # that is not JSON is set aside
+    assert report.set_aside == 1
+    assert tables.set_aside_rows() == [(None, None)]
+    calls.clear()
+    assert runner.cycle().error is None and dbt_runs(calls) == []  # looked at once, then idle
+    assert tables.rows("alpha") == {1: "x"}
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_records_under_a_partitions_name_run_the_parents_mirror(tables):
+    tables.change("ev", 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+    calls.clear()
+
+    tables.change("ev_2025", 2, day="2025-03-01")
+    tables.change("ev_2024", 3, day="2024-03-01")
+    report = runner.cycle()
+    assert report.error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"ev", SET_ASIDE}]
+    assert report.applied["ev"] == 2
+    assert tables.rows("ev") == {1: "x", 2: "x", 3: "x"}
+    assert tables.set_aside_rows() == []
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_the_selection_query_reads_the_stand_in_by_refresh_time(tables):
+    """Its cost is the new records': the refresh_time filter reaches the stand-in's scan (an index
+    scan on Postgres, a filter in DuckDB's scan, which its zone maps prune), through the view."""
+    from streamleap.cycle_selection import new_records_sql
+    from streamleap.warehouse import open_warehouse
+
+    tables.change("alpha", 1)
+    runner = tables.runner()
+    assert runner.cycle().error is None
+    stand_in = f'"{tables.target.stream_schema}"."{STREAM}"'
+    old = dt.datetime(2020, 1, 1)
+    mark = "?" if tables.target.name == "local" else "%s"
+    con = tables.target.connect()
+    try:
+        cur = con.cursor()
+        cur.execute(f"insert into {stand_in} select {mark}, 'pk', 'shardId-000000000000', cast(n as varchar), "
+                    f"{mark} + n * interval '1 second', cast('{{}}' as {'blob' if mark == '?' else 'bytea'}) "
+                    f"from generate_series(1, 50000) as t(n)", [old, old])
+        if tables.target.name == "local":
+            con.commit()
+        else:
+            cur.execute(f"analyze {stand_in}")
+        staging = runner.models.stagings[f"stg_{STREAM}"].relation
+        sql = new_records_sql(open_warehouse(tables.target.project, tables.target.name), staging)
+        floor = old + dt.timedelta(seconds=49_990)  # the last 10 of 50,000 records are new
+        cur.execute("explain " + sql.replace(mark, f"cast('{floor:%Y-%m-%d %H:%M:%S}' as timestamp)"))
+        plan = "\n".join(str(r[-1]) for r in cur.fetchall())
+    finally:
+        con.close()
+    if tables.target.name == "local":
+        assert "refresh_time>" in plan.replace(" ", "") and "Filters" in plan, plan
+    else:
+        assert "Index" in plan and "refresh_time" in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_what_may_be_stale_still_runs_a_failed_cycle_a_project_change_a_dropped_or_new_model(tables, monkeypatch):
+    tables.change("alpha", 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None
+
+    # a cycle that failed: the next one runs every model again
+    calls.clear()
+    tables.change("beta", 1)
+    invoke = runner.dbt.invoke
+    monkeypatch.setattr(runner.dbt, "invoke", lambda *a: (_ for _ in ()).throw(StreamleapError("dbt run failed: beta: boom")))
+    assert runner.cycle().error == "dbt run failed: beta: boom"
+    monkeypatch.setattr(runner.dbt, "invoke", invoke)
+    assert runner.cycle().error is None
+    assert dbt_runs(calls) == [("run",)]
+    assert tables.rows("beta") == {1: "x"}
+
+    # a mirror whose relation is gone runs (and is built again), though nothing new is for it
+    calls.clear()
+    tables.target.execute(f"drop table {tables.target.rel('gamma')}")
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"gamma"}]
+    assert tables.target.relation_exists("gamma")
+
+    # a project file changed: parsed again, and every model runs, a new one among them
+    calls.clear()
+    model = tables.target.project / "models" / "extra_over_alpha.sql"
+    model.write_text("select id from {{ ref('alpha') }}\n")
+    try:
+        report = runner.cycle()
+        assert report.error is None and report.reparsed
+        assert dbt_runs(calls) == [("run",)]
+        assert tables.target.relation_exists("extra_over_alpha")
+        calls.clear()
+        assert runner.cycle().error is None and dbt_runs(calls) == []  # and then idle again
+        # the user's model over a mirror runs with it
+        tables.change("alpha", 2)
+        assert runner.cycle().error is None
+        assert [c[2:] for c in dbt_runs(calls)] == [("alpha+", f"{SET_ASIDE}+")]
+    finally:
+        model.unlink()
+
+
+@pytest.mark.parametrize("tables_project", ["local"], indirect=True)
+def test_the_selection_never_reads_again_what_it_examined(tables, monkeypatch):
+    """A mirror whose table does not change keeps an old watermark; the query still starts after the
+    newest record an earlier cycle examined, not at that watermark."""
+    import streamleap.cycle_selection as cycle_selection
+
+    floors: list[dt.datetime] = []
+    new_records = cycle_selection._new_records
+    monkeypatch.setattr(cycle_selection, "_new_records", lambda cur, wh, staging, floor: floors.append(floor) or
+                        new_records(cur, wh, staging, floor))
+    for table in MIRRORS:
+        tables.change(table, 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None  # every model: all watermarks at the first pull's refresh_time
+    first = tables.state()["alpha"][0]
+    tables.change("beta", 2)
+    assert runner.cycle().error is None
+    second = tables.state()["beta"][0]
+    assert tables.state()["alpha"][0] == first < second
+    assert floors == [first]
+    for _ in range(2):
+        assert runner.cycle().error is None
+    assert floors == [first, second, second]  # not alpha's watermark again
+    tables.change("alpha", 3)
+    assert runner.cycle().error is None
+    assert tables.rows("alpha") == {1: "x", 3: "x"} and tables.rows("beta") == {1: "x", 2: "x"}
+
+    # a watermark set back by hand (to apply again) is read from again, at once
+    calls.clear()
+    tables.target.execute(f'delete from {tables.target.rel("alpha")}')
+    tables.target.execute(f'update "{tables.target.schema}".streamleap_state set watermark = ? where relation_name like ?',
+                          [first - dt.timedelta(seconds=1), "%.alpha"])
+    assert runner.cycle().error is None
+    assert [selected(c) for c in dbt_runs(calls)] == [{"alpha"}]
+    assert floors[-1] == first - dt.timedelta(seconds=1)
+    assert tables.rows("alpha") == {1: "x", 3: "x"}
