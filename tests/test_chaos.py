@@ -39,7 +39,7 @@ import pytest
 from streamleap.local_postgres import free_port
 from streamleap.workload import ShopWorkload, decode_row, partition_key
 from tests.harness import STREAM, Target
-from tests.test_runner import CLI_ENV, KEYS, bare_project, normalize, streamleap_command, wall_clock
+from tests.test_runner import CLI_ENV, KEYS, bare_project, mirror_rows, normalize, streamleap_command, wall_clock
 
 pytestmark = pytest.mark.dbt
 
@@ -310,18 +310,7 @@ def _canonical(raw: bytes) -> Any:
 
 
 def _mirror(target: Target, table: str) -> dict[tuple, dict]:
-    con = target.connect()
-    try:
-        cur = con.cursor()
-        cur.execute(f"select * from {target.rel(table)}")
-        names = [d[0] for d in cur.description]
-        out = {}
-        for row in cur.fetchall():
-            record = {n: normalize(v) for n, v in zip(names, row) if not n.startswith("_streamleap_")}
-            out[tuple(record[k] for k in KEYS[table])] = record
-        return out
-    finally:
-        con.close()
+    return mirror_rows(target, table)
 
 
 # The two ways to lose a stream, one per target; the seed decides which target gets which.

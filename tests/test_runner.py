@@ -100,6 +100,22 @@ def fresh_stream(kinesis: LocalKinesis, shards: int = 2) -> None:
     kinesis.create_stream(STREAM, shards)
 
 
+def mirror_rows(target: Target, table: str) -> dict[tuple, dict]:
+    """The mirror's rows by key, without streamleap's columns, values normalized for comparing."""
+    con = target.connect()
+    try:
+        cur = con.cursor()
+        cur.execute(f"select * from {target.rel(table)}")
+        names = [d[0] for d in cur.description]
+        out = {}
+        for row in cur.fetchall():
+            record = {n: normalize(v) for n, v in zip(names, row) if not n.startswith("_streamleap_")}
+            out[tuple(record[k] for k in KEYS[table])] = record
+        return out
+    finally:
+        con.close()
+
+
 @dataclass
 class Shop:
     """One test's pipeline: the project (its warehouse emptied), an empty stream, a shop workload
@@ -149,18 +165,7 @@ class Shop:
         return relayed
 
     def mirror(self, table: str) -> dict[tuple, dict]:
-        con = self.target.connect()
-        try:
-            cur = con.cursor()
-            cur.execute(f"select * from {self.target.rel(table)}")
-            names = [d[0] for d in cur.description]
-            out = {}
-            for row in cur.fetchall():
-                record = {n: normalize(v) for n, v in zip(names, row) if not n.startswith("_streamleap_")}
-                out[tuple(record[k] for k in KEYS[table])] = record
-            return out
-        finally:
-            con.close()
+        return mirror_rows(self.target, table)
 
     def assert_mirrors_exact(self) -> None:
         """Every record relayed once, and each mirror equal to the reference model over the stand-in,
