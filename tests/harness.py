@@ -220,3 +220,17 @@ def reset(target: Target) -> None:
         target.execute(f'drop schema if exists "{target.schema}" cascade; drop schema if exists "{target.stream_schema}" cascade')
     dbt(target, "run-operation", "streamleap.create_stream_source", "--args",
         json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM}))
+
+
+def built_once(cache: dict, key: object, make) -> object:
+    """make() once per key for the whole test session; an exception it raised is raised again to
+    every test that asks for the same key (one failure reported by each, not one build per test)."""
+    if key not in cache:
+        try:
+            cache[key] = make()
+        except Exception as exc:  # noqa: BLE001 - reported by every test that uses the key
+            cache[key] = exc
+    built = cache[key]
+    if isinstance(built, Exception):
+        raise built
+    return built

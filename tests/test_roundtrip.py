@@ -44,7 +44,7 @@ from streamleap.ddl import parse_ddl
 from streamleap.dms import ChangeRecord, encode_value
 from streamleap.plan import plan_tables
 from streamleap.types import TargetType, map_type
-from tests.harness import STREAM, StreamWriter, Target, dbt, make_project
+from tests.harness import STREAM, StreamWriter, Target, built_once, dbt, make_project
 
 pytestmark = pytest.mark.dbt
 
@@ -677,17 +677,11 @@ def mirror(request, tmp_path_factory):
     """The loaded project for (dialect, target), built once per session."""
 
     def get(dialect: str, target_name: str) -> Mirror:
-        key = (dialect, target_name)
-        if key not in _BUILT:
+        def make() -> Mirror:
             pg_url = request.getfixturevalue("pg_url") if target_name == "postgres" else None
-            try:
-                _BUILT[key] = build_mirror(dialect, target_name, tmp_path_factory.mktemp(f"rt_{dialect}_{target_name}"), pg_url)
-            except Exception as exc:  # noqa: BLE001 - reported by every test of this project
-                _BUILT[key] = exc
-        built = _BUILT[key]
-        if isinstance(built, Exception):
-            raise built
-        return built
+            return build_mirror(dialect, target_name, tmp_path_factory.mktemp(f"rt_{dialect}_{target_name}"), pg_url)
+
+        return built_once(_BUILT, (dialect, target_name), make)
 
     return get
 

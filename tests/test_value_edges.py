@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import STREAM, StreamWriter, Target, dbt, make_project
+from tests.harness import STREAM, StreamWriter, Target, built_once, dbt, make_project
 
 pytestmark = pytest.mark.dbt
 
@@ -288,17 +288,11 @@ _RUNS: dict[tuple[str, str], Outcome | Exception] = {}
 @pytest.fixture
 def outcome(request, tmp_path_factory):
     def get(target_name: str, policy: str) -> Outcome:
-        key = (target_name, policy)
-        if key not in _RUNS:
+        def make() -> Outcome:
             pg_url = request.getfixturevalue("pg_url") if target_name == "postgres" else None
-            try:
-                _RUNS[key] = run(target_name, policy, tmp_path_factory.mktemp(f"edges_{target_name}_{policy}"), pg_url)
-            except Exception as exc:  # noqa: BLE001 - reported by every test of this run
-                _RUNS[key] = exc
-        o = _RUNS[key]
-        if isinstance(o, Exception):
-            raise o
-        return o
+            return run(target_name, policy, tmp_path_factory.mktemp(f"edges_{target_name}_{policy}"), pg_url)
+
+        return built_once(_RUNS, (target_name, policy), make)
 
     return get
 
