@@ -1,14 +1,14 @@
 """`streamleap run`: the low-overhead loop that keeps mirrors fresh.
 
-Each cycle: on local targets the relay appends new Kinesis records to the stand-in stream (on
-Redshift, the run's streaming view model issues REFRESH MATERIALIZED VIEW); then dbt applies them,
-in-process with the manifest parsed once (re-parsed only when the project's files change). On local
-targets dbt runs only the models with records past their watermark, and not at all when nothing is
-new (cycle_selection.py); every model runs in the first cycle, after a re-parse and after a failed
-cycle, and always on Redshift. A
-failing cycle is reported and retried with backoff; the loop never skips data, because the relay
-only moves its checkpoints with the rows, and each mirror only moves its watermark with its rows.
-An error that retrying cannot mend (the stream was re-created, another relay holds the stream)
+Each cycle: on local targets the relay appends new Kinesis records to the stand-in stream; then
+the cycle applies them. The first cycle, the one after a re-parse (a project file changed) and the
+one after a failed cycle are a `dbt run` of every model, in-process with the manifest parsed once:
+it builds what is missing and applies what arrived. Every other cycle executes the SQL the package
+rendered for this project (cycle.py): one probe per stream when nothing is new, else one
+transaction that reads the new records once and applies only the tables they concern (on
+Redshift, after the streaming view's REFRESH). A failing cycle is reported and retried with
+backoff; the loop never skips data, because the relay only moves its checkpoints with the rows,
+and each mirror only moves its watermark with its rows. An error that retrying cannot mend (the stream was re-created, another relay holds the stream)
 ends the loop instead: `report.stops_the_run`.
 
 One runner per project: the runner holds an exclusive lock on `<project>/target/streamleap-run.lock`
@@ -55,7 +55,9 @@ class CycleReport:
     reparsed: bool = False
     stops_the_run: bool = False  # the error is one retrying cannot mend
     restarted_streams: list[str] = field(default_factory=list)  # read from their beginning (--restart-stream)
-    ran: list[str] | None = None  # the models dbt ran ([]: an idle cycle, no dbt); None: every model
+    ran: list[str] | None = None  # the models the cycle applied ([]: an idle cycle); None: a dbt run of every model
+    statements: int | None = None  # the statements of a planned cycle (cycle.py), and its commits
+    commits: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -167,11 +169,11 @@ class DbtSession:
         self.manifest, self._stamp = result.result, stamp
         return True
 
-    def invoke(self, *args: str) -> Any:
+    def invoke(self, *args: str, callbacks: list[Callable[[Any], None]] | None = None) -> Any:
         from dbt.cli.main import dbtRunner
 
         self.ensure_parsed()
-        result = dbtRunner(manifest=self.manifest).invoke(self._args(*args, *FAST_FLAGS))
+        result = dbtRunner(manifest=self.manifest, callbacks=callbacks or []).invoke(self._args(*args, *FAST_FLAGS))
         if not result.success:
             detail = _first_line(result.exception)
             if result.exception is None and result.result is not None:
@@ -280,9 +282,9 @@ class Runner:
         # a cycle runs every model until one succeeded with this manifest: the first (project files
         # may have changed while no runner ran), after a re-parse, and after a failed cycle
         self._run_all = True
-        self._seen: dict[tuple[str, str], dt.datetime] = {}  # cycle_selection.py
-        self._marks: dict[str, dt.datetime | None] = {}
-        self._selection_con: Any = None  # its queries' connection, kept from cycle to cycle
+        self._plan: Any = None  # the cycle's SQL as the package renders it (cycle.py), per parsed manifest
+        self._plan_manifest: Any = None
+        self._con: Any = None  # the cycles' connection, kept from cycle to cycle
         self._manifest: Any = None  # the manifest self.models was read from
 
     # ------------------------------------------------------------------ setup
@@ -338,17 +340,21 @@ class Runner:
                 report.ingested += relay.pull().records
                 if relay.restarted_on is not None and relay.restarted_on != restarted:
                     report.restarted_streams.append(relay.stream_name)
-            selection = self._select()
-            if selection is None:
-                self.dbt.invoke("run")
-            elif selection.models:
-                # a mirror's or set-aside model's descendants (models of the user's over them) run with it
-                self.dbt.invoke("run", "--select", *(m if m in self.models.stagings else f"{m}+" for m in selection.models))
-            report.ran = None if selection is None else list(selection.models)
+            if self._run_all or self._plan is None:
+                self.dbt.invoke("run")  # builds what is missing, applies what arrived, every model
+                if self._plan_manifest is not self.dbt.manifest:
+                    from streamleap.cycle import load_plan
+
+                    self._plan, self._plan_manifest = load_plan(self.dbt), self.dbt.manifest
+            else:
+                result = self._run_plan()
+                report.ran, report.statements, report.commits = result.ran, result.statements, result.commits
+                after = self._downstream(result.ran)
+                if after:
+                    # the user's own tables over a mirror that changed (views need nothing)
+                    self.dbt.invoke("run", "--select", *after)
             self._read_state(report)
             self._run_all = False
-            self._seen = {} if selection is None else {**self._seen, **selection.seen}
-            self._marks = {} if selection is None else selection.marks
         except StreamleapError as exc:
             report.error = str(exc)
             report.stops_the_run = bool(getattr(exc, "stops_the_run", False))
@@ -359,30 +365,46 @@ class Runner:
                 if locked is not None:
                     report.error = str(locked)
         if report.error:
-            self._run_all, self._seen, self._marks = True, {}, {}  # the models that failed (and all others) run again
+            self._run_all = True  # the next cycle is a dbt run of every model: it builds what is missing
         report.duration_ms = (self._clock() - t0) * 1000
         self._write_report(report)
         return report
 
-    def _select(self) -> Any:
-        """The models this cycle runs (cycle_selection.py), or None for all of them: on Redshift the
-        staging model's REFRESH is what brings the new records in, so everything runs there."""
-        assert self.warehouse is not None and self.models is not None
-        if self._run_all or not self.warehouse.is_local:
-            return None
-        from streamleap.cycle_selection import select_models
+    def _run_plan(self) -> Any:
+        """The cycle the package rendered (cycle.py), on the runner's own connection."""
+        from streamleap.cycle import run_cycle
 
-        if self._selection_con is None:
-            self._selection_con = self.warehouse.connect()
+        assert self.warehouse is not None and self._plan is not None
+        if self._con is None:
+            self._con = self.warehouse.connect()
         try:
-            selection = select_models(self.warehouse, self.models, self._seen, self._selection_con, self._marks)
+            return run_cycle(self._con, self.warehouse.kind, self._plan)
         except Exception:
-            self._close_selection()  # a broken connection is not used again
+            self._close_con()  # a broken connection is not used again
             raise
-        return None if selection.models is None else selection
 
-    def _close_selection(self) -> None:
-        con, self._selection_con = self._selection_con, None
+    def _downstream(self, ran: list[str]) -> list[str]:
+        """The models of the user's over the models that ran (not streamleap's, not views or
+        ephemeral ones: those read the mirrors as they are)."""
+        assert self.models is not None
+        manifest = self.dbt.manifest
+        ours = {*self.models.mirrors, *self.models.set_asides, *self.models.stagings}
+        ids = {n.unique_id for n in manifest.nodes.values() if n.resource_type == "model" and n.name in ran}
+        todo, seen, out = list(ids), set(ids), set()
+        while todo:
+            for child in manifest.child_map.get(todo.pop(), []):
+                if child in seen:
+                    continue
+                seen.add(child)
+                todo.append(child)
+                node = manifest.nodes.get(child)
+                if node is not None and node.resource_type == "model" and node.name not in ours \
+                        and node.config.materialized not in ("view", "ephemeral"):
+                    out.add(node.name)
+        return sorted(out)
+
+    def _close_con(self) -> None:
+        con, self._con = self._con, None
         if con is not None:
             try:
                 con.close()
@@ -456,7 +478,7 @@ class Runner:
         """Close the relays' warehouse connections (their leases go with them) and the project lock."""
         for relay in self.relays:
             relay.close()
-        self._close_selection()
+        self._close_con()
         self.lock.release()
 
 

@@ -96,6 +96,18 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {%- endmacro %}
 
 {% macro apply_changes_sql(target, batch, spec) -%}
+{{ streamleap.create_state_table_sql(target) }};
+{{ streamleap.create_tombstones_sql(target, spec) }};
+{{ streamleap.begin_atomic() }}
+{{ streamleap.lock_state_sql(target) }}
+{{ streamleap.apply_batch_sql(target, batch, spec, '/* streamleap:backfill */' in (model.compiled_code or '')) }}
+{{- streamleap.end_atomic() }}
+{%- endmacro %}
+
+{#- The statements of an apply, inside a transaction someone else opens (and, on Redshift, that
+    locked the state table): the model's (apply_changes_sql) or a `streamleap run` cycle's
+    (cycle.sql). backfill: the mirror gained columns (backfill_sql). -#}
+{% macro apply_batch_sql(target, batch, spec, backfill=false) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
@@ -105,13 +117,9 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {#- every table is named by its own identifier, never an alias: a source table called b, m or t
     would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
     share an identifier -#}
-{{ streamleap.create_state_table_sql(target) }};
-{{ streamleap.create_tombstones_sql(target, spec) }};
-{{ streamleap.begin_atomic() }}
-{{ streamleap.lock_state_sql(target) }}
 {{ streamleap.advance_watermark_sql(target, batch) }};
 delete from {{ batch }} where _streamleap_op = 'watermark';
-{%- if '/* streamleap:backfill */' in (model.compiled_code or '') and spec.columns | length > spec.key | length %}
+{%- if backfill and spec.columns | length > spec.key | length %}
 {{ streamleap.backfill_sql(target, batch, spec) }};
 {%- endif %}
 delete from {{ batch }} using {{ target }}
@@ -129,7 +137,6 @@ from {{ batch }} where _streamleap_op <> 'delete';
 insert into {{ tomb }} ({% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from {{ batch }} where _streamleap_op = 'delete'
-{{- streamleap.end_atomic() }}
 {%- endmacro %}
 
 {#- After `streamleap generate` added columns to a mirror (dbt appended them, empty): every mirror

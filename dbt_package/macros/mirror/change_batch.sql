@@ -153,7 +153,10 @@ select * from (
   {{ return(out) }}
 {%- endmacro %}
 
-{% macro change_batch_sql(staging, spec, relation) -%}
+{#- cycle_filter: when given, staging is a `streamleap run` cycle's batch of the stream's new records
+    (cycle.sql), which carries each record's _sl_schema and _sl_table; only the records that
+    condition keeps are read (the state table exists then: the cycle runs after a dbt run). -#}
+{% macro change_batch_sql(staging, spec, relation, cycle_filter=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
 {%- set texts = streamleap._texts(spec) -%}
@@ -169,7 +172,11 @@ with new_rows as (
   {#- raw_data: the record's bytes, where Redshift reads numbers as written (json_access.sql) #}
   select refresh_time, sequence_number, payload, raw_data
   from {{ staging }}
+  {%- if cycle_filter %}
+  where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }} and {{ cycle_filter }}
+  {%- else %}
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
+  {%- endif %}
 ),
 batch_end as (
   {# over every record read, of any table: the watermark moves past all of them #}

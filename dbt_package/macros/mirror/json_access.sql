@@ -184,12 +184,13 @@
 {#- jsonb spends at least 8 bytes a nesting level (a container header, and its entry in the
     parent: 1,001 empty arrays take 8,020), so a payload of 8,000 bytes or less cannot nest past
     1,000 levels: pg_column_size reads the datum's length, and only larger records are printed as
-    text and walked. The payload is the staging view's, parsed from the record's bytes in the
-    query (streamleap_try_jsonb), never a stored and so possibly compressed datum. -#}
+    text and walked. A stored datum may be compressed (a `streamleap run` cycle keeps the new
+    records in a temporary table, cycle.sql), and then its size says nothing: compressed payloads
+    (pg_column_compression, Postgres 14+) are walked too. -#}
 {% macro postgres__payload_rule_check(payload) -%}
   {%- set text = 'cast(' ~ payload ~ ' as text)' -%}
   {%- set bare = "regexp_replace(" ~ text ~ ", '\"(\\\\.|[^\"\\\\])*\"', '\"\"', 'g')" -%}
-  (case when pg_column_size({{ payload }}) <= 8000 then true else {{ streamleap._nesting_within(text, bare) }} end)
+  (case when pg_column_size({{ payload }}) <= 8000 and pg_column_compression({{ payload }}) is null then true else {{ streamleap._nesting_within(text, bare) }} end)
 {%- endmacro %}
 
 {#- Nesting of the JSON text at most 1,000 levels. At most 1,000 opening brackets in the whole text

@@ -67,7 +67,8 @@ case when octet_length({{ raw }}) > 65535
   else 'not valid JSON' end
 {%- endmacro %}
 
-{% macro set_aside_batch_sql(staging, relation, specs=none) -%}
+{#- cycle_filter: as change_batch_sql's (a `streamleap run` cycle's batch, cycle.sql). -#}
+{% macro set_aside_batch_sql(staging, relation, specs=none, cycle_filter=none) -%}
 {%- if specs is none -%}
   {%- set specs = streamleap.mirrors_of((config.get('streamleap_set_aside') or {}).get('stream_model')) -%}
 {%- endif -%}
@@ -101,7 +102,11 @@ case when octet_length({{ raw }}) > 65535
 with new_rows as {{ streamleap.materialized_cte() }}(
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
   from {{ staging }}
+  {%- if cycle_filter %}
+  where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }} and {{ cycle_filter }}
+  {%- else %}
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
+  {%- endif %}
 ),
 records as (
   select
@@ -128,7 +133,9 @@ judged as (
         then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid_text')) }}
       {%- endfor %}
     end as reason,
-    {%- if adjust %}
+    {%- if adjust and not per_spec %}
+    '' as _sl_misfits,
+    {%- elif adjust %}
     case
       {%- for spec, texts in per_spec %}
       when {{ streamleap._set_aside_record_of(spec) }}

@@ -1,0 +1,188 @@
+"""One `streamleap run` cycle, executed by the runner on its own connection (docs/decisions/0014).
+
+The dbt package renders the cycle's SQL once per parsed project (`dbt run-operation
+streamleap.cycle_plan`, dbt_package/macros/cycle/cycle.sql): every statement is parameter-free,
+so this module holds no SQL text of its own. A cycle then costs what arrived and the tables it
+concerns:
+  - per stream, one probe (the newest record past the lowest watermark of the stream's models);
+    a cycle whose probes find nothing is idle: no other statement, no transaction that writes;
+  - otherwise ONE transaction for the whole cycle: the stream's new records are read and parsed
+    once into a temporary table, the set of (schema-name, table-name) they hold picks the mirrors
+    that apply anything, each applies its own records with a fixed number of statements, the
+    set-aside model keeps what cannot be applied, and every model of the stream moves its
+    watermark to the batch's end; one commit. A failure rolls all of it back: no watermark moves
+    without its rows (a kill between two tables' applies leaves the cycle as it was before).
+On Redshift the streaming view's REFRESH runs first, as its own transaction (the documented way:
+REFRESH MATERIALIZED VIEW is a transaction of its own), then the same cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from streamleap.ddl_text import split_statements
+from streamleap.errors import StreamleapError
+
+PLAN_MARK = "streamleap-cycle-plan "
+
+
+def _statements(sql: str) -> tuple[str, ...]:
+    return tuple(s.text for s in split_statements(sql or "", "postgres") if s.kind == "sql" and s.text.strip())
+
+
+@dataclass(frozen=True)
+class MirrorPlan:
+    model: str
+    unique_id: str
+    tables: frozenset[tuple[str, str]]  # (schema-name, table-name) whose records it applies
+    apply: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetAsidePlan:
+    model: str
+    unique_id: str
+    start: tuple[str, ...]  # the records of no mirrored table, judged
+    mirrors: dict[str, tuple[str, ...]]  # per mirror model: its records, judged by its checks
+    finish: tuple[str, ...]  # appended to the model, its count stored
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    staging_model: str
+    stream: tuple[str, str]
+    refresh: tuple[str, ...]
+    probe: str
+    begin: tuple[str, ...]
+    batch: tuple[str, ...]
+    changed: str
+    mirrors: tuple[MirrorPlan, ...]
+    set_asides: tuple[SetAsidePlan, ...]
+    finish: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CyclePlan:
+    target: str
+    streams: tuple[StreamPlan, ...]
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> "CyclePlan":
+        streams = []
+        for s in doc["streams"]:
+            streams.append(StreamPlan(
+                staging_model=s["staging_model"], stream=(str(s["stream"][0]), str(s["stream"][1])),
+                refresh=_statements(s["refresh"]), probe=s["probe"], begin=tuple(s["begin"]),
+                batch=_statements(s["batch"]), changed=s["changed"],
+                mirrors=tuple(MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
+                                         _statements(m["apply"])) for m in s["mirrors"]),
+                set_asides=tuple(SetAsidePlan(a["model"], a["unique_id"], _statements(a["start"]),
+                                              {name: _statements(sql) for name, sql in a["mirrors"].items()},
+                                              _statements(a["finish"])) for a in s["set_aside"]),
+                finish=tuple(_statements(";\n".join(s["finish"])))))
+        return cls(doc["target"], tuple(streams))
+
+
+def load_plan(session: Any) -> CyclePlan:
+    """Render the cycle's SQL with the package (one run-operation on the session's parsed manifest)."""
+    lines: list[str] = []
+
+    def catch(event: Any) -> None:
+        msg = getattr(getattr(event, "info", None), "msg", None)
+        if isinstance(msg, str) and msg.startswith(PLAN_MARK):
+            lines.append(msg[len(PLAN_MARK):])
+
+    session.invoke("run-operation", "streamleap.cycle_plan", callbacks=[catch])
+    if len(lines) != 1:
+        raise StreamleapError("dbt run-operation streamleap.cycle_plan rendered no cycle plan; "
+                              "run `dbt deps` so that the project uses this version of the streamleap package")
+    return CyclePlan.from_json(json.loads(lines[0]))
+
+
+@dataclass
+class CycleResult:
+    ran: list[str] = field(default_factory=list)  # the mirror and set-aside models that applied or kept anything
+    statements: int = 0
+    commits: int = 0
+
+
+class _Session:
+    """The runner's connection, the same calls on every driver: DuckDB's connection runs each
+    statement in its own transaction unless begun; psycopg2 and redshift_connector begin one
+    implicitly."""
+
+    def __init__(self, con: Any, kind: str):
+        self.con, self.kind = con, kind
+        self.cur = con if kind == "duckdb" else con.cursor()
+        self.statements = 0
+        self.commits = 0
+
+    def run(self, sql: str) -> None:
+        self.statements += 1
+        self.cur.execute(sql)
+
+    def rows(self, sql: str) -> list[tuple]:
+        self.run(sql)
+        return list(self.cur.fetchall())
+
+    def begin(self) -> None:
+        if self.kind == "duckdb":
+            self.con.begin()
+
+    def commit(self) -> None:
+        self.con.commit()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        try:
+            self.con.rollback()
+        except Exception:  # noqa: BLE001 - DuckDB refuses a rollback outside a transaction
+            pass
+
+
+def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
+    """One cycle on con (kept open by the runner). Raises what the warehouse raised, after rolling
+    the cycle back."""
+    db = _Session(con, kind)
+    result = CycleResult()
+    try:
+        for stream in plan.streams:
+            for sql in stream.refresh:  # Redshift: the streaming view's own transaction
+                db.run(sql)
+                db.commit()
+        active = [s for s in plan.streams if db.rows(s.probe)[0][0] is not None]
+        db.rollback()  # ends the probes' read (a kept connection is never idle in a transaction)
+        if not active:
+            return result
+        db.begin()
+        for stream in active:
+            for sql in stream.begin:
+                db.run(sql)
+        for stream in active:
+            for sql in stream.batch:
+                db.run(sql)
+            changed = {(str(a), str(b)) for a, b in db.rows(stream.changed) if a is not None and b is not None}
+            ran = [m for m in stream.mirrors if m.tables & changed]
+            for mirror in ran:
+                for sql in mirror.apply:
+                    db.run(sql)
+            for set_aside in stream.set_asides:
+                for sql in set_aside.start:
+                    db.run(sql)
+                for mirror in ran:
+                    for sql in set_aside.mirrors.get(mirror.model, ()):
+                        db.run(sql)
+                for sql in set_aside.finish:
+                    db.run(sql)
+            result.ran += [m.model for m in ran] + [a.model for a in stream.set_asides]
+            for sql in stream.finish:
+                db.run(sql)
+        db.commit()
+        return result
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        result.statements, result.commits = db.statements, db.commits
