@@ -10,7 +10,9 @@ bench/results.png:
 3. apply cost of one batch of 10,000 changes into a 100,000-row and a 5,000,000-row mirror, on
    DuckDB and on Postgres, next to a whole-table deduplicating rebuild (the usual CDC loader);
 4. sustained apply throughput (100,000 DMS records, JSON parsing included) on DuckDB and
-   Postgres, and the relay's insert rate into the stream stand-in.
+   Postgres, and the relay's insert rate into the stream stand-in;
+5. peers (bench/peers.py): one batch through streamleap, a plain dbt incremental model, a
+   whole-table rebuild and a bare DELETE+INSERT, each result checked.
 
 Each measurement runs in a child process of its own (dbt, DuckDB and moto keep process-wide
 state); one throw-away PostgreSQL server serves the Postgres measurements. Options: --quick
