@@ -10,12 +10,14 @@ bench/results.png:
 3. apply cost of one batch of 10,000 changes into a 100,000-row and a 5,000,000-row mirror, on
    DuckDB and on Postgres, next to a whole-table deduplicating rebuild (the usual CDC loader);
 4. sustained apply throughput (100,000 DMS records, JSON parsing included) on DuckDB and
-   Postgres, and the relay's insert rate into the stream stand-in.
+   Postgres, and the relay's insert rate into the stream stand-in;
+5. peers (bench/peers.py): one batch through streamleap, a plain dbt incremental model, a
+   whole-table rebuild and a bare DELETE+INSERT, each result checked.
 
 Each measurement runs in a child process of its own (dbt, DuckDB and moto keep process-wide
 state); one throw-away PostgreSQL server serves the Postgres measurements. Options: --quick
 (small sizes, short runs: a smoke test, not results), --parts (a comma list of
-cycle,latency,moto,apply,throughput), --keep (keep the work directory).
+cycle,latency,moto,apply,throughput,peers), --keep (keep the work directory).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 STREAM = "shop_cdc"
-PARTS = ("cycle", "selective", "moto", "latency", "capture", "apply", "throughput")
+PARTS = ("cycle", "selective", "moto", "latency", "capture", "apply", "throughput", "peers")
 SELECTIVE_SIZES = (2, 50, 200)  # mirrors in the project of part "selective"
 
 # targets
@@ -797,11 +799,14 @@ WATERMARK = dt.datetime(2030, 1, 1)
 REFRESH = dt.datetime(2030, 1, 1, 0, 0, 1)
 
 
-def change_batch(n_base: int, n: int = 10_000, seed: int = 11) -> tuple[list[bytes], set[int], int, dict]:
+def change_batch(n_base: int, n: int = 10_000, seed: int = 11,
+                 tombstoned: tuple[int, ...] = ()) -> tuple[list[bytes], set[int], int, dict]:
     """n DMS records of public.cart for a mirror of keys 1..n_base: updates of existing keys (some
     keys several times), inserts, deletes, primary-key moves, stale changes older than the mirror
-    rows, and re-deliveries of records of the batch. Returns the records, every key they touch,
-    the row count the mirror must have afterwards, and the mix."""
+    rows, and re-deliveries of records of the batch. With `tombstoned` (keys deleted before the
+    batch), a quarter of the stale changes are old updates of those keys (a late re-delivery that
+    must not revive them). Returns the records, every key they touch, the row count the mirror
+    must have afterwards, and the mix."""
     from streamleap.dms import ChangeRecord
     from streamleap.workload import encode_row
 
@@ -849,7 +854,7 @@ def change_batch(n_base: int, n: int = 10_000, seed: int = 11) -> tuple[list[byt
             out.append(out[rng.randrange(len(out))])
             mix["redelivery"] += 1
         elif roll < 0.07:  # a change older than what the mirror holds (an old re-delivery)
-            k = pick()
+            k = rng.choice(tombstoned) if tombstoned and rng.random() < 0.25 else pick()
             out.append(record("update", row(k, dt.datetime(2029, 1, 1)), dt.datetime(2029, 1, 1) + dt.timedelta(microseconds=i)))
             touched.add(k)
             mix["stale"] += 1
@@ -1141,6 +1146,9 @@ def child(part: str, arg: str, work: Path, quick: bool, result_path: Path) -> No
         res = part_apply(work, arg, quick)
     elif part == "throughput":
         res = part_throughput(work, arg, quick)
+    elif part == "peers":
+        from peers import part_peers  # bench/peers.py
+        res = part_peers(work, arg, quick)
     else:
         raise SystemExit(f"unknown part {part}")
     result_path.write_text(json.dumps(res, default=str, indent=1))
@@ -1272,6 +1280,8 @@ def orchestrate(args: argparse.Namespace) -> int:
             jobs += [(f"apply_{k}", "apply", k) for k in ("duckdb", "postgres")]
         elif p == "throughput":
             jobs += [(f"throughput_{k}", "throughput", k) for k in ("duckdb", "postgres")]
+        elif p == "peers":
+            jobs += [(f"peers_{k}", "peers", k) for k in ("duckdb", "postgres")]
     env = dict(os.environ)
     pg = None
     if any(arg == "postgres" for _, _, arg in jobs):
@@ -1644,6 +1654,10 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
     else:
         sadd("not measured")
     sadd("")
+    if any(k.startswith("peers_") for k in results):
+        from peers import report as peers_report  # bench/peers.py
+
+        S.extend(peers_report(results, rows))
 
     add("## Targets")
     add("")

@@ -288,7 +288,7 @@ REDSHIFT_FUNCTIONS = {
     "nullif": "r_NULLIF_function", "octet_length": "r_OCTET_LENGTH", "regexp_replace": "REGEXP_REPLACE",
     "replace": "r_REPLACE", "row_number": "r_WF_ROW_NUMBER", "rpad": "r_LPAD", "rtrim": "r_RTRIM", "split_part": "SPLIT_PART",
     "substr": "r_SUBSTR", "substring": "r_SUBSTRING", "to_hex": "r_TO_HEX", "to_varbyte": "r_TO_VARBYTE",
-    "try_cast": "r_TRY_CAST",
+    "translate": "r_TRANSLATE", "try_cast": "r_TRY_CAST",
 }
 # words followed by "(" that are not function calls
 SQL_WORDS = {"and", "as", "cast", "decimal", "distkey", "exists", "from", "in", "not", "or", "over", "sortkey", "then", "where",

@@ -86,8 +86,10 @@
   {%- elif f == 'decimal' -%}
     {%- set int_digits = (col.precision - col.scale) -%}
     {%- set frac = ('([.][0-9]{0,' ~ col.scale ~ '}0*)?') if col.scale > 0 else '([.]0*)?' -%}
+    {#- past the shape, the text is a sign, digits and at most one dot: it holds a digit unless it is
+        one of these (a plain comparison, not a second regular expression) -#}
     (case when {{ streamleap.re_full(t, '[+-]?0*[0-9]{0,' ~ int_digits ~ '}' ~ frac) }}
-            then {{ streamleap.re_full(t, '.*[0-9].*') }}{{ exact }}
+            then {{ t }} not in ('', '+', '-', '.', '+.', '-.'){{ exact }}
     {%- if col.scale == 0 %}
           {#- large integers DMS wrote in scientific notation: only whole numbers that fit #}
           when {{ streamleap.re_full(t, p.sci) }}
@@ -175,9 +177,12 @@
   {#- the first "key": after the section's opening brace (a nested object holding the same key
       before the column would be read instead: then the check is conservative or wrong, rarely) -#}
   {%- set pattern = '"\\Q' ~ sect ~ '\\E"\\s*:\\s*\\{.*?"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)' -%}
-   and (json_type({{ payload }}, {{ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1')) ~ '/' ~ (col.name | replace('~', '~0') | replace('/', '~1'))) }}) <> 'DOUBLE'
-        or regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1) similar to '.*[eE].*'
-        or length(ltrim(regexp_replace(regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1), '[^0-9]', '', 'g'), '0')) <= 15)
+  {#- a CASE, not OR: DuckDB computes both sides of an OR that is not a filter, and the record's text is
+      searched only for the numbers that were read as doubles (the value's text is not null here, so
+      none of the three tests is NULL) -#}
+   and (case when json_type({{ payload }}, {{ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1')) ~ '/' ~ (col.name | replace('~', '~0') | replace('/', '~1'))) }}) <> 'DOUBLE' then true
+             when regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1) similar to '.*[eE].*' then true
+             else length(ltrim(regexp_replace(regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1), '[^0-9]', '', 'g'), '0')) <= 15 end)
 {%- endmacro %}
 
 {#- true when the text (already of the right shape) is a real value of the type: no 2024-02-30,
@@ -207,12 +212,24 @@
   {%- if f == 'super' -%}
     {#- not valid JSON comes out NULL: that is the adjustment too -#}
     {{ streamleap.convert_json(payload, [section, col.name], t, stream_schema) }}
+  {%- elif f == 'integer' -%}
+    {#- value_check's shapes and ranges, each shape tested once and converted in its own branch; a
+        value that fits none is NULL (adjust_value of an integer is NULL too) -#}
+    {%- set p = streamleap._patterns() -%}
+    {%- set b = streamleap._integer_bounds(col) -%}
+    {%- set whole = "split_part(" ~ t ~ ", '.', 1)" -%}
+    {%- set sci = streamleap._sci_digits(t) -%}
+  case when {{ streamleap.re_full(t, p.integer) }}
+         then case when length({{ t }}) <= 20 then case when cast({{ t }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }} then cast({{ t }} as {{ typ }}) end end
+       when {{ streamleap.re_full(t, p.dotzero) }}
+         then case when length({{ whole }}) <= 20 then case when cast({{ whole }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }} then cast({{ whole }} as {{ typ }}) end end
+       when {{ streamleap.re_full(t, p.sci) }}
+         then case when {{ streamleap._sci_is_whole(t) }} and length({{ sci }}) <= 20
+                   then case when cast({{ sci }} as decimal(38,0)) between {{ b[0] }} and {{ b[1] }} then cast({{ sci }} as {{ typ }}) end end
+  end
   {%- else -%}
   case when {{ streamleap.value_check(col, t, stream_schema, payload if adjust else none, section) }} then
   {%- if f == 'boolean' %} lower({{ t }}) in ('true', '1', 't')
-  {%- elif f == 'integer' %} case when {{ streamleap.re_full(t, streamleap._patterns().integer) }} then cast({{ t }} as {{ typ }})
-      when {{ streamleap.re_full(t, streamleap._patterns().dotzero) }} then cast(split_part({{ t }}, '.', 1) as {{ typ }})
-      else cast({{ streamleap._sci_digits(t) }} as {{ typ }}) end
   {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast({{ streamleap._sci_digits(t) }} as {{ typ }}) else cast({{ t }} as {{ typ }}) end
   {%- elif f in ('decimal', 'float', 'date', 'time') %} cast({{ t }} as {{ typ }})
   {%- elif f == 'string' %} cast({{ t }} as {{ typ }})

@@ -231,7 +231,7 @@ judged as (
     case
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
         then case when operation = 'delete' then '' else case when _sl_s2_8 is not null and not (octet_length(_sl_s2_8) <= 80) then '|2|' else '' end || case when _sl_s3_9 is not null and not ((case when (_sl_s3_9 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
-            then (_sl_s3_9 ~ '^(.*[0-9].*)$')
+            then _sl_s3_9 not in ('', '+', '-', '.', '+.', '-.')
           else false end)) then '|3|' else '' end || case when _sl_s4_10 is not null and not (lower(_sl_s4_10) in ('true', 'false', '1', '0', 't', 'f')) then '|4|' else '' end || case when _sl_s5_11 is not null and not ((case when (_sl_s5_11 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_s5_11, 'T', ' ') as TIMESTAMPTZ) is not null) else false end)) then '|5|' else '' end || case when _sl_s6_12 is not null and not (can_json_parse(_sl_s6_12)) then '|6|' else '' end || case when _sl_s7_13 is not null and not (((_sl_s7_13 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_13, '^0x', '')) <= 2048000)) then '|7|' else '' end end
       when record_type = 'data' and table_name = 'cart_item' and schema_name = 'public'
         then case when operation = 'delete' then '' else case when _sl_s3_17 is not null and not (octet_length(_sl_s3_17) <= 65535) then '|10|' else '' end end
