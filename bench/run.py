@@ -1059,6 +1059,8 @@ def child(part: str, arg: str, work: Path, quick: bool, result_path: Path) -> No
         res = part_cycle(work, quick)
     elif part == "tables":
         res = tables.part_tables(work, arg, quick)
+    elif part == "latency_tables":
+        res = tables.part_latency(work, arg, quick)
     elif part == "moto":
         res = part_moto(work, quick)
     elif part == "latency":
@@ -1196,6 +1198,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         elif p == "latency":
             jobs += [(f"latency_{r}", "latency", str(r)) for r in (200, 1000, 5000)]
             jobs.append(("direct_5000", "direct", "5000"))
+            jobs += tables.latency_jobs(args.quick)
         elif p == "capture":
             jobs += [(f"capture_{k}", "capture", k) for k in ("postgres", "mariadb")]
         elif p == "apply":

@@ -245,29 +245,163 @@ def _label(sql: str, width: int = 100) -> str:
 
 
 # ------------------------------------------------------------------ the part
+def _server(kind: str) -> Any:
+    """Postgres: this part's own throw-away server (pg_stat_statements loaded), the env pointing at it."""
+    if kind != "postgres":
+        return None
+    import psycopg2
+    from streamleap.local_postgres import start_postgres
+
+    import run as bench
+
+    server = start_postgres({**bench.PG_CONF, **PG_STATS_CONF})
+    con = psycopg2.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres")
+    con.autocommit = True
+    con.cursor().execute(f"create database {DB}")
+    con.close()
+    os.environ.update({"STREAMLEAP_PG_HOST": "127.0.0.1", "STREAMLEAP_PG_PORT": str(server.port),
+                       "STREAMLEAP_PG_USER": "postgres", "STREAMLEAP_PG_DATABASE": DB, "STREAMLEAP_PG_SCHEMA": "bench"})
+    return server
+
+
 def part_tables(work: Path, arg: str, quick: bool) -> dict:
     kind, n = arg.split(":")
-    server = None
-    if kind == "postgres":
-        from streamleap.local_postgres import start_postgres
-
-        import run as bench
-
-        server = start_postgres({**bench.PG_CONF, **PG_STATS_CONF})
-        import psycopg2
-
-        con = psycopg2.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres")
-        con.autocommit = True
-        con.cursor().execute(f"create database {DB}")
-        con.close()
-        os.environ.update({"STREAMLEAP_PG_HOST": "127.0.0.1", "STREAMLEAP_PG_PORT": str(server.port),
-                           "STREAMLEAP_PG_USER": "postgres", "STREAMLEAP_PG_DATABASE": DB,
-                           "STREAMLEAP_PG_SCHEMA": "bench"})
+    server = _server(kind)
     try:
         return _measure(work, kind, int(n), quick, server)
     finally:
         if server is not None:
             server.stop()
+
+
+# ------------------------------------------------------------------ many tables in the latency part
+LATENCY_TABLES, LATENCY_RATE, LATENCY_EVERY = 200, 1_000, 0.5
+LATENCY_P99_MS = 2_000.0
+
+
+def latency_jobs(quick: bool) -> list[tuple[str, str, str]]:
+    """(result key, part, arg) of the latency part's many-table workload."""
+    return [(f"latency_tables_{kind}", "latency_tables", kind) for kind in KINDS]
+
+
+def part_latency(work: Path, kind: str, quick: bool) -> dict:
+    server = _server(kind)
+    try:
+        return _latency(work, kind, 6.0 if quick else 18.0, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _latency(work: Path, kind: str, duration: float, server: Any) -> dict:
+    """LATENCY_RATE changes/s over LATENCY_TABLES tables, unevenly (table k gets a share
+    proportional to 1/(k+1)), one source transaction appended to the stand-in every 20 ms with
+    the append's own refresh_time; the real runner cycles every LATENCY_EVERY s. A change is
+    visible when the lowest watermark of the mirrors has reached its refresh_time (the planned
+    cycle moves every model's watermark to the batch's end): latency = the end of that cycle
+    minus the wall time just before its append."""
+    import random
+    import threading
+
+    import run as bench
+
+    n = LATENCY_TABLES
+    target = TARGET_OF[kind]
+    project = work / f"latency_tables_{kind}"
+    new_project(project, n)
+    built = first_build(project, target, n, work)
+    runner = _runner(project, target)
+    import streamleap.cycle as cycle
+
+    runner._plan, runner._plan_manifest = cycle.load_plan(runner.dbt), runner.dbt.manifest
+    runner._run_all = False
+    warehouse = runner.warehouse
+    source = Source(n)
+    source.initial_load()  # what the first build applied
+    base = source.clock + dt.timedelta(hours=1)  # refresh_time: past the first build's, moving with the wall clock
+    seq = bench.Sequence(10**9)
+    weights = [1.0 / (k + 1) for k in range(n)]
+    rng = random.Random(7)
+    appends: list[tuple[dt.datetime, float, int]] = []
+    lock, done, errors = threading.Lock(), threading.Event(), []
+    produced = [0]
+    schema = runner.models.mirrors[source.tables[0]].schema
+    state = f'"{schema}"."streamleap_state"'
+    keys = ", ".join("'" + r.key.replace("'", "''") + "'" for r in runner.models.mirrors.values())
+
+    def produce() -> None:
+        try:
+            t0 = time.time()
+            last = base
+            while time.time() - t0 < duration:
+                due = int((time.time() - t0) * LATENCY_RATE) - produced[0]
+                if due > 0:
+                    per: dict[str, int] = {}
+                    for t in rng.choices(source.tables, weights, k=due):
+                        per[t] = per.get(t, 0) + 1
+                    wall = time.time()
+                    last = max(base + dt.timedelta(seconds=wall - t0), last + dt.timedelta(microseconds=1))
+                    source.clock = last - dt.timedelta(seconds=1)
+                    raws = source.changes(per)  # moves source.clock 1 s on: to `last`, the append's refresh_time
+                    bench.append_records(warehouse, "kinesis", bench.STREAM, raws, last, seq)
+                    with lock:
+                        appends.append((last, wall, len(raws)))
+                        produced[0] += len(raws)
+                time.sleep(0.02)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    latencies: list[float] = []
+    cycles: list[float] = []
+    changed_tables: list[int] = []
+    marked = 0
+    producer = threading.Thread(target=produce, daemon=True)
+    started = time.time()
+    producer.start()
+    deadline = None
+    try:
+        while True:
+            t0 = time.time()
+            report = runner.cycle()
+            end = time.time()
+            if report.error:
+                raise RuntimeError(f"cycle failed: {report.error}")
+            cycles.append(end - t0)
+            changed_tables.append(max(0, len(report.ran or []) - 1))
+            con = warehouse.connect()
+            try:
+                cur = con if warehouse.kind == "duckdb" else con.cursor()
+                cur.execute(f"select min(watermark) from {state} where relation_name in ({keys})")
+                watermark = cur.fetchall()[0][0]
+            finally:
+                con.close()
+            with lock:
+                while watermark is not None and marked < len(appends) and appends[marked][0] <= watermark:
+                    latencies += [(end - appends[marked][1]) * 1000] * appends[marked][2]
+                    marked += 1
+                caught_up = marked == len(appends)
+            if done.is_set():
+                deadline = deadline or end + 120
+                if caught_up or end > deadline:
+                    break
+            time.sleep(max(0.0, LATENCY_EVERY - (end - t0)))
+        if errors:
+            raise errors[0]
+        check = compare(warehouse, runner, source)
+    finally:
+        _close(runner)
+    data = sorted(latencies)
+
+    def pct(p: float) -> float | None:
+        return data[min(len(data) - 1, max(0, int(round(p / 100 * (len(data) - 1)))))] if data else None
+
+    return {"kind": kind, "tables": n, "rate": LATENCY_RATE, "duration_s": duration, "changes": produced[0],
+            "offered_per_s": produced[0] / duration, "wall_s": time.time() - started, "cycles": len(cycles),
+            "cycle_median_s": _median(cycles), "cycle_max_s": max(cycles), "changed_tables_median": _median(changed_tables),
+            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": data[-1] if data else None,
+            "records_measured": len(data), "caught_up": marked == len(appends), "first_build": built, **check}
 
 
 def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
@@ -450,14 +584,14 @@ def _set(values: Any) -> str:
 def by_kind(results: dict) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for key, r in results.items():
-        if key.startswith("tables_") and "error" not in r:
+        if key.startswith("tables_") and "error" not in r and "idle" in r:
             out.setdefault(r["kind"], []).append(r)
     return {k: sorted(v, key=lambda r: r["tables"]) for k, v in out.items()}
 
 
 def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
     """The part's section of results.md; its targets appended to rows (target, measured, verdict, #)."""
-    keys = [k for k in results if k.startswith("tables_")]
+    keys = [k for k in results if k.startswith("tables_") or k.startswith("latency_tables_")]
     if not keys:
         return []
     S: list[str] = ["## 1b. Cycle cost against the number of mirrored tables (the real runner, DuckDB and Postgres)", ""]
@@ -546,8 +680,30 @@ def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
         rows.append((f"tables, {kind}: every mirror = what was sent (row by row)",
                      ", ".join(f"{r['tables']}: {'yes' if r['mirrors_match'] else 'NO'}" for r in rs),
                      _verdict(all(r["mirrors_match"] for r in rs)), "1b"))
+    lat = [results[k] for k in results if k.startswith("latency_tables_")]
+    if lat:
+        add(f"**Many tables in the latency part**: {LATENCY_RATE:,} changes/s over {LATENCY_TABLES} tables, unevenly "
+            "(table k gets a share proportional to 1/(k+1)), one source transaction appended straight into the stand-in "
+            f"every 20 ms with its own refresh_time; the real runner cycles every {LATENCY_EVERY} s. Latency: from just "
+            "before the append to the end of the cycle after which the lowest watermark of the mirrors covers it.")
+        add("")
+        add("| target | changes (per s) | p50 | p95 | p99 | max | cycles | median cycle | longest cycle | tables changed per cycle (median) | mirrors = sent (row by row) |")
+        add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+        for x in lat:
+            if "error" in x:
+                add(f"| ? | error: {x['error'][:200]} |" + " |" * 9)
+                continue
+            add(f"| {x['kind']} | {x['changes']:,} ({x['offered_per_s']:,.0f}/s) | {x['p50_ms']:,.0f} ms | "
+                f"{x['p95_ms']:,.0f} ms | {x['p99_ms']:,.0f} ms | {x['max_ms']:,.0f} ms | {x['cycles']} | "
+                f"{_ms(x['cycle_median_s'])} | {_ms(x['cycle_max_s'])} | {x['changed_tables_median']:.0f} | "
+                f"{'yes' if x['mirrors_match'] and x['caught_up'] else 'NO'} |")
+            rows.append((f"latency, {LATENCY_RATE:,} changes/s over {LATENCY_TABLES} tables ({x['kind']}): p99 < 2 s, "
+                         "mirrors = source", f"p99 {x['p99_ms']:,.0f} ms (p50 {x['p50_ms']:,.0f} ms); mirrors "
+                         + ("match" if x["mirrors_match"] and x["caught_up"] else "DIFFER"),
+                         _verdict(x["p99_ms"] < LATENCY_P99_MS and x["mirrors_match"] and x["caught_up"]), "2"))
+        add("")
     for key in keys:
-        if "error" in results[key]:
+        if "error" in results[key] and key.startswith("tables_"):
             add(f"{key}: not measured: {results[key]['error'][:300]}")
             add("")
     if any(k for k in by_kind(results)):
@@ -582,7 +738,8 @@ def write_chart(path: Path, results: dict) -> None:
             ax.plot(xs, [r[c]["wall_median_s"] * 1000 for r in rs], styles[kind], marker="o", color=colour,
                     label=f"{kind}: {name}")
     ax.set_xlabel("mirrored tables")
-    ax.set_ylabel("ms per cycle (median)")
+    ax.set_ylabel("ms per cycle (median, log scale)")
+    ax.set_yscale("log")
     ax.set_title("Runner cycle wall time")
     ax.legend(fontsize=7)
     ax = axes[0][1]
