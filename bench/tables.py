@@ -281,19 +281,20 @@ LATENCY_P99_MS = 2_000.0
 
 def latency_jobs(quick: bool) -> list[tuple[str, str, str]]:
     """(result key, part, arg) of the latency part's many-table workload."""
-    return [(f"latency_tables_{kind}", "latency_tables", kind) for kind in KINDS]
+    return [(f"latency_tables_{kind}", "latency_tables", f"{kind}:{LATENCY_TABLES}") for kind in KINDS]
 
 
-def part_latency(work: Path, kind: str, quick: bool) -> dict:
+def part_latency(work: Path, arg: str, quick: bool) -> dict:
+    kind, n = arg.split(":")
     server = _server(kind)
     try:
-        return _latency(work, kind, 6.0 if quick else 18.0, server)
+        return _latency(work, kind, int(n), 6.0 if quick else 18.0, server)
     finally:
         if server is not None:
             server.stop()
 
 
-def _latency(work: Path, kind: str, duration: float, server: Any) -> dict:
+def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dict:
     """LATENCY_RATE changes/s over LATENCY_TABLES tables, unevenly (table k gets a share
     proportional to 1/(k+1)), one source transaction appended to the stand-in every 20 ms with
     the append's own refresh_time; the real runner cycles every LATENCY_EVERY s. A change is
@@ -305,7 +306,6 @@ def _latency(work: Path, kind: str, duration: float, server: Any) -> dict:
 
     import run as bench
 
-    n = LATENCY_TABLES
     target = TARGET_OF[kind]
     project = work / f"latency_tables_{kind}"
     new_project(project, n)
@@ -682,7 +682,7 @@ def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
                      _verdict(all(r["mirrors_match"] for r in rs)), "1b"))
     lat = [results[k] for k in results if k.startswith("latency_tables_")]
     if lat:
-        add(f"**Many tables in the latency part**: {LATENCY_RATE:,} changes/s over {LATENCY_TABLES} tables, unevenly "
+        add(f"**Many tables in the latency part**: {LATENCY_RATE:,} changes/s over {lat[0].get('tables', LATENCY_TABLES)} tables, unevenly "
             "(table k gets a share proportional to 1/(k+1)), one source transaction appended straight into the stand-in "
             f"every 20 ms with its own refresh_time; the real runner cycles every {LATENCY_EVERY} s. Latency: from just "
             "before the append to the end of the cycle after which the lowest watermark of the mirrors covers it.")
@@ -697,19 +697,27 @@ def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
                 f"{x['p95_ms']:,.0f} ms | {x['p99_ms']:,.0f} ms | {x['max_ms']:,.0f} ms | {x['cycles']} | "
                 f"{_ms(x['cycle_median_s'])} | {_ms(x['cycle_max_s'])} | {x['changed_tables_median']:.0f} | "
                 f"{'yes' if x['mirrors_match'] and x['caught_up'] else 'NO'} |")
-            rows.append((f"latency, {LATENCY_RATE:,} changes/s over {LATENCY_TABLES} tables ({x['kind']}): p99 < 2 s, "
+            rows.append((f"latency, {LATENCY_RATE:,} changes/s over {x['tables']} tables ({x['kind']}): p99 < 2 s, "
                          "mirrors = source", f"p99 {x['p99_ms']:,.0f} ms (p50 {x['p50_ms']:,.0f} ms); mirrors "
                          + ("match" if x["mirrors_match"] and x["caught_up"] else "DIFFER"),
                          _verdict(x["p99_ms"] < LATENCY_P99_MS and x["mirrors_match"] and x["caught_up"]), "2"))
         add("")
+    for key in sorted(k for k in keys if k.startswith("tables_") and "error" in results[k]):
+        rows.append((f"tables, {key[len('tables_'):].replace('_', ' at ')} tables: measured (first build and cycles)",
+                     _cell(results[key]["error"].strip().splitlines()[-1]), "MISS", "1b"))
     for key in keys:
         if "error" in results[key] and key.startswith("tables_"):
-            add(f"{key}: not measured: {results[key]['error'][:300]}")
+            add(f"{key}: not measured: {_cell(results[key]['error'].strip().splitlines()[-1], 600)}")
             add("")
     if any(k for k in by_kind(results)):
         add("![tables](tables.png)")
         add("")
     return S
+
+
+def _cell(text: str, width: int = 300) -> str:
+    text = text.replace("|", "/")
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _verdict(ok: bool) -> str:
