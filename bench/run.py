@@ -40,12 +40,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
+import tables  # bench/tables.py: part "tables"
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 STREAM = "shop_cdc"
-PARTS = ("cycle", "selective", "moto", "latency", "capture", "apply", "throughput", "peers")
-SELECTIVE_SIZES = (2, 50, 200)  # mirrors in the project of part "selective"
+PARTS = ("cycle", "tables", "moto", "latency", "capture", "apply", "throughput", "peers")
 
 # targets
 TARGETS = {
@@ -319,77 +320,6 @@ def part_cycle(work: Path, quick: bool) -> dict:
         "inproc_sql_median_s": median(sql_s), "inproc_queries": int(median(n_sql)),
         "models_median_s": {k: median(v) for k, v in models.items()},
     }
-
-
-# =====================================================================================
-# 1b. a cycle costs what changed: every model vs the models with new records (DuckDB)
-# =====================================================================================
-def part_selective(work: Path, n_tables: int, quick: bool) -> dict:
-    """A project of n_tables mirrors: an idle cycle and a cycle where one table changed, as the
-    runner did them before (`dbt run`, every model) and does now (cycle_selection: one query per
-    stream, then `dbt run --select` of what changed, or nothing), alternated, in one process."""
-    from streamleap.cycle_selection import select_models
-    from streamleap.dbt import run_dbt
-    from streamleap.ddl import parse_ddl
-    from streamleap.dms import ChangeRecord
-    from streamleap.plan import plan_tables
-    from streamleap.project import generate_models, init_project
-    from streamleap.runner import DbtSession, project_models
-    from streamleap.warehouse import open_warehouse
-
-    project = work / f"selective_{n_tables}"
-    init_project(project)
-    ddl = "\n".join(f"create table public.t{i:03d} (id bigint primary key, v varchar(20));" for i in range(n_tables))
-    generate_models(project, plan_tables(parse_ddl(ddl, "postgres")), STREAM, "kinesis")
-    run_dbt(["deps", "--quiet"], project)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLEAP_")}
-    dbt_cli(project, "run", env=env)  # the stand-in, the views, the empty mirrors
-    warehouse = open_warehouse(project, "local")
-    seq, clock = Sequence(), [dt.datetime(2030, 1, 1)]
-
-    def change(table: str) -> None:
-        clock[0] += dt.timedelta(seconds=1)
-        raw = ChangeRecord("public", table, "insert", {"id": seq.n, "v": "x"}, commit_ts=clock[0],
-                           transaction_id=1, transaction_record_id=1).to_bytes()
-        append_records(warehouse, "kinesis", STREAM, [raw], clock[0], seq)
-
-    for i in range(n_tables):
-        change(f"t{i:03d}")
-    session = DbtSession(project, project, "local")
-    session.ensure_parsed()
-    models = project_models(session.manifest)
-    session.invoke("run")  # applies them: from here on, nothing new
-    session.invoke("run")  # warm-up
-    seen: dict = {}
-    con = warehouse.connect()  # as the runner does: one connection kept for the selection
-
-    def before() -> float:
-        t0 = now_s()
-        session.invoke("run")
-        return now_s() - t0
-
-    def after() -> float:
-        t0 = now_s()
-        selection = select_models(warehouse, models, seen, con)
-        if selection.models:
-            session.invoke("run", "--select", *(m if m in models.stagings else f"{m}+" for m in selection.models))
-        seen.update(selection.seen)
-        return now_s() - t0
-
-    rounds = 2 if quick else 5
-    times: dict[str, list[float]] = {k: [] for k in ("idle_before", "idle_after", "one_before", "one_after")}
-    for r in range(rounds):
-        times["idle_after"].append(after())  # after() first: a run of every model leaves nothing for it
-        times["idle_before"].append(before())
-        change(f"t{r % n_tables:03d}")
-        times["one_before"].append(before())
-        change(f"t{r % n_tables:03d}")
-        times["one_after"].append(after())
-    con.close()
-    med = {k: median(v) for k, v in times.items()}
-    return {"mirrors": n_tables, "rounds": rounds, **{f"{k}_s": v for k, v in times.items()},
-            **{f"{k}_median_s": v for k, v in med.items()},
-            "idle_ratio": med["idle_before"] / med["idle_after"], "one_ratio": med["one_before"] / med["one_after"]}
 
 
 # =====================================================================================
@@ -1132,8 +1062,10 @@ def part_throughput(work: Path, kind: str, quick: bool) -> dict:
 def child(part: str, arg: str, work: Path, quick: bool, result_path: Path) -> None:
     if part == "cycle":
         res = part_cycle(work, quick)
-    elif part == "selective":
-        res = part_selective(work, int(arg), quick)
+    elif part == "tables":
+        res = tables.part_tables(work, arg, quick)
+    elif part == "latency_tables":
+        res = tables.part_latency(work, arg, quick)
     elif part == "moto":
         res = part_moto(work, quick)
     elif part == "latency":
@@ -1267,13 +1199,14 @@ def orchestrate(args: argparse.Namespace) -> int:
     for p in parts:
         if p == "cycle":
             jobs.append(("cycle", "cycle", ""))
-        elif p == "selective":
-            jobs += [(f"selective_{n}", "selective", str(n)) for n in (SELECTIVE_SIZES[:2] if args.quick else SELECTIVE_SIZES)]
+        elif p == "tables":
+            jobs += tables.jobs(args.quick)
         elif p == "moto":
             jobs.append(("moto", "moto", ""))
         elif p == "latency":
             jobs += [(f"latency_{r}", "latency", str(r)) for r in (200, 1000, 5000)]
             jobs.append(("direct_5000", "direct", "5000"))
+            jobs += tables.latency_jobs(args.quick)
         elif p == "capture":
             jobs += [(f"capture_{k}", "capture", k) for k in ("postgres", "mariadb")]
         elif p == "apply":
@@ -1337,6 +1270,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     (out_dir / "results.json").write_text(json.dumps({"meta": meta, "results": results}, default=str, indent=1))
     verdicts = write_report(out_dir / "results.md", meta, results)
     write_chart(out_dir / "results.png", results)
+    tables.write_chart(out_dir / "tables.png", results)
     print((out_dir / "results.md").read_text())
     print(f"wrote {out_dir / 'results.md'}, {out_dir / 'results.png'}, {out_dir / 'results.json'} "
           f"in {now_s() - t_start:.0f} s")
@@ -1413,25 +1347,7 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
         sadd(f"not measured: {c.get('error') if c else 'skipped'}")
     sadd("")
 
-    # -------- selective cycles
-    sel = [results[k] for k in sorted(results, key=lambda k: (len(k), k)) if k.startswith("selective_")]
-    if sel:
-        sadd("## 1b. A cycle costs what changed (DuckDB, one run, before and after alternated)")
-        sadd("")
-        sadd("Before: every cycle ran every model (`dbt run`). After: one query per stream finds the tables with "
-             "records past their mirrors' watermarks, and dbt runs only those mirrors and the set-aside model, "
-             "or not at all.")
-        sadd("")
-        sadd("| mirrors | idle: before | idle: after | ratio | one table changed: before | after | ratio |")
-        sadd("|---:|---:|---:|---:|---:|---:|---:|")
-        for r in sel:
-            if "error" in r:
-                sadd(f"| ? | not measured: {r['error']} | | | | | |")
-                continue
-            sadd(f"| {r['mirrors']} | {_ms(r['idle_before_median_s'])} | {_ms(r['idle_after_median_s'])} | "
-                 f"{r['idle_ratio']:.0f}x | {_ms(r['one_before_median_s'])} | {_ms(r['one_after_median_s'])} | "
-                 f"{r['one_ratio']:.1f}x |")
-        sadd("")
+    S += tables.section(results, rows)
 
     # -------- latency
     sadd("## 2. End-to-end latency (`streamleap demo`, DuckDB, 4 shards, runner every 0.5 s)")
@@ -1832,6 +1748,7 @@ def main() -> int:
         data = json.loads((out_dir / "results.json").read_text())
         write_report(out_dir / "results.md", data["meta"], data["results"])
         write_chart(out_dir / "results.png", data["results"])
+        tables.write_chart(out_dir / "tables.png", data["results"])
         print(f"wrote {out_dir / 'results.md'} and {out_dir / 'results.png'} from {out_dir / 'results.json'}")
         return 0
     args.command = " ".join([Path(sys.executable).relative_to(ROOT).as_posix() if str(sys.executable).startswith(str(ROOT))

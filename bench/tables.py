@@ -1,0 +1,790 @@
+"""Part "tables" of `make bench` (bench/run.py --parts tables): what one `streamleap run` cycle
+costs against the number of mirrored tables (issue 11).
+
+For projects of 2, 50, 200 and 500 mirrored tables (--quick: 2, 20, 50), on DuckDB and on
+Postgres, each (target, size) in a child process of its own (bench/run.py's orchestrator):
+
+- first build: the runner's first cycle on a new project whose stream holds an initial load (3 rows
+  per table): `Runner.setup()` and `Runner.cycle()` (a `dbt run` of the whole project, then the
+  cycle plan rendered) in a process of its own, its wall time and its peak RSS (ru_maxrss of that
+  process, from wait4);
+- then, in the measuring process, the real `streamleap.runner.Runner` on the built project, with
+  DMS records appended straight into the stream stand-in (bench/run.py's append_records: no
+  Kinesis endpoint, no relay, the way Redshift's streaming view hands records to a cycle; the
+  runner's relays are set aside after setup; it renders the cycle plan as its first cycle would);
+  after two idle warm-up cycles, rounds of: an idle cycle (nothing new), a cycle after 10 changes to one table, a cycle after
+  1,000 changes spread over 20 tables (or all of them when fewer); every cycle checked to be a
+  planned one (not a `dbt run` fallback) without error;
+- statements and commits per cycle: the runner's own count (CycleReport.statements/commits, the
+  planned cycle's statements on its connection) on both targets; on Postgres also counted by the
+  server: this part starts its own throw-away server with pg_stat_statements (track = top,
+  utility statements included: BEGIN/COMMIT count), reset before each measured cycle and summed
+  after it over the bench database (the observer's own queries run in another database); write
+  transactions are the transaction ids assigned meanwhile (pg_current_snapshot's xmax delta);
+- at the end every mirror is read back and compared, row by row (id and values), with what was
+  sent: a fast cycle that applies the wrong thing cannot pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+SIZES = (2, 50, 200, 500)
+QUICK_SIZES = (2, 20, 50)
+KINDS = ("duckdb", "postgres")
+TARGET_OF = {"duckdb": "local", "postgres": "postgres"}
+SPREAD_TABLES, SPREAD_CHANGES, ONE_CHANGES = 20, 1_000, 10
+# targets (issue 11): ratios within one run
+IDLE_RATIO, ONE_RATIO = 1.5, 2.0
+PG_STATS_CONF = {"shared_preload_libraries": "'pg_stat_statements'", "pg_stat_statements.track": "top",
+                 "pg_stat_statements.track_utility": "on", "pg_stat_statements.max": "20000"}
+DB = "bench"
+
+
+def jobs(quick: bool) -> list[tuple[str, str, str]]:
+    """(result key, part, arg) for bench/run.py's orchestrator."""
+    return [(f"tables_{kind}_{n}", "tables", f"{kind}:{n}") for kind in KINDS for n in (QUICK_SIZES if quick else SIZES)]
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _ddl(n: int) -> str:
+    return "\n".join(f"create table public.t{i:03d} (id bigint primary key, v varchar(40), n integer, "
+                     f"updated_at timestamp);" for i in range(n))
+
+
+def new_project(project: Path, n: int) -> None:
+    from streamleap.dbt import run_dbt
+    from streamleap.ddl import parse_ddl
+    from streamleap.plan import plan_tables
+    from streamleap.project import generate_models, init_project
+
+    import run as bench
+
+    init_project(project)
+    generate_models(project, plan_tables(parse_ddl(_ddl(n), "postgres")), bench.STREAM, "kinesis")
+    run_dbt(["deps", "--quiet"], project)
+
+
+def _runner(project: Path, target: str) -> Any:
+    """The real runner, its relays set aside after setup (records go straight into the stand-in)."""
+    from streamleap.runner import Runner
+
+    runner = Runner(project, target=target, kinesis=object(), every=0.0)
+    runner.setup()  # parse, the project lock, the relays' leases, the stand-in
+    runner.set_aside_relays, runner.relays = runner.relays, []
+    return runner
+
+
+def _close(runner: Any) -> None:
+    runner.relays = runner.set_aside_relays
+    runner.close()
+
+
+# ------------------------------------------------------------------ the first build, in a process of its own
+def first_build_main(project: str, target: str, n: str, out: str) -> None:
+    """The runner's first cycle on a new project whose stream holds an initial load (3 rows per
+    table): setup, then a `dbt run` of every model and the cycle plan rendered."""
+    import streamleap.cycle as cycle
+
+    import run as bench
+
+    spent: dict[str, float] = {}
+    original = cycle.load_plan
+
+    def load_plan(session: Any) -> Any:
+        t0 = _now()
+        try:
+            return original(session)
+        finally:
+            spent["plan_render_s"] = _now() - t0
+
+    cycle.load_plan = load_plan
+    t0 = _now()
+    runner = _runner(Path(project), target)
+    t1 = _now()
+    source = Source(int(n))
+    bench.append_records(runner.warehouse, "kinesis", bench.STREAM, source.initial_load(), source.clock, bench.Sequence())
+    t2 = _now()
+    report = runner.cycle()
+    t3 = _now()
+    _close(runner)
+    Path(out).write_text(json.dumps({"setup_s": t1 - t0, "cycle_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2),
+                                     "error": report.error, **spent}))
+
+
+def first_build(project: Path, target: str, n: int, work: Path) -> dict:
+    """The runner's first cycle in a child process: its times, and its peak RSS (wait4)."""
+    out = work / f"{project.name}-first-build.json"
+    log = work / f"{project.name}-first-build.log"
+    with open(log, "w") as fh:
+        t0 = _now()
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--first-build", str(project), target,
+                                 str(n), str(out)], stdout=fh, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = _now() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"first build failed ({proc.returncode}):\n{log.read_text()[-3000:]}")
+    res = json.loads(out.read_text())
+    if res["error"]:
+        raise RuntimeError(f"first build: the runner's first cycle failed: {res['error']}")
+    return {**res, "process_wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+# ------------------------------------------------------------------ what is sent, and what the mirrors must hold
+class Source:
+    """The rows each source table holds after the changes sent so far; DMS records for them."""
+
+    def __init__(self, n: int):
+        self.tables = [f"t{i:03d}" for i in range(n)]
+        self.rows: dict[str, dict[int, tuple]] = {t: {} for t in self.tables}
+        self.next_id = {t: 1 for t in self.tables}
+        self.clock = dt.datetime(2030, 1, 1)
+        self.tx = 0
+        self.sent = 0
+
+    def initial_load(self) -> list[bytes]:
+        return self.changes({t: 3 for t in self.tables})
+
+    def _values(self, table: str, key: int) -> tuple:
+        return (f"{table}-{key}-{self.tx}", (key * 7 + self.tx) % 100_000, self.clock.replace(microsecond=0))
+
+    def changes(self, per_table: dict[str, int]) -> list[bytes]:
+        """One source transaction: per table, that many changes (updates, inserts and a delete
+        every tenth), each key once."""
+        from streamleap.dms import ChangeRecord
+
+        self.clock += dt.timedelta(seconds=1)
+        self.tx += 1
+        out: list[bytes] = []
+        for table, count in per_table.items():
+            rows = self.rows[table]
+            existing = sorted(rows)
+            for i in range(count):
+                if i % 10 == 9 and existing:
+                    key, op = existing.pop(), "delete"
+                elif i % 2 == 0 and existing:
+                    key, op = existing.pop(0), "update"
+                else:
+                    key, op = self.next_id[table], "insert"
+                    self.next_id[table] += 1
+                values = rows.pop(key) if op == "delete" else self._values(table, key)
+                if op != "delete":
+                    rows[key] = values
+                data = {"id": key, "v": values[0], "n": values[1], "updated_at": values[2].isoformat(sep=" ")}
+                out.append(ChangeRecord("public", table, op, data, commit_ts=self.clock, transaction_id=self.tx,
+                                        transaction_record_id=len(out) + 1).to_bytes())
+        self.sent += len(out)
+        return out
+
+
+def _spread(tables: list[str], k: int) -> list[str]:
+    k = min(k, len(tables))
+    return [tables[(i * len(tables)) // k] for i in range(k)]
+
+
+# ------------------------------------------------------------------ server-side counts (Postgres)
+class PgCounter:
+    """Statements the server ran for the bench database (pg_stat_statements, track = top, BEGIN
+    and COMMIT included), and the write transactions (transaction ids assigned), between begin()
+    and end(); this observer's own statements run in database postgres and are not counted."""
+
+    def __init__(self, port: int):
+        import psycopg2
+
+        self.con = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
+        self.con.autocommit = True
+        self.cur = self.con.cursor()
+        self.cur.execute("create extension if not exists pg_stat_statements")
+        self.cur.execute(f"select oid from pg_database where datname = '{DB}'")
+        self.dbid = self.cur.fetchone()[0]
+        self.xmax = 0
+
+    def _xmax(self) -> int:
+        self.cur.execute("select pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+        return int(self.cur.fetchone()[0])
+
+    def begin(self) -> None:
+        self.cur.execute("select pg_stat_statements_reset()")
+        self.xmax = self._xmax()
+
+    def end(self) -> dict:
+        xids = self._xmax() - self.xmax
+        self.cur.execute("select coalesce(sum(calls), 0), coalesce(sum(calls) filter (where query ~* '^\\s*commit'), 0), "
+                         "coalesce(sum(total_exec_time), 0) from pg_stat_statements where dbid = %s", [self.dbid])
+        calls, commits, exec_ms = self.cur.fetchone()
+        self.cur.execute("select query, calls, total_exec_time from pg_stat_statements where dbid = %s "
+                         "order by total_exec_time desc limit 4", [self.dbid])
+        top = [{"statement": _label(q), "calls": int(c), "ms": round(float(t), 2)} for q, c, t in self.cur.fetchall()]
+        return {"server_statements": int(calls), "server_commits": int(commits), "write_transactions": xids,
+                "server_exec_ms": round(float(exec_ms), 2), "server_top": top}
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _label(sql: str, width: int = 100) -> str:
+    text = " ".join(re.sub(r"--[^\n]*", " ", sql).split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# ------------------------------------------------------------------ the part
+def _server(kind: str) -> Any:
+    """Postgres: this part's own throw-away server (pg_stat_statements loaded), the env pointing at it."""
+    if kind != "postgres":
+        return None
+    import psycopg2
+    from streamleap.local_postgres import start_postgres
+
+    import run as bench
+
+    server = start_postgres({**bench.PG_CONF, **PG_STATS_CONF})
+    con = psycopg2.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres")
+    con.autocommit = True
+    con.cursor().execute(f"create database {DB}")
+    con.close()
+    os.environ.update({"STREAMLEAP_PG_HOST": "127.0.0.1", "STREAMLEAP_PG_PORT": str(server.port),
+                       "STREAMLEAP_PG_USER": "postgres", "STREAMLEAP_PG_DATABASE": DB, "STREAMLEAP_PG_SCHEMA": "bench"})
+    return server
+
+
+def part_tables(work: Path, arg: str, quick: bool) -> dict:
+    kind, n = arg.split(":")
+    server = _server(kind)
+    try:
+        return _measure(work, kind, int(n), quick, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+# ------------------------------------------------------------------ many tables in the latency part
+LATENCY_TABLES, LATENCY_RATE, LATENCY_EVERY = 200, 1_000, 0.5
+LATENCY_P99_MS = 2_000.0
+
+
+def latency_jobs(quick: bool) -> list[tuple[str, str, str]]:
+    """(result key, part, arg) of the latency part's many-table workload."""
+    n = 50 if quick else LATENCY_TABLES
+    return [(f"latency_tables_{kind}", "latency_tables", f"{kind}:{n}") for kind in KINDS]
+
+
+def part_latency(work: Path, arg: str, quick: bool) -> dict:
+    kind, n = arg.split(":")
+    server = _server(kind)
+    try:
+        return _latency(work, kind, int(n), 6.0 if quick else 18.0, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dict:
+    """LATENCY_RATE changes/s over LATENCY_TABLES tables, unevenly (table k gets a share
+    proportional to 1/(k+1)), one source transaction appended to the stand-in every 20 ms with
+    the append's own refresh_time; the real runner cycles every LATENCY_EVERY s. A change is
+    visible when the lowest watermark of the mirrors has reached its refresh_time (the planned
+    cycle moves every model's watermark to the batch's end): latency = the end of that cycle
+    minus the wall time just before its append."""
+    import random
+    import threading
+
+    import run as bench
+
+    target = TARGET_OF[kind]
+    project = work / f"latency_tables_{kind}"
+    new_project(project, n)
+    built = first_build(project, target, n, work)
+    runner = _runner(project, target)
+    import streamleap.cycle as cycle
+
+    runner._plan, runner._plan_manifest = cycle.load_plan(runner.dbt), runner.dbt.manifest
+    runner._run_all = False
+    warehouse = runner.warehouse
+    source = Source(n)
+    source.initial_load()  # what the first build applied
+    base = source.clock + dt.timedelta(hours=1)  # refresh_time: past the first build's, moving with the wall clock
+    seq = bench.Sequence(10**9)
+    weights = [1.0 / (k + 1) for k in range(n)]
+    rng = random.Random(7)
+    appends: list[tuple[dt.datetime, float, int]] = []
+    lock, done, errors = threading.Lock(), threading.Event(), []
+    produced = [0]
+    schema = runner.models.mirrors[source.tables[0]].schema
+    state = f'"{schema}"."streamleap_state"'
+    keys = ", ".join("'" + r.key.replace("'", "''") + "'" for r in runner.models.mirrors.values())
+
+    def produce() -> None:
+        try:
+            t0 = time.time()
+            last = base
+            while time.time() - t0 < duration:
+                due = int((time.time() - t0) * LATENCY_RATE) - produced[0]
+                if due > 0:
+                    per: dict[str, int] = {}
+                    for t in rng.choices(source.tables, weights, k=due):
+                        per[t] = per.get(t, 0) + 1
+                    wall = time.time()
+                    last = max(base + dt.timedelta(seconds=wall - t0), last + dt.timedelta(microseconds=1))
+                    source.clock = last - dt.timedelta(seconds=1)
+                    raws = source.changes(per)  # moves source.clock 1 s on: to `last`, the append's refresh_time
+                    bench.append_records(warehouse, "kinesis", bench.STREAM, raws, last, seq)
+                    with lock:
+                        appends.append((last, wall, len(raws)))
+                        produced[0] += len(raws)
+                time.sleep(0.02)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    latencies: list[float] = []
+    cycles: list[float] = []
+    changed_tables: list[int] = []
+    marked = 0
+    producer = threading.Thread(target=produce, daemon=True)
+    started = time.time()
+    producer.start()
+    deadline = None
+    try:
+        while True:
+            t0 = time.time()
+            report = runner.cycle()
+            end = time.time()
+            if report.error:
+                raise RuntimeError(f"cycle failed: {report.error}")
+            cycles.append(end - t0)
+            changed_tables.append(max(0, len(report.ran or []) - 1))
+            con = warehouse.connect()
+            try:
+                cur = con if warehouse.kind == "duckdb" else con.cursor()
+                cur.execute(f"select min(watermark) from {state} where relation_name in ({keys})")
+                watermark = cur.fetchall()[0][0]
+            finally:
+                con.close()
+            with lock:
+                while watermark is not None and marked < len(appends) and appends[marked][0] <= watermark:
+                    latencies += [(end - appends[marked][1]) * 1000] * appends[marked][2]
+                    marked += 1
+                caught_up = marked == len(appends)
+            if done.is_set():
+                deadline = deadline or end + 120
+                if caught_up or end > deadline:
+                    break
+            time.sleep(max(0.0, LATENCY_EVERY - (end - t0)))
+        if errors:
+            raise errors[0]
+        check = compare(warehouse, runner, source)
+    finally:
+        _close(runner)
+    data = sorted(latencies)
+
+    def pct(p: float) -> float | None:
+        return data[min(len(data) - 1, max(0, int(round(p / 100 * (len(data) - 1)))))] if data else None
+
+    return {"kind": kind, "tables": n, "rate": LATENCY_RATE, "duration_s": duration, "changes": produced[0],
+            "offered_per_s": produced[0] / duration, "wall_s": time.time() - started, "cycles": len(cycles),
+            "cycle_median_s": _median(cycles), "cycle_max_s": max(cycles), "changed_tables_median": _median(changed_tables),
+            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": data[-1] if data else None,
+            "records_measured": len(data), "caught_up": marked == len(appends), "first_build": built, **check}
+
+
+def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
+    import streamleap.cycle as cycle
+    from streamleap.runner import DbtSession, Runner
+
+    import run as bench
+
+    target = TARGET_OF[kind]
+    project = work / f"tables_{kind}_{n}"
+    t0 = _now()
+    new_project(project, n)
+    generate_s = _now() - t0
+    built = first_build(project, target, n, work)
+
+    # per-statement client-side times of the planned cycle, and the state read after it
+    stmt_times: list[tuple[str, float]] = []
+    original_run = cycle._Session.run
+
+    def timed_run(self: Any, sql: str) -> None:
+        t = _now()
+        try:
+            original_run(self, sql)
+        finally:
+            stmt_times.append((sql, _now() - t))
+
+    cycle._Session.run = timed_run
+    state_s: list[float] = []
+    stamp_s: list[float] = []
+    original_read_state = Runner._read_state
+    original_stamp = DbtSession._project_stamp
+
+    def timed_stamp(self: Any) -> float:
+        t = _now()
+        try:
+            return original_stamp(self)
+        finally:
+            stamp_s.append(_now() - t)
+
+    DbtSession._project_stamp = timed_stamp
+
+    def timed_read_state(self: Any, report: Any) -> None:
+        t = _now()
+        try:
+            original_read_state(self, report)
+        finally:
+            state_s.append(_now() - t)
+
+    Runner._read_state = timed_read_state
+
+    runner = _runner(project, target)
+    warehouse = runner.warehouse
+    source = Source(n)
+    source.initial_load()  # what the first build applied
+    seq = bench.Sequence(10**9)
+    counter = PgCounter(server.port) if server is not None else None
+    try:
+        def send(raws: list[bytes]) -> None:
+            bench.append_records(warehouse, "kinesis", bench.STREAM, raws, source.clock, seq)
+
+        def cycle_once(what: str, planned: bool = True) -> dict:
+            stmt_times.clear()
+            state_s.clear()
+            stamp_s.clear()
+            if counter:
+                counter.begin()
+            t = _now()
+            report = runner.cycle()
+            wall = _now() - t
+            counts = counter.end() if counter else {}
+            if report.error:
+                raise RuntimeError(f"{what} cycle failed: {report.error}")
+            if planned and report.ran is None:
+                raise RuntimeError(f"{what} cycle was a dbt run of every model, not a planned cycle")
+            plan_s = sum(s for _, s in stmt_times)
+            slow = sorted(stmt_times, key=lambda x: -x[1])[:3]
+            return {"wall_s": wall, "statements": report.statements, "commits": report.commits,
+                    "ran": None if report.ran is None else len(report.ran), "plan_statements_s": plan_s,
+                    "read_state_s": sum(state_s), "project_stamp_s": sum(stamp_s), "slowest": [{"statement": _label(s), "s": round(x, 4)} for s, x in slow],
+                    **counts}
+
+        # A runner's first cycle is a dbt run of every model, then it renders the cycle plan; the first
+        # build did both on this project already, so this runner only renders the plan (and saves a
+        # dbt run of every model: minutes at 500 tables).
+        t = _now()
+        runner._plan, runner._plan_manifest = cycle.load_plan(runner.dbt), runner.dbt.manifest
+        runner._run_all = False
+        plan_render_s = _now() - t
+        for _ in range(2):  # warm-up
+            cycle_once("warm-up idle")
+        rounds = 3 if quick else 5
+        idle_n = 5 if quick else 9
+        one_table = source.tables[-1]
+        spread = _spread(source.tables, SPREAD_TABLES)
+        per = {t: SPREAD_CHANGES // len(spread) + (1 if i < SPREAD_CHANGES % len(spread) else 0)
+               for i, t in enumerate(spread)}
+        cycles: dict[str, list[dict]] = {"idle": [], "one": [], "spread": []}
+        for r in range(max(rounds, idle_n)):
+            if r < idle_n:
+                cycles["idle"].append(cycle_once("idle"))
+            if r < rounds:
+                send(source.changes({one_table: ONE_CHANGES}))
+                cycles["one"].append(cycle_once("10 changes"))
+                send(source.changes(per))
+                cycles["spread"].append(cycle_once("1,000 changes"))
+        if any(c["ran"] for c in cycles["idle"]):
+            raise RuntimeError("an idle cycle ran models")
+        check = compare(warehouse, runner, source)
+        plan = runner._plan
+        plan_chars = {}
+        if plan is not None and plan.streams:
+            s = plan.streams[0]
+            plan_chars = {"probe": len(s.probe), "batch": sum(map(len, s.batch)), "changed": len(s.changed),
+                          "mirror_apply_avg": _median([sum(map(len, m.apply)) for m in s.mirrors]),
+                          "set_aside_start": sum(len(x) for a in s.set_asides for x in a.start),
+                          "set_aside_per_mirror_avg": _median([sum(map(len, v)) for a in s.set_asides
+                                                               for v in a.mirrors.values()]),
+                          "finish": sum(map(len, s.finish)),
+                          "total": len(json.dumps([s.probe, s.batch, s.changed, [m.apply for m in s.mirrors],
+                                                   [(a.start, a.mirrors, a.finish) for a in s.set_asides], s.finish]))}
+    finally:
+        if counter:
+            counter.close()
+        _close(runner)
+
+    def summary(rows: list[dict]) -> dict:
+        out = {"wall_median_s": _median([c["wall_s"] for c in rows]), "wall_s": [c["wall_s"] for c in rows],
+               "plan_statements_median_s": _median([c["plan_statements_s"] for c in rows]),
+               "read_state_median_s": _median([c["read_state_s"] for c in rows]),
+               "project_stamp_median_s": _median([c["project_stamp_s"] for c in rows]),
+               "statements": sorted({c["statements"] for c in rows}), "commits": sorted({c["commits"] for c in rows}),
+               "ran": sorted({c["ran"] for c in rows}), "slowest": rows[-1]["slowest"]}
+        if "server_statements" in rows[0]:
+            out.update({k: sorted({c[k] for c in rows}) for k in ("server_statements", "server_commits",
+                                                                    "write_transactions")})
+            out["server_exec_median_ms"] = _median([c["server_exec_ms"] for c in rows])
+            out["server_top"] = rows[-1]["server_top"]
+        return out
+
+    return {"kind": kind, "tables": n, "rounds": {k: len(v) for k, v in cycles.items()}, "generate_s": generate_s,
+            "first_build": built, "plan_render_s": plan_render_s,
+            "idle": summary(cycles["idle"]), "one": summary(cycles["one"]), "spread": summary(cycles["spread"]),
+            "spread_tables": len(spread), "one_changes": ONE_CHANGES, "spread_changes": SPREAD_CHANGES,
+            "records_sent": source.sent, "plan_chars": plan_chars, **check}
+
+
+def compare(warehouse: Any, runner: Any, source: Source) -> dict:
+    """Every mirror read back (id, v, n), against the rows the source holds."""
+    mirrors = runner.models.mirrors
+    con = warehouse.connect()
+    wrong: list[str] = []
+    rows_total = 0
+    try:
+        cur = con if warehouse.kind == "duckdb" else con.cursor()
+        for name, ref in mirrors.items():
+            cur.execute(f"select id, v, n from {ref.relation}")
+            got = {int(i): (v, int(x)) for i, v, x in cur.fetchall()}
+            want = {k: (vals[0], vals[1]) for k, vals in source.rows[name].items()}
+            rows_total += len(got)
+            if got != want:
+                wrong.append(f"{name}: {len(got)} rows, expected {len(want)}")
+        con.rollback() if warehouse.kind != "duckdb" else None
+    finally:
+        con.close()
+    return {"mirrors_checked": len(mirrors), "mirror_rows": rows_total, "mirrors_wrong": wrong,
+            "mirrors_match": not wrong and len(mirrors) == len(source.tables)}
+
+
+# ------------------------------------------------------------------ report
+def _ms(s: Any) -> str:
+    return "n/a" if s is None or s != s else f"{s * 1000:,.0f} ms"
+
+
+def _set(values: Any) -> str:
+    if not values:
+        return "n/a"
+    return "–".join(str(v) for v in (values if len(values) <= 1 else (min(values), max(values))))
+
+
+def by_kind(results: dict) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for key, r in results.items():
+        if key.startswith("tables_") and "error" not in r and "idle" in r:
+            out.setdefault(r["kind"], []).append(r)
+    return {k: sorted(v, key=lambda r: r["tables"]) for k, v in out.items()}
+
+
+def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
+    """The part's section of results.md; its targets appended to rows (target, measured, verdict, #)."""
+    keys = [k for k in results if k.startswith("tables_") or k.startswith("latency_tables_")]
+    if not keys:
+        return []
+    S: list[str] = ["## 1b. Cycle cost against the number of mirrored tables (the real runner, DuckDB and Postgres)", ""]
+    add = S.append
+    add("Projects of N tables `public.tNNN (id bigint primary key, v varchar(40), n integer, updated_at timestamp)`, "
+        "one stream. The first build is the runner's first cycle (`Runner.setup()` + `Runner.cycle()`: a `dbt run` of "
+        "the whole project, then the cycle plan rendered) in a process of its own; peak RSS is that process's "
+        "ru_maxrss; the stream holds an initial load of 3 rows per table, which that `dbt run` applies. Then "
+        "`streamleap.runner.Runner` in the measuring process (it renders the cycle plan, as its first cycle would "
+        "after the `dbt run`), records appended straight into the stream stand-in (no Kinesis endpoint, no relay: "
+        "the relays are set aside after setup), two idle warm-up cycles, then rounds of an idle cycle, a cycle after 10 changes to one "
+        f"table and a cycle after {SPREAD_CHANGES:,} changes over {SPREAD_TABLES} tables (all of them when fewer); "
+        "times are the wall of `Runner.cycle()` (medians). Statements/commits: the runner's count "
+        "(`CycleReport.statements`/`.commits`) and, on Postgres, the server's: pg_stat_statements (track = top, "
+        "BEGIN/COMMIT included) over the bench database for the cycle, and the write transactions (transaction ids "
+        "assigned). Every mirror read back at the end and compared row by row with what was sent.")
+    add("")
+    for kind, rs in by_kind(results).items():
+        pg = kind == "postgres"
+        add(f"**{kind}**")
+        add("")
+        head = "| tables | idle cycle | 10 changes, 1 table | 1,000 changes, 20 tables | statements per cycle (idle / 10 / 1,000): runner"
+        head += " / server | commits per cycle (idle / 10 / 1,000): runner / server COMMITs / write transactions |" if pg \
+            else " | commits per cycle (idle / 10 / 1,000): runner |"
+        add(head + " first build | peak RSS | mirrors = sent (rows) |")
+        add("|---:|---:|---:|---:|---|---|---:|---:|:---:|")
+        for r in rs:
+            st = " / ".join(_set(r[c]["statements"]) for c in ("idle", "one", "spread"))
+            cm = " / ".join(_set(r[c]["commits"]) for c in ("idle", "one", "spread"))
+            if pg:
+                st += "; server " + " / ".join(_set(r[c]["server_statements"]) for c in ("idle", "one", "spread"))
+                cm += "; " + " / ".join(_set(r[c]["server_commits"]) for c in ("idle", "one", "spread"))
+                cm += "; " + " / ".join(_set(r[c]["write_transactions"]) for c in ("idle", "one", "spread"))
+            fb = r["first_build"]
+            add(f"| {r['tables']} | {_ms(r['idle']['wall_median_s'])} | {_ms(r['one']['wall_median_s'])} | "
+                f"{_ms(r['spread']['wall_median_s'])} | {st} | {cm} | {fb['total_s']:.1f} s | {fb['peak_rss_mb']:,.0f} MB | "
+                f"{'yes' if r['mirrors_match'] else 'NO'} ({r['mirror_rows']:,}) |")
+        add("")
+        add("Where the time goes (medians; \"plan statements\": the planned cycle's statements on the runner's "
+            "connection, timed client-side; \"state read\": `Runner._read_state` after the cycle, its own connection; "
+            "\"mtime walk\": `DbtSession._project_stamp`, the project files' modification times, every cycle):")
+        add("")
+        add("| tables | idle: plan statements | idle: state read | idle: mtime walk | idle: rest of the runner | "
+            "10 changes: plan statements | 1,000 changes: plan statements (per changed table) | slowest statement of the "
+            "1,000-change cycle | plan render (run-operation) | plan text: whole / probe / set-aside start / finish |")
+        add("|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
+        for r in rs:
+            i, pc = r["idle"], r["plan_chars"]
+            rest = i["wall_median_s"] - i["plan_statements_median_s"] - i["read_state_median_s"] - i["project_stamp_median_s"]
+            slow = r["spread"]["slowest"][0] if r["spread"]["slowest"] else {"statement": "?", "s": None}
+            add(f"| {r['tables']} | {_ms(i['plan_statements_median_s'])} | {_ms(i['read_state_median_s'])} | "
+                f"{_ms(i['project_stamp_median_s'])} | {_ms(rest)} | {_ms(r['one']['plan_statements_median_s'])} | "
+                f"{_ms(r['spread']['plan_statements_median_s'])} ({_ms(r['spread']['plan_statements_median_s'] / r['spread_tables'])}) | "
+                f"`{slow['statement'][:60]}` {_ms(slow['s'])} | {r['plan_render_s']:.1f} s | "
+                f"{pc.get('total', 0) / 1e6:.2f} MB / {pc.get('probe', 0):,} / {pc.get('set_aside_start', 0):,} / "
+                f"{pc.get('finish', 0):,} chars |")
+        add("")
+        add("First build (s): " + "; ".join(f"{r['tables']} tables: setup (parse, stand-in) {r['first_build']['setup_s']:.1f}, "
+                                             f"first cycle {r['first_build']['cycle_s']:.1f} (of which the plan render "
+                                             f"{r['first_build'].get('plan_render_s', float('nan')):.1f})" for r in rs) + ".")
+        add("")
+        big = rs[-1]
+        small = rs[0]
+        if len(rs) > 1:
+            ri = big["idle"]["wall_median_s"] / small["idle"]["wall_median_s"]
+            ro = big["one"]["wall_median_s"] / small["one"]["wall_median_s"]
+            rows.append((f"tables, {kind}: idle cycle at {big['tables']} tables <= {IDLE_RATIO}x the {small['tables']}-table one",
+                         f"{ri:.2f}x ({_ms(big['idle']['wall_median_s'])} vs {_ms(small['idle']['wall_median_s'])})",
+                         _verdict(ri <= IDLE_RATIO), "1b"))
+            rows.append((f"tables, {kind}: 10 changes to one of {big['tables']} tables <= {ONE_RATIO}x the same on {small['tables']}",
+                         f"{ro:.2f}x ({_ms(big['one']['wall_median_s'])} vs {_ms(small['one']['wall_median_s'])})",
+                         _verdict(ro <= ONE_RATIO), "1b"))
+            field = "server_statements" if pg else "statements"
+            idle_counts = {r["tables"]: r["idle"][field] for r in rs}
+            same = len({tuple(v) for v in idle_counts.values()}) == 1
+            rows.append((f"tables, {kind}: statements per idle cycle independent of the table count"
+                         + (" (server-side)" if pg else " (the runner's count)"),
+                         ", ".join(f"{t}: {_set(v)}" for t, v in idle_counts.items()), _verdict(same), "1b"))
+        commit_fields = ("commits", "server_commits", "write_transactions") if pg else ("commits",)
+        ok = all(max(r[c][f]) <= 1 and (c == "idle" or min(r[c][f]) == 1)
+                 for r in rs for c in ("idle", "one", "spread") for f in commit_fields)
+        rows.append((f"tables, {kind}: one commit per cycle (0 when idle)"
+                     + (" — runner, server COMMITs and write transactions" if pg else " — the runner's count"),
+                     "; ".join(f"{r['tables']}: " + " / ".join(_set(r[c][commit_fields[-1]]) for c in ("idle", "one", "spread"))
+                               for r in rs), _verdict(ok), "1b"))
+        rows.append((f"tables, {kind}: every mirror = what was sent (row by row)",
+                     ", ".join(f"{r['tables']}: {'yes' if r['mirrors_match'] else 'NO'}" for r in rs),
+                     _verdict(all(r["mirrors_match"] for r in rs)), "1b"))
+    lat = [results[k] for k in results if k.startswith("latency_tables_")]
+    if lat:
+        add(f"**Many tables in the latency part**: {LATENCY_RATE:,} changes/s over {lat[0].get('tables', LATENCY_TABLES)} tables, unevenly "
+            "(table k gets a share proportional to 1/(k+1)), one source transaction appended straight into the stand-in "
+            f"every 20 ms with its own refresh_time; the real runner cycles every {LATENCY_EVERY} s. Latency: from just "
+            "before the append to the end of the cycle after which the lowest watermark of the mirrors covers it.")
+        add("")
+        add("| target | changes (per s) | p50 | p95 | p99 | max | cycles | median cycle | longest cycle | tables changed per cycle (median) | mirrors = sent (row by row) |")
+        add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+        for x in lat:
+            if "error" in x:
+                add(f"| ? | error: {x['error'][:200]} |" + " |" * 9)
+                continue
+            add(f"| {x['kind']} | {x['changes']:,} ({x['offered_per_s']:,.0f}/s) | {x['p50_ms']:,.0f} ms | "
+                f"{x['p95_ms']:,.0f} ms | {x['p99_ms']:,.0f} ms | {x['max_ms']:,.0f} ms | {x['cycles']} | "
+                f"{_ms(x['cycle_median_s'])} | {_ms(x['cycle_max_s'])} | {x['changed_tables_median']:.0f} | "
+                f"{'yes' if x['mirrors_match'] and x['caught_up'] else 'NO'} |")
+            rows.append((f"latency, {LATENCY_RATE:,} changes/s over {x['tables']} tables ({x['kind']}): p99 < 2 s, "
+                         "mirrors = source", f"p99 {x['p99_ms']:,.0f} ms (p50 {x['p50_ms']:,.0f} ms); mirrors "
+                         + ("match" if x["mirrors_match"] and x["caught_up"] else "DIFFER"),
+                         _verdict(x["p99_ms"] < LATENCY_P99_MS and x["mirrors_match"] and x["caught_up"]), "2"))
+        add("")
+    for key in sorted(k for k in keys if k.startswith("tables_") and "error" in results[k]):
+        rows.append((f"tables, {key[len('tables_'):].replace('_', ' at ')} tables: measured (first build and cycles)",
+                     _cell(results[key]["error"].strip().splitlines()[-1]), "MISS", "1b"))
+    for key in keys:
+        if "error" in results[key] and key.startswith("tables_"):
+            add(f"{key}: not measured: {_cell(results[key]['error'].strip().splitlines()[-1], 600)}")
+            add("")
+    if any(k for k in by_kind(results)):
+        add("![tables](tables.png)")
+        add("")
+    return S
+
+
+def _cell(text: str, width: int = 300) -> str:
+    text = text.replace("|", "/")
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def write_chart(path: Path, results: dict) -> None:
+    """tables.png: the curves against the table count."""
+    data = by_kind(results)
+    if not data:
+        return
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    styles = {"duckdb": "-", "postgres": "--"}
+    ax = axes[0][0]
+    for kind, rs in data.items():
+        xs = [r["tables"] for r in rs]
+        for c, colour, name in (("idle", "#2ca02c", "idle"), ("one", "#1f77b4", "10 changes, 1 table"),
+                                ("spread", "#d62728", "1,000 changes, 20 tables")):
+            ax.plot(xs, [r[c]["wall_median_s"] * 1000 for r in rs], styles[kind], marker="o", color=colour,
+                    label=f"{kind}: {name}")
+    ax.set_xlabel("mirrored tables")
+    ax.set_ylabel("ms per cycle (median, log scale)")
+    ax.set_yscale("log")
+    ax.set_title("Runner cycle wall time")
+    ax.legend(fontsize=7)
+    ax = axes[0][1]
+    for kind, rs in data.items():
+        field = "server_statements" if kind == "postgres" else "statements"
+        xs = [r["tables"] for r in rs]
+        for c, colour in (("idle", "#2ca02c"), ("one", "#1f77b4"), ("spread", "#d62728")):
+            ax.plot(xs, [max(r[c][field] or [0]) for r in rs], styles[kind], marker="o", color=colour,
+                    label=f"{kind} ({'server' if kind == 'postgres' else 'runner'}): {c}")
+    ax.set_xlabel("mirrored tables")
+    ax.set_ylabel("statements per cycle")
+    ax.set_title("Statements per cycle")
+    ax.legend(fontsize=7)
+    ax = axes[1][0]
+    for kind, rs in data.items():
+        ax.plot([r["tables"] for r in rs], [r["first_build"]["total_s"] for r in rs], styles[kind], marker="o",
+                label=kind)
+    ax.set_xlabel("mirrored tables")
+    ax.set_ylabel("s")
+    ax.set_title("First build (the runner's first cycle: dbt run of the project)")
+    ax.legend(fontsize=8)
+    ax = axes[1][1]
+    for kind, rs in data.items():
+        ax.plot([r["tables"] for r in rs], [r["first_build"]["peak_rss_mb"] for r in rs], styles[kind], marker="o",
+                label=kind)
+    ax.set_xlabel("mirrored tables")
+    ax.set_ylabel("MB")
+    ax.set_title("First build: peak RSS of its process")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--first-build"]:
+        first_build_main(*sys.argv[2:6])
+    else:
+        raise SystemExit("run it through bench/run.py --parts tables")
