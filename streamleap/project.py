@@ -173,7 +173,7 @@ def _set_aside_sql(s: StreamModels) -> str:
     return (
         f"{{#- {GENERATED} Records of stream {s.stream} that cannot be applied: raw bytes, reason, position. -#}}\n"
         "{{ config(\n"
-        "    materialized='incremental',\n"
+        "    materialized='streamleap_mirror',\n"
         "    incremental_strategy='streamleap_cdc',\n"
         f"    streamleap_set_aside={{'stream_model': {_sql_literal(s.staging)}}},\n"
         "    pre_hook=\"{{ streamleap.session_setup() }}\",\n"
@@ -201,7 +201,7 @@ def _mirror_sql(s: StreamModels, table: MirrorTable) -> str:
     return (
         f"{{#- {GENERATED} Type-1 mirror of {table.source.qualified_name}; its columns and key are in {table.model_name}.yml. -#}}\n"
         "{{ config(\n"
-        "    materialized='incremental',\n"
+        "    materialized='streamleap_mirror',\n"
         "    incremental_strategy='streamleap_cdc',\n"
         "    on_schema_change='append_new_columns',\n"
         f"{_redshift_keys(table)}"

@@ -279,6 +279,9 @@ def build(target_name: str, tmp_path, pg_url: str | None) -> Built:
     rel = target.rel(STREAM + "_set_aside")
     target.execute(f"alter table {rel} drop column column_name")
     target.execute(f"alter table {rel} drop column adjusted")
+    # as a table built before: its state row holds no fingerprint (materialization.sql), so it applies in its own run
+    mark = "?" if target.name == "local" else "%s"
+    target.execute(f"update {target.rel('streamleap_state')} set fingerprint = null where relation_name like {mark}", ["%_set_aside"])
     before_upgrade = target.query(f"select count(*) from {rel}")[0][0]
     send("pg_fit", "update", CASES[1].row_id, {**GOOD["pg_fit"], "c_small": -40_000, "c_later": "v5"})
     dbt(target, "run")

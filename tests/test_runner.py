@@ -1270,3 +1270,112 @@ def test_a_planned_cycle_judges_records_as_a_dbt_run_does(tables):
     assert planned(calls, report) == {"alpha", SET_ASIDE}
     assert tables.rows("alpha") == {1: "x", 3: "x"}
     assert tables.set_aside_rows() == [("public", "alpha")]
+
+
+def dbt_run_queries(target: Target, *args: str) -> tuple[Any, dict[str, list[str]]]:
+    """A plain `dbt run` (a fresh dbtRunner, as cron or Airflow run it), with the SQL each node sent."""
+    from dbt.cli.main import dbtRunner
+
+    sent: dict[str, list[str]] = {}
+
+    def catch(event: Any) -> None:
+        if event.info.name == "SQLQuery":
+            node = event.data.node_info.node_name if event.data.node_info else ""
+            sent.setdefault(node, []).append(event.data.sql)
+
+    result = dbtRunner(callbacks=[catch]).invoke(["run", "--quiet", "--project-dir", str(target.project), "--profiles-dir",
+                                                  str(target.project), "--target", target.name, *args])
+    assert result.success, result.exception
+    return result, sent
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_a_plain_dbt_run_parses_the_stream_once_and_an_unchanged_mirror_costs_one_query(tables):
+    """The scheduled `dbt run` path: the streaming view model applies the run's new records to the
+    stream's mirrors in one transaction (cycle.sql run_stream_cycle); then each mirror and the
+    set-aside model find nothing past their watermark and send one query, no temporary table, no
+    introspection, no DDL."""
+    for table in MIRRORS:
+        tables.change(table, 1)
+    relay = tables.runner()
+    relay.setup()
+    assert relay.relays[0].pull().records == 4
+    dbt_run_queries(tables.target)  # the first build
+    tables.change("beta", 2, v="new")
+    tables.change("delta", 3)  # nothing mirrors it
+    tables.put([(b"\xff not json", "junk")])
+    assert relay.relays[0].pull().records == 3
+
+    _, sent = dbt_run_queries(tables.target)
+    assert tables.rows("beta") == {1: "x", 2: "new"} and tables.rows("alpha") == {1: "x"}
+    assert tables.set_aside_rows() == [(None, None)]
+    staging = f"stg_{STREAM}"
+    for name in (*MIRRORS, SET_ASIDE):
+        assert len(sent[name]) == 1, (name, sent[name])  # beta's change was applied by the staging model
+        assert "create" not in sent[name][0].lower() and "information_schema" not in sent[name][0].lower()
+    batches = [q for node, qs in sent.items() for q in qs if 'create temporary table "streamleap_cycle_batch"' in q]
+    assert len(batches) == 1 and batches[0] in sent[staging]  # the stream read and parsed once, for every mirror
+    marks = {name: mark for name, (mark, _) in tables.state().items() if name in (*MIRRORS, SET_ASIDE)}
+    assert len(set(marks.values())) == 1 and None not in marks.values()
+
+    # nothing new: the staging model's probe, one query per mirror
+    _, sent = dbt_run_queries(tables.target)
+    assert all(len(sent[name]) == 1 for name in (*MIRRORS, SET_ASIDE))
+    assert not [q for qs in sent.values() for q in qs if "create temporary" in q]
+
+    # the staging model left out (or selected alone with a mirror): the mirror applies its own records
+    tables.change("gamma", 4)
+    assert relay.relays[0].pull().records == 1
+    _, sent = dbt_run_queries(tables.target, "--select", "gamma")
+    assert tables.rows("gamma") == {1: "x", 4: "x"}
+    assert len(sent["gamma"]) > 1
+    _, sent = dbt_run_queries(tables.target)  # and the others catch up in the next run, once
+    assert len([q for qs in sent.values() for q in qs if 'create temporary table "streamleap_cycle_batch"' in q]) == 1
+    assert tables.rows("alpha") == {1: "x"}
+    marks = {name: mark for name, (mark, _) in tables.state().items() if name in (*MIRRORS, SET_ASIDE)}
+    assert len(set(marks.values())) == 1
+
+
+def test_two_streams_in_one_project_apply_in_one_cycle(kinesis, tmp_path):
+    """Each stream has its own staging view, mirrors and set-aside model; a cycle probes each, and
+    applies what arrived on both in one transaction."""
+    project = tmp_path / "two"
+    init_project(project)
+    for stream, table in (("s_one", "a"), ("s_two", "b")):
+        generate_models(project, plan_tables(parse_ddl(f"create table public.{table} (id bigint primary key, v varchar(20));",
+                                                       "postgres")), stream, "kinesis")
+    run_dbt(["deps", "--quiet"], project)
+    client = kinesis.client()
+    for stream in ("s_one", "s_two"):
+        try:
+            client.delete_stream(StreamName=stream, EnforceConsumerDeletion=True)
+        except client.exceptions.ResourceNotFoundException:
+            pass
+        client.create_stream(StreamName=stream, ShardCount=1)
+
+    def put(stream: str, table: str, i: int) -> None:
+        data = ChangeRecord("public", table, "insert", {"id": i, "v": stream}, commit_ts=wall_clock(), transaction_id=i,
+                            transaction_record_id=1).to_bytes()
+        client.put_record(StreamName=stream, Data=data, PartitionKey=f"{table}.{i}")
+
+    put("s_one", "a", 1)
+    put("s_two", "b", 1)
+    runner = Runner(project, kinesis=client)
+    try:
+        assert runner.cycle().error is None  # a dbt run: builds both streams' models
+        assert {s.staging_model for s in runner._plan.streams} == {"stg_s_one", "stg_s_two"}
+        idle = runner.cycle()
+        assert idle.error is None and (idle.ran, idle.statements, idle.commits) == ([], 2, 0)  # one probe per stream
+        put("s_one", "a", 2)
+        put("s_two", "b", 2)
+        report = runner.cycle()
+        assert report.error is None and report.ingested == 2 and report.commits == 1
+        assert set(report.ran) == {"a", "b", "s_one_set_aside", "s_two_set_aside"}
+        put("s_two", "b", 3)
+        report = runner.cycle()
+        assert report.error is None and set(report.ran) == {"b", "s_two_set_aside"}
+    finally:
+        runner.close()
+    target = Target("local", project)
+    assert sorted(target.query("select id, v from main.a")) == [(1, "s_one"), (2, "s_one")]
+    assert sorted(target.query("select id, v from main.b")) == [(1, "s_two"), (2, "s_two"), (3, "s_two")]

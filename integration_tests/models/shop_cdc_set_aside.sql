@@ -1,6 +1,6 @@
 {#- Records of stream shop_cdc that cannot be applied to a mirror: reason, raw bytes, position. -#}
 {{ config(
-    materialized='incremental',
+    materialized='streamleap_mirror',
     incremental_strategy='streamleap_cdc',
     streamleap_set_aside={'stream_model': 'stg_shop_cdc'},
     pre_hook="{{ streamleap.session_setup() }}",

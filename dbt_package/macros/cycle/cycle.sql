@@ -47,12 +47,17 @@ create temporary table {{ relation }} as (
 )
 {%- endmacro %}
 
-{% macro _cycle_stream_plan(staging_node) -%}
+{#- scope: the unique_ids of the models to include (none: every model of the stream). render:
+    false leaves out the mirrors' and set-aside models' pieces (apply, set_aside), and gives their
+    nodes and specs instead (mirror_nodes, set_aside_nodes), for a caller that renders only the
+    pieces of the tables that changed (run_stream_cycle). -#}
+{% macro _cycle_stream_plan(staging_node, scope=none, render=true) -%}
   {%- set staging = streamleap._node_relation(staging_node, 'view') -%}
   {%- set cycle_batch = streamleap._cycle_temp_relation('streamleap_cycle_batch') -%}
   {%- set mirrors = [] -%}
   {%- set set_asides = [] -%}
-  {%- for node in graph.nodes.values() if node.resource_type == 'model' and staging_node.unique_id in node.depends_on.nodes -%}
+  {%- for node in graph.nodes.values() if node.resource_type == 'model' and staging_node.unique_id in node.depends_on.nodes
+                                         and (scope is none or node.unique_id in scope) -%}
     {%- if node.config.get('streamleap_table') -%}
       {%- do mirrors.append((node, streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name))) -%}
     {%- elif node.config.get('streamleap_set_aside') -%}
@@ -93,18 +98,36 @@ create temporary table {{ relation }} as (
     'set_aside': [],
     'finish': [],
   } -%}
+  {%- if not render %}{% do out.update({'mirror_nodes': mirrors, 'set_aside_nodes': set_asides, 'cycle_batch': cycle_batch}) %}{% endif -%}
   {%- for skey in state_order -%}
     {%- set lock = (streamleap.lock_state_sql(states[skey]['relation']) | trim).rstrip(';') -%}
     {%- if lock %}{% do out.begin.append(lock) %}{% endif -%}
   {%- endfor -%}
 
-  {%- for node, spec in mirrors -%}
+  {%- for node, spec in (mirrors if render else []) -%}
+    {%- do out.mirrors.append(streamleap._cycle_mirror_piece(node, spec, cycle_batch)) -%}
+  {%- endfor -%}
+  {%- for node in (set_asides if render else []) -%}
+    {%- do out.set_aside.append(streamleap._cycle_set_aside_piece(node, mirrors, mirrors, cycle_batch)) -%}
+  {%- endfor -%}
+
+  {%- for skey in state_order -%}
+    {%- set st = states[skey] -%}
+    {%- do out.finish.append('update ' ~ st.relation ~ '\nset watermark = ' ~ batch_end ~ ', updated_at = ' ~ dbt.current_timestamp()
+        ~ '\nwhere relation_name in (' ~ st['keys'] | join(', ') ~ ')\n  and (watermark is null or watermark < ' ~ batch_end ~ ')') -%}
+  {%- endfor -%}
+  {%- do out.finish.append('drop table ' ~ cycle_batch) -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- A mirror's piece of a cycle: the tables whose records it applies, and its apply. -#}
+{% macro _cycle_mirror_piece(node, spec, cycle_batch) -%}
     {%- set target_rel = streamleap._node_relation(node) -%}
     {%- set changes = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
     {%- set only_its_own = streamleap.source_table_filter(spec, '_sl_table', '_sl_schema') -%}
     {%- set tables = [[spec.schema, spec.table]] -%}
     {%- for p in spec.partitions %}{% do tables.append([p.get('schema') or spec.schema, p.table]) %}{% endfor -%}
-    {%- do out.mirrors.append({
+    {{ return({
       'model': node.name,
       'unique_id': node.unique_id,
       'tables': tables,
@@ -112,10 +135,13 @@ create temporary table {{ relation }} as (
                ~ streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(cycle_batch, spec, target_rel, only_its_own)) ~ ';\n'
                ~ streamleap.apply_batch_sql(target_rel, changes, spec) ~ ';\n'
                ~ 'drop table ' ~ changes,
-    }) -%}
-  {%- endfor -%}
+    }) }}
+{%- endmacro %}
 
-  {%- for node in set_asides -%}
+{#- A set-aside model's piece of a cycle. mirrors: every (node, spec) of the stream's mirrors in
+    the cycle (the records of none of their tables are judged once, in start); judged: those whose
+    records it judges with their checks (mirrors, by model name). -#}
+{% macro _cycle_set_aside_piece(node, mirrors, judged, cycle_batch) -%}
     {%- set target_rel = streamleap._node_relation(node) -%}
     {%- set kept = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
     {%- set specs = mirrors | map(attribute=1) | list -%}
@@ -127,14 +153,14 @@ create temporary table {{ relation }} as (
     {%- endfor -%}
     {%- set unmirrored = 'true' if not names else 'not coalesce(' ~ streamleap.source_table_filter({'schema': names[0].schema, 'table': names[0].table, 'partitions': names[1:]}, '_sl_table', '_sl_schema') ~ ', false)' -%}
     {%- set per_mirror = {} -%}
-    {%- for node_m, spec in mirrors -%}
+    {%- for node_m, spec in judged -%}
       {%- do per_mirror.update({node_m.name: 'insert into ' ~ kept ~ '\nselect * from (\n'
             ~ streamleap.set_aside_batch_sql(cycle_batch, target_rel, [spec], streamleap.source_table_filter(spec, '_sl_table', '_sl_schema'))
             ~ '\n) judged where reason is not null'}) -%}
     {%- endfor -%}
     {%- set cols = streamleap._set_aside_columns() -%}
     {%- set key = streamleap._string_literal(streamleap._relation_key(target_rel)) -%}
-    {%- do out.set_aside.append({
+    {{ return({
       'model': node.name,
       'unique_id': node.unique_id,
       'start': 'drop table if exists ' ~ kept ~ ';\n'
@@ -143,16 +169,7 @@ create temporary table {{ relation }} as (
       'finish': 'insert into ' ~ target_rel ~ ' (' ~ cols | join(', ') ~ ')\nselect ' ~ cols | join(', ') ~ ' from ' ~ kept ~ ';\n'
                 ~ 'update ' ~ streamleap.state_relation(target_rel) ~ '\nset applied_rows = (select count(*) from ' ~ kept ~ ' where adjusted = false)\nwhere relation_name = ' ~ key ~ ';\n'
                 ~ 'drop table ' ~ kept,
-    }) -%}
-  {%- endfor -%}
-
-  {%- for skey in state_order -%}
-    {%- set st = states[skey] -%}
-    {%- do out.finish.append('update ' ~ st.relation ~ '\nset watermark = ' ~ batch_end ~ ', updated_at = ' ~ dbt.current_timestamp()
-        ~ '\nwhere relation_name in (' ~ st['keys'] | join(', ') ~ ')\n  and (watermark is null or watermark < ' ~ batch_end ~ ')') -%}
-  {%- endfor -%}
-  {%- do out.finish.append('drop table ' ~ cycle_batch) -%}
-  {{ return(out) }}
+    }) }}
 {%- endmacro %}
 
 {#- One planned cycle as a script, for reading and for the Redshift checks: the statements the
@@ -180,4 +197,91 @@ create temporary table {{ relation }} as (
   {%- do out.extend(p.finish) -%}
   {%- do out.append('commit') -%}
   {{ return(out | join(';\n') ) }}
+{%- endmacro %}
+
+{#-
+  The same cycle inside a plain `dbt run` (or any dbt invocation that runs the streaming view
+  model), called by the streaming_mv materialization after its refresh: the stream's new records
+  are read and parsed once for the run, the mirrors and set-aside models that the run selected and
+  that exist apply what is theirs in one transaction, and each of those moves its watermark to the
+  batch's end. The mirror models then find nothing past their watermark and do nothing but that one
+  query (streamleap_mirror). Only the pieces of the tables that changed are rendered.
+  A mirror that is not built yet, or whose columns changed since it last applied, is left to its
+  own run (which builds it, or adds the columns first), and so is the set-aside model unless every
+  mirror of the stream is in the cycle. Returns whether it opened a transaction (the caller
+  commits; its reads, run_query, open none).
+-#}
+{% macro run_stream_cycle(staging_node) -%}
+  {#- the stream's models in this run, built, and last applied with the columns they have now
+      (a mirror whose columns changed applies in its own run, which adds them first) -#}
+  {%- set stream_models = [] -%}
+  {%- for node in graph.nodes.values() if node.resource_type == 'model' and staging_node.unique_id in node.depends_on.nodes
+                                         and (node.config.get('streamleap_table') or node.config.get('streamleap_set_aside')) -%}
+    {%- do stream_models.append(node) -%}
+  {%- endfor -%}
+  {%- set candidates = [] -%}
+  {%- set states = {} -%}
+  {%- for node in stream_models if selected_resources is not defined or selected_resources is none or node.unique_id in selected_resources -%}
+    {%- set rel = streamleap._node_relation(node) -%}
+    {%- set state = streamleap.state_relation(rel) -%}
+    {%- if load_cached_relation(rel) is not none and load_cached_relation(state) is not none -%}
+      {%- do candidates.append(node) -%}
+      {%- do states.setdefault(state.render(), []).append(streamleap._string_literal(streamleap._relation_key(rel))) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if not candidates -%}{{ return(false) }}{%- endif -%}
+  {%- set reads = [] -%}
+  {%- for state, keys in states.items() -%}
+    {%- do reads.append('select relation_name, fingerprint from ' ~ state ~ ' where relation_name in (' ~ keys | join(', ') ~ ')') -%}
+  {%- endfor -%}
+  {%- set stored = {} -%}
+  {%- for row in run_query(reads | join(' union all ')).rows %}{% do stored.update({row[0]: row[1]}) %}{% endfor -%}
+  {%- set in_run = [] -%}
+  {%- for node in candidates if node.config.get('streamleap_table') -%}
+    {%- set spec = streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name) -%}
+    {%- if stored.get(streamleap._relation_key(streamleap._node_relation(node))) == streamleap.model_fingerprint(spec) -%}
+      {%- do in_run.append(node) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {#- the set-aside model judges the records of every mirrored table: only with all of them -#}
+  {%- if in_run | length == stream_models | selectattr('config.streamleap_table') | list | length -%}
+    {%- for node in candidates if node.config.get('streamleap_set_aside')
+                                and stored.get(streamleap._relation_key(streamleap._node_relation(node))) == streamleap.model_fingerprint() -%}
+      {%- do in_run.append(node) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- if not in_run -%}{{ return(false) }}{%- endif -%}
+  {%- set p = streamleap._cycle_stream_plan(staging_node, in_run | map(attribute='unique_id') | list, render=false) -%}
+  {%- set newest = run_query(p.probe) -%}
+  {%- if newest is none or (newest.rows | length) == 0 or newest.rows[0][0] is none -%}{{ return(false) }}{%- endif -%}
+  {%- call statement('streamleap_cycle_batch') -%}
+    {{ streamleap.begin_atomic() }}
+    {{ (p.begin | join(';\n') ~ ';') if p.begin }}
+    {{ p.batch }}
+  {%- endcall -%}
+  {%- set changed = [] -%}
+  {%- for row in run_query(p.changed).rows if row[0] is not none and row[1] is not none -%}
+    {%- do changed.append([row[0] | string, row[1] | string]) -%}
+  {%- endfor -%}
+  {%- set applied = [] -%}
+  {%- for node, spec in p.mirror_nodes -%}
+    {%- set piece = streamleap._cycle_mirror_piece(node, spec, p.cycle_batch) -%}
+    {%- if piece.tables | select('in', changed) | list -%}{% do applied.append((node, spec, piece)) %}{%- endif -%}
+  {%- endfor -%}
+  {%- set statements = [] -%}
+  {%- for node, spec, piece in applied %}{% do statements.append(piece.apply) %}{% endfor -%}
+  {%- set judged = [] -%}
+  {%- for node_m, spec, _ in applied %}{% do judged.append((node_m, spec)) %}{% endfor -%}
+  {%- for node in p.set_aside_nodes -%}
+    {%- set piece = streamleap._cycle_set_aside_piece(node, p.mirror_nodes, judged, p.cycle_batch) -%}
+    {%- do statements.append(piece.start) -%}
+    {%- for node_m, spec, _ in applied %}{% do statements.append(piece.mirrors[node_m.name]) %}{% endfor -%}
+    {%- do statements.append(piece.finish) -%}
+  {%- endfor -%}
+  {%- do statements.extend(p.finish) -%}
+  {%- call statement('streamleap_cycle_apply') -%}
+    {{ statements | join(';\n') }}
+    {{- streamleap.end_atomic() }}
+  {%- endcall -%}
+  {{ return(true) }}
 {%- endmacro %}

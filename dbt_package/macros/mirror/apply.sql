@@ -100,7 +100,8 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {{ streamleap.create_tombstones_sql(target, spec) }};
 {{ streamleap.begin_atomic() }}
 {{ streamleap.lock_state_sql(target) }}
-{{ streamleap.apply_batch_sql(target, batch, spec, '/* streamleap:backfill */' in (model.compiled_code or '')) }}
+{{ streamleap.apply_batch_sql(target, batch, spec, '/* streamleap:backfill */' in (model.compiled_code or '')) }};
+{{ streamleap.store_fingerprint_sql(target, streamleap.model_fingerprint(spec)) }}
 {{- streamleap.end_atomic() }}
 {%- endmacro %}
 

@@ -13,7 +13,7 @@
   anything, so that a batch of rows set aside or of control records is not re-read.
 
   Usage in a model:
-    {{ config(materialized='incremental', incremental_strategy='streamleap_cdc', unique_key=['id'],
+    {{ config(materialized='streamleap_mirror', incremental_strategy='streamleap_cdc', unique_key=['id'],
               on_schema_change='append_new_columns', streamleap_table={...table spec...},
               post_hook="{{ streamleap.mirror_after_build(ref('stream_staging')) }}") }}
     {{ streamleap.mirror_select(ref('stream_staging')) }}
@@ -25,11 +25,13 @@
   {%- if execute and should_full_refresh() and load_relation(this) is not none and not streamleap._allow_rebuild() -%}
     {{ exceptions.raise_compiler_error("mirror " ~ this ~ ": refusing --full-refresh: a rebuild re-applies only what the stream still retains, so rows whose changes have expired would be lost. If the stream still holds the full load, run again with --vars '{streamleap_allow_stream_rebuild: true}'.") }}
   {%- endif -%}
-  {%- if is_incremental() and streamleap._new_columns(spec) -%}
+  {%- if streamleap._nothing_new(staging, streamleap.model_fingerprint(spec)) -%}
+select 1 as nothing_new where 1 = 0 /* streamleap:nothing-new */
+  {%- elif streamleap._is_incremental() and streamleap._new_columns(spec) -%}
 {#- the source gained columns since the mirror was built (`streamleap generate` again): read the
     whole retained stream, so the apply can fill them in rows whose latest change is still there #}
 {{ streamleap.change_batch_sql(staging, spec, none) }} /* streamleap:backfill */
-  {%- elif is_incremental() -%}
+  {%- elif streamleap._is_incremental() -%}
 {{ streamleap.change_batch_sql(staging, spec, this) }}
   {%- else -%}
 select * from (

@@ -13,7 +13,7 @@
   records above.
 
   Usage:
-    {{ config(materialized='incremental', incremental_strategy='streamleap_cdc',
+    {{ config(materialized='streamleap_mirror', incremental_strategy='streamleap_cdc',
               streamleap_set_aside={'stream_model': 'shop_cdc'},
               post_hook="{{ streamleap.set_aside_after_build(ref('shop_cdc')) }}") }}
     {{ streamleap.set_aside_select(ref('shop_cdc')) }}
@@ -22,7 +22,9 @@
 -#}
 {% macro set_aside_select(staging) -%}
   {%- if not execute -%}{{ return('select 1 as parsing_only') }}{%- endif -%}
-  {%- if is_incremental() -%}
+  {%- if streamleap._nothing_new(staging, streamleap.model_fingerprint()) -%}
+select 1 as nothing_new where 1 = 0 /* streamleap:nothing-new */
+  {%- elif streamleap._is_incremental() -%}
 {{ streamleap.set_aside_batch_sql(staging, this) }}
   {%- else -%}
 select * from (
@@ -98,6 +100,9 @@ case when octet_length({{ raw }}) > 65535
   {%- do offsets.append(offset) -%}
   {%- for c in spec.columns %}{% do numbered.append((offset + loop.index, spec, c, texts[('data', c.name)])) %}{% endfor -%}
 {%- endfor -%}
+{#- the columns a value can be adjusted in (not the key's): none, no rows of adjusted values -#}
+{%- set adjustable = [] -%}
+{%- for n, spec, c, t in numbered if c not in spec.key %}{% do adjustable.append(n) %}{% endfor -%}
 {%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
 with new_rows as {{ streamleap.materialized_cte() }}(
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
@@ -146,7 +151,7 @@ judged as (
     {%- endif %}
     max(refresh_time) over () as _streamleap_synced_at
   from records
-){% if adjust and numbered %},
+){% if adjust and adjustable %},
 {#- the records applied with adjusted values (few), one row per adjusted column #}
 _sl_adjusted as (
   select * from judged where reason is null and _sl_misfits <> ''
@@ -181,7 +186,7 @@ select
   _streamleap_synced_at
 from judged
 where reason is not null
-{%- if adjust and numbered %}
+{%- if adjust and adjustable %}
 union all
 select
   refresh_time, cast(shard_id as varchar(20)), cast(sequence_number as varchar(128)), cast(partition_key as varchar(256)),
@@ -233,7 +238,8 @@ having count(*) > 0
 {{ streamleap.advance_watermark_sql(target, batch) }};
 {{ streamleap.record_applied_sql(target, batch, 'reason is not null and adjusted = false') }};
 insert into {{ target }} ({{ cols | join(', ') }})
-select {{ cols | join(', ') }} from {{ batch }} where reason is not null
+select {{ cols | join(', ') }} from {{ batch }} where reason is not null;
+{{ streamleap.store_fingerprint_sql(target, streamleap.model_fingerprint()) }}
 {{- streamleap.end_atomic() }}
 {%- endmacro %}
 

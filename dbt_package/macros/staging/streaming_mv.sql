@@ -82,8 +82,11 @@
     {% do store_raw_result(name='main', message='streaming view ' ~ target_relation ~ ' up to date', code='OK', rows_affected='-1') %}
   {% endif %}
 
+  {#- the stream's new records applied to the mirrors of this run, read once (cycle.sql) -#}
+  {% set cycle_ran = existing_relation is not none and not builds and streamleap.run_stream_cycle(graph.nodes[model.unique_id]) %}
+
   {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% if plan or pre_hooks or post_hooks %}{% do adapter.commit() %}{% endif %}
+  {% if plan or pre_hooks or post_hooks or cycle_ran %}{% do adapter.commit() %}{% endif %}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}

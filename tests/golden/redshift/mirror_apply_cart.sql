@@ -41,4 +41,6 @@ from "cart__dbt_tmp" where _streamleap_op <> 'delete';
 insert into "dev"."analytics"."cart__streamleap_tombstones" ("id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart__dbt_tmp" where _streamleap_op = 'delete';
+update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:540ffc67c4bbdae78d2f962998523a96'
+where relation_name = 'dev.analytics.cart';
 commit

@@ -42,4 +42,6 @@ from "cart_item__dbt_tmp" where _streamleap_op <> 'delete';
 insert into "dev"."analytics"."cart_item__streamleap_tombstones" ("cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart_item__dbt_tmp" where _streamleap_op = 'delete';
+update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:68aa0a36653cb1b2f9ddd5a137017102'
+where relation_name = 'dev.analytics.cart_item';
 commit

@@ -20,4 +20,6 @@ set applied_rows = (select count(*) from "shop_cdc_set_aside__dbt_tmp" where rea
 where relation_name = 'dev.analytics.shop_cdc_set_aside';
 insert into "dev"."analytics"."shop_cdc_set_aside" (refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, column_name, adjusted, raw_data, _streamleap_synced_at)
 select refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, column_name, adjusted, raw_data, _streamleap_synced_at from "shop_cdc_set_aside__dbt_tmp" where reason is not null;
+update "dev"."analytics"."streamleap_state" set fingerprint = 'set-aside:2'
+where relation_name = 'dev.analytics.shop_cdc_set_aside';
 commit
