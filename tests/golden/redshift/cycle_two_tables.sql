@@ -169,28 +169,25 @@ checked as (
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end as _sl_problem,
-    rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
-    rpad(substr(regexp_replace(regexp_replace(coalesce(_sl_commit_text, _sl_ts_text), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_time_digits
+    rpad(substr(coalesce(_sl_commit_text, _sl_ts_text), 1, 4) || substr(coalesce(_sl_commit_text, _sl_ts_text), 6, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 9, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 12, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 15, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 18, 2)
+       || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
   from batch
   where _sl_record_type = 'data'
 ),
 changes as (
   select
-    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
-            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
-            then case when length(split_part(_sl_t1, '.', 1)) <= 20 then cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
-            then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
-                      then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT)
-      when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_t1, '.', 1) as BIGINT)
-      else cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end
-  else cast(null as BIGINT) end as "id",
+    case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_t1) <= 20 then case when cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_t1 as BIGINT) end end
+       when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_t1, '.', 1)) <= 20 then case when cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(split_part(_sl_t1, '.', 1) as BIGINT) end end
+       when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end end
+  end as "id",
     case when octet_length(_sl_t2) <= 80 then cast(_sl_t2 as VARCHAR(80))
   else cast(from_varbyte(substring(to_varbyte(substr(_sl_t2, 1, 81), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 81), 'utf8'), 81, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 80 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 81), 'utf8'), 80, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 79 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t2, 1, 81), 'utf8'), 79, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 78 else 77 end)), 'utf8') as VARCHAR(80)) end as "status",
     case when (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
-            then (_sl_t3 ~ '^(.*[0-9].*)$')
+            then _sl_t3 not in ('', '+', '-', '.', '+.', '-.')
           else false end) then cast(_sl_t3 as DECIMAL(12,2))
   else case
     when not (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]*)?)$')
@@ -211,20 +208,17 @@ changes as (
     case when is_varchar(payload."data"."attrs") then case when can_json_parse(payload."data"."attrs"::varchar) then json_parse(payload."data"."attrs"::varchar) end else payload."data"."attrs" end as "attrs",
     case when ((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000) then to_varbyte(regexp_replace(_sl_t7, '^0x', ''), 'hex')
   else case when (_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then to_varbyte(substr(regexp_replace(_sl_t7, '^0x', ''), 1, 2048000), 'hex') end end as "receipt",
-    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
-            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
-            then case when length(split_part(_sl_b1, '.', 1)) <= 20 then cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
-            then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
-                      then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT)
-      when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_b1, '.', 1) as BIGINT)
-      else cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end
-  else cast(null as BIGINT) end as _sl_before_1,
+    case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_b1) <= 20 then case when cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_b1 as BIGINT) end end
+       when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_b1, '.', 1)) <= 20 then case when cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(split_part(_sl_b1, '.', 1) as BIGINT) end end
+       when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end end
+  end as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
-      || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
+      || case when _sl_commit_text is null then '00000000000000000000' else _sl_time_digits end
       || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
     case when _sl_problem is null then cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
@@ -473,62 +467,50 @@ checked as (
           else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end as _sl_problem,
-    rpad(substr(regexp_replace(regexp_replace(_sl_commit_text, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_commit_digits,
-    rpad(substr(regexp_replace(regexp_replace(coalesce(_sl_commit_text, _sl_ts_text), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), '[^0-9]', ''), 1, 20), 20, '0') as _sl_time_digits
+    rpad(substr(coalesce(_sl_commit_text, _sl_ts_text), 1, 4) || substr(coalesce(_sl_commit_text, _sl_ts_text), 6, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 9, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 12, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 15, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 18, 2)
+       || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
   from batch
   where _sl_record_type = 'data'
 ),
 changes as (
   select
-    case when (case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
-            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
-            then case when length(split_part(_sl_t1, '.', 1)) <= 20 then cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
-            then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
-                      then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          else false end) then case when (_sl_t1 ~ '^([+-]?[0-9]+)$') then cast(_sl_t1 as BIGINT)
-      when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_t1, '.', 1) as BIGINT)
-      else cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end
-  else cast(null as BIGINT) end as "cart_id",
-    case when (case when (_sl_t2 ~ '^([+-]?[0-9]+)$')
-            then case when length(_sl_t2) <= 20 then cast(_sl_t2 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_t2 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
-            then case when length(split_part(_sl_t2, '.', 1)) <= 20 then cast(split_part(_sl_t2, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_t2 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
-            then case when (length(rtrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
-                      then cast((case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          else false end) then case when (_sl_t2 ~ '^([+-]?[0-9]+)$') then cast(_sl_t2 as INTEGER)
-      when (_sl_t2 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_t2, '.', 1) as INTEGER)
-      else cast((case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as INTEGER) end
-  else cast(null as INTEGER) end as "line_no",
+    case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_t1) <= 20 then case when cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_t1 as BIGINT) end end
+       when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_t1, '.', 1)) <= 20 then case when cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(split_part(_sl_t1, '.', 1) as BIGINT) end end
+       when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end end
+  end as "cart_id",
+    case when (_sl_t2 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_t2) <= 20 then case when cast(_sl_t2 as decimal(38,0)) between -2147483648 and 2147483647 then cast(_sl_t2 as INTEGER) end end
+       when (_sl_t2 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_t2, '.', 1)) <= 20 then case when cast(split_part(_sl_t2, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 then cast(split_part(_sl_t2, '.', 1) as INTEGER) end end
+       when (_sl_t2 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 then cast((case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as INTEGER) end end
+  end as "line_no",
     case when octet_length(_sl_t3) <= 65535 then cast(_sl_t3 as VARCHAR(65535))
   else cast(from_varbyte(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 65536, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65535 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 65535, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65534 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t3, 1, 65536), 'utf8'), 65534, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65533 else 65532 end)), 'utf8') as VARCHAR(65535)) end as "sku",
-    case when (case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
-            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
-            then case when length(split_part(_sl_b1, '.', 1)) <= 20 then cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
-            then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
-                      then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
-          else false end) then case when (_sl_b1 ~ '^([+-]?[0-9]+)$') then cast(_sl_b1 as BIGINT)
-      when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_b1, '.', 1) as BIGINT)
-      else cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end
-  else cast(null as BIGINT) end as _sl_before_1,
-    case when (case when (_sl_b2 ~ '^([+-]?[0-9]+)$')
-            then case when length(_sl_b2) <= 20 then cast(_sl_b2 as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_b2 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
-            then case when length(split_part(_sl_b2, '.', 1)) <= 20 then cast(split_part(_sl_b2, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          when (_sl_b2 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
-            then case when (length(rtrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
-                      then cast((case when _sl_b2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 else false end
-          else false end) then case when (_sl_b2 ~ '^([+-]?[0-9]+)$') then cast(_sl_b2 as INTEGER)
-      when (_sl_b2 ~ '^([+-]?[0-9]{1,20}[.]0*)$') then cast(split_part(_sl_b2, '.', 1) as INTEGER)
-      else cast((case when _sl_b2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as INTEGER) end
-  else cast(null as INTEGER) end as _sl_before_2,
+    case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_b1) <= 20 then case when cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_b1 as BIGINT) end end
+       when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_b1, '.', 1)) <= 20 then case when cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(split_part(_sl_b1, '.', 1) as BIGINT) end end
+       when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end end
+  end as _sl_before_1,
+    case when (_sl_b2 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_b2) <= 20 then case when cast(_sl_b2 as decimal(38,0)) between -2147483648 and 2147483647 then cast(_sl_b2 as INTEGER) end end
+       when (_sl_b2 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_b2, '.', 1)) <= 20 then case when cast(split_part(_sl_b2, '.', 1) as decimal(38,0)) between -2147483648 and 2147483647 then cast(split_part(_sl_b2, '.', 1) as INTEGER) end end
+       when (_sl_b2 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_b2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -2147483648 and 2147483647 then cast((case when _sl_b2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b2, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b2, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as INTEGER) end end
+  end as _sl_before_2,
     _sl_op,
     case when _sl_op = 'load' then '0' else '1' end
-      || case when _sl_commit_text is null then '00000000000000000000' else _sl_commit_digits end
+      || case when _sl_commit_text is null then '00000000000000000000' else _sl_time_digits end
       || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
     case when _sl_problem is null then cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
@@ -852,7 +834,7 @@ judged as (
     case
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
         then case when operation = 'delete' then '' else case when _sl_s2_8 is not null and not (octet_length(_sl_s2_8) <= 80) then '|2|' else '' end || case when _sl_s3_9 is not null and not ((case when (_sl_s3_9 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
-            then (_sl_s3_9 ~ '^(.*[0-9].*)$')
+            then _sl_s3_9 not in ('', '+', '-', '.', '+.', '-.')
           else false end)) then '|3|' else '' end || case when _sl_s4_10 is not null and not (lower(_sl_s4_10) in ('true', 'false', '1', '0', 't', 'f')) then '|4|' else '' end || case when _sl_s5_11 is not null and not ((case when (_sl_s5_11 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_s5_11, 'T', ' ') as TIMESTAMPTZ) is not null) else false end)) then '|5|' else '' end || case when _sl_s6_12 is not null and not (can_json_parse(_sl_s6_12)) then '|6|' else '' end || case when _sl_s7_13 is not null and not (((_sl_s7_13 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_s7_13, '^0x', '')) <= 2048000)) then '|7|' else '' end end
       else ''
     end as _sl_misfits,
