@@ -285,6 +285,7 @@ class Runner:
         self._plan: Any = None  # the cycle's SQL as the package renders it (cycle.py), per parsed manifest
         self._plan_manifest: Any = None
         self._con: Any = None  # the cycles' connection, kept from cycle to cycle
+        self._newest_commit_ts: Any = False  # the newest change applied, as the last state read found it (False: not read)
         self._manifest: Any = None  # the manifest self.models was read from
 
     # ------------------------------------------------------------------ setup
@@ -353,7 +354,7 @@ class Runner:
                 if after:
                     # the user's own tables over a mirror that changed (views need nothing)
                     self.dbt.invoke("run", "--select", *after)
-            self._read_state(report)
+            self._read_state(report, idle=report.ran == [])
             self._run_all = False
         except StreamleapError as exc:
             report.error = str(exc)
@@ -422,8 +423,17 @@ class Runner:
         except OSError:
             pass  # a read-only project still runs
 
-    def _read_state(self, report: CycleReport) -> None:
+    def _read_state(self, report: CycleReport, idle: bool = False) -> None:
+        """applied, set_aside and lag of the cycle, from the state rows; an idle cycle applied nothing
+        and reads nothing (its lag is from the newest change applied so far)."""
         assert self.warehouse is not None and self.models is not None
+        if idle and self._newest_commit_ts is not False:
+            report.applied = {name: 0 for name in self.models.mirrors}
+            report.newest_commit_ts = self._newest_commit_ts
+            if self._newest_commit_ts is not None:
+                now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                report.lag_ms = max(0.0, (now - self._newest_commit_ts).total_seconds() * 1000)
+            return
         by_key = read_state(self.warehouse, [*self.models.mirrors.values(), *self.models.set_asides.values()])
         newest = None
         ran = None if report.ran is None else set(report.ran)  # applied_rows of a model that did not run is an older cycle's
@@ -434,7 +444,7 @@ class Runner:
                 newest = commit_ts
         report.set_aside = sum(int(by_key.get(r.key, (0, None))[0] or 0)
                                for name, r in self.models.set_asides.items() if ran is None or name in ran)
-        report.newest_commit_ts = newest
+        report.newest_commit_ts = self._newest_commit_ts = newest
         if newest is not None:
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
             report.lag_ms = max(0.0, (now - newest).total_seconds() * 1000)

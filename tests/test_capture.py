@@ -353,9 +353,12 @@ def test_kinesis_local_serves_until_stopped():
 
     from streamleap.kinesis_local import kinesis_client
 
+    # Ctrl-C as a terminal delivers it: SIGINT at its default, whatever this process (a test worker)
+    # set it to (a child started with SIGINT ignored keeps it ignored, and Python then never raises
+    # KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-m", "streamleap", "kinesis-local", "--port", "0", "--stream", "a",
                              "--stream", "b", "--shards", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = proc.stdout.readline()
         assert line.startswith("Kinesis endpoint http://127.0.0.1:"), line

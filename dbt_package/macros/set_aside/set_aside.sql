@@ -81,12 +81,22 @@ case when octet_length({{ raw }}) > 65535
                        ('commit-timestamp', '_sl_commit_text'), ('timestamp', '_sl_ts_text'), ('transaction-record-id', '_sl_trid_text')] -%}
   {%- do fields.append((['metadata', key], alias)) -%}
 {%- endfor -%}
+{#- Postgres takes at most 1,664 columns in a select list (and Redshift tables 1,600): past 1,000
+    values, the mirrors' values are read where they are checked instead of as columns of their own
+    (a record meets only its own table's checks, so each is still read a few times at most) -#}
+{%- set total = namespace(n=fields | length) -%}
+{%- for spec in specs %}{% set total.n = total.n + streamleap._texts(spec) | length %}{% endfor -%}
+{%- set inline = total.n > 1000 -%}
 {%- for spec in specs -%}
   {%- set texts = {} -%}
   {%- for (section, name), _ in streamleap._texts(spec).items() -%}
-    {%- set alias = '_sl_s' ~ loop.index ~ '_' ~ (fields | length) -%}
-    {%- do fields.append(([section, name], alias)) -%}
-    {%- do texts.update({(section, name): alias}) -%}
+    {%- if inline -%}
+      {%- do texts.update({(section, name): streamleap.json_text('payload', [section, name])}) -%}
+    {%- else -%}
+      {%- set alias = '_sl_s' ~ loop.index ~ '_' ~ (fields | length) -%}
+      {%- do fields.append(([section, name], alias)) -%}
+      {%- do texts.update({(section, name): alias}) -%}
+    {%- endif -%}
   {%- endfor -%}
   {%- do per_spec.append((spec, texts)) -%}
 {%- endfor -%}
