@@ -341,13 +341,13 @@ class Runner:
                 report.ingested += relay.pull().records
                 if relay.restarted_on is not None and relay.restarted_on != restarted:
                     report.restarted_streams.append(relay.stream_name)
-            if self._run_all or self._plan is None:
+            if self._run_all:
                 self.dbt.invoke("run")  # builds what is missing, applies what arrived, every model
-                if self._plan_manifest is not self.dbt.manifest:
+            else:
+                if self._plan_manifest is not self.dbt.manifest:  # rendered once per parsed project
                     from streamleap.cycle import load_plan
 
                     self._plan, self._plan_manifest = load_plan(self.dbt), self.dbt.manifest
-            else:
                 result = self._run_plan()
                 report.ran, report.statements, report.commits = result.ran, result.statements, result.commits
                 after = self._downstream(result.ran)
