@@ -120,17 +120,22 @@ create temporary table {{ relation }} as (
   {{ return(out) }}
 {%- endmacro %}
 
+{#- [schema-name, table-name] of the records a mirror applies: its table's and its partitions'. -#}
+{% macro _spec_tables(spec) -%}
+  {%- set tables = [[spec.schema, spec.table]] -%}
+  {%- for p in spec.partitions %}{% do tables.append([p.get('schema') or spec.schema, p.table]) %}{% endfor -%}
+  {{ return(tables) }}
+{%- endmacro %}
+
 {#- A mirror's piece of a cycle: the tables whose records it applies, and its apply. -#}
 {% macro _cycle_mirror_piece(node, spec, cycle_batch) -%}
     {%- set target_rel = streamleap._node_relation(node) -%}
     {%- set changes = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
     {%- set only_its_own = streamleap.source_table_filter(spec, '_sl_table', '_sl_schema') -%}
-    {%- set tables = [[spec.schema, spec.table]] -%}
-    {%- for p in spec.partitions %}{% do tables.append([p.get('schema') or spec.schema, p.table]) %}{% endfor -%}
     {{ return({
       'model': node.name,
       'unique_id': node.unique_id,
-      'tables': tables,
+      'tables': streamleap._spec_tables(spec),
       'apply': 'drop table if exists ' ~ changes ~ ';\n'
                ~ streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(cycle_batch, spec, target_rel, only_its_own)) ~ ';\n'
                ~ streamleap.apply_batch_sql(target_rel, changes, spec) ~ ';\n'
@@ -264,9 +269,9 @@ create temporary table {{ relation }} as (
     {%- do changed.append([row[0] | string, row[1] | string]) -%}
   {%- endfor -%}
   {%- set applied = [] -%}
-  {%- for node, spec in p.mirror_nodes -%}
-    {%- set piece = streamleap._cycle_mirror_piece(node, spec, p.cycle_batch) -%}
-    {%- if piece.tables | select('in', changed) | list -%}{% do applied.append((node, spec, piece)) %}{%- endif -%}
+  {#- only the changed mirrors' SQL is rendered -#}
+  {%- for node, spec in p.mirror_nodes if streamleap._spec_tables(spec) | select('in', changed) | list -%}
+    {%- do applied.append((node, spec, streamleap._cycle_mirror_piece(node, spec, p.cycle_batch))) -%}
   {%- endfor -%}
   {%- set statements = [] -%}
   {%- for node, spec, piece in applied %}{% do statements.append(piece.apply) %}{% endfor -%}
