@@ -66,6 +66,7 @@ class StreamPlan:
 @dataclass(frozen=True)
 class CyclePlan:
     target: str
+    setup: tuple[str, ...]  # once per connection, before its first cycle
     streams: tuple[StreamPlan, ...]
 
     @classmethod
@@ -82,7 +83,7 @@ class CyclePlan:
                                               {name: _statements(sql) for name, sql in a["mirrors"].items()},
                                               _statements(a["finish"])) for a in s["set_aside"]),
                 finish=tuple(_statements(";\n".join(s["finish"])))))
-        return cls(doc["target"], tuple(streams))
+        return cls(doc["target"], tuple(_statements(";\n".join(doc["setup"]))), tuple(streams))
 
 
 def load_plan(session: Any) -> CyclePlan:
@@ -140,6 +141,19 @@ class _Session:
             self.con.rollback()
         except Exception:  # noqa: BLE001 - DuckDB refuses a rollback outside a transaction
             pass
+
+
+def set_up(con: Any, kind: str, plan: CyclePlan) -> None:
+    """The plan's setup on con, committed: once per connection and plan, before run_cycle."""
+    db = _Session(con, kind)
+    try:
+        db.begin()
+        for sql in plan.setup:
+            db.run(sql)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:

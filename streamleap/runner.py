@@ -143,17 +143,32 @@ class DbtSession:
         return out
 
     def _project_stamp(self) -> float:
+        """The newest modification time of the project's files (and of their folders: a file
+        removed or renamed changes its folder's), every cycle: os.scandir, whose entries carry
+        what is needed to walk (a project of 500 models is about 1,000 entries)."""
         newest = 0.0
+        folders: list[str] = []
         for name in WATCHED:
             path = self.project_dir / name
-            if path.is_file():
-                newest = max(newest, path.stat().st_mtime)
-            elif path.is_dir():
-                for p in path.rglob("*"):
-                    try:
-                        newest = max(newest, p.stat().st_mtime)
-                    except OSError:
-                        continue
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            newest = max(newest, st.st_mtime)
+            if path.is_dir():
+                folders.append(str(path))
+        while folders:
+            try:
+                with os.scandir(folders.pop()) as entries:
+                    for entry in entries:
+                        try:
+                            newest = max(newest, entry.stat().st_mtime)
+                            if entry.is_dir(follow_symlinks=False):  # as before: no loop through a link
+                                folders.append(entry.path)
+                        except OSError:
+                            continue
+            except OSError:
+                continue
         return newest
 
     def ensure_parsed(self) -> bool:
@@ -285,6 +300,7 @@ class Runner:
         self._plan: Any = None  # the cycle's SQL as the package renders it (cycle.py), per parsed manifest
         self._plan_manifest: Any = None
         self._con: Any = None  # the cycles' connection, kept from cycle to cycle
+        self._con_plan: Any = None  # the plan whose setup ran on it
         self._newest_commit_ts: Any = False  # the newest change applied, as the last state read found it (False: not read)
         self._manifest: Any = None  # the manifest self.models was read from
 
@@ -373,12 +389,15 @@ class Runner:
 
     def _run_plan(self) -> Any:
         """The cycle the package rendered (cycle.py), on the runner's own connection."""
-        from streamleap.cycle import run_cycle
+        from streamleap.cycle import run_cycle, set_up
 
         assert self.warehouse is not None and self._plan is not None
-        if self._con is None:
-            self._con = self.warehouse.connect()
         try:
+            if self._con is None or self._con_plan is not self._plan:
+                if self._con is None:
+                    self._con = self.warehouse.connect()
+                set_up(self._con, self.warehouse.kind, self._plan)
+                self._con_plan = self._plan
             return run_cycle(self._con, self.warehouse.kind, self._plan)
         except Exception:
             self._close_con()  # a broken connection is not used again
@@ -388,6 +407,8 @@ class Runner:
         """The models of the user's over the models that ran (not streamleap's, not views or
         ephemeral ones: those read the mirrors as they are)."""
         assert self.models is not None
+        if not ran:
+            return []
         manifest = self.dbt.manifest
         ours = {*self.models.mirrors, *self.models.set_asides, *self.models.stagings}
         ids = {n.unique_id for n in manifest.nodes.values() if n.resource_type == "model" and n.name in ran}
@@ -405,7 +426,7 @@ class Runner:
         return sorted(out)
 
     def _close_con(self) -> None:
-        con, self._con = self._con, None
+        con, self._con, self._con_plan = self._con, None, None
         if con is not None:
             try:
                 con.close()

@@ -3,6 +3,9 @@
   and executed by the runner on its own connection: a cycle costs what arrived and the tables it
   concerns, not the project's size.
 
+  setup, once per connection: a temporary table of which models each stream has (one row per
+  model), that the probes and finishes join, so that their text does not grow with the number of
+  models (an idle cycle costs the same at 2 and at 500 tables).
   Per stream (each streaming view model), every statement parameter-free (watermarks are read
   from streamleap_state inside the SQL):
     probe      one query: the newest record past the lowest watermark of the stream's models, or
@@ -24,11 +27,26 @@
   Usage: dbt run-operation streamleap.cycle_plan  (logs the plan as one JSON line)
 -#}
 {% macro cycle_plan() -%}
-  {%- set plan = {'version': 1, 'target': target.type, 'streams': []} -%}
+  {{ log('streamleap-cycle-plan ' ~ tojson(streamleap._cycle_plan()), info=true) }}
+{%- endmacro %}
+
+{% macro _cycle_plan() -%}
+  {%- set members = streamleap._cycle_temp_relation('streamleap_cycle_models') -%}
+  {%- set plan = {'version': 2, 'target': target.type, 'setup': [], 'streams': []} -%}
+  {%- set rows = [] -%}
   {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.materialized == 'streaming_mv' -%}
-    {%- do plan.streams.append(streamleap._cycle_stream_plan(node)) -%}
+    {%- set stream = streamleap._cycle_stream_plan(node, members=members) -%}
+    {%- do plan.streams.append(stream) -%}
+    {%- for key in stream.pop('member_keys') %}{% do rows.append('(' ~ streamleap._string_literal(stream.staging_key) ~ ', ' ~ key ~ ')') %}{% endfor -%}
   {%- endfor -%}
-  {{ log('streamleap-cycle-plan ' ~ tojson(plan), info=true) }}
+  {#- which models each stream has, once per connection: the probe and the finish join it (their
+      text does not grow with the number of models) -#}
+  {%- do plan.setup.append('drop table if exists ' ~ members) -%}
+  {%- do plan.setup.append('create temporary table ' ~ members ~ ' (staging_name varchar(1024), relation_name varchar(1024))') -%}
+  {%- for batch in rows | batch(500) -%}
+    {%- do plan.setup.append('insert into ' ~ members ~ ' (staging_name, relation_name) values\n' ~ batch | join(',\n')) -%}
+  {%- endfor -%}
+  {{ return(plan) }}
 {%- endmacro %}
 
 {% macro _node_relation(node, type='table') -%}
@@ -51,7 +69,7 @@ create temporary table {{ relation }} as (
     false leaves out the mirrors' and set-aside models' pieces (apply, set_aside), and gives their
     nodes and specs instead (mirror_nodes, set_aside_nodes), for a caller that renders only the
     pieces of the tables that changed (run_stream_cycle). -#}
-{% macro _cycle_stream_plan(staging_node, scope=none, render=true) -%}
+{% macro _cycle_stream_plan(staging_node, scope=none, render=true, members=none) -%}
   {%- set staging = streamleap._node_relation(staging_node, 'view') -%}
   {%- set cycle_batch = streamleap._cycle_temp_relation('streamleap_cycle_batch') -%}
   {%- set mirrors = [] -%}
@@ -79,11 +97,24 @@ create temporary table {{ relation }} as (
   {%- for skey in state_order -%}
     {%- do marks.append('select coalesce(watermark, ' ~ epoch ~ ') as watermark from ' ~ states[skey]['relation'] ~ ' where relation_name in (' ~ states[skey]['keys'] | join(', ') ~ ')') -%}
   {%- endfor -%}
-  {%- set floor = '(select min(watermark) from (' ~ marks | join(' union all ') ~ ') marks)' if marks else epoch -%}
+  {%- set staging_key = streamleap._relation_key(staging) -%}
+  {%- set all_keys = [] -%}
+  {%- for skey in state_order %}{% do all_keys.extend(states[skey]['keys']) %}{% endfor -%}
+  {%- if members is not none and marks -%}
+    {#- the state rows of the stream's models, through the members table (one row per model) -#}
+    {%- set mine = '(select relation_name from ' ~ members ~ ' where staging_name = ' ~ streamleap._string_literal(staging_key) ~ ')' -%}
+    {%- set every = [] -%}
+    {%- for skey in state_order %}{% do every.append('select watermark from ' ~ states[skey]['relation'] ~ ' where relation_name in ' ~ mine) %}{% endfor -%}
+    {%- set floor = '(select min(coalesce(watermark, ' ~ epoch ~ ')) from (' ~ every | join(' union all ') ~ ') marks)' -%}
+  {%- else -%}
+    {%- set floor = '(select min(watermark) from (' ~ marks | join(' union all ') ~ ') marks)' if marks else epoch -%}
+  {%- endif -%}
   {%- set batch_end = '(select max(refresh_time) from ' ~ cycle_batch ~ ')' -%}
 
   {%- set out = {
     'staging_model': staging_node.name,
+    'staging_key': staging_key,
+    'member_keys': all_keys,
     'stream': [staging_node.config.get('stream_schema'), staging_node.config.get('stream_name')],
     'refresh': streamleap.refresh_streaming_view_sql(staging) | trim,
     'probe': 'select max(refresh_time) from ' ~ staging ~ ' where refresh_time > ' ~ floor,
@@ -114,7 +145,8 @@ create temporary table {{ relation }} as (
   {%- for skey in state_order -%}
     {%- set st = states[skey] -%}
     {%- do out.finish.append('update ' ~ st.relation ~ '\nset watermark = ' ~ batch_end ~ ', updated_at = ' ~ dbt.current_timestamp()
-        ~ '\nwhere relation_name in (' ~ st['keys'] | join(', ') ~ ')\n  and (watermark is null or watermark < ' ~ batch_end ~ ')') -%}
+        ~ '\nwhere relation_name in ' ~ (mine if members is not none else '(' ~ st['keys'] | join(', ') ~ ')')
+        ~ '\n  and (watermark is null or watermark < ' ~ batch_end ~ ')') -%}
   {%- endfor -%}
   {%- do out.finish.append('drop table ' ~ cycle_batch) -%}
   {{ return(out) }}
@@ -179,15 +211,15 @@ create temporary table {{ relation }} as (
 
 {#- One planned cycle as a script, for reading and for the Redshift checks: the statements the
     runner executes for the streaming view model staging_model when the records are those of the
-    mirrors named in changed (begin/commit stand for the runner's transaction). -#}
+    mirrors named in changed (begin/commit stand for the runner's transaction), after the plan's
+    setup (once per connection). -#}
 {% macro cycle_script(staging_model, changed) -%}
-  {%- set found = [] -%}
-  {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == staging_model -%}
-    {%- do found.append(streamleap._cycle_stream_plan(node)) -%}
-  {%- endfor -%}
+  {%- set plan = streamleap._cycle_plan() -%}
+  {%- set found = plan.streams | selectattr('staging_model', 'equalto', staging_model) | list -%}
   {%- if not found -%}{{ exceptions.raise_compiler_error('cycle_script: no model ' ~ staging_model) }}{%- endif -%}
   {%- set p = found[0] -%}
   {%- set out = [] -%}
+  {%- do out.extend(plan.setup) -%}
   {%- if p.refresh %}{% do out.append(p.refresh) %}{% endif -%}
   {%- do out.append(p.probe) -%}
   {%- do out.append('begin') -%}

@@ -1,5 +1,13 @@
+drop table if exists "streamleap_cycle_models";
+create temporary table "streamleap_cycle_models" (staging_name varchar(1024), relation_name varchar(1024));
+insert into "streamleap_cycle_models" (staging_name, relation_name) values
+('dev.public.stg_shop_cdc', 'dev.public.Order'),
+('dev.public.stg_shop_cdc', 'dev.public.cart'),
+('dev.public.stg_shop_cdc', 'dev.public.events'),
+('dev.public.stg_shop_cdc', 'dev.public.cart_item'),
+('dev.public.stg_shop_cdc', 'dev.public.shop_cdc_set_aside');
 refresh materialized view "dev"."public"."stg_shop_cdc";
-select max(refresh_time) from "dev"."public"."stg_shop_cdc" where refresh_time > (select min(watermark) from (select coalesce(watermark, cast('1900-01-01 00:00:00' as timestamp)) as watermark from "dev"."public"."streamleap_state" where relation_name in ('dev.public.Order', 'dev.public.cart', 'dev.public.events', 'dev.public.cart_item', 'dev.public.shop_cdc_set_aside')) marks);
+select max(refresh_time) from "dev"."public"."stg_shop_cdc" where refresh_time > (select min(coalesce(watermark, cast('1900-01-01 00:00:00' as timestamp))) from (select watermark from "dev"."public"."streamleap_state" where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')) marks);
 begin;
 lock "dev"."public"."streamleap_state";
 create temporary table "streamleap_cycle_batch" as (
@@ -15,7 +23,7 @@ select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
           then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
         else json_serialize(payload."metadata"."table-name") end) as _sl_table
 from "dev"."public"."stg_shop_cdc"
-where refresh_time > (select min(watermark) from (select coalesce(watermark, cast('1900-01-01 00:00:00' as timestamp)) as watermark from "dev"."public"."streamleap_state" where relation_name in ('dev.public.Order', 'dev.public.cart', 'dev.public.events', 'dev.public.cart_item', 'dev.public.shop_cdc_set_aside')) marks)
+where refresh_time > (select min(coalesce(watermark, cast('1900-01-01 00:00:00' as timestamp))) from (select watermark from "dev"."public"."streamleap_state" where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')) marks)
 );
 select distinct _sl_schema, _sl_table from "streamleap_cycle_batch";
 drop table if exists "cart__streamleap_cycle";
@@ -1137,7 +1145,7 @@ where relation_name = 'dev.public.shop_cdc_set_aside';
 drop table "shop_cdc_set_aside__streamleap_cycle";
 update "dev"."public"."streamleap_state"
 set watermark = (select max(refresh_time) from "streamleap_cycle_batch"), updated_at = getdate()
-where relation_name in ('dev.public.Order', 'dev.public.cart', 'dev.public.events', 'dev.public.cart_item', 'dev.public.shop_cdc_set_aside')
+where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')
   and (watermark is null or watermark < (select max(refresh_time) from "streamleap_cycle_batch"));
 drop table "streamleap_cycle_batch";
 commit
