@@ -37,7 +37,8 @@ class MirrorPlan:
     model: str
     unique_id: str
     tables: frozenset[tuple[str, str]]  # (schema-name, table-name) whose records it applies
-    apply: tuple[str, ...]
+    apply: tuple[str, ...]  # its records read and judged once, its changes applied
+    cleanup: tuple[str, ...]  # after the set-aside models took its records' rows
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class CyclePlan:
                 refresh=_statements(s["refresh"]), probe=s["probe"], begin=tuple(s["begin"]),
                 batch=_statements(s["batch"]), changed=s["changed"],
                 mirrors=tuple(MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
-                                         _statements(m["apply"])) for m in s["mirrors"]),
+                                         _statements(m["apply"]), _statements(m["cleanup"])) for m in s["mirrors"]),
                 set_asides=tuple(SetAsidePlan(a["model"], a["unique_id"], _statements(a["start"]),
                                               {name: _statements(sql) for name, sql in a["mirrors"].items()},
                                               _statements(a["finish"])) for a in s["set_aside"]),
@@ -179,15 +180,18 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
                 db.run(sql)
             changed = {(str(a), str(b)) for a, b in db.rows(stream.changed) if a is not None and b is not None}
             ran = [m for m in stream.mirrors if m.tables & changed]
-            for mirror in ran:
-                for sql in mirror.apply:
-                    db.run(sql)
             for set_aside in stream.set_asides:
                 for sql in set_aside.start:
                     db.run(sql)
-                for mirror in ran:
+            for mirror in ran:
+                for sql in mirror.apply:
+                    db.run(sql)
+                for set_aside in stream.set_asides:  # its records' rows, as its apply judged them
                     for sql in set_aside.mirrors.get(mirror.model, ()):
                         db.run(sql)
+                for sql in mirror.cleanup:
+                    db.run(sql)
+            for set_aside in stream.set_asides:
                 for sql in set_aside.finish:
                     db.run(sql)
             result.ran += [m.model for m in ran] + [a.model for a in stream.set_asides]

@@ -15,11 +15,16 @@
                metadata.schema-name and table-name (_sl_schema, _sl_table);
     changed    which (schema-name, table-name) the batch holds;
     mirrors    per mirror: the source tables (its own, its partitions') whose records it applies,
-               and its apply: its batch of changes from the cycle batch (change_batch_sql, only
-               its own records), applied by the same statements a dbt run uses (apply_batch_sql);
-    set_aside  per set-aside model: the records of no mirrored table judged once (not JSON, no
-               metadata, ...), and per mirror the records of its tables (its checks), appended
-               with the count the state row reports;
+               and its apply: its records of the cycle batch read and judged once into a
+               temporary table (cycle_checked_sql), its batch of changes made from those
+               (change_batch_sql), applied by the same statements a dbt run uses
+               (apply_batch_sql); its cleanup drops the judged records;
+    set_aside  per set-aside model: start, the records of no mirrored table judged once (not
+               JSON, no metadata, ...); per mirror, between its apply and its cleanup, the rows of
+               its records as its apply judged them (set_aside_from_checked_sql); finish, all of
+               them appended, with the count the state row reports.
+  Order: batch, changed, set-aside starts, per changed mirror (apply, set-aside rows, cleanup),
+  set-aside finishes, finish.
     finish     every model of the stream moves its watermark to the batch's end (a mirror with
                nothing in the batch had nothing to apply), the temporary tables go.
   The runner commits once per cycle, after every stream.
@@ -159,25 +164,37 @@ create temporary table {{ relation }} as (
   {{ return(tables) }}
 {%- endmacro %}
 
-{#- A mirror's piece of a cycle: the tables whose records it applies, and its apply. -#}
+{#- The temporary table of a mirror's records in a cycle, read and judged once (cycle_checked_sql). -#}
+{% macro _cycle_checked_relation(node) -%}
+  {{ return(streamleap._cycle_temp_relation(streamleap.suffixed_identifier(streamleap._node_relation(node).identifier, '__streamleap_checked'))) }}
+{%- endmacro %}
+
+{#- A mirror's piece of a cycle: the tables whose records it applies; its apply: its records read
+    and judged once (checked), its batch of changes from them, applied; cleanup: the checked
+    records dropped, after the set-aside models took theirs. -#}
 {% macro _cycle_mirror_piece(node, spec, cycle_batch) -%}
     {%- set target_rel = streamleap._node_relation(node) -%}
     {%- set changes = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
+    {%- set checked = streamleap._cycle_checked_relation(node) -%}
     {%- set only_its_own = streamleap.source_table_filter(spec, '_sl_table', '_sl_schema') -%}
     {{ return({
       'model': node.name,
       'unique_id': node.unique_id,
       'tables': streamleap._spec_tables(spec),
-      'apply': 'drop table if exists ' ~ changes ~ ';\n'
-               ~ streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(cycle_batch, spec, target_rel, only_its_own)) ~ ';\n'
+      'apply': 'drop table if exists ' ~ checked ~ ';\n'
+               ~ streamleap._cycle_create_temp_sql(checked, streamleap.cycle_checked_sql(cycle_batch, spec, only_its_own)) ~ ';\n'
+               ~ 'drop table if exists ' ~ changes ~ ';\n'
+               ~ streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(none, spec, target_rel, checked=checked)) ~ ';\n'
                ~ streamleap.apply_batch_sql(target_rel, changes, spec) ~ ';\n'
                ~ 'drop table ' ~ changes,
+      'cleanup': 'drop table ' ~ checked,
     }) }}
 {%- endmacro %}
 
 {#- A set-aside model's piece of a cycle. mirrors: every (node, spec) of the stream's mirrors in
     the cycle (the records of none of their tables are judged once, in start); judged: those whose
-    records it judges with their checks (mirrors, by model name). -#}
+    records it takes, as the mirror's apply judged them (by model name: after that mirror's apply,
+    before its cleanup). -#}
 {% macro _cycle_set_aside_piece(node, mirrors, judged, cycle_batch) -%}
     {%- set target_rel = streamleap._node_relation(node) -%}
     {%- set kept = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
@@ -192,8 +209,7 @@ create temporary table {{ relation }} as (
     {%- set per_mirror = {} -%}
     {%- for node_m, spec in judged -%}
       {%- do per_mirror.update({node_m.name: 'insert into ' ~ kept ~ '\nselect * from (\n'
-            ~ streamleap.set_aside_batch_sql(cycle_batch, target_rel, [spec], streamleap.source_table_filter(spec, '_sl_table', '_sl_schema'))
-            ~ '\n) judged where reason is not null'}) -%}
+            ~ streamleap.set_aside_from_checked_sql(streamleap._cycle_checked_relation(node_m), spec, target_rel) ~ '\n) judged'}) -%}
     {%- endfor -%}
     {%- set cols = streamleap._set_aside_columns() -%}
     {%- set key = streamleap._string_literal(streamleap._relation_key(target_rel)) -%}
@@ -225,12 +241,13 @@ create temporary table {{ relation }} as (
   {%- do out.append('begin') -%}
   {%- do out.extend(p.begin) -%}
   {%- do out.extend([p.batch, p.changed]) -%}
-  {%- for m in p.mirrors if m.model in changed %}{% do out.append(m.apply) %}{% endfor -%}
-  {%- for a in p.set_aside -%}
-    {%- do out.append(a.start) -%}
-    {%- for m in p.mirrors if m.model in changed %}{% do out.append(a.mirrors[m.model]) %}{% endfor -%}
-    {%- do out.append(a.finish) -%}
+  {%- for a in p.set_aside %}{% do out.append(a.start) %}{% endfor -%}
+  {%- for m in p.mirrors if m.model in changed -%}
+    {%- do out.append(m.apply) -%}
+    {%- for a in p.set_aside %}{% do out.append(a.mirrors[m.model]) %}{% endfor -%}
+    {%- do out.append(m.cleanup) -%}
   {%- endfor -%}
+  {%- for a in p.set_aside %}{% do out.append(a.finish) %}{% endfor -%}
   {%- do out.extend(p.finish) -%}
   {%- do out.append('commit') -%}
   {{ return(out | join(';\n') ) }}
@@ -305,16 +322,18 @@ create temporary table {{ relation }} as (
   {%- for node, spec in p.mirror_nodes if streamleap._spec_tables(spec) | select('in', changed) | list -%}
     {%- do applied.append((node, spec, streamleap._cycle_mirror_piece(node, spec, p.cycle_batch))) -%}
   {%- endfor -%}
-  {%- set statements = [] -%}
-  {%- for node, spec, piece in applied %}{% do statements.append(piece.apply) %}{% endfor -%}
   {%- set judged = [] -%}
   {%- for node_m, spec, _ in applied %}{% do judged.append((node_m, spec)) %}{% endfor -%}
-  {%- for node in p.set_aside_nodes -%}
-    {%- set piece = streamleap._cycle_set_aside_piece(node, p.mirror_nodes, judged, p.cycle_batch) -%}
-    {%- do statements.append(piece.start) -%}
-    {%- for node_m, spec, _ in applied %}{% do statements.append(piece.mirrors[node_m.name]) %}{% endfor -%}
-    {%- do statements.append(piece.finish) -%}
+  {%- set set_asides = [] -%}
+  {%- for node in p.set_aside_nodes %}{% do set_asides.append(streamleap._cycle_set_aside_piece(node, p.mirror_nodes, judged, p.cycle_batch)) %}{% endfor -%}
+  {%- set statements = [] -%}
+  {%- for a in set_asides %}{% do statements.append(a.start) %}{% endfor -%}
+  {%- for node_m, spec, piece in applied -%}
+    {%- do statements.append(piece.apply) -%}
+    {%- for a in set_asides %}{% do statements.append(a.mirrors[node_m.name]) %}{% endfor -%}
+    {%- do statements.append(piece.cleanup) -%}
   {%- endfor -%}
+  {%- for a in set_asides %}{% do statements.append(a.finish) %}{% endfor -%}
   {%- do statements.extend(p.finish) -%}
   {%- call statement('streamleap_cycle_apply') -%}
     {{ statements | join(';\n') }}

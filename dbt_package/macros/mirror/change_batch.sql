@@ -163,21 +163,46 @@ select * from (
   {{ return(out) }}
 {%- endmacro %}
 
-{#- cycle_filter: when given, staging is a `streamleap run` cycle's batch of the stream's new records
-    (cycle.sql), which carries each record's _sl_schema and _sl_table; only the records that
-    condition keeps are read (the state table exists then: the cycle runs after a dbt run). -#}
-{% macro change_batch_sql(staging, spec, relation, cycle_filter=none) -%}
-{%- set q = streamleap.quote_ident -%}
-{%- set ss = spec.stream_schema -%}
-{%- set texts = streamleap._texts(spec) -%}
+{#- The values a record of the spec's table is read for, once: (keys, alias) per field, and the
+    target's reader of them (json_reader). -#}
+{% macro _record_fields(spec) -%}
 {%- set fields = [] -%}
-{%- for (section, name), alias in texts.items() %}{% do fields.append(([section, name], alias)) %}{% endfor -%}
+{%- for (section, name), alias in streamleap._texts(spec).items() %}{% do fields.append(([section, name], alias)) %}{% endfor -%}
 {%- for key, alias in [('operation', '_sl_op'), ('record-type', '_sl_record_type'), ('commit-timestamp', '_sl_commit_text'),
                        ('timestamp', '_sl_ts_text'), ('transaction-record-id', '_sl_trid'), ('table-name', '_sl_table'),
                        ('schema-name', '_sl_schema')] -%}
   {%- do fields.append((['metadata', key], alias)) -%}
 {%- endfor -%}
-{%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
+{{ return({'fields': fields, 'reader': streamleap.json_reader('payload', fields | map(attribute=0) | list)}) }}
+{%- endmacro %}
+
+{#- cycle_filter: when given, staging is a `streamleap run` cycle's batch of the stream's new records
+    (cycle.sql), which carries each record's _sl_schema and _sl_table; only the records that
+    condition keeps are read (the state table exists then: the cycle runs after a dbt run).
+    checked: when given, a relation that holds the records already read and judged (a cycle's,
+    cycle_checked_sql): the batch is made from its data records without a problem. -#}
+{% macro change_batch_sql(staging, spec, relation, cycle_filter=none, checked=none) -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set ss = spec.stream_schema -%}
+{%- set texts = streamleap._texts(spec) -%}
+{%- if checked is not none -%}
+with new_rows as (
+  select * from {{ checked }}
+  where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
+),
+batch_end as (
+  {# over every record read, of any kind: the watermark moves past all of them #}
+  select max(refresh_time) as _sl_batch_end from new_rows
+),
+checked as (
+  select new_rows.*, batch_end._sl_batch_end
+  from new_rows cross join batch_end
+  where _sl_record_type = 'data'
+),
+{%- else -%}
+{%- set read = streamleap._record_fields(spec) -%}
+{%- set fields = read.fields -%}
+{%- set reader = read.reader -%}
 with new_rows as (
   {#- raw_data: the record's bytes, where Redshift reads numbers as written (json_access.sql) #}
   select refresh_time, sequence_number, payload, raw_data
@@ -222,6 +247,7 @@ checked as {{ streamleap.materialized_cte() }}(
   from batch
   where _sl_record_type = 'data'
 ),
+{%- endif %}
 changes as {{ streamleap.materialized_cte() }}(
   select
     {%- for c in spec.columns %}
@@ -364,4 +390,38 @@ where _sl_batch_end is not null
   {%- else -%}
     ''
   {%- endif -%}
+{%- endmacro %}
+
+{#- A `streamleap run` cycle's records of the spec's tables (cycle.sql), read and judged once for
+    both of their uses: the mirror's batch of changes (change_batch_sql with checked=) and the
+    set-aside model's rows (set_aside_from_checked_sql), each of which reads past its own
+    watermark. Every record of the tables in the cycle's batch, of any record-type, with the
+    values read (_texts, metadata), the reason the set-aside model gives it (_sl_problem: NULL
+    when it can be applied, or needs nothing: a control record), the columns adjusted in it
+    (_sl_misfits, with streamleap_on_misfit 'adjust') and its commit time's digits. -#}
+{% macro cycle_checked_sql(cycle_batch, spec, cycle_filter) -%}
+{%- set texts = streamleap._texts(spec) -%}
+{%- set read = streamleap._record_fields(spec) -%}
+{%- set cols = {'payload': 'payload', 'raw': 'raw_data', 'record_type': '_sl_record_type', 'table': '_sl_table', 'schema': '_sl_schema',
+                'op': '_sl_op', 'commit': '_sl_commit_text', 'ts': '_sl_ts_text', 'trid': '_sl_trid'} -%}
+with new_rows as (
+  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
+  from {{ cycle_batch }}
+  where {{ cycle_filter }}
+),
+parsed as (
+  select
+    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
+    {%- for (keys, alias), expr in zip(read.fields, read.reader['values']) %},
+    {{ expr }} as {{ alias }}
+    {%- endfor %}
+  from (select new_rows.*{% if read.reader['once'] %}, {{ read.reader['once'] }} as _sl_values{% endif %} from new_rows) records
+)
+select parsed.*,
+  {{ streamleap._reason_case(cols, [(spec, texts)]) }} as _sl_problem,
+  {%- if streamleap.on_misfit() == 'adjust' %}
+  case when _sl_record_type = 'data' then {{ streamleap.misfit_columns(spec, '_sl_op', texts) }} else '' end as _sl_misfits,
+  {%- endif %}
+  {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
+from parsed
 {%- endmacro %}

@@ -133,21 +133,7 @@ records as (
 ),
 judged as (
   select records.*,
-    case
-      when payload is null then {{ streamleap.unparsed_reason('raw_data') }}
-      {%- set rule = streamleap.payload_rule_check('payload') %}
-      {%- if rule | trim %}
-      when not {{ rule }} then 'not valid JSON'
-      {%- endif %}
-      when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
-      {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
-      when record_type not in ('data', 'control') then 'unknown metadata.record-type ' || record_type
-      when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
-      {%- for spec, texts in per_spec %}
-      when {{ streamleap._set_aside_record_of(spec) }}
-        then {{ streamleap.record_problem(spec, 'operation', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid_text')) }}
-      {%- endfor %}
-    end as reason,
+    {{ streamleap._reason_case(streamleap._judged_columns(), per_spec) }} as reason,
     {%- if adjust and not per_spec %}
     '' as _sl_misfits,
     {%- elif adjust %}
@@ -161,7 +147,26 @@ judged as (
     {%- endif %}
     max(refresh_time) over () as _streamleap_synced_at
   from records
-){% if adjust and adjustable %},
+)
+{{ streamleap._set_aside_rows(numbered if adjust and adjustable else []) }}
+union all
+select
+  cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
+  cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
+  cast(null as varchar(256)), cast(null as boolean),
+  cast(null as {{ streamleap._bytes_type() }}), max(_streamleap_synced_at)
+from judged
+having count(*) > 0
+{%- endmacro %}
+
+{#- The rows a set-aside model keeps, from a CTE judged that precedes it (its columns: refresh_time,
+    shard_id, sequence_number, partition_key, payload, raw_data, schema_name, table_name,
+    operation, reason, _streamleap_synced_at; with numbered, _sl_misfits and the texts numbered
+    names): a row per record with a reason, and, with streamleap_on_misfit 'adjust', a row per
+    adjusted value. numbered: (n, spec, column, text) of every column a value can be adjusted in,
+    n as _sl_misfits names it (empty: no rows of adjusted values). Ends without a newline. -#}
+{% macro _set_aside_rows(numbered) -%}
+{% if numbered %},
 {#- the records applied with adjusted values (few), one row per adjusted column #}
 _sl_adjusted as (
   select * from judged where reason is null and _sl_misfits <> ''
@@ -196,7 +201,7 @@ select
   _streamleap_synced_at
 from judged
 where reason is not null
-{%- if adjust and adjustable %}
+{%- if numbered %}
 union all
 select
   refresh_time, cast(shard_id as varchar(20)), cast(sequence_number as varchar(128)), cast(partition_key as varchar(256)),
@@ -216,14 +221,32 @@ select
   _streamleap_synced_at
 from _sl_adjusted_columns
 {%- endif %}
-union all
-select
-  cast(null as timestamp), cast(null as varchar(20)), cast(null as varchar(128)), cast(null as varchar(256)),
-  cast(null as varchar(256)), cast(null as varchar(256)), cast(null as varchar(64)), cast(null as varchar(1024)),
-  cast(null as varchar(256)), cast(null as boolean),
-  cast(null as {{ streamleap._bytes_type() }}), max(_streamleap_synced_at)
-from judged
-having count(*) > 0
+{%- endmacro %}
+
+{#- Why a record cannot be applied (SQL text): c names the columns holding the record's payload,
+    raw_data and metadata (_judged_columns); per_spec the mirrors' (spec, texts) whose records are
+    judged by their checks; NULL for a record that can be applied or needs nothing. -#}
+{% macro _reason_case(c, per_spec) -%}
+case
+      when {{ c.payload }} is null then {{ streamleap.unparsed_reason(c.raw) }}
+      {%- set rule = streamleap.payload_rule_check(c.payload) %}
+      {%- if rule | trim %}
+      when not {{ rule }} then 'not valid JSON'
+      {%- endif %}
+      when {{ c.record_type }} is null then 'no DMS metadata (metadata.record-type is missing)'
+      {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
+      when {{ c.record_type }} not in ('data', 'control') then 'unknown metadata.record-type ' || {{ c.record_type }}
+      when {{ c.record_type }} = 'data' and {{ c.table }} is null then 'metadata.table-name is missing'
+      {%- for spec, texts in per_spec %}
+      when {{ c.record_type }} = 'data' and {{ streamleap.source_table_filter(spec, c.table, c.schema) }}
+        then {{ streamleap.record_problem(spec, c.op, streamleap._with_times(texts, c.commit, c.ts, c.trid)) }}
+      {%- endfor %}
+    end
+{%- endmacro %}
+
+{% macro _judged_columns() -%}
+  {{ return({'payload': 'payload', 'raw': 'raw_data', 'record_type': 'record_type', 'table': 'table_name', 'schema': 'schema_name',
+             'op': 'operation', 'commit': '_sl_commit_text', 'ts': '_sl_ts_text', 'trid': '_sl_trid_text'}) }}
 {%- endmacro %}
 
 {#- A record of the mirror's source table (SQL condition over the judged columns). -#}
@@ -274,4 +297,25 @@ select {{ cols | join(', ') }} from {{ batch }} where reason is not null;
   {%- endif -%}
   {%- set batch = streamleap.initial_batch_relation(this) -%}
 {{ streamleap.initial_build_sql(this, batch, streamleap.set_aside_batch_sql(staging, none), streamleap.apply_set_aside_sql(this, batch)) }}
+{%- endmacro %}
+
+{#- A `streamleap run` cycle's set-aside rows of one mirror's records past the set-aside model's
+    (relation's) watermark, from what the cycle read and judged of them once (cycle_checked_sql):
+    the same rows set_aside_batch_sql gives those records. -#}
+{% macro set_aside_from_checked_sql(checked, spec, relation) -%}
+{%- set texts = streamleap._texts(spec) -%}
+{%- set numbered = [] -%}
+{%- for c in spec.columns %}{% do numbered.append((loop.index, spec, c, texts[('data', c.name)])) %}{% endfor -%}
+{%- set adjust = streamleap.on_misfit() == 'adjust' and (spec.columns | length) > (spec.key | length) -%}
+with judged as (
+  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
+    _sl_schema as schema_name, _sl_table as table_name, _sl_op as operation, _sl_problem as reason,
+    {%- if adjust %}
+    _sl_misfits,{% for (section, name), alias in texts.items() if section == 'data' %} {{ alias }},{% endfor %}
+    {%- endif %}
+    max(refresh_time) over () as _streamleap_synced_at
+  from {{ checked }}
+  where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
+)
+{{ streamleap._set_aside_rows(numbered if adjust else []) }}
 {%- endmacro %}

@@ -138,7 +138,8 @@ judged as (
     end as _sl_misfits,
     max(refresh_time) over () as _streamleap_synced_at
   from records
-),
+)
+,
 _sl_adjusted as (
   select * from judged where reason is null and _sl_misfits <> ''
 ),
