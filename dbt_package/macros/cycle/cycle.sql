@@ -181,11 +181,9 @@ create temporary table {{ relation }} as (
       'model': node.name,
       'unique_id': node.unique_id,
       'tables': streamleap._spec_tables(spec),
-      'apply': 'drop table if exists ' ~ checked ~ ';\n'
-               ~ streamleap._cycle_create_temp_sql(checked, streamleap.cycle_checked_sql(cycle_batch, spec, only_its_own)) ~ ';\n'
-               ~ 'drop table if exists ' ~ changes ~ ';\n'
+      'apply': streamleap._cycle_create_temp_sql(checked, streamleap.cycle_checked_sql(cycle_batch, spec, only_its_own)) ~ ';\n'
                ~ streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(none, spec, target_rel, checked=checked)) ~ ';\n'
-               ~ streamleap.apply_batch_sql(target_rel, changes, spec) ~ ';\n'
+               ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true) ~ ';\n'
                ~ 'drop table ' ~ changes,
       'cleanup': 'drop table ' ~ checked,
     }) }}

@@ -108,7 +108,9 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {#- The statements of an apply, inside a transaction someone else opens (and, on Redshift, that
     locked the state table): the model's (apply_changes_sql) or a `streamleap run` cycle's
     (cycle.sql). backfill: the mirror gained columns (backfill_sql). -#}
-{% macro apply_batch_sql(target, batch, spec, backfill=false) -%}
+{#- in_cycle: the batch is a cycle's (change_batch_sql with checked=, no watermark row), whose finish
+    moves every model's watermark: only the state row is made when missing. -#}
+{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
@@ -118,8 +120,12 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {#- every table is named by its own identifier, never an alias: a source table called b, m or t
     would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
     share an identifier -#}
+{%- if in_cycle %}
+{{ streamleap.ensure_state_row_sql(target) }};
+{%- else %}
 {{ streamleap.advance_watermark_sql(target, batch) }};
 delete from {{ batch }} where _streamleap_op = 'watermark';
+{%- endif %}
 {%- if backfill and spec.columns | length > spec.key | length %}
 {{ streamleap.backfill_sql(target, batch, spec) }};
 {%- endif %}
@@ -227,11 +233,18 @@ where relation_name = {{ streamleap._string_literal(streamleap._relation_key(tar
 {% macro advance_watermark_sql(target, batch) -%}
 {%- set state = streamleap.state_relation(target) -%}
 {%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
-insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
-select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
-where not exists (select 1 from {{ state }} where relation_name = {{ key }});
+{{ streamleap.ensure_state_row_sql(target) }};
 update {{ state }}
 set watermark = coalesce((select max(_streamleap_synced_at) from {{ batch }}), watermark),
     updated_at = {{ dbt.current_timestamp() }}
 where relation_name = {{ key }}
+{%- endmacro %}
+
+{#- The target's state row, made when missing (its watermark NULL: nothing applied yet). -#}
+{% macro ensure_state_row_sql(target) -%}
+{%- set state = streamleap.state_relation(target) -%}
+{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
+insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
+select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
+where not exists (select 1 from {{ state }} where relation_name = {{ key }})
 {%- endmacro %}

@@ -180,7 +180,8 @@ select * from (
     (cycle.sql), which carries each record's _sl_schema and _sl_table; only the records that
     condition keeps are read (the state table exists then: the cycle runs after a dbt run).
     checked: when given, a relation that holds the records already read and judged (a cycle's,
-    cycle_checked_sql): the batch is made from its data records without a problem. -#}
+    cycle_checked_sql): the batch is made from its data records without a problem, and has no
+    watermark row (the cycle's finish moves the watermarks). -#}
 {% macro change_batch_sql(staging, spec, relation, cycle_filter=none, checked=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
@@ -302,8 +303,9 @@ select
   _streamleap_synced_at
 from ranked
 where _sl_rank = 1
+{%- if checked is none %}
 union all
-{# the batch end, so that the watermark moves past everything read #}
+{# the batch end, so that the watermark moves past everything read (a cycle's finish moves it) #}
 select
   {%- for c in spec.columns %}
   cast(null as {{ streamleap.column_type(c) }}),
@@ -311,6 +313,7 @@ select
   cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
 from batch_end
 where _sl_batch_end is not null
+{%- endif %}
 {%- endmacro %}
 
 {#- A column's value in the batch. Key columns passed record_problem. The other columns: with

@@ -121,7 +121,6 @@ from judged
 having count(*) > 0
 ) judged where reason is not null
 );
-drop table if exists "cart__streamleap_checked";
 create temporary table "cart__streamleap_checked" as (
 with new_rows as (
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
@@ -274,7 +273,6 @@ select parsed.*,
        || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
 from parsed
 );
-drop table if exists "cart__streamleap_cycle";
 create temporary table "cart__streamleap_cycle" as (
 with new_rows as (
   select * from "cart__streamleap_checked"
@@ -388,28 +386,11 @@ select
   _streamleap_synced_at
 from ranked
 where _sl_rank = 1
-union all
-
-select
-  cast(null as BIGINT),
-  cast(null as VARCHAR(80)),
-  cast(null as DECIMAL(12,2)),
-  cast(null as BOOLEAN),
-  cast(null as TIMESTAMPTZ),
-  cast(null as SUPER),
-  cast(null as VARBYTE(1024000)),
-  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
-from batch_end
-where _sl_batch_end is not null
 );
+
 insert into "dev"."public"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
 select 'dev.public.cart', cast(null as timestamp), cast(null as varchar(4096)), getdate()
 where not exists (select 1 from "dev"."public"."streamleap_state" where relation_name = 'dev.public.cart');
-update "dev"."public"."streamleap_state"
-set watermark = coalesce((select max(_streamleap_synced_at) from "cart__streamleap_cycle"), watermark),
-    updated_at = getdate()
-where relation_name = 'dev.public.cart';
-delete from "cart__streamleap_cycle" where _streamleap_op = 'watermark';
 delete from "cart__streamleap_cycle" using "dev"."public"."cart"
 where "cart__streamleap_cycle"."id" = "cart"."id" and "cart__streamleap_cycle"._streamleap_order <= "cart"._streamleap_order;
 delete from "cart__streamleap_cycle" using "dev"."public"."cart__streamleap_tombstones"
@@ -510,7 +491,6 @@ select
 from _sl_adjusted_columns
 ) judged;
 drop table "cart__streamleap_checked";
-drop table if exists "cart_item__streamleap_checked";
 create temporary table "cart_item__streamleap_checked" as (
 with new_rows as (
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
@@ -663,7 +643,6 @@ select parsed.*,
        || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
 from parsed
 );
-drop table if exists "cart_item__streamleap_cycle";
 create temporary table "cart_item__streamleap_cycle" as (
 with new_rows as (
   select * from "cart_item__streamleap_checked"
@@ -759,24 +738,11 @@ select
   _streamleap_synced_at
 from ranked
 where _sl_rank = 1
-union all
-
-select
-  cast(null as BIGINT),
-  cast(null as INTEGER),
-  cast(null as VARCHAR(65535)),
-  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
-from batch_end
-where _sl_batch_end is not null
 );
+
 insert into "dev"."public"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
 select 'dev.public.cart_item', cast(null as timestamp), cast(null as varchar(4096)), getdate()
 where not exists (select 1 from "dev"."public"."streamleap_state" where relation_name = 'dev.public.cart_item');
-update "dev"."public"."streamleap_state"
-set watermark = coalesce((select max(_streamleap_synced_at) from "cart_item__streamleap_cycle"), watermark),
-    updated_at = getdate()
-where relation_name = 'dev.public.cart_item';
-delete from "cart_item__streamleap_cycle" where _streamleap_op = 'watermark';
 delete from "cart_item__streamleap_cycle" using "dev"."public"."cart_item"
 where "cart_item__streamleap_cycle"."cart_id" = "cart_item"."cart_id" and "cart_item__streamleap_cycle"."line_no" = "cart_item"."line_no" and "cart_item__streamleap_cycle"._streamleap_order <= "cart_item"._streamleap_order;
 delete from "cart_item__streamleap_cycle" using "dev"."public"."cart_item__streamleap_tombstones"

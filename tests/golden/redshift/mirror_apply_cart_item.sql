@@ -16,6 +16,7 @@ create table if not exists "dev"."analytics"."cart_item__streamleap_tombstones" 
 diststyle key distkey ("cart_id") compound sortkey ("cart_id", "line_no");
 begin;
 lock "dev"."analytics"."streamleap_state";
+
 insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
 select 'dev.analytics.cart_item', cast(null as timestamp), cast(null as varchar(4096)), getdate()
 where not exists (select 1 from "dev"."analytics"."streamleap_state" where relation_name = 'dev.analytics.cart_item');
