@@ -164,7 +164,8 @@ def _norm(row: tuple) -> tuple:
 
 # ----------------------------------------------------------------------------- the part
 def part_peers(work: Path, kind: str, quick: bool) -> dict:
-    from streamleap.runner import DbtSession, project_models
+    from streamleap.dbt import DbtSession
+    from streamleap.project_models import project_models
     from streamleap.warehouse import open_warehouse
 
     pg = kind == "postgres"

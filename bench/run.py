@@ -256,7 +256,9 @@ def top(profile: list[tuple[str, float]], n: int = 4) -> list[dict]:
 
 def dbt_cli(project: Path, *args: str, env: dict | None = None) -> float:
     """`dbt <args>` as a command; its wall time."""
-    cmd = [str(BIN / "dbt"), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    from streamleap.dbt import dbt_argv
+
+    cmd = [str(BIN / "dbt"), *dbt_argv(list(args), project)]
     t0 = now_s()
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     spent = now_s() - t0
@@ -282,7 +284,7 @@ def shop_records(seed: int, total: int, initial_carts: int = 1000) -> tuple[list
 # 1. cycle overhead
 # =====================================================================================
 def part_cycle(work: Path, quick: bool) -> dict:
-    from streamleap.runner import DbtSession
+    from streamleap.dbt import DbtSession
     from streamleap.warehouse import open_warehouse
 
     project = work / "cycle"
@@ -391,7 +393,8 @@ def part_latency(work: Path, rate: int, duration: float) -> dict:
     import streamleap.kinesis_local as kl
     from streamleap import demo
     from streamleap.relay import Relay
-    from streamleap.runner import DbtSession, Runner
+    from streamleap.dbt import DbtSession
+    from streamleap.runner import Runner
 
     stats: dict[str, list] = {"put": [], "get": [], "cycle": [], "pull": [], "dbt": []}
     lock = threading.Lock()
@@ -459,7 +462,8 @@ def part_latency(work: Path, rate: int, duration: float) -> dict:
 def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> dict:
     """The same shop at `rate` with the same runner cadence, its records written straight into the
     stand-in (no Kinesis endpoint, no relay): streamleap's own latency, without moto in the way."""
-    from streamleap.runner import DbtSession, project_models
+    from streamleap.dbt import DbtSession
+    from streamleap.project_models import project_models, read_state
     from streamleap.warehouse import open_warehouse
     from streamleap.workload import ShopWorkload
 
@@ -469,7 +473,7 @@ def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> d
     session.invoke("run")
     warehouse = open_warehouse(project, "local")
     models = project_models(session.manifest)
-    keys = ", ".join("'" + r.key.replace("'", "''") + "'" for r in models.mirrors.values())
+    mirror_refs = list(models.mirrors.values())
     workload = ShopWorkload(0, clock=lambda: dt.datetime.now(dt.timezone.utc), abandon_after=dt.timedelta(seconds=10))
     appends: list[tuple[dt.datetime, float, int]] = []  # refresh_time, wall time before the append, records
     lock, done, errors = threading.Lock(), threading.Event(), []
@@ -520,7 +524,8 @@ def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> d
         session.invoke("run")
         end = time.time()
         cycles.append(end - t0)
-        watermark = sql_exec(warehouse, f'select min(watermark) from "main"."streamleap_state" where relation_name in ({keys})')[0][0]
+        marks = read_state(warehouse, mirror_refs, ("watermark",))
+        watermark = None if len(marks) < len(mirror_refs) or None in marks.values() else min(m for m, in marks.values())
         with lock:
             while watermark is not None and marked < len(appends) and appends[marked][0] <= watermark:
                 latencies += [(end - appends[marked][1]) * 1000] * appends[marked][2]
@@ -848,7 +853,8 @@ def _build_sql(kind: str, mirror: str, tomb: str, n: int) -> list[str]:
 
 
 def part_apply(work: Path, kind: str, quick: bool) -> dict:
-    from streamleap.runner import DbtSession, project_models
+    from streamleap.dbt import DbtSession
+    from streamleap.project_models import project_models
     from streamleap.warehouse import open_warehouse
 
     target = "local" if kind == "duckdb" else "postgres"
@@ -968,7 +974,8 @@ def part_apply(work: Path, kind: str, quick: bool) -> dict:
 def part_throughput(work: Path, kind: str, quick: bool) -> dict:
     from streamleap.kinesis_local import LocalKinesis
     from streamleap.relay import Relay
-    from streamleap.runner import DbtSession, project_models
+    from streamleap.dbt import DbtSession
+    from streamleap.project_models import project_models
     from streamleap.warehouse import open_warehouse
 
     target = "local" if kind == "duckdb" else "postgres"

@@ -306,6 +306,7 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
     import threading
 
     import run as bench
+    from streamleap.project_models import read_state
 
     target = TARGET_OF[kind]
     project = work / f"latency_tables_{kind}"
@@ -326,9 +327,7 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
     appends: list[tuple[dt.datetime, float, int]] = []
     lock, done, errors = threading.Lock(), threading.Event(), []
     produced = [0]
-    schema = runner.models.mirrors[source.tables[0]].schema
-    state = f'"{schema}"."streamleap_state"'
-    keys = ", ".join("'" + r.key.replace("'", "''") + "'" for r in runner.models.mirrors.values())
+    mirror_refs = list(runner.models.mirrors.values())
 
     def produce() -> None:
         try:
@@ -371,13 +370,8 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
                 raise RuntimeError(f"cycle failed: {report.error}")
             cycles.append(end - t0)
             changed_tables.append(max(0, len(report.ran or []) - 1))
-            con = warehouse.connect()
-            try:
-                cur = con if warehouse.kind == "duckdb" else con.cursor()
-                cur.execute(f"select min(watermark) from {state} where relation_name in ({keys})")
-                watermark = cur.fetchall()[0][0]
-            finally:
-                con.close()
+            marks = read_state(warehouse, mirror_refs, ("watermark",))
+            watermark = None if len(marks) < len(mirror_refs) or None in marks.values() else min(m for m, in marks.values())
             with lock:
                 while watermark is not None and marked < len(appends) and appends[marked][0] <= watermark:
                     latencies += [(end - appends[marked][1]) * 1000] * appends[marked][2]
@@ -407,7 +401,8 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
 
 def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     import streamleap.cycle as cycle
-    from streamleap.runner import DbtSession, Runner
+    from streamleap.dbt import DbtSession
+    from streamleap.runner import Runner
 
     import run as bench
 

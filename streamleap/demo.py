@@ -229,13 +229,15 @@ def _reset(directory: Path, target: str) -> None:
         con = warehouse.connect()
     from sqlglot import exp
 
+    from streamleap.contract import STATE_TABLE
+
     try:
         cur = con.cursor()
         for schema in (warehouse.schema, "kinesis"):
             if schema not in ("public", "main"):
                 cur.execute(f"drop schema if exists {exp.to_identifier(schema, quoted=True).sql('postgres')} cascade")
         for name in ("cart", "cart_item", "cart__streamleap_tombstones", "cart_item__streamleap_tombstones",
-                     "stg_shop_cdc", "shop_cdc_set_aside", "streamleap_state"):
+                     "stg_shop_cdc", "shop_cdc_set_aside", STATE_TABLE):
             cur.execute(f"drop view if exists {exp.table_(name, db=warehouse.schema, quoted=True).sql('postgres')} cascade"
                         if name == "stg_shop_cdc" else
                         f"drop table if exists {exp.table_(name, db=warehouse.schema, quoted=True).sql('postgres')} cascade")

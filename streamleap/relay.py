@@ -47,14 +47,13 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamleap.contract import STAND_IN_COLUMNS
 from streamleap.errors import StreamleapError
 from streamleap.warehouse import LOCAL_KINDS, Warehouse
 
 log = logging.getLogger(__name__)
 
 CHECKPOINTS_TABLE = "streamleap_relay_checkpoints"
-STREAM_COLUMNS = ("approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number", "refresh_time",
-                  "kinesis_data")
 THROTTLING_CODES = frozenset({"ProvisionedThroughputExceededException", "LimitExceededException"})
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
 IDENTITY_COLUMNS = (("stream_arn", "varchar(2048)"), ("stream_created_at", "timestamp"))
@@ -196,7 +195,7 @@ class Relay:
         self._stream_display = exp.table_(stream_name, db=stream_schema, quoted=True).sql(dialect=warehouse.kind)
         self._stream_rel = table(stream_name)
         self._checkpoints_rel = table(CHECKPOINTS_TABLE)
-        cols = ", ".join(STREAM_COLUMNS)
+        cols = ", ".join(STAND_IN_COLUMNS)
         if self._duckdb:
             # one statement per batch: six lists, zipped back into rows by unnest
             types = ("timestamp", "varchar", "varchar", "varchar", "timestamp", "blob")

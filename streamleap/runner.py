@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import signal
 import threading
 import time
@@ -31,12 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from streamleap.dbt import DbtSession, duckdb_lock, first_line
 from streamleap.errors import StreamleapError
+from streamleap.project_models import ProjectModels, project_models, read_state
 from streamleap.warehouse import Warehouse, open_warehouse
 
-# what a cycle does not need: writing run_results/manifest JSON, a file log, usage pings
-FAST_FLAGS = ("--quiet", "--no-write-json", "--log-level-file", "none", "--no-send-anonymous-usage-stats")
-WATCHED = ("models", "macros", "seeds", "snapshots", "dbt_project.yml", "packages.yml", "dbt_packages")
 LOCK_FILE = "streamleap-run.lock"
 REPORT_FILE = "streamleap-run.json"
 
@@ -70,146 +68,6 @@ class CycleReport:
             "lag_ms": None if self.lag_ms is None else round(self.lag_ms, 1),
             "error": self.error,
         }
-
-
-@dataclass(frozen=True)
-class ProjectModels:
-    """What the project streams: streaming views (stream schema and name), mirrors, set-aside models."""
-
-    streams: list[tuple[str, str]]
-    mirrors: dict[str, "ModelRef"]
-    set_asides: dict[str, "ModelRef"]
-    stagings: dict[str, "ModelRef"] = field(default_factory=dict)  # the streaming view models, by name
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    schema: str
-    key: str  # database.schema.identifier, as the package names it in streamleap_state
-    relation: str  # the quoted relation name dbt renders
-    table: str | None = None  # the source table (mirrors)
-    source_schema: str | None = None
-    partitions: tuple[tuple[str, str], ...] = ()  # (schema, name) of its partitions, whose records apply to it
-    identifier: str = ""  # the relation's own name (alias or model name)
-    stream: tuple[str, str] | None = None  # (stream schema, stream name) of the streaming view it is or reads
-
-
-def _stream_of(node: Any) -> tuple[str, str] | None:
-    extra = node.config._extra if hasattr(node.config, "_extra") else {}
-    return (str(extra.get("stream_schema")), str(extra.get("stream_name"))) if node.config.materialized == "streaming_mv" else None
-
-
-def _ref(node: Any, spec: dict | None = None, stream: tuple[str, str] | None = None) -> ModelRef:
-    identifier = node.alias or node.name
-    key = ".".join(p for p in (node.database, node.schema, identifier) if p)
-    spec = spec or {}
-    partitions = tuple((str(p.get("schema") or spec.get("schema") or ""), str(p.get("table"))) for p in spec.get("partitions") or [])
-    return ModelRef(node.schema, key, node.relation_name or key, spec.get("table"), spec.get("schema"), partitions,
-                    identifier, stream)
-
-
-def project_models(manifest: Any) -> ProjectModels:
-    streams, mirrors, set_asides, stagings = [], {}, {}, {}
-    for node in manifest.nodes.values():
-        if node.resource_type != "model":
-            continue
-        cfg = node.config
-        extra = cfg._extra if hasattr(cfg, "_extra") else {}
-        # the streaming view a model reads: its parent of materialization streaming_mv
-        parents = [manifest.nodes.get(p) for p in node.depends_on.nodes]
-        read = next((_stream_of(p) for p in parents if p is not None and _stream_of(p) is not None), None)
-        if cfg.materialized == "streaming_mv":
-            streams.append(_stream_of(node))
-            stagings[node.name] = _ref(node, stream=_stream_of(node))
-        elif extra.get("streamleap_table"):
-            mirrors[node.name] = _ref(node, extra.get("streamleap_table"), read)
-        elif extra.get("streamleap_set_aside"):
-            set_asides[node.name] = _ref(node, stream=read)
-    return ProjectModels(sorted(set(streams)), mirrors, set_asides, stagings)
-
-
-class DbtSession:
-    """dbt in-process, the manifest parsed once and reused while the project does not change."""
-
-    def __init__(self, project_dir: Path, profiles_dir: Path, target: str | None):
-        self.project_dir, self.profiles_dir, self.target = project_dir, profiles_dir, target
-        self.manifest: Any = None
-        self._stamp: float = -1.0
-
-    def _args(self, *args: str) -> list[str]:
-        out = [*args, "--project-dir", str(self.project_dir), "--profiles-dir", str(self.profiles_dir)]
-        if self.target:
-            out += ["--target", self.target]
-        return out
-
-    def _project_stamp(self) -> float:
-        """The newest modification time of the project's files (and of their folders: a file
-        removed or renamed changes its folder's), every cycle: os.scandir, whose entries carry
-        what is needed to walk (a project of 500 models is about 1,000 entries)."""
-        newest = 0.0
-        folders: list[str] = []
-        for name in WATCHED:
-            path = self.project_dir / name
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            newest = max(newest, st.st_mtime)
-            if path.is_dir():
-                folders.append(str(path))
-        while folders:
-            try:
-                with os.scandir(folders.pop()) as entries:
-                    for entry in entries:
-                        try:
-                            newest = max(newest, entry.stat().st_mtime)
-                            if entry.is_dir(follow_symlinks=False):  # as before: no loop through a link
-                                folders.append(entry.path)
-                        except OSError:
-                            continue
-            except OSError:
-                continue
-        return newest
-
-    def ensure_parsed(self) -> bool:
-        """Parse when never parsed or when a project file changed; True when it parsed."""
-        stamp = self._project_stamp()
-        if self.manifest is not None and stamp == self._stamp:
-            return False
-        from dbt.cli.main import dbtRunner
-
-        result = dbtRunner().invoke(self._args("parse", "--quiet"))
-        if not result.success or result.result is None:
-            raise StreamleapError(f"dbt parse failed in {self.project_dir}: {_first_line(result.exception)}")
-        self.manifest, self._stamp = result.result, stamp
-        return True
-
-    def invoke(self, *args: str, callbacks: list[Callable[[Any], None]] | None = None) -> Any:
-        from dbt.cli.main import dbtRunner
-
-        self.ensure_parsed()
-        result = dbtRunner(manifest=self.manifest, callbacks=callbacks or []).invoke(self._args(*args, *FAST_FLAGS))
-        if not result.success:
-            detail = _first_line(result.exception)
-            if result.exception is None and result.result is not None:
-                failed = [r for r in getattr(result.result, "results", []) if str(r.status) in ("error", "fail")]
-                if failed:
-                    # a model's result names its node; a run-operation's (RunResultOutput) does not
-                    node = getattr(failed[0], "node", None)
-                    name = getattr(node, "name", None) or getattr(failed[0], "unique_id", None)
-                    detail = f"{name}: {_first_line(failed[0].message)}" if name else _first_line(failed[0].message)
-            locked = _duckdb_lock(detail, self.project_dir)
-            if locked is not None:
-                raise locked
-            raise StreamleapError(f"dbt {args[0]} failed: {detail}")
-        return result
-
-
-def _duckdb_lock(text: str, project_dir: Path) -> StreamleapError | None:
-    from streamleap.relay import duckdb_lock_error
-
-    m = re.search(r'Could not set lock on file "([^"]+)"', text)
-    return duckdb_lock_error(text, m[1] if m else project_dir / "streamleap.duckdb") if m else None
 
 
 class ProjectLock:
@@ -262,17 +120,6 @@ def last_report(project_dir: Path) -> dict[str, Any] | None:
         return None
 
 
-# dbt's errors open with a header ("Runtime Error in model cart (models/cart.sql)"); the reason is below it
-_DBT_ERROR_HEADER = re.compile(r"^[A-Z][A-Za-z ]*Error( in .+)?$")
-
-
-def _first_line(value: Any) -> str:
-    lines = [line.strip() for line in str(value or "").splitlines() if line.strip()]
-    if not lines:
-        return "see the dbt log"
-    if len(lines) > 1 and _DBT_ERROR_HEADER.match(lines[0]):
-        return f"{lines[0]}: {lines[1]}"
-    return lines[0]
 
 
 class Runner:
@@ -376,9 +223,9 @@ class Runner:
             report.error = str(exc)
             report.stops_the_run = bool(getattr(exc, "stops_the_run", False))
         except Exception as exc:  # noqa: BLE001 - a cycle never takes the loop down
-            report.error = f"{type(exc).__name__}: {_first_line(exc)}"
+            report.error = f"{type(exc).__name__}: {first_line(exc)}"
             if self.warehouse is not None and self.warehouse.kind == "duckdb":
-                locked = _duckdb_lock(str(exc), self.project_dir)
+                locked = duckdb_lock(str(exc), self.project_dir)
                 if locked is not None:
                     report.error = str(locked)
         if report.error:
@@ -511,34 +358,3 @@ class Runner:
             relay.close()
         self._close_con()
         self.lock.release()
-
-
-def state_table(warehouse: Warehouse, schema: str) -> str:
-    from sqlglot import exp
-
-    dialect = "duckdb" if warehouse.kind == "duckdb" else warehouse.kind
-    return exp.table_("streamleap_state", db=schema, quoted=True).sql(dialect=dialect)
-
-
-def read_state(warehouse: Warehouse, refs: list[ModelRef]) -> dict[str, tuple[int | None, dt.datetime | None]]:
-    """applied_rows and newest_commit_ts per state key, from each schema's streamleap_state table."""
-    out: dict[str, tuple[int | None, dt.datetime | None]] = {}
-    by_schema: dict[str, list[str]] = {}
-    for ref in refs:
-        by_schema.setdefault(ref.schema, []).append(ref.key)
-    con = warehouse.connect()
-    try:
-        cur = con.cursor()
-        for schema, keys in by_schema.items():
-            # a project that never ran has no state table yet (status reports it "not built")
-            cur.execute("select count(*) from information_schema.tables where table_schema = "
-                        f"{warehouse.placeholder} and table_name = 'streamleap_state'", [schema])
-            if not cur.fetchone()[0]:
-                continue
-            marks = ", ".join([warehouse.placeholder] * len(keys))
-            cur.execute(f"select relation_name, applied_rows, newest_commit_ts from {state_table(warehouse, schema)} "
-                        f"where relation_name in ({marks})", keys)
-            out.update({r[0]: (r[1], r[2]) for r in cur.fetchall()})
-        return out
-    finally:
-        con.close()

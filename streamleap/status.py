@@ -17,7 +17,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from streamleap.runner import DbtSession, ModelRef, project_models, read_state, state_table
+from streamleap.dbt import DbtSession
+from streamleap.project_models import ModelRef, project_models, read_state
 from streamleap.warehouse import open_warehouse
 
 REDSHIFT_VIEWS = {
@@ -39,7 +40,8 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
     session = DbtSession(Path(project_dir), Path(profiles_dir or project_dir), target)
     session.ensure_parsed()
     models = project_models(session.manifest)
-    state = read_state(warehouse, [*models.mirrors.values(), *models.set_asides.values()])
+    state = read_state(warehouse, [*models.mirrors.values(), *models.set_asides.values()],
+                       ("applied_rows", "newest_commit_ts", "watermark"))
     staging = _staging_relations(session.manifest)
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     tables = []
@@ -47,12 +49,10 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
     try:
         cur = con.cursor()
         set_aside = _set_aside_counts(cur, list(models.set_asides.values()))
-        watermarks = _watermarks(cur, warehouse, list(models.mirrors.values()))
         for name, ref in sorted(models.mirrors.items()):
             rows = _count(cur, ref)
-            _, newest = state.get(ref.key, (None, None))
-            pending = None if rows is None or name not in staging else \
-                _pending(cur, warehouse, staging[name], watermarks.get(ref.key))
+            _, newest, watermark = state.get(ref.key, (None, None, None))
+            pending = None if rows is None or name not in staging else _pending(cur, warehouse, staging[name], watermark)
             caught_up = pending == 0
             # records DMS writes under a partition's name belong to the partitioned table's mirror
             names = [(ref.source_schema or "", ref.table or ""), *ref.partitions]
@@ -127,22 +127,6 @@ def _staging_relations(manifest: Any) -> dict[str, str]:
             if parent is not None and parent.config.materialized == "streaming_mv":
                 out[node.name] = parent.relation_name or parent.name
                 break
-    return out
-
-
-def _watermarks(cur: Any, warehouse: Any, refs: list[ModelRef]) -> dict[str, dt.datetime | None]:
-    """The stored watermark (refresh_time of the last record read) of each mirror, by state key."""
-    out: dict[str, dt.datetime | None] = {}
-    for schema in sorted({ref.schema for ref in refs}):
-        keys = [ref.key for ref in refs if ref.schema == schema]
-        marks = ", ".join([warehouse.placeholder] * len(keys))
-        try:
-            cur.execute(f"select relation_name, max(watermark) from {state_table(warehouse, schema)} "
-                        f"where relation_name in ({marks}) group by relation_name", keys)
-        except Exception:  # noqa: BLE001 - no state table yet: nothing applied
-            _rollback(cur)
-            continue
-        out.update({key: mark for key, mark in cur.fetchall()})
     return out
 
 

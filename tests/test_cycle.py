@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from streamleap.dbt import run_dbt
+from streamleap.dbt import dbt_argv, run_dbt
 from streamleap.ddl import parse_ddl
 from streamleap.dms import ChangeRecord
 from streamleap.errors import StreamleapError
@@ -432,8 +432,7 @@ def dbt_run_queries(target: Target, *args: str) -> tuple[Any, dict[str, list[str
             node = event.data.node_info.node_name if event.data.node_info else ""
             sent.setdefault(node, []).append(event.data.sql)
 
-    result = dbtRunner(callbacks=[catch]).invoke(["run", "--quiet", "--project-dir", str(target.project), "--profiles-dir",
-                                                  str(target.project), "--target", target.name, *args])
+    result = dbtRunner(callbacks=[catch]).invoke(dbt_argv(["run", "--quiet", *args], target.project, target=target.name))
     assert result.success, result.exception
     return result, sent
 
@@ -534,3 +533,32 @@ def test_two_streams_in_one_project_apply_in_one_cycle(kinesis, tmp_path):
     target = Target("local", project)
     assert sorted(target.query("select id, v from main.a")) == [(1, "s_one"), (2, "s_one")]
     assert sorted(target.query("select id, v from main.b")) == [(1, "s_two"), (2, "s_two"), (3, "s_two")]
+
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_the_contract_module_describes_the_tables_the_package_creates(tables):
+    """streamleap/contract.py is the Python side's only description of the tables it shares with the
+    dbt package: it must name the columns the package's DDL creates, in order, and the keys the
+    package writes into the state table, for every model, on each target."""
+    from streamleap import contract
+    from streamleap.project_models import project_models, read_state
+
+    tables.change("alpha", 1)
+    runner = tables.runner()
+    assert runner.cycle().error is None  # a dbt run: the package makes the stand-in, the state table, its rows
+    mark = "?" if tables.target.name == "local" else "%s"
+
+    def columns(schema: str, table: str) -> list[str]:
+        return [r[0] for r in tables.target.query(
+            f"select column_name from information_schema.columns where table_schema = {mark} and table_name = {mark} "
+            "order by ordinal_position", [schema, table])]
+
+    assert columns(tables.target.schema, contract.STATE_TABLE) == list(contract.STATE_COLUMNS)
+    assert columns(tables.target.stream_schema, STREAM) == list(contract.STAND_IN_COLUMNS)
+    models = project_models(runner.dbt.manifest)
+    refs = [*models.mirrors.values(), *models.set_asides.values(), *models.stagings.values()]
+    written = {r[0] for r in tables.target.query(f"select relation_name from {tables.target.rel(contract.STATE_TABLE)}")}
+    assert {ref.key for ref in refs} == written
+    state = read_state(runner.warehouse, refs, ("watermark", "fingerprint"))
+    assert set(state) == written
+    assert state[models.mirrors["alpha"].key][0] is not None and state[models.stagings[f"stg_{STREAM}"].key][1]
