@@ -302,7 +302,15 @@ class Runner:
                 now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
                 report.lag_ms = max(0.0, (now - self._newest_commit_ts).total_seconds() * 1000)
             return
-        by_key = read_state(self.warehouse, [*self.models.mirrors.values(), *self.models.set_asides.values()])
+        refs = [*self.models.mirrors.values(), *self.models.set_asides.values()]
+        if self._con is not None and report.ran is not None:  # after a planned cycle: on its connection
+            try:
+                by_key = read_state(self.warehouse, refs, cur=self._con.cursor())
+            finally:
+                if self.warehouse.kind != "duckdb":  # (DuckDB's reads are their own transactions)
+                    self._con.rollback()  # ends the read: a kept connection is never idle in a transaction
+        else:
+            by_key = read_state(self.warehouse, refs)
         newest = None
         ran = None if report.ran is None else set(report.ran)  # applied_rows of a model that did not run is an older cycle's
         for name, ref in self.models.mirrors.items():
