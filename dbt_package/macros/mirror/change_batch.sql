@@ -176,13 +176,11 @@ select * from (
 {{ return({'fields': fields, 'reader': streamleap.json_reader('payload', fields | map(attribute=0) | list)}) }}
 {%- endmacro %}
 
-{#- cycle_filter: when given, staging is a `streamleap run` cycle's batch of the stream's new records
-    (cycle.sql), which carries each record's _sl_schema and _sl_table; only the records that
-    condition keeps are read (the state table exists then: the cycle runs after a dbt run).
-    checked: when given, a relation that holds the records already read and judged (a cycle's,
-    cycle_checked_sql): the batch is made from its data records without a problem, and has no
-    watermark row (the cycle's finish moves the watermarks). -#}
-{% macro change_batch_sql(staging, spec, relation, cycle_filter=none, checked=none) -%}
+{#- checked: when given (staging is not read then), a relation that holds the records already read
+    and judged (a `streamleap run` cycle's, cycle_checked_sql): the batch is made from its data
+    records past relation's watermark without a problem, and has no watermark row (the cycle's
+    finish moves the watermarks). -#}
+{% macro change_batch_sql(staging, spec, relation, checked=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
 {%- set texts = streamleap._texts(spec) -%}
@@ -208,17 +206,13 @@ with new_rows as (
   {#- raw_data: the record's bytes, where Redshift reads numbers as written (json_access.sql) #}
   select refresh_time, sequence_number, payload, raw_data
   from {{ staging }}
-  {%- if cycle_filter %}
-  where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }} and {{ cycle_filter }}
-  {%- else %}
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
-  {%- endif %}
 ),
 batch_end as (
   {# over every record read, of any table: the watermark moves past all of them #}
   select max(refresh_time) as _sl_batch_end from new_rows
 ),
-parsed as (
+parsed as {{ streamleap._parsed_cte() }}(
   {# each record's values, read once #}
   select
     refresh_time,
@@ -428,3 +422,10 @@ select parsed.*,
   {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
 from parsed
 {%- endmacro %}
+
+{#- The CTE of each record's values (parsed): materialized on DuckDB, which otherwise takes the
+    filters on them (the record's table, schema and record-type) down to the scan and parses each
+    record once for every one of them, then once more for the values. -#}
+{% macro _parsed_cte() -%}{{ return(adapter.dispatch('_parsed_cte', 'streamleap')()) }}{%- endmacro %}
+{% macro default___parsed_cte() -%}{%- endmacro %}
+{% macro duckdb___parsed_cte() -%}materialized {% endmacro %}

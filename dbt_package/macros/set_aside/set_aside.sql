@@ -69,7 +69,9 @@ case when octet_length({{ raw }}) > 65535
   else 'not valid JSON' end
 {%- endmacro %}
 
-{#- cycle_filter: as change_batch_sql's (a `streamleap run` cycle's batch, cycle.sql). -#}
+{#- cycle_filter: when given, staging is a `streamleap run` cycle's batch of the stream's new
+    records (cycle.sql), which carries each record's _sl_schema and _sl_table; only the records
+    that condition keeps are read (the state table exists then: the cycle runs after a dbt run). -#}
 {% macro set_aside_batch_sql(staging, relation, specs=none, cycle_filter=none) -%}
 {%- if specs is none -%}
   {%- set specs = streamleap.mirrors_of((config.get('streamleap_set_aside') or {}).get('stream_model')) -%}
