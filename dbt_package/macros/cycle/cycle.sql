@@ -12,7 +12,8 @@
                NULL (the cycle is idle for this stream: nothing else runs);
     begin      on Redshift, LOCK of the state tables (first in the cycle's one transaction);
     batch      the stream's new records, read once into a temporary table, each with its
-               metadata.schema-name and table-name (_sl_schema, _sl_table);
+               metadata read (_sl_schema, _sl_table, ...) and judged once for every table
+               (cycle_batch_sql: the JSON rule, the operation, times and transaction-record-id);
     changed    which (schema-name, table-name) the batch holds;
     mirrors    per mirror: the source tables (its own, its partitions') whose records it applies,
                and its apply: its records of the cycle batch read and judged once into a
@@ -124,11 +125,7 @@ create temporary table {{ relation }} as (
     'refresh': streamleap.refresh_streaming_view_sql(staging) | trim,
     'probe': 'select max(refresh_time) from ' ~ staging ~ ' where refresh_time > ' ~ floor,
     'begin': [],
-    'batch': streamleap._cycle_create_temp_sql(cycle_batch,
-        'select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data, '
-        ~ streamleap.json_text('payload', ['metadata', 'schema-name']) ~ ' as _sl_schema, '
-        ~ streamleap.json_text('payload', ['metadata', 'table-name']) ~ ' as _sl_table\nfrom ' ~ staging
-        ~ '\nwhere refresh_time > ' ~ floor),
+    'batch': streamleap._cycle_create_temp_sql(cycle_batch, streamleap.cycle_batch_sql(staging, floor, staging_node.config.get('stream_schema'))),
     'changed': 'select distinct _sl_schema, _sl_table from ' ~ cycle_batch,
     'mirrors': [],
     'set_aside': [],

@@ -165,15 +165,45 @@ select * from (
 
 {#- The values a record of the spec's table is read for, once: (keys, alias) per field, and the
     target's reader of them (json_reader). -#}
-{% macro _record_fields(spec) -%}
+{% macro _record_fields(spec, metadata=true) -%}
 {%- set fields = [] -%}
 {%- for (section, name), alias in streamleap._texts(spec).items() %}{% do fields.append(([section, name], alias)) %}{% endfor -%}
+{%- if metadata %}{% do fields.extend(streamleap._metadata_fields()) %}{% endif -%}
+{{ return({'fields': fields, 'reader': streamleap.json_reader('payload', fields | map(attribute=0) | list)}) }}
+{%- endmacro %}
+
+{#- The metadata a record is read for: (keys, alias). -#}
+{% macro _metadata_fields() -%}
+{%- set fields = [] -%}
 {%- for key, alias in [('operation', '_sl_op'), ('record-type', '_sl_record_type'), ('commit-timestamp', '_sl_commit_text'),
                        ('timestamp', '_sl_ts_text'), ('transaction-record-id', '_sl_trid'), ('table-name', '_sl_table'),
                        ('schema-name', '_sl_schema')] -%}
   {%- do fields.append((['metadata', key], alias)) -%}
 {%- endfor -%}
-{{ return({'fields': fields, 'reader': streamleap.json_reader('payload', fields | map(attribute=0) | list)}) }}
+{{ return(fields) }}
+{%- endmacro %}
+
+{#- A `streamleap run` cycle's batch (cycle.sql): the stream's records past floor, each with its
+    metadata read (_metadata_fields), and judged once for every table: _sl_metadata_problem (the
+    metadata branches of record_problem), _sl_rule_ok (the JSON rule, payload_rule_check) and the
+    commit time's digits (_sl_time_digits). -#}
+{% macro cycle_batch_sql(staging, floor, stream_schema) -%}
+{%- set fields = streamleap._metadata_fields() -%}
+{%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
+{%- set rule = streamleap.payload_rule_check('payload') -%}
+select records.*,
+  {{ streamleap.metadata_problem('_sl_op', '_sl_commit_text', '_sl_ts_text', '_sl_trid', stream_schema) }} as _sl_metadata_problem,
+  {{ rule if rule | trim else 'true' }} as _sl_rule_ok,
+  {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
+from (
+  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
+    {%- for (keys, alias), expr in zip(fields, reader['values']) %},
+    {{ expr }} as {{ alias }}
+    {%- endfor %}
+  from (select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data{% if reader['once'] %}, {{ reader['once'] }} as _sl_values{% endif %}
+        from {{ staging }}
+        where refresh_time > {{ floor }}) new_rows
+) records
 {%- endmacro %}
 
 {#- checked: when given (staging is not read then), a relation that holds the records already read
@@ -329,29 +359,14 @@ where _sl_batch_end is not null
     texts maps (section, column name) to the SQL of that value's text. A value of a column that
     is not part of the key and does not fit makes a problem only with streamleap_on_misfit
     'set_aside' (with 'adjust' it is adjusted, see misfit_columns). -#}
-{% macro record_problem(spec, op, texts) -%}
-  {%- set p = streamleap._patterns() -%}
+{% macro record_problem(spec, op, texts, metadata_problem=none) -%}
   {%- set adjust = streamleap.on_misfit() == 'adjust' -%}
   case
-    when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
-      then 'unknown operation ' || coalesce({{ op }}, '(missing)')
-    {%- if ('metadata', 'timestamp') in texts %}
-    when {{ texts[('metadata', 'commit-timestamp')] }} is null and {{ texts[('metadata', 'timestamp')] }} is null
-      then 'metadata.timestamp is missing'
-    {%- endif %}
-    {%- for field in ['commit-timestamp', 'timestamp'] if ('metadata', field) in texts %}
-    {%- set t = texts[('metadata', field)] %}
-    {#- the order key and _streamleap_commit_ts are read off this text: a real calendar time, of the
-        digits the order key compares (no 24:00:00) #}
-    when {{ t }} is not null and not (case when {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.clock ~ ')' ~ p.tz ~ '?') }}
-                                          then {{ streamleap.castable('substr(' ~ t ~ ', 1, 10)', 'date', spec.stream_schema) }} else false end)
-      then {{ streamleap._string_literal('metadata.' ~ field ~ ' is not an ISO-8601 timestamp') }}
-    {%- endfor %}
-    {%- if ('metadata', 'transaction-record-id') in texts %}
-    {%- set t = texts[('metadata', 'transaction-record-id')] %}
-    {#- compared as 20 digits in the order key: a longer one would be cut, and two ids compare equal #}
-    when {{ t }} is not null and not {{ streamleap.re_full(t, '[0-9]{1,20}') }}
-      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    {%- if metadata_problem %}
+    when {{ metadata_problem }} is not null
+      then {{ metadata_problem }}
+    {%- else %}
+    {{ streamleap._metadata_problem_branches(op, texts, spec.stream_schema) }}
     {%- endif %}
     {%- for c in spec.key %}
     when {{ texts[('data', c.name)] }} is null
@@ -367,6 +382,41 @@ where _sl_batch_end is not null
     when {{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', spec.before_image) }})
       then {{ streamleap._string_literal('before-image key column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
+  end
+{%- endmacro %}
+
+{#- The CASE branches of record_problem that look at the record's metadata only (its operation,
+    times and transaction-record-id): the same for every table, so a cycle judges them once per
+    record (cycle.sql; record_problem's metadata_problem). -#}
+{% macro _metadata_problem_branches(op, texts, stream_schema) -%}
+  {%- set p = streamleap._patterns() -%}
+    when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce({{ op }}, '(missing)')
+    {%- if ('metadata', 'timestamp') in texts %}
+    when {{ texts[('metadata', 'commit-timestamp')] }} is null and {{ texts[('metadata', 'timestamp')] }} is null
+      then 'metadata.timestamp is missing'
+    {%- endif %}
+    {%- for field in ['commit-timestamp', 'timestamp'] if ('metadata', field) in texts %}
+    {%- set t = texts[('metadata', field)] %}
+    {#- the order key and _streamleap_commit_ts are read off this text: a real calendar time, of the
+        digits the order key compares (no 24:00:00) #}
+    when {{ t }} is not null and not (case when {{ streamleap.re_full(t, p.date ~ '[ T](' ~ p.clock ~ ')' ~ p.tz ~ '?') }}
+                                          then {{ streamleap.castable('substr(' ~ t ~ ', 1, 10)', 'date', stream_schema) }} else false end)
+      then {{ streamleap._string_literal('metadata.' ~ field ~ ' is not an ISO-8601 timestamp') }}
+    {%- endfor %}
+    {%- if ('metadata', 'transaction-record-id') in texts %}
+    {%- set t = texts[('metadata', 'transaction-record-id')] %}
+    {#- compared as 20 digits in the order key: a longer one would be cut, and two ids compare equal #}
+    when {{ t }} is not null and not {{ streamleap.re_full(t, '[0-9]{1,20}') }}
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    {%- endif %}
+{%- endmacro %}
+
+{#- A record's metadata problem as a value of its own (SQL; NULL when none). -#}
+{% macro metadata_problem(op, commit_text, ts_text, trid_text, stream_schema) -%}
+  case
+    {{ streamleap._metadata_problem_branches(op, {('metadata', 'commit-timestamp'): commit_text, ('metadata', 'timestamp'): ts_text,
+                                                  ('metadata', 'transaction-record-id'): trid_text}, stream_schema) }}
   end
 {%- endmacro %}
 
@@ -398,28 +448,27 @@ where _sl_batch_end is not null
     (_sl_misfits, with streamleap_on_misfit 'adjust') and its commit time's digits. -#}
 {% macro cycle_checked_sql(cycle_batch, spec, cycle_filter) -%}
 {%- set texts = streamleap._texts(spec) -%}
-{%- set read = streamleap._record_fields(spec) -%}
+{%- set read = streamleap._record_fields(spec, metadata=false) -%}
 {%- set cols = {'payload': 'payload', 'raw': 'raw_data', 'record_type': '_sl_record_type', 'table': '_sl_table', 'schema': '_sl_schema',
-                'op': '_sl_op', 'commit': '_sl_commit_text', 'ts': '_sl_ts_text', 'trid': '_sl_trid'} -%}
+                'op': '_sl_op', 'commit': '_sl_commit_text', 'ts': '_sl_ts_text', 'trid': '_sl_trid',
+                'rule_ok': '_sl_rule_ok', 'metadata_problem': '_sl_metadata_problem'} -%}
 with new_rows as (
-  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
-  from {{ cycle_batch }}
+  select * from {{ cycle_batch }}
   where {{ cycle_filter }}
 ),
 parsed as (
-  select
-    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
+  {#- the batch read and judged the metadata; the table's values, read once #}
+  select new_rows.*
     {%- for (keys, alias), expr in zip(read.fields, read.reader['values']) %},
     {{ expr }} as {{ alias }}
     {%- endfor %}
-  from (select new_rows.*{% if read.reader['once'] %}, {{ read.reader['once'] }} as _sl_values{% endif %} from new_rows) records
+  from (select new_rows.*{% if read.reader['once'] %}, {{ read.reader['once'] }} as _sl_values{% endif %} from new_rows) new_rows
 )
 select parsed.*,
-  {{ streamleap._reason_case(cols, [(spec, texts)]) }} as _sl_problem,
-  {%- if streamleap.on_misfit() == 'adjust' %}
-  case when _sl_record_type = 'data' then {{ streamleap.misfit_columns(spec, '_sl_op', texts) }} else '' end as _sl_misfits,
+  {{ streamleap._reason_case(cols, [(spec, texts)]) }} as _sl_problem
+  {%- if streamleap.on_misfit() == 'adjust' %},
+  case when _sl_record_type = 'data' then {{ streamleap.misfit_columns(spec, '_sl_op', texts) }} else '' end as _sl_misfits
   {%- endif %}
-  {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
 from parsed
 {%- endmacro %}
 

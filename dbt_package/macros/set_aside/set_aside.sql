@@ -226,12 +226,14 @@ from _sl_adjusted_columns
 {%- endmacro %}
 
 {#- Why a record cannot be applied (SQL text): c names the columns holding the record's payload,
-    raw_data and metadata (_judged_columns); per_spec the mirrors' (spec, texts) whose records are
-    judged by their checks; NULL for a record that can be applied or needs nothing. -#}
+    raw_data and metadata (_judged_columns), and optionally those of its judgement already made
+    (rule_ok: the JSON rule; metadata_problem: record_problem's metadata branches; a cycle's batch
+    holds both); per_spec the mirrors' (spec, texts) whose records are judged by their checks;
+    NULL for a record that can be applied or needs nothing. -#}
 {% macro _reason_case(c, per_spec) -%}
 case
       when {{ c.payload }} is null then {{ streamleap.unparsed_reason(c.raw) }}
-      {%- set rule = streamleap.payload_rule_check(c.payload) %}
+      {%- set rule = c.get('rule_ok') or streamleap.payload_rule_check(c.payload) %}
       {%- if rule | trim %}
       when not {{ rule }} then 'not valid JSON'
       {%- endif %}
@@ -241,7 +243,7 @@ case
       when {{ c.record_type }} = 'data' and {{ c.table }} is null then 'metadata.table-name is missing'
       {%- for spec, texts in per_spec %}
       when {{ c.record_type }} = 'data' and {{ streamleap.source_table_filter(spec, c.table, c.schema) }}
-        then {{ streamleap.record_problem(spec, c.op, streamleap._with_times(texts, c.commit, c.ts, c.trid)) }}
+        then {{ streamleap.record_problem(spec, c.op, streamleap._with_times(texts, c.commit, c.ts, c.trid), c.get('metadata_problem')) }}
       {%- endfor %}
     end
 {%- endmacro %}

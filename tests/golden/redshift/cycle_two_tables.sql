@@ -11,19 +11,72 @@ select max(refresh_time) from "dev"."public"."stg_shop_cdc" where refresh_time >
 begin;
 lock "dev"."public"."streamleap_state";
 create temporary table "streamleap_cycle_batch" as (
-select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data, (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
-        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
-        when json_size(payload."metadata"."schema-name") > 65535 then null
-        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
-        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema, (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
+select records.*,
+  case
+    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce(_sl_op, '(missing)')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+  end as _sl_metadata_problem,
+  true as _sl_rule_ok,
+  rpad(substr(coalesce(_sl_commit_text, _sl_ts_text), 1, 4) || substr(coalesce(_sl_commit_text, _sl_ts_text), 6, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 9, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 12, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 15, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 18, 2)
+       || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
+from (
+  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
+    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
+        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
+        when json_size(payload."metadata"."operation") > 65535 then null
+        when json_typeof(payload."metadata"."operation") = 'number' and not is_bigint(payload."metadata"."operation") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qoperation\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."operation"))
+        else json_serialize(payload."metadata"."operation") end) as _sl_op,
+    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
+        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
+        when json_size(payload."metadata"."record-type") > 65535 then null
+        when json_typeof(payload."metadata"."record-type") = 'number' and not is_bigint(payload."metadata"."record-type") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qrecord-type\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."record-type"))
+        else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
+    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
+        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
+        when json_size(payload."metadata"."commit-timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."commit-timestamp") = 'number' and not is_bigint(payload."metadata"."commit-timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcommit-timestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."commit-timestamp"))
+        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
+    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
+        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
+        when json_size(payload."metadata"."timestamp") > 65535 then null
+        when json_typeof(payload."metadata"."timestamp") = 'number' and not is_bigint(payload."metadata"."timestamp") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtimestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."timestamp"))
+        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
+    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
+        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
+        when json_size(payload."metadata"."transaction-record-id") > 65535 then null
+        when json_typeof(payload."metadata"."transaction-record-id") = 'number' and not is_bigint(payload."metadata"."transaction-record-id") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtransaction-record-id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."transaction-record-id"))
+        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
+    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
         when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
         when json_size(payload."metadata"."table-name") > 65535 then null
         when json_typeof(payload."metadata"."table-name") = 'number' and not is_bigint(payload."metadata"."table-name") and octet_length(raw_data) <= 65535
           then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
-        else json_serialize(payload."metadata"."table-name") end) as _sl_table
-from "dev"."public"."stg_shop_cdc"
-where refresh_time > (select min(coalesce(watermark, cast('1900-01-01 00:00:00' as timestamp))) from (select watermark from "dev"."public"."streamleap_state" where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')) marks)
+        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
+    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
+        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
+        when json_size(payload."metadata"."schema-name") > 65535 then null
+        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
+        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
+  from (select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
+        from "dev"."public"."stg_shop_cdc"
+        where refresh_time > (select min(coalesce(watermark, cast('1900-01-01 00:00:00' as timestamp))) from (select watermark from "dev"."public"."streamleap_state" where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')) marks)) new_rows
+) records
 );
 select distinct _sl_schema, _sl_table from "streamleap_cycle_batch";
 drop table if exists "shop_cdc_set_aside__streamleap_cycle";
@@ -123,13 +176,11 @@ having count(*) > 0
 );
 create temporary table "cart__streamleap_checked" as (
 with new_rows as (
-  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
-  from "streamleap_cycle_batch"
+  select * from "streamleap_cycle_batch"
   where _sl_table = 'cart' and _sl_schema = 'public'
 ),
 parsed as (
-  select
-    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
+  select new_rows.*,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
         when json_size(payload."data"."id") > 65535 then null
@@ -177,73 +228,22 @@ parsed as (
         when json_size(payload."before-image"."id") > 65535 then null
         when json_typeof(payload."before-image"."id") = 'number' and not is_bigint(payload."before-image"."id") and octet_length(raw_data) <= 65535
           then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qid\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."id"))
-        else json_serialize(payload."before-image"."id") end) as _sl_b1,
-    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
-        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
-        when json_size(payload."metadata"."operation") > 65535 then null
-        when json_typeof(payload."metadata"."operation") = 'number' and not is_bigint(payload."metadata"."operation") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qoperation\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."operation"))
-        else json_serialize(payload."metadata"."operation") end) as _sl_op,
-    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
-        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
-        when json_size(payload."metadata"."record-type") > 65535 then null
-        when json_typeof(payload."metadata"."record-type") = 'number' and not is_bigint(payload."metadata"."record-type") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qrecord-type\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."record-type"))
-        else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
-    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
-        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
-        when json_size(payload."metadata"."commit-timestamp") > 65535 then null
-        when json_typeof(payload."metadata"."commit-timestamp") = 'number' and not is_bigint(payload."metadata"."commit-timestamp") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcommit-timestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."commit-timestamp"))
-        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
-    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
-        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
-        when json_size(payload."metadata"."timestamp") > 65535 then null
-        when json_typeof(payload."metadata"."timestamp") = 'number' and not is_bigint(payload."metadata"."timestamp") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtimestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."timestamp"))
-        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
-    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
-        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
-        when json_size(payload."metadata"."transaction-record-id") > 65535 then null
-        when json_typeof(payload."metadata"."transaction-record-id") = 'number' and not is_bigint(payload."metadata"."transaction-record-id") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtransaction-record-id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."transaction-record-id"))
-        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
-    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
-        when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
-        when json_size(payload."metadata"."table-name") > 65535 then null
-        when json_typeof(payload."metadata"."table-name") = 'number' and not is_bigint(payload."metadata"."table-name") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
-        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
-    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
-        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
-        when json_size(payload."metadata"."schema-name") > 65535 then null
-        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
-        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
-  from (select new_rows.* from new_rows) records
+        else json_serialize(payload."before-image"."id") end) as _sl_b1
+  from (select new_rows.* from new_rows) new_rows
 )
 select parsed.*,
   case
       when payload is null then case when octet_length(raw_data) > 65535
   then 'not parsed as JSON: not valid JSON, or a string in it is longer than 65,535 bytes, which Redshift parses only with enable_large_strings_opt_in on'
   else 'not valid JSON' end
+      when not _sl_rule_ok then 'not valid JSON'
       when _sl_record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       when _sl_record_type not in ('data', 'control') then 'unknown metadata.record-type ' || _sl_record_type
       when _sl_record_type = 'data' and _sl_table is null then 'metadata.table-name is missing'
       when _sl_record_type = 'data' and _sl_table = 'cart' and _sl_schema = 'public'
         then case
-    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
-      then 'unknown operation ' || coalesce(_sl_op, '(missing)')
-    when _sl_commit_text is null and _sl_ts_text is null
-      then 'metadata.timestamp is missing'
-    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
-                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
-      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
-                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
-      then 'metadata.timestamp is not an ISO-8601 timestamp'
-    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
-      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    when _sl_metadata_problem is not null
+      then _sl_metadata_problem
     when _sl_t1 is null
       then 'key column id is missing'
     when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
@@ -268,9 +268,7 @@ select parsed.*,
     end as _sl_problem,
   case when _sl_record_type = 'data' then case when _sl_op = 'delete' then '' else case when _sl_t2 is not null and not (octet_length(_sl_t2) <= 80) then '|2|' else '' end || case when _sl_t3 is not null and not ((case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
             then _sl_t3 not in ('', '+', '-', '.', '+.', '-.')
-          else false end)) then '|3|' else '' end || case when _sl_t4 is not null and not (lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f')) then '|4|' else '' end || case when _sl_t5 is not null and not ((case when (_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_t5, 'T', ' ') as TIMESTAMPTZ) is not null) else false end)) then '|5|' else '' end || case when _sl_t6 is not null and not (can_json_parse(_sl_t6)) then '|6|' else '' end || case when _sl_t7 is not null and not (((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000)) then '|7|' else '' end end else '' end as _sl_misfits,
-  rpad(substr(coalesce(_sl_commit_text, _sl_ts_text), 1, 4) || substr(coalesce(_sl_commit_text, _sl_ts_text), 6, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 9, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 12, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 15, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 18, 2)
-       || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
+          else false end)) then '|3|' else '' end || case when _sl_t4 is not null and not (lower(_sl_t4) in ('true', 'false', '1', '0', 't', 'f')) then '|4|' else '' end || case when _sl_t5 is not null and not ((case when (_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_t5, 'T', ' ') as TIMESTAMPTZ) is not null) else false end)) then '|5|' else '' end || case when _sl_t6 is not null and not (can_json_parse(_sl_t6)) then '|6|' else '' end || case when _sl_t7 is not null and not (((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000)) then '|7|' else '' end end else '' end as _sl_misfits
 from parsed
 );
 create temporary table "cart__streamleap_cycle" as (
@@ -493,13 +491,11 @@ from _sl_adjusted_columns
 drop table "cart__streamleap_checked";
 create temporary table "cart_item__streamleap_checked" as (
 with new_rows as (
-  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
-  from "streamleap_cycle_batch"
+  select * from "streamleap_cycle_batch"
   where _sl_table = 'cart_item' and _sl_schema = 'public'
 ),
 parsed as (
-  select
-    refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
+  select new_rows.*,
     (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
         when json_size(payload."data"."cart_id") > 65535 then null
@@ -529,73 +525,22 @@ parsed as (
         when json_size(payload."before-image"."line_no") > 65535 then null
         when json_typeof(payload."before-image"."line_no") = 'number' and not is_bigint(payload."before-image"."line_no") and octet_length(raw_data) <= 65535
           then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qbefore-image\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qline_no\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."before-image"."line_no"))
-        else json_serialize(payload."before-image"."line_no") end) as _sl_b2,
-    (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
-        when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
-        when json_size(payload."metadata"."operation") > 65535 then null
-        when json_typeof(payload."metadata"."operation") = 'number' and not is_bigint(payload."metadata"."operation") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qoperation\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."operation"))
-        else json_serialize(payload."metadata"."operation") end) as _sl_op,
-    (case when is_varchar(payload."metadata"."record-type") then payload."metadata"."record-type"::varchar
-        when payload."metadata"."record-type" is null or json_typeof(payload."metadata"."record-type") = 'null' then null
-        when json_size(payload."metadata"."record-type") > 65535 then null
-        when json_typeof(payload."metadata"."record-type") = 'number' and not is_bigint(payload."metadata"."record-type") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qrecord-type\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."record-type"))
-        else json_serialize(payload."metadata"."record-type") end) as _sl_record_type,
-    (case when is_varchar(payload."metadata"."commit-timestamp") then payload."metadata"."commit-timestamp"::varchar
-        when payload."metadata"."commit-timestamp" is null or json_typeof(payload."metadata"."commit-timestamp") = 'null' then null
-        when json_size(payload."metadata"."commit-timestamp") > 65535 then null
-        when json_typeof(payload."metadata"."commit-timestamp") = 'number' and not is_bigint(payload."metadata"."commit-timestamp") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qcommit-timestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."commit-timestamp"))
-        else json_serialize(payload."metadata"."commit-timestamp") end) as _sl_commit_text,
-    (case when is_varchar(payload."metadata"."timestamp") then payload."metadata"."timestamp"::varchar
-        when payload."metadata"."timestamp" is null or json_typeof(payload."metadata"."timestamp") = 'null' then null
-        when json_size(payload."metadata"."timestamp") > 65535 then null
-        when json_typeof(payload."metadata"."timestamp") = 'number' and not is_bigint(payload."metadata"."timestamp") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtimestamp\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."timestamp"))
-        else json_serialize(payload."metadata"."timestamp") end) as _sl_ts_text,
-    (case when is_varchar(payload."metadata"."transaction-record-id") then payload."metadata"."transaction-record-id"::varchar
-        when payload."metadata"."transaction-record-id" is null or json_typeof(payload."metadata"."transaction-record-id") = 'null' then null
-        when json_size(payload."metadata"."transaction-record-id") > 65535 then null
-        when json_typeof(payload."metadata"."transaction-record-id") = 'number' and not is_bigint(payload."metadata"."transaction-record-id") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtransaction-record-id\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."transaction-record-id"))
-        else json_serialize(payload."metadata"."transaction-record-id") end) as _sl_trid,
-    (case when is_varchar(payload."metadata"."table-name") then payload."metadata"."table-name"::varchar
-        when payload."metadata"."table-name" is null or json_typeof(payload."metadata"."table-name") = 'null' then null
-        when json_size(payload."metadata"."table-name") > 65535 then null
-        when json_typeof(payload."metadata"."table-name") = 'number' and not is_bigint(payload."metadata"."table-name") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qtable-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."table-name"))
-        else json_serialize(payload."metadata"."table-name") end) as _sl_table,
-    (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
-        when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
-        when json_size(payload."metadata"."schema-name") > 65535 then null
-        when json_typeof(payload."metadata"."schema-name") = 'number' and not is_bigint(payload."metadata"."schema-name") and octet_length(raw_data) <= 65535
-          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qmetadata\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qschema-name\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."metadata"."schema-name"))
-        else json_serialize(payload."metadata"."schema-name") end) as _sl_schema
-  from (select new_rows.* from new_rows) records
+        else json_serialize(payload."before-image"."line_no") end) as _sl_b2
+  from (select new_rows.* from new_rows) new_rows
 )
 select parsed.*,
   case
       when payload is null then case when octet_length(raw_data) > 65535
   then 'not parsed as JSON: not valid JSON, or a string in it is longer than 65,535 bytes, which Redshift parses only with enable_large_strings_opt_in on'
   else 'not valid JSON' end
+      when not _sl_rule_ok then 'not valid JSON'
       when _sl_record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       when _sl_record_type not in ('data', 'control') then 'unknown metadata.record-type ' || _sl_record_type
       when _sl_record_type = 'data' and _sl_table is null then 'metadata.table-name is missing'
       when _sl_record_type = 'data' and _sl_table = 'cart_item' and _sl_schema = 'public'
         then case
-    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
-      then 'unknown operation ' || coalesce(_sl_op, '(missing)')
-    when _sl_commit_text is null and _sl_ts_text is null
-      then 'metadata.timestamp is missing'
-    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
-                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
-      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
-    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
-                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
-      then 'metadata.timestamp is not an ISO-8601 timestamp'
-    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
-      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+    when _sl_metadata_problem is not null
+      then _sl_metadata_problem
     when _sl_t1 is null
       then 'key column cart_id is missing'
     when _sl_t2 is null
@@ -638,9 +583,7 @@ select parsed.*,
       then 'before-image key column line_no: value does not fit INTEGER'
   end
     end as _sl_problem,
-  case when _sl_record_type = 'data' then case when _sl_op = 'delete' then '' else case when _sl_t3 is not null and not (octet_length(_sl_t3) <= 65535) then '|3|' else '' end end else '' end as _sl_misfits,
-  rpad(substr(coalesce(_sl_commit_text, _sl_ts_text), 1, 4) || substr(coalesce(_sl_commit_text, _sl_ts_text), 6, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 9, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 12, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 15, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 18, 2)
-       || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
+  case when _sl_record_type = 'data' then case when _sl_op = 'delete' then '' else case when _sl_t3 is not null and not (octet_length(_sl_t3) <= 65535) then '|3|' else '' end end else '' end as _sl_misfits
 from parsed
 );
 create temporary table "cart_item__streamleap_cycle" as (
