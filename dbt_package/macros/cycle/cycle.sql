@@ -23,12 +23,11 @@
     set_aside  per set-aside model: start, the records of no mirrored table judged once (not
                JSON, no metadata, ...); per mirror, between its apply and its cleanup, the rows of
                its records as its apply judged them (set_aside_from_checked_sql); finish, all of
-               them appended, with the count the state row reports.
-  Order: batch, changed, set-aside starts, per changed mirror (apply, set-aside rows, cleanup),
-  set-aside finishes, finish.
+               them appended, with the count the state row reports;
     finish     every model of the stream moves its watermark to the batch's end (a mirror with
                nothing in the batch had nothing to apply), the temporary tables go.
-  The runner commits once per cycle, after every stream.
+  Order: batch, changed, set-aside starts, per changed mirror (apply, set-aside rows, cleanup),
+  set-aside finishes, finish. The runner commits once per cycle, after every stream.
 
   Usage: dbt run-operation streamleap.cycle_plan  (logs the plan as one JSON line)
 -#}
