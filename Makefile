@@ -36,11 +36,14 @@ venv: $(STAMP)
 
 # Two workers (the machines have 2 cores), a test file per worker at a time: module fixtures
 # (built dbt projects, started servers) are made once per worker. The longest files are handed out
-# first, so that no worker ends alone on one of them (pytest collects each file once).
-SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_chaos.py tests/test_capture_e2e.py \
-	tests/test_misfit.py tests/test_value_edges.py tests/test_integration_project.py tests/test_mirror_property.py
+# first, so that no worker ends alone on one of them (pytest collects each file once);
+# --no-loadscope-reorder keeps this order (pytest-xdist otherwise hands out the files with the
+# most tests first, which put the slow files of one or two tests last).
+SLOW_TESTS := tests/test_runner.py tests/test_mirror_property.py tests/test_mirror.py tests/test_cycle.py \
+	tests/test_capture_e2e.py tests/test_integration_project.py tests/test_demo.py tests/test_chaos.py \
+	tests/test_capture_parts.py tests/test_relay.py tests/test_aws.py tests/test_partitions.py tests/test_streaming_mv.py
 test: system-deps venv
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile $(SLOW_TESTS) tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder $(SLOW_TESTS) tests
 
 demo: venv
 	$(BIN)/streamleap demo

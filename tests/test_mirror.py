@@ -9,7 +9,7 @@ import decimal
 import pytest
 
 from streamleap.dms import ChangeRecord, control_record
-from tests.harness import StreamWriter, dbt, expected_rows, make_project
+from tests.harness import StreamWriter, dbt, expected_rows, make_project, reset
 
 pytestmark = pytest.mark.dbt
 
@@ -96,10 +96,18 @@ def assert_mirror_matches(target, writer: StreamWriter, table: str = "cart") -> 
     return actual
 
 
-@pytest.fixture(params=["local", "postgres"])
-def target(request, tmp_path):
+@pytest.fixture(scope="module", params=["local", "postgres"])
+def project(request, tmp_path_factory):
     pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
-    return make_project(tmp_path, DDL, "postgres", request.param, pg_url)
+    return make_project(tmp_path_factory.mktemp(request.param), DDL, "postgres", request.param, pg_url)
+
+
+@pytest.fixture
+def target(project):
+    """The module's project (made and parsed once per target), emptied as make_project leaves it:
+    no mirrors, no state, an empty stand-in."""
+    reset(project)
+    return project
 
 
 def test_first_run_applies_everything_and_changes_per_key(target):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamleap.dms import ChangeRecord
-from tests.harness import StreamWriter, dbt, expected_rows, make_project, reset
+from tests.harness import StreamWriter, dbt, expected_rows, make_project, parse_once, reset
 
 pytestmark = pytest.mark.dbt
 
@@ -72,7 +72,8 @@ def deliveries(draw):
 @pytest.fixture(scope="module", params=["local", "postgres"])
 def target(request, tmp_path_factory):
     pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
-    return make_project(tmp_path_factory.mktemp(request.param), DDL, "postgres", request.param, pg_url)
+    # parsed once: every example runs the same project, so each `dbt run` skips dbt's parse
+    return parse_once(make_project(tmp_path_factory.mktemp(request.param), DDL, "postgres", request.param, pg_url))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -472,11 +472,14 @@ def test_a_moved_project_runs_on_the_duckdb_file_inside_it(kinesis, tmp_path, mo
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLEAP_")}
     dbt_cli = str(Path(sys.executable).parent / "dbt")
     stand_in = json.dumps({"stream_schema": "kinesis", "stream_name": STREAM})
-    for cwd, where in ((moved, [".", "."]), (moved.parent, [moved.name, moved.name])):
-        for command in (["run-operation", "streamleap.create_stream_source", "--args", stand_in], ["run"]):
-            done = subprocess.run([dbt_cli, *command, "--project-dir", where[0], "--profiles-dir", where[1]],
-                                  cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-            assert done.returncode == 0, (cwd, command, done.stdout[-3000:])
+    # the stand-in made from inside the project, the mirrors built from its parent: each command
+    # finds the one file in moved/ (a command that looked elsewhere would make a second file, or
+    # the run would find no stand-in)
+    for cwd, where, command in ((moved, [".", "."], ["run-operation", "streamleap.create_stream_source", "--args", stand_in]),
+                                (moved.parent, [moved.name, moved.name], ["run"])):
+        done = subprocess.run([dbt_cli, *command, "--project-dir", where[0], "--profiles-dir", where[1]],
+                              cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (cwd, command, done.stdout[-3000:])
     assert [p.name for p in tmp_path.rglob("*.duckdb")] == ["streamleap.duckdb"]
     assert Target("local", moved).relation_exists("cart")  # built by dbt in moved/streamleap.duckdb
 
