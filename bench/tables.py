@@ -439,10 +439,10 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
 
     DbtSession._project_stamp = timed_stamp
 
-    def timed_read_state(self: Any, report: Any) -> None:
+    def timed_read_state(self: Any, report: Any, idle: bool = False) -> None:
         t = _now()
         try:
-            original_read_state(self, report)
+            original_read_state(self, report, idle=idle)
         finally:
             state_s.append(_now() - t)
 
@@ -516,7 +516,7 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
                           "set_aside_per_mirror_avg": _median([sum(map(len, v)) for a in s.set_asides
                                                                for v in a.mirrors.values()]),
                           "finish": sum(map(len, s.finish)),
-                          "total": len(json.dumps([s.probe, s.batch, s.changed, [m.apply for m in s.mirrors],
+                          "total": len(json.dumps([plan.setup, s.probe, s.batch, s.changed, [(m.apply, m.cleanup) for m in s.mirrors],
                                                    [(a.start, a.mirrors, a.finish) for a in s.set_asides], s.finish]))}
     finally:
         if counter:
@@ -627,7 +627,7 @@ def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
                 f"{'yes' if r['mirrors_match'] else 'NO'} ({r['mirror_rows']:,}) |")
         add("")
         add("Where the time goes (medians; \"plan statements\": the planned cycle's statements on the runner's "
-            "connection, timed client-side; \"state read\": `Runner._read_state` after the cycle, its own connection; "
+            "connection, timed client-side; \"state read\": `Runner._read_state` after the cycle, on its connection (none after an idle cycle); "
             "\"mtime walk\": `DbtSession._project_stamp`, the project files' modification times, every cycle):")
         add("")
         add("| tables | idle: plan statements | idle: state read | idle: mtime walk | idle: rest of the runner | "

@@ -111,8 +111,9 @@ def dbt(target: Target, *args: str, expect_ok: bool = True):
 
         # --no-write-json: no test reads target/manifest.json or run_results.json, and writing them
         # is a third of what a small project's invocation costs
-        argv = [*args, "--project-dir", str(target.project), "--profiles-dir", str(target.project), "--target", target.name,
-                "--no-write-json"]
+        from streamleap.dbt import dbt_argv
+
+        argv = dbt_argv([*args, "--no-write-json"], target.project, target=target.name)
         result = dbtRunner(manifest=target.manifest).invoke(argv)
     finally:
         for k, v in saved.items():

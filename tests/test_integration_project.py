@@ -61,9 +61,9 @@ class Project:
         saved = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         try:
-            argv = [*args, "--project-dir", str(self.directory), "--profiles-dir", str(self.directory)]
-            if args[0] != "deps":
-                argv += ["--target", self.target, *SET_ASIDE_MISFITS]
+            from streamleap.dbt import NO_TARGET, dbt_argv
+
+            argv = dbt_argv([*args, *(SET_ASIDE_MISFITS if args[0] not in NO_TARGET else [])], self.directory, target=self.target)
             result = dbtRunner().invoke(argv)
         finally:
             for k, v in saved.items():
