@@ -51,13 +51,14 @@ def _render(query: exp.Expression, kind: str) -> str:
 
 def state_rows_sql(kind: str, schema: str, columns: Iterable[str], keys: int) -> str:
     """SELECT relation_name and columns of the schema's state rows whose key is one of `keys`
-    parameters."""
+    parameters, the newest last (the table has no unique key: read_state keeps a key's newest row)."""
     for c in columns:
         if c not in STATE_COLUMNS:
             raise ValueError(f"{c} is not a column of {STATE_TABLE}")
     query = (exp.select(exp.column("relation_name"), *(exp.column(c) for c in columns))
              .from_(state_table(kind, schema))
-             .where(exp.column("relation_name").isin(*(_param() for _ in range(keys)))))
+             .where(exp.column("relation_name").isin(*(_param() for _ in range(keys))))
+             .order_by(exp.Ordered(this=exp.column("updated_at"), nulls_first=True)))
     return _render(query, kind)
 
 

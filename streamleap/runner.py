@@ -306,9 +306,11 @@ class Runner:
         if self._con is not None and report.ran is not None:  # after a planned cycle: on its connection
             try:
                 by_key = read_state(self.warehouse, refs, cur=self._con.cursor())
-            finally:
                 if self.warehouse.kind != "duckdb":  # (DuckDB's reads are their own transactions)
                     self._con.rollback()  # ends the read: a kept connection is never idle in a transaction
+            except Exception:
+                self._close_con()  # a broken connection is not used again; the error is the read's
+                raise
         else:
             by_key = read_state(self.warehouse, refs)
         newest = None

@@ -191,7 +191,9 @@ create temporary table {{ relation }} as (
     before its cleanup). -#}
 {% macro _cycle_set_aside_piece(node, mirrors, judged, cycle_batch) -%}
     {%- set target_rel = streamleap._node_relation(node) -%}
-    {%- set kept = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
+    {#- its own suffix: it lives while the mirrors' __streamleap_cycle tables come and go, and a
+        mirror of another schema may have the same identifier -#}
+    {%- set kept = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_kept')) -%}
     {%- set specs = mirrors | map(attribute=1) | list -%}
     {#- the records of no mirrored table: one filter over every mirrored name, by schema -#}
     {%- set names = [] -%}
@@ -202,8 +204,20 @@ create temporary table {{ relation }} as (
     {%- set unmirrored = 'true' if not names else 'not coalesce(' ~ streamleap.source_table_filter({'schema': names[0].schema, 'table': names[0].table, 'partitions': names[1:]}, '_sl_table', '_sl_schema') ~ ', false)' -%}
     {%- set per_mirror = {} -%}
     {%- for node_m, spec in judged -%}
+      {#- as the set-aside model judges a record by the first mirror (in the stream's order) that
+          claims its table: the tables an earlier mirror claims too are left to that one -#}
+      {%- set mine = streamleap._spec_tables(spec) -%}
+      {%- set earlier = [] -%}
+      {%- set seen = namespace(self=false) -%}
+      {%- for other_node, other in mirrors -%}
+        {%- if other_node.unique_id == node_m.unique_id %}{% set seen.self = true %}{% endif -%}
+        {%- if not seen.self and streamleap._spec_tables(other) | select('in', mine) | list -%}{%- do earlier.append(other) -%}{%- endif -%}
+      {%- endfor -%}
+      {%- set not_earlier = [] -%}
+      {%- for other in earlier %}{% do not_earlier.append('not coalesce(' ~ streamleap.source_table_filter(other, '_sl_table', '_sl_schema') ~ ', false)') %}{% endfor -%}
       {%- do per_mirror.update({node_m.name: 'insert into ' ~ kept ~ '\nselect * from (\n'
-            ~ streamleap.set_aside_from_checked_sql(streamleap._cycle_checked_relation(node_m), spec, target_rel) ~ '\n) judged'}) -%}
+            ~ streamleap.set_aside_from_checked_sql(streamleap._cycle_checked_relation(node_m), spec, target_rel, not_earlier | join(' and ') or none)
+            ~ '\n) judged'}) -%}
     {%- endfor -%}
     {%- set cols = streamleap._set_aside_columns() -%}
     {%- set key = streamleap._string_literal(streamleap._relation_key(target_rel)) -%}

@@ -304,9 +304,10 @@ select {{ cols | join(', ') }} from {{ batch }} where reason is not null;
 {%- endmacro %}
 
 {#- A `streamleap run` cycle's set-aside rows of one mirror's records past the set-aside model's
-    (relation's) watermark, from what the cycle read and judged of them once (cycle_checked_sql):
-    the same rows set_aside_batch_sql gives those records. -#}
-{% macro set_aside_from_checked_sql(checked, spec, relation) -%}
+    (relation's) watermark (and that condition only, when given), from what the cycle read and
+    judged of them once (cycle_checked_sql): the rows set_aside_batch_sql gives those records, but
+    for _streamleap_synced_at (the end of that mirror's records, not of every record read). -#}
+{% macro set_aside_from_checked_sql(checked, spec, relation, only=none) -%}
 {%- set texts = streamleap._texts(spec) -%}
 {%- set numbered = [] -%}
 {%- for c in spec.columns %}{% do numbered.append((loop.index, spec, c, texts[('data', c.name)])) %}{% endfor -%}
@@ -319,7 +320,7 @@ with judged as (
     {%- endif %}
     max(refresh_time) over () as _streamleap_synced_at
   from {{ checked }}
-  where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
+  where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}{% if only %} and {{ only }}{% endif %}
 )
 {{ streamleap._set_aside_rows(numbered if adjust else []) }}
 {%- endmacro %}

@@ -79,8 +79,8 @@ from (
 ) records
 );
 select distinct _sl_schema, _sl_table from "streamleap_cycle_batch";
-drop table if exists "shop_cdc_set_aside__streamleap_cycle";
-create temporary table "shop_cdc_set_aside__streamleap_cycle" as (
+drop table if exists "shop_cdc_set_aside__streamleap_kept";
+create temporary table "shop_cdc_set_aside__streamleap_kept" as (
 select * from (
 with new_rows as (
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
@@ -408,7 +408,7 @@ insert into "dev"."public"."cart__streamleap_tombstones" ("id", _streamleap_orde
 select "id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart__streamleap_cycle" where _streamleap_op = 'delete';
 drop table "cart__streamleap_cycle";
-insert into "shop_cdc_set_aside__streamleap_cycle"
+insert into "shop_cdc_set_aside__streamleap_kept"
 select * from (
 with judged as (
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
@@ -705,7 +705,7 @@ insert into "dev"."public"."cart_item__streamleap_tombstones" ("cart_id", "line_
 select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart_item__streamleap_cycle" where _streamleap_op = 'delete';
 drop table "cart_item__streamleap_cycle";
-insert into "shop_cdc_set_aside__streamleap_cycle"
+insert into "shop_cdc_set_aside__streamleap_kept"
 select * from (
 with judged as (
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
@@ -764,11 +764,11 @@ from _sl_adjusted_columns
 ) judged;
 drop table "cart_item__streamleap_checked";
 insert into "dev"."public"."shop_cdc_set_aside" (refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, column_name, adjusted, raw_data, _streamleap_synced_at)
-select refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, column_name, adjusted, raw_data, _streamleap_synced_at from "shop_cdc_set_aside__streamleap_cycle";
+select refresh_time, shard_id, sequence_number, partition_key, schema_name, table_name, operation, reason, column_name, adjusted, raw_data, _streamleap_synced_at from "shop_cdc_set_aside__streamleap_kept";
 update "dev"."public"."streamleap_state"
-set applied_rows = (select count(*) from "shop_cdc_set_aside__streamleap_cycle" where adjusted = false)
+set applied_rows = (select count(*) from "shop_cdc_set_aside__streamleap_kept" where adjusted = false)
 where relation_name = 'dev.public.shop_cdc_set_aside';
-drop table "shop_cdc_set_aside__streamleap_cycle";
+drop table "shop_cdc_set_aside__streamleap_kept";
 update "dev"."public"."streamleap_state"
 set watermark = (select max(refresh_time) from "streamleap_cycle_batch"), updated_at = getdate()
 where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')
