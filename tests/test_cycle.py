@@ -562,3 +562,35 @@ def test_the_contract_module_describes_the_tables_the_package_creates(tables):
     state = read_state(runner.warehouse, refs, ("watermark", "fingerprint"))
     assert set(state) == written
     assert state[models.mirrors["alpha"].key][0] is not None and state[models.stagings[f"stg_{STREAM}"].key][1]
+
+
+def test_two_mirrors_of_one_table_set_a_record_aside_once_in_a_cycle(tmp_path):
+    """Where two mirrors claim one source table, the set-aside model keeps a record neither can
+    apply once, judged by the first of them, as its own model does: in a cycle (the staging
+    model's, in a plain dbt run) as in the models' own runs."""
+    from tests.harness import StreamWriter, dbt
+
+    target = make_project(tmp_path, "create table public.a (id bigint primary key, v varchar(20));", "postgres", "local")
+    model = next((target.project / "models").rglob("a.sql"))
+    (model.parent / "a_again.sql").write_text(model.read_text())  # a second mirror of public.a
+    (model.parent / "a_again.yml").write_text(model.with_suffix(".yml").read_text().replace("- name: a\n", "- name: a_again\n", 1))
+    writer = StreamWriter(target)
+
+    def record(n: int, data: dict) -> ChangeRecord:
+        return ChangeRecord("public", "a", "insert", data, commit_ts=dt.datetime(2030, 1, 1, 0, 0, n), transaction_id=n,
+                            transaction_record_id=1)
+
+    def kept() -> list[str]:
+        return sorted(r[0] for r in target.query(f"select reason from {target.rel(STREAM + '_set_aside')} where reason is not null"))
+
+    writer.append([record(1, {"id": 1, "v": "x"}), record(2, {"v": "no key"})])
+    dbt(target, "run")  # the first build: each model applies its own records
+    assert kept() == ["key column id is missing"]
+    writer.append([record(3, {"id": 3, "v": "x"}), record(4, {"v": "no key either"})])
+    result = dbt(target, "run")
+    by_models = [r.node.name for r in result.result.results
+                 if r.node.name in ("a", "a_again") and "streamleap:nothing-new" not in (r.node.compiled_code or "")]
+    assert by_models == []  # the staging model's cycle applied both mirrors
+    assert kept() == ["key column id is missing"] * 2  # one row per record, not one per mirror
+    assert {i for i, in target.query(f"select id from {target.rel('a')}")} == {1, 3}
+    assert {i for i, in target.query(f"select id from {target.rel('a_again')}")} == {1, 3}
