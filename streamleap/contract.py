@@ -31,7 +31,7 @@ def relation_key(database: str | None, schema: str | None, identifier: str) -> s
     return ".".join(str(p).replace('"', "") for p in (database, schema, identifier) if p)
 
 
-def state_table(kind: str, schema: str) -> exp.Table:
+def state_table(schema: str) -> exp.Table:
     return exp.table_(STATE_TABLE, db=schema, quoted=True)
 
 
@@ -56,7 +56,7 @@ def state_rows_sql(kind: str, schema: str, columns: Iterable[str], keys: int) ->
         if c not in STATE_COLUMNS:
             raise ValueError(f"{c} is not a column of {STATE_TABLE}")
     query = (exp.select(exp.column("relation_name"), *(exp.column(c) for c in columns))
-             .from_(state_table(kind, schema))
+             .from_(state_table(schema))
              .where(exp.column("relation_name").isin(*(_param() for _ in range(keys))))
              .order_by(exp.Ordered(this=exp.column("updated_at"), nulls_first=True)))
     return _render(query, kind)
