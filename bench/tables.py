@@ -401,7 +401,7 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
 
 def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     import streamleap.cycle as cycle
-    from streamleap.dbt import DbtSession
+    from streamleap.file_watch import ProjectWatch
     from streamleap.runner import Runner
 
     import run as bench
@@ -428,16 +428,16 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     state_s: list[float] = []
     stamp_s: list[float] = []
     original_read_state = Runner._read_state
-    original_stamp = DbtSession._project_stamp
+    original_changed = ProjectWatch.changed
 
-    def timed_stamp(self: Any) -> float:
+    def timed_changed(self: Any) -> bool:
         t = _now()
         try:
-            return original_stamp(self)
+            return original_changed(self)
         finally:
             stamp_s.append(_now() - t)
 
-    DbtSession._project_stamp = timed_stamp
+    ProjectWatch.changed = timed_changed
 
     def timed_read_state(self: Any, report: Any, idle: bool = False) -> None:
         t = _now()
@@ -628,9 +628,10 @@ def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
         add("")
         add("Where the time goes (medians; \"plan statements\": the planned cycle's statements on the runner's "
             "connection, timed client-side; \"state read\": `Runner._read_state` after the cycle, on its connection (none after an idle cycle); "
-            "\"mtime walk\": `DbtSession._project_stamp`, the project files' modification times, every cycle):")
+            "\"project check\": `ProjectWatch.changed`, whether a project file changed, every cycle: one read of inotify's events on Linux, "
+            "a walk of the files' modification times elsewhere):")
         add("")
-        add("| tables | idle: plan statements | idle: state read | idle: mtime walk | idle: rest of the runner | "
+        add("| tables | idle: plan statements | idle: state read | idle: project check | idle: rest of the runner | "
             "10 changes: plan statements | 1,000 changes: plan statements (per changed table) | slowest statement of the "
             "1,000-change cycle | plan render (run-operation) | plan text: whole / probe / set-aside start / finish |")
         add("|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")

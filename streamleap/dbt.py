@@ -7,12 +7,12 @@ runner's cycles, `streamleap status`, the bench).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, Callable
 
 from streamleap.errors import StreamleapError
+from streamleap.file_watch import ProjectWatch
 
 # what a cycle does not need: writing run_results/manifest JSON, a file log, usage pings
 FAST_FLAGS = ("--quiet", "--no-write-json", "--log-level-file", "none", "--no-send-anonymous-usage-stats")
@@ -46,52 +46,29 @@ class DbtSession:
     def __init__(self, project_dir: Path, profiles_dir: Path, target: str | None):
         self.project_dir, self.profiles_dir, self.target = project_dir, profiles_dir, target
         self.manifest: Any = None
-        self._stamp: float = -1.0
+        self._watch = ProjectWatch(project_dir, WATCHED)  # whether a project file changed since the parse
+        self._stale = True
 
     def _args(self, *args: str) -> list[str]:
         return dbt_argv(list(args), self.project_dir, self.profiles_dir, self.target)
 
-    def _project_stamp(self) -> float:
-        """The newest modification time of the project's files (and of their folders: a file
-        removed or renamed changes its folder's), every cycle: os.scandir, whose entries carry
-        what is needed to walk (a project of 500 models is about 1,000 entries)."""
-        newest = 0.0
-        folders: list[str] = []
-        for name in WATCHED:
-            path = self.project_dir / name
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            newest = max(newest, st.st_mtime)
-            if path.is_dir():
-                folders.append(str(path))
-        while folders:
-            try:
-                with os.scandir(folders.pop()) as entries:
-                    for entry in entries:
-                        try:
-                            newest = max(newest, entry.stat().st_mtime)
-                            if entry.is_dir(follow_symlinks=False):  # as before: no loop through a link
-                                folders.append(entry.path)
-                        except OSError:
-                            continue
-            except OSError:
-                continue
-        return newest
-
     def ensure_parsed(self) -> bool:
         """Parse when never parsed or when a project file changed; True when it parsed."""
-        stamp = self._project_stamp()
-        if self.manifest is not None and stamp == self._stamp:
+        if self.manifest is not None and not self._stale and not self._watch.changed():
             return False
+        self._watch.rearm()  # before the files are read: a change while dbt reads them is seen next time
+        self._stale = True  # until a parse succeeds: a failed one is tried again next time
         from dbt.cli.main import dbtRunner
 
         result = dbtRunner().invoke(self._args("parse", "--quiet"))
         if not result.success or result.result is None:
             raise StreamleapError(f"dbt parse failed in {self.project_dir}: {first_line(result.exception)}")
-        self.manifest, self._stamp = result.result, stamp
+        self.manifest, self._stale = result.result, False
         return True
+
+    def close(self) -> None:
+        """Stops watching the project's files (the manifest stays)."""
+        self._watch.close()
 
     def invoke(self, *args: str, callbacks: list[Callable[[Any], None]] | None = None) -> Any:
         from dbt.cli.main import dbtRunner

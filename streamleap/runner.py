@@ -367,4 +367,5 @@ class Runner:
         for relay in self.relays:
             relay.close()
         self._close_con()
+        self.dbt.close()
         self.lock.release()

@@ -39,6 +39,7 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
             return held
     session = DbtSession(Path(project_dir), Path(profiles_dir or project_dir), target)
     session.ensure_parsed()
+    session.close()  # one look: no watch of the files
     models = project_models(session.manifest)
     state = read_state(warehouse, [*models.mirrors.values(), *models.set_asides.values()],
                        ("applied_rows", "newest_commit_ts", "watermark"))
