@@ -7,6 +7,8 @@ runner's cycles, `streamleap status`, the bench).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any, Callable
@@ -40,8 +42,28 @@ def run_dbt(args: list[str], project_dir: Path, profiles_dir: Path | None = None
     return result
 
 
+# The newest parse of each project in this process, with a watch armed before it, shared by the
+# sessions that open the project later (`status` asked again, a runner started again): a parse is
+# most of their start-up. Shared only while the kernel watches (inotify: no change can hide in a
+# timestamp's granularity), and keyed by what else a parse reads: the profile and the environment.
+# At most _PARSED_KEPT projects (each watch holds one of the user's inotify instances, 128 by default).
+_PARSED: dict[tuple, tuple[ProjectWatch, Any]] = {}
+_PARSED_KEPT = 4
+
+
+def _parse_key(project_dir: Path, profiles_dir: Path, target: str | None) -> tuple:
+    try:
+        profile = (Path(profiles_dir) / "profiles.yml").read_bytes()
+    except OSError:
+        profile = b""
+    env = hashlib.sha256(repr(sorted(os.environ.items())).encode()).hexdigest()
+    return (str(Path(project_dir).resolve()), str(Path(profiles_dir).resolve()), target,
+            hashlib.sha256(profile).hexdigest(), env)
+
+
 class DbtSession:
-    """dbt in-process, the manifest parsed once and reused while the project does not change."""
+    """dbt in-process, the manifest parsed once and reused while the project does not change
+    (also by a later session of the same project in this process)."""
 
     def __init__(self, project_dir: Path, profiles_dir: Path, target: str | None):
         self.project_dir, self.profiles_dir, self.target = project_dir, profiles_dir, target
@@ -58,12 +80,29 @@ class DbtSession:
             return False
         self._watch.rearm()  # before the files are read: a change while dbt reads them is seen next time
         self._stale = True  # until a parse succeeds: a failed one is tried again next time
+        key = _parse_key(self.project_dir, self.profiles_dir, self.target)
+        shared = _PARSED.pop(key, None)
+        if shared is not None and self._watch.kernel and not shared[0].changed():
+            _PARSED[key] = shared  # nothing changed since that parse (this session's watch is armed)
+            self.manifest, self._stale = shared[1], False
+            return True
+        if shared is not None:
+            shared[0].close()
         from dbt.cli.main import dbtRunner
 
+        watch = ProjectWatch(self.project_dir, WATCHED)
+        watch.rearm()
         result = dbtRunner().invoke(self._args("parse", "--quiet"))
         if not result.success or result.result is None:
+            watch.close()
             raise StreamleapError(f"dbt parse failed in {self.project_dir}: {first_line(result.exception)}")
         self.manifest, self._stale = result.result, False
+        if watch.kernel:
+            _PARSED[key] = (watch, self.manifest)
+            while len(_PARSED) > _PARSED_KEPT:  # the oldest parse goes (dicts keep insertion order)
+                _PARSED.pop(next(iter(_PARSED)))[0].close()
+        else:
+            watch.close()
         return True
 
     def close(self) -> None:

@@ -92,3 +92,34 @@ def test_a_file_in_a_folder_made_after_the_last_look_is_seen(watch):
     with open(root / "models" / "marts" / "x.sql", "a") as f:
         f.write("\n")
     assert _look(watch)
+
+
+def test_a_later_session_of_an_unchanged_project_reuses_its_parse(tmp_path, monkeypatch):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("shared only while inotify watches")
+    from streamleap import dbt as dbt_module
+    from streamleap.dbt import DbtSession
+
+    monkeypatch.setattr(dbt_module, "_PARSED", {})
+    project = tmp_path / "p"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: p\nversion: '1.0'\nprofile: p\nconfig-version: 2\n")
+    (project / "profiles.yml").write_text(
+        f"p:\n  target: local\n  outputs:\n    local:\n      type: duckdb\n      path: {project / 'p.duckdb'}\n")
+    (project / "models" / "a.sql").write_text("select 1 as x\n")
+    first = DbtSession(project, project, "local")
+    assert first.ensure_parsed()
+    second = DbtSession(project, project, "local")
+    assert second.ensure_parsed() and second.manifest is first.manifest  # no parse of its own
+    (project / "models" / "b.sql").write_text("select 2 as y\n")
+    third = DbtSession(project, project, "local")
+    assert third.ensure_parsed() and third.manifest is not first.manifest
+    assert "model.p.b" in third.manifest.nodes and "model.p.b" not in first.manifest.nodes
+    (project / "profiles.yml").write_text((project / "profiles.yml").read_text() + "\n")  # what a parse reads besides
+    fourth = DbtSession(project, project, "local")
+    assert fourth.ensure_parsed() and fourth.manifest is not third.manifest
+    monkeypatch.setenv("STREAMLEAP_TEST_SOMETHING", "1")
+    fifth = DbtSession(project, project, "local")
+    assert fifth.ensure_parsed() and fifth.manifest is not fourth.manifest
+    for s in (first, second, third, fourth, fifth):
+        s.close()
