@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench system-deps venv clean
+.PHONY: test lint demo bench system-deps venv clean
 
 # Debian packages the suite needs: PostgreSQL and MariaDB server binaries (the tests start
 # their own throw-away servers on free loopback ports). Installed only when missing; where they
@@ -43,8 +43,12 @@ SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_mirror_propert
 	tests/test_mirror.py tests/test_relay.py tests/test_aws.py tests/test_value_edges.py tests/test_roundtrip.py \
 	tests/test_misfit.py tests/test_chaos.py tests/test_capture_parts.py tests/test_integration_project.py \
 	tests/test_demo.py tests/test_streaming_mv.py tests/test_partitions.py tests/test_misfit_e2e.py tests/test_redshift_sql.py
-test: system-deps venv
+test: system-deps venv lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder $(SLOW_TESTS) tests
+
+# ruff (rules and line length in pyproject.toml); make test runs it first.
+lint: venv
+	$(BIN)/ruff check streamleap bench tests
 
 demo: venv
 	$(BIN)/streamleap demo

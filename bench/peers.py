@@ -61,7 +61,8 @@ where refresh_time > {{ watermark_sql }}
 {%- endmacro %}
 
 {% macro peers_columns() -%}
-cart_id, customer_id, status, item_count, total, created_at, updated_at, _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+cart_id, customer_id, status, item_count, total, created_at, updated_at,
+_streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 {%- endmacro %}
 """
 
@@ -186,7 +187,8 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
         "cart", "cart__streamleap_tombstones", "cart_plain", "cart_rebuild", "streamleap_state",
         "cart__peers_base", "cart__peers_tomb_base", "cart__peers_touched", "cart__peers_typed")}
     mirror, tomb, plain = R["cart"], R["cart__streamleap_tombstones"], R["cart_plain"]
-    base, tomb_base, touched_rel, typed = R["cart__peers_base"], R["cart__peers_tomb_base"], R["cart__peers_touched"], R["cart__peers_typed"]
+    base, tomb_base = R["cart__peers_base"], R["cart__peers_tomb_base"]
+    touched_rel, typed = R["cart__peers_touched"], R["cart__peers_typed"]
     stand_in = rel(stream_schema, bench.STREAM)
     bench.sql_exec(warehouse, f"create table {base} as select * from {mirror} where 1 = 0")
     session.invoke("run", "-s", "cart_rebuild")
@@ -226,6 +228,23 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
                               f"(select count(*) from {relation} r join {base} b on {match} "
                               f"where b.cart_id not in (select k from {touched_rel}))")[0][0]
 
+    floor_sql = [f"delete from {mirror} using {typed} where {mirror}.cart_id = {typed}.cart_id",
+                 f"insert into {mirror} ({all_cols}) select {all_cols} from {typed} where _streamleap_op <> 'delete'"]
+
+    def run_floor() -> float:
+        con = warehouse.connect()
+        try:
+            cur = con if not pg else con.cursor()
+            t = bench.now_s()
+            if not pg:
+                cur.execute("begin transaction")
+            for s in floor_sql:
+                cur.execute(s)
+            con.commit()
+            return bench.now_s() - t
+        finally:
+            con.close()
+
     for n in sizes:
         t0 = bench.now_s()
         bench.sql_exec(warehouse, *bench._build_sql(kind, mirror, tomb, n),
@@ -252,23 +271,6 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
         bench.append_records(warehouse, stream_schema, bench.STREAM, raws, bench.REFRESH, bench.Sequence())
         vacuum(stand_in, touched_rel, typed)
         build_s = bench.now_s() - t0
-
-        floor_sql = [f"delete from {mirror} using {typed} where {mirror}.cart_id = {typed}.cart_id",
-                     f"insert into {mirror} ({all_cols}) select {all_cols} from {typed} where _streamleap_op <> 'delete'"]
-
-        def run_floor() -> float:
-            con = warehouse.connect()
-            try:
-                cur = con if not pg else con.cursor()
-                t = bench.now_s()
-                if not pg:
-                    cur.execute("begin transaction")
-                for s in floor_sql:
-                    cur.execute(s)
-                con.commit()
-                return bench.now_s() - t
-            finally:
-                con.close()
 
         def timed_dbt(model: str) -> float:
             t = bench.now_s()
@@ -321,7 +323,7 @@ def _fill_typed(warehouse: Any, typed: str, mirror_cols: list[str], expected: di
         if warehouse.kind == "duckdb":
             types = ("bigint", "integer", "varchar", "integer", "varchar", "timestamp", "timestamp", "varchar",
                      "varchar", "timestamp", "timestamp")
-            columns = [list(c) for c in zip(*rows)]
+            columns = [list(c) for c in zip(*rows, strict=True)]
             columns[4] = [None if x is None else str(x) for x in columns[4]]
             con.execute(f"insert into {typed} ({cols(mirror_cols)}) select "
                         + ", ".join(f"unnest(?::{t}[])" for t in types), columns)

@@ -36,9 +36,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import tables  # bench/tables.py: part "tables"
 
@@ -192,7 +193,7 @@ def append_records(warehouse: Any, stream_schema: str, stream: str, raws: list[b
             types = ("timestamp", "varchar", "varchar", "varchar", "timestamp", "blob")
             sql = f"insert into {rel} ({cols}) select " + ", ".join(f"unnest(?::{t}[])" for t in types)
             for start in range(0, len(rows), 50_000):
-                con.execute(sql, [list(c) for c in zip(*rows[start:start + 50_000])])
+                con.execute(sql, [list(c) for c in zip(*rows[start:start + 50_000], strict=True)])
         else:
             import psycopg2
             from psycopg2.extras import execute_values
@@ -912,7 +913,7 @@ def part_apply(work: Path, kind: str, quick: bool) -> dict:
         apply_s, counts, queries = [], [], []
         compiled = None
         session.invoke("run", "-s", "cart")  # warm-up (not timed): the first incremental run in this process
-        for i in range(runs):
+        for _i in range(runs):
             restore()
             QUERIES.take()
             t0 = now_s()
@@ -1033,7 +1034,7 @@ def part_throughput(work: Path, kind: str, quick: bool) -> dict:
     spent: list[tuple[int, float]] = []
 
     class TimedRelay(Relay):
-        def _insert(self, cur, rows):  # noqa: ANN001
+        def _insert(self, cur, rows):  # noqa: ANN001 - overrides Relay._insert, typed there
             t0 = now_s()
             super()._insert(cur, rows)
             spent.append((len(rows), now_s() - t0))
@@ -1097,7 +1098,7 @@ def machine() -> dict:
     def sh(cmd: str) -> str:
         try:
             return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=20).stdout.strip()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a fact of the machine that cannot be read is reported as ?
             return "?"
 
     import duckdb
@@ -1182,7 +1183,7 @@ def git_state() -> str:
     def git(*a: str) -> str:
         try:
             return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, timeout=20).stdout.rstrip()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - no git or no repository: the report names no commit
             return ""
 
     head = git("rev-parse", "--short", "HEAD").strip() or "?"
@@ -1271,7 +1272,8 @@ def orchestrate(args: argparse.Namespace) -> int:
         else:
             print(f"work directory kept: {work}")
     load_end = os.getloadavg()
-    meta = {"load_start": load_start, "load_end": load_end, "started": started.isoformat(timespec="seconds"), "total_s": now_s() - t_start, "quick": args.quick,
+    meta = {"load_start": load_start, "load_end": load_end, "started": started.isoformat(timespec="seconds"),
+            "total_s": now_s() - t_start, "quick": args.quick,
             "command": args.command, "machine": machine(), "git": git_start, "runlog": runlog,
             "code_start": code_start, "code_end": code_fingerprint(), "pg_conf": PG_CONF, "targets": TARGETS}
     (out_dir / "results.json").write_text(json.dumps({"meta": meta, "results": results}, default=str, indent=1))
@@ -1364,9 +1366,10 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
         sadd("Latency: from the put of a record to the local Kinesis endpoint to the end of the runner cycle "
              "that made it visible in the mirror, for every record of the run.")
         sadd("")
-        sadd("| rate asked | changes produced (per s) | p50 | p95 | p99 | max | mirror matches | cycles | median cycle | relay pull (median) | dbt run (median) | put_records: calls, time in them | get_records: calls, time in them |")
+        sadd("| rate asked | changes produced (per s) | p50 | p95 | p99 | max | mirror matches | cycles | median cycle | "
+             "relay pull (median) | dbt run (median) | put_records: calls, time in them | get_records: calls, time in them |")
         sadd("|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|---:|")
-        for r, x in zip((200, 1000, 5000), lat):
+        for r, x in zip((200, 1000, 5000), lat, strict=True):
             if not x or "error" in x:
                 sadd(f"| {r}/s | error: {(x or {}).get('error', 'skipped')[:80]} |" + " |" * 11)
                 continue
@@ -1383,7 +1386,8 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
                  "endpoint and no relay, so streamleap's own latency. From the append to the end of the dbt run whose "
                  "watermark covers it.")
             sadd("")
-            sadd("| rate asked | changes produced (per s) | p50 | p95 | p99 | max | mirrors = source (row counts) | cycles | median cycle (dbt run) | longest cycle |")
+            sadd("| rate asked | changes produced (per s) | p50 | p95 | p99 | max | mirrors = source (row counts) | cycles | "
+                 "median cycle (dbt run) | longest cycle |")
             sadd("|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|")
             sadd(f"| {d['rate']}/s, straight into the stand-in | {d['changes']:,} ({d['offered_per_s']:,.0f}/s) | "
                  f"{_f(d['p50_ms'], 0, ' ms')} | {_f(d['p95_ms'], 0, ' ms')} | {_f(d['p99_ms'], 0, ' ms')} | "
@@ -1396,7 +1400,8 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
         x = results.get("latency_1000")
         if x and "error" not in x:
             ok = x["p99_ms"] is not None and x["p99_ms"] < TARGETS["p99_ms_at_1000"]
-            rows.append(("latency at 1000 changes/s: p99 < 2 s", f"p99 {_f(x['p99_ms'], 0, ' ms')} (p50 {_f(x['p50_ms'], 0, ' ms')})", verdict(ok), "2"))
+            rows.append(("latency at 1000 changes/s: p99 < 2 s",
+                         f"p99 {_f(x['p99_ms'], 0, ' ms')} (p50 {_f(x['p50_ms'], 0, ' ms')})", verdict(ok), "2"))
         x = results.get("latency_5000")
         if x and "error" not in x:
             rows.append(("latency at 5000 changes/s through moto (no target; the stand-in limits it)",
@@ -1418,9 +1423,10 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
              f"in batches of 500 into a {mo['shards']}-shard stream; after every tenth, `get_records` of the newest "
              "~500 records of one shard (what a relay pull reads each cycle).")
         sadd("")
-        sadd("| records in the stream | put_records rate (that tenth) | get_records of ~500 newest records (one shard) | records in that shard |")
+        sadd("| records in the stream | put_records rate (that tenth) | get_records of ~500 newest records (one shard) | "
+             "records in that shard |")
         sadd("|---:|---:|---:|---:|")
-        for p, g in zip(mo["put_curve"], mo["tail_get_curve"]):
+        for p, g in zip(mo["put_curve"], mo["tail_get_curve"], strict=False):
             sadd(f"| {p['stream_records']:,} | {p['put_records_per_s']:,.0f} records/s | {_ms(g['get_records_s'])} "
                  f"({g['records'] / g['get_records_s']:,.0f} records/s) | {g['shard_records']:,} |")
         sadd("")
@@ -1443,7 +1449,7 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
         sadd("")
         sadd("| source | transactions (changes) | p50 | p95 | p99 | max | mirror = source (id, n) | cycles | median cycle |")
         sadd("|---|---:|---:|---:|---:|---:|:---:|---:|---:|")
-        for kind, x in zip(("PostgreSQL (pgoutput)", "MariaDB (row binlog)"), caps):
+        for kind, x in zip(("PostgreSQL (pgoutput)", "MariaDB (row binlog)"), caps, strict=True):
             if not x or "error" in x:
                 sadd(f"| {kind} | error: {(x or {}).get('error', 'skipped')[:120]} |" + " |" * 7)
                 continue
@@ -1471,7 +1477,8 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
         sizes = list(a["sizes"].values())
         sadd(f"**{kind}**")
         sadd("")
-        sadd("| mirror rows | `dbt run -s cart` (in-process, manifest cached) | runs | whole-table rebuild (baseline) | runs | speedup | rows after apply = expected |")
+        sadd("| mirror rows | `dbt run -s cart` (in-process, manifest cached) | runs | whole-table rebuild (baseline) | runs | "
+             "speedup | rows after apply = expected |")
         sadd("|---:|---:|---|---:|---|---:|:---:|")
         for s in sizes:
             sadd(f"| {s['rows']:,} | **{_ms(s['apply_median_s'])}** | {', '.join(f'{t * 1000:.0f}' for t in s['apply_s'])} ms | "
@@ -1539,9 +1546,10 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
              "between runs. Rate = records / wall time of the dbt invocation (in-process, manifest cached), "
              "JSON parsing and typing included.")
         sadd("")
-        sadd("| target | records | `dbt run -s cart cart_item` | changes/s | whole project `dbt run` (+ staging view, set-aside model) | changes/s | mirror = source | slowest statement (mirrors run) |")
+        sadd("| target | records | `dbt run -s cart cart_item` | changes/s | whole project `dbt run` (+ staging view, set-aside model) | "
+             "changes/s | mirror = source | slowest statement (mirrors run) |")
         sadd("|---|---:|---:|---:|---:|---:|:---:|---|")
-        for kind, x in zip(("duckdb", "postgres"), tp):
+        for kind, x in zip(("duckdb", "postgres"), tp, strict=True):
             if not x or "error" in x:
                 sadd(f"| {kind} | error: {(x or {}).get('error', 'skipped')[:80]} |" + " |" * 6)
                 continue
@@ -1550,7 +1558,7 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
             sadd(f"| {kind} | {x['records']:,} | {_ms(mq['median_s'])} | **{mq['per_s']:,.0f}** | {_ms(pq['median_s'])} | "
                  f"{pq['per_s']:,.0f} | {'yes' if mq['correct'] and pq['correct'] else 'NO'} | "
                  f"`{tq['statement'][:90]}` {_ms(tq['seconds'])} |")
-        for kind, x in zip(("duckdb", "postgres"), tp):
+        for kind, x in zip(("duckdb", "postgres"), tp, strict=True):
             if x and "error" not in x:
                 sadd(f"Slowest statements of the whole-project run on {kind}: " + "; ".join(
                     f"`{q['statement'][:80]}` {_ms(q['seconds'])}" for q in x["project"]["top_queries"]) + ".")
@@ -1561,13 +1569,13 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
         sadd("")
         sadd("| target | records | insert into the stand-in | pull end to end (moto reads + insert + checkpoints) | pulls |")
         sadd("|---|---:|---:|---:|---:|")
-        for kind, x in zip(("duckdb", "postgres"), tp):
+        for kind, x in zip(("duckdb", "postgres"), tp, strict=True):
             if not x or "error" in x:
                 continue
             r = x["relay"]
             sadd(f"| {kind} | {r['records']:,} | {_f(r['insert_per_s'])} records/s | {_f(r['pull_per_s'])} records/s | {r['pulls']} |")
         sadd("")
-        for kind, x in zip(("duckdb", "postgres"), tp):
+        for kind, x in zip(("duckdb", "postgres"), tp, strict=True):
             if x and "error" not in x:
                 if kind == "duckdb":
                     ok = x["mirrors"]["per_s"] >= TARGETS["throughput_duckdb"]

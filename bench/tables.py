@@ -476,7 +476,8 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
             slow = sorted(stmt_times, key=lambda x: -x[1])[:3]
             return {"wall_s": wall, "statements": report.statements, "commits": report.commits,
                     "ran": None if report.ran is None else len(report.ran), "plan_statements_s": plan_s,
-                    "read_state_s": sum(state_s), "project_stamp_s": sum(stamp_s), "slowest": [{"statement": _label(s), "s": round(x, 4)} for s, x in slow],
+                    "read_state_s": sum(state_s), "project_stamp_s": sum(stamp_s),
+                    "slowest": [{"statement": _label(s), "s": round(x, 4)} for s, x in slow],
                     **counts}
 
         # A runner's first cycle is a dbt run of every model, then it renders the cycle plan; the first
@@ -627,9 +628,9 @@ def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
                 f"{'yes' if r['mirrors_match'] else 'NO'} ({r['mirror_rows']:,}) |")
         add("")
         add("Where the time goes (medians; \"plan statements\": the planned cycle's statements on the runner's "
-            "connection, timed client-side; \"state read\": `Runner._read_state` after the cycle, on its connection (none after an idle cycle); "
-            "\"project check\": `ProjectWatch.changed`, whether a project file changed, every cycle: one read of inotify's events on Linux, "
-            "a walk of the files' modification times elsewhere):")
+            "connection, timed client-side; \"state read\": `Runner._read_state` after the cycle, on its connection "
+            "(none after an idle cycle); \"project check\": `ProjectWatch.changed`, whether a project file changed, every "
+            "cycle: one read of inotify's events on Linux, a walk of the files' modification times elsewhere):")
         add("")
         add("| tables | idle: plan statements | idle: state read | idle: project check | idle: rest of the runner | "
             "10 changes: plan statements | 1,000 changes: plan statements (per changed table) | slowest statement of the "
@@ -684,7 +685,8 @@ def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
             f"every 20 ms with its own refresh_time; the real runner cycles every {LATENCY_EVERY} s. Latency: from just "
             "before the append to the end of the cycle after which the lowest watermark of the mirrors covers it.")
         add("")
-        add("| target | changes (per s) | p50 | p95 | p99 | max | cycles | median cycle | longest cycle | tables changed per cycle (median) | mirrors = sent (row by row) |")
+        add("| target | changes (per s) | p50 | p95 | p99 | max | cycles | median cycle | longest cycle | "
+            "tables changed per cycle (median) | mirrors = sent (row by row) |")
         add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
         for x in lat:
             if "error" in x:

@@ -150,7 +150,8 @@ def source_options(fn):
                      "MySQL files without USE need it."),
         click.option("--tables", help="Comma-separated table names, optionally schema-qualified (public.cart). Default: all."),
         click.option("--exclude-tables", help="Comma-separated globs on table or schema.table to leave out (audit_*,public.tmp_*)."),
-        click.option("--exclude-columns", help="Comma-separated table.column (globs allowed) to leave out of the mirrors, e.g. customer.email."),
+        click.option("--exclude-columns",
+                     help="Comma-separated table.column (globs allowed) to leave out of the mirrors, e.g. customer.email."),
         click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable)."),
         click.option("--verbose", "-v", is_flag=True, help="List every statement of the DDL file that was skipped."),
     ]
@@ -224,7 +225,7 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         unreadable = [SourceTable(p.schema, p.name, ()) for p in problems]
         kept = exclude_tables([*chosen, *unreadable], exclude)
         chosen = [t for t in chosen if any(k is t for k in kept)]
-        problems = [p for p, u in zip(problems, unreadable) if any(k is u for k in kept)]
+        problems = [p for p, u in zip(problems, unreadable, strict=True) if any(k is u for k in kept)]
     placeless = [t.name for t in [*chosen, *problems] if t.schema is None]
     if placeless:
         # DMS names a MySQL table's database in every record (schema-name); a mirror without it
@@ -313,7 +314,8 @@ def init(directory: Path, no_deps: bool):
 
 @main.command()
 @source_options
-@click.option("--project-dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="The dbt project (made by streamleap init).")
+@click.option("--project-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The dbt project (made by streamleap init).")
 @click.option("--stream", help="The Kinesis stream DMS writes to (default: stream.name of --config).")
 @click.option("--stream-schema", help="The external schema (local: the stand-in schema). "
               "Default: redshift.external_schema of --config, else kinesis.")
@@ -695,6 +697,6 @@ def demo(directory, target, rate, duration, every, shards, seed, as_json):
 
 
 # `streamleap aws ...` lives in its own module (it imports this one for the shared helpers)
-from streamleap.aws.cli import aws as _aws  # noqa: E402
+from streamleap.aws.cli import aws as _aws  # noqa: E402 - imported last: streamleap.aws.cli imports this module
 
 main.add_command(_aws)

@@ -15,7 +15,8 @@ Statements are sqlglot trees rendered in the target's dialect, values DB-API par
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlglot import exp
 

@@ -71,7 +71,7 @@ class CyclePlan:
     streams: tuple[StreamPlan, ...]
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "CyclePlan":
+    def from_json(cls, doc: dict[str, Any]) -> CyclePlan:
         streams = []
         for s in doc["streams"]:
             streams.append(StreamPlan(
@@ -152,7 +152,7 @@ def set_up(con: Any, kind: str, plan: CyclePlan) -> None:
         for sql in plan.setup:
             db.run(sql)
         db.commit()
-    except BaseException:
+    except BaseException:  # any exit (KeyboardInterrupt too) rolls the setup back; re-raised
         db.rollback()
         raise
 
@@ -199,7 +199,7 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
                 db.run(sql)
         db.commit()
         return result
-    except BaseException:
+    except BaseException:  # any exit (KeyboardInterrupt too) rolls the cycle back; re-raised
         db.rollback()
         raise
     finally:

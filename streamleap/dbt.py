@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from streamleap.errors import StreamleapError
 from streamleap.file_watch import ProjectWatch

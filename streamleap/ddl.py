@@ -417,7 +417,7 @@ class _Reader:
             return
         saved, self.schema = self.schema, schema
         try:
-            for a, b in zip(starts, [*starts[1:], len(tokens)]):
+            for a, b in zip(starts, [*starts[1:], len(tokens)], strict=True):
                 try:
                     self._create(stmt, tokens[a:b])
                 except _Unreadable as exc:

@@ -15,9 +15,10 @@ import os
 import threading
 import time
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from streamleap.errors import StreamleapError
 
@@ -259,7 +260,7 @@ def _verify(runner: Any, workload: Any, result: DemoResult, abandoned_sql: str, 
             names = [d[0] for d in cur.description]
             actual = {}
             for row in cur.fetchall():
-                record = {n: _normalize(v) for n, v in zip(names, row) if not n.startswith("_streamleap_")}
+                record = {n: _normalize(v) for n, v in zip(names, row, strict=True) if not n.startswith("_streamleap_")}
                 key = tuple(record[k] for k in _key_of(table))
                 actual[key] = record
             result.rows += len(actual)

@@ -68,7 +68,7 @@ class LocalKinesis:
         self._server: Any = None
         self._endpoint: str | None = None
 
-    def start(self) -> "LocalKinesis":
+    def start(self) -> LocalKinesis:
         """Listen on 127.0.0.1 and serve from a thread; OSError at once when the port is taken."""
         if self._server is not None:
             return self
@@ -118,7 +118,7 @@ class LocalKinesis:
         if server is not None:
             server.stop()
 
-    def __enter__(self) -> "LocalKinesis":
+    def __enter__(self) -> LocalKinesis:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -270,11 +270,14 @@ def _stream_yml(s: StreamModels) -> dict:
             },
             {
                 "name": s.set_aside,
-                "description": f"Records of stream {s.stream} that could not be applied to a mirror, and the original of every change applied with a value adjusted to fit, with the reason, "
+                "description": f"Records of stream {s.stream} that could not be applied to a mirror, and the original of "
+                "every change applied with a value adjusted to fit, with the reason, "
                 "the raw bytes and the stream position. Query it; fix the cause; nothing here is lost.",
                 "columns": [
-                    {"name": "reason", "description": "Why the record was set aside, or how a value was adjusted.", "data_tests": ["not_null"]},
-                    {"name": "column_name", "description": "The column whose value was adjusted to fit; NULL for a record set aside whole."},
+                    {"name": "reason", "description": "Why the record was set aside, or how a value was adjusted.",
+                     "data_tests": ["not_null"]},
+                    {"name": "column_name",
+                     "description": "The column whose value was adjusted to fit; NULL for a record set aside whole."},
                     {"name": "adjusted", "description": "true: the change was applied with this column's value adjusted "
                      "(streamleap_on_misfit: adjust); false: the record was not applied."},
                     {"name": "raw_data", "description": "The record's bytes."},
@@ -300,7 +303,8 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
     reserved = {s.staging.lower(), s.set_aside.lower()}
     for table in tables:
         if table.model_name.lower() in reserved:
-            raise StreamleapError(f"table {table.source.qualified_name}: its model name {table.model_name} clashes with the stream's own models; rename the stream")
+            raise StreamleapError(f"table {table.source.qualified_name}: its model name {table.model_name} clashes with the "
+                                  "stream's own models; rename the stream")
         files[f"{table.model_name}.sql"] = _mirror_sql(s, table)
         files[f"{table.model_name}.yml"] = f"# {GENERATED}\n" + _dump(_mirror_yml(s, table))
     written = []

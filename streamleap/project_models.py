@@ -16,9 +16,9 @@ class ProjectModels:
     """What the project streams: streaming views (stream schema and name), mirrors, set-aside models."""
 
     streams: list[tuple[str, str]]
-    mirrors: dict[str, "ModelRef"]
-    set_asides: dict[str, "ModelRef"]
-    stagings: dict[str, "ModelRef"] = field(default_factory=dict)  # the streaming view models, by name
+    mirrors: dict[str, ModelRef]
+    set_asides: dict[str, ModelRef]
+    stagings: dict[str, ModelRef] = field(default_factory=dict)  # the streaming view models, by name
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def duckdb_lock_error(exc: BaseException | str, path: Any) -> StreamleapError | 
 
 
 # leases of relays in this process on DuckDB files: (file, schema, stream) -> the holder
-_local_leases: dict[tuple[str, str, str], "weakref.ref[Relay]"] = {}
+_local_leases: dict[tuple[str, str, str], weakref.ref[Relay]] = {}
 _local_leases_lock = threading.Lock()
 
 
@@ -246,7 +246,7 @@ class Relay:
                                       "relay read it; nothing was committed, the next pull checks it against the checkpoints")
             refresh_time = self._write(con, changed, committed, identity) if changed else None
             self.restart_stream = False  # it accepts the stream found at the first pull; a later re-creation stops it
-        except BaseException:
+        except BaseException:  # any exit (KeyboardInterrupt too) drops iterators and connection; re-raised
             self._iterators.clear()
             self._discard_connection()
             raise
@@ -268,7 +268,7 @@ class Relay:
         """Take the stream's lease now (pull() takes it too): RelayBusyError when another relay holds it."""
         try:
             self._connection(prepare=False)
-        except BaseException:
+        except BaseException:  # any exit drops the half-made connection; re-raised
             self._discard_connection()
             raise
 
@@ -276,7 +276,7 @@ class Relay:
         """The stream's ARN and creation time, as Kinesis describes it now."""
         try:
             summary = self._call(self.kinesis.describe_stream_summary, StreamName=self.stream_name)
-        except Exception as exc:
+        except Exception as exc:  # boto3's errors differ by client: the error code decides; re-raised
             if _error_code(exc) == "ResourceNotFoundException":
                 raise self._not_found() from exc
             raise
@@ -288,7 +288,7 @@ class Relay:
         try:
             con = self._connection(lease=False)
             committed = self._read_checkpoints(con)
-        except BaseException:
+        except BaseException:  # any exit drops the connection; re-raised
             self._discard_connection()
             raise
         return {sid: cp.sequence_number for sid, cp in committed.items() if cp.sequence_number is not None}
@@ -298,7 +298,7 @@ class Relay:
         self._discard_connection()
         self._release_local_lease()
 
-    def __enter__(self) -> "Relay":
+    def __enter__(self) -> Relay:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -309,7 +309,7 @@ class Relay:
         if self._con is None:
             try:
                 self._con = self.warehouse.connect()
-            except Exception as exc:
+            except Exception as exc:  # whatever the driver raises: a DuckDB lock error becomes one line; re-raised
                 locked = duckdb_lock_error(exc, getattr(self.warehouse.credentials, "path", "?")) if self._duckdb else None
                 if locked is not None:
                     raise locked from exc
@@ -525,7 +525,7 @@ class Relay:
             return
         if self._duckdb:
             for start in range(0, len(rows), 50_000):
-                cur.execute(self._insert_sql, [list(col) for col in zip(*rows[start:start + 50_000])])
+                cur.execute(self._insert_sql, [list(col) for col in zip(*rows[start:start + 50_000], strict=True)])
         else:
             from psycopg2.extras import execute_values
 
@@ -537,7 +537,7 @@ class Relay:
         for attempt in range(self.throttle_attempts):
             try:
                 return method(**kwargs)
-            except Exception as exc:
+            except Exception as exc:  # boto3's errors differ by client: the error code decides; re-raised
                 if _error_code(exc) not in THROTTLING_CODES or attempt == self.throttle_attempts - 1:
                     raise
                 delay = min(1.0, self.throttle_backoff * 2 ** attempt)
@@ -550,7 +550,7 @@ class Relay:
         while True:
             try:
                 page = self._call(self.kinesis.list_shards, **kwargs)
-            except Exception as exc:
+            except Exception as exc:  # boto3's errors differ by client: the error code decides; re-raised
                 if _error_code(exc) == "ResourceNotFoundException" and "StreamName" in kwargs:
                     raise self._not_found() from exc
                 raise
@@ -623,7 +623,7 @@ class Relay:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=after)
         try:
             return self._call(self.kinesis.get_shard_iterator, **kwargs)["ShardIterator"]
-        except Exception as exc:
+        except Exception as exc:  # boto3's errors differ by client: the error code decides; re-raised
             if _error_code(exc) == "ResourceNotFoundException":
                 return None  # the shard expired since ListShards
             if _error_code(exc) == "InvalidArgumentException" and after is not None:
@@ -645,7 +645,7 @@ class Relay:
             limit = min(self.get_records_limit, self.max_records_per_shard - len(records))
             try:
                 page = self._call(self.kinesis.get_records, ShardIterator=iterator, Limit=limit)
-            except Exception as exc:
+            except Exception as exc:  # boto3's errors differ by client: the error code decides; re-raised
                 if _error_code(exc) == "ExpiredIteratorException" and expired < 3:
                     expired += 1
                     iterator = None  # again from what is read (or the checkpoint)

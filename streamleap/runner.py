@@ -8,8 +8,9 @@ rendered for this project (cycle.py): one probe per stream when nothing is new, 
 transaction that reads the new records once and applies only the tables they concern (on
 Redshift, after the streaming view's REFRESH). A failing cycle is reported and retried with
 backoff; the loop never skips data, because the relay only moves its checkpoints with the rows,
-and each mirror only moves its watermark with its rows. An error that retrying cannot mend (the stream was re-created, another relay holds the stream)
-ends the loop instead: `report.stops_the_run`.
+and each mirror only moves its watermark with its rows. An error that retrying cannot mend (the
+stream was re-created, another relay holds the stream) ends the loop instead:
+`report.stops_the_run`.
 
 One runner per project: the runner holds an exclusive lock on `<project>/target/streamleap-run.lock`
 (with its PID in it) from setup() to close(), and on local targets each relay holds its stream's
@@ -26,9 +27,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from streamleap.dbt import DbtSession, duckdb_lock, first_line
 from streamleap.errors import StreamleapError
@@ -157,7 +159,7 @@ class Runner:
         self.lock.acquire()  # before dbt parses or builds anything: a second runner stops here
         try:
             self._setup()
-        except BaseException:
+        except BaseException:  # any exit (KeyboardInterrupt too) releases the lock; re-raised
             self.close()
             self.warehouse = None
             raise
@@ -246,7 +248,7 @@ class Runner:
                 set_up(self._con, self.warehouse.kind, self._plan)
                 self._con_plan = self._plan
             return run_cycle(self._con, self.warehouse.kind, self._plan)
-        except Exception:
+        except Exception:  # whatever the driver raises: the connection is dropped; re-raised
             self._close_con()  # a broken connection is not used again
             raise
 
@@ -308,7 +310,7 @@ class Runner:
                 by_key = read_state(self.warehouse, refs, cur=self._con.cursor())
                 if self.warehouse.kind != "duckdb":  # (DuckDB's reads are their own transactions)
                     self._con.rollback()  # ends the read: a kept connection is never idle in a transaction
-            except Exception:
+            except Exception:  # whatever the driver raises: the connection is dropped; re-raised
                 self._close_con()  # a broken connection is not used again; the error is the read's
                 raise
         else:

@@ -60,7 +60,7 @@ class SourceTable:
                 return col
         raise KeyError(name)
 
-    def with_key(self, key: tuple[str, ...]) -> "SourceTable":
+    def with_key(self, key: tuple[str, ...]) -> SourceTable:
         return replace(self, primary_key=tuple(key))
 
     def source_names(self) -> tuple[tuple[str | None, str], ...]:

@@ -77,7 +77,7 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
             for label, sql in REDSHIFT_VIEWS.items():
                 cur.execute(sql)
                 names = [d[0] for d in cur.description]
-                out[label] = [{k: _iso(v) for k, v in zip(names, row)} for row in cur.fetchall()]
+                out[label] = [{k: _iso(v) for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
         else:
             out["relay_positions"] = _relay_positions(cur, warehouse, models.streams)
         return out
@@ -94,7 +94,7 @@ def _held_duckdb(project_dir: Path, warehouse: Any) -> dict[str, Any] | None:
     try:
         warehouse.connect().close()
         return None
-    except Exception as exc:
+    except Exception as exc:  # whatever the driver raises: DuckDB's lock error is told by its text; re-raised
         pid = duckdb_lock_pid(exc)
         if pid is None:
             raise
@@ -147,7 +147,7 @@ def _pending(cur: Any, warehouse: Any, staging: str, watermark: dt.datetime | No
 def _rollback(cur: Any) -> None:
     try:
         cur.connection.rollback()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - best effort after a failed read: the connection may be broken already
         pass
 
 

@@ -30,8 +30,8 @@ with any whitespace.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
 
 from streamleap.errors import UnsupportedTypeError
 
@@ -309,7 +309,8 @@ def _enum_rule(labels: Iterable[str]) -> TargetType:
 
 def _mysql_tinyint(p: _Parsed, fail: Callable[[str], UnsupportedTypeError]) -> TargetType:
     if _int_args(p, fail) == (1,) and not p.unsigned and not p.zerofill:
-        return _noted(_BOOLEAN, "tinyint(1) is how MySQL stores BOOL/BOOLEAN; a value other than 0 or 1 in it becomes NULL (misfit policy), never coerced")
+        return _noted(_BOOLEAN, "tinyint(1) is how MySQL stores BOOL/BOOLEAN; a value other than 0 or 1 in it becomes NULL "
+                                "(misfit policy), never coerced")
     return _noted(_SMALLINT, "Redshift has no 1-byte integer")
 
 

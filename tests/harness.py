@@ -188,7 +188,8 @@ def _digits(text: str | None) -> str:
 def order_key(record: dict, seq: str) -> str:
     m = record["metadata"]
     trid = re.sub(r"[^0-9]", "", str(m.get("transaction-record-id") or ""))
-    return ("0" if m.get("operation") == "load" else "1") + _digits(m.get("commit-timestamp")) + trid.rjust(20, "0") + f"{len(seq):03d}" + seq
+    return (("0" if m.get("operation") == "load" else "1") + _digits(m.get("commit-timestamp")) + trid.rjust(20, "0")
+            + f"{len(seq):03d}" + seq)
 
 
 def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], schema: str | None = None) -> dict[tuple, dict]:

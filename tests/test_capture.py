@@ -70,7 +70,8 @@ def test_change_records_carry_dms_fields_and_encodings():
     encoder = RecordEncoder([TABLE], clock=lambda: dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
     commit = dt.datetime(2024, 7, 29, 0, 58, 17, 974340, tzinfo=dt.timezone.utc)
     change = RowChange("public", "t", "update",
-                       {"id": 8, "f": math.nan, "d": Decimal("1E-2"), "ts": dt.datetime(2024, 5, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+                       {"id": 8, "f": math.nan, "d": Decimal("1E-2"),
+                        "ts": dt.datetime(2024, 5, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
                         "b": b"\x00\xff", "ok": True, "j": {"a": [1, Decimal("2.50")]}},
                        before={"id": 7}, commit_ts=commit, transaction_id=731, transaction_record_id=2,
                        stream_position="0/16B3748")

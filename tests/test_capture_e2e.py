@@ -26,9 +26,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -444,7 +445,7 @@ def source_rows(source: Source, table: str, columns: dict[str, str], key: list[s
     names, rows = source.query(f"select {', '.join(source.q(c) for c in columns)} from {source.rel(table)}")
     out = {}
     for row in rows:
-        rec = {n: normalize(v, columns[n], source.dialect) for n, v in zip(names, row)}
+        rec = {n: normalize(v, columns[n], source.dialect) for n, v in zip(names, row, strict=True)}
         out[tuple(rec[k] for k in key)] = rec
     return out
 
@@ -463,7 +464,7 @@ def mirror_rows(target: Target, table: str, columns: dict[str, str], key: list[s
         con.close()
     out = {}
     for row in rows:
-        rec = {n: normalize(v, columns[n], dialect) for n, v in zip(columns, row)}
+        rec = {n: normalize(v, columns[n], dialect) for n, v in zip(columns, row, strict=True)}
         out[tuple(rec[k] for k in key)] = rec
     return out
 

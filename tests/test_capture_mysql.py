@@ -431,7 +431,8 @@ TYPES = """
   b1 bit(1), b10 bit(10), b64 bit(64), bo boolean,
   ch char(5), vc varchar(50), tx text, lt longtext,
   bin binary(4), vb varbinary(10), bl blob,
-  d date, tm time, tm1 time(1), tm2 time(2), tm3 time(3), tm4 time(4), tm6 time(6), dtm datetime, dtm6 datetime(6), ts timestamp(6) NULL, y year,
+  d date, tm time, tm1 time(1), tm2 time(2), tm3 time(3), tm4 time(4), tm6 time(6),
+  dtm datetime, dtm6 datetime(6), ts timestamp(6) NULL, y year,
   e enum('small', 'médium', 'large'), st set('a', 'b', 'ç'), j json
 """
 

@@ -123,7 +123,7 @@ def pg(url: str, *statements: str) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_partitions_inheritance_generated_and_keys_end_to_end(logical_pg_url, pg_url, tmp_path, monkeypatch):  # noqa: F811
+def test_postgres_partitions_inheritance_generated_and_keys_end_to_end(logical_pg_url, pg_url, tmp_path, monkeypatch):  # noqa: F811 - logical_pg_url: the fixture imported above
     import psycopg2
 
     url = logical_pg_url
@@ -208,7 +208,7 @@ def test_postgres_partitions_inheritance_generated_and_keys_end_to_end(logical_p
 
 
 @pytest.mark.postgres
-def test_postgres_capture_options_and_their_errors(logical_pg_url, kinesis, tmp_path):  # noqa: F811
+def test_postgres_capture_options_and_their_errors(logical_pg_url, kinesis, tmp_path):  # noqa: F811 - logical_pg_url: the fixture imported above
     url = logical_pg_url
     s = f"opts_{uuid.uuid4().hex[:6]}"
     pg(url, PG_SCHEMA.format(s=s), f"insert into {s}.line (id, qty, price, email) values (1, 2, 3.50, 'a@example.com')",

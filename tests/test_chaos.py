@@ -30,9 +30,10 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -190,7 +191,7 @@ class Chaos:
             chunk = entries[start:start + 500]
             resp = self.client.put_records(StreamName=STREAM, Records=[{"Data": d, "PartitionKey": k} for d, k in chunk])
             assert resp.get("FailedRecordCount", 0) == 0
-            self.generation += [(e["ShardId"], e["SequenceNumber"], d) for e, (d, _) in zip(resp["Records"], chunk)]
+            self.generation += [(e["ShardId"], e["SequenceNumber"], d) for e, (d, _) in zip(resp["Records"], chunk, strict=True)]
         if not again:
             self.history += entries
         self.last_put_at = time.time()
@@ -314,7 +315,7 @@ def _mirror(target: Target, table: str) -> dict[tuple, dict]:
 
 
 # The two ways to lose a stream, one per target; the seed decides which target gets which.
-LOSSES = dict(zip(("local", "postgres"), random.Random(SEED).sample(["kinesis-local killed", "stream re-created"], 2)))
+LOSSES = dict(zip(("local", "postgres"), random.Random(SEED).sample(["kinesis-local killed", "stream re-created"], 2), strict=True))
 
 
 @pytest.mark.parametrize("kind", ["local", pytest.param("postgres", marks=pytest.mark.postgres)])

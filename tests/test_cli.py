@@ -346,7 +346,8 @@ ERROR_CASES = {
     "kinesis-endpoint-ftp": ({}, ["run", "--kinesis-endpoint", "ftp://127.0.0.1:4567"],
                              ["--kinesis-endpoint 'ftp://127.0.0.1:4567'", "http(s)"]),
     "generate-bad-stream": ({"s.sql": PG_DDL, "p/dbt_project.yml": "name: p\n"},
-                            ["generate", "--project-dir", "{dir}/p", "--stream", "bad stream!", "--ddl", "{s.sql}", "--dialect", "postgres"],
+                            ["generate", "--project-dir", "{dir}/p", "--stream", "bad stream!", "--ddl", "{s.sql}",
+                             "--dialect", "postgres"],
                             ["--stream", "'bad stream!'"]),
 }
 
@@ -359,7 +360,10 @@ def test_errors_are_one_line_and_exit_1(case, tmp_path):
         subst[name] = str(write(tmp_path / name, text))
     if case == "not-utf8":
         (tmp_path / "latin1.sql").write_bytes("CREATE TABLE t (id int PRIMARY KEY, caf\xe9 int);".encode("latin-1"))
-    fill = lambda s: re.sub(r"\{([^}]+)\}", lambda m: subst[m[1]], s)
+
+    def fill(s: str) -> str:
+        return re.sub(r"\{([^}]+)\}", lambda m: subst[m[1]], s)
+
     line = assert_one_error_line(cli(*map(fill, args), ok=False), *map(fill, fragments))
     assert "secret" not in line and "Traceback" not in line and not re.search(r"\b[A-Z][a-z]+Error:", line), line
 

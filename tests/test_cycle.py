@@ -82,7 +82,7 @@ class Tables(Shop):
 
 
 @pytest.fixture
-def tables(tables_project, kinesis, monkeypatch) -> Tables:
+def tables(tables_project, kinesis, monkeypatch) -> Tables:  # noqa: F811 - kinesis: the fixture imported above
     for k, v in tables_project.env.items():
         monkeypatch.setenv(k, v)
     empty_warehouse(tables_project)
@@ -490,7 +490,7 @@ def test_a_plain_dbt_run_parses_the_stream_once_and_an_unchanged_mirror_costs_on
     assert len(set(marks.values())) == 1
 
 
-def test_two_streams_in_one_project_apply_in_one_cycle(kinesis, tmp_path):
+def test_two_streams_in_one_project_apply_in_one_cycle(kinesis, tmp_path):  # noqa: F811 - kinesis: the fixture imported above
     """Each stream has its own staging view, mirrors and set-aside model; a cycle probes each, and
     applies what arrived on both in one transaction."""
     project = tmp_path / "two"

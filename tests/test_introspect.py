@@ -202,7 +202,7 @@ def test_url_parsing() -> None:
 
 MYSQL_DB = f"sl_shop_{os.getpid()}"
 MYSQL_SETUP = [
-    f"""CREATE TABLE `cart` (
+    """CREATE TABLE `cart` (
         `id` bigint unsigned NOT NULL AUTO_INCREMENT,
         `select` varchar(255) DEFAULT NULL,
         is_gift tinyint(1) NOT NULL DEFAULT 0,

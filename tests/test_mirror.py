@@ -65,7 +65,7 @@ def item(op: str, clock: Clock, cart_id: int, line_no: int, sku: str | None = No
 def mirror_rows(target, table: str, key: list[str], columns: list[str]) -> dict[tuple, dict]:
     cols = ", ".join(f'"{c}"' for c in columns)
     rows = target.query(f"select {cols} from {target.rel(table)}")
-    return {tuple(r[columns.index(k)] for k in key): dict(zip(columns, r)) for r in rows}
+    return {tuple(r[columns.index(k)] for k in key): dict(zip(columns, r, strict=True)) for r in rows}
 
 
 def _norm(value):
@@ -149,8 +149,11 @@ def test_batches_deletes_reinserts_and_key_moves(target):
     w.append([cart("delete", clock, 1), cart("delete", clock, 20)])
     dbt(target, "run")
     assert assert_mirror_matches(target, w) == {}
-    state = lambda: (target.query(f"select relation_name, watermark from {target.rel('streamleap_state')} order by 1"),
-                     sorted(target.query(f"select * from {target.rel('cart__streamleap_tombstones')}")))
+
+    def state() -> tuple:
+        return (target.query(f"select relation_name, watermark from {target.rel('streamleap_state')} order by 1"),
+                sorted(target.query(f"select * from {target.rel('cart__streamleap_tombstones')}")))
+
     before = state()
     dbt(target, "run")
     assert state() == before
@@ -200,9 +203,11 @@ def test_malformed_foreign_and_control_records_are_set_aside_or_skipped(target):
     good = cart("insert", clock, 1, "open", "1")
     too_long = cart("insert", clock, 2, "x" * 41, "1")  # varchar(10) holds 40 bytes
     bad_decimal = cart("insert", clock, 3, "open", "12.345")  # numeric(12,2): would round
-    no_key = ChangeRecord("public", "cart", "insert", {"status": "open"}, commit_ts=clock.tick()[0], transaction_id=1, transaction_record_id=1)
+    no_key = ChangeRecord("public", "cart", "insert", {"status": "open"}, commit_ts=clock.tick()[0], transaction_id=1,
+                          transaction_record_id=1)
     unknown_op = ChangeRecord("public", "cart", "truncate", {"id": 4}, commit_ts=clock.tick()[0], transaction_id=1, transaction_record_id=1)
-    other_table = ChangeRecord("public", "not_mirrored", "insert", {"id": 1}, commit_ts=clock.tick()[0], transaction_id=1, transaction_record_id=1)
+    other_table = ChangeRecord("public", "not_mirrored", "insert", {"id": 1}, commit_ts=clock.tick()[0], transaction_id=1,
+                               transaction_record_id=1)
     w.append([good, b"{not json", b"\xff\xfe binary", b'{"data": {"id": 9}}', too_long, bad_decimal, no_key, unknown_op,
               other_table, control_record("public", "cart", "add-column")])
     dbt(target, "run", *SET_ASIDE_MISFITS)
@@ -258,7 +263,8 @@ def test_watermark_moves_past_records_of_other_tables(target):
     clock, w = Clock(), StreamWriter(target)
     w.append([cart("insert", clock, 1, "open", "1")])
     dbt(target, "run")
-    other = ChangeRecord("public", "not_mirrored", "insert", {"id": 1}, commit_ts=clock.tick()[0], transaction_id=1, transaction_record_id=1)
+    other = ChangeRecord("public", "not_mirrored", "insert", {"id": 1}, commit_ts=clock.tick()[0], transaction_id=1,
+                         transaction_record_id=1)
     w.append([other, control_record("public", "cart", "create-table")])
     dbt(target, "run")
     newest = target.query(f'select max(refresh_time) from "{target.stream_schema}"."shop_cdc"')[0][0]

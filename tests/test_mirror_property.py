@@ -65,7 +65,7 @@ def deliveries(draw):
     for _ in range(draw(st.integers(min_value=0, max_value=2))):
         stream.insert(draw(st.integers(min_value=0, max_value=len(stream))), draw(st.sampled_from([b"{oops", b'{"metadata": 1}'])))
     cuts = sorted(draw(st.lists(st.integers(min_value=0, max_value=len(stream)), max_size=3)))
-    batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
+    batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
     return batches, state
 
 

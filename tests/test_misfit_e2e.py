@@ -48,7 +48,7 @@ def not_applied(target, stream: str) -> list[tuple]:
 
 
 @pytest.mark.postgres
-def test_postgres_values_that_do_not_fit_are_adjusted_end_to_end(logical_pg_url, pg_url, tmp_path, monkeypatch):  # noqa: F811
+def test_postgres_values_that_do_not_fit_are_adjusted_end_to_end(logical_pg_url, pg_url, tmp_path, monkeypatch):  # noqa: F811 - logical_pg_url: the fixture imported above
     import psycopg2
 
     url = logical_pg_url

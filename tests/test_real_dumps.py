@@ -227,7 +227,7 @@ def _assert_same_plan(from_dump: dict, live: dict) -> None:
         dump_cols = [c["name"] for c in dump_table["columns"]]
         live_cols = [c["name"] for c in live_table["columns"]]
         assert dump_cols == live_cols, f"{key}: columns differ (or their order)"
-        for dump_col, live_col in zip(dump_table["columns"], live_table["columns"]):
+        for dump_col, live_col in zip(dump_table["columns"], live_table["columns"], strict=True):
             assert dump_col == live_col, f"{key}: column {live_col['name']!r} differs"
         for field in ("primary_key", "left_out", "partitions", "model"):
             assert dump_table[field] == live_table[field], f"{key}: {field} differs"

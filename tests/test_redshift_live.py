@@ -26,11 +26,11 @@ missing = [name for name in REQUIRED if not os.environ.get(name)]
 if missing:
     pytest.skip(f"real Redshift suite is opt-in: set {', '.join(missing)}", allow_module_level=True)
 
-from streamleap.dbt import run_dbt  # noqa: E402
-from streamleap.ddl import parse_ddl  # noqa: E402
-from streamleap.dms import ChangeRecord  # noqa: E402
-from streamleap.plan import plan_tables  # noqa: E402
-from streamleap.project import generate_models, init_project  # noqa: E402
+from streamleap.dbt import run_dbt  # noqa: E402 - after the opt-in skip above
+from streamleap.ddl import parse_ddl  # noqa: E402 - after the opt-in skip above
+from streamleap.dms import ChangeRecord  # noqa: E402 - after the opt-in skip above
+from streamleap.plan import plan_tables  # noqa: E402 - after the opt-in skip above
+from streamleap.project import generate_models, init_project  # noqa: E402 - after the opt-in skip above
 
 pytestmark = pytest.mark.redshift
 DDL = "CREATE TABLE public.cart (id bigint PRIMARY KEY, status varchar(10) NOT NULL, total numeric(12,2));"
@@ -51,10 +51,14 @@ def test_mirror_on_redshift(tmp_path):
     os.environ["STREAMLEAP_REDSHIFT_SCHEMA"] = schema
     t0 = dt.datetime.now(dt.timezone.utc)
     records = [
-        ChangeRecord("public", "cart", "insert", {"id": 1, "status": "open", "total": "1.50"}, commit_ts=t0, transaction_id=1, transaction_record_id=1),
-        ChangeRecord("public", "cart", "insert", {"id": 2, "status": "open", "total": "2"}, commit_ts=t0, transaction_id=1, transaction_record_id=2),
-        ChangeRecord("public", "cart", "update", {"id": 1, "status": "paid", "total": "1.50"}, commit_ts=t0 + dt.timedelta(seconds=1), transaction_id=2, transaction_record_id=1),
-        ChangeRecord("public", "cart", "delete", {"id": 2, "status": None, "total": None}, commit_ts=t0 + dt.timedelta(seconds=2), transaction_id=3, transaction_record_id=1),
+        ChangeRecord("public", "cart", "insert", {"id": 1, "status": "open", "total": "1.50"}, commit_ts=t0,
+                     transaction_id=1, transaction_record_id=1),
+        ChangeRecord("public", "cart", "insert", {"id": 2, "status": "open", "total": "2"}, commit_ts=t0,
+                     transaction_id=1, transaction_record_id=2),
+        ChangeRecord("public", "cart", "update", {"id": 1, "status": "paid", "total": "1.50"}, commit_ts=t0 + dt.timedelta(seconds=1),
+                     transaction_id=2, transaction_record_id=1),
+        ChangeRecord("public", "cart", "delete", {"id": 2, "status": None, "total": None}, commit_ts=t0 + dt.timedelta(seconds=2),
+                     transaction_id=3, transaction_record_id=1),
     ]
     boto3.client("kinesis").put_records(StreamName=stream, Records=[
         {"Data": r.to_bytes(), "PartitionKey": json.dumps(r.data["id"])} for r in records])

@@ -93,20 +93,26 @@ STATEMENTS = {
     "session_setup": "streamleap.session_setup()",
     "mirror_batch_cart": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart')}, none)",
     "mirror_watermark": f"streamleap.watermark_lookup_sql({REL.format('cart')})",
-    "mirror_apply_cart": f"streamleap.apply_changes_sql({REL.format('cart')}, api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
+    "mirror_apply_cart": f"streamleap.apply_changes_sql({REL.format('cart')}, "
+                         f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
     "mirror_batch_cart_item": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart_item')}, none)",
-    "mirror_apply_cart_item": f"streamleap.apply_changes_sql({REL.format('cart_item')}, api.Relation.create(identifier='cart_item__dbt_tmp'), {spec('cart_item')})",
+    "mirror_apply_cart_item": f"streamleap.apply_changes_sql({REL.format('cart_item')}, "
+                              f"api.Relation.create(identifier='cart_item__dbt_tmp'), {spec('cart_item')})",
     "mirror_batch_order": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('Order')}, none)",
-    "mirror_backfill_cart": f"streamleap.backfill_sql({REL.format('cart')}, api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
-    "mirror_backfill_order": f"streamleap.backfill_sql({REL.format('Order')}, api.Relation.create(identifier='Order__dbt_tmp'), {spec('Order')})",
+    "mirror_backfill_cart": f"streamleap.backfill_sql({REL.format('cart')}, "
+                            f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
+    "mirror_backfill_order": f"streamleap.backfill_sql({REL.format('Order')}, "
+                             f"api.Relation.create(identifier='Order__dbt_tmp'), {spec('Order')})",
     "set_aside_batch": f"streamleap.set_aside_batch_sql({REL.format('stg_shop_cdc')}, none, [{spec('cart')}, {spec('cart_item')}])",
     "mirror_batch_events": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('events')}, none)",
     "set_aside_batch_partitioned": f"streamleap.set_aside_batch_sql({REL.format('stg_shop_cdc')}, none, [{spec('events')}])",
-    "set_aside_apply": f"streamleap.apply_set_aside_sql({REL.format('shop_cdc_set_aside')}, api.Relation.create(identifier='shop_cdc_set_aside__dbt_tmp'))",
+    "set_aside_apply": f"streamleap.apply_set_aside_sql({REL.format('shop_cdc_set_aside')}, "
+                       "api.Relation.create(identifier='shop_cdc_set_aside__dbt_tmp'))",
     "tombstones_long_name": f"streamleap.create_tombstones_sql({REL.format(LONG)}, {spec('cart')})",
     "tombstones_long_name_twin": f"streamleap.create_tombstones_sql({REL.format(LONG_TWIN)}, {spec('cart')})",
     "initial_batch_long_name": f"'drop table if exists ' ~ streamleap.initial_batch_relation({REL.format(LONG)})",
-    "mirror_initial_build": f"streamleap.initial_build_sql({REL.format('cart')}, api.Relation.create(identifier='cart__streamleap_initial'), "
+    "mirror_initial_build": f"streamleap.initial_build_sql({REL.format('cart')}, "
+                            "api.Relation.create(identifier='cart__streamleap_initial'), "
                             f"'select 1 as id', streamleap.apply_changes_sql({REL.format('cart')}, "
                             f"api.Relation.create(identifier='cart__streamleap_initial'), {spec('cart')}))",
     "string_literal": "'select ' ~ streamleap._string_literal(\"it's C:\\\\x\")",
@@ -224,7 +230,8 @@ def test_no_merge_and_deletes_are_applied_with_delete_using(rendered):
         if tree is not None:
             assert not list(tree.find_all(exp.Merge)), f"{name} uses MERGE (it cannot update and delete at once)"
     apply = rendered["mirror_apply_cart_item"]
-    assert ('delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp"\nwhere "cart_item"."cart_id" = "cart_item__dbt_tmp"."cart_id" '
+    assert ('delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp"\n'
+            'where "cart_item"."cart_id" = "cart_item__dbt_tmp"."cart_id" '
             'and "cart_item"."line_no" = "cart_item__dbt_tmp"."line_no"') in apply
     assert "\nbegin;\nlock " in apply and apply.rstrip().endswith("commit")
 
@@ -233,7 +240,8 @@ def test_streaming_view_options_and_external_schema(rendered):
     tuned = rendered["streaming_view_create_tuned"].lower()
     assert tuned.startswith('create materialized view "dev"."analytics"."stg_shop_cdc" backup no diststyle key distkey ("shard_id") '
                             'sortkey ("refresh_time", "sequence_number")\n auto refresh no\nas\nselect')
-    assert rendered["external_schema_default"].strip() == 'create external schema if not exists "kinesis"\n  from kinesis\n  iam_role default'
+    assert rendered["external_schema_default"].strip() == ('create external schema if not exists "kinesis"\n'
+                                                           '  from kinesis\n  iam_role default')
     assert "region 'us-east-1'" in rendered["external_schema_role"]
     assert "iam_role 'arn:aws:iam::123456789012:role/streamleap-redshift'" in rendered["external_schema_role"]
     assert rendered["streaming_view_refresh"].strip() == 'refresh materialized view "dev"."analytics"."stg_shop_cdc"'
@@ -484,7 +492,8 @@ def unsupported_types(statement: str) -> list[str]:
             found.append("array ([])")
         elif tok.token_type == TokenType.ARRAY:
             found.append("array")
-        elif tok.token_type in Parser.TYPE_TOKENS and tok.token_type not in (TokenType.NULL, TokenType.UNION) and text not in SUPPORTED_TYPES:
+        elif (tok.token_type in Parser.TYPE_TOKENS and tok.token_type not in (TokenType.NULL, TokenType.UNION)
+              and text not in SUPPORTED_TYPES):
             found.append(text)
         elif tok.token_type == TokenType.IDENTIFIER and after_cast and text in ("char", "name"):
             found.append(f'"{text}"')
@@ -643,5 +652,6 @@ def test_the_streaming_view_sets_up_its_own_session():
     body = source[source.index("{% materialization streaming_mv"):source.index("{% endmaterialization %}")]
     setup = body.index("{% do plan.insert(0, setup) %}")
     assert "streamleap.session_setup()" in body[:setup]
-    assert all(body.index(marker) < setup for marker in ("plan.append(streamleap.upsert_fingerprint_sql", "plan.insert(0, streamleap.create_stream_source_sql"))
+    assert all(body.index(marker) < setup
+               for marker in ("plan.append(streamleap.upsert_fingerprint_sql", "plan.insert(0, streamleap.create_stream_source_sql"))
     assert body.index("{% call statement('main') %}") > setup

@@ -488,7 +488,7 @@ def read_rows(target: Target, table: str) -> dict[int, dict[str, Any]]:
             cur.execute("set time zone 'UTC'")
         cur.execute(f"select * from {target.rel(table)}")
         names = [d[0] for d in cur.description]
-        return {row[names.index("id")]: dict(zip(names, row)) for row in cur.fetchall()}
+        return {row[names.index("id")]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
     finally:
         con.close()
 

@@ -109,7 +109,7 @@ def mirror_rows(target: Target, table: str) -> dict[tuple, dict]:
         names = [d[0] for d in cur.description]
         out = {}
         for row in cur.fetchall():
-            record = {n: normalize(v) for n, v in zip(names, row) if not n.startswith("_streamleap_")}
+            record = {n: normalize(v) for n, v in zip(names, row, strict=True) if not n.startswith("_streamleap_")}
             out[tuple(record[k] for k in KEYS[table])] = record
         return out
     finally:
@@ -138,7 +138,7 @@ class Shop:
             chunk = entries[start:start + 500]
             resp = self.client.put_records(StreamName=STREAM, Records=[{"Data": d, "PartitionKey": k} for d, k in chunk])
             assert resp.get("FailedRecordCount", 0) == 0
-            out += [(e["ShardId"], e["SequenceNumber"], d) for e, (d, _) in zip(resp["Records"], chunk)]
+            out += [(e["ShardId"], e["SequenceNumber"], d) for e, (d, _) in zip(resp["Records"], chunk, strict=True)]
         self.puts += out
         return out
 

@@ -105,7 +105,7 @@ def _assert_masked(args: list[str], debug: bool) -> None:
 
 @pytest.mark.parametrize("shape, url", SOURCE_URLS, ids=[s for s, _ in SOURCE_URLS])
 def test_source_urls_never_echo_their_secret(shape, url, tmp_path):
-    for name, args in _commands(url, tmp_path).items():
+    for _name, args in _commands(url, tmp_path).items():
         for debug in (False, True):
             _assert_masked(args, debug)
 

@@ -15,7 +15,7 @@ from streamleap.types import FAMILIES, TargetType, map_type, mapping_table
 # (spelling, expected Redshift type, expected family, sqlglot can parse it)
 # The spelling is used as given (information_schema / format_type style) and, when sqlglot can
 # parse it, also as sqlglot renders it after parsing a CREATE TABLE in that dialect.
-S, B, I, D, F = "string", "binary", "integer", "decimal", "float"
+S, B, I, D, F = "string", "binary", "integer", "decimal", "float"  # noqa: E741 - one-letter families keep the tables aligned
 
 MYSQL_GOLDEN: list[tuple[str, str, str, bool]] = [
     # booleans

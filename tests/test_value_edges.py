@@ -242,7 +242,7 @@ class Outcome:
     rows: dict[str, dict[int, dict[str, Any]]]
     set_aside: dict[str, list[tuple[str | None, bool, str]]]   # sequence number -> (column, adjusted, reason)
     seq_of: dict[int, str]                                      # row id -> sequence number
-    cycle: "Outcome | None" = None  # the same records applied again by a cycle (run_stream_cycle)
+    cycle: Outcome | None = None  # the same records applied again by a cycle (run_stream_cycle)
     cycle_applied_by_models: list[str] | None = None  # the mirror models that applied anything themselves then
 
 
@@ -256,7 +256,7 @@ def read_rows(target: Target, table: str) -> dict[int, dict[str, Any]]:
             psycopg2.extras.register_default_jsonb(cur, loads=lambda text: text)  # JSON as its text
         cur.execute(f"select * from {target.rel(table)}")
         names = [d[0] for d in cur.description]
-        return {row[names.index("id")]: dict(zip(names, row)) for row in cur.fetchall()}
+        return {row[names.index("id")]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
     finally:
         con.close()
 
@@ -268,9 +268,9 @@ def run(target_name: str, policy: str, tmp_path, pg_url: str | None) -> Outcome:
     raws = [edge_record(e, i) for i, e in enumerate(EDGES)]
     whole = wholes(len(EDGES)) + unfinished(len(EDGES))
     writer.append(raws + [w.raw for w in whole])
-    for e, (seq, _) in zip(EDGES, writer.sent):
+    for e, (seq, _) in zip(EDGES, writer.sent, strict=False):
         seq_of[e.row_id] = seq
-    for w, (seq, _) in zip(whole, writer.sent[len(EDGES):]):
+    for w, (seq, _) in zip(whole, writer.sent[len(EDGES):], strict=True):
         seq_of[w.row_id] = seq
     first = _applied(target, policy, seq_of)
     if first.ok:

@@ -218,7 +218,8 @@ def test_abandon_only_idle_open_carts():
 
 def test_partition_key():
     assert partition_key(ChangeRecord("public", "cart", "insert", {"cart_id": 42, "status": "open"})) == "public.cart.42"
-    assert partition_key(ChangeRecord("public", "cart_item", "delete", {"cart_id": 42, "line_no": 3, "sku": None})) == "public.cart_item.42.3"
+    assert partition_key(ChangeRecord("public", "cart_item", "delete",
+                                      {"cart_id": 42, "line_no": 3, "sku": None})) == "public.cart_item.42.3"
     rekey = ChangeRecord("public", "cart", "update", {"cart_id": 99}, before={"cart_id": 42})
     assert partition_key(rekey) == "public.cart.99"
 

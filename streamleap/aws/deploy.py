@@ -23,8 +23,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from streamleap.aws import documents as docs
 from streamleap.aws.clients import AwsError, Clients, call, wait_for

@@ -10,8 +10,9 @@ the apply side tolerates the duplicates).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from streamleap.schema import SourceTable
 

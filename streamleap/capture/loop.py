@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from streamleap.capture.base import ChangeReader, Transaction
 from streamleap.capture.checkpoint import Checkpoint, CheckpointStore

@@ -71,8 +71,9 @@ import re
 import struct
 import threading
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
@@ -128,9 +129,9 @@ class _Pos:
         return {"file": self.file, "pos": self.pos, "gtid": self.gtid, "commit_us": self.commit_us}
 
     @classmethod
-    def from_json(cls, value: Any) -> "_Pos":
+    def from_json(cls, value: Any) -> _Pos:
         if isinstance(value, str):  # "file:pos" is accepted too
-            value = dict(zip(("file", "pos"), value.rsplit(":", 1)))
+            value = dict(zip(("file", "pos"), value.rsplit(":", 1), strict=False))
         try:
             return cls(str(value["file"]), int(value["pos"]), value.get("gtid"), int(value.get("commit_us") or 0))
         except (TypeError, KeyError, ValueError):
@@ -299,22 +300,22 @@ def _binlog_converters(columns: list[Any]) -> dict[str, Any]:
             # the zero TIMESTAMP is stored as 0 seconds, which the driver reads as the epoch (the
             # epoch itself is not a TIMESTAMP: the range starts at 1970-01-01 00:00:01 UTC)
             fsp = getattr(col, "fsp", 0) or 0
-            out[col.name] = (lambda fsp: lambda v, src: _datetime_text(0, 0, 0, 0, 0, 0, 0, fsp)
+            out[col.name] = (lambda digits: lambda v, src: _datetime_text(0, 0, 0, 0, 0, 0, 0, digits)
                              if v == _ZERO_TIMESTAMP else v)(fsp)
         elif kind == _T_YEAR:  # YEAR 0000 is stored as 0, which the driver reads as 1900
             out[col.name] = lambda v, src: 0 if v == 1900 else v
         elif kind == _T_SET:
             labels = list(col.set_values or [])
-            out[col.name] = (lambda labels: lambda v, src: (
-                ",".join(label for label in labels if label in v) if v is not None
+            out[col.name] = (lambda allowed: lambda v, src: (
+                ",".join(label for label in allowed if label in v) if v is not None
                 else ("" if src == "empty set" else None)))(labels)
         elif kind == _T_JSON:
             out[col.name] = lambda v, src: v if v is None or isinstance(v, str) else _json_text(v)
         elif kind in _BINARY_STRING_TYPES and getattr(col, "character_set_name", None) == "binary":
             # the driver gives str for an empty binary value; BINARY(n) loses its trailing zero bytes
             width = getattr(col, "max_length", 0) if kind == _T_STRING else 0
-            out[col.name] = (lambda width: lambda v, src: None if v is None else (
-                (v.encode("latin-1") if isinstance(v, str) else bytes(v)).ljust(width, b"\x00")))(width)
+            out[col.name] = (lambda size: lambda v, src: None if v is None else (
+                (v.encode("latin-1") if isinstance(v, str) else bytes(v)).ljust(size, b"\x00")))(width)
     return out
 
 
@@ -548,7 +549,7 @@ class MySQLReader:
                     if not row:
                         raise StreamleapError(f"{self._url.masked}: SHOW MASTER STATUS is empty: the binary log is off")
                     position = _Pos(str(row[0]), int(row[1]))
-        except BaseException:
+        except BaseException:  # any exit (KeyboardInterrupt too) closes the connection; re-raised
             conn.close()
             raise
         return self._snapshot_rows(conn, position), position.to_json()
@@ -570,7 +571,7 @@ class MySQLReader:
                             break
                         for row in rows:
                             data = {n: (f(v) if f is not None and v is not None else v)
-                                    for n, f, v in zip(names, converters, row)}
+                                    for n, f, v in zip(names, converters, row, strict=True)}
                             pending.append(RowChange(schema, name, "load", data))
                             if len(pending) >= SNAPSHOT_CHUNK_ROWS:
                                 if ready is not None:

@@ -41,8 +41,9 @@ import struct
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
@@ -88,7 +89,7 @@ class ColumnKind:
     """How a column's text converts: the family of its mapped type; arrays know their element's."""
 
     family: str  # a streamleap.types family, or 'array'
-    element: "ColumnKind | None" = None
+    element: ColumnKind | None = None
     json_text: bool = False  # json / jsonb: the text is JSON already
 
 
@@ -485,7 +486,7 @@ class PostgresReader:
                     source.set("only", True)
                 select_sql = exp.select(*[exp.column(n, quoted=True) if _is_bpchar(c.source_type)
                                           else exp.cast(exp.column(n, quoted=True), "text")
-                                          for n, c in zip(names, t.columns)]).from_(source).sql(dialect="postgres")
+                                          for n, c in zip(names, t.columns, strict=True)]).from_(source).sql(dialect="postgres")
                 cur = con.cursor(name=f"streamleap_snapshot_{uuid.uuid4().hex[:8]}")
                 cur.itersize = SNAPSHOT_SLICE
                 cur.execute(select_sql.replace("%", "%%"))
@@ -494,7 +495,7 @@ class PostgresReader:
                     if not rows:
                         break
                     changes = [RowChange(t.schema or "", t.name, "load",
-                                         {n: text_value(v, k) for n, v, k in zip(names, row, kinds)}) for row in rows]
+                                         {n: text_value(v, k) for n, v, k in zip(names, row, kinds, strict=True)}) for row in rows]
                     yield Transaction(changes, None)
                 cur.close()
             con.commit()
@@ -583,7 +584,7 @@ class PostgresReader:
             for con in (repl, catalog):
                 try:
                     con.close()
-                except Exception:  # noqa: BLE001
+                except Exception:  # noqa: BLE001 - closing on the way out: a broken connection is done with anyway
                     pass
                 if con in self._connections:
                     self._connections.remove(con)
@@ -675,7 +676,7 @@ class PostgresReader:
         own_key = [n for n in (table.primary_key if table is not None else ()) if n in names] or key_names
 
         def row(tuple_data: list[tuple[str, str | None]]) -> dict[str, Any]:
-            return {n: text_value(v, k) for n, (_, v), k in zip(names, tuple_data, rel.kinds)}
+            return {n: text_value(v, k) for n, (_, v), k in zip(names, tuple_data, rel.kinds, strict=False)}
 
         old = None
         old_kind = None
@@ -710,7 +711,7 @@ class PostgresReader:
         else:
             before = {n: data[n] for n in own_key}
         if unchanged:
-            key_texts = [v for (n, (_, v)) in zip(names, new) if n in key_names]
+            key_texts = [v for (n, (_, v)) in zip(names, new, strict=False) if n in key_names]
             self._lookup(rel, [names[i] for i in unchanged], key_texts, data, ccur)
         return RowChange(rel.schema, rel.name, "update", data, before)
 
@@ -720,11 +721,11 @@ class PostgresReader:
         from sqlglot import exp
 
         key_names = [c[0] for c in rel.columns if c[3]]
-        kinds = {c[0]: k for c, k in zip(rel.columns, rel.kinds)}
+        kinds = {c[0]: k for c, k in zip(rel.columns, rel.kinds, strict=True)}
         # named placeholders, after escaping every other % (names may hold one)
         marks = [f"streamleap_key_{i}" for i in range(len(key_names))]
         condition = exp.and_(*[exp.EQ(this=exp.cast(exp.column(k, quoted=True), "text"), expression=exp.Placeholder(this=m))
-                               for k, m in zip(key_names, marks)])
+                               for k, m in zip(key_names, marks, strict=True)])
         source = exp.table_(rel.name, db=rel.schema, quoted=True)
         table = self._by_name.get((rel.schema, rel.name))
         if table is None or not table.partitioned:
@@ -734,9 +735,9 @@ class PostgresReader:
         sql = sql.replace("%", "%%")
         for m in marks:
             sql = sql.replace(f"%%({m})s", f"%({m})s")
-        ccur.execute(sql, dict(zip(marks, key_texts)))
+        ccur.execute(sql, dict(zip(marks, key_texts, strict=True)))
         found = ccur.fetchone()
-        for name, value in zip(columns, found or [None] * len(columns)):
+        for name, value in zip(columns, found or [None] * len(columns), strict=True):
             data[name] = text_value(value, kinds[name])
 
     def confirm(self, position: Any) -> None:
@@ -747,7 +748,7 @@ class PostgresReader:
         for con in list(self._connections):
             try:
                 con.close()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - closing on stop: a broken connection is done with anyway
                 pass
         self._connections.clear()
 

@@ -19,8 +19,9 @@ import decimal
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from streamleap.capture.base import RowChange
 from streamleap.dms import ChangeRecord, encode_value
@@ -196,7 +197,7 @@ class RecordEncoder:
         key_values = [data.get(k) for k in info.key]
         qualified = f"{change.schema}.{change.table}" if change.schema else change.table
         return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, key_values),
-                             qualified, ", ".join(f"{k}={v}" for k, v in zip(info.key, key_values)))
+                             qualified, ", ".join(f"{k}={v}" for k, v in zip(info.key, key_values, strict=True)))
 
     def end_transaction(self, transaction_id: Any, last_record_id: int | None) -> None:
         """Remember the transaction just encoded: the next one names it as its previous one."""

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from streamleap.capture.records import EncodedRecord
 from streamleap.errors import StreamleapError
@@ -102,7 +103,7 @@ class KinesisWriter:
                 continue
             self.stats.calls += 1
             results = response.get("Records") or []
-            failed = [r for r, res in zip(pending, results) if res.get("ErrorCode")]
+            failed = [r for r, res in zip(pending, results, strict=False) if res.get("ErrorCode")]
             if len(results) != len(pending):  # pragma: no cover - not a Kinesis answer
                 raise StreamleapError(f"Kinesis PutRecords to stream {self.stream}: {len(results)} results for "
                                       f"{len(pending)} records")
