@@ -1317,6 +1317,9 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
     if meta.get("code_start") != meta.get("code_end"):
         add("- **WARNING: streamleap/ or dbt_package/ changed while the benchmark ran; the parts measured different "
             "code. Run it again.**")
+    for earlier in meta.get("earlier_parts", []):  # results of earlier runs, merged into results.json by hand
+        add(f"- **{', '.join(earlier['keys'])}: from an earlier run** (`{earlier['command']}`, {earlier['git']}, "
+            f"{earlier['started']}), merged into `results.json` and this report with `--report-only`")
     add(f"- machine: {cores} cores (`nproc`), {mem} memory (`free -h`), CPU {m['cpu']}, Linux {m['kernel']}")
     add(f"- software: Python {m['python']}, DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}, {m['postgres']} "
         f"(throw-away server: {', '.join(f'{k}={v}' for k, v in meta['pg_conf'].items())}, fsync off)")
