@@ -105,7 +105,7 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
     from streamleap.plan import plan_tables
     from streamleap.project import generate_models, init_project
     from streamleap.runner import Runner
-    from streamleap.workload import ABANDONED_CARTS_SQL, HIGH_DEMAND_ITEMS_SQL, SHOP_DDL, ShopWorkload, partition_key
+    from streamleap.workload import ABANDONED_CARTS_SQL, HIGH_DEMAND_ITEMS_SQL, SHOP_DDL, ShopWorkload, record_partition_key
 
     say = progress or (lambda _msg: None)
     directory = Path(directory).resolve()
@@ -152,7 +152,7 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
                         raise StreamleapError(f"local Kinesis refused a record: {entry.get('ErrorMessage')}")
                     visibility.put(entry["ShardId"], entry["SequenceNumber"], commit_wall)
 
-        put([(r.to_bytes(), partition_key(r)) for r in workload.initial_load(50)], time.time())
+        put([(r.to_bytes(), record_partition_key(r)) for r in workload.initial_load(50)], time.time())
         done = threading.Event()
         errors: list[BaseException] = []
 
@@ -165,7 +165,7 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
                     while result.changes < due:
                         records = workload.next_transaction(dt.datetime.now(dt.timezone.utc))
                         result.changes += len(records)
-                        batch += [(r.to_bytes(), partition_key(r)) for r in records]
+                        batch += [(r.to_bytes(), record_partition_key(r)) for r in records]
                     batch += [(raw, "redelivery") for raw in workload.maybe_redeliver()]
                     if batch:
                         put(batch, time.time())

@@ -26,7 +26,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from streamleap.dms import ChangeRecord, encode_value
+from streamleap.dms import ChangeRecord, encode_value, partition_key
 from streamleap.plan import MirrorTable
 
 __all__ = [
@@ -41,7 +41,7 @@ __all__ = [
     "SimulatedClock",
     "decode_row",
     "encode_row",
-    "partition_key",
+    "record_partition_key",
     "shop_tables",
 ]
 
@@ -175,11 +175,10 @@ def decode_row(table: str, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def partition_key(record: ChangeRecord) -> str:
-    """The Kinesis partition key DMS uses with PartitionIncludeSchemaTable: 'schema.table.<key>'
-    (key values joined by '.'; for a primary-key update, the new key, which is in ``data``)."""
-    values = ".".join(str(record.data.get(c)) for c in _key(record.table))
-    return f"{record.schema}.{record.table}.{values}" if record.schema else f"{record.table}.{values}"
+def record_partition_key(record: ChangeRecord) -> str:
+    """The Kinesis partition key DMS gives a shop record (dms.partition_key of its key values; for a
+    primary-key update, the new key, which is in ``data``)."""
+    return partition_key(record.schema, record.table, [record.data.get(c) for c in _key(record.table)])
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:

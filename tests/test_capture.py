@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from streamleap.capture.base import RowChange
 from streamleap.capture.checkpoint import CheckpointStore
 from streamleap.capture.loop import Capture
-from streamleap.capture.records import EncodedRecord, RecordEncoder, partition_key
+from streamleap.capture.records import EncodedRecord, RecordEncoder
+from streamleap.dms import partition_key
 from streamleap.capture.writer import MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, KinesisWriter
 from streamleap.cli import main
 from streamleap.errors import StreamleapError
@@ -389,7 +390,8 @@ def test_docstring_examples():
 
     import streamleap.capture.postgres
     import streamleap.capture.records
+    import streamleap.dms
 
-    for module in (streamleap.capture.postgres, streamleap.capture.records):
+    for module in (streamleap.capture.postgres, streamleap.capture.records, streamleap.dms):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__

@@ -38,7 +38,7 @@ from typing import Any
 import pytest
 
 from streamleap.local_postgres import free_port
-from streamleap.workload import ShopWorkload, decode_row, partition_key
+from streamleap.workload import ShopWorkload, decode_row, record_partition_key
 from tests.harness import STREAM, Target
 from tests.test_runner import CLI_ENV, KEYS, bare_project, mirror_rows, normalize, streamleap_command, wall_clock
 
@@ -197,7 +197,7 @@ class Chaos:
         self.last_put_at = time.time()
 
     def transactions(self, n: int) -> list[tuple[bytes, str]]:
-        out = [(r.to_bytes(), partition_key(r)) for _ in range(n) for r in self.workload.step()]
+        out = [(r.to_bytes(), record_partition_key(r)) for _ in range(n) for r in self.workload.step()]
         return out + [(raw, "redelivery") for raw in self.workload.maybe_redeliver()]
 
     def poison(self, k: int) -> list[tuple[bytes, str]]:
@@ -335,7 +335,7 @@ def _chaos(kind: str, target: Target) -> list[str]:
     c = Chaos(target, endpoint, rng, log)
     started = time.monotonic()
     try:
-        c.put([(r.to_bytes(), partition_key(r)) for r in c.workload.initial_load(25)] + c.poison(3) + c.transactions(10))
+        c.put([(r.to_bytes(), record_partition_key(r)) for r in c.workload.initial_load(25)] + c.poison(3) + c.transactions(10))
 
         # two runners at once: one refuses in one line, the other runs
         pair = [Proc(c.run_args(), c.env()) for _ in range(2)]

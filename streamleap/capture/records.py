@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -24,12 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from streamleap.capture.base import RowChange
-from streamleap.dms import ChangeRecord, encode_value
+from streamleap.dms import ChangeRecord, encode_value, partition_key
 from streamleap.errors import StreamleapError
 from streamleap.schema import SourceTable
 from streamleap.types import TargetType, map_type
 
-PARTITION_KEY_MAX_CHARS = 256
 
 
 @dataclass(frozen=True)
@@ -203,18 +201,3 @@ class RecordEncoder:
         """Remember the transaction just encoded: the next one names it as its previous one."""
         if transaction_id is not None and last_record_id is not None:
             self.prev_transaction = (transaction_id, last_record_id)
-
-
-def partition_key(schema: str | None, table: str, key_values: list[Any]) -> str:
-    """'schema.table.<key values joined by .>' (DMS with PartitionIncludeSchemaTable); longer than
-    Kinesis's 256 characters, its head and a digest of the whole (the same key, the same shard).
-
-    >>> partition_key("public", "cart", [7, "a"])
-    'public.cart.7.a'
-    """
-    text = ".".join(str(v) for v in [*([schema] if schema else []), table, *key_values])
-    if len(text) <= PARTITION_KEY_MAX_CHARS:
-        return text
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return text[: PARTITION_KEY_MAX_CHARS - len(digest) - 1] + "#" + digest
-
