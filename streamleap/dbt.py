@@ -47,9 +47,9 @@ def run_dbt(args: list[str], project_dir: Path, profiles_dir: Path | None = None
 # sessions that open the project later (`status` asked again, a runner started again): a parse is
 # most of their start-up. Shared only while the kernel watches (inotify: no change can hide in a
 # timestamp's granularity), and keyed by what else a parse reads: the profile and the environment.
-# At most _PARSED_KEPT projects (each watch holds one of the user's inotify instances, 128 by default).
+# The newest parse only: a manifest is millions of objects that every full garbage collection walks.
 _PARSED: dict[tuple, tuple[ProjectWatch, Any]] = {}
-_PARSED_KEPT = 4
+_PARSED_KEPT = 1
 
 
 def _parse_key(project_dir: Path, profiles_dir: Path, target: str | None) -> tuple:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from streamleap.ddl import parse_ddl
-from streamleap.dbt import WATCHED, run_dbt
+from streamleap.dbt import run_dbt
 from streamleap.dms import ChangeRecord
 from streamleap.plan import plan_tables
 from streamleap.project import generate_models, init_project
@@ -103,47 +103,6 @@ def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_ur
     return target
 
 
-# Commands that run on a parsed manifest (dbtRunner(manifest=...)); the others parse or need none.
-_ON_MANIFEST = ("run", "build", "test", "compile", "run-operation", "seed", "ls", "list")
-# The newest parse per (project, profile, target, environment, --vars), with a watch armed before it
-# (streamleap.file_watch): reused while no project file changed, as `streamleap run` reuses its
-# own. A parse is most of a small project's dbt invocation (0.5-1 s).
-_PARSES: dict[tuple, tuple[Any, Any]] = {}
-
-
-def _parsed(target: Target, args: tuple[str, ...]) -> Any:
-    """A manifest of target's project as dbt would parse it for args now, or None (then dbt parses)."""
-    from dbt.cli.main import dbtRunner
-
-    from streamleap.dbt import _parse_key, dbt_argv
-    from streamleap.file_watch import ProjectWatch
-
-    if not args or args[0] not in _ON_MANIFEST:
-        return None
-    vars_ = tuple(args[i + 1] for i, a in enumerate(args[:-1]) if a == "--vars")
-    key = (*_parse_key(target.project, target.project, target.name), vars_)
-    kept = _PARSES.pop(key, None)
-    if kept is not None and not kept[0].changed():
-        _PARSES[key] = kept
-        return kept[1]
-    if kept is not None:
-        kept[0].close()
-    watch = ProjectWatch(target.project, WATCHED)
-    watch.rearm()
-    if not watch.kernel:
-        watch.close()
-        return None
-    extra = [a for pair in (("--vars", v) for v in vars_) for a in pair]
-    result = dbtRunner().invoke(dbt_argv(["parse", "--quiet", "--no-write-json", *extra], target.project, target=target.name))
-    if not result.success or result.result is None:
-        watch.close()
-        return None  # the command parses and reports it itself
-    _PARSES[key] = (watch, result.result)
-    while len(_PARSES) > 4:
-        _PARSES.pop(next(iter(_PARSES)))[0].close()
-    return result.result
-
-
 def dbt(target: Target, *args: str, expect_ok: bool = True):
     saved = {k: os.environ.get(k) for k in target.env}
     os.environ.update(target.env)
@@ -155,8 +114,7 @@ def dbt(target: Target, *args: str, expect_ok: bool = True):
         from streamleap.dbt import dbt_argv
 
         argv = dbt_argv([*args, "--no-write-json"], target.project, target=target.name)
-        manifest = target.manifest if target.manifest is not None else _parsed(target, args)
-        result = dbtRunner(manifest=manifest).invoke(argv)
+        result = dbtRunner(manifest=target.manifest).invoke(argv)
     finally:
         for k, v in saved.items():
             if v is None:
