@@ -36,7 +36,7 @@ from streamleap.project import generate_models, init_project
 from streamleap.relay import Relay
 from streamleap.runner import CycleReport, Runner
 from streamleap.status import collect_status
-from streamleap.workload import SHOP_DDL, ShopWorkload, decode_row, partition_key
+from streamleap.workload import SHOP_DDL, ShopWorkload, decode_row, record_partition_key
 from tests.harness import STREAM, Target, expected_rows, make_project
 
 pytestmark = pytest.mark.dbt
@@ -132,7 +132,7 @@ class Shop:
 
     def put(self, records: list) -> list[tuple[str, str, bytes]]:
         """ChangeRecords (partition key as DMS sets it) or (bytes, partition key) pairs."""
-        entries = [(r.to_bytes(), partition_key(r)) if isinstance(r, ChangeRecord) else r for r in records]
+        entries = [(r.to_bytes(), record_partition_key(r)) if isinstance(r, ChangeRecord) else r for r in records]
         out = []
         for start in range(0, len(entries), 500):
             chunk = entries[start:start + 500]
@@ -237,7 +237,7 @@ def test_restart_mid_stream_keeps_the_mirrors_exact(shop):
             after = 0
             while after < 20:
                 after += a_stopped.is_set()
-                records = [(r.to_bytes(), partition_key(r)) for r in shop.transactions(3)]
+                records = [(r.to_bytes(), record_partition_key(r)) for r in shop.transactions(3)]
                 records += [(raw, "redelivery") for raw in shop.workload.maybe_redeliver()]
                 shop.put(records)
                 time.sleep(0.03)
