@@ -43,11 +43,11 @@ def run_dbt(args: list[str], project_dir: Path, profiles_dir: Path | None = None
     return result
 
 
-# The newest parse of each project in this process, with a watch armed before it, shared by the
-# sessions that open the project later (`status` asked again, a runner started again): a parse is
-# most of their start-up. Shared only while the kernel watches (inotify: no change can hide in a
-# timestamp's granularity), and keyed by what else a parse reads: the profile and the environment.
-# The newest parse only: a manifest is millions of objects that every full garbage collection walks.
+# The newest parse in this process, with a watch armed before it, shared by the sessions that open
+# the same project later (`status` asked again, a runner started again): a parse is most of their
+# start-up. Shared only while the kernel watches (inotify: no change can hide in a timestamp's
+# granularity), and keyed by what else a parse reads: the profile and the environment. One only:
+# a manifest is tens of megabytes, and each kept watch is one of the user's inotify instances.
 _PARSED: dict[tuple, tuple[ProjectWatch, Any]] = {}
 _PARSED_KEPT = 1
 
