@@ -20,13 +20,14 @@ import errno
 import os
 import struct
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 # <sys/inotify.h>
 _IN_MODIFY, _IN_ATTRIB, _IN_CLOSE_WRITE = 0x2, 0x4, 0x8
 _IN_MOVED_FROM, _IN_MOVED_TO, _IN_CREATE, _IN_DELETE = 0x40, 0x80, 0x100, 0x200
 _IN_DELETE_SELF, _IN_MOVE_SELF = 0x400, 0x800
-_IN_Q_OVERFLOW, _IN_IGNORED = 0x4000, 0x8000
+_IN_Q_OVERFLOW = 0x4000
 _IN_DONT_FOLLOW, _IN_ONLYDIR = 0x02000000, 0x01000000
 _IN_NONBLOCK, _IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
 _MASK = (_IN_MODIFY | _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE
@@ -51,8 +52,8 @@ def _inotify():
     return _libc or None
 
 
-def _folders(root: Path, names: tuple[str, ...]) -> list[str]:
-    """Every folder under root's watched names, not through links."""
+def _folders(root: Path, names: tuple[str, ...], each: Callable[[os.DirEntry], None] | None = None) -> list[str]:
+    """Every folder under root's watched names, not through links; each(entry) for every entry met."""
     out: list[str] = []
     todo = [str(root / n) for n in names if (root / n).is_dir() and not (root / n).is_symlink()]
     while todo:
@@ -60,39 +61,31 @@ def _folders(root: Path, names: tuple[str, ...]) -> list[str]:
         out.append(path)
         try:
             with os.scandir(path) as entries:
-                todo += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+                for entry in entries:
+                    if each is not None:
+                        each(entry)
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
         except OSError:
             continue
     return out
 
 
 def stamp(root: Path, names: tuple[str, ...]) -> float:
-    """The newest modification time of root's watched names, of everything under them (and of
-    their folders: a file removed or renamed changes its folder's). O(files)."""
-    newest = 0.0
-    folders: list[str] = []
+    """The newest modification time of root's watched names and of everything under them (a file
+    removed or renamed changes its folder's). O(files): the answer where inotify is missing."""
+    times = [0.0]
+
+    def note(path: os.DirEntry | Path) -> None:
+        try:
+            times.append(path.stat().st_mtime)
+        except OSError:
+            pass  # gone meanwhile: its folder's time says so
+
     for name in names:
-        path = root / name
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        newest = max(newest, st.st_mtime)
-        if path.is_dir():
-            folders.append(str(path))
-    while folders:
-        try:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
-                    try:
-                        newest = max(newest, entry.stat().st_mtime)
-                        if entry.is_dir(follow_symlinks=False):  # no loop through a link
-                            folders.append(entry.path)
-                    except OSError:
-                        continue
-        except OSError:
-            continue
-    return newest
+        note(root / name)
+    _folders(root, names, note)
+    return max(times)
 
 
 class ProjectWatch:
