@@ -39,10 +39,16 @@
   {%- set members = streamleap._cycle_temp_relation('streamleap_cycle_models') -%}
   {%- set plan = {'version': 2, 'target': target.type, 'setup': [], 'streams': []} -%}
   {%- set rows = [] -%}
+  {%- set catalogs = [] -%}
   {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.materialized == 'streaming_mv' -%}
-    {%- set stream = streamleap._cycle_stream_plan(node, members=members) -%}
+    {#- mirror ids unique in the plan (the catalog tables hold every stream's) -#}
+    {%- set first_id = namespace(n=1) -%}
+    {%- for c in catalogs %}{% set first_id.n = first_id.n + c.ids | length %}{% endfor -%}
+    {%- set stream = streamleap._cycle_stream_plan(node, members=members, first_id=first_id.n) -%}
     {%- do plan.streams.append(stream) -%}
     {%- for key in stream.pop('member_keys') %}{% do rows.append('(' ~ streamleap._string_literal(stream.staging_key) ~ ', ' ~ key ~ ')') %}{% endfor -%}
+    {%- set catalog = stream.pop('catalog') -%}
+    {%- if catalog is not none %}{% do catalogs.append(catalog) %}{% endif -%}
   {%- endfor -%}
   {#- which models each stream has, once per connection: the probe and the finish join it (their
       text does not grow with the number of models) -#}
@@ -51,6 +57,7 @@
   {%- for batch in rows | batch(500) -%}
     {%- do plan.setup.append('insert into ' ~ members ~ ' (staging_name, relation_name) values\n' ~ batch | join(',\n')) -%}
   {%- endfor -%}
+  {%- if streamleap.cycle_types_once() %}{% do plan.setup.extend(streamleap.typed_catalog_sql(catalogs)) %}{% endif -%}
   {{ return(plan) }}
 {%- endmacro %}
 
@@ -74,7 +81,10 @@ create temporary table {{ relation }} as (
     false leaves out the mirrors' and set-aside models' pieces (apply, set_aside), and gives their
     nodes and specs instead (mirror_nodes, set_aside_nodes), for a caller that renders only the
     pieces of the tables that changed (run_stream_cycle). -#}
-{% macro _cycle_stream_plan(staging_node, scope=none, render=true, members=none) -%}
+{#- first_id: the first mirror id of the stream's typed catalog (typed.sql), where the target
+    types a cycle's values once (cycle_types_once); the plan holds the catalog ('catalog'), and the
+    batch its values and judged records when render. -#}
+{% macro _cycle_stream_plan(staging_node, scope=none, render=true, members=none, first_id=1) -%}
   {%- set staging = streamleap._node_relation(staging_node, 'view') -%}
   {%- set cycle_batch = streamleap._cycle_temp_relation('streamleap_cycle_batch') -%}
   {%- set mirrors = [] -%}
@@ -115,6 +125,11 @@ create temporary table {{ relation }} as (
     {%- set floor = '(select min(watermark) from (' ~ marks | join(' union all ') ~ ') marks)' if marks else epoch -%}
   {%- endif -%}
   {%- set batch_end = '(select max(refresh_time) from ' ~ cycle_batch ~ ')' -%}
+  {%- set typed = streamleap.cycle_types_once() -%}
+  {%- set stream_schema = staging_node.config.get('stream_schema') -%}
+  {%- set catalog = streamleap.typed_catalog(staging_key, mirrors, first_id) if typed and render else none -%}
+  {%- set batch = [streamleap._cycle_create_temp_sql(cycle_batch, streamleap.cycle_batch_sql(staging, floor, stream_schema))] -%}
+  {%- if catalog is not none %}{% do batch.extend(streamleap.typed_batch_sql(staging_key, cycle_batch, catalog, stream_schema)) %}{% endif -%}
 
   {%- set out = {
     'staging_model': staging_node.name,
@@ -124,7 +139,8 @@ create temporary table {{ relation }} as (
     'refresh': streamleap.refresh_streaming_view_sql(staging) | trim,
     'probe': 'select max(refresh_time) from ' ~ staging ~ ' where refresh_time > ' ~ floor,
     'begin': [],
-    'batch': streamleap._cycle_create_temp_sql(cycle_batch, streamleap.cycle_batch_sql(staging, floor, staging_node.config.get('stream_schema'))),
+    'batch': batch | join(';\n'),
+    'catalog': catalog,
     'changed': 'select distinct _sl_schema, _sl_table from ' ~ cycle_batch,
     'mirrors': [],
     'set_aside': [],
@@ -137,10 +153,14 @@ create temporary table {{ relation }} as (
   {%- endfor -%}
 
   {%- for node, spec in (mirrors if render else []) -%}
-    {%- do out.mirrors.append(streamleap._cycle_mirror_piece(node, spec, cycle_batch)) -%}
+    {%- if typed -%}
+      {%- do out.mirrors.append(streamleap._cycle_typed_mirror_piece(node, spec, catalog.ids[node.unique_id])) -%}
+    {%- else -%}
+      {%- do out.mirrors.append(streamleap._cycle_mirror_piece(node, spec, cycle_batch)) -%}
+    {%- endif -%}
   {%- endfor -%}
   {%- for node in (set_asides if render else []) -%}
-    {%- do out.set_aside.append(streamleap._cycle_set_aside_piece(node, mirrors, mirrors, cycle_batch)) -%}
+    {%- do out.set_aside.append(streamleap._cycle_set_aside_piece(node, mirrors, mirrors, cycle_batch, typed=typed)) -%}
   {%- endfor -%}
 
   {%- for skey in state_order -%}
@@ -149,6 +169,11 @@ create temporary table {{ relation }} as (
         ~ '\nwhere relation_name in ' ~ (mine if members is not none else '(' ~ st['keys'] | join(', ') ~ ')')
         ~ '\n  and (watermark is null or watermark < ' ~ batch_end ~ ')') -%}
   {%- endfor -%}
+  {%- if typed -%}
+    {%- set r = streamleap._typed_relations() -%}
+    {%- do out.finish.append('drop table ' ~ r['values']) -%}
+    {%- do out.finish.append('drop table ' ~ r.judged) -%}
+  {%- endif -%}
   {%- do out.finish.append('drop table ' ~ cycle_batch) -%}
   {{ return(out) }}
 {%- endmacro %}
@@ -188,8 +213,9 @@ create temporary table {{ relation }} as (
 {#- A set-aside model's piece of a cycle. mirrors: every (node, spec) of the stream's mirrors in
     the cycle (the records of none of their tables are judged once, in start); judged: those whose
     records it takes, as the mirror's apply judged them (by model name: after that mirror's apply,
-    before its cleanup). -#}
-{% macro _cycle_set_aside_piece(node, mirrors, judged, cycle_batch) -%}
+    before its cleanup). typed: the cycle's values were typed once (typed.sql): the rows of every
+    mirror's records are taken in finish, from the cycle's judged records. -#}
+{% macro _cycle_set_aside_piece(node, mirrors, judged, cycle_batch, typed=false) -%}
     {%- set target_rel = streamleap._node_relation(node) -%}
     {#- its own suffix: it lives while the mirrors' __streamleap_cycle tables come and go, and a
         mirror of another schema may have the same identifier -#}
@@ -203,7 +229,7 @@ create temporary table {{ relation }} as (
     {%- endfor -%}
     {%- set unmirrored = 'true' if not names else 'not coalesce(' ~ streamleap.source_table_filter({'schema': names[0].schema, 'table': names[0].table, 'partitions': names[1:]}, '_sl_table', '_sl_schema') ~ ', false)' -%}
     {%- set per_mirror = {} -%}
-    {%- for node_m, spec in judged -%}
+    {%- for node_m, spec in (judged if not typed else []) -%}
       {#- as the set-aside model judges a record by the first mirror (in the stream's order) that
           claims its table: the tables an earlier mirror claims too are left to that one -#}
       {%- set mine = streamleap._spec_tables(spec) -%}
@@ -227,7 +253,8 @@ create temporary table {{ relation }} as (
       'start': 'drop table if exists ' ~ kept ~ ';\n'
                ~ streamleap._cycle_create_temp_sql(kept, 'select * from (\n' ~ streamleap.set_aside_batch_sql(cycle_batch, target_rel, [], unmirrored) ~ '\n) judged where reason is not null'),
       'mirrors': per_mirror,
-      'finish': 'insert into ' ~ target_rel ~ ' (' ~ cols | join(', ') ~ ')\nselect ' ~ cols | join(', ') ~ ' from ' ~ kept ~ ';\n'
+      'finish': ('insert into ' ~ kept ~ '\nselect * from (\n' ~ streamleap.typed_set_aside_rows_sql(target_rel, cycle_batch) ~ '\n) judged;\n' if typed else '')
+                ~ 'insert into ' ~ target_rel ~ ' (' ~ cols | join(', ') ~ ')\nselect ' ~ cols | join(', ') ~ ' from ' ~ kept ~ ';\n'
                 ~ 'update ' ~ streamleap.state_relation(target_rel) ~ '\nset applied_rows = (select count(*) from ' ~ kept ~ ' where adjusted = false)\nwhere relation_name = ' ~ key ~ ';\n'
                 ~ 'drop table ' ~ kept,
     }) }}
@@ -252,8 +279,8 @@ create temporary table {{ relation }} as (
   {%- for a in p.set_aside %}{% do out.append(a.start) %}{% endfor -%}
   {%- for m in p.mirrors if m.model in changed -%}
     {%- do out.append(m.apply) -%}
-    {%- for a in p.set_aside %}{% do out.append(a.mirrors[m.model]) %}{% endfor -%}
-    {%- do out.append(m.cleanup) -%}
+    {%- for a in p.set_aside if m.model in a.mirrors %}{% do out.append(a.mirrors[m.model]) %}{% endfor -%}
+    {%- if m.cleanup %}{% do out.append(m.cleanup) %}{% endif -%}
   {%- endfor -%}
   {%- for a in p.set_aside %}{% do out.append(a.finish) %}{% endfor -%}
   {%- do out.extend(p.finish) -%}
@@ -325,21 +352,30 @@ create temporary table {{ relation }} as (
   {%- for row in run_query(p.changed).rows if row[0] is not none and row[1] is not none -%}
     {%- do changed.append([row[0] | string, row[1] | string]) -%}
   {%- endfor -%}
+  {%- set typed = streamleap.cycle_types_once() -%}
+  {%- set changed_nodes = [] -%}
+  {%- for node, spec in p.mirror_nodes if streamleap._spec_tables(spec) | select('in', changed) | list %}{% do changed_nodes.append(node.unique_id) %}{% endfor -%}
+  {%- set statements = [] -%}
+  {%- if typed -%}
+    {#- the catalog of the changed mirrors, their values typed once -#}
+    {%- set catalog = streamleap.typed_catalog(p.staging_key, p.mirror_nodes, 1, include=changed_nodes) -%}
+    {%- do statements.extend(streamleap.typed_catalog_sql([catalog])) -%}
+    {%- do statements.extend(streamleap.typed_batch_sql(p.staging_key, p.cycle_batch, catalog, staging_node.config.get('stream_schema'))) -%}
+  {%- endif -%}
   {%- set applied = [] -%}
   {#- only the changed mirrors' SQL is rendered -#}
-  {%- for node, spec in p.mirror_nodes if streamleap._spec_tables(spec) | select('in', changed) | list -%}
-    {%- do applied.append((node, spec, streamleap._cycle_mirror_piece(node, spec, p.cycle_batch))) -%}
+  {%- for node, spec in p.mirror_nodes if node.unique_id in changed_nodes -%}
+    {%- do applied.append((node, spec, streamleap._cycle_typed_mirror_piece(node, spec, catalog.ids[node.unique_id]) if typed else streamleap._cycle_mirror_piece(node, spec, p.cycle_batch))) -%}
   {%- endfor -%}
   {%- set judged = [] -%}
   {%- for node_m, spec, _ in applied %}{% do judged.append((node_m, spec)) %}{% endfor -%}
   {%- set set_asides = [] -%}
-  {%- for node in p.set_aside_nodes %}{% do set_asides.append(streamleap._cycle_set_aside_piece(node, p.mirror_nodes, judged, p.cycle_batch)) %}{% endfor -%}
-  {%- set statements = [] -%}
+  {%- for node in p.set_aside_nodes %}{% do set_asides.append(streamleap._cycle_set_aside_piece(node, p.mirror_nodes, judged, p.cycle_batch, typed=typed)) %}{% endfor -%}
   {%- for a in set_asides %}{% do statements.append(a.start) %}{% endfor -%}
   {%- for node_m, spec, piece in applied -%}
     {%- do statements.append(piece.apply) -%}
-    {%- for a in set_asides %}{% do statements.append(a.mirrors[node_m.name]) %}{% endfor -%}
-    {%- do statements.append(piece.cleanup) -%}
+    {%- for a in set_asides if node_m.name in a.mirrors %}{% do statements.append(a.mirrors[node_m.name]) %}{% endfor -%}
+    {%- if piece.cleanup %}{% do statements.append(piece.cleanup) %}{% endif -%}
   {%- endfor -%}
   {%- for a in set_asides %}{% do statements.append(a.finish) %}{% endfor -%}
   {%- do statements.extend(p.finish) -%}

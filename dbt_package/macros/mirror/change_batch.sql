@@ -192,6 +192,9 @@ select * from (
 {%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
 {%- set rule = streamleap.payload_rule_check('payload') -%}
 select records.*,
+  {%- if streamleap.cycle_types_once() %}
+  row_number() over () as _sl_rec,
+  {%- endif %}
   {{ streamleap.metadata_problem('_sl_op', '_sl_commit_text', '_sl_ts_text', '_sl_trid', stream_schema) }} as _sl_metadata_problem,
   {{ rule if rule | trim else 'true' }} as _sl_rule_ok,
   {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
@@ -209,12 +212,52 @@ from (
 {#- checked: when given (staging is not read then), a relation that holds the records already read
     and judged (a `streamleap run` cycle's, cycle_checked_sql): the batch is made from its data
     records past relation's watermark without a problem, and has no watermark row (the cycle's
-    finish moves the watermarks). -#}
-{% macro change_batch_sql(staging, spec, relation, checked=none) -%}
+    finish moves the watermarks). typed: the same from a cycle's values typed once for every table
+    (typed.sql): {'judged': relation, 'values': relation, 'mirror': this mirror's id there}. -#}
+{% macro change_batch_sql(staging, spec, relation, checked=none, typed=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
 {%- set texts = streamleap._texts(spec) -%}
-{%- if checked is not none -%}
+{%- if typed is not none -%}
+with new_rows as (
+  select * from {{ typed.judged }}
+  where mirror = {{ typed.mirror }} and refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
+),
+batch_end as (
+  {# over every record read, of any kind: the watermark moves past all of them #}
+  select max(refresh_time) as _sl_batch_end from new_rows
+),
+typed_values as (
+  {#- its values, as canonical text, one column each #}
+  select _sl_rec
+    {%- for c in spec.columns %},
+    max(case when section = 'data' and pos = {{ loop.index }} then canon end) as _sl_v{{ loop.index }}
+    {%- endfor %}
+    {%- for c in spec.key %},
+    max(case when section = {{ streamleap._string_literal(spec.before_image) }} and key_index = {{ loop.index }} then canon end) as _sl_vb{{ loop.index }}
+    {%- endfor %}
+  from {{ typed['values'] }}
+  where mirror = {{ typed.mirror }}
+  group by _sl_rec
+),
+changes as {{ streamleap.materialized_cte() }}(
+  select
+    {%- for c in spec.columns %}
+    {{ streamleap.typed_value_from_text(c, '_sl_v' ~ loop.index, ss) }} as {{ q(c.name) }},
+    {%- endfor %}
+    {%- for c in spec.key %}
+    {{ streamleap.typed_value_from_text(c, '_sl_vb' ~ loop.index, ss) }} as _sl_before_{{ loop.index }},
+    {%- endfor %}
+    new_rows._sl_op,
+    new_rows._sl_order as _streamleap_order,
+    case when new_rows._sl_problem is null then {{ streamleap._digits_to_timestamp('new_rows._sl_time_digits') }} end as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from new_rows
+  join typed_values on typed_values._sl_rec = new_rows._sl_rec
+  cross join batch_end
+  where new_rows._sl_record_type = 'data' and new_rows._sl_problem is null
+),
+{%- elif checked is not none -%}
 with new_rows as (
   select * from {{ checked }}
   where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
@@ -273,6 +316,7 @@ checked as {{ streamleap.materialized_cte() }}(
   where _sl_record_type = 'data'
 ),
 {%- endif %}
+{%- if typed is none %}
 changes as {{ streamleap.materialized_cte() }}(
   select
     {%- for c in spec.columns %}
@@ -291,6 +335,7 @@ changes as {{ streamleap.materialized_cte() }}(
   from checked
   where _sl_problem is null
 ),
+{%- endif %}
 keyed as (
   select
     {%- for c in spec.columns %}
@@ -327,7 +372,7 @@ select
   _streamleap_synced_at
 from ranked
 where _sl_rank = 1
-{%- if checked is none %}
+{%- if checked is none and typed is none %}
 union all
 {# the batch end, so that the watermark moves past everything read (a cycle's finish moves it) #}
 select

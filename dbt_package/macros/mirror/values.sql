@@ -225,18 +225,31 @@
   {{ return(adapter.dispatch('number_is_exact', 'streamleap')(col, payload, section)) }}
 {%- endmacro %}
 {% macro default__number_is_exact(col, payload, section) -%}{%- endmacro %}
-{% macro duckdb__number_is_exact(col, payload, section) -%}
-  {%- set key = (col.name | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
+{#- The regular expression that finds the number of column `name` of `section` as written in a
+    record's text (its first group). -#}
+{% macro exact_number_pattern(name, section) -%}
+  {%- set key = (name | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
   {%- set sect = (section | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
   {#- the first "key": after the section's opening brace (a nested object holding the same key
       before the column would be read instead: then the check is conservative or wrong, rarely) -#}
-  {%- set pattern = '"\\Q' ~ sect ~ '\\E"\\s*:\\s*\\{.*?"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)' -%}
+  {{ return('"\\Q' ~ sect ~ '\\E"\\s*:\\s*\\{.*?"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)') }}
+{%- endmacro %}
+{#- col may name, instead of its own name, SQL of the value's JSON type (_sl_json_type) and of
+    the pattern (_sl_exact_pattern): a cycle's checks of every table at once (typed_values_sql). -#}
+{% macro duckdb__number_is_exact(col, payload, section) -%}
+  {%- if col.get('_sl_json_type') -%}
+    {%- set json_type = col._sl_json_type -%}
+    {%- set pattern = col._sl_exact_pattern -%}
+  {%- else -%}
+    {%- set json_type = 'json_type(' ~ payload ~ ', ' ~ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1')) ~ '/' ~ (col.name | replace('~', '~0') | replace('/', '~1'))) ~ ')' -%}
+    {%- set pattern = streamleap._string_literal(streamleap.exact_number_pattern(col.name, section)) -%}
+  {%- endif -%}
   {#- a CASE, not OR: DuckDB computes both sides of an OR that is not a filter, and the record's text is
       searched only for the numbers that were read as doubles (the value's text is not null here, so
       none of the three tests is NULL) -#}
-   and (case when json_type({{ payload }}, {{ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1')) ~ '/' ~ (col.name | replace('~', '~0') | replace('/', '~1'))) }}) <> 'DOUBLE' then true
-             when regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1) similar to '.*[eE].*' then true
-             else length(ltrim(regexp_replace(regexp_extract(cast({{ payload }} as varchar), {{ streamleap._string_literal(pattern) }}, 1), '[^0-9]', '', 'g'), '0')) <= 15 end)
+   and (case when {{ json_type }} <> 'DOUBLE' then true
+             when regexp_extract(cast({{ payload }} as varchar), {{ pattern }}, 1) similar to '.*[eE].*' then true
+             else length(ltrim(regexp_replace(regexp_extract(cast({{ payload }} as varchar), {{ pattern }}, 1), '[^0-9]', '', 'g'), '0')) <= 15 end)
 {%- endmacro %}
 
 {#- true when the text (already of the right shape) is a real value of the type: no 2024-02-30,
@@ -271,18 +284,25 @@
         is NULL too) -#}
   {{ streamleap.integer_value(col, t) }}
   {%- else -%}
-  case when {{ streamleap.value_check(col, t, stream_schema, payload if adjust else none, section) }} then
-  {%- if f == 'boolean' %} lower({{ t }}) in ('true', '1', 't')
-  {%- elif f == 'decimal' and col.scale == 0 %} case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast({{ streamleap._sci_digits(t) }} as {{ typ }}) else cast({{ t }} as {{ typ }}) end
-  {%- elif f in ('decimal', 'float', 'date', 'time') %} cast({{ t }} as {{ typ }})
-  {%- elif f == 'string' %} cast({{ t }} as {{ typ }})
-  {%- elif f == 'binary' %} {{ streamleap.hex_to_bytes(streamleap.re_replace_all(t, '^0x', '')) }}
-  {%- elif f == 'timetz' %} cast({{ t }} as {{ typ }})
-  {%- elif f == 'timestamp' %} cast(replace({{ t }}, 'T', ' ') as {{ typ }})
-  {%- elif f == 'timestamptz' %} cast(replace({{ t }}, 'T', ' ') || case when {{ streamleap.re_full(t, '.*' ~ streamleap._patterns().tz) }} then '' else '+00:00' end as {{ typ }})
-  {%- endif %}
+  case when {{ streamleap.value_check(col, t, stream_schema, payload if adjust else none, section) }} then {{ streamleap.converted_value(col, t) }}
   else {{ streamleap.adjust_value(col, t) if adjust else 'cast(null as ' ~ typ ~ ')' }} end
   {%- endif -%}
+{%- endmacro %}
+
+{#- The typed value of a text t that passed value_check, for the families convert_value converts
+    behind that check (not integer or super, whose conversions are their own checks). Unguarded:
+    only ever in the THEN branch of a check. -#}
+{% macro converted_value(col, t) -%}
+  {%- set typ = streamleap.column_type(col) -%}
+  {%- set f = col.family -%}
+  {%- if f == 'boolean' %}lower({{ t }}) in ('true', '1', 't')
+  {%- elif f == 'decimal' and col.scale == 0 %}case when {{ streamleap.re_full(t, streamleap._patterns().sci) }} then cast({{ streamleap._sci_digits(t) }} as {{ typ }}) else cast({{ t }} as {{ typ }}) end
+  {%- elif f in ('decimal', 'float', 'date', 'time', 'string', 'timetz') %}cast({{ t }} as {{ typ }})
+  {%- elif f == 'binary' %}{{ streamleap.hex_to_bytes(streamleap.re_replace_all(t, '^0x', '')) }}
+  {%- elif f == 'timestamp' %}cast(replace({{ t }}, 'T', ' ') as {{ typ }})
+  {%- elif f == 'timestamptz' %}cast(replace({{ t }}, 'T', ' ') || case when {{ streamleap.re_full(t, '.*' ~ streamleap._patterns().tz) }} then '' else '+00:00' end as {{ typ }})
+  {%- else %}{{ exceptions.raise_compiler_error("streamleap: column " ~ col.name ~ " has no plain conversion (family " ~ f ~ ")") }}
+  {%- endif %}
 {%- endmacro %}
 
 {#-

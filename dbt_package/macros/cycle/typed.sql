@@ -1,0 +1,336 @@
+{#-
+  A cycle's records checked and typed once for every table (docs/decisions/0017), on the targets
+  where a statement's cost is mostly its planning: DuckDB and Postgres.
+
+  A table's own statement of checks and conversions (cycle_checked_sql, change_batch_sql) is a
+  CASE per column: a cycle that touched 200 tables planned 200 of them, which cost DuckDB about
+  23 ms each however few records they read. Here the checks and conversions are written once per
+  distinct column type (its signature: family, type, precision, scale, byte limit) over a table of
+  every value of the cycle, and a table's statement only picks its values out and casts them:
+    columns  (once per connection) one row per (mirror, source table, section, column): where a
+             value comes from and its signature;
+    claims   (once per connection) one row per (mirror, source table), and whether that mirror is
+             the first of the stream to claim the table (the set-aside model judges a record by
+             that one, as set_aside_batch_sql does);
+    values   (per cycle) one row per (record, mirror, column): the value's text, whether it fits,
+             its value as canonical text (converted, or adjusted with streamleap_on_misfit
+             'adjust'), what was adjusted, and the problem it makes;
+    judged   (per cycle) one row per (record, mirror): the record's reason (the set-aside model's
+             reason, _reason_case; NULL when it can be applied or needs nothing), its order key
+             and commit time.
+  Then per changed mirror one statement makes its batch of changes (change_batch_sql with
+  typed=), and the set-aside model takes every mirror's rows in one statement at its finish.
+  Redshift keeps a table's own statements: its JSON values are read at literal paths (SUPER
+  navigation, and the numbers as written by a literal pattern, json_access.sql), and it caches a
+  statement's compiled plan across cycles.
+-#}
+
+{% macro cycle_types_once() -%}{{ return(adapter.dispatch('cycle_types_once', 'streamleap')()) }}{%- endmacro %}
+{% macro default__cycle_types_once() -%}{{ return(false) }}{%- endmacro %}
+{% macro duckdb__cycle_types_once() -%}{{ return(true) }}{%- endmacro %}
+{% macro postgres__cycle_types_once() -%}{{ return(true) }}{%- endmacro %}
+{#- dbt-redshift falls back to postgres__ macros -#}
+{% macro redshift__cycle_types_once() -%}{{ return(false) }}{%- endmacro %}
+
+{% macro _typed_relations() -%}
+  {%- set out = {} -%}
+  {%- for name in ['columns', 'claims', 'values', 'judged'] -%}
+    {%- do out.update({name: streamleap._cycle_temp_relation('streamleap_cycle_' ~ name)}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- What value_check and the conversions read of a column: two columns of one signature are
+    checked and converted by the same SQL. -#}
+{% macro _value_signature(col) -%}
+  {{ return(tojson([col.family, streamleap.column_type(col), col.types.redshift, col.get('precision'), col.get('scale'), col.get('max_bytes')])) }}
+{%- endmacro %}
+
+{#- The catalog of a stream's mirrors: mirrors, (node, spec) of every mirror of the stream in its
+    order; include, the unique_ids whose rows are written (none: all). first_id numbers the mirrors
+    (ids unique in the plan). Returns {'ids': {unique_id: id}, 'columns': [SQL row], 'claims':
+    [SQL row], 'sigs': {signature: [id, column]}, 'sections': [section names]}. -#}
+{% macro typed_catalog(stream_key, mirrors, first_id=1, include=none) -%}
+  {%- set lit = streamleap._string_literal -%}
+  {%- set out = {'ids': {}, 'columns': [], 'claims': [], 'sigs': {}, 'sections': ['data']} -%}
+  {%- set claimed = [] -%}
+  {%- for node, spec in mirrors -%}
+    {%- set mirror = first_id + loop.index0 -%}
+    {%- do out.ids.update({node.unique_id: mirror}) -%}
+    {%- set tables = streamleap._spec_tables(spec) -%}
+    {%- set wanted = include is none or node.unique_id in include -%}
+    {%- for schema, table in tables -%}
+      {%- if wanted %}{% do out.claims.append('(' ~ [lit(stream_key), mirror, lit(schema), lit(table), 'true' if [schema, table] not in claimed else 'false'] | join(', ') ~ ')') %}{% endif -%}
+      {%- do claimed.append([schema, table]) -%}
+    {%- endfor -%}
+    {%- if wanted -%}
+      {%- set key_names = spec.key | map(attribute='name') | list -%}
+      {%- if spec.before_image not in out.sections %}{% do out.sections.append(spec.before_image) %}{% endif -%}
+      {%- for c in spec.columns -%}
+        {%- set sig = streamleap._value_signature(c) -%}
+        {%- if sig not in out.sigs -%}
+          {%- do out.sigs.update({sig: [out.sigs | length + 1, {'name': c.name, 'family': c.family, 'types': c.types, 'precision': c.get('precision'),
+                                                                 'scale': c.get('scale'), 'max_bytes': c.get('max_bytes'),
+                                                                 '_sl_json_type': 'each_value.json_type', '_sl_exact_pattern': 'cols.exact_pattern'}]}) -%}
+        {%- endif -%}
+        {%- set key_index = (key_names.index(c.name) + 1) if c.name in key_names else 0 -%}
+        {%- set pos = loop.index -%}
+        {%- for section in ['data'] + ([spec.before_image] if key_index else []) -%}
+          {%- for schema, table in tables -%}
+            {%- do out.columns.append('(' ~ [lit(stream_key), mirror, lit(schema), lit(table), lit(section), lit(c.name), pos, key_index, out.sigs[sig][0],
+                                            lit(c.name), lit(c.types.redshift),
+                                            lit(streamleap.exact_number_pattern(c.name, section) if c.family == 'decimal' else '')] | join(', ') ~ ')') -%}
+          {%- endfor -%}
+        {%- endfor -%}
+      {%- endfor -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- The statements that make the catalog tables (temporary) from catalogs' rows. -#}
+{% macro typed_catalog_sql(catalogs) -%}
+  {%- set r = streamleap._typed_relations() -%}
+  {%- set out = [] -%}
+  {%- do out.append('drop table if exists ' ~ r.columns) -%}
+  {%- do out.append('create temporary table ' ~ r.columns ~ ' (stream varchar(1024), mirror integer, src_schema varchar(1024), src_table varchar(1024),'
+                    ~ ' section varchar(1024), field varchar(1024), pos integer, key_index integer, sig integer, col_name varchar(1024),'
+                    ~ ' type_name varchar(1024), exact_pattern varchar(4096))') -%}
+  {%- do out.append('drop table if exists ' ~ r.claims) -%}
+  {%- do out.append('create temporary table ' ~ r.claims ~ ' (stream varchar(1024), mirror integer, src_schema varchar(1024), src_table varchar(1024), first_claim boolean)') -%}
+  {%- set columns = [] -%}
+  {%- set claims = [] -%}
+  {%- for catalog in catalogs %}{% do columns.extend(catalog.columns) %}{% do claims.extend(catalog.claims) %}{% endfor -%}
+  {%- for rows in columns | batch(500) -%}
+    {%- do out.append('insert into ' ~ r.columns ~ ' values\n' ~ rows | join(',\n')) -%}
+  {%- endfor -%}
+  {%- for rows in claims | batch(500) -%}
+    {%- do out.append('insert into ' ~ r.claims ~ ' values\n' ~ rows | join(',\n')) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- Every value of the objects `sections` of the data records of cycle_batch: _sl_rec, section,
+    field, t (the value's text, as json_text reads it) and, on DuckDB, its JSON type. A
+    section that is not an object has none. -#}
+{% macro typed_each_value_sql(cycle_batch, sections) -%}
+  {{ return(adapter.dispatch('typed_each_value_sql', 'streamleap')(cycle_batch, sections)) }}
+{%- endmacro %}
+{% macro duckdb__typed_each_value_sql(cycle_batch, sections) -%}
+  {#- json_each parses the record once for all of its values; a key written twice gives two rows,
+      and the first is the one json_extract_string reads -#}
+  select _sl_rec, section, field, t, json_type from (
+  {%- for section in sections %}
+    select b._sl_rec, {{ streamleap._string_literal(section) }} as section, e.key as field, json_extract_string(e.value, '$') as t, e.type as json_type, e.id as _sl_id
+    from {{ cycle_batch }} b, json_each(b.payload, {{ streamleap._string_literal('$."' ~ (section | replace('\\', '\\\\') | replace('"', '\\"')) ~ '"') }}) e
+    where b._sl_record_type = 'data' and json_type(b.payload, {{ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1'))) }}) = 'OBJECT'
+    {{- '\n    union all' if not loop.last }}
+  {%- endfor %}
+  ) all_values
+  qualify row_number() over (partition by _sl_rec, section, field order by _sl_id) = 1
+{%- endmacro %}
+{% macro postgres__typed_each_value_sql(cycle_batch, sections) -%}
+  {%- for section in sections %}
+    {%- set s = streamleap._string_literal(section) %}
+    select b._sl_rec, {{ s }}::text as section, e.key as field, e.value as t
+    from {{ cycle_batch }} b
+    cross join lateral jsonb_each_text(case when jsonb_typeof(b.payload -> {{ s }}) = 'object' then b.payload -> {{ s }} end) e
+    where b._sl_record_type = 'data'
+    {{- '\n    union all' if not loop.last }}
+  {%- endfor %}
+{%- endmacro %}
+
+{#- dbt-redshift falls back to postgres__ macros: Redshift types a cycle's values per table
+    (cycle_types_once) -#}
+{% macro redshift__typed_each_value_sql(cycle_batch, sections) -%}
+  {{ exceptions.raise_compiler_error('streamleap: a Redshift cycle checks and types its values per table (typed.sql)') }}
+{%- endmacro %}
+
+{#- The first value of an aggregate's group by ascending order. -#}
+{% macro _first_by(value, order) -%}{{ return(adapter.dispatch('_first_by', 'streamleap')(value, order)) }}{%- endmacro %}
+{% macro default___first_by(value, order) -%}(array_agg({{ value }} order by {{ order }}))[1]{%- endmacro %}
+{% macro duckdb___first_by(value, order) -%}arg_min({{ value }}, {{ order }}){%- endmacro %}
+
+{#- A value that fits, as canonical text (typed_value_from_text reads it back); the adjusted value
+    of one that does not (streamleap_on_misfit 'adjust', adjust_value), as the same text. -#}
+{% macro _canonical_text(col, t) -%}
+  {%- set f = col.family -%}
+  {%- if f == 'integer' -%}cast({{ streamleap.integer_value(col, t) }} as varchar)
+  {%- elif f in ('string', 'super') -%}{{ t }}
+  {%- elif f == 'binary' -%}{{ streamleap.re_replace_all(t, '^0x', '') }}
+  {%- elif f == 'boolean' -%}case when {{ streamleap.converted_value(col, t) }} then 'true' else 'false' end
+  {%- else -%}cast({{ streamleap.converted_value(col, t) }} as varchar)
+  {%- endif -%}
+{%- endmacro %}
+{% macro _adjusted_text(col, t) -%}
+  {%- if col.family == 'string' -%}{{ streamleap.cut_utf8(t, col.max_bytes or 65535) }}
+  {%- elif col.family == 'binary' -%}case when {{ streamleap._binary_cuttable(t) }} then substr({{ streamleap.re_replace_all(t, '^0x', '') }}, 1, {{ 2 * (col.max_bytes or 1024000) }}) end
+  {%- elif col.family == 'decimal' -%}cast({{ streamleap.round_decimal(col, t) }} as varchar)
+  {%- else -%}cast(null as varchar)
+  {%- endif -%}
+{%- endmacro %}
+{#- What adjust_value did, read off the adjusted text (as adjustment_text). -#}
+{% macro _adjustment_note(col, v) -%}
+  {%- if col.family == 'string' -%}'cut to {{ col.max_bytes or 65535 }} bytes'
+  {%- elif col.family in ('binary', 'decimal') -%}
+    case when {{ v }} is null then 'set to NULL' else '{{ ("cut to " ~ (col.max_bytes or 1024000) ~ " bytes") if col.family == "binary" else ("rounded to " ~ col.scale ~ " decimals") }}' end
+  {%- else -%}'set to NULL'
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The typed value of a column from its canonical text v. -#}
+{% macro typed_value_from_text(col, v, stream_schema) -%}
+  {%- if col.family == 'binary' -%}{{ streamleap.hex_to_bytes(v) }}
+  {%- elif col.family == 'super' -%}{{ streamleap.convert_json('payload', [], v, stream_schema) }}
+  {%- else -%}cast({{ v }} as {{ streamleap.column_type(col) }})
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The cycle's values (see the top of this file): every value of the records of the stream's
+    mirrored tables, checked and converted by its column's signature. -#}
+{% macro typed_values_sql(stream_key, cycle_batch, catalog, stream_schema) -%}
+{%- set r = streamleap._typed_relations() -%}
+{%- set adjust = streamleap.on_misfit() == 'adjust' -%}
+{%- set sigs = catalog.sigs.values() | list -%}
+with each_value as {{ streamleap.materialized_cte() }}(
+  {{ streamleap.typed_each_value_sql(cycle_batch, catalog.sections) }}
+),
+fitted as {{ streamleap.materialized_cte() }}(
+  select b._sl_rec, b._sl_op, cols.mirror, cols.section, cols.pos, cols.key_index, cols.sig, cols.col_name, cols.type_name,
+    each_value.t,
+    case when each_value.t is null then true
+    {%- for id, col in sigs %}
+         when cols.sig = {{ id }} then {{ streamleap.value_check(col, 'each_value.t', stream_schema, 'b.payload', 'data') }}
+    {%- endfor %}
+    end as fits
+  from {{ cycle_batch }} b
+  join {{ r.columns }} cols on cols.stream = {{ streamleap._string_literal(stream_key) }} and cols.src_schema = b._sl_schema and cols.src_table = b._sl_table
+  left join each_value on each_value._sl_rec = b._sl_rec and each_value.section = cols.section and each_value.field = cols.field
+  where b._sl_record_type = 'data'
+),
+typed as (
+  select _sl_rec, _sl_op, mirror, section, pos, key_index, sig, col_name, type_name, t, fits,
+    {#- a delete's columns outside the key are not checked: NULL (change_batch_sql's _column_value) #}
+    {%- if not sigs %}
+    cast(null as varchar) as canon
+    {%- else %}
+    case when t is null or (key_index = 0 and _sl_op = 'delete') then null
+         when fits then case
+      {%- for id, col in sigs %}
+           when sig = {{ id }} then {{ streamleap._canonical_text(col, 't') }}
+      {%- endfor %}
+         end
+      {%- if adjust %}
+         when key_index = 0 then case
+        {%- for id, col in sigs %}
+           when sig = {{ id }} then {{ streamleap._adjusted_text(col, 't') }}
+        {%- endfor %}
+         end
+      {%- endif %}
+    end as canon
+    {%- endif %}
+  from fitted
+)
+select _sl_rec, mirror, section, pos, key_index, col_name, type_name, canon,
+  {%- if adjust and sigs %}
+  case when section = 'data' and key_index = 0 and _sl_op <> 'delete' and t is not null and not fits then case
+    {%- for id, col in sigs %}
+       when sig = {{ id }} then {{ streamleap._adjustment_note(col, 'canon') }}
+    {%- endfor %}
+  end end as adjustment,
+  {%- else %}
+  cast(null as varchar) as adjustment,
+  {%- endif %}
+  {#- record_problem's order: the key's missing columns, then every column's value that does not
+      fit (with 'adjust' only the key's), then the before-image's key #}
+  case when section = 'data' and key_index > 0 and t is null then 'key column ' || col_name || ' is missing'
+       when section = 'data' and t is not null and not fits and (key_index > 0{% if not adjust %} or _sl_op <> 'delete'{% endif %})
+         then 'column ' || col_name || ': value does not fit ' || type_name
+       when section <> 'data' and t is not null and not fits then 'before-image key column ' || col_name || ': value does not fit ' || type_name
+  end as problem,
+  case when section = 'data' and t is null then key_index when section = 'data' then 100000 + pos else 200000 + key_index end as problem_rank
+from typed
+{%- endmacro %}
+
+{#- The cycle's judged records (see the top of this file): one row per record of a mirrored table
+    and mirror, with the reason _reason_case gives it and its order key. -#}
+{% macro typed_judged_sql(stream_key, cycle_batch) -%}
+{%- set r = streamleap._typed_relations() -%}
+select b._sl_rec, b.refresh_time, b.shard_id, b.sequence_number, b.partition_key, b._sl_schema, b._sl_table, b._sl_op, b._sl_record_type,
+  claims.mirror, claims.first_claim,
+  case when not b._sl_rule_ok then 'not valid JSON'
+       when b._sl_record_type is null then 'no DMS metadata (metadata.record-type is missing)'
+       when b._sl_record_type not in ('data', 'control') then 'unknown metadata.record-type ' || b._sl_record_type
+       when b._sl_record_type = 'data' then coalesce(b._sl_metadata_problem, problems.problem)
+  end as _sl_problem,
+  case when b._sl_op = 'load' then '0' else '1' end
+    || case when b._sl_commit_text is null then '00000000000000000000' else b._sl_time_digits end
+    || lpad(coalesce(b._sl_trid, ''), 20, '0')
+    || lpad(cast(length(b.sequence_number) as varchar), 3, '0') || b.sequence_number as _sl_order,
+  b._sl_time_digits
+from {{ cycle_batch }} b
+join {{ r.claims }} claims on claims.stream = {{ streamleap._string_literal(stream_key) }} and claims.src_schema = b._sl_schema and claims.src_table = b._sl_table
+left join (
+  select _sl_rec, mirror, {{ streamleap._first_by('problem', 'problem_rank') }} as problem
+  from {{ r['values'] }}
+  where problem is not null
+  group by _sl_rec, mirror
+) problems on problems._sl_rec = b._sl_rec and problems.mirror = claims.mirror
+{%- endmacro %}
+
+{#- The statements of a cycle's batch that follow the batch itself: its values and judged records. -#}
+{% macro typed_batch_sql(stream_key, cycle_batch, catalog, stream_schema) -%}
+  {%- set r = streamleap._typed_relations() -%}
+  {{ return([
+    streamleap._cycle_create_temp_sql(r['values'], streamleap.typed_values_sql(stream_key, cycle_batch, catalog, stream_schema)),
+    streamleap._cycle_create_temp_sql(r.judged, streamleap.typed_judged_sql(stream_key, cycle_batch)),
+  ]) }}
+{%- endmacro %}
+
+{#- A mirror's piece of a cycle (as _cycle_mirror_piece): its batch of changes from the cycle's
+    typed values, applied. -#}
+{% macro _cycle_typed_mirror_piece(node, spec, mirror_id) -%}
+    {%- set target_rel = streamleap._node_relation(node) -%}
+    {%- set changes = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
+    {%- set r = streamleap._typed_relations() -%}
+    {{ return({
+      'model': node.name,
+      'unique_id': node.unique_id,
+      'tables': streamleap._spec_tables(spec),
+      'apply': streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(none, spec, target_rel, typed={'judged': r.judged, 'values': r['values'], 'mirror': mirror_id})) ~ ';\n'
+               ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true) ~ ';\n'
+               ~ 'drop table ' ~ changes,
+      'cleanup': '',
+    }) }}
+{%- endmacro %}
+
+{#- The rows the set-aside model (relation) keeps of the mirrors' records, past its watermark, from
+    the cycle's judged records and values: a row per record with a reason, and with
+    streamleap_on_misfit 'adjust' a row per adjusted value (set_aside_from_checked_sql's rows). A
+    record is judged by the first mirror of the stream that claims its table. -#}
+{% macro typed_set_aside_rows_sql(relation, cycle_batch) -%}
+{%- set r = streamleap._typed_relations() -%}
+with judged as (
+  select {{ r.judged }}.*, max(refresh_time) over (partition by mirror) as _streamleap_synced_at
+  from {{ r.judged }}
+  where first_claim and refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
+)
+select judged.refresh_time, cast(judged.shard_id as varchar(20)), cast(judged.sequence_number as varchar(128)), cast(judged.partition_key as varchar(256)),
+  cast(judged._sl_schema as varchar(256)), cast(judged._sl_table as varchar(256)), cast(judged._sl_op as varchar(64)),
+  cast(judged._sl_problem as varchar(1024)), cast(null as varchar(256)), false,
+  {{ streamleap.record_bytes('b.payload', 'b.raw_data') }}, judged._streamleap_synced_at
+from judged join {{ cycle_batch }} b on b._sl_rec = judged._sl_rec
+where judged._sl_problem is not null
+{%- if streamleap.on_misfit() == 'adjust' %}
+union all
+select judged.refresh_time, cast(judged.shard_id as varchar(20)), cast(judged.sequence_number as varchar(128)), cast(judged.partition_key as varchar(256)),
+  cast(judged._sl_schema as varchar(256)), cast(judged._sl_table as varchar(256)), cast(judged._sl_op as varchar(64)),
+  cast('column ' || v.col_name || ': value does not fit ' || v.type_name || '; adjusted: ' || v.adjustment as varchar(1024)),
+  cast(v.col_name as varchar(256)), true,
+  {{ streamleap.record_bytes('b.payload', 'b.raw_data') }}, judged._streamleap_synced_at
+from judged
+join {{ r['values'] }} v on v._sl_rec = judged._sl_rec and v.mirror = judged.mirror
+join {{ cycle_batch }} b on b._sl_rec = judged._sl_rec
+where judged._sl_problem is null and judged._sl_record_type = 'data' and v.adjustment is not null
+{%- endif %}
+{%- endmacro %}
