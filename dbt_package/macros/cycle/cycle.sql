@@ -163,6 +163,9 @@ create temporary table {{ relation }} as (
     {%- do out.set_aside.append(streamleap._cycle_set_aside_piece(node, mirrors, mirrors, cycle_batch, typed=typed)) -%}
   {%- endfor -%}
 
+  {%- for skey in state_order if typed -%}
+    {%- do out.finish.extend(streamleap.typed_state_sql(states[skey]['relation'])) -%}
+  {%- endfor -%}
   {%- for skey in state_order -%}
     {%- set st = states[skey] -%}
     {%- do out.finish.append('update ' ~ st.relation ~ '\nset watermark = ' ~ batch_end ~ ', updated_at = ' ~ dbt.current_timestamp()
@@ -173,6 +176,7 @@ create temporary table {{ relation }} as (
     {%- set r = streamleap._typed_relations() -%}
     {%- do out.finish.append('drop table ' ~ r['values']) -%}
     {%- do out.finish.append('drop table ' ~ r.judged) -%}
+    {%- do out.finish.append('drop table ' ~ r.applied) -%}
   {%- endif -%}
   {%- do out.finish.append('drop table ' ~ cycle_batch) -%}
   {{ return(out) }}

@@ -34,7 +34,7 @@
 
 {% macro _typed_relations() -%}
   {%- set out = {} -%}
-  {%- for name in ['columns', 'claims', 'values', 'judged'] -%}
+  {%- for name in ['columns', 'claims', 'values', 'judged', 'applied'] -%}
     {%- do out.update({name: streamleap._cycle_temp_relation('streamleap_cycle_' ~ name)}) -%}
   {%- endfor -%}
   {{ return(out) }}
@@ -278,12 +278,28 @@ left join (
 ) problems on problems._sl_rec = b._sl_rec and problems.mirror = claims.mirror
 {%- endmacro %}
 
-{#- The statements of a cycle's batch that follow the batch itself: its values and judged records. -#}
+{#- The statements of a cycle's batch that follow the batch itself: its values and judged records,
+    and the table its mirrors' applies count into (apply_batch_sql with applied=). -#}
 {% macro typed_batch_sql(stream_key, cycle_batch, catalog, stream_schema) -%}
   {%- set r = streamleap._typed_relations() -%}
   {{ return([
     streamleap._cycle_create_temp_sql(r['values'], streamleap.typed_values_sql(stream_key, cycle_batch, catalog, stream_schema)),
     streamleap._cycle_create_temp_sql(r.judged, streamleap.typed_judged_sql(stream_key, cycle_batch)),
+    'create temporary table ' ~ r.applied ~ ' (state_name varchar(4096), model_key varchar(1024), applied_rows_now bigint, newest_commit_now timestamp)',
+  ]) }}
+{%- endmacro %}
+
+{#- At a cycle's finish, for one state table (state): the state rows of the mirrors that applied,
+    made when missing, and what they applied. -#}
+{% macro typed_state_sql(state) -%}
+  {%- set r = streamleap._typed_relations() -%}
+  {%- set name = streamleap._string_literal(state.render()) -%}
+  {{ return([
+    'insert into ' ~ state ~ ' (relation_name, watermark, fingerprint, updated_at)\nselect model_key, cast(null as timestamp), cast(null as varchar(4096)), '
+      ~ dbt.current_timestamp() ~ '\nfrom ' ~ r.applied ~ '\nwhere state_name = ' ~ name
+      ~ ' and not exists (select 1 from ' ~ state ~ ' where relation_name = model_key)',
+    'update ' ~ state ~ '\nset applied_rows = applied_rows_now, newest_commit_ts = coalesce(newest_commit_now, newest_commit_ts)\nfrom '
+      ~ r.applied ~ '\nwhere state_name = ' ~ name ~ ' and relation_name = model_key',
   ]) }}
 {%- endmacro %}
 
@@ -298,7 +314,7 @@ left join (
       'unique_id': node.unique_id,
       'tables': streamleap._spec_tables(spec),
       'apply': streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(none, spec, target_rel, typed={'judged': r.judged, 'values': r['values'], 'mirror': mirror_id})) ~ ';\n'
-               ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true) ~ ';\n'
+               ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true, applied=r.applied) ~ ';\n'
                ~ 'drop table ' ~ changes,
       'cleanup': '',
     }) }}

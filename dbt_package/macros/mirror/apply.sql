@@ -109,8 +109,12 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
     locked the state table): the model's (apply_changes_sql) or a `streamleap run` cycle's
     (cycle.sql). backfill: the mirror gained columns (backfill_sql). -#}
 {#- in_cycle: the batch is a cycle's (change_batch_sql with checked=, no watermark row), whose finish
-    moves every model's watermark: only the state row is made when missing. -#}
-{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false) -%}
+    moves every model's watermark: only the state row is made when missing. applied: a cycle whose
+    values were typed once (typed.sql): the batch holds only changes newer than the mirror's rows
+    and tombstones (change_batch_sql with typed=), and what it applies is counted into this
+    relation, from which the cycle's finish makes and updates the state rows of every mirror at
+    once (typed_state_sql). -#}
+{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
@@ -120,7 +124,11 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {#- every table is named by its own identifier, never an alias: a source table called b, m or t
     would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
     share an identifier -#}
-{%- if in_cycle %}
+{%- if applied is not none %}
+insert into {{ applied }} (state_name, model_key, applied_rows_now, newest_commit_now)
+select {{ streamleap._string_literal(streamleap.state_relation(target).render()) }}, {{ streamleap._string_literal(streamleap._relation_key(target)) }}, count(*), max(_streamleap_commit_ts)
+from {{ batch }};
+{%- elif in_cycle %}
 {{ streamleap.ensure_state_row_sql(target) }};
 {%- else %}
 {{ streamleap.advance_watermark_sql(target, batch) }};
@@ -129,11 +137,13 @@ delete from {{ batch }} where _streamleap_op = 'watermark';
 {%- if backfill and spec.columns | length > spec.key | length %}
 {{ streamleap.backfill_sql(target, batch, spec) }};
 {%- endif %}
+{%- if applied is none %}
 delete from {{ batch }} using {{ target }}
 where {{ streamleap._key_match(batch_name, target_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ target_name }}._streamleap_order;
 delete from {{ batch }} using {{ tomb }}
 where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ tomb_name }}._streamleap_order;
 {{ streamleap.record_applied_sql(target, batch, "_streamleap_op in ('load', 'insert', 'update', 'delete')", '_streamleap_commit_ts') }};
+{%- endif %}
 delete from {{ target }} using {{ batch }}
 where {{ streamleap._key_match(target_name, batch_name, spec) }};
 delete from {{ tomb }} using {{ batch }}

@@ -362,16 +362,27 @@ ranked as (
     order by _streamleap_order desc) as _sl_rank
   from keyed
 )
+{%- set r = 'ranked.' if typed is not none else '' %}
 select
   {%- for c in spec.columns %}
-  {{ q(c.name) }},
+  {{ r }}{{ q(c.name) }},
   {%- endfor %}
-  cast(_streamleap_op as varchar(16)) as _streamleap_op,
-  cast(_streamleap_order as varchar(256)) as _streamleap_order,
-  _streamleap_commit_ts,
-  _streamleap_synced_at
+  cast({{ r }}_streamleap_op as varchar(16)) as _streamleap_op,
+  cast({{ r }}_streamleap_order as varchar(256)) as _streamleap_order,
+  {{ r }}_streamleap_commit_ts,
+  {{ r }}_streamleap_synced_at
 from ranked
+{%- if typed is not none %}
+{#- only what is newer than the mirror's row and the key's tombstone (apply_batch_sql's first two
+    deletes, here) #}
+left join {{ relation }} _sl_mirror_row on {{ streamleap._key_match('_sl_mirror_row', 'ranked', spec) }}
+left join {{ streamleap.tombstone_relation(relation) }} _sl_tombstone on {{ streamleap._key_match('_sl_tombstone', 'ranked', spec) }}
+{%- endif %}
 where _sl_rank = 1
+{%- if typed is not none %}
+  and (_sl_mirror_row._streamleap_order is null or ranked._streamleap_order > _sl_mirror_row._streamleap_order)
+  and (_sl_tombstone._streamleap_order is null or ranked._streamleap_order > _sl_tombstone._streamleap_order)
+{%- endif %}
 {%- if checked is none and typed is none %}
 union all
 {# the batch end, so that the watermark moves past everything read (a cycle's finish moves it) #}
