@@ -282,12 +282,23 @@ left join (
     and the table its mirrors' applies count into (apply_batch_sql with applied=). -#}
 {% macro typed_batch_sql(stream_key, cycle_batch, catalog, stream_schema) -%}
   {%- set r = streamleap._typed_relations() -%}
-  {{ return([
-    streamleap._cycle_create_temp_sql(r['values'], streamleap.typed_values_sql(stream_key, cycle_batch, catalog, stream_schema)),
-    streamleap._cycle_create_temp_sql(r.judged, streamleap.typed_judged_sql(stream_key, cycle_batch)),
-    'create temporary table ' ~ r.applied ~ ' (state_name varchar(4096), model_key varchar(1024), applied_rows_now bigint, newest_commit_now timestamp)',
-  ]) }}
+  {%- set out = [streamleap._cycle_create_temp_sql(r['values'], streamleap.typed_values_sql(stream_key, cycle_batch, catalog, stream_schema))] -%}
+  {%- do out.extend(streamleap._temp_statistics(r['values'])) -%}
+  {%- do out.append(streamleap._cycle_create_temp_sql(r.judged, streamleap.typed_judged_sql(stream_key, cycle_batch))) -%}
+  {%- do out.extend(streamleap._temp_statistics(r.judged)) -%}
+  {%- do out.append('create temporary table ' ~ r.applied ~ ' (state_name varchar(4096), model_key varchar(1024), applied_rows_now bigint, newest_commit_now timestamp)') -%}
+  {{ return(out) }}
 {%- endmacro %}
+
+{#- Statistics of a temporary table just made, where the planner needs them. Postgres knows
+    nothing of a new temporary table (autovacuum never analyzes one): a changed table's batch
+    statement, joining the cycle's values and judged records of 500 records each, was planned as
+    nested loops (190 ms; 5 ms once analyzed). DuckDB keeps its statistics as it writes. -#}
+{% macro _temp_statistics(relation) -%}{{ return(adapter.dispatch('_temp_statistics', 'streamleap')(relation)) }}{%- endmacro %}
+{% macro default___temp_statistics(relation) -%}{{ return([]) }}{%- endmacro %}
+{% macro postgres___temp_statistics(relation) -%}{{ return(['analyze ' ~ relation]) }}{%- endmacro %}
+{#- dbt-redshift falls back to postgres__ macros: Redshift types a cycle's values per table -#}
+{% macro redshift___temp_statistics(relation) -%}{{ return([]) }}{%- endmacro %}
 
 {#- At a cycle's finish, for one state table (state): the state rows of the mirrors that applied,
     made when missing, and what they applied. -#}
