@@ -28,6 +28,11 @@
                nothing in the batch had nothing to apply), the temporary tables go.
   Order: batch, changed, set-aside starts, per changed mirror (apply, set-aside rows, cleanup),
   set-aside finishes, finish. The runner commits once per cycle, after every stream.
+  On DuckDB and Postgres (cycle_types_once, typed.sql, docs/decisions/0017) the setup also makes
+  a catalog of the mirrors' columns, the batch also types every value once and judges every
+  record for every table, a mirror's apply reads those (no per-mirror checked table, no cleanup),
+  the set-aside model takes every mirror's rows in its finish, and the finish writes the applied
+  tables' state rows at once.
 
   Usage: dbt run-operation streamleap.cycle_plan  (logs the plan as one JSON line)
 -#}
