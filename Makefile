@@ -34,8 +34,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-# Two workers (the machines have 2 cores), a test file per worker at a time: module fixtures
-# (built dbt projects, started servers) are made once per worker. The longest files are handed out
+# Three workers on the machines' 2 cores: a test spends part of its time waiting (on a server, a
+# subprocess, a runner's sleep between cycles), and the whole suite ran 511 s with three workers
+# against 618 s with two (same commit, one after the other). A test file per worker at a time:
+# module fixtures (built dbt projects, started servers) are made once per worker. The longest files are handed out
 # first, so that no worker ends alone on one of them (pytest collects each file once);
 # --no-loadscope-reorder keeps this order (pytest-xdist otherwise hands out the files with the
 # most tests first, which put the slow files of one or two tests last).
@@ -44,7 +46,7 @@ SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_mirror_propert
 	tests/test_misfit.py tests/test_chaos.py tests/test_capture_parts.py tests/test_integration_project.py \
 	tests/test_demo.py tests/test_streaming_mv.py tests/test_partitions.py tests/test_misfit_e2e.py tests/test_redshift_sql.py
 test: system-deps venv lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder $(SLOW_TESTS) tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder $(SLOW_TESTS) tests
 
 # ruff (rules and line length in pyproject.toml); make test runs it first.
 lint: venv
