@@ -126,6 +126,33 @@ def test_an_idle_cycle_invokes_no_dbt_and_touches_no_state(tables):
     assert tables.state() == before  # no watermark moved, no state row was written
 
 
+@pytest.mark.parametrize("tables_project", ["local"], indirect=True)
+def test_an_idle_cycle_writes_its_report_at_most_once_a_second(tables, monkeypatch):
+    """The last report (what `streamleap status` shows while the runner holds the DuckDB file) is
+    written after every cycle that did something, and after an idle one only when the last write
+    is IDLE_REPORT_EVERY_S old."""
+    import streamleap.runner as runner_module
+    from streamleap.runner import last_report
+
+    monkeypatch.setattr(runner_module, "IDLE_REPORT_EVERY_S", 3600.0)
+    runner, _ = tables.counted_runner()
+
+    def written() -> int:
+        doc = last_report(runner.project_dir)
+        assert doc is not None
+        return doc["report"]["cycle"]
+
+    assert runner.cycle().error is None and written() == 1  # a dbt run: written
+    idle = runner.cycle()
+    assert idle.error is None and idle.ran == [] and written() == 1  # idle: not yet
+    tables.change("gamma", 7)
+    applied = runner.cycle()
+    assert applied.ran and written() == applied.cycle  # it applied: written at once
+    monkeypatch.setattr(runner_module, "IDLE_REPORT_EVERY_S", 0.0)
+    idle = runner.cycle()
+    assert idle.ran == [] and written() == idle.cycle  # idle, and the last write old enough
+
+
 @pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
 def test_a_stream_still_empty_is_idle_after_the_first_cycle_and_its_first_records_apply(tables):
     runner, calls = tables.counted_runner()
