@@ -78,7 +78,7 @@
         {%- for section in ['data'] + ([spec.before_image] if key_index else []) -%}
           {%- for schema, table in tables -%}
             {%- do out.columns.append('(' ~ [lit(stream_key), mirror, lit(schema), lit(table), lit(section), lit(c.name), pos, key_index, out.sigs[sig][0],
-                                            lit(c.name), lit(c.types.redshift),
+                                            lit(c.types.redshift),
                                             lit(streamleap.exact_number_pattern(c.name, section) if c.family == 'decimal' else '')] | join(', ') ~ ')') -%}
           {%- endfor -%}
         {%- endfor -%}
@@ -94,7 +94,7 @@
   {%- set out = [] -%}
   {%- do out.append('drop table if exists ' ~ r.columns) -%}
   {%- do out.append('create temporary table ' ~ r.columns ~ ' (stream varchar(1024), mirror integer, src_schema varchar(1024), src_table varchar(1024),'
-                    ~ ' section varchar(1024), field varchar(1024), pos integer, key_index integer, sig integer, col_name varchar(1024),'
+                    ~ ' section varchar(1024), field varchar(1024), pos integer, key_index integer, sig integer,'
                     ~ ' type_name varchar(1024), exact_pattern varchar(4096))') -%}
   {%- do out.append('drop table if exists ' ~ r.claims) -%}
   {%- do out.append('create temporary table ' ~ r.claims ~ ' (stream varchar(1024), mirror integer, src_schema varchar(1024), src_table varchar(1024), first_claim boolean)') -%}
@@ -123,7 +123,7 @@
   {%- for section in sections %}
     select b._sl_rec, {{ streamleap._string_literal(section) }} as section, e.key as field, json_extract_string(e.value, '$') as t, e.type as json_type, e.id as _sl_id
     from {{ cycle_batch }} b, json_each(b.payload, {{ streamleap._string_literal('$."' ~ (section | replace('\\', '\\\\') | replace('"', '\\"')) ~ '"') }}) e
-    where b._sl_record_type = 'data' and json_type(b.payload, {{ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1'))) }}) = 'OBJECT'
+    where b._sl_record_type = 'data' and json_type(b.payload, {{ streamleap._json_pointer([section]) }}) = 'OBJECT'
     {{- '\n    union all' if not loop.last }}
   {%- endfor %}
   ) all_values
@@ -196,7 +196,7 @@ with each_value as {{ streamleap.materialized_cte() }}(
   {{ streamleap.typed_each_value_sql(cycle_batch, catalog.sections) }}
 ),
 fitted as {{ streamleap.materialized_cte() }}(
-  select b._sl_rec, b._sl_op, cols.mirror, cols.section, cols.pos, cols.key_index, cols.sig, cols.col_name, cols.type_name,
+  select b._sl_rec, b._sl_op, cols.mirror, cols.section, cols.pos, cols.key_index, cols.sig, cols.field as col_name, cols.type_name,
     each_value.t,
     case when each_value.t is null then true
     {%- for id, col in sigs %}

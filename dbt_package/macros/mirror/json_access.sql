@@ -14,11 +14,16 @@
   {{ return(adapter.dispatch('json_text', 'streamleap')(payload, keys)) }}
 {%- endmacro %}
 
-{% macro duckdb__json_text(payload, keys) -%}
-  {#- a JSON pointer (RFC 6901) needs no quoting of the key beyond ~0 and ~1 -#}
+{#- The JSON pointer (RFC 6901) of keys, as a SQL string literal: a key needs no quoting beyond
+    ~0 and ~1. -#}
+{% macro _json_pointer(keys) -%}
   {%- set pointer = [] -%}
-  {%- for k in keys %}{% do pointer.append('/' ~ (k | replace('~', '~0') | replace('/', '~1'))) %}{% endfor -%}
-  json_extract_string({{ payload }}, {{ streamleap._string_literal(pointer | join('')) }})
+  {%- for k in keys %}{% do pointer.append('/' ~ (k | string | replace('~', '~0') | replace('/', '~1'))) %}{% endfor -%}
+  {{ return(streamleap._string_literal(pointer | join(''))) }}
+{%- endmacro %}
+
+{% macro duckdb__json_text(payload, keys) -%}
+  json_extract_string({{ payload }}, {{ streamleap._json_pointer(keys) }})
 {%- endmacro %}
 
 {% macro postgres__json_text(payload, keys) -%}
@@ -90,9 +95,7 @@
   {%- set pointers = [] -%}
   {%- set values = [] -%}
   {%- for keys in key_lists -%}
-    {%- set pointer = [] -%}
-    {%- for k in keys %}{% do pointer.append('/' ~ (k | replace('~', '~0') | replace('/', '~1'))) %}{% endfor -%}
-    {%- do pointers.append(streamleap._string_literal(pointer | join(''))) -%}
+    {%- do pointers.append(streamleap._json_pointer(keys)) -%}
     {%- do values.append('_sl_values[' ~ loop.index ~ ']') -%}
   {%- endfor -%}
   {{ return({'once': 'json_extract_string(' ~ payload ~ ', [' ~ pointers | join(', ') ~ '])', 'values': values}) }}
@@ -106,9 +109,7 @@
   {{ payload }}{% for k in keys %}.{{ streamleap.quote_ident(k) }}{% endfor %}
 {%- endmacro %}
 {% macro duckdb__json_value(payload, keys) -%}
-  {%- set pointer = [] -%}
-  {%- for k in keys %}{% do pointer.append('/' ~ (k | replace('~', '~0') | replace('/', '~1'))) %}{% endfor -%}
-  json_extract({{ payload }}, {{ streamleap._string_literal(pointer | join('')) }})
+  json_extract({{ payload }}, {{ streamleap._json_pointer(keys) }})
 {%- endmacro %}
 {% macro postgres__json_value(payload, keys) -%}
   ({{ payload }}{% for k in keys %} -> {{ streamleap._string_literal(k) }}{% endfor %})

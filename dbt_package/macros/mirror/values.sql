@@ -241,7 +241,7 @@
     {%- set json_type = col._sl_json_type -%}
     {%- set pattern = col._sl_exact_pattern -%}
   {%- else -%}
-    {%- set json_type = 'json_type(' ~ payload ~ ', ' ~ streamleap._string_literal('/' ~ (section | replace('~', '~0') | replace('/', '~1')) ~ '/' ~ (col.name | replace('~', '~0') | replace('/', '~1'))) ~ ')' -%}
+    {%- set json_type = 'json_type(' ~ payload ~ ', ' ~ streamleap._json_pointer([section, col.name]) ~ ')' -%}
     {%- set pattern = streamleap._string_literal(streamleap.exact_number_pattern(col.name, section)) -%}
   {%- endif -%}
   {#- a CASE, not OR: DuckDB computes both sides of an OR that is not a filter, and the record's text is
