@@ -15,7 +15,7 @@ from typing import Any
 
 from streamleap.ddl import parse_ddl
 from streamleap.dbt import run_dbt
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from streamleap.plan import plan_tables
 from streamleap.project import generate_models, init_project
 
@@ -190,6 +190,13 @@ def order_key(record: dict, seq: str) -> str:
     trid = re.sub(r"[^0-9]", "", str(m.get("transaction-record-id") or ""))
     return (("0" if m.get("operation") == "load" else "1") + _digits(m.get("commit-timestamp")) + trid.rjust(20, "0")
             + f"{len(seq):03d}" + seq)
+
+
+def encoded_state(workload: Any) -> dict[str, dict[tuple, dict[str, Any]]]:
+    """A ShopWorkload's source state with rows as DMS writes them (the form ``expected_rows`` gives)."""
+    from streamleap.workload import encode_row
+
+    return {table: {key: encode_row(table, row) for key, row in rows.items()} for table, rows in workload.state().items()}
 
 
 def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], schema: str | None = None) -> dict[tuple, dict]:

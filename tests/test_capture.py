@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from streamleap.capture.base import RowChange
 from streamleap.capture.checkpoint import CheckpointStore
 from streamleap.capture.loop import Capture
-from streamleap.capture.records import EncodedRecord, RecordEncoder
-from streamleap.dms import partition_key
+from streamleap.capture.encoder import EncodedRecord, RecordEncoder
+from streamleap.records import partition_key
 from streamleap.capture.writer import MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, KinesisWriter
 from streamleap.cli import main
 from streamleap.errors import StreamleapError
@@ -389,9 +389,10 @@ def test_docstring_examples():
     import doctest
 
     import streamleap.capture.postgres
-    import streamleap.capture.records
-    import streamleap.dms
+    import streamleap.capture.encoder
+    import streamleap.records.dms
+    import streamleap.records.values
 
-    for module in (streamleap.capture.postgres, streamleap.capture.records, streamleap.dms):
+    for module in (streamleap.capture.postgres, streamleap.records.dms, streamleap.records.values):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__

@@ -662,7 +662,7 @@ def test_zero_dates_arrive_as_the_same_text_from_snapshot_and_binlog(source, rea
     """One rule for dates Python cannot hold: the snapshot's SELECT returns the server's text, and
     the binlog (which python-mysql-replication reads as None, like a NULL) gives the same text, so
     the mirror applies one rule to them whichever path they came by."""
-    from streamleap.capture.records import RecordEncoder
+    from streamleap.capture.encoder import RecordEncoder
 
     t = source.table("z")
     source.execute("SET SESSION sql_mode = ''",

@@ -39,7 +39,7 @@ import pytest
 
 from streamleap.local_postgres import free_port
 from streamleap.workload import ShopWorkload, decode_row, record_partition_key
-from tests.harness import STREAM, Target
+from tests.harness import STREAM, Target, encoded_state
 from tests.test_runner import CLI_ENV, KEYS, bare_project, mirror_rows, normalize, streamleap_command, wall_clock
 
 pytestmark = pytest.mark.dbt
@@ -379,7 +379,7 @@ def _chaos(kind: str, target: Target) -> list[str]:
     c.note(f"took {took:.0f} s")
 
     # the mirrors equal the source
-    state = c.workload.encoded_state()
+    state = encoded_state(c.workload)
     for table in KEYS:
         want = {k: {col: normalize(v) for col, v in decode_row(table, data).items()} for k, data in state[table].items()}
         actual = _mirror(target, table)

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from streamleap import __version__
 from streamleap.cli import main
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
 from streamleap.paths import dbt_package_dir
 from tests.harness import STREAM, StreamWriter, Target, dbt

@@ -16,7 +16,7 @@ import pytest
 
 from streamleap.dbt import dbt_argv, run_dbt
 from streamleap.ddl import parse_ddl
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
 from streamleap.plan import plan_tables
 from streamleap.project import generate_models, init_project

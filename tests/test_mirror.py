@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 
 import pytest
 
-from streamleap.dms import ChangeRecord, control_record
+from streamleap.records import ChangeRecord, commit_timestamp_text
 from tests.harness import StreamWriter, dbt, expected_rows, make_project, reset
 
 pytestmark = pytest.mark.dbt
+
+
+def control_record(schema: str, table: str, operation: str) -> bytes:
+    """A DMS control record (record-type control), as DMS writes one for a DDL change; streamleap
+    itself never writes one."""
+    return json.dumps(
+        {"control": {}, "metadata": {"timestamp": commit_timestamp_text(dt.datetime.now(dt.timezone.utc)),
+                                     "record-type": "control", "operation": operation,
+                                     "partition-key-type": "task-id", "schema-name": schema, "table-name": table}}
+    ).encode()
 
 DDL = """
 CREATE TABLE public.cart (

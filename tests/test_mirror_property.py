@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from tests.harness import StreamWriter, dbt, expected_rows, make_project, parse_once, reset
 
 pytestmark = pytest.mark.dbt

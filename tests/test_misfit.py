@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from tests.harness import STREAM, StreamWriter, Target, dbt, make_project
 
 pytestmark = pytest.mark.dbt

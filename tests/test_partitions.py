@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from streamleap.dbt import run_dbt
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from streamleap.plan import plan_tables
 from streamleap.project import generate_models, init_project
 from streamleap.schema import SourceColumn, SourceTable

@@ -28,7 +28,7 @@ if missing:
 
 from streamleap.dbt import run_dbt  # noqa: E402 - after the opt-in skip above
 from streamleap.ddl import parse_ddl  # noqa: E402 - after the opt-in skip above
-from streamleap.dms import ChangeRecord  # noqa: E402 - after the opt-in skip above
+from streamleap.records import ChangeRecord  # noqa: E402 - after the opt-in skip above
 from streamleap.plan import plan_tables  # noqa: E402 - after the opt-in skip above
 from streamleap.project import generate_models, init_project  # noqa: E402 - after the opt-in skip above
 

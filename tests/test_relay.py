@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from botocore.exceptions import ClientError
 
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
 from streamleap.kinesis_local import LocalKinesis, kinesis_client
 from streamleap.relay import Relay

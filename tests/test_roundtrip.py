@@ -2,7 +2,7 @@
 
 One project per (source dialect, target) with one wide table holding a column of every family
 and the interesting source types. Source values (Python) are encoded the way DMS writes them
-(`streamleap.dms.encode_value` with the target type `map_type` chose), or written as one of
+(`streamleap.records.encode_value` with the target type `map_type` chose), or written as one of
 the DMS encoding variants the mirror must accept, one case per row so that a case that is set
 aside cannot take others with it. One `dbt run` applies them all; each case is then one test
 item that compares a mirror cell with the value the source held. A second run, with
@@ -41,7 +41,7 @@ from typing import Any
 import pytest
 
 from streamleap.ddl import parse_ddl
-from streamleap.dms import ChangeRecord, encode_value
+from streamleap.records import ChangeRecord, encode_value
 from streamleap.plan import plan_tables
 from streamleap.types import TargetType, map_type
 from tests.harness import STREAM, StreamWriter, Target, built_once, dbt, make_project

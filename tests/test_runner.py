@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from streamleap.cli import main
 from streamleap.dbt import run_dbt
 from streamleap.ddl import parse_ddl
-from streamleap.dms import ChangeRecord
+from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
 from streamleap.kinesis_local import LocalKinesis
 from streamleap.plan import plan_tables
@@ -37,7 +37,7 @@ from streamleap.relay import Relay
 from streamleap.runner import CycleReport, Runner
 from streamleap.status import collect_status
 from streamleap.workload import SHOP_DDL, ShopWorkload, decode_row, record_partition_key
-from tests.harness import STREAM, Target, expected_rows, make_project
+from tests.harness import STREAM, Target, encoded_state, expected_rows, make_project
 
 pytestmark = pytest.mark.dbt
 
@@ -171,7 +171,7 @@ class Shop:
         """Every record relayed once, and each mirror equal to the reference model over the stand-in,
         which is the workload's source state."""
         sent = [(q, d) for _, q, d in self.assert_exactly_once()]
-        state = self.workload.encoded_state()
+        state = encoded_state(self.workload)
         for table, key in KEYS.items():
             reference = expected_rows(sent, table, list(key), "public")
             assert reference == state[table]

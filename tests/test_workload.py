@@ -11,7 +11,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from streamleap.dms import OPERATIONS, ChangeRecord, partition_key
+from streamleap.records import OPERATIONS, ChangeRecord, partition_key
 from streamleap.workload import (
     ABANDON_AFTER,
     ABANDONED_CARTS_SQL,
@@ -25,7 +25,7 @@ from streamleap.workload import (
     record_partition_key,
     shop_tables,
 )
-from tests.harness import expected_rows
+from tests.harness import encoded_state, expected_rows
 
 KEYS = {"cart": ["cart_id"], "cart_item": ["cart_id", "line_no"]}
 COLUMNS = {name: [c.name for c in t.columns] for name, t in shop_tables().items()}
@@ -142,7 +142,7 @@ def test_replaying_the_stream_gives_the_state(shop):
         assert {k: decode_row(table, v) for k, v in replayed[table].items()} == state[table]
         # ... and the encoded forms agree too
         assert replayed[table] == {k: encode_row(table, v) for k, v in state[table].items()}
-    assert replayed == w.encoded_state()
+    assert replayed == encoded_state(w)
 
 
 def test_replay_holds_at_every_point_and_for_other_seeds():
@@ -152,8 +152,8 @@ def test_replay_holds_at_every_point_and_for_other_seeds():
         for i in range(400):
             stream += [r.to_bytes() for r in w.step()] + w.maybe_redeliver()
             if i % 97 == 0:
-                assert _replay(stream) == w.encoded_state(), (seed, i)
-        assert _replay(stream) == w.encoded_state(), seed
+                assert _replay(stream) == encoded_state(w), (seed, i)
+        assert _replay(stream) == encoded_state(w), seed
 
 
 def test_state_is_consistent(shop):

@@ -21,7 +21,7 @@ from streamleap.schema import SourceTable
 class RowChange:
     """One row change. ``data`` / ``before`` hold Python values as the source driver returns them
     (int, Decimal, float, str, bytes, bool, date, time, datetime, dict/list or JSON text, ...)
-    keyed by source column name; the writer encodes them the way DMS does (streamleap.dms)."""
+    keyed by source column name; the writer encodes them the way DMS does (streamleap.records)."""
 
     schema: str
     table: str

@@ -41,13 +41,14 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
+from streamleap.records import json_text
 from streamleap.schema import SourceTable
 
 log = logging.getLogger(__name__)
@@ -108,38 +109,44 @@ def _parse_time(text: str, with_zone: bool) -> Any:
     return dt.time(int(m[1]), int(m[2]), int(m[3]), micro, tzinfo=tzinfo)
 
 
+def _timestamp_text(text: str) -> Any:
+    if not re.match(r"^\d{4}-", text) or text.endswith(" BC"):
+        return text  # infinity, BC: as text
+    return dt.datetime.fromisoformat(text)
+
+
+def _array(text: str, kind: ColumnKind) -> str:
+    return json_text(_array_json(parse_array(text), kind.element or ColumnKind("string")))
+
+
+# A Postgres value's text, by its column's family (streamleap.types.FAMILIES, and 'array'), as the
+# Python value streamleap.records.encode_value takes; a family not here keeps its text (string, super).
+TEXT_PARSERS: dict[str, Callable[[str, ColumnKind], Any]] = {
+    "boolean": lambda text, kind: text in ("t", "true"),  # the output function prints t/f, a cast to text true/false
+    "integer": lambda text, kind: int(text),
+    "decimal": lambda text, kind: decimal.Decimal(text),
+    "float": lambda text, kind: float(text),
+    "binary": lambda text, kind: bytes.fromhex(text[2:]) if text.startswith("\\x") else text.encode("utf-8"),
+    "date": lambda text, kind: dt.date.fromisoformat(text) if len(text) == 10 else text,
+    "time": lambda text, kind: _parse_time(text, False),
+    "timetz": lambda text, kind: _parse_time(text, True),
+    "timestamp": lambda text, kind: _timestamp_text(text),
+    "timestamptz": lambda text, kind: _timestamp_text(text),
+    "array": _array,
+}
+TEXT_AS_IS = frozenset({"string", "super"})  # their text is the value
+
+
 def text_value(text: str | None, kind: ColumnKind) -> Any:
     """A Postgres value's text (its type's output) as the Python value ``encode_value`` takes.
     Values Python cannot hold (infinity, BC dates, 24:00) stay text; the apply sets them aside."""
-    if text is None:
-        return None
-    f = kind.family
+    parse = TEXT_PARSERS.get(kind.family) if text is not None else None
+    if parse is None:
+        return text
     try:
-        if f == "boolean":
-            return text in ("t", "true")  # the output function prints t/f, a cast to text true/false
-        if f == "integer":
-            return int(text)
-        if f == "decimal":
-            return decimal.Decimal(text)
-        if f == "float":
-            return float(text)
-        if f == "binary":
-            return bytes.fromhex(text[2:]) if text.startswith("\\x") else text.encode("utf-8")
-        if f == "date":
-            return dt.date.fromisoformat(text) if len(text) == 10 else text
-        if f in ("time", "timetz"):
-            return _parse_time(text, f == "timetz")
-        if f in ("timestamp", "timestamptz"):
-            if not re.match(r"^\d{4}-", text) or text.endswith(" BC"):
-                return text
-            return dt.datetime.fromisoformat(text)
-        if f == "array":
-            from streamleap.capture.records import json_text
-
-            return json_text(_array_json(parse_array(text), kind.element or ColumnKind("string")))
+        return parse(text, kind)
     except (ValueError, ArithmeticError):
         return text
-    return text
 
 
 def _array_json(value: Any, element: ColumnKind) -> Any:

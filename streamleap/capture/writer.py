@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamleap.capture.records import EncodedRecord
+from streamleap.capture.encoder import EncodedRecord
 from streamleap.errors import StreamleapError
 
 log = logging.getLogger(__name__)

@@ -1,23 +1,21 @@
-"""DMS change records: the JSON AWS DMS writes to Kinesis for one row change.
+"""A DMS change record: the JSON AWS DMS writes to Kinesis for one row change.
 
     {"data": {...row...}, "metadata": {...}, ["before-image": {...}]}
 
-Used by the local pipeline, the demo workload and the tests to produce exactly what DMS would.
-Values are encoded the way DMS writes them: numbers for integers and floats, decimals as strings,
-booleans as 0/1, 'YYYY-MM-DD HH:MM:SS[.ffffff]' timestamps, binary as hex, JSON columns as a
-string holding the JSON text.
+Used by capture, the demo workload and the tests to produce exactly what DMS would. The values in
+``data`` and ``before-image`` are already encoded (``streamleap.records.values.encode_value``).
+Control records (``record-type: control``: create-table, add-column, ...) are DMS's own; nothing in
+streamleap writes them, and the apply passes them by.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamleap.types import TargetType
 
 OPERATIONS = ("load", "insert", "update", "delete")
 PARTITION_KEY_MAX_CHARS = 256  # Kinesis's limit
@@ -39,53 +37,6 @@ def partition_key(schema: str | None, table: str, key_values: list[Any]) -> str:
         return text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return text[: PARTITION_KEY_MAX_CHARS - len(digest) - 1] + "#" + digest
-
-
-def _ts_text(value: dt.datetime) -> str:
-    """'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; years below 1000 keep four digits."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
-    return text + (f".{value.microsecond:06d}" if value.microsecond else "")
-
-
-def _time_text(value: dt.time) -> str:
-    """'HH:MM:SS[.ffffff]', with the UTC offset ('+05:30') for a time with a time zone."""
-    text = f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
-    text += f".{value.microsecond:06d}" if value.microsecond else ""
-    offset = value.utcoffset()
-    if offset is not None:
-        minutes = int(offset.total_seconds() // 60)
-        sign = "-" if minutes < 0 else "+"
-        text += f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return text
-
-
-def encode_value(value: Any, target: TargetType) -> Any:
-    """A Python value as DMS writes it into the record's JSON for a column of this type."""
-    if value is None:
-        return None
-    family = target.family
-    if family == "boolean":
-        return 1 if value else 0
-    if family == "integer":
-        return int(value)
-    if family == "decimal":
-        # plain notation, never '1E-10'
-        return format(value, "f") if isinstance(value, decimal.Decimal) else value
-    if family == "float":
-        return float(value)
-    if family == "binary":
-        return bytes(value).hex().upper()
-    if family == "date":
-        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}" if isinstance(value, dt.date) else str(value)
-    if family in ("time", "timetz"):
-        return _time_text(value) if isinstance(value, dt.time) else str(value)
-    if family in ("timestamp", "timestamptz"):
-        return _ts_text(value) if isinstance(value, dt.datetime) else str(value)
-    if family == "super":
-        return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-    return value if isinstance(value, str) else str(value)
 
 
 def commit_timestamp_text(value: dt.datetime) -> str:
@@ -132,11 +83,3 @@ class ChangeRecord:
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def control_record(schema: str, table: str, operation: str = "create-table") -> bytes:
-    return json.dumps(
-        {"control": {}, "metadata": {"timestamp": commit_timestamp_text(dt.datetime.now(dt.timezone.utc)),
-                                     "record-type": "control", "operation": operation,
-                                     "partition-key-type": "task-id", "schema-name": schema, "table-name": table}}
-    ).encode()

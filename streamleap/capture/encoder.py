@@ -1,12 +1,12 @@
-"""Row changes as the Kinesis records AWS DMS writes: the JSON of ``streamleap.dms.ChangeRecord``
-with each value encoded for its column's type (``map_type``), DMS's transaction details, and the
-partition key DMS uses with PartitionIncludeSchemaTable (schema, table, primary key).
+"""Row changes as the Kinesis records AWS DMS writes: a ``streamleap.records.ChangeRecord`` with
+each value encoded for its column's type (``map_type``, ``streamleap.records.encode_value``), DMS's
+transaction details, and the partition key DMS uses with PartitionIncludeSchemaTable (schema,
+table, primary key).
 
-Choices where DMS's own encoding is not documented (README, "Develop without AWS"):
+Choices where DMS's own output is not documented (README, "Develop without AWS"; the value
+encodings are ``streamleap.records.values``):
 
-* a float that is NaN or infinite is written as the JSON string "NaN", "Infinity" or
-  "-Infinity" (JSON has no such numbers);
-* JSON and array columns are written as a string holding compact JSON (arrays as JSON arrays);
+* array columns are written as a string holding compact JSON arrays;
 * ``stream-position`` is the source position of the change as text (Postgres: the LSN of the
   change; MySQL: ``binlog-file:position``), and ``transaction-id`` the source's transaction id;
 * ``timestamp`` is the time capture wrote the record, like DMS's.
@@ -15,19 +15,15 @@ Choices where DMS's own encoding is not documented (README, "Develop without AWS
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from streamleap.capture.base import RowChange
-from streamleap.dms import ChangeRecord, encode_value, partition_key
+from streamleap.records import ChangeRecord, encode_value, fallback_type, partition_key
 from streamleap.errors import StreamleapError
 from streamleap.schema import SourceTable
 from streamleap.types import TargetType, map_type
-
 
 
 @dataclass(frozen=True)
@@ -50,87 +46,6 @@ class _TableTypes:
     table: SourceTable
     types: dict[str, TargetType]
     key: tuple[str, ...]
-
-
-def json_text(value: Any) -> str:
-    """Compact JSON of a Python value: decimals as exact JSON numbers (never through a float), NaN
-    and infinities as strings, bytes as hex, dates and times as ISO text, sets as sorted lists.
-
-    >>> json_text({"a": [1, decimal.Decimal("2.50"), None, True, float("nan")]})
-    '{"a":[1,2.50,null,true,"NaN"]}'
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f") if value.is_finite() else json.dumps(str(value))
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return '"NaN"' if math.isnan(value) else ('"Infinity"' if value > 0 else '"-Infinity"')
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{json_text(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(json_text(v) for v in value) + "]"
-    if isinstance(value, (set, frozenset)):
-        return json_text(sorted(value, key=str))
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return json.dumps(bytes(value).hex().upper())
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return json.dumps(value.isoformat())
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def encode_column(value: Any, target: TargetType) -> Any:
-    """A source value as DMS writes it for a column of this type (``encode_value``), made safe for
-    JSON: no NaN or infinite numbers, JSON columns always as JSON text, text never as bytes."""
-    if value is None:
-        return None
-    family = target.family
-    if family == "float":
-        number = float(value)
-        if not math.isfinite(number):
-            return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
-        return number
-    if family == "super" and not isinstance(value, str):
-        if isinstance(value, (bytes, bytearray)):
-            return bytes(value).decode("utf-8", errors="replace")
-        return json_text(value)
-    if family == "string" and isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode("utf-8", errors="replace")
-    if family == "string" and isinstance(value, (set, frozenset)):
-        return ",".join(sorted(value))
-    if family == "decimal" and isinstance(value, float):
-        if not math.isfinite(value):
-            return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-        return format(decimal.Decimal(repr(value)), "f")
-    return encode_value(value, target)
-
-
-def _fallback_type(value: Any) -> TargetType:
-    """For a column the table's definition does not (yet) know: its type from the Python value."""
-    if isinstance(value, bool):
-        return map_type("boolean", "postgres")
-    if isinstance(value, int):
-        return map_type("bigint", "postgres")
-    if isinstance(value, decimal.Decimal):
-        return map_type("numeric", "postgres")
-    if isinstance(value, float):
-        return map_type("double precision", "postgres")
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return map_type("bytea", "postgres")
-    if isinstance(value, dt.datetime):
-        return map_type("timestamp with time zone" if value.tzinfo else "timestamp", "postgres")
-    if isinstance(value, dt.date):
-        return map_type("date", "postgres")
-    if isinstance(value, (dict, list)):
-        return map_type("jsonb", "postgres")
-    return map_type("text", "postgres")
 
 
 class RecordEncoder:
@@ -171,7 +86,7 @@ class RecordEncoder:
             out = {}
             for name, value in row.items():
                 target = info.types.get(name)
-                out[name] = encode_column(value, target if target is not None else _fallback_type(value))
+                out[name] = encode_value(value, target if target is not None else fallback_type(value))
             return out
 
         data = encode_row(change.data)
