@@ -743,7 +743,7 @@ def change_batch(n_base: int, n: int = 10_000, seed: int = 11,
     batch), a quarter of the stale changes are old updates of those keys (a late re-delivery that
     must not revive them). Returns the records, every key they touch, the row count the mirror
     must have afterwards, and the mix."""
-    from streamleap.dms import ChangeRecord
+    from streamleap.records import ChangeRecord
     from streamleap.workload import encode_row
 
     rng = random.Random(seed)

@@ -168,7 +168,7 @@ class Source:
     def changes(self, per_table: dict[str, int]) -> list[bytes]:
         """One source transaction: per table, that many changes (updates, inserts and a delete
         every tenth), each key once."""
-        from streamleap.dms import ChangeRecord
+        from streamleap.records import ChangeRecord
 
         self.clock += dt.timedelta(seconds=1)
         self.tx += 1
