@@ -9,6 +9,8 @@ service model and the parameters we expect:
   StartReplication); Redshift ModifyClusterIamRoles.
 * moto never moves a new DMS task from `creating` to `ready` (DMS does once it has validated the
   task); the fixture makes that one transition in moto's in-process backend.
+* moto ignores the Tags of Kinesis CreateStream (AWS tags the stream as it makes it, so apply never
+  has to add them after); the fixture puts them on the stream in moto's in-process backend.
 """
 
 from __future__ import annotations
@@ -111,11 +113,27 @@ class StubbedClients(Clients):
                     PartlyStubbed(real, stubbed, STUBBED_OPERATIONS[service])
             if service == "dms":
                 real.meta.events.register("after-call.*.CreateReplicationTask", _task_ready)
+            if service == "kinesis":
+                real.meta.events.register("provide-client-params.*.CreateStream", _stream_tags)
+                real.meta.events.register("after-call.*.CreateStream", _stream_tagged)
         return self._clients[service]
 
     def stubber(self, service) -> Stubber:
         self(service)
         return self.stubbers[service]
+
+
+def _stream_tags(params, context, **_kwargs):
+    context["streamleap_stream_tags"] = (params["StreamName"], dict(params.get("Tags") or {}))
+
+
+def _stream_tagged(context, **_kwargs):
+    """What AWS does with CreateStream's Tags and moto 5.2 does not."""
+    from moto.kinesis.models import kinesis_backends
+
+    name, tags = context["streamleap_stream_tags"]
+    if tags:
+        kinesis_backends[ACCOUNT][REGION].add_tags_to_stream(None, name, tags)
 
 
 def _task_ready(parsed, **_kwargs):
