@@ -9,8 +9,8 @@ service model and the parameters we expect:
   StartReplication); Redshift ModifyClusterIamRoles.
 * moto never moves a new DMS task from `creating` to `ready` (DMS does once it has validated the
   task); the fixture makes that one transition in moto's in-process backend.
-* moto ignores the Tags of Kinesis CreateStream (AWS tags the stream as it makes it, so apply never
-  has to add them after); the fixture puts them on the stream in moto's in-process backend.
+* moto ignores the Tags of Kinesis CreateStream (AWS tags the stream as it makes it, and apply
+  relies on that); the fixture puts them on the stream in moto's in-process backend.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import yaml
 from botocore.stub import ANY, Stubber
 from click.testing import CliRunner
 
-from streamleap.aws import deploy, documents
+from streamleap.aws import context, documents, naming
 from streamleap.aws.clients import Clients
 from streamleap.aws.config import ConfigError, parse_config
 from streamleap.cli import main
@@ -153,7 +153,7 @@ def clients(monkeypatch, moto_account):
             made["c"] = StubbedClients(region, profile, endpoint_url)
         return made["c"]
 
-    monkeypatch.setattr(deploy, "make_clients", make)
+    monkeypatch.setattr(context, "make_clients", make)
     return lambda: make(REGION, None, moto_account)
 
 
@@ -221,8 +221,7 @@ def test_plan_apply_apply_status_destroy(tmp_path, clients, moto_account, caplog
     assert kinesis.list_streams()["StreamNames"] == []
 
     # apply: creates everything, associates the role with the namespace, starts the task
-    stub_serverless_read(rs, [])  # plan inside apply
-    stub_serverless_read(rs, [])  # read before the update
+    stub_serverless_read(rs, [])  # the plan apply makes and runs (it reads nothing again)
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN], "MODIFYING"),
                     {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
@@ -282,9 +281,7 @@ def test_plan_apply_apply_status_destroy(tmp_path, clients, moto_account, caplog
     assert kinesis.list_streams()["StreamNames"] == ["shop_cdc"]
 
     # destroy --yes: task, instance, endpoints, association, roles, stream; nothing left
-    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # destroy plan
-    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # destroy: plan again
-    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # read before the update
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # the destroy plan, then run as it is
     rs.add_response("update_namespace", _namespace([]), {"namespaceName": "analytics-ns", "iamRoles": []})
     rs.add_response("get_namespace", _namespace([]), {"namespaceName": "analytics-ns"})
     gone = run_json(endpoint, "destroy", "--config", str(config), "--yes")
@@ -323,8 +320,7 @@ def test_config_change_updates_in_place(tmp_path, clients, moto_account):
     rs = clients().stubber("redshift-serverless")
     dms_stub = clients().stubber("dms")
     config = write_config(tmp_path)
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
@@ -384,8 +380,7 @@ def test_provisioned_cluster_association(tmp_path, clients, moto_account):
 def test_missing_password_env_is_one_line(tmp_path, clients, moto_account, monkeypatch):
     monkeypatch.delenv("SOURCE_PASSWORD")
     rs = clients().stubber("redshift-serverless")
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
@@ -548,10 +543,10 @@ def test_dms_settings_match_reference():
 
 
 def test_names_are_valid_identifiers():
-    assert deploy.dms_id("shop_cdc", "task") == "streamleap-shop-cdc-task"
-    long = deploy.dms_id("a" * 128, "instance")
+    assert naming.dms_id("shop_cdc", "task") == "streamleap-shop-cdc-task"
+    long = naming.dms_id("a" * 128, "instance")
     assert len(long) <= 63 and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", long) and "--" not in long
-    assert len(deploy.role_name("x" * 128, "redshift-kinesis")) <= 64
+    assert len(naming.role_name("x" * 128, "redshift-kinesis")) <= 64
     with pytest.raises(ConfigError):
         parse_config({**BASE_CONFIG, "stream": {"name": "bad/name"}})
 
@@ -584,8 +579,7 @@ def test_dms_serverless_creates_and_starts_a_replication_config(tmp_path, client
     rs, dms_stub = clients().stubber("redshift-serverless"), clients().stubber("dms")
     name = "streamleap-shop-cdc-replication"
     arn = f"arn:aws:dms:{REGION}:{ACCOUNT}:replication-config:ABC"
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
@@ -596,10 +590,7 @@ def test_dms_serverless_creates_and_starts_a_replication_config(tmp_path, client
         "ReplicationConfigIdentifier": name, "SourceEndpointArn": ANY, "TargetEndpointArn": ANY,
         "ComputeConfig": {"MaxCapacityUnits": 4, "MultiAZ": False}, "ReplicationType": "full-load-and-cdc",
         "TableMappings": mappings, "ReplicationSettings": ANY, "Tags": ANY})
-    dms_stub.add_response("describe_replication_configs", {"ReplicationConfigs": [
-        {"ReplicationConfigIdentifier": name, "ReplicationConfigArn": arn}]}, locate)
-    dms_stub.add_response("describe_replications", {"Replications": []},
-                          {"Filters": [{"Name": "replication-config-arn", "Values": [arn]}]})
+    # started with the ARN the create answered with: a new config has never run
     dms_stub.add_response("start_replication", {"Replication": {"Status": "starting"}},
                           {"ReplicationConfigArn": arn, "StartReplicationType": "start-replication"})
     applied = run_json(endpoint, "apply", "--config", str(config))
@@ -615,8 +606,7 @@ def test_kms_alias_resolves_to_the_key_arn_in_policies(tmp_path, clients, moto_a
     kms.create_alias(AliasName="alias/streamleap", TargetKeyId=key_arn)
     config = write_config(tmp_path, {"stream": {"kms_key": "alias/streamleap"}})
     rs = clients().stubber("redshift-serverless")
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]),
                     {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN], "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
