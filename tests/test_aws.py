@@ -29,7 +29,9 @@ from click.testing import CliRunner
 
 from streamleap.aws import context, documents, naming
 from streamleap.aws.clients import Clients
-from streamleap.aws.config import ConfigError, parse_config
+from streamleap.aws.config import ConfigError, load_config, parse_config
+from streamleap.aws.plan import ArnOf, Call, FromEnvironment, Plan, Wait
+from streamleap.aws.stack import Stack
 from streamleap.cli import main
 
 REGION = "us-east-1"
@@ -347,6 +349,172 @@ def test_config_change_updates_in_place(tmp_path, clients, moto_account):
         StreamName="shop_cdc")["StreamDescriptionSummary"]
     assert summary["RetentionPeriodHours"] == 72
     assert summary["StreamModeDetails"]["StreamMode"] == "PROVISIONED"
+
+
+# --- the plan is the object that runs -----------------------------------------------------------
+
+
+class CallLog:
+    """Every AWS API call the context's clients make from now on: (service, boto3 method, params)."""
+
+    def __init__(self, ctx: context.Context, services: tuple[str, ...] = ("kinesis", "iam", "redshift-serverless", "dms")):
+        self.calls: list[tuple[str, str, dict]] = []
+        for service in services:
+            client = ctx.clients(service)
+            for each in (client._real, client._stubbed) if isinstance(client, PartlyStubbed) else (client,):
+                each.meta.events.register("provide-client-params", self._record)
+
+    def _record(self, params, model, **_kwargs):
+        from botocore import xform_name
+
+        self.calls.append((model.service_model.service_name, xform_name(model.name), copy.deepcopy(params)))
+
+
+def assert_ran_exactly(planned: Plan, calls: list[tuple[str, str, dict]], ctx: context.Context) -> None:
+    """The calls are, in order, the plan's calls with the parameters it names (values known only at
+    apply time resolved), and between them only its waits' polls: nothing else was read or changed."""
+    at = 0
+    for change in planned.pending:
+        for step in change.steps:
+            if isinstance(step, Call):
+                assert at < len(calls), f"{change.action} {change.kind}: {step.operation} was not made"
+                assert calls[at] == (step.service, step.operation, step.arguments(ctx)), (change.action, change.kind)
+                at += 1
+            else:
+                assert isinstance(step, Wait), step
+                polled = at
+                while at < len(calls) and calls[at][1] in step.polls():
+                    at += 1
+                assert at > polled, f"{change.action} {change.kind}: {step.what} polled nothing"
+    assert calls[at:] == [], "calls the plan does not name"
+
+
+def test_a_stored_plan_is_applied_as_it_is(tmp_path, clients, moto_account):
+    """A plan made, kept and applied later makes exactly the calls it names, and reads nothing but
+    its waits' polls (stream ACTIVE, task ready/running, ...): no describe or diff decides anything."""
+    rs, dms_stub = clients().stubber("redshift-serverless"), clients().stubber("dms")
+    ctx = context.connect(load_config(write_config(tmp_path)), REGION, None, moto_account)
+    stub_serverless_read(rs, [])
+    planned = Stack(ctx).plan()
+    kept = json.dumps(planned.to_json())  # the plan is printed, kept, then applied
+
+    # values only apply can know are marked as such, not guessed
+    (task_create,) = [c for c in planned.changes if c.kind == "dms replication task" and c.action == "create"]
+    (create_task,) = task_create.calls()
+    assert create_task.params["SourceEndpointArn"] == ArnOf("dms source endpoint", "streamleap-shop-cdc-source")
+    (source_create,) = [c for c in planned.changes if c.kind == "dms source endpoint"]
+    assert source_create.calls()[0].params["Password"] == FromEnvironment(
+        "SOURCE_PASSWORD", "source.password_env", "the source password")
+    assert PASSWORD not in kept
+
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {
+        "namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN], "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    log = CallLog(ctx)
+    planned.apply(ctx)
+    assert_ran_exactly(planned, log.calls, ctx)
+    rs.assert_no_pending_responses()
+    named = [call.operation for change in planned.changes for call in change.calls()]
+    assert named[:2] == ["create_stream", "increase_stream_retention_period"]
+    assert named[-2:] == ["create_replication_task", "start_replication_task"]
+    dms = boto3.client("dms", endpoint_url=moto_account, region_name=REGION)
+    (task,) = dms.describe_replication_tasks()["ReplicationTasks"]
+    assert task["Status"] == "running"
+
+    # nothing left to do: a plan of nothing makes no call at all
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    planned = Stack(ctx).plan()
+    assert planned.pending == ()
+    log = CallLog(ctx)
+    planned.apply(ctx)
+    assert log.calls == []
+
+    # a changed config: the plan names the shard count, retention and mappings to set, and the
+    # task's stop, modify and resume; apply makes those and nothing else
+    config = write_config(tmp_path, {"stream": {"mode": "provisioned", "shards": 2, "retention_hours": 72},
+                                     "tables": ["shop.cart", "shop.shipment_items", "shop.orders"]})
+    ctx = context.connect(load_config(config), REGION, None, moto_account)
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    planned = Stack(ctx).plan()
+    assert [(c.kind, c.action) for c in planned.pending] == [
+        ("kinesis stream", "update"), ("dms replication task", "update"), ("dms replication task", "start")]
+    (stream_update,) = [c for c in planned.pending if c.kind == "kinesis stream"]
+    assert [(call.operation, call.params.get("TargetShardCount") or call.params.get("RetentionPeriodHours"))
+            for call in stream_update.calls()] == [
+        ("update_stream_mode", None), ("update_shard_count", 2), ("increase_stream_retention_period", 72)]
+    dms_stub.add_response("modify_replication_task", {"ReplicationTask": {"ReplicationTaskIdentifier": "x"}}, {
+        "ReplicationTaskArn": task["ReplicationTaskArn"], "MigrationType": "full-load-and-cdc",
+        "TableMappings": documents.dumps(documents.table_mappings(load_config(config))),
+        "ReplicationTaskSettings": ANY})
+    log = CallLog(ctx)
+    planned.apply(ctx)
+    assert_ran_exactly(planned, log.calls, ctx)
+    dms_stub.assert_no_pending_responses()
+    assert [op for _, op, _ in log.calls if op.endswith("replication_task")] == [
+        "stop_replication_task", "modify_replication_task", "start_replication_task"]
+
+
+def test_plan_json_is_the_plan_apply_and_destroy_run(tmp_path, clients, moto_account, monkeypatch):
+    """`aws plan --json` prints the to_json of the very plan `aws apply` runs (and apply prints it
+    again); `aws destroy --yes --json` prints the plan it ran."""
+    endpoint, config = moto_account, write_config(tmp_path)
+    rs = clients().stubber("redshift-serverless")
+    ran: list[Plan] = []
+    apply_plan = Plan.apply
+
+    def keep(self, ctx):
+        ran.append(self)
+        apply_plan(self, ctx)
+
+    monkeypatch.setattr(Plan, "apply", keep)
+
+    stub_serverless_read(rs, [])
+    printed = run_json(endpoint, "plan", "--config", str(config))
+    stub_serverless_read(rs, [])
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {
+        "namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN], "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    applied = run_json(endpoint, "apply", "--config", str(config))
+    (run_plan,) = ran
+    assert run_plan.to_json() == printed
+    assert {key: applied[key] for key in ("actions", "changes")} == printed
+
+    # what a change prints: its calls with their parameters, its waits, the values known at apply
+    actions = {(a["kind"], a["action"]): a for a in printed["actions"]}
+    stream = actions[("kinesis stream", "create")]["steps"]
+    assert stream[0] == {"call": "kinesis:CreateStream", "params": {
+        "StreamName": "shop_cdc", "StreamModeDetails": {"StreamMode": "ON_DEMAND"},
+        "Tags": {"streamleap:managed-by": "streamleap", "streamleap:stream": "shop_cdc"}}}
+    assert stream[1] == {"wait_for": "Kinesis stream shop_cdc to become ACTIVE"}
+    assert stream[2]["params"] == {"StreamName": "shop_cdc", "RetentionPeriodHours": 48}
+    (dms_role,) = [a for a in printed["actions"] if a["name"] == "streamleap-shop_cdc-dms-kinesis"]
+    policy = [s for s in dms_role["steps"] if s["call"] == "iam:PutRolePolicy"][0]
+    assert json.loads(policy["params"]["PolicyDocument"]) == documents.dms_kinesis_policy(
+        documents.stream_arn(REGION, ACCOUNT, "shop_cdc"), None)
+    task = actions[("dms replication task", "create")]["steps"][0]["params"]
+    assert task["SourceEndpointArn"] == {"known_at_apply": "the ARN of the dms source endpoint "
+                                                           "streamleap-shop-cdc-source, created earlier in this apply"}
+    password = actions[("dms source endpoint", "create")]["steps"][0]["params"]["Password"]
+    assert password == {"known_at_apply": "read from $SOURCE_PASSWORD"}
+    for action in printed["actions"]:  # every call names an operation of the service's API
+        for step in action["steps"]:
+            if "call" in step:
+                service, operation = step["call"].split(":")
+                assert operation in boto3.client(service, region_name=REGION).meta.service_model.operation_names
+
+    ran.clear()
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    rs.add_response("update_namespace", _namespace([]), {"namespaceName": "analytics-ns", "iamRoles": []})
+    rs.add_response("get_namespace", _namespace([]), {"namespaceName": "analytics-ns"})
+    gone = run_json(endpoint, "destroy", "--config", str(config), "--yes")
+    (run_plan,) = ran
+    assert run_plan.to_json() == gone
+    rs.assert_no_pending_responses()
+    assert [(a["kind"], a["action"]) for a in gone["actions"]] == [
+        ("dms replication task", "delete"), ("dms replication instance", "delete"),
+        ("dms target endpoint", "delete"), ("dms source endpoint", "delete"),
+        ("redshift role association", "disassociate"), ("iam role", "delete"), ("iam role", "delete"),
+        ("kinesis stream", "delete")]
 
 
 def test_provisioned_cluster_association(tmp_path, clients, moto_account):

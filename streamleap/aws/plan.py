@@ -167,9 +167,13 @@ class Call(Step):
         for value in _at_apply(self.params):
             value.check(ctx)
 
+    def arguments(self, ctx: Context) -> dict[str, Any]:
+        """The parameters as sent: the ``AtApply`` values resolved."""
+        return _resolved(self.params, ctx)
+
     def run(self, ctx: Context) -> None:
         client = ctx.clients(self.service)
-        params = _resolved(self.params, ctx)
+        params = self.arguments(ctx)
 
         def make() -> Any:
             return call(client, self.operation, **params)
