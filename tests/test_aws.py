@@ -9,6 +9,8 @@ service model and the parameters we expect:
   StartReplication); Redshift ModifyClusterIamRoles.
 * moto never moves a new DMS task from `creating` to `ready` (DMS does once it has validated the
   task); the fixture makes that one transition in moto's in-process backend.
+* moto ignores the Tags of Kinesis CreateStream (AWS tags the stream as it makes it, and apply
+  relies on that); the fixture puts them on the stream in moto's in-process backend.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ import yaml
 from botocore.stub import ANY, Stubber
 from click.testing import CliRunner
 
-from streamleap.aws import deploy, documents
+from streamleap.aws import context, documents, naming
 from streamleap.aws.clients import Clients
-from streamleap.aws.config import ConfigError, parse_config
+from streamleap.aws.config import ConfigError, load_config, parse_config
+from streamleap.aws.plan import ArnOf, Call, FromEnvironment, Plan, Wait
+from streamleap.aws.stack import Stack
 from streamleap.cli import main
 
 REGION = "us-east-1"
@@ -111,11 +115,27 @@ class StubbedClients(Clients):
                     PartlyStubbed(real, stubbed, STUBBED_OPERATIONS[service])
             if service == "dms":
                 real.meta.events.register("after-call.*.CreateReplicationTask", _task_ready)
+            if service == "kinesis":
+                real.meta.events.register("provide-client-params.*.CreateStream", _stream_tags)
+                real.meta.events.register("after-call.*.CreateStream", _stream_tagged)
         return self._clients[service]
 
     def stubber(self, service) -> Stubber:
         self(service)
         return self.stubbers[service]
+
+
+def _stream_tags(params, context, **_kwargs):
+    context["streamleap_stream_tags"] = (params["StreamName"], dict(params.get("Tags") or {}))
+
+
+def _stream_tagged(context, **_kwargs):
+    """What AWS does with CreateStream's Tags and moto 5.2 does not."""
+    from moto.kinesis.models import kinesis_backends
+
+    name, tags = context["streamleap_stream_tags"]
+    if tags:
+        kinesis_backends[ACCOUNT][REGION].add_tags_to_stream(None, name, tags)
 
 
 def _task_ready(parsed, **_kwargs):
@@ -135,7 +155,7 @@ def clients(monkeypatch, moto_account):
             made["c"] = StubbedClients(region, profile, endpoint_url)
         return made["c"]
 
-    monkeypatch.setattr(deploy, "make_clients", make)
+    monkeypatch.setattr(context, "make_clients", make)
     return lambda: make(REGION, None, moto_account)
 
 
@@ -203,8 +223,7 @@ def test_plan_apply_apply_status_destroy(tmp_path, clients, moto_account, caplog
     assert kinesis.list_streams()["StreamNames"] == []
 
     # apply: creates everything, associates the role with the namespace, starts the task
-    stub_serverless_read(rs, [])  # plan inside apply
-    stub_serverless_read(rs, [])  # read before the update
+    stub_serverless_read(rs, [])  # the plan apply makes and runs (it reads nothing again)
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN], "MODIFYING"),
                     {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
@@ -264,9 +283,7 @@ def test_plan_apply_apply_status_destroy(tmp_path, clients, moto_account, caplog
     assert kinesis.list_streams()["StreamNames"] == ["shop_cdc"]
 
     # destroy --yes: task, instance, endpoints, association, roles, stream; nothing left
-    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # destroy plan
-    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # destroy: plan again
-    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # read before the update
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])  # the destroy plan, then run as it is
     rs.add_response("update_namespace", _namespace([]), {"namespaceName": "analytics-ns", "iamRoles": []})
     rs.add_response("get_namespace", _namespace([]), {"namespaceName": "analytics-ns"})
     gone = run_json(endpoint, "destroy", "--config", str(config), "--yes")
@@ -305,8 +322,7 @@ def test_config_change_updates_in_place(tmp_path, clients, moto_account):
     rs = clients().stubber("redshift-serverless")
     dms_stub = clients().stubber("dms")
     config = write_config(tmp_path)
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
@@ -333,6 +349,172 @@ def test_config_change_updates_in_place(tmp_path, clients, moto_account):
         StreamName="shop_cdc")["StreamDescriptionSummary"]
     assert summary["RetentionPeriodHours"] == 72
     assert summary["StreamModeDetails"]["StreamMode"] == "PROVISIONED"
+
+
+# --- the plan is the object that runs -----------------------------------------------------------
+
+
+class CallLog:
+    """Every AWS API call the context's clients make from now on: (service, boto3 method, params)."""
+
+    def __init__(self, ctx: context.Context, services: tuple[str, ...] = ("kinesis", "iam", "redshift-serverless", "dms")):
+        self.calls: list[tuple[str, str, dict]] = []
+        for service in services:
+            client = ctx.clients(service)
+            for each in (client._real, client._stubbed) if isinstance(client, PartlyStubbed) else (client,):
+                each.meta.events.register("provide-client-params", self._record)
+
+    def _record(self, params, model, **_kwargs):
+        from botocore import xform_name
+
+        self.calls.append((model.service_model.service_name, xform_name(model.name), copy.deepcopy(params)))
+
+
+def assert_ran_exactly(planned: Plan, calls: list[tuple[str, str, dict]], ctx: context.Context) -> None:
+    """The calls are, in order, the plan's calls with the parameters it names (values known only at
+    apply time resolved), and between them only its waits' polls: nothing else was read or changed."""
+    at = 0
+    for change in planned.pending:
+        for step in change.steps:
+            if isinstance(step, Call):
+                assert at < len(calls), f"{change.action} {change.kind}: {step.operation} was not made"
+                assert calls[at] == (step.service, step.operation, step.arguments(ctx)), (change.action, change.kind)
+                at += 1
+            else:
+                assert isinstance(step, Wait), step
+                polled = at
+                while at < len(calls) and calls[at][1] in step.polls():
+                    at += 1
+                assert at > polled, f"{change.action} {change.kind}: {step.what} polled nothing"
+    assert calls[at:] == [], "calls the plan does not name"
+
+
+def test_a_stored_plan_is_applied_as_it_is(tmp_path, clients, moto_account):
+    """A plan made, kept and applied later makes exactly the calls it names, and reads nothing but
+    its waits' polls (stream ACTIVE, task ready/running, ...): no describe or diff decides anything."""
+    rs, dms_stub = clients().stubber("redshift-serverless"), clients().stubber("dms")
+    ctx = context.connect(load_config(write_config(tmp_path)), REGION, None, moto_account)
+    stub_serverless_read(rs, [])
+    planned = Stack(ctx).plan()
+    kept = json.dumps(planned.to_json())  # the plan is printed, kept, then applied
+
+    # values only apply can know are marked as such, not guessed
+    (task_create,) = [c for c in planned.changes if c.kind == "dms replication task" and c.action == "create"]
+    (create_task,) = task_create.calls()
+    assert create_task.params["SourceEndpointArn"] == ArnOf("dms source endpoint", "streamleap-shop-cdc-source")
+    (source_create,) = [c for c in planned.changes if c.kind == "dms source endpoint"]
+    assert source_create.calls()[0].params["Password"] == FromEnvironment(
+        "SOURCE_PASSWORD", "source.password_env", "the source password")
+    assert PASSWORD not in kept
+
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {
+        "namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN], "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    log = CallLog(ctx)
+    planned.apply(ctx)
+    assert_ran_exactly(planned, log.calls, ctx)
+    rs.assert_no_pending_responses()
+    named = [call.operation for change in planned.changes for call in change.calls()]
+    assert named[:2] == ["create_stream", "increase_stream_retention_period"]
+    assert named[-2:] == ["create_replication_task", "start_replication_task"]
+    dms = boto3.client("dms", endpoint_url=moto_account, region_name=REGION)
+    (task,) = dms.describe_replication_tasks()["ReplicationTasks"]
+    assert task["Status"] == "running"
+
+    # nothing left to do: a plan of nothing makes no call at all
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    planned = Stack(ctx).plan()
+    assert planned.pending == ()
+    log = CallLog(ctx)
+    planned.apply(ctx)
+    assert log.calls == []
+
+    # a changed config: the plan names the shard count, retention and mappings to set, and the
+    # task's stop, modify and resume; apply makes those and nothing else
+    config = write_config(tmp_path, {"stream": {"mode": "provisioned", "shards": 2, "retention_hours": 72},
+                                     "tables": ["shop.cart", "shop.shipment_items", "shop.orders"]})
+    ctx = context.connect(load_config(config), REGION, None, moto_account)
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    planned = Stack(ctx).plan()
+    assert [(c.kind, c.action) for c in planned.pending] == [
+        ("kinesis stream", "update"), ("dms replication task", "update"), ("dms replication task", "start")]
+    (stream_update,) = [c for c in planned.pending if c.kind == "kinesis stream"]
+    assert [(call.operation, call.params.get("TargetShardCount") or call.params.get("RetentionPeriodHours"))
+            for call in stream_update.calls()] == [
+        ("update_stream_mode", None), ("update_shard_count", 2), ("increase_stream_retention_period", 72)]
+    dms_stub.add_response("modify_replication_task", {"ReplicationTask": {"ReplicationTaskIdentifier": "x"}}, {
+        "ReplicationTaskArn": task["ReplicationTaskArn"], "MigrationType": "full-load-and-cdc",
+        "TableMappings": documents.dumps(documents.table_mappings(load_config(config))),
+        "ReplicationTaskSettings": ANY})
+    log = CallLog(ctx)
+    planned.apply(ctx)
+    assert_ran_exactly(planned, log.calls, ctx)
+    dms_stub.assert_no_pending_responses()
+    assert [op for _, op, _ in log.calls if op.endswith("replication_task")] == [
+        "stop_replication_task", "modify_replication_task", "start_replication_task"]
+
+
+def test_plan_json_is_the_plan_apply_and_destroy_run(tmp_path, clients, moto_account, monkeypatch):
+    """`aws plan --json` prints the to_json of the very plan `aws apply` runs (and apply prints it
+    again); `aws destroy --yes --json` prints the plan it ran."""
+    endpoint, config = moto_account, write_config(tmp_path)
+    rs = clients().stubber("redshift-serverless")
+    ran: list[Plan] = []
+    apply_plan = Plan.apply
+
+    def keep(self, ctx):
+        ran.append(self)
+        apply_plan(self, ctx)
+
+    monkeypatch.setattr(Plan, "apply", keep)
+
+    stub_serverless_read(rs, [])
+    printed = run_json(endpoint, "plan", "--config", str(config))
+    stub_serverless_read(rs, [])
+    rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {
+        "namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN], "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
+    rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
+    applied = run_json(endpoint, "apply", "--config", str(config))
+    (run_plan,) = ran
+    assert run_plan.to_json() == printed
+    assert {key: applied[key] for key in ("actions", "changes")} == printed
+
+    # what a change prints: its calls with their parameters, its waits, the values known at apply
+    actions = {(a["kind"], a["action"]): a for a in printed["actions"]}
+    stream = actions[("kinesis stream", "create")]["steps"]
+    assert stream[0] == {"call": "kinesis:CreateStream", "params": {
+        "StreamName": "shop_cdc", "StreamModeDetails": {"StreamMode": "ON_DEMAND"},
+        "Tags": {"streamleap:managed-by": "streamleap", "streamleap:stream": "shop_cdc"}}}
+    assert stream[1] == {"wait_for": "Kinesis stream shop_cdc to become ACTIVE"}
+    assert stream[2]["params"] == {"StreamName": "shop_cdc", "RetentionPeriodHours": 48}
+    (dms_role,) = [a for a in printed["actions"] if a["name"] == "streamleap-shop_cdc-dms-kinesis"]
+    policy = [s for s in dms_role["steps"] if s["call"] == "iam:PutRolePolicy"][0]
+    assert json.loads(policy["params"]["PolicyDocument"]) == documents.dms_kinesis_policy(
+        documents.stream_arn(REGION, ACCOUNT, "shop_cdc"), None)
+    task = actions[("dms replication task", "create")]["steps"][0]["params"]
+    assert task["SourceEndpointArn"] == {"known_at_apply": "the ARN of the dms source endpoint "
+                                                           "streamleap-shop-cdc-source, created earlier in this apply"}
+    password = actions[("dms source endpoint", "create")]["steps"][0]["params"]["Password"]
+    assert password == {"known_at_apply": "read from $SOURCE_PASSWORD"}
+    for action in printed["actions"]:  # every call names an operation of the service's API
+        for step in action["steps"]:
+            if "call" in step:
+                service, operation = step["call"].split(":")
+                assert operation in boto3.client(service, region_name=REGION).meta.service_model.operation_names
+
+    ran.clear()
+    stub_serverless_read(rs, [REDSHIFT_ROLE_ARN])
+    rs.add_response("update_namespace", _namespace([]), {"namespaceName": "analytics-ns", "iamRoles": []})
+    rs.add_response("get_namespace", _namespace([]), {"namespaceName": "analytics-ns"})
+    gone = run_json(endpoint, "destroy", "--config", str(config), "--yes")
+    (run_plan,) = ran
+    assert run_plan.to_json() == gone
+    rs.assert_no_pending_responses()
+    assert [(a["kind"], a["action"]) for a in gone["actions"]] == [
+        ("dms replication task", "delete"), ("dms replication instance", "delete"),
+        ("dms target endpoint", "delete"), ("dms source endpoint", "delete"),
+        ("redshift role association", "disassociate"), ("iam role", "delete"), ("iam role", "delete"),
+        ("kinesis stream", "delete")]
 
 
 def test_provisioned_cluster_association(tmp_path, clients, moto_account):
@@ -366,8 +548,7 @@ def test_provisioned_cluster_association(tmp_path, clients, moto_account):
 def test_missing_password_env_is_one_line(tmp_path, clients, moto_account, monkeypatch):
     monkeypatch.delenv("SOURCE_PASSWORD")
     rs = clients().stubber("redshift-serverless")
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
@@ -530,10 +711,10 @@ def test_dms_settings_match_reference():
 
 
 def test_names_are_valid_identifiers():
-    assert deploy.dms_id("shop_cdc", "task") == "streamleap-shop-cdc-task"
-    long = deploy.dms_id("a" * 128, "instance")
+    assert naming.dms_id("shop_cdc", "task") == "streamleap-shop-cdc-task"
+    long = naming.dms_id("a" * 128, "instance")
     assert len(long) <= 63 and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", long) and "--" not in long
-    assert len(deploy.role_name("x" * 128, "redshift-kinesis")) <= 64
+    assert len(naming.role_name("x" * 128, "redshift-kinesis")) <= 64
     with pytest.raises(ConfigError):
         parse_config({**BASE_CONFIG, "stream": {"name": "bad/name"}})
 
@@ -566,8 +747,7 @@ def test_dms_serverless_creates_and_starts_a_replication_config(tmp_path, client
     rs, dms_stub = clients().stubber("redshift-serverless"), clients().stubber("dms")
     name = "streamleap-shop-cdc-replication"
     arn = f"arn:aws:dms:{REGION}:{ACCOUNT}:replication-config:ABC"
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN],
                      "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})
@@ -578,10 +758,7 @@ def test_dms_serverless_creates_and_starts_a_replication_config(tmp_path, client
         "ReplicationConfigIdentifier": name, "SourceEndpointArn": ANY, "TargetEndpointArn": ANY,
         "ComputeConfig": {"MaxCapacityUnits": 4, "MultiAZ": False}, "ReplicationType": "full-load-and-cdc",
         "TableMappings": mappings, "ReplicationSettings": ANY, "Tags": ANY})
-    dms_stub.add_response("describe_replication_configs", {"ReplicationConfigs": [
-        {"ReplicationConfigIdentifier": name, "ReplicationConfigArn": arn}]}, locate)
-    dms_stub.add_response("describe_replications", {"Replications": []},
-                          {"Filters": [{"Name": "replication-config-arn", "Values": [arn]}]})
+    # started with the ARN the create answered with: a new config has never run
     dms_stub.add_response("start_replication", {"Replication": {"Status": "starting"}},
                           {"ReplicationConfigArn": arn, "StartReplicationType": "start-replication"})
     applied = run_json(endpoint, "apply", "--config", str(config))
@@ -597,8 +774,7 @@ def test_kms_alias_resolves_to_the_key_arn_in_policies(tmp_path, clients, moto_a
     kms.create_alias(AliasName="alias/streamleap", TargetKeyId=key_arn)
     config = write_config(tmp_path, {"stream": {"kms_key": "alias/streamleap"}})
     rs = clients().stubber("redshift-serverless")
-    for _ in range(2):
-        stub_serverless_read(rs, [])
+    stub_serverless_read(rs, [])
     rs.add_response("update_namespace", _namespace([REDSHIFT_ROLE_ARN]),
                     {"namespaceName": "analytics-ns", "iamRoles": [REDSHIFT_ROLE_ARN], "defaultIamRoleArn": REDSHIFT_ROLE_ARN})
     rs.add_response("get_namespace", _namespace([REDSHIFT_ROLE_ARN]), {"namespaceName": "analytics-ns"})

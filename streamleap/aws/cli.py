@@ -36,7 +36,8 @@ def aws_options(fn):
 
 def _stack(config_path: Path, region: str | None, profile: str | None, endpoint_url: str | None, quiet: bool):
     from streamleap.aws.config import load_config
-    from streamleap.aws.deploy import Stack, connect
+    from streamleap.aws.context import connect
+    from streamleap.aws.stack import Stack
 
     config = load_config(config_path)
     say = (lambda _text: None) if quiet else (lambda text: err_console.print(Text(text, style="dim")))
@@ -47,17 +48,13 @@ _STYLE = {"create": "green", "update": "yellow", "start": "cyan", "associate": "
           "disassociate": "red", "skip": "magenta", "none": "dim"}
 
 
-def _print_actions(actions, title: str) -> None:
+def _print_changes(changes, title: str) -> None:
     table = Table(title=title, title_justify="left", show_edge=False)
     for column in ("action", "resource", "name", "detail"):
         table.add_column(column)
-    for a in actions:
-        table.add_row(Text(a.action, style=_STYLE.get(a.action, "")), a.kind, a.name, a.detail)
+    for c in changes:
+        table.add_row(Text(c.action, style=_STYLE.get(c.action, "")), c.kind, c.name, c.detail)
     console.print(table)
-
-
-def _changes(actions) -> list:
-    return [a for a in actions if a.action not in ("none", "skip")]
 
 
 @aws.command("init-config")
@@ -101,14 +98,13 @@ def init_config(config_path, engine, tables, stream_name, source_url, force):
 def plan(config_path, region, profile, endpoint_url, as_json):
     """What apply would do, changing nothing."""
     stack = _stack(config_path, region, profile, endpoint_url, quiet=True)
-    actions = stack.plan()
+    planned = stack.plan()
     if as_json:
-        console.print_json(json.dumps({"actions": [a.to_json() for a in actions],
-                                       "changes": len(_changes(actions))}))
+        console.print_json(json.dumps(planned.to_json()))
         return
-    _print_actions(actions, f"plan for stream {stack.ctx.config.stream.name} in {stack.ctx.region} "
-                            f"(account {stack.ctx.account})")
-    n = len(_changes(actions))
+    _print_changes(planned.changes, f"plan for stream {stack.ctx.config.stream.name} in {stack.ctx.region} "
+                                    f"(account {stack.ctx.account})")
+    n = len(planned.pending)
     console.print(f"{n} change{'s' if n != 1 else ''}" + (": run `streamleap aws apply`" if n else ": nothing to do"))
 
 
@@ -122,8 +118,9 @@ def apply(config_path, region, profile, endpoint_url, as_json, project_dir):
     stack = _stack(config_path, region, profile, endpoint_url, quiet=as_json)
     if project_dir is not None and not (project_dir / "dbt_project.yml").is_file():
         raise StreamleapError(f"--project-dir {project_dir}: no dbt_project.yml there; run `streamleap init {project_dir}`")
-    actions = stack.apply()
-    changes = _changes(actions)
+    planned = stack.plan()
+    planned.apply(stack.ctx)
+    changes = planned.pending
     role = stack.redshift_role.arn
     project_changed = False
     if project_dir is not None:
@@ -131,14 +128,13 @@ def apply(config_path, region, profile, endpoint_url, as_json, project_dir):
 
         project_changed = set_project_var(project_dir, "streamleap_iam_role", role)
     if as_json:
-        console.print_json(json.dumps({"actions": [a.to_json() for a in actions], "changes": len(changes),
-                                       "redshift_iam_role": role,
+        console.print_json(json.dumps({**planned.to_json(), "redshift_iam_role": role,
                                        "external_schema": stack.ctx.config.redshift.external_schema}))
         return
     if not changes:
         console.print("no changes: everything matches streamleap.yml")
     else:
-        _print_actions(changes, "applied")
+        _print_changes(changes, "applied")
         console.print(f"{len(changes)} change{'s' if len(changes) != 1 else ''} applied; "
                       "`streamleap aws status` shows replication")
     if project_changed:
@@ -197,24 +193,24 @@ def destroy(config_path, region, profile, endpoint_url, as_json, yes):
     """Stop and remove, in reverse order, only what streamleap created."""
     stack = _stack(config_path, region, profile, endpoint_url, quiet=as_json)
     planned = stack.destroy_plan()
-    if not _changes(planned):
+    if not planned.pending:
         if as_json:
-            console.print_json(json.dumps({"actions": [a.to_json() for a in planned], "changes": 0}))
+            console.print_json(json.dumps(planned.to_json()))
         else:
             console.print("nothing to destroy: no streamleap resources for this config")
         return
     if not yes:
         if not as_json:
-            _print_actions(planned, "destroy")
+            _print_changes(planned.changes, "destroy")
         err_console.print(Text("Deleting the stream loses every change record not yet in Redshift, and the "
                                "streaming view that reads it stops working.", style="yellow"))
         if not click.confirm("Delete these resources?", default=False, err=True):
             raise StreamleapError("destroy cancelled; nothing was deleted")
-    done = stack.destroy()
+    planned.apply(stack.ctx)  # the plan printed (and confirmed) above, as it is
     if as_json:
-        console.print_json(json.dumps({"actions": [a.to_json() for a in done], "changes": len(_changes(done))}))
+        console.print_json(json.dumps(planned.to_json()))
         return
-    _print_actions(done, "destroyed")
+    _print_changes(planned.changes, "destroyed")
 
 
 @aws.command("check-source")
