@@ -192,7 +192,7 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         if source_schema is not None:
             raise StreamleapError("--source-schema is for --ddl files; a --source-url names its schemas itself "
                                   "(Postgres: ?schema=NAME, MySQL: the URL's database)")
-        from streamleap.introspect import read_source
+        from streamleap.sources.introspect import read_source
 
         _, found = read_source(source_url, names)
         return SourceSelection(exclude_tables(found, exclude))
@@ -505,7 +505,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     from streamleap.capture.writer import KinesisWriter
     from streamleap.masking import mask_text, mask_url
     from streamleap.kinesis_local import kinesis_client
-    from streamleap.source_check import check_source, failed
+    from streamleap.sources.checks import check_source, failed
 
     names, found, selection = _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns,
                                                  project_dir)
@@ -598,7 +598,7 @@ def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude
     sends of them: by the options, or by the mirrors of --project-dir. The plan's rules decide
     (plan_source): a table no mirror could be built for is refused, all of them in one line."""
     from streamleap.capture.selection import CaptureSelection, project_tables, selection_from_project
-    from streamleap.introspect import read_source
+    from streamleap.sources.introspect import read_source
     from streamleap.plan import exclude_tables as drop_tables
     from streamleap.plan import parse_column_exclusions, parse_keys, plan_source
 

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from streamleap.dbt import run_dbt
-from streamleap.introspect import read_source
+from streamleap.sources.introspect import read_source
 from streamleap.kinesis_local import LocalKinesis
 from streamleap.plan import plan_tables
 from streamleap.project import generate_models, init_project
@@ -137,7 +137,7 @@ def _pg_source(url: str) -> Source:
 def _my_source(url: str) -> Source:
     import pymysql
 
-    from streamleap.introspect import _parse_url
+    from streamleap.sources.introspect import _parse_url
 
     parts = _parse_url(url)
 

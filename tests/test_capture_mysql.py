@@ -38,7 +38,7 @@ class Source:
     """A database of its own on the test server, and a connection to change it."""
 
     def __init__(self, server_url: str, time_zone: str = "+00:00"):
-        from streamleap.introspect import _parse_url
+        from streamleap.sources.introspect import _parse_url
 
         self.server = _parse_url(server_url)
         self.db = f"cap_{uuid.uuid4().hex[:10]}"

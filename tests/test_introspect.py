@@ -11,7 +11,7 @@ import pytest
 
 from streamleap.ddl import parse_ddl
 from streamleap.errors import SourceConnectionError, UnknownTableError
-from streamleap.introspect import _mask, _parse_url, read_source
+from streamleap.sources.introspect import _mask, _parse_url, read_source
 from streamleap.schema import SourceColumn as C
 from streamleap.schema import SourceTable
 from streamleap.local_postgres import _pg_bindir, free_port
@@ -466,7 +466,7 @@ def test_mysql_generated_columns_and_partitioned_tables(mysql_source: str) -> No
 
 
 def test_mysql_generated_extra_text() -> None:
-    from streamleap.introspect import _mysql_generated
+    from streamleap.sources.introspect import _mysql_generated
 
     assert _mysql_generated("STORED GENERATED") == "stored"
     assert _mysql_generated("PERSISTENT GENERATED") == "stored"

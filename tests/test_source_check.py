@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from streamleap.cli import main
 from streamleap.kinesis_local import LocalKinesis
-from streamleap.source_check import _binlog_checksum, check_source, failed
+from streamleap.sources.checks import _binlog_checksum, check_source, failed
 from tests.servers import start_postgres
 
 CLI_ENV = {"COLUMNS": "400", "NO_COLOR": "1", "TERM": "dumb"}

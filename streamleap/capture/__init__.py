@@ -17,7 +17,7 @@ def open_reader(url: str, tables: list[str], *, name: str = "capture",
     """The change reader for the source at ``url``; ``name`` (the stream's) names the Postgres
     replication slot and publication (streamleap_<name>); ``selection`` holds the keys named for
     tables without one and the columns never sent (``selection.CaptureSelection``)."""
-    from streamleap.introspect import _parse_url
+    from streamleap.sources.introspect import _parse_url
 
     dialect = _parse_url(url).dialect
     if dialect == "postgres":

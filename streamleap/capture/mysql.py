@@ -78,7 +78,7 @@ from typing import Any
 from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
-from streamleap.introspect import CONNECT_TIMEOUT_SECONDS, _driver_message, _parse_url, read_source
+from streamleap.sources.introspect import CONNECT_TIMEOUT_SECONDS, _driver_message, _parse_url, read_source
 from streamleap.schema import SourceTable
 
 __all__ = ["MySQLReader"]

@@ -298,7 +298,7 @@ class PostgresReader:
 
     def __init__(self, url: str, tables: list[str] | None, *, name: str = "capture", slot: str | None = None,
                  publication: str | None = None, selection: CaptureSelection | None = None):
-        from streamleap.introspect import _parse_url  # one parser for every source URL
+        from streamleap.sources.introspect import _parse_url  # one parser for every source URL
 
         self.url = url
         self._parsed = _parse_url(url)
@@ -347,7 +347,7 @@ class PostgresReader:
         try:
             con = psycopg2.connect(**kwargs)
         except psycopg2.Error as exc:
-            from streamleap.introspect import _connect_error
+            from streamleap.sources.introspect import _connect_error
 
             raise _connect_error(exc, self._parsed) from None
         if not replication:
@@ -356,7 +356,7 @@ class PostgresReader:
 
     # ------------------------------------------------------------ ChangeReader
     def tables(self) -> list[SourceTable]:
-        from streamleap.introspect import read_source
+        from streamleap.sources.introspect import read_source
 
         _, found = read_source(self.url, self.requested)
         applied = self.selection.apply(found)
@@ -767,7 +767,7 @@ class PostgresReader:
             con.close()
 
     def _error(self, doing: str, exc: BaseException) -> StreamleapError:
-        from streamleap.introspect import _driver_message
+        from streamleap.sources.introspect import _driver_message
 
         message = _driver_message(exc, self._parsed)
         hint = ""

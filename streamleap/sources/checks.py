@@ -26,7 +26,7 @@ from typing import Any
 
 from streamleap.ddl import select_tables
 from streamleap.errors import StreamleapError, UnsupportedTypeError
-from streamleap.introspect import connect_source, read_source
+from streamleap.sources.introspect import connect_source, read_source
 from streamleap.plan import MirrorTable, exclude_tables as drop_excluded, plan_source
 from streamleap.schema import SourceTable
 from streamleap.types import map_type
