@@ -249,9 +249,9 @@ def test_postgres_capture_options_and_their_errors(logical_pg_url, kinesis, tmp_
 def test_mariadb_partitioned_table_and_generated_columns_end_to_end(mysql_url, pg_url, tmp_path, monkeypatch):
     import pymysql
 
-    from streamleap.sources.introspect import _parse_url
+    from streamleap.sources.connection import parse_source_url
 
-    parts = _parse_url(mysql_url)
+    parts = parse_source_url(mysql_url)
     db = f"parts_{uuid.uuid4().hex[:6]}"
 
     def connect():

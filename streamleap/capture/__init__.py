@@ -17,9 +17,9 @@ def open_reader(url: str, tables: list[str], *, name: str = "capture",
     """The change reader for the source at ``url``; ``name`` (the stream's) names the Postgres
     replication slot and publication (streamleap_<name>); ``selection`` holds the keys named for
     tables without one and the columns never sent (``selection.CaptureSelection``)."""
-    from streamleap.sources.introspect import _parse_url
+    from streamleap.sources.connection import parse_source_url
 
-    dialect = _parse_url(url).dialect
+    dialect = parse_source_url(url).dialect
     if dialect == "postgres":
         from streamleap.capture.postgres import PostgresReader
 

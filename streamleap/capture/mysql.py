@@ -77,8 +77,9 @@ from typing import Any
 
 from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
-from streamleap.errors import SourceConnectionError, StreamleapError
-from streamleap.sources.introspect import CONNECT_TIMEOUT_SECONDS, _driver_message, _parse_url, read_source
+from streamleap.errors import StreamleapError
+from streamleap.sources.connection import connect_mysql, mysql_options, parse_source_url
+from streamleap.sources.introspect import read_source
 from streamleap.schema import SourceTable
 
 __all__ = ["MySQLReader"]
@@ -374,7 +375,7 @@ class MySQLReader:
 
     def __init__(self, url: str, tables: list[str], server_id: int | None = None,
                  selection: CaptureSelection | None = None):
-        self._url = _parse_url(url)
+        self._url = parse_source_url(url)
         if self._url.dialect != "mysql":
             raise StreamleapError(f"{self._url.masked} is not a MySQL/MariaDB URL; use mysql:// or mariadb://")
         self._source_url = url
@@ -402,26 +403,10 @@ class MySQLReader:
     # -- connections
 
     def _settings(self) -> dict[str, Any]:
-        return {
-            "host": self._url.host or "localhost",
-            "port": self._url.port or 3306,
-            "user": self._url.user or "",
-            "password": self._url.password or "",
-            "charset": "utf8mb4",
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-        }
+        return mysql_options(self._url, database=False)
 
     def _connect(self, **extra: Any) -> Any:
-        import pymysql
-
-        settings = self._settings()
-        settings.update(extra)
-        try:
-            return pymysql.connect(autocommit=True, **settings)
-        except pymysql.Error as exc:
-            raise SourceConnectionError(
-                f"cannot connect to {self._url.masked}: {_driver_message(exc, self._url)}; check host, port and credentials"
-            ) from None
+        return connect_mysql(self._url, database=False, autocommit=True, **extra)
 
     def _query(self, sql: str, args: Any = None) -> list[tuple]:
         conn = self._connect()

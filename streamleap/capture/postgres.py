@@ -49,6 +49,7 @@ from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
 from streamleap.schema import SourceTable
+from streamleap.sources.connection import connect_postgres, driver_message, parse_source_url
 
 log = logging.getLogger(__name__)
 
@@ -298,10 +299,8 @@ class PostgresReader:
 
     def __init__(self, url: str, tables: list[str] | None, *, name: str = "capture", slot: str | None = None,
                  publication: str | None = None, selection: CaptureSelection | None = None):
-        from streamleap.sources.introspect import _parse_url  # one parser for every source URL
-
         self.url = url
-        self._parsed = _parse_url(url)
+        self._parsed = parse_source_url(url)
         if self._parsed.dialect != "postgres":
             raise StreamleapError(f"{self._parsed.masked} is not a PostgreSQL URL")
         self.requested = list(tables) if tables else None
@@ -326,30 +325,13 @@ class PostgresReader:
             self._check_replica_identity()
 
     # ------------------------------------------------------------ connections
-    def _options(self, **extra: Any) -> dict[str, Any]:
-        url = self._parsed
-        options: dict[str, Any] = {k: v[-1] for k, v in url.params.items() if k != "schema"}
-        options.update(connect_timeout=5, application_name="streamleap-capture", options=SESSION_OPTIONS)
-        for key, value in (("host", url.host), ("port", url.port), ("user", url.user),
-                           ("password", url.password), ("dbname", url.database)):
-            if value is not None:
-                options[key] = value
-        options.update(extra)
-        return options
-
     def _connect(self, replication: bool = False) -> Any:
-        import psycopg2
         import psycopg2.extras
 
-        kwargs = self._options()
+        extra: dict[str, Any] = {}
         if replication:
-            kwargs["connection_factory"] = psycopg2.extras.LogicalReplicationConnection
-        try:
-            con = psycopg2.connect(**kwargs)
-        except psycopg2.Error as exc:
-            from streamleap.sources.introspect import _connect_error
-
-            raise _connect_error(exc, self._parsed) from None
+            extra["connection_factory"] = psycopg2.extras.LogicalReplicationConnection
+        con = connect_postgres(self._parsed, application_name="streamleap-capture", options=SESSION_OPTIONS, **extra)
         if not replication:
             con.autocommit = True
         return con
@@ -767,9 +749,7 @@ class PostgresReader:
             con.close()
 
     def _error(self, doing: str, exc: BaseException) -> StreamleapError:
-        from streamleap.sources.introspect import _driver_message
-
-        message = _driver_message(exc, self._parsed)
+        message = driver_message(exc, self._parsed)
         hint = ""
         lowered = message.lower()
         if "wal_level" in lowered:

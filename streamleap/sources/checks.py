@@ -26,9 +26,10 @@ from typing import Any
 
 from streamleap.ddl import select_tables
 from streamleap.errors import StreamleapError, UnsupportedTypeError
-from streamleap.sources.introspect import connect_source, read_source
 from streamleap.plan import MirrorTable, exclude_tables as drop_excluded, plan_source
 from streamleap.schema import SourceTable
+from streamleap.sources.connection import connect_source, driver_text
+from streamleap.sources.introspect import read_source
 from streamleap.types import map_type
 
 DAY_SECONDS = 24 * 3600
@@ -166,13 +167,13 @@ def _summary(names: list[str]) -> str:
 def _mysql_variables(conn: Any) -> dict[str, str]:
     with conn.cursor() as cur:
         cur.execute("SHOW GLOBAL VARIABLES")
-        return {_text(k).lower(): _text(v) for k, v in cur.fetchall()}
+        return {driver_text(k).lower(): driver_text(v) for k, v in cur.fetchall()}
 
 
 def _mysql_grants(conn: Any) -> str:
     with conn.cursor() as cur:
         cur.execute("SHOW GRANTS")
-        return " ".join(_text(row[0]).upper() for row in cur.fetchall())
+        return " ".join(driver_text(row[0]).upper() for row in cur.fetchall())
 
 
 def _mysql_checks(conn: Any) -> list[Check]:
@@ -238,7 +239,7 @@ def _rds_binlog_retention(conn: Any) -> Check | None:
             row = cur.fetchone()
     except Exception:  # noqa: BLE001 - not RDS: the server variables decide
         return None
-    hours = int(_text(row[0])) if row and row[0] is not None else 0
+    hours = int(driver_text(row[0])) if row and row[0] is not None else 0
     ok = hours >= 24
     return Check("binlog retention", ok, f"RDS binlog retention hours is {hours or 'not set'}"
                  + ("" if ok else ", must be at least 24"),
@@ -337,7 +338,7 @@ def _replica_identities(conn: Any) -> dict[tuple[str, str], str]:
             "SELECT n.nspname, c.relname, c.relreplident FROM pg_catalog.pg_class c "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')"
         )
-        return {(schema, name): _text(ident) for schema, name, ident in cur.fetchall()}
+        return {(schema, name): driver_text(ident) for schema, name, ident in cur.fetchall()}
 
 
 def _pg_name(schema: str | None, name: str) -> str:
@@ -345,7 +346,3 @@ def _pg_name(schema: str | None, name: str) -> str:
 
     parts = [exp.to_identifier(p, quoted=True).sql(dialect="postgres") for p in (schema, name) if p]
     return ".".join(parts)
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else str(value)
