@@ -505,7 +505,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     from streamleap.capture.writer import KinesisWriter
     from streamleap.masking import mask_text, mask_url
     from streamleap.kinesis_local import kinesis_client
-    from streamleap.sources.checks import check_source, failed
+    from streamleap.sources.checks import check_source, failed, not_ready_error
 
     names, found, selection = _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns,
                                                  project_dir)
@@ -515,8 +515,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     bad = [c for c in failed(checks)
            if not (c.name.startswith("table ") and c.name[len("table "):] in keyed and "primary key" in c.detail)]
     if bad:
-        raise StreamleapError("the source is not set up for change capture: "
-                              + " | ".join(f"{c.name}: {c.detail}; fix: {c.fix}" for c in bad))
+        raise not_ready_error(bad)
     for warning in (c for c in checks if not c.ok and c not in failed(checks)):
         err_console.print(Text(mask_text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else ""),
                                          _given_secrets(click.get_current_context()))))

@@ -2,8 +2,8 @@
 
 ``MySQLReader(url, tables)`` implements ``streamleap.capture.base.ChangeReader``.
 
-Source set-up (checked when the reader starts; a missing one raises StreamleapError naming the
-setting and the fix): ``log_bin`` on, ``binlog_format=ROW``, ``binlog_row_image=FULL``,
+Source set-up (checked when the reader starts, by ``sources.checks.mysql_capture_checks``; one
+StreamleapError names every setting that is not right, and its fix): ``log_bin`` on, ``binlog_format=ROW``, ``binlog_row_image=FULL``,
 ``binlog_row_metadata=FULL`` (MariaDB >= 10.5, MySQL >= 8.0.14: the binlog then carries each
 table's column names, signedness and enum/set labels as of the change, so a column added on the
 source mid-stream shows up in the next change without any look-up), ``server_id`` >= 1. The user
@@ -79,6 +79,7 @@ from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import StreamleapError
 from streamleap.sources.connection import connect_mysql, mysql_options, parse_source_url
+from streamleap.sources.checks import failed, mysql_capture_checks, mysql_variables, not_ready_error
 from streamleap.sources.introspect import read_source
 from streamleap.schema import SourceTable
 
@@ -418,52 +419,17 @@ class MySQLReader:
             conn.close()
 
     def _check_setup(self) -> int:
-        rows = self._query(
-            "SHOW GLOBAL VARIABLES WHERE Variable_name IN "
-            "('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'server_id', "
-            "'log_bin_compress', 'binlog_transaction_compression', 'binlog_row_value_options')"
-        )
-        found = {str(name).lower(): str(value) for name, value in rows}
-        where = self._url.masked
-        if found.get("log_bin", "OFF").upper() != "ON":
-            raise StreamleapError(
-                f"{where}: the binary log is off (log_bin=OFF); change capture reads it: start the server with "
-                "log-bin, binlog_format=ROW, binlog_row_image=FULL, binlog_row_metadata=FULL and server-id>=1"
-            )
-        wanted = (("binlog_format", "ROW"), ("binlog_row_image", "FULL"))
-        for name, value in wanted:
-            if found.get(name, "").upper() != value:
-                raise StreamleapError(
-                    f"{where}: {name} is {found.get(name) or 'unset'}, change capture needs {value}; "
-                    f"set {name}={value} in the server configuration (or SET GLOBAL {name}='{value}'; sessions "
-                    "already open keep the old value)"
-                )
-        if "binlog_row_metadata" not in found:
-            raise StreamleapError(
-                f"{where}: the server has no binlog_row_metadata setting; change capture needs MariaDB 10.5+ "
-                "or MySQL 8.0.14+ with binlog_row_metadata=FULL"
-            )
-        if found["binlog_row_metadata"].upper() != "FULL":
-            raise StreamleapError(
-                f"{where}: binlog_row_metadata is {found['binlog_row_metadata']}, change capture needs FULL (column "
-                "names in the binlog); set binlog_row_metadata=FULL in the server configuration (or SET GLOBAL "
-                "binlog_row_metadata='FULL')"
-            )
-        # events python-mysql-replication cannot read would be skipped without a trace: refuse them
-        for name, bad, fix in (
-            ("log_bin_compress", "ON", "SET GLOBAL log_bin_compress=OFF"),  # MariaDB compressed events
-            ("binlog_transaction_compression", "ON", "SET GLOBAL binlog_transaction_compression=OFF"),  # MySQL
-            ("binlog_row_value_options", "PARTIAL_JSON", "SET GLOBAL binlog_row_value_options=''"),  # MySQL
-        ):
-            if bad in found.get(name, "").upper():
-                raise StreamleapError(
-                    f"{where}: {name} is {found[name]}, which change capture cannot read; {fix} "
-                    "(and in the server configuration)"
-                )
-        server_id = int(found.get("server_id") or 0)
-        if server_id < 1:
-            raise StreamleapError(f"{where}: server_id is 0; set server-id to 1 or more in the server configuration")
-        return server_id
+        """Refuse a server whose settings capture cannot read (``sources.checks.mysql_capture_checks``,
+        all the failed ones in one line); the source's server_id."""
+        conn = self._connect()
+        try:
+            variables = mysql_variables(conn)
+        finally:
+            conn.close()
+        bad = failed(mysql_capture_checks(variables))
+        if bad:
+            raise not_ready_error(bad, self._url.masked)
+        return int(variables.get("server_id") or 0)
 
     def _refresh_tables(self) -> None:
         _dialect, found = read_source(self._source_url, self._names)

@@ -49,6 +49,7 @@ from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
 from streamleap.schema import SourceTable
+from streamleap.sources.checks import failed, not_ready_error, replica_identities, replica_identity_checks
 from streamleap.sources.connection import connect_postgres, driver_message, parse_source_url
 
 log = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class PostgresReader:
         self._tables: list[SourceTable] = []  # as sent: the key capture uses, only the columns it sends
         self._by_name: dict[tuple[str, str], SourceTable] = {}
         self._dropped: dict[tuple[str, str], frozenset[str]] = {}  # columns never sent, per table
-        self._keyless: list[str] = []  # tables captured with a named key instead of a primary key
+        self._keyless: list[SourceTable] = []  # tables captured with a named key instead of a primary key, as read
         self._confirmed = 0
         self._closing = threading.Event()
         self._connections: list[Any] = []
@@ -342,7 +343,7 @@ class PostgresReader:
 
         _, found = read_source(self.url, self.requested)
         applied = self.selection.apply(found)
-        self._keyless = [t.qualified_name for t in found if not t.primary_key]
+        self._keyless = [t for t in found if not t.primary_key]
         self._tables = [t for t, _dropped in applied]
         self._by_name = {(t.schema or "", t.name): t for t in self._tables}
         self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}
@@ -351,27 +352,16 @@ class PostgresReader:
     def _check_replica_identity(self) -> None:
         """A table captured with --key (no primary key) must log its updates and deletes: with
         REPLICA IDENTITY DEFAULT and no primary key, Postgres refuses UPDATE and DELETE on a
-        published table, so adding it to the publication would break the source's writers."""
+        published table, so adding it to the publication would break the source's writers (the
+        readiness check's rule, ``sources.checks.replica_identity_checks``, for these tables)."""
         con = self._connect()
         try:
-            with con.cursor() as cur:
-                cur.execute("select n.nspname, c.relname, c.relreplident from pg_catalog.pg_class c "
-                            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
-                            "where c.relkind in ('r', 'p')")
-                identities = {(schema, name): ident for schema, name, ident in cur.fetchall()}
+            identities = replica_identities(con)
         finally:
             con.close()
-        bad = [t for t in self._tables if t.qualified_name in self._keyless
-               and identities.get((t.schema, t.name)) not in ("f", "i")]
+        bad = failed(replica_identity_checks(identities, self._keyless))
         if bad:
-            from sqlglot import exp
-
-            fixes = "; ".join(f"ALTER TABLE {exp.table_(t.name, db=t.schema, quoted=True).sql(dialect='postgres')} "
-                              "REPLICA IDENTITY FULL" for t in bad)
-            raise StreamleapError(
-                f"{', '.join(t.qualified_name for t in bad)}: no primary key and REPLICA IDENTITY DEFAULT, so Postgres "
-                f"would refuse updates and deletes once the table is published; run {fixes} (capture then uses the "
-                "--key columns), or add a primary key")
+            raise not_ready_error(bad, self._parsed.masked)
 
     def _relation_list(self) -> str:
         from sqlglot import exp

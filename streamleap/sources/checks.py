@@ -68,7 +68,7 @@ def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] |
     try:
         if dialect == "postgres":
             checks = _postgres_checks(conn)
-            identities = _replica_identities(conn)
+            identities = replica_identities(conn)
         else:
             checks = _mysql_checks(conn)
     finally:
@@ -76,7 +76,7 @@ def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] |
     _dialect, found = read_source(url)
     table_checks, planned = _table_checks(found, tables, keys or {}, exclude_tables, exclude_columns or [])
     if dialect == "postgres":
-        checks += _replica_identity_checks(identities, planned)
+        checks += replica_identity_checks(identities, [t for t, _mirror in planned])
     return checks + table_checks
 
 
@@ -87,9 +87,14 @@ def raise_unless_ready(url: str, tables: list[str], keys: dict[str, tuple[str, .
     checks = check_source(url, tables, keys, exclude_tables, exclude_columns)
     bad = failed(checks)
     if bad:
-        raise StreamleapError("the source is not set up for change capture: "
-                              + " | ".join(f"{c.name}: {c.detail}" + (f"; fix: {c.fix}" if c.fix else "") for c in bad))
+        raise not_ready_error(bad)
     return [c for c in checks if not c.ok]
+
+
+def not_ready_error(bad: list[Check], source: str = "the source") -> StreamleapError:
+    """One line naming every failed check with its fix (``source``: what to call the source)."""
+    return StreamleapError(f"{source} is not set up for change capture: "
+                           + " | ".join(f"{c.name}: {c.detail}" + (f"; fix: {c.fix}" if c.fix else "") for c in bad))
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -164,7 +169,8 @@ def _summary(names: list[str]) -> str:
 # --- MySQL / MariaDB --------------------------------------------------------------------------
 
 
-def _mysql_variables(conn: Any) -> dict[str, str]:
+def mysql_variables(conn: Any) -> dict[str, str]:
+    """The server's global variables, names in lower case."""
     with conn.cursor() as cur:
         cur.execute("SHOW GLOBAL VARIABLES")
         return {driver_text(k).lower(): driver_text(v) for k, v in cur.fetchall()}
@@ -177,31 +183,12 @@ def _mysql_grants(conn: Any) -> str:
 
 
 def _mysql_checks(conn: Any) -> list[Check]:
-    v = _mysql_variables(conn)
-    checks = []
-
-    def expect(name: str, want: str, fix: str, severity: str = "error") -> None:
-        have = v.get(name)
-        if have is None:
-            return  # not this server's variable (MySQL vs MariaDB)
-        ok = have.upper() == want.upper()
-        checks.append(Check(name, ok, f"is {have}" + ("" if ok else f", must be {want}"), fix, severity))
-
-    expect("log_bin", "ON", "start the server with log-bin (on RDS: enable automated backups)")
-    expect("binlog_format", "ROW", "set binlog_format=ROW in the server configuration (RDS: parameter group) and restart")
-    expect("binlog_row_image", "FULL", "set binlog_row_image=FULL in the server configuration (RDS: parameter group)")
-    server_id = int(v.get("server_id", "0") or 0)
-    checks.append(Check("server_id", server_id >= 1, f"is {server_id}" + ("" if server_id >= 1 else ", must be 1 or greater"),
-                        "set server-id=1 (any unique number) in the server configuration and restart"))
+    """Every check of a MySQL / MariaDB source (``check_source``: AWS DMS and ``streamleap capture``)."""
+    v = mysql_variables(conn)
+    checks = _binlog_settings(v)
     checks.append(_rds_binlog_retention(conn) or _binlog_retention(v))
-    for name in ("binlog_transaction_compression", "log_bin_compress"):
-        if name in v:
-            off = v[name].upper() in ("OFF", "0")
-            checks.append(Check(name, off, f"is {v[name]}" + ("" if off else ", must be OFF"),
-                                f"set {name}=OFF (DMS cannot read compressed binlog events)"))
-    expect("binlog_row_metadata", "FULL",
-           "set binlog_row_metadata=FULL: `streamleap capture` needs the column names in the binlog (DMS does not)",
-           "warning")
+    checks += _binlog_compression(v)
+    checks += _binlog_row_metadata(v, "warning")
     checks += _binlog_checksum(v)
     grants = _mysql_grants(conn)
     has_all = "ALL PRIVILEGES ON *.*" in grants
@@ -212,6 +199,71 @@ def _mysql_checks(conn: Any) -> list[Check]:
         checks.append(Check(f"grant {privilege}", ok, "granted" if ok else "not granted to this user",
                             f"GRANT {privilege} ON *.* TO the capture user"))
     return checks
+
+
+def mysql_capture_checks(v: dict[str, str]) -> list[Check]:
+    """The settings ``streamleap capture``'s binlog reader cannot do without, from ``v``
+    (``mysql_variables``); ``MySQLReader`` refuses to start on any that fails. The same checks as
+    ``check_source``'s, with what the reader needs on top: binlog_row_metadata=FULL is an error
+    (the column names of every change; MariaDB 10.5+ / MySQL 8.0.14+), a setting the server does not
+    have is one that fails, and MySQL's partial JSON updates (binlog_row_value_options) are refused:
+    python-mysql-replication would skip events it cannot read without a trace."""
+    checks = _binlog_settings(v, required=True) + _binlog_compression(v) + _binlog_row_metadata(v, "error", required=True)
+    options = v.get("binlog_row_value_options")
+    if options is not None:
+        partial = "PARTIAL_JSON" in options.upper()
+        checks.append(Check("binlog_row_value_options", not partial,
+                            f"is {options}" + (", which `streamleap capture` cannot read" if partial else ""),
+                            "SET GLOBAL binlog_row_value_options='' (and in the server configuration)"))
+    return checks
+
+
+def _expect(v: dict[str, str], name: str, want: str, fix: str, severity: str = "error",
+            required: bool = False) -> list[Check]:
+    """``name`` must be ``want``; a variable the server does not have is skipped (MySQL vs
+    MariaDB), or fails when ``required``."""
+    have = v.get(name)
+    if have is None:
+        return [Check(name, False, f"is not a setting of this server, must be {want}", fix, severity)] if required else []
+    ok = have.upper() == want.upper()
+    return [Check(name, ok, f"is {have}" + ("" if ok else f", must be {want}"), fix, severity)]
+
+
+def _binlog_settings(v: dict[str, str], required: bool = False) -> list[Check]:
+    """The binary log on, in ROW format with full rows; a server_id."""
+    checks = [
+        *_expect(v, "log_bin", "ON", "start the server with log-bin (on RDS: enable automated backups)",
+                 required=required),
+        *_expect(v, "binlog_format", "ROW",
+                 "set binlog_format=ROW in the server configuration (RDS: parameter group) and restart", required=required),
+        *_expect(v, "binlog_row_image", "FULL",
+                 "set binlog_row_image=FULL in the server configuration (RDS: parameter group)", required=required),
+    ]
+    server_id = int(v.get("server_id", "0") or 0)
+    checks.append(Check("server_id", server_id >= 1, f"is {server_id}" + ("" if server_id >= 1 else ", must be 1 or greater"),
+                        "set server-id=1 (any unique number) in the server configuration and restart"))
+    return checks
+
+
+def _binlog_compression(v: dict[str, str]) -> list[Check]:
+    """Compressed binlog events: MySQL's binlog_transaction_compression, MariaDB's log_bin_compress."""
+    checks = []
+    for name in ("binlog_transaction_compression", "log_bin_compress"):
+        if name in v:
+            off = v[name].upper() in ("OFF", "0")
+            checks.append(Check(name, off, f"is {v[name]}" + ("" if off else ", must be OFF"),
+                                f"set {name}=OFF (neither DMS nor `streamleap capture` can read compressed binlog events)"))
+    return checks
+
+
+def _binlog_row_metadata(v: dict[str, str], severity: str, required: bool = False) -> list[Check]:
+    if required and "binlog_row_metadata" not in v:
+        return [Check("binlog_row_metadata", False, "is not a setting of this server: `streamleap capture` needs "
+                      "MariaDB 10.5+ or MySQL 8.0.14+ with binlog_row_metadata=FULL",
+                      "upgrade the server, then set binlog_row_metadata=FULL", severity)]
+    return _expect(v, "binlog_row_metadata", "FULL",
+                   "set binlog_row_metadata=FULL: `streamleap capture` needs the column names in the binlog (DMS does not)",
+                   severity)
 
 
 def _binlog_checksum(v: dict[str, str]) -> list[Check]:
@@ -295,16 +347,18 @@ def _postgres_checks(conn: Any) -> list[Check]:
     return checks
 
 
-def _replica_identity_checks(identities: dict[tuple[str, str], str],
-                             tables: list[tuple[SourceTable, MirrorTable]]) -> list[Check]:
+def replica_identity_checks(identities: dict[tuple[str, str], str], tables: list[SourceTable]) -> list[Check]:
     """NOTHING (and DEFAULT on a table without a primary key: no key to log) loses updates and
-    deletes: an error per table. DEFAULT / USING INDEX on a table with a key logs only the old
-    key: one warning naming them all (capture prints it once per start, not once per table)."""
+    deletes, and Postgres refuses them on the source once the table is published: an error per
+    table. DEFAULT / USING INDEX on a table with a key logs only the old key: one warning naming
+    them all (capture prints it once per start, not once per table). ``tables`` as the source
+    declares them (a table captured with --key has no primary key here); ``identities`` as
+    ``replica_identities`` reads them."""
     checks: list[Check] = []
     key_only: list[str] = []
     key_only_sql: list[str] = []
     full = 0
-    for t, _mirror in tables:
+    for t in tables:
         name, sql_name = t.qualified_name, _pg_name(t.schema, t.name)
         ident = identities.get((t.schema or "", t.name))
         fix = f"ALTER TABLE {sql_name} REPLICA IDENTITY FULL"
@@ -332,7 +386,8 @@ def _replica_identity_checks(identities: dict[tuple[str, str], str],
     return checks
 
 
-def _replica_identities(conn: Any) -> dict[tuple[str, str], str]:
+def replica_identities(conn: Any) -> dict[tuple[str, str], str]:
+    """``relreplident`` of every table: (schema, name) -> d (default), n (nothing), f (full), i (index)."""
     with conn.cursor() as cur:
         cur.execute(
             "SELECT n.nspname, c.relname, c.relreplident FROM pg_catalog.pg_class c "
