@@ -507,13 +507,11 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     from streamleap.kinesis_local import kinesis_client
     from streamleap.sources.checks import check_source, failed, not_ready_error
 
+    # the catalog is read once per start: for the selection, the checks and the reader
     names, found, selection = _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns,
                                                  project_dir)
-    keyed = {n for t in found if selection.key_for(t) for n in (t.name, t.qualified_name)}
-    checks = check_source(source_url, names)
-    # a table captured with a named key needs no primary key (the reader checks what it needs)
-    bad = [c for c in failed(checks)
-           if not (c.name.startswith("table ") and c.name[len("table "):] in keyed and "primary key" in c.detail)]
+    checks = check_source(source_url, names, selection.keys, source_tables=found)
+    bad = failed(checks)
     if bad:
         raise not_ready_error(bad)
     for warning in (c for c in checks if not c.ok and c not in failed(checks)):
@@ -532,7 +530,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
                                f"Kinesis's 1 MiB limit; NOT sent (counted in the summary)"))
 
-    reader = open_reader(source_url, names, name=stream, selection=selection)
+    reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
     last_line = [0.0]
 
     def on_flush(stats) -> None:

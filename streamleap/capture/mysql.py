@@ -375,7 +375,10 @@ class MySQLReader:
     """Snapshot and binlog stream of ``tables`` of the MySQL/MariaDB source at ``url``."""
 
     def __init__(self, url: str, tables: list[str], server_id: int | None = None,
-                 selection: CaptureSelection | None = None):
+                 selection: CaptureSelection | None = None, source_tables: list[SourceTable] | None = None):
+        """``source_tables``: the tables as ``read_source(url, tables)`` gave them, when the caller
+        has read them this start (capture's CLI reads the catalog once); otherwise the reader
+        reads them."""
         self._url = parse_source_url(url)
         if self._url.dialect != "mysql":
             raise StreamleapError(f"{self._url.masked} is not a MySQL/MariaDB URL; use mysql:// or mariadb://")
@@ -386,7 +389,7 @@ class MySQLReader:
         self._known: dict[tuple[str, str], frozenset[str]] = {}  # every column the source has
         self._dropped: dict[tuple[str, str], frozenset[str]] = {}  # columns never sent (VIRTUAL, excluded)
         self._order: list[tuple[str, str]] = []
-        self._refresh_tables()
+        self._set_tables(source_tables if source_tables is not None else self._read_tables())
         self._closed = threading.Event()
         self._refreshed_for: set[tuple[str, ...]] = set()
         self._generators: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -431,8 +434,13 @@ class MySQLReader:
             raise not_ready_error(bad, self._url.masked)
         return int(variables.get("server_id") or 0)
 
+    def _read_tables(self) -> list[SourceTable]:
+        return read_source(self._source_url, self._names)[1]
+
     def _refresh_tables(self) -> None:
-        _dialect, found = read_source(self._source_url, self._names)
+        self._set_tables(self._read_tables())
+
+    def _set_tables(self, found: list[SourceTable]) -> None:
         applied = self._selection.apply(found)
         self._known = {(t.schema or "", t.name): frozenset(c.name for c in t.columns) for t in found}
         self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}

@@ -299,7 +299,13 @@ class PostgresReader:
     """Reads committed changes of ``tables`` from a PostgreSQL source URL (see the module doc)."""
 
     def __init__(self, url: str, tables: list[str] | None, *, name: str = "capture", slot: str | None = None,
-                 publication: str | None = None, selection: CaptureSelection | None = None):
+                 publication: str | None = None, selection: CaptureSelection | None = None,
+                 source_tables: list[SourceTable] | None = None, checked: bool = False):
+        """``source_tables``: the tables as ``read_source(url, tables)`` gave them, when the caller
+        has read them this start (capture's CLI reads the catalog once); otherwise the reader
+        reads them. ``checked``: the caller refused to go on when ``check_source`` failed for these
+        tables and ``selection.keys`` (capture's CLI does), so the reader does not read the replica
+        identities again."""
         self.url = url
         self._parsed = parse_source_url(url)
         if self._parsed.dialect != "postgres":
@@ -311,18 +317,19 @@ class PostgresReader:
         self._tables: list[SourceTable] = []  # as sent: the key capture uses, only the columns it sends
         self._by_name: dict[tuple[str, str], SourceTable] = {}
         self._dropped: dict[tuple[str, str], frozenset[str]] = {}  # columns never sent, per table
+        self._known: dict[tuple[str, str], frozenset[str]] = {}  # every column of each table, as read
         self._keyless: list[SourceTable] = []  # tables captured with a named key instead of a primary key, as read
         self._confirmed = 0
         self._closing = threading.Event()
         self._connections: list[Any] = []
         self._kind_cache: dict[tuple[int, int], ColumnKind] = {}
-        self.tables()
+        self._set_tables(source_tables if source_tables is not None else self._read_tables())
         missing_keys = [t.qualified_name for t in self._tables if not t.primary_key]
         if missing_keys:
             raise StreamleapError(f"capture needs a primary key on every table; {', '.join(missing_keys)} has none: "
                                   "add one (ALTER TABLE ... ADD PRIMARY KEY), name one with --key TABLE=COLUMN, or "
                                   "leave the table out of --tables")
-        if self._keyless:
+        if self._keyless and not checked:
             self._check_replica_identity()
 
     # ------------------------------------------------------------ connections
@@ -339,15 +346,22 @@ class PostgresReader:
 
     # ------------------------------------------------------------ ChangeReader
     def tables(self) -> list[SourceTable]:
+        """The tables as sent, as last read: at the start, and again when the stream shows a
+        table with a column they do not have (``_stream``, before the change that carries it)."""
+        return list(self._tables)
+
+    def _read_tables(self) -> list[SourceTable]:
         from streamleap.sources.introspect import read_source
 
-        _, found = read_source(self.url, self.requested)
+        return read_source(self.url, self.requested)[1]
+
+    def _set_tables(self, found: list[SourceTable]) -> None:
         applied = self.selection.apply(found)
         self._keyless = [t for t in found if not t.primary_key]
-        self._tables = [t for t, _dropped in applied]
-        self._by_name = {(t.schema or "", t.name): t for t in self._tables}
+        self._known = {(t.schema or "", t.name): frozenset(c.name for c in t.columns) for t in found}
+        self._by_name = {(t.schema or "", t.name): t for t, _dropped in applied}
         self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}
-        return list(self._tables)
+        self._tables = [t for t, _dropped in applied]  # replaced whole: the capture loop's thread reads it
 
     def _check_replica_identity(self) -> None:
         """A table captured with --key (no primary key) must log its updates and deletes: with
@@ -608,6 +622,11 @@ class PostgresReader:
                     columns.append((cname, type_oid, typmod, bool(flags & 1)))
                 kinds = [self._kind_for_type(ccur, c[1], c[2]) for c in columns]
                 relations[oid] = _Relation(oid, schema or "", name, identity, columns, kinds)
+                known = self._known.get((schema or "", name))
+                if known is not None and any(c[0] not in known for c in columns):
+                    # a column added since the tables were read: read them again before its first
+                    # change, so that tables() has it and an --exclude-columns pattern drops it
+                    self._set_tables(self._read_tables())
             elif kind in ("I", "U", "D"):
                 rel = relations[buf.uint32()]
                 change = self._row_change(kind, rel, buf, ccur)

@@ -60,10 +60,13 @@ def failed(checks: list[Check]) -> list[Check]:
 
 def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] | None = None,
                  exclude_tables: str | list[str] | None = None,
-                 exclude_columns: list[tuple[str, str]] | None = None) -> list[Check]:
+                 exclude_columns: list[tuple[str, str]] | None = None, *,
+                 source_tables: list[SourceTable] | None = None) -> list[Check]:
     """Every prerequisite check for capturing ``tables`` from the source at ``url``; ``keys``,
     ``exclude_tables`` and ``exclude_columns`` as ``plan`` takes them (``plan.parse_keys``,
-    globs, ``plan.parse_column_exclusions``)."""
+    globs, ``plan.parse_column_exclusions``). ``source_tables``: the tables ``read_source(url,
+    tables)`` gave, when the caller has read them already (capture reads the catalog once per
+    start); otherwise they are read here."""
     dialect, conn, _masked = connect_source(url)
     try:
         if dialect == "postgres":
@@ -73,7 +76,7 @@ def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] |
             checks = _mysql_checks(conn)
     finally:
         conn.close()
-    _dialect, found = read_source(url)
+    found = source_tables if source_tables is not None else read_source(url)[1]
     table_checks, planned = _table_checks(found, tables, keys or {}, exclude_tables, exclude_columns or [])
     if dialect == "postgres":
         checks += replica_identity_checks(identities, [t for t, _mirror in planned])
