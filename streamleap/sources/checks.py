@@ -5,9 +5,10 @@
 are settings that work but lose something (full before images, binlog retention that is not set).
 
 * MySQL / MariaDB: log_bin on, binlog_format=ROW, binlog_row_image=FULL, server_id >= 1, binlog
-  retention >= 24 h (or never purged), no binlog compression, binlog_checksum (a warning when it is
-  not NONE: AWS DMS has asked for NONE, current DMS engines are not confirmed to need it, and
-  ``streamleap capture`` reads CRC32), the user's REPLICATION CLIENT / REPLICATION SLAVE grants.
+  retention >= 24 h (or never purged), no binlog compression, binlog_row_metadata=FULL (a warning:
+  only ``streamleap capture`` needs it), binlog_checksum (a warning when it is not NONE: AWS DMS
+  has asked for NONE, current DMS engines are not confirmed to need it, and ``streamleap capture``
+  reads CRC32), the user's REPLICATION CLIENT / REPLICATION SLAVE grants.
 * Postgres: wal_level=logical, max_replication_slots and max_wal_senders with room for one more,
   the user may replicate (REPLICATION, superuser or rds_replication), replica identity (one
   summary warning for the tables whose updates carry only the old key; an error for NOTHING, and
@@ -17,6 +18,11 @@ are settings that work but lose something (full before images, binlog retention 
   table plan refuses is a failed check with the plan's reason. ``--exclude-tables`` and
   ``--exclude-columns`` select as they do for plan. Columns of a type with no rule are kept as
   their text, and named in a warning.
+
+The capture readers refuse to start with these same checks: ``MySQLReader`` on
+``mysql_capture_checks`` (the binlog settings, and what its binlog reading needs on top),
+``PostgresReader`` on ``replica_identity_checks`` for the tables it captures with ``--key``;
+``not_ready_error`` is the one line that names what failed.
 """
 
 from __future__ import annotations
