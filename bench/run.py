@@ -569,7 +569,7 @@ def part_capture(work: Path, kind: str, quick: bool, rate: int = CAPTURE_RATE, e
     from sqlglot import exp
 
     from streamleap.dbt import run_dbt
-    from streamleap.introspect import read_source
+    from streamleap.sources.introspect import read_source
     from streamleap.kinesis_local import LocalKinesis
     from streamleap.plan import plan_tables
     from streamleap.project import generate_models, init_project

@@ -192,7 +192,7 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         if source_schema is not None:
             raise StreamleapError("--source-schema is for --ddl files; a --source-url names its schemas itself "
                                   "(Postgres: ?schema=NAME, MySQL: the URL's database)")
-        from streamleap.introspect import read_source
+        from streamleap.sources.introspect import read_source
 
         _, found = read_source(source_url, names)
         return SourceSelection(exclude_tables(found, exclude))
@@ -505,18 +505,15 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     from streamleap.capture.writer import KinesisWriter
     from streamleap.masking import mask_text, mask_url
     from streamleap.kinesis_local import kinesis_client
-    from streamleap.source_check import check_source, failed
+    from streamleap.sources.checks import check_source, failed, not_ready_error
 
+    # the catalog is read once per start: for the selection, the checks and the reader
     names, found, selection = _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns,
                                                  project_dir)
-    keyed = {n for t in found if selection.key_for(t) for n in (t.name, t.qualified_name)}
-    checks = check_source(source_url, names)
-    # a table captured with a named key needs no primary key (the reader checks what it needs)
-    bad = [c for c in failed(checks)
-           if not (c.name.startswith("table ") and c.name[len("table "):] in keyed and "primary key" in c.detail)]
+    checks = check_source(source_url, names, selection.keys, source_tables=found)
+    bad = failed(checks)
     if bad:
-        raise StreamleapError("the source is not set up for change capture: "
-                              + " | ".join(f"{c.name}: {c.detail}; fix: {c.fix}" for c in bad))
+        raise not_ready_error(bad)
     for warning in (c for c in checks if not c.ok and c not in failed(checks)):
         err_console.print(Text(mask_text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else ""),
                                          _given_secrets(click.get_current_context()))))
@@ -533,7 +530,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
                                f"Kinesis's 1 MiB limit; NOT sent (counted in the summary)"))
 
-    reader = open_reader(source_url, names, name=stream, selection=selection)
+    reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
     last_line = [0.0]
 
     def on_flush(stats) -> None:
@@ -598,7 +595,7 @@ def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude
     sends of them: by the options, or by the mirrors of --project-dir. The plan's rules decide
     (plan_source): a table no mirror could be built for is refused, all of them in one line."""
     from streamleap.capture.selection import CaptureSelection, project_tables, selection_from_project
-    from streamleap.introspect import read_source
+    from streamleap.sources.introspect import read_source
     from streamleap.plan import exclude_tables as drop_tables
     from streamleap.plan import parse_column_exclusions, parse_keys, plan_source
 

@@ -371,6 +371,70 @@ def test_kinesis_local_serves_until_stopped():
         assert proc.wait(30) == 0
 
 
+
+@pytest.mark.postgres
+def test_a_capture_start_reads_the_catalog_once(logical_pg, kinesis, tmp_path, monkeypatch):
+    """The selection, the readiness checks, the reader and the loop share one read of the tables,
+    and the checks and the reader one read of the replica identities (a --key table needs it)."""
+    import streamleap.capture.postgres
+    import streamleap.sources.checks
+    import streamleap.sources.introspect
+
+    reads: Counter = Counter()
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            reads[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(streamleap.sources.introspect, "_pg_tables",
+                        counted("tables", streamleap.sources.introspect._pg_tables))
+    for module in (streamleap.sources.checks, streamleap.capture.postgres):
+        monkeypatch.setattr(module, "replica_identities", counted("identities", module.replica_identities))
+    pg_execute(logical_pg.url, "create table if not exists public.cap_once (id int primary key)",
+               "create table if not exists public.cap_once_nokey (a int)",
+               "alter table public.cap_once_nokey replica identity full")
+    stream = new_stream(kinesis, 1)
+    result = cli("capture", "--source-url", logical_pg.url, "--tables", "public.cap_once,public.cap_once_nokey",
+                 "--key", "cap_once_nokey=a", "--stream", stream, "--kinesis-endpoint", kinesis.endpoint_url,
+                 "--state-dir", tmp_path, "--once")
+    assert result.exit_code == 0, result.stderr
+    assert reads == {"tables": 1, "identities": 1}
+
+
+@pytest.mark.postgres
+def test_a_column_added_mid_stream_is_sent_unless_excluded(logical_pg, kinesis, tmp_path):
+    """The reader reads the tables again when the stream shows a new column, before its first
+    change: an --exclude-columns pattern that names the new column drops it from that change on."""
+    from streamleap.capture import open_reader
+    from streamleap.capture.selection import CaptureSelection
+
+    schema = f"add_{uuid.uuid4().hex[:6]}"
+    pg_execute(logical_pg.url, f"create schema {schema}",
+               f"create table {schema}.t (id int primary key, v text, secret_old text)",
+               f"insert into {schema}.t values (1, 'a', 'x')")
+    client = kinesis.client()
+    stream = new_stream(kinesis, 1)
+    tables = [f"{schema}.t"]
+    for step in ("snapshot", "stream"):
+        reader = open_reader(logical_pg.url, tables, name=stream, selection=CaptureSelection(exclusions=[("t", "secret_*")]))
+        try:
+            loop = Capture(reader, KinesisWriter(client, stream), CheckpointStore(tmp_path / "s.json"), source="src",
+                           stream=stream, tables=tables)
+            if step == "stream":  # after the reader and the loop have the tables
+                pg_execute(logical_pg.url, f"alter table {schema}.t add column secret_pin text, add column note text",
+                           f"insert into {schema}.t values (2, 'b', 'y', '1234', 'n')",
+                           f"update {schema}.t set v = 'c' where id = 1")
+            loop.run(once=True)
+        finally:
+            reader.close()
+    records = [json.loads(d) for _, d in read_stream(client, stream)]
+    assert [(r["metadata"]["operation"], r["data"]) for r in records] == [
+        ("load", {"id": 1, "v": "a"}), ("insert", {"id": 2, "v": "b", "note": "n"}),
+        ("update", {"id": 1, "v": "c", "note": None})]
+
+
 @pytest.mark.postgres
 def test_a_row_too_large_for_kinesis_is_reported_by_the_command(logical_pg, kinesis, tmp_path):
     pg_execute(logical_pg.url, "create table public.cap_big (id int primary key, v text)",

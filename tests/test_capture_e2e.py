@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from streamleap.dbt import run_dbt
-from streamleap.introspect import read_source
+from streamleap.sources.introspect import read_source
 from streamleap.kinesis_local import LocalKinesis
 from streamleap.plan import plan_tables
 from streamleap.project import generate_models, init_project
@@ -137,9 +137,9 @@ def _pg_source(url: str) -> Source:
 def _my_source(url: str) -> Source:
     import pymysql
 
-    from streamleap.introspect import _parse_url
+    from streamleap.sources.connection import parse_source_url
 
-    parts = _parse_url(url)
+    parts = parse_source_url(url)
 
     def connect():
         return pymysql.connect(host=parts.host, port=parts.port, user=parts.user, password=parts.password or "",

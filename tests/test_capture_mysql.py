@@ -38,9 +38,9 @@ class Source:
     """A database of its own on the test server, and a connection to change it."""
 
     def __init__(self, server_url: str, time_zone: str = "+00:00"):
-        from streamleap.introspect import _parse_url
+        from streamleap.sources.connection import parse_source_url
 
-        self.server = _parse_url(server_url)
+        self.server = parse_source_url(server_url)
         self.db = f"cap_{uuid.uuid4().hex[:10]}"
         self.conn = self.connect(time_zone)
         self.execute(f"CREATE DATABASE {_q(self.db)}")

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from streamleap.cli import main
-from streamleap.introspect import read_source
+from streamleap.sources.introspect import read_source
 from streamleap.kinesis_local import LocalKinesis
 from streamleap.plan import parse_column_exclusions, plan_source
 from streamleap.project import generate_models
@@ -249,9 +249,9 @@ def test_postgres_capture_options_and_their_errors(logical_pg_url, kinesis, tmp_
 def test_mariadb_partitioned_table_and_generated_columns_end_to_end(mysql_url, pg_url, tmp_path, monkeypatch):
     import pymysql
 
-    from streamleap.introspect import _parse_url
+    from streamleap.sources.connection import parse_source_url
 
-    parts = _parse_url(mysql_url)
+    parts = parse_source_url(mysql_url)
     db = f"parts_{uuid.uuid4().hex[:6]}"
 
     def connect():

@@ -11,7 +11,9 @@ import pytest
 
 from streamleap.ddl import parse_ddl
 from streamleap.errors import SourceConnectionError, UnknownTableError
-from streamleap.introspect import _mask, _parse_url, read_source
+from streamleap.masking import mask_url
+from streamleap.sources.connection import mysql_options, parse_source_url, postgres_options
+from streamleap.sources.introspect import read_source
 from streamleap.schema import SourceColumn as C
 from streamleap.schema import SourceTable
 from streamleap.local_postgres import _pg_bindir, free_port
@@ -176,18 +178,31 @@ def test_unsupported_scheme() -> None:
     )
 
 
+def test_one_set_of_connection_options_per_engine() -> None:
+    """Introspection, the checks and capture connect with these (capture adds its own settings)."""
+    pg = parse_source_url("postgres://u:pw@db:6543/shop?schema=a&sslmode=require&connect_timeout=60&application_name=x")
+    assert postgres_options(pg) == {"sslmode": "require", "connect_timeout": 5, "application_name": "streamleap",
+                                    "host": "db", "port": 6543, "user": "u", "password": "pw", "dbname": "shop"}
+    assert postgres_options(pg, application_name="streamleap-capture", options="-c TimeZone=UTC")["application_name"] == (
+        "streamleap-capture")
+    my = parse_source_url("mysql://root@h/shop")
+    assert mysql_options(my) == {"host": "h", "port": 3306, "user": "root", "password": "", "charset": "utf8mb4",
+                                 "connect_timeout": 5, "database": "shop"}
+    assert "database" not in mysql_options(my, database=False)
+
+
 def test_url_parsing() -> None:
-    url = _parse_url("postgres://app%40corp:p%40ss%3Aw%2Frd@db.example.com:6543/my%20db?schema=a,b&sslmode=require")
+    url = parse_source_url("postgres://app%40corp:p%40ss%3Aw%2Frd@db.example.com:6543/my%20db?schema=a,b&sslmode=require")
     assert (url.dialect, url.host, url.port, url.user, url.password, url.database) == (
         "postgres", "db.example.com", 6543, "app@corp", "p@ss:w/rd", "my db",
     )
-    assert url.params == {"schema": ["a,b"], "sslmode": ["require"]}
+    assert url.params == {"schema": ["a,b"], "sslmode": ["require"]} and url.schemas == ["a", "b"]
     assert url.masked == "postgres://app%40corp:***@db.example.com:6543/my%20db?schema=a,b&sslmode=require"
-    assert _parse_url("mariadb://root@h/").dialect == "mysql" and _parse_url("mariadb://root@h/").database is None
-    assert _mask("mysql://u@h:1/d?password=x&a=1") == "mysql://u@h:1/d?password=***&a=1"
+    assert parse_source_url("mariadb://root@h/").dialect == "mysql" and parse_source_url("mariadb://root@h/").database is None
+    assert mask_url("mysql://u@h:1/d?password=x&a=1") == "mysql://u@h:1/d?password=***&a=1"
     # a password that was not URL-encoded is still hidden completely
-    assert _mask("mysql://u:p@ss:w/rd?x@h:1/d") == "mysql://u:***@h:1/d"
-    assert _mask("bob:secret@db/x") == "bob:***@db/x"
+    assert mask_url("mysql://u:p@ss:w/rd?x@h:1/d") == "mysql://u:***@h:1/d"
+    assert mask_url("bob:secret@db/x") == "bob:***@db/x"
     with pytest.raises(SourceConnectionError) as info:
         read_source("mysql://u:p@ss:w/rd@h:1/d")
     assert str(info.value) == (
@@ -466,7 +481,7 @@ def test_mysql_generated_columns_and_partitioned_tables(mysql_source: str) -> No
 
 
 def test_mysql_generated_extra_text() -> None:
-    from streamleap.introspect import _mysql_generated
+    from streamleap.sources.introspect import _mysql_generated
 
     assert _mysql_generated("STORED GENERATED") == "stored"
     assert _mysql_generated("PERSISTENT GENERATED") == "stored"

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from streamleap.introspect import read_source
+from streamleap.sources.introspect import read_source
 from streamleap.kinesis_local import LocalKinesis
 from streamleap.plan import plan_tables
 from streamleap.project import StreamModels, generate_models
@@ -100,9 +100,9 @@ def test_postgres_values_that_do_not_fit_are_adjusted_end_to_end(logical_pg_url,
 def test_mariadb_zero_dates_and_long_text_are_adjusted_end_to_end(mysql_url, pg_url, tmp_path, monkeypatch):
     import pymysql
 
-    from streamleap.introspect import _parse_url
+    from streamleap.sources.connection import parse_source_url
 
-    parts = _parse_url(mysql_url)
+    parts = parse_source_url(mysql_url)
     db = f"fit_{uuid.uuid4().hex[:6]}"
 
     def connect(database=None):

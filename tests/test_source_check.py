@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from streamleap.cli import main
 from streamleap.kinesis_local import LocalKinesis
-from streamleap.source_check import _binlog_checksum, check_source, failed
+from streamleap.sources.checks import _binlog_checksum, check_source, failed, mysql_capture_checks
 from tests.servers import start_postgres
 
 CLI_ENV = {"COLUMNS": "400", "NO_COLOR": "1", "TERM": "dumb"}
@@ -229,3 +229,24 @@ def test_binlog_checksum_is_a_warning_that_does_not_contradict_itself(mysql_url)
     assert "fix: keep it unless a DMS task fails on binlog checksums; then set binlog_checksum=NONE" in line
     assert _binlog_checksum({"binlog_checksum": "NONE"})[0].ok
     assert _binlog_checksum({}) == []  # not this server's variable
+
+
+def test_the_capture_reader_checks_more_of_a_mysql_server_than_dms_needs():
+    """MySQLReader refuses what mysql_capture_checks fails: check_source's settings, with what its
+    binlog reading needs on top."""
+    ready = {"log_bin": "ON", "binlog_format": "ROW", "binlog_row_image": "FULL", "binlog_row_metadata": "FULL",
+             "server_id": "1", "binlog_row_value_options": ""}
+    assert failed(mysql_capture_checks(ready)) == []
+
+    def refused(**changed: str | None) -> list[str]:
+        v = {**ready, **changed}
+        return [f"{c.name}: {c.detail}" for c in failed(mysql_capture_checks({k: x for k, x in v.items() if x is not None}))]
+
+    assert refused(binlog_row_metadata="MINIMAL") == ["binlog_row_metadata: is MINIMAL, must be FULL"]
+    assert refused(binlog_row_metadata=None) == [
+        "binlog_row_metadata: is not a setting of this server: `streamleap capture` needs MariaDB 10.5+ or MySQL 8.0.14+ "
+        "with binlog_row_metadata=FULL"]
+    assert refused(binlog_row_value_options="PARTIAL_JSON") == [
+        "binlog_row_value_options: is PARTIAL_JSON, which `streamleap capture` cannot read"]
+    assert refused(log_bin=None, server_id="0") == ["log_bin: is not a setting of this server, must be ON",
+                                                    "server_id: is 0, must be 1 or greater"]

@@ -79,7 +79,7 @@ def init_config(config_path, engine, tables, stream_name, source_url, force):
     names = names_option("--tables", tables)
     partitions: dict[str, list[str]] = {}
     if source_url:
-        from streamleap.introspect import read_source
+        from streamleap.sources.introspect import read_source
 
         _dialect, found = read_source(source_url, names)
         names = [t.qualified_name for t in found]
@@ -227,7 +227,7 @@ def destroy(config_path, region, profile, endpoint_url, as_json, yes):
 def check_source(source_url, config_path, tables, keys, exclude_tables, exclude_columns, as_json):
     """Check the source's CDC prerequisites, and every table with the rules of `streamleap plan`."""
     from streamleap.plan import parse_column_exclusions, parse_keys
-    from streamleap.source_check import check_source as run_checks, failed
+    from streamleap.sources.checks import check_source as run_checks, failed
 
     key_map = parse_keys(keys)  # input mistakes first, before connecting
     exclusions = parse_column_exclusions(exclude_columns)

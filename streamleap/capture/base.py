@@ -46,7 +46,9 @@ class ChangeReader(Protocol):
     """What a source-specific reader provides."""
 
     def tables(self) -> list[SourceTable]:
-        """The configured tables as the source declares them now (columns, types, primary key)."""
+        """The configured tables as the source declared them when last read (columns, types,
+        primary key): at the start, and again by the reader when its log shows a table with a
+        column they do not have, before the change that carries it."""
 
     def snapshot(self) -> tuple[Iterator[Transaction], Any]:
         """The initial consistent snapshot as 'load' changes, and the position that follows it

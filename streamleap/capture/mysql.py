@@ -2,8 +2,8 @@
 
 ``MySQLReader(url, tables)`` implements ``streamleap.capture.base.ChangeReader``.
 
-Source set-up (checked when the reader starts; a missing one raises StreamleapError naming the
-setting and the fix): ``log_bin`` on, ``binlog_format=ROW``, ``binlog_row_image=FULL``,
+Source set-up (checked when the reader starts, by ``sources.checks.mysql_capture_checks``; one
+StreamleapError names every setting that is not right, and its fix): ``log_bin`` on, ``binlog_format=ROW``, ``binlog_row_image=FULL``,
 ``binlog_row_metadata=FULL`` (MariaDB >= 10.5, MySQL >= 8.0.14: the binlog then carries each
 table's column names, signedness and enum/set labels as of the change, so a column added on the
 source mid-stream shows up in the next change without any look-up), ``server_id`` >= 1. The user
@@ -77,8 +77,10 @@ from typing import Any
 
 from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
-from streamleap.errors import SourceConnectionError, StreamleapError
-from streamleap.introspect import CONNECT_TIMEOUT_SECONDS, _driver_message, _parse_url, read_source
+from streamleap.errors import StreamleapError
+from streamleap.sources.connection import connect_mysql, mysql_options, parse_source_url
+from streamleap.sources.checks import failed, mysql_capture_checks, mysql_variables, not_ready_error
+from streamleap.sources.introspect import read_source
 from streamleap.schema import SourceTable
 
 __all__ = ["MySQLReader"]
@@ -373,8 +375,11 @@ class MySQLReader:
     """Snapshot and binlog stream of ``tables`` of the MySQL/MariaDB source at ``url``."""
 
     def __init__(self, url: str, tables: list[str], server_id: int | None = None,
-                 selection: CaptureSelection | None = None):
-        self._url = _parse_url(url)
+                 selection: CaptureSelection | None = None, source_tables: list[SourceTable] | None = None):
+        """``source_tables``: the tables as ``read_source(url, tables)`` gave them, when the caller
+        has read them this start (capture's CLI reads the catalog once); otherwise the reader
+        reads them."""
+        self._url = parse_source_url(url)
         if self._url.dialect != "mysql":
             raise StreamleapError(f"{self._url.masked} is not a MySQL/MariaDB URL; use mysql:// or mariadb://")
         self._source_url = url
@@ -384,7 +389,7 @@ class MySQLReader:
         self._known: dict[tuple[str, str], frozenset[str]] = {}  # every column the source has
         self._dropped: dict[tuple[str, str], frozenset[str]] = {}  # columns never sent (VIRTUAL, excluded)
         self._order: list[tuple[str, str]] = []
-        self._refresh_tables()
+        self._set_tables(source_tables if source_tables is not None else self._read_tables())
         self._closed = threading.Event()
         self._refreshed_for: set[tuple[str, ...]] = set()
         self._generators: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -402,26 +407,10 @@ class MySQLReader:
     # -- connections
 
     def _settings(self) -> dict[str, Any]:
-        return {
-            "host": self._url.host or "localhost",
-            "port": self._url.port or 3306,
-            "user": self._url.user or "",
-            "password": self._url.password or "",
-            "charset": "utf8mb4",
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-        }
+        return mysql_options(self._url, database=False)
 
     def _connect(self, **extra: Any) -> Any:
-        import pymysql
-
-        settings = self._settings()
-        settings.update(extra)
-        try:
-            return pymysql.connect(autocommit=True, **settings)
-        except pymysql.Error as exc:
-            raise SourceConnectionError(
-                f"cannot connect to {self._url.masked}: {_driver_message(exc, self._url)}; check host, port and credentials"
-            ) from None
+        return connect_mysql(self._url, database=False, autocommit=True, **extra)
 
     def _query(self, sql: str, args: Any = None) -> list[tuple]:
         conn = self._connect()
@@ -433,55 +422,25 @@ class MySQLReader:
             conn.close()
 
     def _check_setup(self) -> int:
-        rows = self._query(
-            "SHOW GLOBAL VARIABLES WHERE Variable_name IN "
-            "('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'server_id', "
-            "'log_bin_compress', 'binlog_transaction_compression', 'binlog_row_value_options')"
-        )
-        found = {str(name).lower(): str(value) for name, value in rows}
-        where = self._url.masked
-        if found.get("log_bin", "OFF").upper() != "ON":
-            raise StreamleapError(
-                f"{where}: the binary log is off (log_bin=OFF); change capture reads it: start the server with "
-                "log-bin, binlog_format=ROW, binlog_row_image=FULL, binlog_row_metadata=FULL and server-id>=1"
-            )
-        wanted = (("binlog_format", "ROW"), ("binlog_row_image", "FULL"))
-        for name, value in wanted:
-            if found.get(name, "").upper() != value:
-                raise StreamleapError(
-                    f"{where}: {name} is {found.get(name) or 'unset'}, change capture needs {value}; "
-                    f"set {name}={value} in the server configuration (or SET GLOBAL {name}='{value}'; sessions "
-                    "already open keep the old value)"
-                )
-        if "binlog_row_metadata" not in found:
-            raise StreamleapError(
-                f"{where}: the server has no binlog_row_metadata setting; change capture needs MariaDB 10.5+ "
-                "or MySQL 8.0.14+ with binlog_row_metadata=FULL"
-            )
-        if found["binlog_row_metadata"].upper() != "FULL":
-            raise StreamleapError(
-                f"{where}: binlog_row_metadata is {found['binlog_row_metadata']}, change capture needs FULL (column "
-                "names in the binlog); set binlog_row_metadata=FULL in the server configuration (or SET GLOBAL "
-                "binlog_row_metadata='FULL')"
-            )
-        # events python-mysql-replication cannot read would be skipped without a trace: refuse them
-        for name, bad, fix in (
-            ("log_bin_compress", "ON", "SET GLOBAL log_bin_compress=OFF"),  # MariaDB compressed events
-            ("binlog_transaction_compression", "ON", "SET GLOBAL binlog_transaction_compression=OFF"),  # MySQL
-            ("binlog_row_value_options", "PARTIAL_JSON", "SET GLOBAL binlog_row_value_options=''"),  # MySQL
-        ):
-            if bad in found.get(name, "").upper():
-                raise StreamleapError(
-                    f"{where}: {name} is {found[name]}, which change capture cannot read; {fix} "
-                    "(and in the server configuration)"
-                )
-        server_id = int(found.get("server_id") or 0)
-        if server_id < 1:
-            raise StreamleapError(f"{where}: server_id is 0; set server-id to 1 or more in the server configuration")
-        return server_id
+        """Refuse a server whose settings capture cannot read (``sources.checks.mysql_capture_checks``,
+        all the failed ones in one line); the source's server_id."""
+        conn = self._connect()
+        try:
+            variables = mysql_variables(conn)
+        finally:
+            conn.close()
+        bad = failed(mysql_capture_checks(variables))
+        if bad:
+            raise not_ready_error(bad, self._url.masked)
+        return int(variables.get("server_id") or 0)
+
+    def _read_tables(self) -> list[SourceTable]:
+        return read_source(self._source_url, self._names)[1]
 
     def _refresh_tables(self) -> None:
-        _dialect, found = read_source(self._source_url, self._names)
+        self._set_tables(self._read_tables())
+
+    def _set_tables(self, found: list[SourceTable]) -> None:
         applied = self._selection.apply(found)
         self._known = {(t.schema or "", t.name): frozenset(c.name for c in t.columns) for t in found}
         self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}

@@ -50,6 +50,8 @@ from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
 from streamleap.records import json_text
 from streamleap.schema import SourceTable
+from streamleap.sources.checks import failed, not_ready_error, replica_identities, replica_identity_checks
+from streamleap.sources.connection import connect_postgres, driver_message, parse_source_url
 
 log = logging.getLogger(__name__)
 
@@ -304,11 +306,15 @@ class PostgresReader:
     """Reads committed changes of ``tables`` from a PostgreSQL source URL (see the module doc)."""
 
     def __init__(self, url: str, tables: list[str] | None, *, name: str = "capture", slot: str | None = None,
-                 publication: str | None = None, selection: CaptureSelection | None = None):
-        from streamleap.introspect import _parse_url  # one parser for every source URL
-
+                 publication: str | None = None, selection: CaptureSelection | None = None,
+                 source_tables: list[SourceTable] | None = None, checked: bool = False):
+        """``source_tables``: the tables as ``read_source(url, tables)`` gave them, when the caller
+        has read them this start (capture's CLI reads the catalog once); otherwise the reader
+        reads them. ``checked``: the caller refused to go on when ``check_source`` failed for these
+        tables and ``selection.keys`` (capture's CLI does), so the reader does not read the replica
+        identities again."""
         self.url = url
-        self._parsed = _parse_url(url)
+        self._parsed = parse_source_url(url)
         if self._parsed.dialect != "postgres":
             raise StreamleapError(f"{self._parsed.masked} is not a PostgreSQL URL")
         self.requested = list(tables) if tables else None
@@ -318,85 +324,65 @@ class PostgresReader:
         self._tables: list[SourceTable] = []  # as sent: the key capture uses, only the columns it sends
         self._by_name: dict[tuple[str, str], SourceTable] = {}
         self._dropped: dict[tuple[str, str], frozenset[str]] = {}  # columns never sent, per table
-        self._keyless: list[str] = []  # tables captured with a named key instead of a primary key
+        self._known: dict[tuple[str, str], frozenset[str]] = {}  # every column of each table, as read
+        self._keyless: list[SourceTable] = []  # tables captured with a named key instead of a primary key, as read
         self._confirmed = 0
         self._closing = threading.Event()
         self._connections: list[Any] = []
         self._kind_cache: dict[tuple[int, int], ColumnKind] = {}
-        self.tables()
+        self._set_tables(source_tables if source_tables is not None else self._read_tables())
         missing_keys = [t.qualified_name for t in self._tables if not t.primary_key]
         if missing_keys:
             raise StreamleapError(f"capture needs a primary key on every table; {', '.join(missing_keys)} has none: "
                                   "add one (ALTER TABLE ... ADD PRIMARY KEY), name one with --key TABLE=COLUMN, or "
                                   "leave the table out of --tables")
-        if self._keyless:
+        if self._keyless and not checked:
             self._check_replica_identity()
 
     # ------------------------------------------------------------ connections
-    def _options(self, **extra: Any) -> dict[str, Any]:
-        url = self._parsed
-        options: dict[str, Any] = {k: v[-1] for k, v in url.params.items() if k != "schema"}
-        options.update(connect_timeout=5, application_name="streamleap-capture", options=SESSION_OPTIONS)
-        for key, value in (("host", url.host), ("port", url.port), ("user", url.user),
-                           ("password", url.password), ("dbname", url.database)):
-            if value is not None:
-                options[key] = value
-        options.update(extra)
-        return options
-
     def _connect(self, replication: bool = False) -> Any:
-        import psycopg2
         import psycopg2.extras
 
-        kwargs = self._options()
+        extra: dict[str, Any] = {}
         if replication:
-            kwargs["connection_factory"] = psycopg2.extras.LogicalReplicationConnection
-        try:
-            con = psycopg2.connect(**kwargs)
-        except psycopg2.Error as exc:
-            from streamleap.introspect import _connect_error
-
-            raise _connect_error(exc, self._parsed) from None
+            extra["connection_factory"] = psycopg2.extras.LogicalReplicationConnection
+        con = connect_postgres(self._parsed, application_name="streamleap-capture", options=SESSION_OPTIONS, **extra)
         if not replication:
             con.autocommit = True
         return con
 
     # ------------------------------------------------------------ ChangeReader
     def tables(self) -> list[SourceTable]:
-        from streamleap.introspect import read_source
-
-        _, found = read_source(self.url, self.requested)
-        applied = self.selection.apply(found)
-        self._keyless = [t.qualified_name for t in found if not t.primary_key]
-        self._tables = [t for t, _dropped in applied]
-        self._by_name = {(t.schema or "", t.name): t for t in self._tables}
-        self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}
+        """The tables as sent, as last read: at the start, and again when the stream shows a
+        table with a column they do not have (``_stream``, before the change that carries it)."""
         return list(self._tables)
+
+    def _read_tables(self) -> list[SourceTable]:
+        from streamleap.sources.introspect import read_source
+
+        return read_source(self.url, self.requested)[1]
+
+    def _set_tables(self, found: list[SourceTable]) -> None:
+        applied = self.selection.apply(found)
+        self._keyless = [t for t in found if not t.primary_key]
+        self._known = {(t.schema or "", t.name): frozenset(c.name for c in t.columns) for t in found}
+        self._by_name = {(t.schema or "", t.name): t for t, _dropped in applied}
+        self._dropped = {(t.schema or "", t.name): dropped for t, dropped in applied}
+        self._tables = [t for t, _dropped in applied]  # replaced whole: the capture loop's thread reads it
 
     def _check_replica_identity(self) -> None:
         """A table captured with --key (no primary key) must log its updates and deletes: with
         REPLICA IDENTITY DEFAULT and no primary key, Postgres refuses UPDATE and DELETE on a
-        published table, so adding it to the publication would break the source's writers."""
+        published table, so adding it to the publication would break the source's writers (the
+        readiness check's rule, ``sources.checks.replica_identity_checks``, for these tables)."""
         con = self._connect()
         try:
-            with con.cursor() as cur:
-                cur.execute("select n.nspname, c.relname, c.relreplident from pg_catalog.pg_class c "
-                            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
-                            "where c.relkind in ('r', 'p')")
-                identities = {(schema, name): ident for schema, name, ident in cur.fetchall()}
+            identities = replica_identities(con)
         finally:
             con.close()
-        bad = [t for t in self._tables if t.qualified_name in self._keyless
-               and identities.get((t.schema, t.name)) not in ("f", "i")]
+        bad = failed(replica_identity_checks(identities, self._keyless))
         if bad:
-            from sqlglot import exp
-
-            fixes = "; ".join(f"ALTER TABLE {exp.table_(t.name, db=t.schema, quoted=True).sql(dialect='postgres')} "
-                              "REPLICA IDENTITY FULL" for t in bad)
-            raise StreamleapError(
-                f"{', '.join(t.qualified_name for t in bad)}: no primary key and REPLICA IDENTITY DEFAULT, so Postgres "
-                f"would refuse updates and deletes once the table is published; run {fixes} (capture then uses the "
-                "--key columns), or add a primary key")
+            raise not_ready_error(bad, self._parsed.masked)
 
     def _relation_list(self) -> str:
         from sqlglot import exp
@@ -643,6 +629,11 @@ class PostgresReader:
                     columns.append((cname, type_oid, typmod, bool(flags & 1)))
                 kinds = [self._kind_for_type(ccur, c[1], c[2]) for c in columns]
                 relations[oid] = _Relation(oid, schema or "", name, identity, columns, kinds)
+                known = self._known.get((schema or "", name))
+                if known is not None and any(c[0] not in known for c in columns):
+                    # a column added since the tables were read: read them again before its first
+                    # change, so that tables() has it and an --exclude-columns pattern drops it
+                    self._set_tables(self._read_tables())
             elif kind in ("I", "U", "D"):
                 rel = relations[buf.uint32()]
                 change = self._row_change(kind, rel, buf, ccur)
@@ -774,9 +765,7 @@ class PostgresReader:
             con.close()
 
     def _error(self, doing: str, exc: BaseException) -> StreamleapError:
-        from streamleap.introspect import _driver_message
-
-        message = _driver_message(exc, self._parsed)
+        message = driver_message(exc, self._parsed)
         hint = ""
         lowered = message.lower()
         if "wal_level" in lowered:

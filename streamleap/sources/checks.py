@@ -5,9 +5,10 @@
 are settings that work but lose something (full before images, binlog retention that is not set).
 
 * MySQL / MariaDB: log_bin on, binlog_format=ROW, binlog_row_image=FULL, server_id >= 1, binlog
-  retention >= 24 h (or never purged), no binlog compression, binlog_checksum (a warning when it is
-  not NONE: AWS DMS has asked for NONE, current DMS engines are not confirmed to need it, and
-  ``streamleap capture`` reads CRC32), the user's REPLICATION CLIENT / REPLICATION SLAVE grants.
+  retention >= 24 h (or never purged), no binlog compression, binlog_row_metadata=FULL (a warning:
+  only ``streamleap capture`` needs it), binlog_checksum (a warning when it is not NONE: AWS DMS
+  has asked for NONE, current DMS engines are not confirmed to need it, and ``streamleap capture``
+  reads CRC32), the user's REPLICATION CLIENT / REPLICATION SLAVE grants.
 * Postgres: wal_level=logical, max_replication_slots and max_wal_senders with room for one more,
   the user may replicate (REPLICATION, superuser or rds_replication), replica identity (one
   summary warning for the tables whose updates carry only the old key; an error for NOTHING, and
@@ -17,6 +18,11 @@ are settings that work but lose something (full before images, binlog retention 
   table plan refuses is a failed check with the plan's reason. ``--exclude-tables`` and
   ``--exclude-columns`` select as they do for plan. Columns of a type with no rule are kept as
   their text, and named in a warning.
+
+The capture readers refuse to start with these same checks: ``MySQLReader`` on
+``mysql_capture_checks`` (the binlog settings, and what its binlog reading needs on top),
+``PostgresReader`` on ``replica_identity_checks`` for the tables it captures with ``--key``;
+``not_ready_error`` is the one line that names what failed.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from typing import Any
 
 from streamleap.ddl import select_tables
 from streamleap.errors import StreamleapError, UnsupportedTypeError
-from streamleap.introspect import connect_source, read_source
 from streamleap.plan import MirrorTable, exclude_tables as drop_excluded, plan_source
 from streamleap.schema import SourceTable
+from streamleap.sources.connection import connect_source, driver_text
+from streamleap.sources.introspect import read_source
 from streamleap.types import map_type
 
 DAY_SECONDS = 24 * 3600
@@ -59,23 +66,26 @@ def failed(checks: list[Check]) -> list[Check]:
 
 def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] | None = None,
                  exclude_tables: str | list[str] | None = None,
-                 exclude_columns: list[tuple[str, str]] | None = None) -> list[Check]:
+                 exclude_columns: list[tuple[str, str]] | None = None, *,
+                 source_tables: list[SourceTable] | None = None) -> list[Check]:
     """Every prerequisite check for capturing ``tables`` from the source at ``url``; ``keys``,
     ``exclude_tables`` and ``exclude_columns`` as ``plan`` takes them (``plan.parse_keys``,
-    globs, ``plan.parse_column_exclusions``)."""
+    globs, ``plan.parse_column_exclusions``). ``source_tables``: the tables ``read_source(url,
+    tables)`` gave, when the caller has read them already (capture reads the catalog once per
+    start); otherwise they are read here."""
     dialect, conn, _masked = connect_source(url)
     try:
         if dialect == "postgres":
             checks = _postgres_checks(conn)
-            identities = _replica_identities(conn)
+            identities = replica_identities(conn)
         else:
             checks = _mysql_checks(conn)
     finally:
         conn.close()
-    _dialect, found = read_source(url)
+    found = source_tables if source_tables is not None else read_source(url)[1]
     table_checks, planned = _table_checks(found, tables, keys or {}, exclude_tables, exclude_columns or [])
     if dialect == "postgres":
-        checks += _replica_identity_checks(identities, planned)
+        checks += replica_identity_checks(identities, [t for t, _mirror in planned])
     return checks + table_checks
 
 
@@ -86,9 +96,14 @@ def raise_unless_ready(url: str, tables: list[str], keys: dict[str, tuple[str, .
     checks = check_source(url, tables, keys, exclude_tables, exclude_columns)
     bad = failed(checks)
     if bad:
-        raise StreamleapError("the source is not set up for change capture: "
-                              + " | ".join(f"{c.name}: {c.detail}" + (f"; fix: {c.fix}" if c.fix else "") for c in bad))
+        raise not_ready_error(bad)
     return [c for c in checks if not c.ok]
+
+
+def not_ready_error(bad: list[Check], source: str = "the source") -> StreamleapError:
+    """One line naming every failed check with its fix (``source``: what to call the source)."""
+    return StreamleapError(f"{source} is not set up for change capture: "
+                           + " | ".join(f"{c.name}: {c.detail}" + (f"; fix: {c.fix}" if c.fix else "") for c in bad))
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -163,44 +178,26 @@ def _summary(names: list[str]) -> str:
 # --- MySQL / MariaDB --------------------------------------------------------------------------
 
 
-def _mysql_variables(conn: Any) -> dict[str, str]:
+def mysql_variables(conn: Any) -> dict[str, str]:
+    """The server's global variables, names in lower case."""
     with conn.cursor() as cur:
         cur.execute("SHOW GLOBAL VARIABLES")
-        return {_text(k).lower(): _text(v) for k, v in cur.fetchall()}
+        return {driver_text(k).lower(): driver_text(v) for k, v in cur.fetchall()}
 
 
 def _mysql_grants(conn: Any) -> str:
     with conn.cursor() as cur:
         cur.execute("SHOW GRANTS")
-        return " ".join(_text(row[0]).upper() for row in cur.fetchall())
+        return " ".join(driver_text(row[0]).upper() for row in cur.fetchall())
 
 
 def _mysql_checks(conn: Any) -> list[Check]:
-    v = _mysql_variables(conn)
-    checks = []
-
-    def expect(name: str, want: str, fix: str, severity: str = "error") -> None:
-        have = v.get(name)
-        if have is None:
-            return  # not this server's variable (MySQL vs MariaDB)
-        ok = have.upper() == want.upper()
-        checks.append(Check(name, ok, f"is {have}" + ("" if ok else f", must be {want}"), fix, severity))
-
-    expect("log_bin", "ON", "start the server with log-bin (on RDS: enable automated backups)")
-    expect("binlog_format", "ROW", "set binlog_format=ROW in the server configuration (RDS: parameter group) and restart")
-    expect("binlog_row_image", "FULL", "set binlog_row_image=FULL in the server configuration (RDS: parameter group)")
-    server_id = int(v.get("server_id", "0") or 0)
-    checks.append(Check("server_id", server_id >= 1, f"is {server_id}" + ("" if server_id >= 1 else ", must be 1 or greater"),
-                        "set server-id=1 (any unique number) in the server configuration and restart"))
+    """Every check of a MySQL / MariaDB source (``check_source``: AWS DMS and ``streamleap capture``)."""
+    v = mysql_variables(conn)
+    checks = _binlog_settings(v)
     checks.append(_rds_binlog_retention(conn) or _binlog_retention(v))
-    for name in ("binlog_transaction_compression", "log_bin_compress"):
-        if name in v:
-            off = v[name].upper() in ("OFF", "0")
-            checks.append(Check(name, off, f"is {v[name]}" + ("" if off else ", must be OFF"),
-                                f"set {name}=OFF (DMS cannot read compressed binlog events)"))
-    expect("binlog_row_metadata", "FULL",
-           "set binlog_row_metadata=FULL: `streamleap capture` needs the column names in the binlog (DMS does not)",
-           "warning")
+    checks += _binlog_compression(v)
+    checks += _binlog_row_metadata(v, "warning")
     checks += _binlog_checksum(v)
     grants = _mysql_grants(conn)
     has_all = "ALL PRIVILEGES ON *.*" in grants
@@ -211,6 +208,71 @@ def _mysql_checks(conn: Any) -> list[Check]:
         checks.append(Check(f"grant {privilege}", ok, "granted" if ok else "not granted to this user",
                             f"GRANT {privilege} ON *.* TO the capture user"))
     return checks
+
+
+def mysql_capture_checks(v: dict[str, str]) -> list[Check]:
+    """The settings ``streamleap capture``'s binlog reader cannot do without, from ``v``
+    (``mysql_variables``); ``MySQLReader`` refuses to start on any that fails. The same checks as
+    ``check_source``'s, with what the reader needs on top: binlog_row_metadata=FULL is an error
+    (the column names of every change; MariaDB 10.5+ / MySQL 8.0.14+), a setting the server does not
+    have is one that fails, and MySQL's partial JSON updates (binlog_row_value_options) are refused:
+    python-mysql-replication would skip events it cannot read without a trace."""
+    checks = _binlog_settings(v, required=True) + _binlog_compression(v) + _binlog_row_metadata(v, "error", required=True)
+    options = v.get("binlog_row_value_options")
+    if options is not None:
+        partial = "PARTIAL_JSON" in options.upper()
+        checks.append(Check("binlog_row_value_options", not partial,
+                            f"is {options}" + (", which `streamleap capture` cannot read" if partial else ""),
+                            "SET GLOBAL binlog_row_value_options='' (and in the server configuration)"))
+    return checks
+
+
+def _expect(v: dict[str, str], name: str, want: str, fix: str, severity: str = "error",
+            required: bool = False) -> list[Check]:
+    """``name`` must be ``want``; a variable the server does not have is skipped (MySQL vs
+    MariaDB), or fails when ``required``."""
+    have = v.get(name)
+    if have is None:
+        return [Check(name, False, f"is not a setting of this server, must be {want}", fix, severity)] if required else []
+    ok = have.upper() == want.upper()
+    return [Check(name, ok, f"is {have}" + ("" if ok else f", must be {want}"), fix, severity)]
+
+
+def _binlog_settings(v: dict[str, str], required: bool = False) -> list[Check]:
+    """The binary log on, in ROW format with full rows; a server_id."""
+    checks = [
+        *_expect(v, "log_bin", "ON", "start the server with log-bin (on RDS: enable automated backups)",
+                 required=required),
+        *_expect(v, "binlog_format", "ROW",
+                 "set binlog_format=ROW in the server configuration (RDS: parameter group) and restart", required=required),
+        *_expect(v, "binlog_row_image", "FULL",
+                 "set binlog_row_image=FULL in the server configuration (RDS: parameter group)", required=required),
+    ]
+    server_id = int(v.get("server_id", "0") or 0)
+    checks.append(Check("server_id", server_id >= 1, f"is {server_id}" + ("" if server_id >= 1 else ", must be 1 or greater"),
+                        "set server-id=1 (any unique number) in the server configuration and restart"))
+    return checks
+
+
+def _binlog_compression(v: dict[str, str]) -> list[Check]:
+    """Compressed binlog events: MySQL's binlog_transaction_compression, MariaDB's log_bin_compress."""
+    checks = []
+    for name in ("binlog_transaction_compression", "log_bin_compress"):
+        if name in v:
+            off = v[name].upper() in ("OFF", "0")
+            checks.append(Check(name, off, f"is {v[name]}" + ("" if off else ", must be OFF"),
+                                f"set {name}=OFF (neither DMS nor `streamleap capture` can read compressed binlog events)"))
+    return checks
+
+
+def _binlog_row_metadata(v: dict[str, str], severity: str, required: bool = False) -> list[Check]:
+    if required and "binlog_row_metadata" not in v:
+        return [Check("binlog_row_metadata", False, "is not a setting of this server: `streamleap capture` needs "
+                      "MariaDB 10.5+ or MySQL 8.0.14+ with binlog_row_metadata=FULL",
+                      "upgrade the server, then set binlog_row_metadata=FULL", severity)]
+    return _expect(v, "binlog_row_metadata", "FULL",
+                   "set binlog_row_metadata=FULL: `streamleap capture` needs the column names in the binlog (DMS does not)",
+                   severity)
 
 
 def _binlog_checksum(v: dict[str, str]) -> list[Check]:
@@ -238,7 +300,7 @@ def _rds_binlog_retention(conn: Any) -> Check | None:
             row = cur.fetchone()
     except Exception:  # noqa: BLE001 - not RDS: the server variables decide
         return None
-    hours = int(_text(row[0])) if row and row[0] is not None else 0
+    hours = int(driver_text(row[0])) if row and row[0] is not None else 0
     ok = hours >= 24
     return Check("binlog retention", ok, f"RDS binlog retention hours is {hours or 'not set'}"
                  + ("" if ok else ", must be at least 24"),
@@ -294,16 +356,18 @@ def _postgres_checks(conn: Any) -> list[Check]:
     return checks
 
 
-def _replica_identity_checks(identities: dict[tuple[str, str], str],
-                             tables: list[tuple[SourceTable, MirrorTable]]) -> list[Check]:
+def replica_identity_checks(identities: dict[tuple[str, str], str], tables: list[SourceTable]) -> list[Check]:
     """NOTHING (and DEFAULT on a table without a primary key: no key to log) loses updates and
-    deletes: an error per table. DEFAULT / USING INDEX on a table with a key logs only the old
-    key: one warning naming them all (capture prints it once per start, not once per table)."""
+    deletes, and Postgres refuses them on the source once the table is published: an error per
+    table. DEFAULT / USING INDEX on a table with a key logs only the old key: one warning naming
+    them all (capture prints it once per start, not once per table). ``tables`` as the source
+    declares them (a table captured with --key has no primary key here); ``identities`` as
+    ``replica_identities`` reads them."""
     checks: list[Check] = []
     key_only: list[str] = []
     key_only_sql: list[str] = []
     full = 0
-    for t, _mirror in tables:
+    for t in tables:
         name, sql_name = t.qualified_name, _pg_name(t.schema, t.name)
         ident = identities.get((t.schema or "", t.name))
         fix = f"ALTER TABLE {sql_name} REPLICA IDENTITY FULL"
@@ -331,13 +395,14 @@ def _replica_identity_checks(identities: dict[tuple[str, str], str],
     return checks
 
 
-def _replica_identities(conn: Any) -> dict[tuple[str, str], str]:
+def replica_identities(conn: Any) -> dict[tuple[str, str], str]:
+    """``relreplident`` of every table: (schema, name) -> d (default), n (nothing), f (full), i (index)."""
     with conn.cursor() as cur:
         cur.execute(
             "SELECT n.nspname, c.relname, c.relreplident FROM pg_catalog.pg_class c "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')"
         )
-        return {(schema, name): _text(ident) for schema, name, ident in cur.fetchall()}
+        return {(schema, name): driver_text(ident) for schema, name, ident in cur.fetchall()}
 
 
 def _pg_name(schema: str | None, name: str) -> str:
@@ -345,7 +410,3 @@ def _pg_name(schema: str | None, name: str) -> str:
 
     parts = [exp.to_identifier(p, quoted=True).sql(dialect="postgres") for p in (schema, name) if p]
     return ".".join(parts)
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else str(value)

@@ -26,39 +26,25 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from streamleap.ddl import select_tables
 from streamleap.errors import SourceConnectionError, UnknownTableError
 from streamleap.schema import SourceColumn, SourceTable
+from streamleap.sources.connection import (
+    SourceUrl, connect_mysql, connect_postgres, driver_message, driver_text, parse_source_url,
+)
 
-__all__ = ["read_source", "connect_source"]
+__all__ = ["read_source"]
 
-CONNECT_TIMEOUT_SECONDS = 5
-_SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 _MYSQL_SYSTEM_DATABASES = ("information_schema", "mysql", "performance_schema", "sys")
-
-
-@dataclass(frozen=True)
-class _Url:
-    """The parts of a source URL, decoded."""
-
-    dialect: str
-    host: str | None
-    port: int | None
-    user: str | None
-    password: str | None
-    database: str | None
-    params: dict[str, list[str]] = field(default_factory=dict)
-    masked: str = ""
 
 
 def read_source(url: str, tables: list[str] | None = None) -> tuple[str, list[SourceTable]]:
     """Connect to ``url`` and return ``(dialect, tables)``; ``tables`` narrows the result to
     the named tables (``cart``, ``public.cart``), in that order (see ``select_tables``)."""
-    parsed = _parse_url(url)
+    parsed = parse_source_url(url)
     if parsed.dialect == "postgres":
         found = _read_postgres(parsed)
     else:
@@ -85,80 +71,11 @@ def _refuse_partition(tables: list[SourceTable], name: str) -> None:
                     )
 
 
-# --- URLs -------------------------------------------------------------------------------------
-
-
-def _mask(url: str) -> str:
-    """``url`` with every credential-bearing part replaced by *** (streamleap.masking owns the rule)."""
-    from streamleap.masking import mask_url
-
-    return mask_url(url)
-
-
-def _parse_url(url: str) -> _Url:
-    masked = _mask(url)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # the message could quote part of a password, so it is not shown
-        raise SourceConnectionError(
-            f"cannot read the source URL {masked}: the port is not a valid number; "
-            "percent-encode @ : / ? # in the user name and password (%40 %3A %2F %3F %23)"
-        ) from None
-    scheme = parts.scheme.lower()
-    if scheme not in _SCHEMES:
-        raise SourceConnectionError(
-            f"unsupported source URL scheme {parts.scheme + ':' if parts.scheme else '(none)'} in {masked}; "
-            "use postgresql://, postgres://, mysql:// or mariadb://"
-        )
-    params: dict[str, list[str]] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        params.setdefault(key, []).append(value)
-    return _Url(
-        dialect=_SCHEMES[scheme],
-        host=parts.hostname,
-        port=port,
-        user=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password is not None else None,
-        database=unquote(parts.path.lstrip("/")) or None,
-        params=params,
-        masked=masked,
-    )
-
-
-def _driver_message(exc: BaseException, url: _Url) -> str:
-    """The first line of a driver error, never containing the password."""
-    args = getattr(exc, "args", ())
-    # pymysql errors are (code, message) tuples
-    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
-        text = args[1]
-    else:
-        text = str(exc)
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    message = lines[0] if lines else type(exc).__name__
-    if url.password and len(url.password) >= 3:
-        message = message.replace(url.password, "***")
-    return message
-
-
-def _connect_error(exc: BaseException, url: _Url) -> SourceConnectionError:
+def _read_error(exc: BaseException, url: SourceUrl) -> SourceConnectionError:
     return SourceConnectionError(
-        f"cannot connect to {url.masked}: {_driver_message(exc, url)}; check host, port and credentials"
-    )
-
-
-def _read_error(exc: BaseException, url: _Url) -> SourceConnectionError:
-    return SourceConnectionError(
-        f"cannot read the table definitions of {url.masked}: {_driver_message(exc, url)}; "
+        f"cannot read the table definitions of {url.masked}: {driver_message(exc, url)}; "
         "check the user may read the catalog (information_schema / pg_catalog)"
     )
-
-
-def _schemas_param(url: _Url) -> list[str]:
-    names: list[str] = []
-    for value in url.params.get("schema", []):
-        names.extend(n.strip() for n in value.split(",") if n.strip())
-    return names
 
 
 # --- Postgres ---------------------------------------------------------------------------------
@@ -259,43 +176,14 @@ ORDER BY e.enumtypid, e.enumsortorder
 """
 
 
-def connect_source(url: str) -> tuple[str, Any, str]:
-    """``(dialect, connection, masked url)`` for a source URL (autocommit), for callers that run
-    their own queries (``aws check-source``, capture). Connection errors raise
-    SourceConnectionError with the password masked."""
-    parsed = _parse_url(url)
-    if parsed.dialect == "postgres":
-        conn = _pg_connect(parsed)
-        conn.set_session(autocommit=True)
-    else:
-        conn = _mysql_connect(parsed)
-        conn.autocommit(True)
-    return parsed.dialect, conn, parsed.masked
-
-
-def _pg_connect(url: _Url) -> Any:
+def _read_postgres(url: SourceUrl) -> list[SourceTable]:
     import psycopg2
 
-    options: dict[str, Any] = {k: v[-1] for k, v in url.params.items() if k != "schema"}
-    options.update(connect_timeout=CONNECT_TIMEOUT_SECONDS, application_name="streamleap")
-    for key, value in (("host", url.host), ("port", url.port), ("user", url.user),
-                       ("password", url.password), ("dbname", url.database)):
-        if value is not None:
-            options[key] = value
-    try:
-        return psycopg2.connect(**options)
-    except psycopg2.Error as exc:
-        raise _connect_error(exc, url) from None
-
-
-def _read_postgres(url: _Url) -> list[SourceTable]:
-    import psycopg2
-
-    conn = _pg_connect(url)
+    conn = connect_postgres(url)
     try:
         conn.set_session(readonly=True, autocommit=True)
         with conn.cursor() as cur:
-            return _pg_tables(cur, _schemas_param(url) or None)
+            return _pg_tables(cur, url.schemas or None)
     except psycopg2.Error as exc:
         raise _read_error(exc, url) from None
     finally:
@@ -342,27 +230,10 @@ def _pg_tables(cur: Any, schemas: list[str] | None) -> list[SourceTable]:
 # --- MySQL / MariaDB --------------------------------------------------------------------------
 
 
-def _mysql_connect(url: _Url) -> Any:
+def _read_mysql(url: SourceUrl) -> list[SourceTable]:
     import pymysql
 
-    try:
-        return pymysql.connect(
-            host=url.host or "localhost",
-            port=url.port or 3306,
-            user=url.user or "",
-            password=url.password or "",
-            database=url.database,
-            charset="utf8mb4",
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        )
-    except pymysql.Error as exc:
-        raise _connect_error(exc, url) from None
-
-
-def _read_mysql(url: _Url) -> list[SourceTable]:
-    import pymysql
-
-    conn = _mysql_connect(url)
+    conn = connect_mysql(url)
     try:
         with conn.cursor() as cur:
             return _mysql_tables(cur, [url.database] if url.database else None)
@@ -383,7 +254,7 @@ def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
         "ORDER BY TABLE_SCHEMA, TABLE_NAME",
         args,
     )
-    names = [(_text(s), _text(n)) for s, n in cur.fetchall()]
+    names = [(driver_text(s), driver_text(n)) for s, n in cur.fetchall()]
     columns: dict[tuple[str, str], list[SourceColumn]] = {key: [] for key in names}
     cur.execute(
         "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, EXTRA FROM information_schema.COLUMNS "
@@ -391,10 +262,10 @@ def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
         args,
     )
     for schema, table, name, type_text, nullable, extra in cur.fetchall():
-        key = (_text(schema), _text(table))
+        key = (driver_text(schema), driver_text(table))
         if key in columns:  # views have columns too
-            columns[key].append(SourceColumn(_text(name), _text(type_text).lower(), _text(nullable) == "YES",
-                                             _mysql_generated(_text(extra or ""))))
+            columns[key].append(SourceColumn(driver_text(name), driver_text(type_text).lower(), driver_text(nullable) == "YES",
+                                             _mysql_generated(driver_text(extra or ""))))
     _mariadb_json_columns(cur, where.replace("TABLE_SCHEMA", "CONSTRAINT_SCHEMA"), args, columns)
     keys: dict[tuple[str, str], list[str]] = {key: [] for key in names}
     cur.execute(
@@ -403,9 +274,9 @@ def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
         args,
     )
     for schema, table, name in cur.fetchall():
-        key = (_text(schema), _text(table))
+        key = (driver_text(schema), driver_text(table))
         if key in keys:
-            keys[key].append(_text(name))
+            keys[key].append(driver_text(name))
     return [SourceTable(s, n, tuple(columns[(s, n)]), tuple(keys[(s, n)]), "mysql") for s, n in names]
 
 
@@ -440,15 +311,10 @@ def _mariadb_json_columns(cur: Any, where: str, args: list, columns: dict[tuple[
     except Exception:  # noqa: BLE001 - not MariaDB: nothing to correct
         return
     for schema, table, clause in rows:
-        m = _JSON_CHECK.match(_text(clause).strip())
-        key = (_text(schema), _text(table))
+        m = _JSON_CHECK.match(driver_text(clause).strip())
+        key = (driver_text(schema), driver_text(table))
         if not m or key not in columns:
             continue
         name = m.group(1).replace("``", "`")
         columns[key] = [replace(c, source_type="json") if c.name == name and c.source_type == "longtext" else c
                         for c in columns[key]]
-
-
-def _text(value: Any) -> str:
-    """information_schema values come back as bytes from some MySQL versions."""
-    return value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else str(value)
