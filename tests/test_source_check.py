@@ -97,7 +97,18 @@ def test_postgres_wal_level_replica(pg_url):
     assert wal["ok"] is False and "must be logical" in wal["detail"] and "wal_level = logical" in wal["fix"]
 
 
-def test_mariadb_ready_and_keyless_table(mysql_url):
+@pytest.fixture
+def chk_database(mysql_url):
+    """A database `chk` on the session's MariaDB for one test, dropped after it: other tests read
+    every database of that server."""
+    yield
+    conn = pymysql.connect(host="127.0.0.1", port=int(mysql_url.rsplit(":", 1)[1].strip("/")), user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS chk")
+    conn.close()
+
+
+def test_mariadb_ready_and_keyless_table(mysql_url, chk_database):
     conn = pymysql.connect(host="127.0.0.1", port=int(mysql_url.rsplit(":", 1)[1].strip("/")), user="root",
                            autocommit=True)
     with conn.cursor() as cur:
@@ -211,7 +222,7 @@ def test_replica_identity_default_is_one_summary_line(logical_pg):
     assert lines[-1].startswith("Error: --stream missing: no such Kinesis stream")
 
 
-def test_binlog_checksum_is_a_warning_that_does_not_contradict_itself(mysql_url):
+def test_binlog_checksum_is_a_warning_that_does_not_contradict_itself(mysql_url, chk_database):
     conn = pymysql.connect(host="127.0.0.1", port=int(mysql_url.rsplit(":", 1)[1].strip("/")), user="root",
                            autocommit=True)
     with conn.cursor() as cur:
