@@ -62,7 +62,3 @@ class SourceTable:
 
     def with_key(self, key: tuple[str, ...]) -> SourceTable:
         return replace(self, primary_key=tuple(key))
-
-    def source_names(self) -> tuple[tuple[str | None, str], ...]:
-        """Every (schema, name) whose change records belong to this table: itself, then its partitions."""
-        return ((self.schema, self.name), *self.partitions)

@@ -625,7 +625,7 @@ def test_missing_config_file(tmp_path):
 def _golden_documents() -> dict[str, dict]:
     config = parse_config(BASE_CONFIG)
     stream = documents.stream_arn(REGION, ACCOUNT, "shop_cdc")
-    key = documents.kms_key_arn(REGION, ACCOUNT, "1234abcd-12ab-34cd-56ef-1234567890ab")
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     return {
         "dms_trust_policy": documents.dms_trust_policy(REGION, ACCOUNT),
         "dms_kinesis_policy": documents.dms_kinesis_policy(stream, None),

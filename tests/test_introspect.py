@@ -429,7 +429,7 @@ def _check_hard_cases(pg_source: str) -> None:
     animal, d, dog, ev = tables
     assert ev.partitioned and ev.partitions == (
         ("hard", "ev_2024"), ("hard", "ev_2024_rest"), ("hard", "ev_2025"), ("hard_parts", "ev_2024_low"))
-    assert ev.source_names()[0] == ("hard", "ev") and ev.primary_key == ("id", "day")
+    assert (ev.schema, ev.name) == ("hard", "ev") and ev.primary_key == ("id", "day")
     assert not animal.partitioned and animal.partitions == ()
     # the child: the parent's columns first, in the parent's order, then its own; no key of its own
     assert dog.columns == (C("id", "integer", False), C("name", "text"), C("breed", "text")) and dog.primary_key == ()

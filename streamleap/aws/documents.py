@@ -46,15 +46,6 @@ def stream_arn(region: str, account: str, name: str) -> str:
     return f"arn:{partition(region)}:kinesis:{region}:{account}:stream/{name}"
 
 
-def kms_key_arn(region: str, account: str, key: str) -> str:
-    """The ARN of the stream's KMS key as the config names it (id, alias or ARN)."""
-    if key.startswith("arn:"):
-        return key
-    if key.startswith("alias/"):
-        return f"arn:{partition(region)}:kms:{region}:{account}:{key}"
-    return f"arn:{partition(region)}:kms:{region}:{account}:key/{key}"
-
-
 def _trust(service: str | list[str], account: str, source_arn: str | None = None) -> dict[str, Any]:
     condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account}}
     if source_arn:

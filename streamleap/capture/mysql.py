@@ -464,10 +464,6 @@ class MySQLReader:
         tables = self._tables  # replaced whole by a refresh in the reading thread
         return [tables[key] for key in self._order if key in tables]
 
-    def current_position(self) -> dict[str, Any]:
-        """The end of the binlog now (start streaming from here without a snapshot)."""
-        return self._binlog_end().to_json()
-
     def snapshot(self) -> tuple[Iterator[Transaction], Any]:
         """A consistent read of every table as 'load' changes, and the binlog position it matches.
 

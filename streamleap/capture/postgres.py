@@ -252,11 +252,6 @@ class _Buffer:
         self.pos += 8
         return v
 
-    def uint64(self) -> int:
-        (v,) = struct.unpack_from(">Q", self.data, self.pos)
-        self.pos += 8
-        return v
-
     def string(self) -> str:
         end = self.data.index(b"\x00", self.pos)
         v = self.data[self.pos:end].decode("utf-8")
@@ -749,20 +744,6 @@ class PostgresReader:
             except Exception:  # noqa: BLE001 - closing on stop: a broken connection is done with anyway
                 pass
         self._connections.clear()
-
-    def drop_slot(self) -> None:
-        """Remove the slot and the publication (a capture that will not run again)."""
-        from sqlglot import exp
-
-        con = self._connect()
-        try:
-            with con.cursor() as cur:
-                cur.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = %s",
-                            [self.slot])
-                cur.execute(f"drop publication if exists "
-                            f"{exp.to_identifier(self.publication, quoted=True).sql(dialect='postgres')}")
-        finally:
-            con.close()
 
     def _error(self, doing: str, exc: BaseException) -> StreamleapError:
         message = driver_message(exc, self._parsed)

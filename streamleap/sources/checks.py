@@ -89,17 +89,6 @@ def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] |
     return checks + table_checks
 
 
-def raise_unless_ready(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] | None = None,
-                       exclude_tables: str | list[str] | None = None,
-                       exclude_columns: list[tuple[str, str]] | None = None) -> list[Check]:
-    """Raise StreamleapError naming every failed check (with its fix); return the warnings."""
-    checks = check_source(url, tables, keys, exclude_tables, exclude_columns)
-    bad = failed(checks)
-    if bad:
-        raise not_ready_error(bad)
-    return [c for c in checks if not c.ok]
-
-
 def not_ready_error(bad: list[Check], source: str = "the source") -> StreamleapError:
     """One line naming every failed check with its fix (``source``: what to call the source)."""
     return StreamleapError(f"{source} is not set up for change capture: "
