@@ -117,7 +117,7 @@ def expected_rows(raws: list[bytes], base: dict[int, tuple], tombstoned: set[int
     """The Python model of the batch: each touched key's row after the batch (None: no row), and the
     keys a primary-key update moved away from. A change wins over what a key holds when its order
     (phase, commit time, transaction-record-id, position in the stream) is later."""
-    from streamleap.workload import decode_row
+    from streamleap.demo.workload import decode_row
 
     state: dict[int, tuple[tuple, tuple | None]] = {k: (BASE_ORDER, v) for k, v in base.items()}
     state.update({k: (BASE_ORDER, None) for k in tombstoned})

@@ -160,7 +160,7 @@ def new_project(directory: Path, stream_schema: str, tables: list[str] | None = 
     from streamleap.ddl import parse_ddl
     from streamleap.plan import plan_tables
     from streamleap.project import generate_models, init_project
-    from streamleap.workload import SHOP_DDL
+    from streamleap.demo.workload import SHOP_DDL
 
     init_project(directory)
     planned = plan_tables(parse_ddl(SHOP_DDL, "postgres"))
@@ -270,7 +270,7 @@ def dbt_cli(project: Path, *args: str, env: dict | None = None) -> float:
 
 def shop_records(seed: int, total: int, initial_carts: int = 1000) -> tuple[list[bytes], Any]:
     """DMS records of the synthetic shop: a full load, then transactions (with re-deliveries)."""
-    from streamleap.workload import ShopWorkload
+    from streamleap.demo.workload import ShopWorkload
 
     workload = ShopWorkload(seed)
     out = [r.to_bytes() for r in workload.initial_load(initial_carts)]
@@ -392,7 +392,7 @@ def part_moto(work: Path, quick: bool) -> dict:
 # =====================================================================================
 def part_latency(work: Path, rate: int, duration: float) -> dict:
     import streamleap.kinesis_local as kl
-    from streamleap import demo
+    from streamleap.demo import run as demo
     from streamleap.relay import Relay
     from streamleap.dbt import DbtSession
     from streamleap.runner import Runner
@@ -466,7 +466,7 @@ def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> d
     from streamleap.dbt import DbtSession
     from streamleap.project_models import project_models, read_state
     from streamleap.warehouse import open_warehouse
-    from streamleap.workload import ShopWorkload
+    from streamleap.demo.workload import ShopWorkload
 
     project = work / f"direct-{rate}"
     new_project(project, "kinesis")
@@ -579,7 +579,7 @@ def part_capture(work: Path, kind: str, quick: bool, rate: int = CAPTURE_RATE, e
     duration = 6.0 if quick else 20.0
     dialect = "postgres" if kind == "postgres" else "mysql"
     if kind == "postgres":
-        from streamleap.local_postgres import start_postgres
+        from streamleap.demo.local_postgres import start_postgres
 
         server = start_postgres({"wal_level": "logical", "max_replication_slots": "10", "max_wal_senders": "10"})
         url = server.url
@@ -744,7 +744,7 @@ def change_batch(n_base: int, n: int = 10_000, seed: int = 11,
     must not revive them). Returns the records, every key they touch, the row count the mirror
     must have afterwards, and the mix."""
     from streamleap.records import ChangeRecord
-    from streamleap.workload import encode_row
+    from streamleap.demo.workload import encode_row
 
     rng = random.Random(seed)
     alive: dict[int, bool] = {}
@@ -1104,7 +1104,7 @@ def machine() -> dict:
     import duckdb
     from dbt.version import __version__ as dbt_version
 
-    from streamleap.local_postgres import _pg_bindir
+    from streamleap.demo.local_postgres import _pg_bindir
 
     pg_bin = _pg_bindir()
     return {
@@ -1226,7 +1226,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     pg = None
     if any(arg == "postgres" for _, _, arg in jobs):
-        from streamleap.local_postgres import start_postgres
+        from streamleap.demo.local_postgres import start_postgres
 
         try:
             pg = start_postgres({**PG_CONF})

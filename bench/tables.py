@@ -250,7 +250,7 @@ def _server(kind: str) -> Any:
     if kind != "postgres":
         return None
     import psycopg2
-    from streamleap.local_postgres import start_postgres
+    from streamleap.demo.local_postgres import start_postgres
 
     import run as bench
 

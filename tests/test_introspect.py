@@ -14,7 +14,7 @@ from streamleap.errors import SourceConnectionError, UnknownTableError
 from streamleap.introspect import _mask, _parse_url, read_source
 from streamleap.schema import SourceColumn as C
 from streamleap.schema import SourceTable
-from streamleap.local_postgres import _pg_bindir, free_port
+from streamleap.demo.local_postgres import _pg_bindir, free_port
 
 PG_SETUP = """
 CREATE SCHEMA "Sales";

@@ -105,7 +105,7 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
     from streamleap.plan import plan_tables
     from streamleap.project import generate_models, init_project
     from streamleap.runner import Runner
-    from streamleap.workload import ABANDONED_CARTS_SQL, HIGH_DEMAND_ITEMS_SQL, SHOP_DDL, ShopWorkload, record_partition_key
+    from streamleap.demo.workload import ABANDONED_CARTS_SQL, HIGH_DEMAND_ITEMS_SQL, SHOP_DDL, ShopWorkload, record_partition_key
 
     say = progress or (lambda _msg: None)
     directory = Path(directory).resolve()
@@ -127,7 +127,7 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
         generate_models(directory, tables, STREAM, "kinesis")
         run_dbt(["deps", "--quiet"], directory)
         if target == "postgres" and not os.environ.get("STREAMLEAP_PG_HOST"):
-            from streamleap.local_postgres import start_postgres
+            from streamleap.demo.local_postgres import start_postgres
 
             pg_server = start_postgres()
             os.environ.update({"STREAMLEAP_PG_HOST": "127.0.0.1", "STREAMLEAP_PG_PORT": str(pg_server.port),
