@@ -3,7 +3,8 @@ records of the machine: paths and settings, dbt's SQL log, projects for the shop
 stream stand-in, SQL and dbt commands, the apply parts' mirror and batch, machine facts, the CPU
 other processes used, the code measured.
 
-The statistics (percentile, median) are the demo's: streamleap.demo.stats.
+The statistics (percentile, median, when records became visible) and the steady-rate producer
+are the demo's, shared with `streamleap demo`: streamleap.demo.stats and streamleap.demo.producer.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import ROOT, STREAM, sql_exec
-from streamleap.demo.stats import median
+from streamleap.demo.producer import Producer
+from streamleap.demo.stats import median, percentile
 
 
 CAPTURE_RATE = 100  # source transactions per second (each inserts a row; every other one also updates one)
@@ -88,41 +89,32 @@ def part_capture(work: Path, kind: str, quick: bool, rate: int = CAPTURE_RATE, e
             runner = Runner(project, target="local", kinesis=kinesis.client(), every=every)
             runner.setup()
             warehouse = open_warehouse(project, "local")
-            commits: dict[int, float] = {}
-            lock, done, errors = threading.Lock(), threading.Event(), []
-            started = threading.Event()
+            commits: dict[int, float] = {}  # transaction (its row's id) -> wall time its COMMIT returned
+            lock = threading.Lock()
+            source: list[Any] = []  # the producer's connection, made in its thread
 
-            def produce() -> None:
-                try:
-                    pcon = connect()
-                    pcur = pcon.cursor()
-                    started.wait()
-                    t0 = time.time()
-                    i = 0
-                    while time.time() - t0 < duration:
-                        due = int((time.time() - t0) * rate)
-                        while i < due:
-                            i += 1
-                            pcur.execute(f"insert into {table} (id, n, note, changed_at) values (%s, %s, %s, %s)",
-                                         [i, 0, f"row {i}", dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
-                            if i % 2 == 0 and i > 10:
-                                pcur.execute(f"update {table} set n = n + 1 where id = %s", [i - 10])
-                            pcon.commit()
-                            with lock:
-                                commits[i] = time.time()
-                        time.sleep(0.005)
-                    pcon.close()
-                except BaseException as exc:  # noqa: BLE001 - reported below
-                    errors.append(exc)
-                finally:
-                    done.set()
+            def write(n: int) -> int:
+                """n source transactions: each inserts a row; every other one also updates an older row."""
+                if not source:
+                    source.append(connect())
+                pcon = source[0]
+                pcur = pcon.cursor()
+                for _ in range(n):
+                    i = len(commits) + 1
+                    pcur.execute(f"insert into {table} (id, n, note, changed_at) values (%s, %s, %s, %s)",
+                                 [i, 0, f"row {i}", dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+                    if i % 2 == 0 and i > 10:
+                        pcur.execute(f"update {table} set n = n + 1 where id = %s", [i - 10])
+                    pcon.commit()
+                    with lock:
+                        commits[i] = time.time()
+                return n
 
-            producer = threading.Thread(target=produce, daemon=True)
-            producer.start()
+            producer = Producer(write, rate=rate, duration=duration, tick=0.005, name="source-transactions")
             # warm up: the capture has made its slot / snapshot and one cycle has run
             for _ in range(3):
                 runner.cycle()
-            started.set()
+            producer.start()
             latencies: list[float] = []
             visible: set[int] = set()
             cycles: list[float] = []
@@ -143,7 +135,7 @@ def part_capture(work: Path, kind: str, quick: bool, rate: int = CAPTURE_RATE, e
                         if i in commits and i not in visible:
                             visible.add(i)
                             latencies.append((end - commits[i]) * 1000)
-                if done.is_set():
+                if producer.done.is_set():
                     deadline = deadline or end + 60
                     with lock:
                         caught_up = len(visible) == len(commits)
@@ -152,21 +144,19 @@ def part_capture(work: Path, kind: str, quick: bool, rate: int = CAPTURE_RATE, e
                 if capture.poll() is not None:
                     raise RuntimeError(f"streamleap capture exited: {capture.stderr.read()[-2000:]}")
                 time.sleep(max(0.0, every - (end - t0)))
-            if errors:
-                raise errors[0]
+            if producer.error is not None:
+                raise producer.error
+            for con in source:
+                con.close()
             runner.close()
-            data = sorted(latencies)
-
-            def pct(p: float) -> float | None:
-                return data[min(len(data) - 1, max(0, int(round(p / 100 * (len(data) - 1)))))] if data else None
-
             source_rows = {r[0]: r[1] for r in _query(connect, f"select id, n from {table}")}
             mirror_rows = {r[0]: r[1] for r in sql_exec(warehouse, f"select id, n from {mirror}")}
             return {"source": kind, "rate_tx_per_s": rate, "duration_s": duration, "transactions": len(commits),
                     "changes": len(commits) + sum(1 for i in commits if i % 2 == 0 and i > 10),
                     "cycles": len(cycles), "cycle_median_s": median(cycles), "every_s": every,
-                    "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": data[-1] if data else None,
-                    "rows_measured": len(data), "mirror_matches": source_rows == mirror_rows}
+                    "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+                    "p99_ms": percentile(latencies, 99), "max_ms": max(latencies, default=None),
+                    "rows_measured": len(latencies), "mirror_matches": source_rows == mirror_rows}
     finally:
         if capture is not None and capture.poll() is None:
             capture.terminate()

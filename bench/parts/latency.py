@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import STREAM, Sequence, append_records, new_project, now_s, sql_exec
-from streamleap.demo.stats import median
+from streamleap.demo.stats import median, percentile
+
+STAND_IN = "stand-in"  # the lane of records appended straight into the stream stand-in (Visibility)
 
 
 def part_latency(work: Path, rate: int, duration: float) -> dict:
@@ -89,11 +91,15 @@ def part_latency(work: Path, rate: int, duration: float) -> dict:
 
 def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> dict:
     """The same shop at `rate` with the same runner cadence, its records written straight into the
-    stand-in (no Kinesis endpoint, no relay): streamleap's own latency, without moto in the way."""
+    stand-in (no Kinesis endpoint, no relay): streamleap's own latency, without moto in the way.
+    Each producer tick is one append with a refresh_time of its own; its records are visible
+    after the dbt run whose watermark (the lowest of the mirrors') reaches that refresh_time."""
     from streamleap.dbt import DbtSession
+    from streamleap.demo.producer import Producer, shop_transactions
+    from streamleap.demo.stats import Visibility
+    from streamleap.demo.workload import ShopWorkload
     from streamleap.project_models import project_models, read_state
     from streamleap.warehouse import open_warehouse
-    from streamleap.demo.workload import ShopWorkload
 
     project = work / f"direct-{rate}"
     new_project(project, "kinesis")
@@ -103,47 +109,30 @@ def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> d
     models = project_models(session.manifest)
     mirror_refs = list(models.mirrors.values())
     workload = ShopWorkload(0, clock=lambda: dt.datetime.now(dt.timezone.utc), abandon_after=dt.timedelta(seconds=10))
-    appends: list[tuple[dt.datetime, float, int]] = []  # refresh_time, wall time before the append, records
-    lock, done, errors = threading.Lock(), threading.Event(), []
+    visibility = Visibility()  # one lane, the stand-in; a record's position: its append's refresh_time
     seq = Sequence()
-    produced = [0]
+    last: list = [None]  # the refresh_time of the last append
 
     def utcnow() -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
-    def append(raws: list[bytes], last: list) -> None:
+    def append(raws: list[bytes]) -> None:
         wall = time.time()
         refresh = max(utcnow(), last[0] + dt.timedelta(microseconds=1)) if last[0] else utcnow()
         last[0] = refresh
         append_records(warehouse, "kinesis", STREAM, raws, refresh, seq)
-        with lock:
-            appends.append((refresh, wall, len(raws)))
+        visibility.put(STAND_IN, refresh, wall, len(raws))
 
-    def produce() -> None:
-        last: list = [None]
-        try:
-            append([r.to_bytes() for r in workload.initial_load(50)], last)
-            t0 = time.time()
-            while time.time() - t0 < duration:
-                due = int((time.time() - t0) * rate)
-                batch: list[bytes] = []
-                while produced[0] < due:
-                    records = workload.next_transaction(dt.datetime.now(dt.timezone.utc))
-                    produced[0] += len(records)
-                    batch += [r.to_bytes() for r in records]
-                batch += workload.maybe_redeliver()
-                if batch:
-                    append(batch, last)
-                time.sleep(0.02)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            done.set()
+    def write(n: int) -> int:
+        records = shop_transactions(workload, n)
+        raws = [r.to_bytes() for r in records] + workload.maybe_redeliver()
+        if raws:
+            append(raws)
+        return len(records)
 
-    producer = threading.Thread(target=produce, daemon=True)
-    latencies: list[float] = []
+    append([r.to_bytes() for r in workload.initial_load(50)])
+    producer = Producer(write, rate=rate, duration=duration)
     cycles: list[float] = []
-    marked = 0
     started = time.time()
     producer.start()
     deadline = None
@@ -154,27 +143,20 @@ def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> d
         cycles.append(end - t0)
         marks = read_state(warehouse, mirror_refs, ("watermark",))
         watermark = None if len(marks) < len(mirror_refs) or None in marks.values() else min(m for m, in marks.values())
-        with lock:
-            while watermark is not None and marked < len(appends) and appends[marked][0] <= watermark:
-                latencies += [(end - appends[marked][1]) * 1000] * appends[marked][2]
-                marked += 1
-            caught_up = marked == len(appends)
-        if done.is_set():
+        if watermark is not None:
+            visibility.applied_up_to({STAND_IN: watermark}, end)
+        if producer.done.is_set():
             deadline = deadline or end + 60
-            if caught_up or end > deadline:
+            if visibility.all_visible() or end > deadline:
                 break
         time.sleep(max(0.0, every - (end - t0)))
-    if errors:
-        raise errors[0]
+    if producer.error is not None:
+        raise producer.error
     expected = {t: len(rows) for t, rows in workload.state().items()}
     rows = {m: sql_exec(warehouse, f'select count(*) from "main"."{m}"')[0][0] for m in models.mirrors}
-    data = sorted(latencies)
-
-    def pct(p: float) -> float | None:
-        return data[min(len(data) - 1, max(0, int(round(p / 100 * (len(data) - 1)))))] if data else None
-
-    return {"rate": rate, "duration_s": duration, "changes": produced[0], "offered_per_s": produced[0] / duration,
+    latencies = visibility.latencies_ms()
+    return {"rate": rate, "duration_s": duration, "changes": producer.changes, "offered_per_s": producer.changes / duration,
             "wall_s": time.time() - started, "cycles": len(cycles), "cycle_median_s": median(cycles),
-            "cycle_max_s": max(cycles), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
-            "max_ms": data[-1] if data else None, "records_measured": len(data),
+            "cycle_max_s": max(cycles), "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+            "p99_ms": percentile(latencies, 99), "max_ms": max(latencies, default=None), "records_measured": len(latencies),
             "mirror_rows_match": rows == expected, "rows": rows, "expected_rows": expected}

@@ -39,9 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import HERE, PG_CONF, STREAM, Sequence, append_records
-from harness import now_s as _now
-from streamleap.demo.stats import median as _median
+from harness import HERE, PG_CONF, STREAM, Sequence, append_records, now_s
+from streamleap.demo.stats import median, percentile
 
 SIZES = (2, 50, 200, 500)
 QUICK_SIZES = (2, 20, 50)
@@ -53,6 +52,7 @@ IDLE_RATIO, ONE_RATIO = 1.5, 2.0
 PG_STATS_CONF = {"shared_preload_libraries": "'pg_stat_statements'", "pg_stat_statements.track": "top",
                  "pg_stat_statements.track_utility": "on", "pg_stat_statements.max": "20000"}
 DB = "bench"
+STAND_IN = "stand-in"  # the lane of records appended straight into the stream stand-in (Visibility)
 
 
 def jobs(quick: bool) -> list[tuple[str, str, str]]:
@@ -102,21 +102,21 @@ def first_build_main(project: str, target: str, n: int) -> dict:
     original = cycle.load_plan
 
     def load_plan(session: Any) -> Any:
-        t0 = _now()
+        t0 = now_s()
         try:
             return original(session)
         finally:
-            spent["plan_render_s"] = _now() - t0
+            spent["plan_render_s"] = now_s() - t0
 
     cycle.load_plan = load_plan
-    t0 = _now()
+    t0 = now_s()
     runner = _runner(Path(project), target)
-    t1 = _now()
+    t1 = now_s()
     source = Source(int(n))
     append_records(runner.warehouse, "kinesis", STREAM, source.initial_load(), source.clock, Sequence())
-    t2 = _now()
+    t2 = now_s()
     report = runner.cycle()
-    t3 = _now()
+    t3 = now_s()
     _close(runner)
     return {"setup_s": t1 - t0, "cycle_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2), "error": report.error, **spent}
 
@@ -126,12 +126,12 @@ def first_build(project: Path, target: str, n: int, work: Path) -> dict:
     out = work / f"{project.name}-first-build.json"
     log = work / f"{project.name}-first-build.log"
     with open(log, "w") as fh:
-        t0 = _now()
+        t0 = now_s()
         proc = subprocess.Popen([sys.executable, str(HERE / "run.py"), "--child", "first_build",
                                  "--arg", json.dumps([str(project), target, n]), "--work", str(work), "--result", str(out)],
                                 stdout=fh, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
-        wall = _now() - t0
+        wall = now_s() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"first build failed ({proc.returncode}):\n{log.read_text()[-3000:]}")
@@ -296,8 +296,9 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
     cycle moves every model's watermark to the batch's end): latency = the end of that cycle
     minus the wall time just before its append."""
     import random
-    import threading
 
+    from streamleap.demo.producer import Producer
+    from streamleap.demo.stats import Visibility
     from streamleap.project_models import read_state
 
     target = TARGET_OF[kind]
@@ -316,40 +317,28 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
     seq = Sequence(10**9)
     weights = [1.0 / (k + 1) for k in range(n)]
     rng = random.Random(7)
-    appends: list[tuple[dt.datetime, float, int]] = []
-    lock, done, errors = threading.Lock(), threading.Event(), []
-    produced = [0]
+    visibility = Visibility()  # one lane, the stand-in; a change's position: its append's refresh_time
+    last = [base]  # the refresh_time of the last append
     mirror_refs = list(runner.models.mirrors.values())
 
-    def produce() -> None:
-        try:
-            t0 = time.time()
-            last = base
-            while time.time() - t0 < duration:
-                due = int((time.time() - t0) * LATENCY_RATE) - produced[0]
-                if due > 0:
-                    per: dict[str, int] = {}
-                    for t in rng.choices(source.tables, weights, k=due):
-                        per[t] = per.get(t, 0) + 1
-                    wall = time.time()
-                    last = max(base + dt.timedelta(seconds=wall - t0), last + dt.timedelta(microseconds=1))
-                    source.clock = last - dt.timedelta(seconds=1)
-                    raws = source.changes(per)  # moves source.clock 1 s on: to `last`, the append's refresh_time
-                    append_records(warehouse, "kinesis", STREAM, raws, last, seq)
-                    with lock:
-                        appends.append((last, wall, len(raws)))
-                        produced[0] += len(raws)
-                time.sleep(0.02)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            done.set()
+    def write(due: int) -> int:
+        """One source transaction of the changes due, appended to the stand-in."""
+        if due <= 0:
+            return 0
+        per: dict[str, int] = {}
+        for t in rng.choices(source.tables, weights, k=due):
+            per[t] = per.get(t, 0) + 1
+        wall = time.time()
+        last[0] = max(base + dt.timedelta(seconds=wall - producer.started_at), last[0] + dt.timedelta(microseconds=1))
+        source.clock = last[0] - dt.timedelta(seconds=1)
+        raws = source.changes(per)  # moves source.clock 1 s on: to last[0], the append's refresh_time
+        append_records(warehouse, "kinesis", STREAM, raws, last[0], seq)
+        visibility.put(STAND_IN, last[0], wall, len(raws))
+        return len(raws)
 
-    latencies: list[float] = []
+    producer = Producer(write, rate=LATENCY_RATE, duration=duration)
     cycles: list[float] = []
     changed_tables: list[int] = []
-    marked = 0
-    producer = threading.Thread(target=produce, daemon=True)
     started = time.time()
     producer.start()
     deadline = None
@@ -364,31 +353,25 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
             changed_tables.append(max(0, len(report.ran or []) - 1))
             marks = read_state(warehouse, mirror_refs, ("watermark",))
             watermark = None if len(marks) < len(mirror_refs) or None in marks.values() else min(m for m, in marks.values())
-            with lock:
-                while watermark is not None and marked < len(appends) and appends[marked][0] <= watermark:
-                    latencies += [(end - appends[marked][1]) * 1000] * appends[marked][2]
-                    marked += 1
-                caught_up = marked == len(appends)
-            if done.is_set():
+            if watermark is not None:
+                visibility.applied_up_to({STAND_IN: watermark}, end)
+            if producer.done.is_set():
                 deadline = deadline or end + 120
-                if caught_up or end > deadline:
+                if visibility.all_visible() or end > deadline:
                     break
             time.sleep(max(0.0, LATENCY_EVERY - (end - t0)))
-        if errors:
-            raise errors[0]
+        if producer.error is not None:
+            raise producer.error
         check = compare(warehouse, runner, source)
     finally:
         _close(runner)
-    data = sorted(latencies)
-
-    def pct(p: float) -> float | None:
-        return data[min(len(data) - 1, max(0, int(round(p / 100 * (len(data) - 1)))))] if data else None
-
-    return {"kind": kind, "tables": n, "rate": LATENCY_RATE, "duration_s": duration, "changes": produced[0],
-            "offered_per_s": produced[0] / duration, "wall_s": time.time() - started, "cycles": len(cycles),
-            "cycle_median_s": _median(cycles), "cycle_max_s": max(cycles), "changed_tables_median": _median(changed_tables),
-            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": data[-1] if data else None,
-            "records_measured": len(data), "caught_up": marked == len(appends), "first_build": built, **check}
+    latencies = visibility.latencies_ms()
+    return {"kind": kind, "tables": n, "rate": LATENCY_RATE, "duration_s": duration, "changes": producer.changes,
+            "offered_per_s": producer.changes / duration, "wall_s": time.time() - started, "cycles": len(cycles),
+            "cycle_median_s": median(cycles), "cycle_max_s": max(cycles), "changed_tables_median": median(changed_tables),
+            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99),
+            "max_ms": max(latencies, default=None), "records_measured": len(latencies),
+            "caught_up": visibility.all_visible(), "first_build": built, **check}
 
 
 def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
@@ -398,9 +381,9 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
 
     target = TARGET_OF[kind]
     project = work / f"tables_{kind}_{n}"
-    t0 = _now()
+    t0 = now_s()
     new_project(project, n)
-    generate_s = _now() - t0
+    generate_s = now_s() - t0
     built = first_build(project, target, n, work)
 
     # per-statement client-side times of the planned cycle, and the state read after it
@@ -408,11 +391,11 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     original_run = cycle._Session.run
 
     def timed_run(self: Any, sql: str) -> None:
-        t = _now()
+        t = now_s()
         try:
             original_run(self, sql)
         finally:
-            stmt_times.append((sql, _now() - t))
+            stmt_times.append((sql, now_s() - t))
 
     cycle._Session.run = timed_run
     state_s: list[float] = []
@@ -421,20 +404,20 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     original_changed = ProjectWatch.changed
 
     def timed_changed(self: Any) -> bool:
-        t = _now()
+        t = now_s()
         try:
             return original_changed(self)
         finally:
-            stamp_s.append(_now() - t)
+            stamp_s.append(now_s() - t)
 
     ProjectWatch.changed = timed_changed
 
     def timed_read_state(self: Any, report: Any, idle: bool = False) -> None:
-        t = _now()
+        t = now_s()
         try:
             original_read_state(self, report, idle=idle)
         finally:
-            state_s.append(_now() - t)
+            state_s.append(now_s() - t)
 
     Runner._read_state = timed_read_state
 
@@ -454,9 +437,9 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
             stamp_s.clear()
             if counter:
                 counter.begin()
-            t = _now()
+            t = now_s()
             report = runner.cycle()
-            wall = _now() - t
+            wall = now_s() - t
             counts = counter.end() if counter else {}
             if report.error:
                 raise RuntimeError(f"{what} cycle failed: {report.error}")
@@ -473,10 +456,10 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
         # A runner's first cycle is a dbt run of every model, then it renders the cycle plan; the first
         # build did both on this project already, so this runner only renders the plan (and saves a
         # dbt run of every model: minutes at 500 tables).
-        t = _now()
+        t = now_s()
         runner._plan, runner._plan_manifest = cycle.load_plan(runner.dbt), runner.dbt.manifest
         runner._run_all = False
-        plan_render_s = _now() - t
+        plan_render_s = now_s() - t
         for _ in range(2):  # warm-up
             cycle_once("warm-up idle")
         rounds = 3 if quick else 5
@@ -502,9 +485,9 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
         if plan is not None and plan.streams:
             s = plan.streams[0]
             plan_chars = {"probe": len(s.probe), "batch": sum(map(len, s.batch)), "changed": len(s.changed),
-                          "mirror_apply_avg": _median([sum(map(len, m.apply)) for m in s.mirrors]),
+                          "mirror_apply_avg": median([sum(map(len, m.apply)) for m in s.mirrors]),
                           "set_aside_start": sum(len(x) for a in s.set_asides for x in a.start),
-                          "set_aside_per_mirror_avg": _median([sum(map(len, v)) for a in s.set_asides
+                          "set_aside_per_mirror_avg": median([sum(map(len, v)) for a in s.set_asides
                                                                for v in a.mirrors.values()]),
                           "finish": sum(map(len, s.finish)),
                           "total": len(json.dumps([plan.setup, s.probe, s.batch, s.changed, [(m.apply, m.cleanup) for m in s.mirrors],
@@ -515,16 +498,16 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
         _close(runner)
 
     def summary(rows: list[dict]) -> dict:
-        out = {"wall_median_s": _median([c["wall_s"] for c in rows]), "wall_s": [c["wall_s"] for c in rows],
-               "plan_statements_median_s": _median([c["plan_statements_s"] for c in rows]),
-               "read_state_median_s": _median([c["read_state_s"] for c in rows]),
-               "project_stamp_median_s": _median([c["project_stamp_s"] for c in rows]),
+        out = {"wall_median_s": median([c["wall_s"] for c in rows]), "wall_s": [c["wall_s"] for c in rows],
+               "plan_statements_median_s": median([c["plan_statements_s"] for c in rows]),
+               "read_state_median_s": median([c["read_state_s"] for c in rows]),
+               "project_stamp_median_s": median([c["project_stamp_s"] for c in rows]),
                "statements": sorted({c["statements"] for c in rows}), "commits": sorted({c["commits"] for c in rows}),
                "ran": sorted({c["ran"] for c in rows}), "slowest": rows[-1]["slowest"]}
         if "server_statements" in rows[0]:
             out.update({k: sorted({c[k] for c in rows}) for k in ("server_statements", "server_commits",
                                                                     "write_transactions")})
-            out["server_exec_median_ms"] = _median([c["server_exec_ms"] for c in rows])
+            out["server_exec_median_ms"] = median([c["server_exec_ms"] for c in rows])
             out["server_top"] = rows[-1]["server_top"]
         return out
 

@@ -33,8 +33,9 @@ class Producer:
 
     Every ``tick`` seconds ``write(n)`` is called with the number of changes due since the start
     and not written yet (0 when none is due): it writes at least that many (a transaction is
-    never cut in two) and returns how many it wrote. ``changes`` counts them. ``done`` is set when
-    the time is up or ``write`` raised; ``error`` is then what it raised.
+    never cut in two) and returns how many it wrote. ``changes`` counts them; ``started_at`` is
+    the wall-clock time the loop started. ``done`` is set when the time is up or ``write`` raised;
+    ``error`` is then what it raised.
     """
 
     def __init__(self, write: Callable[[int], int], *, rate: float, duration: float, tick: float = 0.02,
@@ -44,6 +45,7 @@ class Producer:
         self.duration = duration
         self.tick = tick
         self.changes = 0
+        self.started_at: float | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -54,7 +56,7 @@ class Producer:
 
     def _run(self) -> None:
         try:
-            t0 = time.time()
+            self.started_at = t0 = time.time()
             while time.time() - t0 < self.duration:
                 due = int((time.time() - t0) * self.rate)
                 self.changes += self.write(max(0, due - self.changes))
