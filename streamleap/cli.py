@@ -679,7 +679,7 @@ def kinesis_local(port, streams, shards):
 @handle_errors
 def demo(directory, target, rate, duration, every, shards, seed, as_json):
     """The whole pipeline on one machine: local Kinesis, a shop workload, the runner, a verified mirror."""
-    from streamleap.demo import run_demo, summary_lines
+    from streamleap.demo.run import run_demo, summary_lines
 
     say = (lambda msg: None) if as_json else (lambda msg: console.print(Text(msg)))
     result = run_demo(directory, target=target, rate=rate, duration=duration, seed=seed, shards=shards, every=every,

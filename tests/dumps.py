@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from streamleap.local_postgres import _pg_bindir
+from streamleap.demo.local_postgres import _pg_bindir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "every_case"
 POSTGRES_SQL = FIXTURES / "postgres.sql"

@@ -194,7 +194,7 @@ def order_key(record: dict, seq: str) -> str:
 
 def encoded_state(workload: Any) -> dict[str, dict[tuple, dict[str, Any]]]:
     """A ShopWorkload's source state with rows as DMS writes them (the form ``expected_rows`` gives)."""
-    from streamleap.workload import encode_row
+    from streamleap.demo.workload import encode_row
 
     return {table: {key: encode_row(table, row) for key, row in rows.items()} for table, rows in workload.state().items()}
 

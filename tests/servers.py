@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from streamleap.local_postgres import PostgresServer, free_port, start_postgres  # noqa: F401 - re-exported
+from streamleap.demo.local_postgres import PostgresServer, free_port, start_postgres  # noqa: F401 - re-exported
 
 
 def mariadb_binary() -> str | None:

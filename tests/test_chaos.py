@@ -37,8 +37,8 @@ from typing import Any
 
 import pytest
 
-from streamleap.local_postgres import free_port
-from streamleap.workload import ShopWorkload, decode_row, record_partition_key
+from streamleap.demo.local_postgres import free_port
+from streamleap.demo.workload import ShopWorkload, decode_row, record_partition_key
 from tests.harness import STREAM, Target, encoded_state
 from tests.test_runner import CLI_ENV, KEYS, bare_project, mirror_rows, normalize, streamleap_command, wall_clock
 

@@ -23,7 +23,7 @@ from streamleap.project import generate_models, init_project
 from streamleap.runner import Runner
 from tests.harness import STREAM, Target, make_project
 from tests.test_runner import TARGETS, Shop, empty_warehouse, fresh_stream, kinesis, wall_clock  # noqa: F401 - kinesis: a fixture
-from streamleap.workload import ShopWorkload
+from streamleap.demo.workload import ShopWorkload
 
 # ---------------------------------------------------------------- a cycle costs what changed
 TABLES_DDL = """

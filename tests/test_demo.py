@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from streamleap.cli import main
-from streamleap.workload import ShopWorkload
+from streamleap.demo.workload import ShopWorkload
 
 pytestmark = pytest.mark.dbt
 

@@ -16,7 +16,7 @@ from streamleap.sources.connection import mysql_options, parse_source_url, postg
 from streamleap.sources.introspect import read_source
 from streamleap.schema import SourceColumn as C
 from streamleap.schema import SourceTable
-from streamleap.local_postgres import _pg_bindir, free_port
+from streamleap.demo.local_postgres import _pg_bindir, free_port
 
 PG_SETUP = """
 CREATE SCHEMA "Sales";

@@ -36,7 +36,7 @@ from streamleap.project import generate_models, init_project
 from streamleap.relay import Relay
 from streamleap.runner import CycleReport, Runner
 from streamleap.status import collect_status
-from streamleap.workload import SHOP_DDL, ShopWorkload, decode_row, record_partition_key
+from streamleap.demo.workload import SHOP_DDL, ShopWorkload, decode_row, record_partition_key
 from tests.harness import STREAM, Target, encoded_state, expected_rows, make_project
 
 pytestmark = pytest.mark.dbt

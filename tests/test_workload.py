@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from streamleap.records import OPERATIONS, ChangeRecord, partition_key
-from streamleap.workload import (
+from streamleap.demo.workload import (
     ABANDON_AFTER,
     ABANDONED_CARTS_SQL,
     HIGH_DEMAND_ITEMS_SQL,

@@ -7,7 +7,8 @@
   table and key, and the rest goes on.
 
 ``put`` returns only when every record it was given is on the stream (or oversized): what the
-capture loop needs before it moves its checkpoint.
+capture loop needs before it moves its checkpoint. ``on_accepted`` hears of each record Kinesis
+took, with its shard and sequence number (the demo's latency measurement).
 """
 
 from __future__ import annotations
@@ -49,11 +50,13 @@ class KinesisWriter:
 
     def __init__(self, client: Any, stream: str, *, max_record_bytes: int = MAX_BYTES_PER_RECORD,
                  on_oversized: Callable[[EncodedRecord], None] | None = None,
+                 on_accepted: Callable[[EncodedRecord, dict[str, Any]], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         self.client = client
         self.stream = stream
         self.max_record_bytes = max_record_bytes
         self.on_oversized = on_oversized
+        self.on_accepted = on_accepted  # (record, its PutRecords result: ShardId, SequenceNumber), once per record
         self.stats = WriterStats()
         self._sleep = sleep
 
@@ -108,6 +111,10 @@ class KinesisWriter:
                 raise StreamleapError(f"Kinesis PutRecords to stream {self.stream}: {len(results)} results for "
                                       f"{len(pending)} records")
             self.stats.records += len(pending) - len(failed)
+            if self.on_accepted is not None:
+                for r, res in zip(pending, results, strict=True):
+                    if not res.get("ErrorCode"):
+                        self.on_accepted(r, res)
             if failed:
                 codes = sorted({res.get("ErrorCode") for res in results if res.get("ErrorCode")})
                 if attempt >= self.max_attempts:

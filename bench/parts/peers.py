@@ -1,6 +1,6 @@
 """Part "peers" of `make bench`: streamleap's apply next to what dbt users write for DMS today.
 
-One batch of 10,000 DMS changes of public.cart (run.change_batch: updates, inserts, deletes,
+One batch of 10,000 DMS changes of public.cart (harness.change_batch: updates, inserts, deletes,
 primary-key moves, stale changes, 5% re-deliveries, old re-deliveries of deleted keys) applied
 to a mirror of N rows on one target, by four variants, each run in the same rounds:
 
@@ -13,7 +13,8 @@ to a mirror of N rows on one target, by four variants, each run in the same roun
   floor      -- bare DELETE USING + INSERT of the already typed, deduplicated batch.
 
 Every run's result is compared with a Python model of the batch (the expected rows, values
-included); the wrong rows of each variant are counted by kind.
+included); the wrong rows of each variant are counted by kind. Its section of results.md is
+bench/report.py's.
 """
 
 from __future__ import annotations
@@ -25,7 +26,19 @@ from typing import Any
 
 from sqlglot import exp
 
-import run as bench
+from harness import (
+    REFRESH,
+    STREAM,
+    WATERMARK,
+    Sequence,
+    append_records,
+    build_mirror_sql,
+    change_batch,
+    new_project,
+    now_s,
+    sql_exec,
+)
+from streamleap.demo.stats import median
 
 SIZES = (100_000, 2_000_000, 5_000_000)
 QUICK_SIZES = (20_000, 100_000)
@@ -33,7 +46,7 @@ RUNS = 5
 VARIANTS = ("streamleap", "plain", "rebuild", "floor")
 COLUMNS = ("cart_id", "customer_id", "status", "item_count", "total", "created_at", "updated_at")
 META = ("_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
-BASE_ORDER = (1, dt.datetime(2029, 6, 1), 0, -1)  # what _build_sql gives every mirror row and tombstone
+BASE_ORDER = (1, dt.datetime(2029, 6, 1), 0, -1)  # what harness.build_mirror_sql gives every mirror row and tombstone
 
 # ----------------------------------------------------------------------------- the peers' models
 # The changes of public.cart past a watermark, typed the way users type DMS JSON: one extraction
@@ -117,7 +130,7 @@ def expected_rows(raws: list[bytes], base: dict[int, tuple], tombstoned: set[int
     """The Python model of the batch: each touched key's row after the batch (None: no row), and the
     keys a primary-key update moved away from. A change wins over what a key holds when its order
     (phase, commit time, transaction-record-id, position in the stream) is later."""
-    from streamleap.workload import decode_row
+    from streamleap.demo.workload import decode_row
 
     state: dict[int, tuple[tuple, tuple | None]] = {k: (BASE_ORDER, v) for k, v in base.items()}
     state.update({k: (BASE_ORDER, None) for k in tombstoned})
@@ -173,7 +186,7 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
     target = "postgres" if pg else "local"
     stream_schema = "k_peers" if pg else "kinesis"
     project = work / f"peers-{kind}"
-    bench.new_project(project, stream_schema, tables=["cart"])
+    new_project(project, stream_schema, tables=["cart"])
     (project / "macros" / "peers.sql").write_text(PEERS_MACROS)
     (project / "models" / "peers").mkdir(parents=True, exist_ok=True)
     (project / "models" / "peers" / "cart_plain.sql").write_text(PLAIN_MODEL)
@@ -189,8 +202,8 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
     mirror, tomb, plain = R["cart"], R["cart__streamleap_tombstones"], R["cart_plain"]
     base, tomb_base = R["cart__peers_base"], R["cart__peers_tomb_base"]
     touched_rel, typed = R["cart__peers_touched"], R["cart__peers_typed"]
-    stand_in = rel(stream_schema, bench.STREAM)
-    bench.sql_exec(warehouse, f"create table {base} as select * from {mirror} where 1 = 0")
+    stand_in = rel(stream_schema, STREAM)
+    sql_exec(warehouse, f"create table {base} as select * from {mirror} where 1 = 0")
     session.invoke("run", "-s", "cart_rebuild")
     relation_key = ref.key.replace("'", "''")
     mirror_cols = list(COLUMNS) + list(META)
@@ -200,7 +213,7 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
 
     def vacuum(*rels: str) -> None:
         if pg:
-            bench.sql_exec(warehouse, *[f"vacuum analyze {r}" for r in rels])
+            sql_exec(warehouse, *[f"vacuum analyze {r}" for r in rels])
 
     def restore(*targets: str) -> None:
         stmts = []
@@ -210,20 +223,20 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
         if mirror in targets:
             stmts += [f"delete from {tomb} where cart_id in (select k from {touched_rel})",
                       f"insert into {tomb} select * from {tomb_base} where cart_id in (select k from {touched_rel})",
-                      f"update {R['streamleap_state']} set watermark = timestamp '{bench.WATERMARK:%Y-%m-%d %H:%M:%S}' "
+                      f"update {R['streamleap_state']} set watermark = timestamp '{WATERMARK:%Y-%m-%d %H:%M:%S}' "
                       f"where relation_name = '{relation_key}'"]
-        bench.sql_exec(warehouse, *stmts)
+        sql_exec(warehouse, *stmts)
         vacuum(*targets, *([tomb] if mirror in targets else []))
 
     def result_of(relation: str) -> tuple[dict[int, tuple], int]:
-        rows = bench.sql_exec(warehouse, f"select {cols(COLUMNS)} from {relation} where cart_id in (select k from {touched_rel})")
-        count = bench.sql_exec(warehouse, f"select count(*) from {relation}")[0][0]
+        rows = sql_exec(warehouse, f"select {cols(COLUMNS)} from {relation} where cart_id in (select k from {touched_rel})")
+        count = sql_exec(warehouse, f"select count(*) from {relation}")[0][0]
         return {int(r[0]): _norm(r) for r in rows}, count
 
     def untouched_differ(relation: str) -> int:
         """Rows of keys the batch does not touch that differ from the base mirror (once per size)."""
         match = " and ".join(f"r.{c} = b.{c}" for c in cols(COLUMNS).split(", "))
-        return bench.sql_exec(warehouse,
+        return sql_exec(warehouse,
                               f"select (select count(*) from {base} where cart_id not in (select k from {touched_rel})) - "
                               f"(select count(*) from {relation} r join {base} b on {match} "
                               f"where b.cart_id not in (select k from {touched_rel}))")[0][0]
@@ -235,47 +248,47 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
         con = warehouse.connect()
         try:
             cur = con if not pg else con.cursor()
-            t = bench.now_s()
+            t = now_s()
             if not pg:
                 cur.execute("begin transaction")
             for s in floor_sql:
                 cur.execute(s)
             con.commit()
-            return bench.now_s() - t
+            return now_s() - t
         finally:
             con.close()
 
     for n in sizes:
-        t0 = bench.now_s()
-        bench.sql_exec(warehouse, *bench._build_sql(kind, mirror, tomb, n),
+        t0 = now_s()
+        sql_exec(warehouse, *build_mirror_sql(kind, mirror, tomb, n),
                        f"drop table if exists {base}", f"create table {base} as select * from {mirror}",
                        f"drop table if exists {tomb_base}", f"create table {tomb_base} as select * from {tomb}",
                        f"delete from {plain}", f"insert into {plain} ({all_cols}) select {all_cols} from {base}")
         if pg:  # what a user of the plain model would have: an index on its unique_key
-            bench.sql_exec(warehouse, f"create index if not exists cart_plain_key on {plain} (cart_id)")
+            sql_exec(warehouse, f"create index if not exists cart_plain_key on {plain} (cart_id)")
         vacuum(mirror, tomb, base, tomb_base, plain)
         tombstoned = tuple(range(10 * n + 1, 10 * n + max(1, n // 100) + 1))
-        raws, touched, expected_count, mix = bench.change_batch(n, tombstoned=tombstoned)
+        raws, touched, expected_count, mix = change_batch(n, tombstoned=tombstoned)
         touched |= set(tombstoned) & {int(json.loads(r)["data"]["cart_id"]) for r in raws}
-        base_rows = {int(r[0]): _norm(r) for r in bench.sql_exec(
+        base_rows = {int(r[0]): _norm(r) for r in sql_exec(
             warehouse, f"select {cols(COLUMNS)} from {base} where cart_id in ({', '.join(str(k) for k in sorted(touched))})")}
         expected, moved = expected_rows(raws, base_rows, set(tombstoned))
         expected_alive = {k: v for k, v in expected.items() if v is not None}
         assert n + sum(1 for k in expected_alive if k not in base_rows) - sum(1 for k in base_rows if k not in expected_alive) \
             == expected_count, "the Python model and change_batch disagree on the row count"
-        bench.sql_exec(warehouse, f"delete from {stand_in}", f"drop table if exists {touched_rel}",
+        sql_exec(warehouse, f"delete from {stand_in}", f"drop table if exists {touched_rel}",
                        f"create table {touched_rel} (k bigint)",
                        f"insert into {touched_rel} values " + ", ".join(f"({k})" for k in sorted(touched)),
                        f"drop table if exists {typed}", f"create table {typed} as select * from {mirror} where 1 = 0")
         _fill_typed(warehouse, typed, mirror_cols, expected)
-        bench.append_records(warehouse, stream_schema, bench.STREAM, raws, bench.REFRESH, bench.Sequence())
+        append_records(warehouse, stream_schema, STREAM, raws, REFRESH, Sequence())
         vacuum(stand_in, touched_rel, typed)
-        build_s = bench.now_s() - t0
+        build_s = now_s() - t0
 
         def timed_dbt(model: str) -> float:
-            t = bench.now_s()
+            t = now_s()
             session.invoke("run", "-s", model)
-            return bench.now_s() - t
+            return now_s() - t
 
         steps = {  # variant: (prepare, run, relation holding its result)
             "streamleap": (lambda: restore(mirror), lambda: timed_dbt("cart"), mirror),
@@ -305,7 +318,7 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
             last = checks[v][-1]
             wrong_total = sum(last[k] for k in ("revived_delete", "kept_after_key_change", "reverted", "lost"))
             res["variants"][v] = {
-                "s": times[v], "median_s": bench.median(times[v]), "check": last, "untouched_wrong": extra[v],
+                "s": times[v], "median_s": median(times[v]), "check": last, "untouched_wrong": extra[v],
                 "correct": all(c["rows"] == expected_count and not any(c[k] for k in c if k != "rows") for c in checks[v])
                 and extra[v] == 0, "wrong_rows": wrong_total}
         out["sizes"][str(n)] = res
@@ -317,7 +330,7 @@ def _fill_typed(warehouse: Any, typed: str, mirror_cols: list[str], expected: di
     rows = []
     for k, v in sorted(expected.items()):
         values = v if v is not None else (k, None, None, None, None, None, None)
-        rows.append((*values, "delete" if v is None else "update", "2", dt.datetime(2030, 1, 1), bench.REFRESH))
+        rows.append((*values, "delete" if v is None else "update", "2", dt.datetime(2030, 1, 1), REFRESH))
     con = warehouse.connect()
     try:
         if warehouse.kind == "duckdb":
@@ -334,66 +347,3 @@ def _fill_typed(warehouse: Any, typed: str, mirror_cols: list[str], expected: di
         con.commit()
     finally:
         con.close()
-
-
-# ----------------------------------------------------------------------------- report
-NAMES = {"streamleap": "streamleap (`dbt run -s cart`)", "plain": "plain dbt incremental",
-         "rebuild": "whole-table rebuild (dbt table model)", "floor": "bare DELETE USING + INSERT of a typed batch"}
-
-
-def report(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
-    """The peers section of results.md; appends its verdicts to rows."""
-    L = ["## Peers: the same batch through streamleap, a plain dbt incremental model, a rebuild, the floor", ""]
-    found = [(k, results.get(f"peers_{k}")) for k in ("duckdb", "postgres")]
-    if not any(r for _, r in found):
-        return L + ["not measured", ""]
-    L.append("| target, mirror rows | " + " | ".join(NAMES[v] for v in VARIANTS) + " | wrong rows: plain | wrong rows: rebuild |")
-    L.append("|---|" + "---:|" * len(VARIANTS) + "---|---|")
-    lines_le = []
-    for kind, r in found:
-        if not r or "error" in r:
-            L.append(f"| {kind} | error: {(r or {}).get('error', 'skipped')[-200:]} |" + " |" * (len(VARIANTS) + 1))
-            continue
-        for s in r["sizes"].values():
-            vs = s["variants"]
-            cells = []
-            for v in VARIANTS:
-                ok = "" if vs[v]["correct"] else " (wrong)"
-                cells.append(f"**{bench._ms(vs[v]['median_s'])}**{ok}")
-            L.append(f"| {kind} {s['rows']:,} | " + " | ".join(cells) + f" | {_wrong(vs['plain'])} | {_wrong(vs['rebuild'])} |")
-            le = vs["streamleap"]["median_s"] <= vs["plain"]["median_s"]
-            lines_le.append(f"- {kind} {s['rows']:,} rows: streamleap <= plain incremental: {'yes' if le else 'no'} "
-                            f"({bench._ms(vs['streamleap']['median_s'])} vs {bench._ms(vs['plain']['median_s'])}); "
-                            f"streamleap exactly right: {'yes' if vs['streamleap']['correct'] else 'NO'}")
-            rows.append((f"peers {kind} {s['rows']:,}: streamleap right and <= plain incremental",
-                         f"{bench._ms(vs['streamleap']['median_s'])} vs {bench._ms(vs['plain']['median_s'])}",
-                         bench.verdict(le and vs["streamleap"]["correct"]), "peers"))
-    L += [""] + lines_le + [""]
-    first = next(r for _, r in found if r and "error" not in r)
-    s0 = next(iter(first["sizes"].values()))
-    L.append(f"Medians of {first['runs']} runs, all variants in the same rounds (runs: "
-             + "; ".join(f"{k} {s['rows']:,} " + ", ".join(f"{v} {'/'.join(f'{t * 1000:.0f}' for t in s['variants'][v]['s'])}"
-                                                        for v in VARIANTS)
-                         for k, r in found if r and "error" not in r for s in r["sizes"].values()) + " ms).")
-    L.append("")
-    L.append(f"The batch: {s0['changes']:,} DMS records ({', '.join(f'{v:,} {k}' for k, v in s0['mix'].items())}); "
-             "a quarter of the stale changes are old updates of keys deleted before the batch. Each run's result is "
-             "compared with a Python model of the batch (every touched key's row and values; the untouched rows against "
-             "the mirror before the batch, once per size). Wrong rows: revived = a deleted key back, key change = the old "
-             "row kept after a primary-key update, reverted = an older change over a newer row, lost = a row missing. "
-             "The plain model and the rebuild read the staging view and type each field with one cast (what users write); "
-             "on Postgres the plain model's table has an index on cart_id. The floor's batch is the expected result, typed.")
-    L.append("")
-    L.append("The plain incremental model (models/peers/cart_plain.sql; the macro peers_changes types the records):")
-    L.append("")
-    L += ["```sql", first["sql"]["plain"].rstrip(), "```", ""]
-    return L
-
-
-def _wrong(v: dict) -> str:
-    c = v["check"]
-    parts = [f"{c[k]:,} {name}" for k, name in (("revived_delete", "revived"), ("kept_after_key_change", "key change"),
-                                                 ("reverted", "reverted"), ("lost", "lost")) if c[k]]
-    if v["untouched_wrong"]:
-        parts.append(f"{v['untouched_wrong']:,} untouched rows")
-    return ", ".join(parts) or "none"

@@ -1,6 +1,7 @@
 """A throw-away PostgreSQL server (Debian's binaries): initdb into a temp dir, start on a free
 loopback port, stop and delete. Used by `streamleap demo --target postgres` when no server is
-configured, and by the test suite. As root it runs as the `postgres` OS user (initdb refuses root).
+configured, by the benchmark (bench/) and by the test suite; nothing else in the library uses it.
+As root it runs as the `postgres` OS user (initdb refuses root).
 """
 
 from __future__ import annotations

@@ -12,17 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
-import threading
 import time
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streamleap.demo.stats import percentile
 from streamleap.errors import StreamleapError
 
 STREAM = "shop_cdc"
+STREAM_SCHEMA = "kinesis"
+# the table dbt_package's mirror materialization keeps a mirror's deleted keys in
+# (macros/mirror/apply.sql; the demo's names are short enough never to be shortened)
+TOMBSTONES_SUFFIX = "__streamleap_tombstones"
 
 
 @dataclass
@@ -41,51 +44,13 @@ class DemoResult:
     target: str = "local"
 
     def percentile(self, p: float) -> float | None:
-        if not self.latencies_ms:
-            return None
-        data = sorted(self.latencies_ms)
-        k = min(len(data) - 1, max(0, int(round(p / 100 * (len(data) - 1)))))
-        return data[k]
+        return percentile(self.latencies_ms, p)
 
     def to_json(self) -> dict[str, Any]:
         pct = {k: (None if self.percentile(v) is None else round(self.percentile(v), 1)) for k, v in
                (("p50", 50), ("p95", 95), ("p99", 99))}
         return {"changes": self.changes, "rows": self.rows, "mirror_matches": self.mirror_matches,
                 "latency_ms": pct, "changes_per_s": round(self.changes_per_s, 1)}
-
-
-class _Visibility:
-    """When each put record became visible: per shard, the relay position applied at a time."""
-
-    def __init__(self):
-        self.puts: list[tuple[str, int, float]] = []  # (shard, sequence number, commit wall time)
-        self.applied: dict[str, list[tuple[int, float]]] = {}  # shard -> [(position, visible at)]
-        self.lock = threading.Lock()
-
-    def put(self, shard: str, seq: str, commit_wall: float) -> None:
-        with self.lock:
-            self.puts.append((shard, int(seq), commit_wall))
-
-    def applied_up_to(self, positions: dict[str, str], at: float) -> None:
-        with self.lock:
-            for shard, seq in positions.items():
-                marks = self.applied.setdefault(shard, [])
-                if not marks or int(seq) > marks[-1][0]:
-                    marks.append((int(seq), at))
-
-    def latencies_ms(self) -> list[float]:
-        out = []
-        with self.lock:
-            for shard, seq, committed in self.puts:
-                marks = self.applied.get(shard, [])
-                i = bisect_right([m[0] for m in marks], seq - 1)
-                if i < len(marks):
-                    out.append((marks[i][1] - committed) * 1000)
-        return out
-
-    def all_visible(self) -> bool:
-        with self.lock:
-            return all(self.applied.get(shard) and self.applied[shard][-1][0] >= seq for shard, seq, _ in self.puts)
 
 
 def _normalize(value: Any) -> Any:
@@ -100,12 +65,12 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
              seed: int = 0, shards: int = 4, every: float = 0.5,
              progress: Callable[[str], None] | None = None) -> DemoResult:
     from streamleap.dbt import run_dbt
-    from streamleap.ddl import parse_ddl
+    from streamleap.demo.producer import Producer, ShopToKinesis
+    from streamleap.demo.stats import Visibility
+    from streamleap.demo.workload import ShopWorkload, shop_tables
     from streamleap.kinesis_local import LocalKinesis
-    from streamleap.plan import plan_tables
     from streamleap.project import generate_models, init_project
     from streamleap.runner import Runner
-    from streamleap.workload import ABANDONED_CARTS_SQL, HIGH_DEMAND_ITEMS_SQL, SHOP_DDL, ShopWorkload, record_partition_key
 
     say = progress or (lambda _msg: None)
     directory = Path(directory).resolve()
@@ -123,11 +88,11 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
         kinesis.create_stream(STREAM, shards)
         say(f"local Kinesis at {kinesis.endpoint_url}, stream {STREAM} with {shards} shards")
         init_project(directory)
-        tables = plan_tables(parse_ddl(SHOP_DDL, "postgres"))
-        generate_models(directory, tables, STREAM, "kinesis")
+        tables = list(shop_tables().values())
+        generate_models(directory, tables, STREAM, STREAM_SCHEMA)
         run_dbt(["deps", "--quiet"], directory)
         if target == "postgres" and not os.environ.get("STREAMLEAP_PG_HOST"):
-            from streamleap.local_postgres import start_postgres
+            from streamleap.demo.local_postgres import start_postgres
 
             pg_server = start_postgres()
             os.environ.update({"STREAMLEAP_PG_HOST": "127.0.0.1", "STREAMLEAP_PG_PORT": str(pg_server.port),
@@ -139,43 +104,10 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
         runner.setup()
         # wall-clock commit times; a cart idle for 10 s counts as abandoned in a demo of a minute
         workload = ShopWorkload(seed, clock=lambda: dt.datetime.now(dt.timezone.utc), abandon_after=dt.timedelta(seconds=10))
-        visibility = _Visibility()
-        client = kinesis.client()
-
-        def put(records: list, commit_wall: float) -> None:
-            for start in range(0, len(records), 500):
-                chunk = records[start:start + 500]
-                entries = [{"Data": raw, "PartitionKey": pk} for raw, pk in chunk]
-                response = client.put_records(StreamName=STREAM, Records=entries)
-                for entry in response["Records"]:
-                    if "SequenceNumber" not in entry:
-                        raise StreamleapError(f"local Kinesis refused a record: {entry.get('ErrorMessage')}")
-                    visibility.put(entry["ShardId"], entry["SequenceNumber"], commit_wall)
-
-        put([(r.to_bytes(), record_partition_key(r)) for r in workload.initial_load(50)], time.time())
-        done = threading.Event()
-        errors: list[BaseException] = []
-
-        def produce() -> None:
-            try:
-                t0 = time.time()
-                while time.time() - t0 < duration:
-                    due = int((time.time() - t0) * rate)
-                    batch = []
-                    while result.changes < due:
-                        records = workload.next_transaction(dt.datetime.now(dt.timezone.utc))
-                        result.changes += len(records)
-                        batch += [(r.to_bytes(), record_partition_key(r)) for r in records]
-                    batch += [(raw, "redelivery") for raw in workload.maybe_redeliver()]
-                    if batch:
-                        put(batch, time.time())
-                    time.sleep(0.02)
-            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
-                errors.append(exc)
-            finally:
-                done.set()
-
-        producer = threading.Thread(target=produce, name="shop-workload", daemon=True)
+        visibility = Visibility()
+        shop = ShopToKinesis(workload, kinesis.client(), STREAM, visibility)
+        shop.initial_load(50)
+        producer = Producer(shop.write, rate=rate, duration=duration, name="shop-workload")
         say(f"shop workload: {rate:g} changes/s for {duration:g} s; runner every {every:g} s")
         started = time.time()
         producer.start()
@@ -190,19 +122,20 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
                 positions = {}
                 for relay in runner.relays:
                     positions.update(relay.positions())
-                visibility.applied_up_to(positions, finished)
-            if done.is_set():
+                visibility.applied_up_to({shard: int(seq) for shard, seq in positions.items()}, finished)
+            if producer.done.is_set():
                 deadline = deadline or finished + 60
                 if visibility.all_visible() or finished > deadline:
                     break
             time.sleep(max(0.0, every - report.duration_ms / 1000))
-        if errors:
-            raise StreamleapError(f"the shop workload failed: {errors[0]}")
+        if producer.error is not None:
+            raise StreamleapError(f"the shop workload failed: {producer.error}")
+        result.changes = producer.changes
         result.cycles = runner.cycles
         elapsed = max(1e-9, time.time() - started)
         result.changes_per_s = result.changes / elapsed
         result.latencies_ms = visibility.latencies_ms()
-        _verify(runner, workload, result, ABANDONED_CARTS_SQL, HIGH_DEMAND_ITEMS_SQL)
+        _verify(runner, workload, result)
         return result
     finally:
         kinesis.stop()
@@ -231,25 +164,33 @@ def _reset(directory: Path, target: str) -> None:
     from sqlglot import exp
 
     from streamleap.contract import STATE_TABLE
+    from streamleap.demo.workload import shop_tables
+    from streamleap.project import StreamModels
 
+    stream = StreamModels(STREAM, STREAM_SCHEMA)
+    mirrors = [t.model_name for t in shop_tables().values()]
+    views = [stream.staging]
+    tables = [*mirrors, *(m + TOMBSTONES_SUFFIX for m in mirrors), stream.set_aside, STATE_TABLE]
     try:
         cur = con.cursor()
-        for schema in (warehouse.schema, "kinesis"):
+        for schema in (warehouse.schema, STREAM_SCHEMA):
             if schema not in ("public", "main"):
                 cur.execute(f"drop schema if exists {exp.to_identifier(schema, quoted=True).sql('postgres')} cascade")
-        for name in ("cart", "cart_item", "cart__streamleap_tombstones", "cart_item__streamleap_tombstones",
-                     "stg_shop_cdc", "shop_cdc_set_aside", STATE_TABLE):
-            cur.execute(f"drop view if exists {exp.table_(name, db=warehouse.schema, quoted=True).sql('postgres')} cascade"
-                        if name == "stg_shop_cdc" else
-                        f"drop table if exists {exp.table_(name, db=warehouse.schema, quoted=True).sql('postgres')} cascade")
+        for kind, names in (("view", views), ("table", tables)):
+            for name in names:
+                cur.execute(f"drop {kind} if exists {exp.table_(name, db=warehouse.schema, quoted=True).sql('postgres')} cascade")
         con.commit()
     finally:
         con.close()
 
 
-def _verify(runner: Any, workload: Any, result: DemoResult, abandoned_sql: str, demand_sql: str) -> None:
-    models = runner.models
-    relations = {name: ref.relation for name, ref in models.mirrors.items()}
+def _verify(runner: Any, workload: Any, result: DemoResult) -> None:
+    """The mirror against the workload's source state, row for row; then the shop's questions."""
+    from streamleap.demo.workload import ABANDONED_CARTS_SQL, HIGH_DEMAND_ITEMS_SQL, shop_tables
+
+    planned = shop_tables()
+    mirrors = runner.models.mirrors
+    relations = {table: mirrors[t.model_name].relation for table, t in planned.items()}  # source table -> mirror
     con = runner.warehouse.connect()
     try:
         cur = con.cursor()
@@ -261,7 +202,7 @@ def _verify(runner: Any, workload: Any, result: DemoResult, abandoned_sql: str, 
             actual = {}
             for row in cur.fetchall():
                 record = {n: _normalize(v) for n, v in zip(names, row, strict=True) if not n.startswith("_streamleap_")}
-                key = tuple(record[k] for k in _key_of(table))
+                key = tuple(record[k] for k in planned[table].primary_key)
                 actual[key] = record
             result.rows += len(actual)
             want = {k: {c: _normalize(v) for c, v in row.items()} for k, row in rows.items()}
@@ -272,16 +213,13 @@ def _verify(runner: Any, workload: Any, result: DemoResult, abandoned_sql: str, 
                 differ = [k for k in set(want) & set(actual) if want[k] != actual[k]]
                 result.mismatches.append(f"{table}: {len(missing)} missing, {len(extra)} extra, {len(differ)} different rows")
         result.mirror_matches = matches
-        cur.execute(abandoned_sql.format(cart=relations["cart"], cart_item=relations["cart_item"]))
+        # the questions name the shop's source tables: {cart}, {cart_item}
+        cur.execute(ABANDONED_CARTS_SQL.format(**relations))
         result.abandoned = [tuple(r) for r in cur.fetchall()]
-        cur.execute(demand_sql.format(cart=relations["cart"], cart_item=relations["cart_item"]))
+        cur.execute(HIGH_DEMAND_ITEMS_SQL.format(**relations))
         result.high_demand = [tuple(r) for r in cur.fetchall()]
     finally:
         con.close()
-
-
-def _key_of(table: str) -> tuple[str, ...]:
-    return ("cart_id",) if table == "cart" else ("cart_id", "line_no")
 
 
 def _abandoned_line(rows: list[tuple]) -> str:

@@ -9,7 +9,7 @@ Postgres, each (target, size) in a child process of its own (bench/run.py's orch
   cycle plan rendered) in a process of its own, its wall time and its peak RSS (ru_maxrss of that
   process, from wait4);
 - then, in the measuring process, the real `streamleap.runner.Runner` on the built project, with
-  DMS records appended straight into the stream stand-in (bench/run.py's append_records: no
+  DMS records appended straight into the stream stand-in (bench/harness.py's append_records: no
   Kinesis endpoint, no relay, the way Redshift's streaming view hands records to a cycle; the
   runner's relays are set aside after setup; it renders the cycle plan as its first cycle would);
   after two idle warm-up cycles, rounds of: an idle cycle (nothing new), a cycle after 10 changes to one table, a cycle after
@@ -23,6 +23,8 @@ Postgres, each (target, size) in a child process of its own (bench/run.py's orch
   transactions are the transaction ids assigned meanwhile (pg_current_snapshot's xmax delta);
 - at the end every mirror is read back and compared, row by row (id and values), with what was
   sent: a fast cycle that applies the wrong thing cannot pass.
+
+Its section of results.md and its chart (tables.png) are bench/report.py's.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ import datetime as dt
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from harness import HERE, PG_CONF, STREAM, Sequence, append_records, now_s
+from streamleap.demo.stats import median, percentile
 
 SIZES = (2, 50, 200, 500)
 QUICK_SIZES = (2, 20, 50)
@@ -48,19 +52,12 @@ IDLE_RATIO, ONE_RATIO = 1.5, 2.0
 PG_STATS_CONF = {"shared_preload_libraries": "'pg_stat_statements'", "pg_stat_statements.track": "top",
                  "pg_stat_statements.track_utility": "on", "pg_stat_statements.max": "20000"}
 DB = "bench"
+STAND_IN = "stand-in"  # the lane of records appended straight into the stream stand-in (Visibility)
 
 
 def jobs(quick: bool) -> list[tuple[str, str, str]]:
     """(result key, part, arg) for bench/run.py's orchestrator."""
     return [(f"tables_{kind}_{n}", "tables", f"{kind}:{n}") for kind in KINDS for n in (QUICK_SIZES if quick else SIZES)]
-
-
-def _now() -> float:
-    return time.perf_counter()
-
-
-def _median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
 
 
 def _ddl(n: int) -> str:
@@ -74,10 +71,8 @@ def new_project(project: Path, n: int) -> None:
     from streamleap.plan import plan_tables
     from streamleap.project import generate_models, init_project
 
-    import run as bench
-
     init_project(project)
-    generate_models(project, plan_tables(parse_ddl(_ddl(n), "postgres")), bench.STREAM, "kinesis")
+    generate_models(project, plan_tables(parse_ddl(_ddl(n), "postgres")), STREAM, "kinesis")
     run_dbt(["deps", "--quiet"], project)
 
 
@@ -97,35 +92,33 @@ def _close(runner: Any) -> None:
 
 
 # ------------------------------------------------------------------ the first build, in a process of its own
-def first_build_main(project: str, target: str, n: str, out: str) -> None:
+def first_build_main(project: str, target: str, n: int) -> dict:
     """The runner's first cycle on a new project whose stream holds an initial load (3 rows per
-    table): setup, then a `dbt run` of every model and the cycle plan rendered."""
+    table): setup, then a `dbt run` of every model and the cycle plan rendered. Run by
+    first_build in a child process (bench/run.py --child first_build)."""
     import streamleap.cycle as cycle
-
-    import run as bench
 
     spent: dict[str, float] = {}
     original = cycle.load_plan
 
     def load_plan(session: Any) -> Any:
-        t0 = _now()
+        t0 = now_s()
         try:
             return original(session)
         finally:
-            spent["plan_render_s"] = _now() - t0
+            spent["plan_render_s"] = now_s() - t0
 
     cycle.load_plan = load_plan
-    t0 = _now()
+    t0 = now_s()
     runner = _runner(Path(project), target)
-    t1 = _now()
+    t1 = now_s()
     source = Source(int(n))
-    bench.append_records(runner.warehouse, "kinesis", bench.STREAM, source.initial_load(), source.clock, bench.Sequence())
-    t2 = _now()
+    append_records(runner.warehouse, "kinesis", STREAM, source.initial_load(), source.clock, Sequence())
+    t2 = now_s()
     report = runner.cycle()
-    t3 = _now()
+    t3 = now_s()
     _close(runner)
-    Path(out).write_text(json.dumps({"setup_s": t1 - t0, "cycle_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2),
-                                     "error": report.error, **spent}))
+    return {"setup_s": t1 - t0, "cycle_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2), "error": report.error, **spent}
 
 
 def first_build(project: Path, target: str, n: int, work: Path) -> dict:
@@ -133,11 +126,12 @@ def first_build(project: Path, target: str, n: int, work: Path) -> dict:
     out = work / f"{project.name}-first-build.json"
     log = work / f"{project.name}-first-build.log"
     with open(log, "w") as fh:
-        t0 = _now()
-        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--first-build", str(project), target,
-                                 str(n), str(out)], stdout=fh, stderr=subprocess.STDOUT)
+        t0 = now_s()
+        proc = subprocess.Popen([sys.executable, str(HERE / "run.py"), "--child", "first_build",
+                                 "--arg", json.dumps([str(project), target, n]), "--work", str(work), "--result", str(out)],
+                                stdout=fh, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
-        wall = _now() - t0
+        wall = now_s() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"first build failed ({proc.returncode}):\n{log.read_text()[-3000:]}")
@@ -250,11 +244,10 @@ def _server(kind: str) -> Any:
     if kind != "postgres":
         return None
     import psycopg2
-    from streamleap.local_postgres import start_postgres
 
-    import run as bench
+    from streamleap.demo.local_postgres import start_postgres
 
-    server = start_postgres({**bench.PG_CONF, **PG_STATS_CONF})
+    server = start_postgres({**PG_CONF, **PG_STATS_CONF})
     con = psycopg2.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres")
     con.autocommit = True
     con.cursor().execute(f"create database {DB}")
@@ -303,9 +296,9 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
     cycle moves every model's watermark to the batch's end): latency = the end of that cycle
     minus the wall time just before its append."""
     import random
-    import threading
 
-    import run as bench
+    from streamleap.demo.producer import Producer
+    from streamleap.demo.stats import Visibility
     from streamleap.project_models import read_state
 
     target = TARGET_OF[kind]
@@ -321,43 +314,31 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
     source = Source(n)
     source.initial_load()  # what the first build applied
     base = source.clock + dt.timedelta(hours=1)  # refresh_time: past the first build's, moving with the wall clock
-    seq = bench.Sequence(10**9)
+    seq = Sequence(10**9)
     weights = [1.0 / (k + 1) for k in range(n)]
     rng = random.Random(7)
-    appends: list[tuple[dt.datetime, float, int]] = []
-    lock, done, errors = threading.Lock(), threading.Event(), []
-    produced = [0]
+    visibility = Visibility()  # one lane, the stand-in; a change's position: its append's refresh_time
+    last = [base]  # the refresh_time of the last append
     mirror_refs = list(runner.models.mirrors.values())
 
-    def produce() -> None:
-        try:
-            t0 = time.time()
-            last = base
-            while time.time() - t0 < duration:
-                due = int((time.time() - t0) * LATENCY_RATE) - produced[0]
-                if due > 0:
-                    per: dict[str, int] = {}
-                    for t in rng.choices(source.tables, weights, k=due):
-                        per[t] = per.get(t, 0) + 1
-                    wall = time.time()
-                    last = max(base + dt.timedelta(seconds=wall - t0), last + dt.timedelta(microseconds=1))
-                    source.clock = last - dt.timedelta(seconds=1)
-                    raws = source.changes(per)  # moves source.clock 1 s on: to `last`, the append's refresh_time
-                    bench.append_records(warehouse, "kinesis", bench.STREAM, raws, last, seq)
-                    with lock:
-                        appends.append((last, wall, len(raws)))
-                        produced[0] += len(raws)
-                time.sleep(0.02)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            done.set()
+    def write(due: int) -> int:
+        """One source transaction of the changes due, appended to the stand-in."""
+        if due <= 0:
+            return 0
+        per: dict[str, int] = {}
+        for t in rng.choices(source.tables, weights, k=due):
+            per[t] = per.get(t, 0) + 1
+        wall = time.time()
+        last[0] = max(base + dt.timedelta(seconds=wall - producer.started_at), last[0] + dt.timedelta(microseconds=1))
+        source.clock = last[0] - dt.timedelta(seconds=1)
+        raws = source.changes(per)  # moves source.clock 1 s on: to last[0], the append's refresh_time
+        append_records(warehouse, "kinesis", STREAM, raws, last[0], seq)
+        visibility.put(STAND_IN, last[0], wall, len(raws))
+        return len(raws)
 
-    latencies: list[float] = []
+    producer = Producer(write, rate=LATENCY_RATE, duration=duration)
     cycles: list[float] = []
     changed_tables: list[int] = []
-    marked = 0
-    producer = threading.Thread(target=produce, daemon=True)
     started = time.time()
     producer.start()
     deadline = None
@@ -372,31 +353,25 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
             changed_tables.append(max(0, len(report.ran or []) - 1))
             marks = read_state(warehouse, mirror_refs, ("watermark",))
             watermark = None if len(marks) < len(mirror_refs) or None in marks.values() else min(m for m, in marks.values())
-            with lock:
-                while watermark is not None and marked < len(appends) and appends[marked][0] <= watermark:
-                    latencies += [(end - appends[marked][1]) * 1000] * appends[marked][2]
-                    marked += 1
-                caught_up = marked == len(appends)
-            if done.is_set():
+            if watermark is not None:
+                visibility.applied_up_to({STAND_IN: watermark}, end)
+            if producer.done.is_set():
                 deadline = deadline or end + 120
-                if caught_up or end > deadline:
+                if visibility.all_visible() or end > deadline:
                     break
             time.sleep(max(0.0, LATENCY_EVERY - (end - t0)))
-        if errors:
-            raise errors[0]
+        if producer.error is not None:
+            raise producer.error
         check = compare(warehouse, runner, source)
     finally:
         _close(runner)
-    data = sorted(latencies)
-
-    def pct(p: float) -> float | None:
-        return data[min(len(data) - 1, max(0, int(round(p / 100 * (len(data) - 1)))))] if data else None
-
-    return {"kind": kind, "tables": n, "rate": LATENCY_RATE, "duration_s": duration, "changes": produced[0],
-            "offered_per_s": produced[0] / duration, "wall_s": time.time() - started, "cycles": len(cycles),
-            "cycle_median_s": _median(cycles), "cycle_max_s": max(cycles), "changed_tables_median": _median(changed_tables),
-            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": data[-1] if data else None,
-            "records_measured": len(data), "caught_up": marked == len(appends), "first_build": built, **check}
+    latencies = visibility.latencies_ms()
+    return {"kind": kind, "tables": n, "rate": LATENCY_RATE, "duration_s": duration, "changes": producer.changes,
+            "offered_per_s": producer.changes / duration, "wall_s": time.time() - started, "cycles": len(cycles),
+            "cycle_median_s": median(cycles), "cycle_max_s": max(cycles), "changed_tables_median": median(changed_tables),
+            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99),
+            "max_ms": max(latencies, default=None), "records_measured": len(latencies),
+            "caught_up": visibility.all_visible(), "first_build": built, **check}
 
 
 def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
@@ -404,13 +379,11 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     from streamleap.file_watch import ProjectWatch
     from streamleap.runner import Runner
 
-    import run as bench
-
     target = TARGET_OF[kind]
     project = work / f"tables_{kind}_{n}"
-    t0 = _now()
+    t0 = now_s()
     new_project(project, n)
-    generate_s = _now() - t0
+    generate_s = now_s() - t0
     built = first_build(project, target, n, work)
 
     # per-statement client-side times of the planned cycle, and the state read after it
@@ -418,11 +391,11 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     original_run = cycle._Session.run
 
     def timed_run(self: Any, sql: str) -> None:
-        t = _now()
+        t = now_s()
         try:
             original_run(self, sql)
         finally:
-            stmt_times.append((sql, _now() - t))
+            stmt_times.append((sql, now_s() - t))
 
     cycle._Session.run = timed_run
     state_s: list[float] = []
@@ -431,20 +404,20 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     original_changed = ProjectWatch.changed
 
     def timed_changed(self: Any) -> bool:
-        t = _now()
+        t = now_s()
         try:
             return original_changed(self)
         finally:
-            stamp_s.append(_now() - t)
+            stamp_s.append(now_s() - t)
 
     ProjectWatch.changed = timed_changed
 
     def timed_read_state(self: Any, report: Any, idle: bool = False) -> None:
-        t = _now()
+        t = now_s()
         try:
             original_read_state(self, report, idle=idle)
         finally:
-            state_s.append(_now() - t)
+            state_s.append(now_s() - t)
 
     Runner._read_state = timed_read_state
 
@@ -452,11 +425,11 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
     warehouse = runner.warehouse
     source = Source(n)
     source.initial_load()  # what the first build applied
-    seq = bench.Sequence(10**9)
+    seq = Sequence(10**9)
     counter = PgCounter(server.port) if server is not None else None
     try:
         def send(raws: list[bytes]) -> None:
-            bench.append_records(warehouse, "kinesis", bench.STREAM, raws, source.clock, seq)
+            append_records(warehouse, "kinesis", STREAM, raws, source.clock, seq)
 
         def cycle_once(what: str, planned: bool = True) -> dict:
             stmt_times.clear()
@@ -464,9 +437,9 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
             stamp_s.clear()
             if counter:
                 counter.begin()
-            t = _now()
+            t = now_s()
             report = runner.cycle()
-            wall = _now() - t
+            wall = now_s() - t
             counts = counter.end() if counter else {}
             if report.error:
                 raise RuntimeError(f"{what} cycle failed: {report.error}")
@@ -483,10 +456,10 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
         # A runner's first cycle is a dbt run of every model, then it renders the cycle plan; the first
         # build did both on this project already, so this runner only renders the plan (and saves a
         # dbt run of every model: minutes at 500 tables).
-        t = _now()
+        t = now_s()
         runner._plan, runner._plan_manifest = cycle.load_plan(runner.dbt), runner.dbt.manifest
         runner._run_all = False
-        plan_render_s = _now() - t
+        plan_render_s = now_s() - t
         for _ in range(2):  # warm-up
             cycle_once("warm-up idle")
         rounds = 3 if quick else 5
@@ -512,9 +485,9 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
         if plan is not None and plan.streams:
             s = plan.streams[0]
             plan_chars = {"probe": len(s.probe), "batch": sum(map(len, s.batch)), "changed": len(s.changed),
-                          "mirror_apply_avg": _median([sum(map(len, m.apply)) for m in s.mirrors]),
+                          "mirror_apply_avg": median([sum(map(len, m.apply)) for m in s.mirrors]),
                           "set_aside_start": sum(len(x) for a in s.set_asides for x in a.start),
-                          "set_aside_per_mirror_avg": _median([sum(map(len, v)) for a in s.set_asides
+                          "set_aside_per_mirror_avg": median([sum(map(len, v)) for a in s.set_asides
                                                                for v in a.mirrors.values()]),
                           "finish": sum(map(len, s.finish)),
                           "total": len(json.dumps([plan.setup, s.probe, s.batch, s.changed, [(m.apply, m.cleanup) for m in s.mirrors],
@@ -525,16 +498,16 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
         _close(runner)
 
     def summary(rows: list[dict]) -> dict:
-        out = {"wall_median_s": _median([c["wall_s"] for c in rows]), "wall_s": [c["wall_s"] for c in rows],
-               "plan_statements_median_s": _median([c["plan_statements_s"] for c in rows]),
-               "read_state_median_s": _median([c["read_state_s"] for c in rows]),
-               "project_stamp_median_s": _median([c["project_stamp_s"] for c in rows]),
+        out = {"wall_median_s": median([c["wall_s"] for c in rows]), "wall_s": [c["wall_s"] for c in rows],
+               "plan_statements_median_s": median([c["plan_statements_s"] for c in rows]),
+               "read_state_median_s": median([c["read_state_s"] for c in rows]),
+               "project_stamp_median_s": median([c["project_stamp_s"] for c in rows]),
                "statements": sorted({c["statements"] for c in rows}), "commits": sorted({c["commits"] for c in rows}),
                "ran": sorted({c["ran"] for c in rows}), "slowest": rows[-1]["slowest"]}
         if "server_statements" in rows[0]:
             out.update({k: sorted({c[k] for c in rows}) for k in ("server_statements", "server_commits",
                                                                     "write_transactions")})
-            out["server_exec_median_ms"] = _median([c["server_exec_ms"] for c in rows])
+            out["server_exec_median_ms"] = median([c["server_exec_ms"] for c in rows])
             out["server_top"] = rows[-1]["server_top"]
         return out
 
@@ -565,224 +538,3 @@ def compare(warehouse: Any, runner: Any, source: Source) -> dict:
         con.close()
     return {"mirrors_checked": len(mirrors), "mirror_rows": rows_total, "mirrors_wrong": wrong,
             "mirrors_match": not wrong and len(mirrors) == len(source.tables)}
-
-
-# ------------------------------------------------------------------ report
-def _ms(s: Any) -> str:
-    return "n/a" if s is None or s != s else f"{s * 1000:,.0f} ms"
-
-
-def _set(values: Any) -> str:
-    if not values:
-        return "n/a"
-    return "–".join(str(v) for v in (values if len(values) <= 1 else (min(values), max(values))))
-
-
-def by_kind(results: dict) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
-    for key, r in results.items():
-        if key.startswith("tables_") and "error" not in r and "idle" in r:
-            out.setdefault(r["kind"], []).append(r)
-    return {k: sorted(v, key=lambda r: r["tables"]) for k, v in out.items()}
-
-
-def section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
-    """The part's section of results.md; its targets appended to rows (target, measured, verdict, #)."""
-    keys = [k for k in results if k.startswith("tables_") or k.startswith("latency_tables_")]
-    if not keys:
-        return []
-    S: list[str] = ["## 1b. Cycle cost against the number of mirrored tables (the real runner, DuckDB and Postgres)", ""]
-    add = S.append
-    add("Projects of N tables `public.tNNN (id bigint primary key, v varchar(40), n integer, updated_at timestamp)`, "
-        "one stream. The first build is the runner's first cycle (`Runner.setup()` + `Runner.cycle()`: a `dbt run` of "
-        "the whole project, then the cycle plan rendered) in a process of its own; peak RSS is that process's "
-        "ru_maxrss; the stream holds an initial load of 3 rows per table, which that `dbt run` applies. Then "
-        "`streamleap.runner.Runner` in the measuring process (it renders the cycle plan, as its first cycle would "
-        "after the `dbt run`), records appended straight into the stream stand-in (no Kinesis endpoint, no relay: "
-        "the relays are set aside after setup), two idle warm-up cycles, then rounds of an idle cycle, a cycle after 10 changes to one "
-        f"table and a cycle after {SPREAD_CHANGES:,} changes over {SPREAD_TABLES} tables (all of them when fewer); "
-        "times are the wall of `Runner.cycle()` (medians). Statements/commits: the runner's count "
-        "(`CycleReport.statements`/`.commits`) and, on Postgres, the server's: pg_stat_statements (track = top, "
-        "BEGIN/COMMIT included) over the bench database for the cycle, and the write transactions (transaction ids "
-        "assigned). Every mirror read back at the end and compared row by row with what was sent.")
-    add("")
-    for kind, rs in by_kind(results).items():
-        pg = kind == "postgres"
-        add(f"**{kind}**")
-        add("")
-        head = "| tables | idle cycle | 10 changes, 1 table | 1,000 changes, 20 tables | statements per cycle (idle / 10 / 1,000): runner"
-        head += " / server | commits per cycle (idle / 10 / 1,000): runner / server COMMITs / write transactions |" if pg \
-            else " | commits per cycle (idle / 10 / 1,000): runner |"
-        add(head + " first build | peak RSS | mirrors = sent (rows) |")
-        add("|---:|---:|---:|---:|---|---|---:|---:|:---:|")
-        for r in rs:
-            st = " / ".join(_set(r[c]["statements"]) for c in ("idle", "one", "spread"))
-            cm = " / ".join(_set(r[c]["commits"]) for c in ("idle", "one", "spread"))
-            if pg:
-                st += "; server " + " / ".join(_set(r[c]["server_statements"]) for c in ("idle", "one", "spread"))
-                cm += "; " + " / ".join(_set(r[c]["server_commits"]) for c in ("idle", "one", "spread"))
-                cm += "; " + " / ".join(_set(r[c]["write_transactions"]) for c in ("idle", "one", "spread"))
-            fb = r["first_build"]
-            add(f"| {r['tables']} | {_ms(r['idle']['wall_median_s'])} | {_ms(r['one']['wall_median_s'])} | "
-                f"{_ms(r['spread']['wall_median_s'])} | {st} | {cm} | {fb['total_s']:.1f} s | {fb['peak_rss_mb']:,.0f} MB | "
-                f"{'yes' if r['mirrors_match'] else 'NO'} ({r['mirror_rows']:,}) |")
-        add("")
-        add("Where the time goes (medians; \"plan statements\": the planned cycle's statements on the runner's "
-            "connection, timed client-side; \"state read\": `Runner._read_state` after the cycle, on its connection "
-            "(none after an idle cycle); \"project check\": `ProjectWatch.changed`, whether a project file changed, every "
-            "cycle: one read of inotify's events on Linux, a walk of the files' modification times elsewhere):")
-        add("")
-        add("| tables | idle: plan statements | idle: state read | idle: project check | idle: rest of the runner | "
-            "10 changes: plan statements | 1,000 changes: plan statements (per changed table) | slowest statement of the "
-            "1,000-change cycle | plan render (run-operation) | plan text: whole / probe / set-aside start / finish |")
-        add("|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
-        for r in rs:
-            i, pc = r["idle"], r["plan_chars"]
-            rest = i["wall_median_s"] - i["plan_statements_median_s"] - i["read_state_median_s"] - i["project_stamp_median_s"]
-            slow = r["spread"]["slowest"][0] if r["spread"]["slowest"] else {"statement": "?", "s": None}
-            add(f"| {r['tables']} | {_ms(i['plan_statements_median_s'])} | {_ms(i['read_state_median_s'])} | "
-                f"{_ms(i['project_stamp_median_s'])} | {_ms(rest)} | {_ms(r['one']['plan_statements_median_s'])} | "
-                f"{_ms(r['spread']['plan_statements_median_s'])} ({_ms(r['spread']['plan_statements_median_s'] / r['spread_tables'])}) | "
-                f"`{slow['statement'][:60]}` {_ms(slow['s'])} | {r['plan_render_s']:.1f} s | "
-                f"{pc.get('total', 0) / 1e6:.2f} MB / {pc.get('probe', 0):,} / {pc.get('set_aside_start', 0):,} / "
-                f"{pc.get('finish', 0):,} chars |")
-        add("")
-        add("First build (s): " + "; ".join(f"{r['tables']} tables: setup (parse, stand-in) {r['first_build']['setup_s']:.1f}, "
-                                             f"first cycle {r['first_build']['cycle_s']:.1f} (of which the plan render "
-                                             f"{r['first_build'].get('plan_render_s', float('nan')):.1f})" for r in rs) + ".")
-        add("")
-        big = rs[-1]
-        small = rs[0]
-        if len(rs) > 1:
-            ri = big["idle"]["wall_median_s"] / small["idle"]["wall_median_s"]
-            ro = big["one"]["wall_median_s"] / small["one"]["wall_median_s"]
-            rows.append((f"tables, {kind}: idle cycle at {big['tables']} tables <= {IDLE_RATIO}x the {small['tables']}-table one",
-                         f"{ri:.2f}x ({_ms(big['idle']['wall_median_s'])} vs {_ms(small['idle']['wall_median_s'])})",
-                         _verdict(ri <= IDLE_RATIO), "1b"))
-            rows.append((f"tables, {kind}: 10 changes to one of {big['tables']} tables <= {ONE_RATIO}x the same on {small['tables']}",
-                         f"{ro:.2f}x ({_ms(big['one']['wall_median_s'])} vs {_ms(small['one']['wall_median_s'])})",
-                         _verdict(ro <= ONE_RATIO), "1b"))
-            field = "server_statements" if pg else "statements"
-            idle_counts = {r["tables"]: r["idle"][field] for r in rs}
-            same = len({tuple(v) for v in idle_counts.values()}) == 1
-            rows.append((f"tables, {kind}: statements per idle cycle independent of the table count"
-                         + (" (server-side)" if pg else " (the runner's count)"),
-                         ", ".join(f"{t}: {_set(v)}" for t, v in idle_counts.items()), _verdict(same), "1b"))
-        commit_fields = ("commits", "server_commits", "write_transactions") if pg else ("commits",)
-        ok = all(max(r[c][f]) <= 1 and (c == "idle" or min(r[c][f]) == 1)
-                 for r in rs for c in ("idle", "one", "spread") for f in commit_fields)
-        rows.append((f"tables, {kind}: one commit per cycle (0 when idle)"
-                     + (" — runner, server COMMITs and write transactions" if pg else " — the runner's count"),
-                     "; ".join(f"{r['tables']}: " + " / ".join(_set(r[c][commit_fields[-1]]) for c in ("idle", "one", "spread"))
-                               for r in rs), _verdict(ok), "1b"))
-        rows.append((f"tables, {kind}: every mirror = what was sent (row by row)",
-                     ", ".join(f"{r['tables']}: {'yes' if r['mirrors_match'] else 'NO'}" for r in rs),
-                     _verdict(all(r["mirrors_match"] for r in rs)), "1b"))
-    lat = [results[k] for k in results if k.startswith("latency_tables_")]
-    if lat:
-        add(f"**Many tables in the latency part**: {LATENCY_RATE:,} changes/s over {lat[0].get('tables', LATENCY_TABLES)} tables, unevenly "
-            "(table k gets a share proportional to 1/(k+1)), one source transaction appended straight into the stand-in "
-            f"every 20 ms with its own refresh_time; the real runner cycles every {LATENCY_EVERY} s. Latency: from just "
-            "before the append to the end of the cycle after which the lowest watermark of the mirrors covers it.")
-        add("")
-        add("| target | changes (per s) | p50 | p95 | p99 | max | cycles | median cycle | longest cycle | "
-            "tables changed per cycle (median) | mirrors = sent (row by row) |")
-        add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
-        for x in lat:
-            if "error" in x:
-                add(f"| ? | error: {x['error'][:200]} |" + " |" * 9)
-                continue
-            add(f"| {x['kind']} | {x['changes']:,} ({x['offered_per_s']:,.0f}/s) | {x['p50_ms']:,.0f} ms | "
-                f"{x['p95_ms']:,.0f} ms | {x['p99_ms']:,.0f} ms | {x['max_ms']:,.0f} ms | {x['cycles']} | "
-                f"{_ms(x['cycle_median_s'])} | {_ms(x['cycle_max_s'])} | {x['changed_tables_median']:.0f} | "
-                f"{'yes' if x['mirrors_match'] and x['caught_up'] else 'NO'} |")
-            rows.append((f"latency, {LATENCY_RATE:,} changes/s over {x['tables']} tables ({x['kind']}): p99 < 2 s, "
-                         "mirrors = source", f"p99 {x['p99_ms']:,.0f} ms (p50 {x['p50_ms']:,.0f} ms); mirrors "
-                         + ("match" if x["mirrors_match"] and x["caught_up"] else "DIFFER"),
-                         _verdict(x["p99_ms"] < LATENCY_P99_MS and x["mirrors_match"] and x["caught_up"]), "2"))
-        add("")
-    for key in sorted(k for k in keys if k.startswith("tables_") and "error" in results[k]):
-        rows.append((f"tables, {key[len('tables_'):].replace('_', ' at ')} tables: measured (first build and cycles)",
-                     _cell(results[key]["error"].strip().splitlines()[-1]), "MISS", "1b"))
-    for key in keys:
-        if "error" in results[key] and key.startswith("tables_"):
-            add(f"{key}: not measured: {_cell(results[key]['error'].strip().splitlines()[-1], 600)}")
-            add("")
-    if any(k for k in by_kind(results)):
-        add("![tables](tables.png)")
-        add("")
-    return S
-
-
-def _cell(text: str, width: int = 300) -> str:
-    text = text.replace("|", "/")
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def write_chart(path: Path, results: dict) -> None:
-    """tables.png: the curves against the table count."""
-    data = by_kind(results)
-    if not data:
-        return
-    try:
-        import matplotlib
-    except ImportError:
-        return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
-    styles = {"duckdb": "-", "postgres": "--"}
-    ax = axes[0][0]
-    for kind, rs in data.items():
-        xs = [r["tables"] for r in rs]
-        for c, colour, name in (("idle", "#2ca02c", "idle"), ("one", "#1f77b4", "10 changes, 1 table"),
-                                ("spread", "#d62728", "1,000 changes, 20 tables")):
-            ax.plot(xs, [r[c]["wall_median_s"] * 1000 for r in rs], styles[kind], marker="o", color=colour,
-                    label=f"{kind}: {name}")
-    ax.set_xlabel("mirrored tables")
-    ax.set_ylabel("ms per cycle (median, log scale)")
-    ax.set_yscale("log")
-    ax.set_title("Runner cycle wall time")
-    ax.legend(fontsize=7)
-    ax = axes[0][1]
-    for kind, rs in data.items():
-        field = "server_statements" if kind == "postgres" else "statements"
-        xs = [r["tables"] for r in rs]
-        for c, colour in (("idle", "#2ca02c"), ("one", "#1f77b4"), ("spread", "#d62728")):
-            ax.plot(xs, [max(r[c][field] or [0]) for r in rs], styles[kind], marker="o", color=colour,
-                    label=f"{kind} ({'server' if kind == 'postgres' else 'runner'}): {c}")
-    ax.set_xlabel("mirrored tables")
-    ax.set_ylabel("statements per cycle")
-    ax.set_title("Statements per cycle")
-    ax.legend(fontsize=7)
-    ax = axes[1][0]
-    for kind, rs in data.items():
-        ax.plot([r["tables"] for r in rs], [r["first_build"]["total_s"] for r in rs], styles[kind], marker="o",
-                label=kind)
-    ax.set_xlabel("mirrored tables")
-    ax.set_ylabel("s")
-    ax.set_title("First build (the runner's first cycle: dbt run of the project)")
-    ax.legend(fontsize=8)
-    ax = axes[1][1]
-    for kind, rs in data.items():
-        ax.plot([r["tables"] for r in rs], [r["first_build"]["peak_rss_mb"] for r in rs], styles[kind], marker="o",
-                label=kind)
-    ax.set_xlabel("mirrored tables")
-    ax.set_ylabel("MB")
-    ax.set_title("First build: peak RSS of its process")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--first-build"]:
-        first_build_main(*sys.argv[2:6])
-    else:
-        raise SystemExit("run it through bench/run.py --parts tables")
