@@ -15,7 +15,7 @@ from rich.text import Text
 
 from streamleap import __version__
 from streamleap.errors import StreamleapError
-from streamleap.schema import DIALECTS, SourceTable
+from streamleap.model.source_table import DIALECTS, SourceTable
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -165,7 +165,7 @@ class SourceSelection:
     """The tables a command works on, and what reading them said (for the summary line)."""
 
     tables: list[SourceTable]
-    ddl: object = None  # streamleap.ddl.DdlFile when read from a file
+    ddl: object = None  # streamleap.sources.ddl.DdlFile when read from a file
     problems: list = field(default_factory=list)  # tables of the file that cannot be read
 
 
@@ -182,7 +182,7 @@ def names_option(option: str, value: str | None) -> list[str] | None:
 
 def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, tables: str | None,
                 exclude: str | None = None, source_schema: str | None = None) -> SourceSelection:
-    from streamleap.plan import exclude_tables
+    from streamleap.model.mirror_plan import exclude_tables
 
     names = names_option("--tables", tables)
     names_option("--exclude-tables", exclude)
@@ -204,7 +204,7 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         raise StreamleapError("--source-schema is empty; give the schema (MySQL: the database) the file's tables are in")
     if not ddl.is_file():
         raise StreamleapError(f"--ddl {ddl}: no such file")
-    from streamleap.ddl import read_ddl, select_tables
+    from streamleap.sources.ddl import read_ddl, select_tables
 
     try:
         text = ddl.read_text(encoding="utf-8")
@@ -240,7 +240,7 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
 
 def _plan(ddl, dialect, source_url, tables, keys, exclude_tables=None, exclude_columns=None, source_schema=None):
     """(SourcePlan, SourceSelection): every selected table mirrored or refused."""
-    from streamleap.plan import Refusal, parse_column_exclusions, parse_keys, plan_source
+    from streamleap.model.mirror_plan import Refusal, parse_column_exclusions, parse_keys, plan_source
 
     names_option("--exclude-columns", exclude_columns)
     selection = load_tables(ddl, dialect, source_url, tables, exclude_tables, source_schema)
@@ -502,9 +502,9 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     from streamleap.capture import open_reader
     from streamleap.capture.checkpoint import CheckpointStore
     from streamleap.capture.loop import Capture
-    from streamleap.capture.writer import KinesisWriter
+    from streamleap.kinesis.writer import KinesisWriter
     from streamleap.masking import mask_text, mask_url
-    from streamleap.kinesis_local import kinesis_client
+    from streamleap.kinesis.client import kinesis_client
     from streamleap.sources.checks import check_source, failed, not_ready_error
 
     # the catalog is read once per start: for the selection, the checks and the reader
@@ -596,8 +596,8 @@ def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude
     (plan_source): a table no mirror could be built for is refused, all of them in one line."""
     from streamleap.capture.selection import CaptureSelection, project_tables, selection_from_project
     from streamleap.sources.introspect import read_source
-    from streamleap.plan import exclude_tables as drop_tables
-    from streamleap.plan import parse_column_exclusions, parse_keys, plan_source
+    from streamleap.model.mirror_plan import exclude_tables as drop_tables
+    from streamleap.model.mirror_plan import parse_column_exclusions, parse_keys, plan_source
 
     if project_dir is not None:
         given = [flag for flag, value in (("--tables", tables), ("--key", keys), ("--exclude-tables", exclude_tables),
@@ -645,7 +645,7 @@ def kinesis_local(port, streams, shards):
     """Run a Kinesis endpoint on this machine (moto's server, as the demo uses) until Ctrl-C."""
     import threading
 
-    from streamleap.kinesis_local import LocalKinesis
+    from streamleap.kinesis.local import LocalKinesis
 
     try:
         local = LocalKinesis(port=port).start()

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamleap.ddl_text import split_statements
+from streamleap.sources.ddl_text import split_statements
 from streamleap.errors import StreamleapError
 
 PLAN_MARK = "streamleap-cycle-plan "

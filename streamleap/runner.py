@@ -176,7 +176,7 @@ class Runner:
         if not self.models.mirrors:
             raise StreamleapError(f"{self.project_dir}: no mirror model; run `streamleap generate` first")
         if self.warehouse.is_local:
-            from streamleap.kinesis_local import kinesis_client
+            from streamleap.kinesis.client import kinesis_client
             from streamleap.relay import Relay
 
             kinesis = self._kinesis or kinesis_client(self.kinesis_endpoint, self.region)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from streamleap.ddl import parse_ddl
+from streamleap.sources.ddl import parse_ddl
 from streamleap.dbt import run_dbt
 from streamleap.records import ChangeRecord
-from streamleap.plan import plan_tables
+from streamleap.model.mirror_plan import plan_tables
 from streamleap.project import generate_models, init_project
 
 STREAM = "shop_cdc"

@@ -20,11 +20,11 @@ from streamleap.capture.checkpoint import CheckpointStore
 from streamleap.capture.loop import Capture
 from streamleap.capture.encoder import EncodedRecord, RecordEncoder
 from streamleap.records import partition_key
-from streamleap.capture.writer import MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, KinesisWriter
+from streamleap.kinesis.writer import MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, KinesisWriter
 from streamleap.cli import main
 from streamleap.errors import StreamleapError
-from streamleap.kinesis_local import LocalKinesis
-from streamleap.schema import SourceColumn, SourceTable
+from streamleap.kinesis.local import LocalKinesis
+from streamleap.model.source_table import SourceColumn, SourceTable
 
 CLI_ENV = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": "1", "TERM": "dumb"}
 
@@ -353,7 +353,7 @@ def test_kinesis_local_serves_until_stopped():
     import subprocess
     import sys
 
-    from streamleap.kinesis_local import kinesis_client
+    from streamleap.kinesis.client import kinesis_client
 
     # Ctrl-C as a terminal delivers it: SIGINT at its default, whatever this process (a test worker)
     # set it to (a child started with SIGINT ignored keeps it ignored, and Python then never raises

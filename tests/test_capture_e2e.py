@@ -35,11 +35,11 @@ import pytest
 
 from streamleap.dbt import run_dbt
 from streamleap.sources.introspect import read_source
-from streamleap.kinesis_local import LocalKinesis
-from streamleap.plan import plan_tables
+from streamleap.kinesis.local import LocalKinesis
+from streamleap.model.mirror_plan import plan_tables
 from streamleap.project import generate_models, init_project
 from streamleap.runner import Runner
-from streamleap.types import map_type
+from streamleap.model.type_mapping import map_type
 from tests.harness import Target
 
 pytestmark = [pytest.mark.dbt]

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from streamleap.cli import main
 from streamleap.sources.introspect import read_source
-from streamleap.kinesis_local import LocalKinesis
-from streamleap.plan import parse_column_exclusions, plan_source
+from streamleap.kinesis.local import LocalKinesis
+from streamleap.model.mirror_plan import parse_column_exclusions, plan_source
 from streamleap.project import generate_models
 from tests.test_capture_e2e import catch_up, logical_pg_url, make_targets  # noqa: F401 - a fixture
 

@@ -722,8 +722,8 @@ def test_plan_and_generate_name_every_tables_schema(tmp_path):
 
 
 def test_a_mirror_spec_is_never_written_without_a_schema():
-    from streamleap.plan import plan_tables
-    from streamleap.schema import SourceColumn, SourceTable
+    from streamleap.model.mirror_plan import plan_tables
+    from streamleap.model.source_table import SourceColumn, SourceTable
 
     (table,) = plan_tables([SourceTable(None, "wide", (SourceColumn("id", "int", False),), ("id",), "mysql")])
     with pytest.raises(StreamleapError, match="--source-schema"):

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from streamleap.dbt import dbt_argv, run_dbt
-from streamleap.ddl import parse_ddl
+from streamleap.sources.ddl import parse_ddl
 from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
-from streamleap.plan import plan_tables
+from streamleap.model.mirror_plan import plan_tables
 from streamleap.project import generate_models, init_project
 from streamleap.runner import Runner
 from tests.harness import STREAM, Target, make_project

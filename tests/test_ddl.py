@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from streamleap.ddl import parse_ddl, read_ddl, select_tables
+from streamleap.sources.ddl import parse_ddl, read_ddl, select_tables
 from streamleap.errors import DDLParseError, UnknownTableError
-from streamleap.schema import SourceColumn as C
-from streamleap.schema import SourceTable
-from streamleap.types import map_type
+from streamleap.model.source_table import SourceColumn as C
+from streamleap.model.source_table import SourceTable
+from streamleap.model.type_mapping import map_type
 
 MYSQL_DDL = """\
 /*M!999999\\- enable the sandbox mode */

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from streamleap.cli import main
-from streamleap.ddl import parse_ddl, read_ddl, select_tables
-from streamleap.ddl_text import split_statements
+from streamleap.sources.ddl import parse_ddl, read_ddl, select_tables
+from streamleap.sources.ddl_text import split_statements
 from streamleap.errors import UnknownTableError
-from streamleap.plan import plan_source
-from streamleap.schema import SourceColumn as C
+from streamleap.model.mirror_plan import plan_source
+from streamleap.model.source_table import SourceColumn as C
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ddl"
 

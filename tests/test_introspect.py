@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from streamleap.ddl import parse_ddl
+from streamleap.sources.ddl import parse_ddl
 from streamleap.errors import SourceConnectionError, UnknownTableError
 from streamleap.masking import mask_url
 from streamleap.sources.connection import mysql_options, parse_source_url, postgres_options
 from streamleap.sources.introspect import read_source
-from streamleap.schema import SourceColumn as C
-from streamleap.schema import SourceTable
+from streamleap.model.source_table import SourceColumn as C
+from streamleap.model.source_table import SourceTable
 from streamleap.demo.local_postgres import _pg_bindir, free_port
 
 PG_SETUP = """

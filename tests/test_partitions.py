@@ -13,9 +13,9 @@ import pytest
 
 from streamleap.dbt import run_dbt
 from streamleap.records import ChangeRecord
-from streamleap.plan import plan_tables
+from streamleap.model.mirror_plan import plan_tables
 from streamleap.project import generate_models, init_project
-from streamleap.schema import SourceColumn, SourceTable
+from streamleap.model.source_table import SourceColumn, SourceTable
 from tests.harness import STREAM, StreamWriter, Target, dbt
 
 pytestmark = pytest.mark.dbt

@@ -1,5 +1,5 @@
 """The DMS record format's one owner (streamleap.records): a codec per type family, driven by the
-family table in streamleap.types; what every producer (capture, the demo workload, the tests) writes."""
+family table in streamleap.model.type_mapping; what every producer (capture, the demo workload, the tests) writes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from streamleap.capture.postgres import TEXT_AS_IS, TEXT_PARSERS, ColumnKind, text_value
 from streamleap.records import CODECS, decode_value, encode_value, fallback_type
-from streamleap.types import FAMILIES, map_type
+from streamleap.model.type_mapping import FAMILIES, map_type
 
 UTC = dt.timezone.utc
 

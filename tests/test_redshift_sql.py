@@ -15,11 +15,11 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from streamleap.ddl import parse_ddl
+from streamleap.sources.ddl import parse_ddl
 from streamleap.dbt import run_dbt
-from streamleap.plan import plan_tables
+from streamleap.model.mirror_plan import plan_tables
 from streamleap.project import generate_models, init_project
-from streamleap.schema import SourceColumn, SourceTable
+from streamleap.model.source_table import SourceColumn, SourceTable
 
 GOLDEN = Path(__file__).parent / "golden" / "redshift"
 

@@ -19,7 +19,8 @@ from botocore.exceptions import ClientError
 
 from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
-from streamleap.kinesis_local import LocalKinesis, kinesis_client
+from streamleap.kinesis.client import kinesis_client
+from streamleap.kinesis.local import LocalKinesis
 from streamleap.relay import Relay
 from streamleap.warehouse import open_warehouse
 from tests.harness import STREAM, Target, dbt, expected_rows, make_project

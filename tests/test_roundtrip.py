@@ -40,10 +40,10 @@ from typing import Any
 
 import pytest
 
-from streamleap.ddl import parse_ddl
+from streamleap.sources.ddl import parse_ddl
 from streamleap.records import ChangeRecord, encode_value
-from streamleap.plan import plan_tables
-from streamleap.types import TargetType, map_type
+from streamleap.model.mirror_plan import plan_tables
+from streamleap.model.type_mapping import TargetType, map_type
 from tests.harness import STREAM, StreamWriter, Target, built_once, dbt, make_project
 
 pytestmark = pytest.mark.dbt

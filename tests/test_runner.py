@@ -27,11 +27,11 @@ from click.testing import CliRunner
 
 from streamleap.cli import main
 from streamleap.dbt import run_dbt
-from streamleap.ddl import parse_ddl
+from streamleap.sources.ddl import parse_ddl
 from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
-from streamleap.kinesis_local import LocalKinesis
-from streamleap.plan import plan_tables
+from streamleap.kinesis.local import LocalKinesis
+from streamleap.model.mirror_plan import plan_tables
 from streamleap.project import generate_models, init_project
 from streamleap.relay import Relay
 from streamleap.runner import CycleReport, Runner

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from streamleap.cli import main
-from streamleap.kinesis_local import LocalKinesis
+from streamleap.kinesis.local import LocalKinesis
 from streamleap.sources.checks import _binlog_checksum, check_source, failed, mysql_capture_checks
 from tests.servers import start_postgres
 

@@ -10,7 +10,7 @@ import sqlglot
 from sqlglot import exp
 
 from streamleap.errors import UnsupportedTypeError
-from streamleap.types import FAMILIES, TargetType, map_type, mapping_table
+from streamleap.model.type_mapping import FAMILIES, TargetType, map_type, mapping_table
 
 # (spelling, expected Redshift type, expected family, sqlglot can parse it)
 # The spelling is used as given (information_schema / format_type style) and, when sqlglot can
@@ -511,7 +511,7 @@ def test_unknown_dialect_is_a_programming_error() -> None:
 def test_type_mapping_doc_is_generated_from_the_table():
     from pathlib import Path
 
-    from streamleap.typedoc import render
+    from streamleap.model.type_doc import render
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "type-mapping.md"
-    assert doc.read_text(encoding="utf-8") == render(), "run: python -m streamleap.typedoc > docs/type-mapping.md"
+    assert doc.read_text(encoding="utf-8") == render(), "run: python -m streamleap.model.type_doc > docs/type-mapping.md"

@@ -32,8 +32,8 @@ def part_capture(work: Path, kind: str, quick: bool, rate: int = CAPTURE_RATE, e
 
     from streamleap.dbt import run_dbt
     from streamleap.sources.introspect import read_source
-    from streamleap.kinesis_local import LocalKinesis
-    from streamleap.plan import plan_tables
+    from streamleap.kinesis.local import LocalKinesis
+    from streamleap.model.mirror_plan import plan_tables
     from streamleap.project import generate_models, init_project
     from streamleap.runner import Runner
     from streamleap.warehouse import open_warehouse

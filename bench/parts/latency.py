@@ -20,7 +20,7 @@ STAND_IN = "stand-in"  # the lane of records appended straight into the stream s
 
 
 def part_latency(work: Path, rate: int, duration: float) -> dict:
-    import streamleap.kinesis_local as kl
+    import streamleap.kinesis.local as kl
     from streamleap.demo import run as demo
     from streamleap.relay import Relay
     from streamleap.dbt import DbtSession

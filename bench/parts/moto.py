@@ -12,7 +12,7 @@ from streamleap.demo.stats import median
 
 
 def part_moto(work: Path, quick: bool) -> dict:
-    from streamleap.kinesis_local import LocalKinesis
+    from streamleap.kinesis.local import LocalKinesis
 
     total = 100_000 if not quick else 20_000
     raws, _ = shop_records(5, total)

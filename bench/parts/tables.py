@@ -67,8 +67,8 @@ def _ddl(n: int) -> str:
 
 def new_project(project: Path, n: int) -> None:
     from streamleap.dbt import run_dbt
-    from streamleap.ddl import parse_ddl
-    from streamleap.plan import plan_tables
+    from streamleap.sources.ddl import parse_ddl
+    from streamleap.model.mirror_plan import plan_tables
     from streamleap.project import generate_models, init_project
 
     init_project(project)

@@ -15,7 +15,7 @@ from streamleap.demo.stats import median
 
 
 def part_throughput(work: Path, kind: str, quick: bool) -> dict:
-    from streamleap.kinesis_local import LocalKinesis
+    from streamleap.kinesis.local import LocalKinesis
     from streamleap.relay import Relay
     from streamleap.dbt import DbtSession
     from streamleap.project_models import project_models

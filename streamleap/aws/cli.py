@@ -226,7 +226,7 @@ def destroy(config_path, region, profile, endpoint_url, as_json, yes):
 @handle_errors
 def check_source(source_url, config_path, tables, keys, exclude_tables, exclude_columns, as_json):
     """Check the source's CDC prerequisites, and every table with the rules of `streamleap plan`."""
-    from streamleap.plan import parse_column_exclusions, parse_keys
+    from streamleap.model.mirror_plan import parse_column_exclusions, parse_keys
     from streamleap.sources.checks import check_source as run_checks, failed
 
     key_map = parse_keys(keys)  # input mistakes first, before connecting

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from streamleap.capture.base import ChangeReader
 from streamleap.capture.selection import CaptureSelection
-from streamleap.schema import SourceTable
+from streamleap.model.source_table import SourceTable
 
 
 def open_reader(url: str, tables: list[str], *, name: str = "capture",

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from streamleap.schema import SourceTable
+from streamleap.model.source_table import SourceTable
 
 
 @dataclass

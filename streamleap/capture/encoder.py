@@ -22,8 +22,8 @@ from typing import Any
 from streamleap.capture.base import RowChange
 from streamleap.records import ChangeRecord, encode_value, fallback_type, partition_key
 from streamleap.errors import StreamleapError
-from streamleap.schema import SourceTable
-from streamleap.types import TargetType, map_type
+from streamleap.model.source_table import SourceTable
+from streamleap.model.type_mapping import TargetType, map_type
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 from streamleap.capture.base import ChangeReader, Transaction
 from streamleap.capture.checkpoint import Checkpoint, CheckpointStore
 from streamleap.capture.encoder import RecordEncoder
-from streamleap.capture.writer import KinesisWriter
+from streamleap.kinesis.writer import KinesisWriter
 from streamleap.errors import StreamleapError
 
 log = logging.getLogger(__name__)

@@ -81,7 +81,7 @@ from streamleap.errors import StreamleapError
 from streamleap.sources.connection import connect_mysql, mysql_options, parse_source_url
 from streamleap.sources.checks import failed, mysql_capture_checks, mysql_variables, not_ready_error
 from streamleap.sources.introspect import read_source
-from streamleap.schema import SourceTable
+from streamleap.model.source_table import SourceTable
 
 __all__ = ["MySQLReader"]
 

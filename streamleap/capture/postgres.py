@@ -49,7 +49,7 @@ from streamleap.capture.base import RowChange, Transaction
 from streamleap.capture.selection import CaptureSelection
 from streamleap.errors import SourceConnectionError, StreamleapError
 from streamleap.records import json_text
-from streamleap.schema import SourceTable
+from streamleap.model.source_table import SourceTable
 from streamleap.sources.checks import failed, not_ready_error, replica_identities, replica_identity_checks
 from streamleap.sources.connection import connect_postgres, driver_message, parse_source_url
 
@@ -91,7 +91,7 @@ def object_name(stream: str) -> str:
 class ColumnKind:
     """How a column's text converts: the family of its mapped type; arrays know their element's."""
 
-    family: str  # a streamleap.types family, or 'array'
+    family: str  # a streamleap.model.type_mapping family, or 'array'
     element: ColumnKind | None = None
     json_text: bool = False  # json / jsonb: the text is JSON already
 
@@ -121,7 +121,7 @@ def _array(text: str, kind: ColumnKind) -> str:
     return json_text(_array_json(parse_array(text), kind.element or ColumnKind("string")))
 
 
-# A Postgres value's text, by its column's family (streamleap.types.FAMILIES, and 'array'), as the
+# A Postgres value's text, by its column's family (streamleap.model.type_mapping.FAMILIES, and 'array'), as the
 # Python value streamleap.records.encode_value takes; a family not here keeps its text (string, super).
 TEXT_PARSERS: dict[str, Callable[[str, ColumnKind], Any]] = {
     "boolean": lambda text, kind: text in ("t", "true"),  # the output function prints t/f, a cast to text true/false
@@ -493,7 +493,7 @@ class PostgresReader:
                 self._connections.remove(con)
 
     def _kind_for_source_type(self, source_type: str) -> ColumnKind:
-        from streamleap.types import map_type
+        from streamleap.model.type_mapping import map_type
 
         text = source_type.strip().lower()
         if text.endswith("]"):

@@ -1,6 +1,6 @@
 """Which tables capture reads, with which key, and which of their columns it never sends.
 
-The rules are the mirrors' (``streamleap.plan``): a ``--key`` names the key of a table without a
+The rules are the mirrors' (``streamleap.model.mirror_plan``): a ``--key`` names the key of a table without a
 primary key (and is the key of the records' partition key and before images); excluded columns
 (``--exclude-columns``) and columns the mirror leaves out (Postgres generated columns, MySQL
 VIRTUAL generated columns) are dropped from every record, snapshot and change, before anything
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from streamleap.errors import StreamleapError
-from streamleap.schema import SourceTable
+from streamleap.model.source_table import SourceTable
 
 
 @dataclass
@@ -38,7 +38,7 @@ class CaptureSelection:
 
     def dropped(self, table: SourceTable) -> frozenset[str]:
         """The names of ``table``'s columns that are never sent."""
-        from streamleap.plan import excluded_columns
+        from streamleap.model.mirror_plan import excluded_columns
 
         out = set(excluded_columns(table, self.exclusions)) if self.exclusions else set()
         out |= self.omit.get((table.schema or "", table.name), frozenset())

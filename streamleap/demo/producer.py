@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from streamleap.capture.encoder import EncodedRecord
-from streamleap.capture.writer import KinesisWriter
+from streamleap.kinesis.writer import KinesisWriter
 from streamleap.demo.stats import Visibility
 from streamleap.demo.workload import ShopWorkload, record_partition_key
 from streamleap.records import ChangeRecord

@@ -68,7 +68,7 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
     from streamleap.demo.producer import Producer, ShopToKinesis
     from streamleap.demo.stats import Visibility
     from streamleap.demo.workload import ShopWorkload, shop_tables
-    from streamleap.kinesis_local import LocalKinesis
+    from streamleap.kinesis.local import LocalKinesis
     from streamleap.project import generate_models, init_project
     from streamleap.runner import Runner
 

@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 from streamleap.records import ChangeRecord, decode_value, encode_value, partition_key
-from streamleap.plan import MirrorTable
+from streamleap.model.mirror_plan import MirrorTable
 
 __all__ = [
     "ABANDONED_CARTS_SQL",
@@ -138,8 +138,8 @@ _CENT = Decimal("0.01")
 @cache
 def shop_tables() -> dict[str, MirrorTable]:
     """SHOP_DDL planned exactly as ``streamleap generate`` plans it, by table name."""
-    from streamleap.ddl import parse_ddl
-    from streamleap.plan import plan_tables
+    from streamleap.sources.ddl import parse_ddl
+    from streamleap.model.mirror_plan import plan_tables
 
     return {t.source.name: t for t in plan_tables(parse_ddl(SHOP_DDL, "postgres"))}
 

@@ -2,7 +2,7 @@
 
 - ``dms``: the record (``ChangeRecord``: data, metadata, before-image), DMS's commit-timestamp text,
   and the Kinesis partition key DMS gives a row (``partition_key``).
-- ``values``: how a value of each type family (``streamleap.types.FAMILIES``) is written into the
+- ``values``: how a value of each type family (``streamleap.model.type_mapping.FAMILIES``) is written into the
   record's JSON (``encode_value``) and read back (``decode_value``): one codec per family.
 
 Capture (``streamleap.capture``), the demo workload and the tests all produce records through it.

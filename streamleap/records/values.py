@@ -1,5 +1,5 @@
 """A value in a DMS record, by its column's type family: one codec per family of
-``streamleap.types.FAMILIES`` (a test fails when a family has none).
+``streamleap.model.type_mapping.FAMILIES`` (a test fails when a family has none).
 
 ``encode_value`` writes a Python value the way DMS writes it into the record's JSON: numbers for
 integers and floats, decimals as plain-notation strings, booleans as 0/1, dates, times and
@@ -12,7 +12,7 @@ without AWS"): a float that is NaN or infinite is the string "NaN", "Infinity" o
 a text the family's Python type cannot hold (a BC date, 24:00) stays text, as the apply would
 set it aside.
 
->>> from streamleap.types import map_type
+>>> from streamleap.model.type_mapping import map_type
 >>> encode_value(decimal.Decimal("1E-10"), map_type("numeric(12,10)", "postgres"))
 '0.0000000001'
 >>> decode_value("2024-07-29 00:58:17.974340", map_type("timestamp with time zone", "postgres"))
@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from streamleap.types import TargetType, map_type
+from streamleap.model.type_mapping import TargetType, map_type
 
 
 class Codec(NamedTuple):

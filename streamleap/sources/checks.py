@@ -30,13 +30,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from streamleap.ddl import select_tables
+from streamleap.sources.ddl import select_tables
 from streamleap.errors import StreamleapError, UnsupportedTypeError
-from streamleap.plan import MirrorTable, exclude_tables as drop_excluded, plan_source
-from streamleap.schema import SourceTable
+from streamleap.model.mirror_plan import MirrorTable, exclude_tables as drop_excluded, plan_source
+from streamleap.model.source_table import SourceTable
 from streamleap.sources.connection import connect_source, driver_text
 from streamleap.sources.introspect import read_source
-from streamleap.types import map_type
+from streamleap.model.type_mapping import map_type
 
 DAY_SECONDS = 24 * 3600
 SHOWN = 5  # tables named in a summary line before "and N more"

@@ -29,9 +29,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from streamleap.ddl import select_tables
+from streamleap.sources.ddl import select_tables
 from streamleap.errors import SourceConnectionError, UnknownTableError
-from streamleap.schema import SourceColumn, SourceTable
+from streamleap.model.source_table import SourceColumn, SourceTable
 from streamleap.sources.connection import (
     SourceUrl, connect_mysql, connect_postgres, driver_message, driver_text, parse_source_url,
 )

@@ -1,15 +1,15 @@
 """The type mapping as a Markdown table (docs/type-mapping.md is generated from it).
 
-    python -m streamleap.typedoc > docs/type-mapping.md
+    python -m streamleap.model.type_doc > docs/type-mapping.md
 """
 
 from __future__ import annotations
 
-from streamleap.types import mapping_table
+from streamleap.model.type_mapping import mapping_table
 
 HEADER = """# Type mapping
 
-Generated from `streamleap.types.mapping_table()` by `python -m streamleap.typedoc`; a test keeps
+Generated from `streamleap.model.type_mapping.mapping_table()` by `python -m streamleap.model.type_doc`; a test keeps
 it in step. Redshift lengths are bytes (MySQL and Postgres lengths are characters, up to 4 bytes
 each in UTF-8); Redshift `TEXT` is VARCHAR(256) and bare `NUMERIC` is NUMERIC(18,0), so neither is
 ever emitted. A value that does not fit its column (longer than the byte limit, more decimals than

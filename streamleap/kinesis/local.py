@@ -1,10 +1,9 @@
-"""Kinesis for the local pipeline: a boto3 client for AWS's endpoint or any other, and an
-embedded endpoint (moto's server, in this process, on a free loopback port) that speaks the
+"""Kinesis for the local pipeline: an embedded endpoint (moto's server, in this process, on a free loopback port) that speaks the
 Kinesis API over real HTTP.
 
     with LocalKinesis() as kinesis:
         kinesis.create_stream("shop_cdc", shards=4)
-        client = kinesis.client()          # or kinesis_client(kinesis.endpoint_url, "us-east-1")
+        client = kinesis.client()          # or streamleap.kinesis.client.kinesis_client(kinesis.endpoint_url)
 
 The embedded endpoint keeps its streams in memory, for the life of the process; every
 LocalKinesis in one process shares them (moto's backends are per process, per region).
@@ -27,37 +26,13 @@ leaves the caller waiting forever).
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
 from typing import Any
 
 from streamleap.errors import StreamleapError
-
-ENDPOINT_ENV = "STREAMLEAP_KINESIS_ENDPOINT"
-DUMMY_KEY = "streamleap-local"
-DEFAULT_LOCAL_REGION = "us-east-1"
-
-
-def kinesis_client(endpoint_url: str | None = None, region: str | None = None):
-    """A boto3 Kinesis client: for `endpoint_url` (or $STREAMLEAP_KINESIS_ENDPOINT), AWS's own
-    endpoint when neither is set. A custom endpoint with no AWS credentials configured gets dummy
-    ones (a local endpoint accepts any)."""
-    import boto3
-
-    endpoint = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
-    session = boto3.session.Session()
-    region = region or session.region_name or (DEFAULT_LOCAL_REGION if endpoint else None)
-    if not region:
-        raise StreamleapError("no AWS region for the Kinesis stream: pass --region or set AWS_REGION / AWS_DEFAULT_REGION")
-    kwargs: dict[str, Any] = {"region_name": region}
-    if endpoint:
-        kwargs["endpoint_url"] = endpoint
-        if session.get_credentials() is None:
-            kwargs.update(aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY)
-    return session.client("kinesis", **kwargs)
-
+from streamleap.kinesis.client import DEFAULT_LOCAL_REGION, DUMMY_KEY
 
 class LocalKinesis:
     """moto's server in this process, on 127.0.0.1 and a free port (or ``port``). A context manager."""

@@ -33,10 +33,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from streamleap.ddl_text import LineIndex, Statement, Token, split_statements, tokenize
+from streamleap.sources.ddl_text import LineIndex, Statement, Token, split_statements, tokenize
 from streamleap.errors import DDLParseError, UnknownTableError, UnsupportedTypeError
-from streamleap.schema import DIALECTS, SourceColumn, SourceTable
-from streamleap.types import map_type
+from streamleap.model.source_table import DIALECTS, SourceColumn, SourceTable
+from streamleap.model.type_mapping import map_type
 
 __all__ = ["DdlFile", "Problem", "read_ddl", "parse_ddl", "select_tables", "DEFAULT_POSTGRES_SCHEMA"]
 

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from streamleap.errors import MissingPrimaryKeyError, StreamleapError, UnsupportedTypeError
-from streamleap.schema import SourceTable
-from streamleap.types import TargetType, map_type
+from streamleap.model.source_table import SourceTable
+from streamleap.model.type_mapping import TargetType, map_type
 
 # dbt model names become file names and relation identifiers: keep them plain.
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
