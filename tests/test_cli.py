@@ -785,9 +785,12 @@ def test_records_of_another_schema_never_reach_the_mirror(tmp_path):
 def test_version_and_help():
     result = cli("--version")
     assert __version__ in result.stdout and "streamleap" in result.stdout
-    for command in ("plan", "init", "generate", "run", "status", "demo"):
+    for command in ("plan", "init", "generate", "check-source", "run", "status", "capture", "kinesis-local", "demo", "aws"):
         assert command in cli("--help").stdout
         assert "Usage" in cli(command, "--help").stdout
+    # the source's readiness serves DMS and `streamleap capture`: one command, also under `aws`
+    top, under_aws = cli("check-source", "--help").stdout, cli("aws", "check-source", "--help").stdout
+    assert top.replace("main check-source", "main aws check-source") == under_aws  # CliRunner names the program main
 
 
 @pytest.mark.parametrize("dialect, types", [("postgres", ["serial", "bigserial", "smallserial"]), ("mysql", ["serial"])])

@@ -164,21 +164,21 @@ def test_capture_finds_a_checkpoint_named_by_the_old_masking(tmp_path):
     import json
 
     from streamleap.capture.checkpoint import Checkpoint, CheckpointStore, default_path
-    from streamleap.cli import _checkpoint_path
+    from streamleap.capture.checkpoint import checkpoint_path
     from streamleap.masking import mask_url_v1
 
     url = f"postgresql://app:pw@{HOST}/db?sslpassword={SECRET}"
     old = default_path(tmp_path, "s", mask_url_v1(url))
     CheckpointStore(old).save(Checkpoint(mask_url_v1(url), "s", ["public.cart"], True, {"lsn": "0/16B3748"}))
     assert SECRET in old.read_text()
-    path = _checkpoint_path(tmp_path, "s", url)
+    path = checkpoint_path(tmp_path, "s", url)
     assert path != old and not old.exists()
     moved = json.loads(path.read_text())
     assert moved["position"] == {"lsn": "0/16B3748"} and moved["snapshot_done"] is True
     assert SECRET not in path.read_text() and moved["source"] == mask_url(url)
     # a URL masked the same both ways keeps its file
     plain = f"postgresql://app:pw@{HOST}/db"
-    assert _checkpoint_path(tmp_path, "s", plain) == default_path(tmp_path, "s", mask_url_v1(plain))
+    assert checkpoint_path(tmp_path, "s", plain) == default_path(tmp_path, "s", mask_url_v1(plain))
 
 
 def test_no_raw_python_error_names_in_error_lines(tmp_path):
@@ -189,9 +189,9 @@ def test_no_raw_python_error_names_in_error_lines(tmp_path):
 
 
 def test_an_unwritable_state_dir_is_one_line_before_anything_is_captured(tmp_path):
-    from streamleap.cli import _checkpoint_path
+    from streamleap.capture.checkpoint import checkpoint_path
     from streamleap.errors import StreamleapError
 
     with pytest.raises(StreamleapError, match=r"^--state-dir /proc/nope: cannot create it"):
-        _checkpoint_path(Path("/proc/nope"),
+        checkpoint_path(Path("/proc/nope"),
                          "s", f"postgresql://app:{SECRET}@{HOST}/db")

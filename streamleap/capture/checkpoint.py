@@ -77,3 +77,29 @@ class CheckpointStore:
                 os.close(dir_fd)
         except OSError:  # pragma: no cover - platforms without directory fsync
             pass
+
+
+def checkpoint_path(state_dir: Path, stream: str, source_url: str) -> Path:
+    """The checkpoint file of (stream, source). Its name hashes the masked source URL; a
+    checkpoint named (and holding the URL masked) the way streamleap masked URLs before is
+    moved to the current name, with the URL masked as now, so a restart resumes from it."""
+    from streamleap.masking import mask_url, mask_url_v1
+
+    try:
+        Path(state_dir).mkdir(parents=True, exist_ok=True)
+        writable = os.access(state_dir, os.W_OK | os.X_OK)
+    except OSError as exc:
+        raise StreamleapError(f"--state-dir {state_dir}: cannot create it ({exc.strerror or type(exc).__name__}); "
+                              "give a directory capture may write its checkpoint to") from None
+    if not writable:
+        raise StreamleapError(f"--state-dir {state_dir}: not writable; give a directory capture may write its checkpoint to")
+    source = mask_url(source_url)
+    path = default_path(state_dir, stream, source)
+    old = default_path(state_dir, stream, mask_url_v1(source_url))
+    if old != path and old.exists() and not path.exists():
+        checkpoint = CheckpointStore(old).load()
+        if checkpoint is not None:
+            checkpoint.source = source
+            CheckpointStore(path).save(checkpoint)
+            old.unlink()
+    return path

@@ -5,7 +5,7 @@ file (a whole ``pg_dump`` / ``mysqldump`` or hand-written DDL).
   one set of connection options per engine) and driver errors as one line without the password.
 * ``introspect``: the source's tables, read from its catalog (``read_source``).
 * ``checks``: whether the source is ready for change capture (``check_source``), for
-  ``streamleap aws check-source``, ``streamleap capture`` and the capture readers.
+  ``streamleap check-source``, ``streamleap capture`` and the capture readers.
 * ``ddl`` (with ``ddl_text``, its statement splitter and tokenizer): the tables of a schema file
   (``parse_ddl``), with the line and column of anything it cannot read.
 """

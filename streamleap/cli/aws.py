@@ -1,4 +1,5 @@
-"""``streamleap aws``: init-config, plan, apply, status, destroy, check-source."""
+"""``streamleap aws``: init-config, plan, apply, status, destroy (and check-source, which is
+``streamleap check-source``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from streamleap.cli import console, err_console, handle_errors
+from streamleap.cli.common import console, err_console, handle_errors
+from streamleap.cli.sources import check_source
 from streamleap.errors import StreamleapError
 
 
@@ -74,7 +76,7 @@ def init_config(config_path, engine, tables, stream_name, source_url, force):
 
     if config_path.exists() and not force:
         raise StreamleapError(f"{config_path} exists; edit it, or pass --force to overwrite it")
-    from streamleap.cli import names_option
+    from streamleap.cli.common import names_option
 
     names = names_option("--tables", tables)
     partitions: dict[str, list[str]] = {}
@@ -213,46 +215,5 @@ def destroy(config_path, region, profile, endpoint_url, as_json, yes):
     _print_changes(planned.changes, "destroyed")
 
 
-@aws.command("check-source")
-@click.option("--source-url", required=True, envvar="STREAMLEAP_SOURCE_URL",
-              help="mysql://user:pass@host:port/db or postgresql://user:pass@host:port/db")
-@click.option("--config", "config_path", default="streamleap.yml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="Tables come from here unless --tables is given.")
-@click.option("--tables", help="Comma-separated schema.table names (default: tables: of the config).")
-@click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable).")
-@click.option("--exclude-tables", help="Comma-separated globs on table or schema.table to leave out (audit_*, public.tmp_*).")
-@click.option("--exclude-columns", help="Comma-separated TABLE.COLUMN (or SCHEMA.TABLE.COLUMN, globs allowed) to leave out.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@handle_errors
-def check_source(source_url, config_path, tables, keys, exclude_tables, exclude_columns, as_json):
-    """Check the source's CDC prerequisites, and every table with the rules of `streamleap plan`."""
-    from streamleap.model.mirror_plan import parse_column_exclusions, parse_keys
-    from streamleap.sources.checks import check_source as run_checks, failed
-
-    key_map = parse_keys(keys)  # input mistakes first, before connecting
-    exclusions = parse_column_exclusions(exclude_columns)
-    from streamleap.cli import names_option
-
-    names = names_option("--tables", tables)
-    if names is None and config_path.exists():
-        from streamleap.aws.config import load_config
-
-        names = list(load_config(config_path).tables)
-    elif names is None:
-        raise StreamleapError(f"name the tables with --tables, or write {config_path} (`streamleap aws init-config`)")
-    if not names:
-        raise StreamleapError("--tables: name at least one table")
-    checks = run_checks(source_url, names, key_map, exclude_tables, exclusions)
-    bad = failed(checks)
-    if as_json:
-        console.print_json(json.dumps({"ready": not bad, "checks": [c.to_json() for c in checks]}))
-    else:
-        for c in checks:
-            if not c.ok:
-                style = "red" if c.severity == "error" else "yellow"
-                console.print(Text(c.line(), style=style))
-        passed = sum(1 for c in checks if c.ok)
-        console.print(f"{passed} of {len(checks)} checks passed" + (
-            "" if bad else ": the source is ready for change capture"))
-    if bad:
-        raise SystemExit(1)
+# the source's readiness serves DMS and `streamleap capture` alike: `streamleap check-source`, here too
+aws.add_command(check_source)

@@ -1,0 +1,186 @@
+"""`streamleap capture` (a live source's log into Kinesis, as DMS writes it) and `streamleap kinesis-local`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from streamleap.cli.common import console, err_console, given_secrets, handle_errors, kinesis_endpoint_option, names_option
+from streamleap.errors import StreamleapError
+
+
+
+def _capture_line(stats, final: bool = False) -> str:
+    text = (f"{'captured' if final else 'capture:'} {stats.changes} change(s) in {stats.transactions} transaction(s)"
+            f"{f' after a snapshot of {stats.snapshot_rows} row(s)' if stats.snapshot_rows else ''}, "
+            f"{stats.records_put} record(s) put; checkpoint {stats.position}")
+    if stats.oversized:
+        text += (f"; {stats.oversized} row(s) too large for a Kinesis record NOT sent: "
+                 + ", ".join(stats.oversized_examples) + (" ..." if stats.oversized > len(stats.oversized_examples) else ""))
+    return text
+
+
+@click.command()
+@click.option("--source-url", required=True, envvar="STREAMLEAP_SOURCE_URL",
+              help="postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db.")
+@click.option("--tables", help="Comma-separated table names, optionally schema-qualified (public.cart). "
+              "Default: every table of the URL's database (or ?schema=).")
+@click.option("--stream", required=True, help="The Kinesis stream to write to (it must exist).")
+@click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable).")
+@click.option("--exclude-tables", help="PATTERN[,PATTERN]: leave out tables matching a glob on table or schema.table.")
+@click.option("--exclude-columns", help="TABLE.COLUMN[,...]: columns never sent (globs allowed), e.g. customer.email.")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="A dbt project made by `streamleap generate`: capture exactly its mirrors' tables, keys and columns.")
+@kinesis_endpoint_option("Kinesis endpoint URL; AWS's own when unset.")
+@click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
+@click.option("--state-dir", default=".streamleap", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where the checkpoint file is kept.")
+@click.option("--once", is_flag=True, help="Send what is committed now, then exit.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per flush (and at the end) on stdout.")
+@handle_errors
+def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir, kinesis_endpoint, region,
+            state_dir, once, as_json):
+    """Capture changes from a live MySQL/MariaDB or Postgres source into a Kinesis stream, as AWS DMS writes them."""
+    import signal
+    import threading
+    import time
+
+    from streamleap.capture import open_reader
+    from streamleap.capture.checkpoint import CheckpointStore, checkpoint_path
+    from streamleap.capture.loop import Capture
+    from streamleap.kinesis.writer import KinesisWriter
+    from streamleap.masking import mask_text, mask_url
+    from streamleap.kinesis.client import kinesis_client
+    from streamleap.sources.checks import check_source, failed, not_ready_error
+
+    # the catalog is read once per start: for the selection, the checks and the reader
+    names, found, selection = _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns,
+                                                 project_dir)
+    checks = check_source(source_url, names, selection.keys, source_tables=found)
+    bad = failed(checks)
+    if bad:
+        raise not_ready_error(bad)
+    for warning in (c for c in checks if not c.ok and c not in failed(checks)):
+        err_console.print(Text(mask_text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else ""),
+                                         given_secrets(click.get_current_context()))))
+    client = kinesis_client(kinesis_endpoint, region)
+    try:
+        client.describe_stream_summary(StreamName=stream)
+    except client.exceptions.ResourceNotFoundException:
+        raise StreamleapError(f"--stream {stream}: no such Kinesis stream at "
+                              f"{kinesis_endpoint or 'AWS'}; create it first") from None
+    source = mask_url(source_url)
+    checkpoint_file = checkpoint_path(state_dir, stream, source_url)
+
+    def oversized(record) -> None:
+        err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
+                               f"Kinesis's 1 MiB limit; NOT sent (counted in the summary)"))
+
+    reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
+    last_line = [0.0]
+
+    def on_flush(stats) -> None:
+        if as_json:
+            click.echo(json.dumps(stats.to_json(), default=str))
+        elif time.monotonic() - last_line[0] >= 5:
+            last_line[0] = time.monotonic()
+            console.print(Text(_capture_line(stats)))
+
+    try:
+        loop = Capture(reader, KinesisWriter(client, stream, on_oversized=oversized),
+                       CheckpointStore(checkpoint_file),
+                       source=source, stream=stream, tables=names, on_flush=on_flush)
+        handlers = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                handlers[sig] = signal.signal(sig, lambda *_: loop.stop())
+        try:
+            stats = loop.run(once=once)
+        finally:
+            for sig, previous in handlers.items():
+                signal.signal(sig, previous)
+    finally:
+        reader.close()
+    if as_json:
+        click.echo(json.dumps({**stats.to_json(), "done": True}, default=str))
+    else:
+        console.print(Text(_capture_line(stats, final=True)))
+
+
+def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir):
+    """The tables capture reads (qualified names, as the checkpoint records them) and what it
+    sends of them: by the options, or by the mirrors of --project-dir. The plan's rules decide
+    (plan_source): a table no mirror could be built for is refused, all of them in one line."""
+    from streamleap.capture.selection import CaptureSelection, project_tables, selection_from_project
+    from streamleap.sources.introspect import read_source
+    from streamleap.model.mirror_plan import exclude_tables as drop_tables
+    from streamleap.model.mirror_plan import parse_column_exclusions, parse_keys, plan_source
+
+    if project_dir is not None:
+        given = [flag for flag, value in (("--tables", tables), ("--key", keys), ("--exclude-tables", exclude_tables),
+                                          ("--exclude-columns", exclude_columns)) if value]
+        if given:
+            raise StreamleapError(f"--project-dir takes the tables, keys and columns from the project's mirrors; "
+                                  f"leave out {', '.join(given)} (change them with `streamleap generate`)")
+        mirrors = project_tables(project_dir, stream)
+        _dialect, found = read_source(source_url, [m.qualified_name for m in mirrors])
+        selection = selection_from_project(mirrors, found)
+        planned = plan_source(found, selection.keys)
+        if planned.refused:
+            raise StreamleapError(
+                f"--project-dir {project_dir}: the source no longer fits these mirrors: "
+                + "; ".join(f"{r.qualified_name}: {r.reason}" for r in planned.refused)
+                + "; fix the source or run `streamleap generate` again")
+        return [t.qualified_name for t in found], found, selection
+    else:
+        requested = names_option("--tables", tables)
+        names_option("--exclude-tables", exclude_tables)
+        names_option("--exclude-columns", exclude_columns)
+        _dialect, found = read_source(source_url, requested)
+        found = drop_tables(found, exclude_tables)
+        if not found:
+            raise StreamleapError("no table left to capture: --exclude-tables left out every table")
+        selection = CaptureSelection(parse_keys(keys), parse_column_exclusions(exclude_columns))
+        planned = plan_source(found, selection.keys, selection.exclusions)
+        unknown = [k for k in selection.keys if not any(k in (t.name, t.qualified_name) for t in found)]
+        if unknown:
+            raise StreamleapError(f"--key {unknown[0]}=...: no such table among the captured ones "
+                                  f"({', '.join(t.qualified_name for t in found)})")
+    planned.raise_if_refused()
+    # the checkpoint records the tables as named (a --tables list as before; else every name)
+    names = requested if requested and not exclude_tables else [t.qualified_name for t in found]
+    return names, found, selection
+
+
+@click.command("kinesis-local")
+@click.option("--port", default=4567, show_default=True, type=click.IntRange(min=0, max=65535),
+              help="Loopback port (0: any free port).")
+@click.option("--stream", "streams", multiple=True, help="Create this stream (repeatable).")
+@click.option("--shards", default=2, show_default=True, type=click.IntRange(min=1, max=64))
+@handle_errors
+def kinesis_local(port, streams, shards):
+    """Run a Kinesis endpoint on this machine (moto's server, as the demo uses) until Ctrl-C."""
+    import threading
+
+    from streamleap.kinesis.local import LocalKinesis
+
+    try:
+        local = LocalKinesis(port=port).start()
+    except OSError as exc:
+        raise StreamleapError(f"--port {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}); "
+                              "pick another port") from None
+    try:
+        for name in streams:
+            local.create_stream(name, shards)
+        console.print(Text(f"Kinesis endpoint {local.endpoint_url} (streams: {', '.join(streams) or 'none yet'}); "
+                           f"export STREAMLEAP_KINESIS_ENDPOINT={local.endpoint_url}; Ctrl-C stops it (streams live "
+                           "in memory)"))
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        local.stop()

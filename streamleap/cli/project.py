@@ -1,0 +1,105 @@
+"""`streamleap plan`, `init` and `generate`: a source's tables into a dbt project."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from streamleap.cli.common import console, handle_errors, plan_selection, print_skipped, source_options
+from streamleap.errors import StreamleapError
+
+
+
+@click.command()
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handle_errors
+def plan(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, as_json):
+    """Show the mirror design for every table, creating nothing: mirrored, or refused with the reason and the fix."""
+    planned, selection = plan_selection(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns, source_schema)
+    print_skipped(selection, verbose)
+    if as_json:
+        click.echo(json.dumps(planned.to_json(), ensure_ascii=False, indent=2))
+        return
+    for t in planned.tables:
+        # Text, not markup: names and types are shown exactly as the source has them ([x] included)
+        title = f"{t.source.qualified_name} -> mirror model {t.model_name}  (key: {', '.join(t.primary_key)})"
+        if t.source.partitions:
+            title += f"  partitioned: {len(t.source.partitions)} partitions apply to this mirror"
+        table = Table(title=Text(title), title_justify="left", show_lines=False)
+        for col in ("column", "source type", "Redshift type", "nullable", "note"):
+            table.add_column(col)
+        for c in t.columns:
+            table.add_row(*(Text(v) for v in (c.name, c.source_type, c.target.redshift, "yes" if c.nullable else "no", c.target.note)))
+        for c in t.left_out:
+            table.add_row(*(Text(v) for v in (c.name, "", "(left out)", "", c.reason)))
+        console.print(table)
+    if planned.refused:
+        refused = Table(title=Text(f"{len(planned.refused)} table(s) refused: not mirrored"), title_justify="left")
+        for col in ("table", "reason and fix"):
+            refused.add_column(col)
+        for r in planned.refused:
+            refused.add_row(Text(r.qualified_name), Text(r.reason))
+        console.print(refused)
+    console.print(Text(f"{len(planned.tables)} table(s) mirrored, {len(planned.refused)} refused"))
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-deps", is_flag=True, help="Do not run `dbt deps` after scaffolding.")
+@handle_errors
+def init(directory: Path, no_deps: bool):
+    """Scaffold a dbt project wired to the streamleap dbt package."""
+    from streamleap.project import init_project
+
+    written = init_project(directory)
+    for path in written:
+        console.print(f"created {path}")
+    if not no_deps:
+        from streamleap.dbt import run_dbt
+
+        run_dbt(["deps"], directory)
+    console.print(f"dbt project ready in {directory} (targets: local DuckDB, postgres, redshift). "
+                  f"Next: streamleap generate --project-dir {directory} --stream NAME --ddl FILE --dialect D")
+
+
+@click.command()
+@source_options
+@click.option("--project-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The dbt project (made by streamleap init).")
+@click.option("--stream", help="The Kinesis stream DMS writes to (default: stream.name of --config).")
+@click.option("--stream-schema", help="The external schema (local: the stand-in schema). "
+              "Default: redshift.external_schema of --config, else kinesis.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="streamleap.yml: stream name, external schema, tables and exclude_columns come from it.")
+@handle_errors
+def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
+             stream, stream_schema, config_path):
+    """Add the stream's staging view and a mirror model (with docs and tests) per table."""
+    from streamleap.project import generate_models
+
+    if config_path:
+        from streamleap.aws.config import load_config
+
+        config = load_config(config_path)
+        stream = stream or config.stream.name
+        stream_schema = stream_schema or config.redshift.external_schema
+        tables = tables or ",".join(config.tables) or None
+        exclude_columns = exclude_columns or ",".join(config.exclude_columns) or None
+    if not stream:
+        raise StreamleapError("--stream is required (or --config streamleap.yml, whose stream.name is used)")
+    stream_schema = stream_schema or "kinesis"
+    result, selection = plan_selection(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns, source_schema)
+    result.raise_if_refused()
+    planned = result.tables
+    written = generate_models(project_dir, planned, stream, stream_schema)
+    print_skipped(selection, verbose)
+    for path in written:
+        console.print(f"wrote {path}")
+    if not written:
+        console.print("models already up to date")
+    console.print(f"{len(planned)} mirror model(s) for stream {stream}: {', '.join(t.model_name for t in planned)}")
