@@ -117,9 +117,9 @@ def label(sql: str, width: int = 110) -> str:
 
 def new_project(directory: Path, stream_schema: str, tables: list[str] | None = None) -> None:
     """A streamleap project for the shop's tables (SHOP_DDL), its dbt package installed."""
-    from streamleap.dbt import run_dbt
+    from streamleap.project.invoke import run_dbt
     from streamleap.demo.workload import shop_tables
-    from streamleap.project import generate_models, init_project
+    from streamleap.project.scaffold import generate_models, init_project
 
     init_project(directory)
     planned = list(shop_tables().values())
@@ -216,7 +216,7 @@ def top(profile: list[tuple[str, float]], n: int = 4) -> list[dict]:
 
 def dbt_cli(project: Path, *args: str, env: dict | None = None) -> float:
     """`dbt <args>` as a command; its wall time."""
-    from streamleap.dbt import dbt_argv
+    from streamleap.project.invoke import dbt_argv
 
     cmd = [str(BIN / "dbt"), *dbt_argv(list(args), project)]
     t0 = now_s()

@@ -506,7 +506,7 @@ def tables_section(results: dict, rows: list[tuple[str, str, str, str]]) -> list
         "one stream. The first build is the runner's first cycle (`Runner.setup()` + `Runner.cycle()`: a `dbt run` of "
         "the whole project, then the cycle plan rendered) in a process of its own; peak RSS is that process's "
         "ru_maxrss; the stream holds an initial load of 3 rows per table, which that `dbt run` applies. Then "
-        "`streamleap.runner.Runner` in the measuring process (it renders the cycle plan, as its first cycle would "
+        "`streamleap.pipeline.runner.Runner` in the measuring process (it renders the cycle plan, as its first cycle would "
         "after the `dbt run`), records appended straight into the stream stand-in (no Kinesis endpoint, no relay: "
         "the relays are set aside after setup), two idle warm-up cycles, then rounds of an idle cycle, a cycle after 10 changes to one "
         f"table and a cycle after {SPREAD_CHANGES:,} changes over {SPREAD_TABLES} tables (all of them when fewer); "

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from streamleap.sources.ddl import parse_ddl
-from streamleap.dbt import run_dbt
+from streamleap.project.invoke import run_dbt
 from streamleap.records import ChangeRecord
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.project import generate_models, init_project
+from streamleap.project.scaffold import generate_models, init_project
 
 STREAM = "shop_cdc"
 
@@ -111,7 +111,7 @@ def dbt(target: Target, *args: str, expect_ok: bool = True):
 
         # --no-write-json: no test reads target/manifest.json or run_results.json, and writing them
         # is a third of what a small project's invocation costs
-        from streamleap.dbt import dbt_argv
+        from streamleap.project.invoke import dbt_argv
 
         argv = dbt_argv([*args, "--no-write-json"], target.project, target=target.name)
         result = dbtRunner(manifest=target.manifest).invoke(argv)

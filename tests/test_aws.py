@@ -531,7 +531,7 @@ def test_provisioned_cluster_association(tmp_path, clients, moto_account):
     clients().stubber("redshift").add_response(
         "modify_cluster_iam_roles", {"Cluster": {"ClusterIdentifier": "warehouse"}},
         {"ClusterIdentifier": "warehouse", "AddIamRoles": [REDSHIFT_ROLE_ARN]})
-    from streamleap.project import init_project
+    from streamleap.project.scaffold import init_project
 
     project = tmp_path / "proj"
     init_project(project)
@@ -720,7 +720,7 @@ def test_names_are_valid_identifiers():
 
 
 def test_generate_reads_stream_schema_and_tables_from_config(tmp_path):
-    from streamleap.project import init_project
+    from streamleap.project.scaffold import init_project
 
     project = tmp_path / "proj"
     init_project(project)

@@ -33,12 +33,12 @@ from typing import Any
 
 import pytest
 
-from streamleap.dbt import run_dbt
+from streamleap.project.invoke import run_dbt
 from streamleap.sources.introspect import read_source
 from streamleap.kinesis.local import LocalKinesis
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.project import generate_models, init_project
-from streamleap.runner import Runner
+from streamleap.project.scaffold import generate_models, init_project
+from streamleap.pipeline.runner import Runner
 from streamleap.model.type_mapping import map_type
 from tests.harness import Target
 

@@ -16,7 +16,7 @@ from streamleap.cli import main
 from streamleap.sources.introspect import read_source
 from streamleap.kinesis.local import LocalKinesis
 from streamleap.model.mirror_plan import parse_column_exclusions, plan_source
-from streamleap.project import generate_models
+from streamleap.project.scaffold import generate_models
 from tests.test_capture_e2e import catch_up, logical_pg_url, make_targets  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.dbt]

@@ -25,7 +25,7 @@ from streamleap import __version__
 from streamleap.cli import main
 from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
-from streamleap.paths import dbt_package_dir
+from streamleap.project.paths import dbt_package_dir
 from tests.harness import STREAM, StreamWriter, Target, dbt
 from tests.servers import free_port
 
@@ -535,7 +535,7 @@ def test_the_local_target_finds_the_duckdb_file_next_to_profiles_yml(tmp_path, m
     """What streamleap reads (relay, status) is the file dbt uses: next to the project's
     profiles.yml, however the project directory is named (relative to the current directory or
     not); STREAMLEAP_DUCKDB_PATH overrides it."""
-    from streamleap.warehouse import open_warehouse
+    from streamleap.pipeline.warehouse import open_warehouse
 
     monkeypatch.delenv("STREAMLEAP_DUCKDB_PATH", raising=False)
     monkeypatch.delenv("STREAMLEAP_TARGET", raising=False)

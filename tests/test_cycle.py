@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from streamleap.dbt import dbt_argv, run_dbt
+from streamleap.project.invoke import dbt_argv, run_dbt
 from streamleap.sources.ddl import parse_ddl
 from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.project import generate_models, init_project
-from streamleap.runner import Runner
+from streamleap.project.scaffold import generate_models, init_project
+from streamleap.pipeline.runner import Runner
 from tests.harness import STREAM, Target, make_project
 from tests.test_runner import TARGETS, Shop, empty_warehouse, fresh_stream, kinesis, wall_clock  # noqa: F401 - kinesis: a fixture
 from streamleap.demo.workload import ShopWorkload
@@ -131,8 +131,8 @@ def test_an_idle_cycle_writes_its_report_at_most_once_a_second(tables, monkeypat
     """The last report (what `streamleap status` shows while the runner holds the DuckDB file) is
     written after every cycle that did something, and after an idle one only when the last write
     is IDLE_REPORT_EVERY_S old."""
-    import streamleap.runner as runner_module
-    from streamleap.runner import last_report
+    import streamleap.pipeline.runner as runner_module
+    from streamleap.pipeline.runner import last_report
 
     monkeypatch.setattr(runner_module, "IDLE_REPORT_EVERY_S", 3600.0)
     runner, _ = tables.counted_runner()
@@ -289,7 +289,7 @@ def test_what_may_be_stale_runs_dbt_a_failed_cycle_a_project_change_a_dropped_mi
     # a cycle that failed: the next one is a dbt run of every model
     calls.clear()
     tables.change("beta", 1)
-    import streamleap.cycle as cycle
+    import streamleap.pipeline.cycle as cycle
 
     run_cycle = cycle.run_cycle
     monkeypatch.setattr(cycle, "run_cycle", lambda *a: (_ for _ in ()).throw(StreamleapError("boom")))
@@ -361,8 +361,8 @@ KILLED_MID_CYCLE = """
 import json, os, signal, sys
 from pathlib import Path
 import boto3
-import streamleap.cycle as cycle
-from streamleap.runner import Runner
+import streamleap.pipeline.cycle as cycle
+from streamleap.pipeline.runner import Runner
 
 project, target, endpoint, stream, later = sys.argv[1:6]
 runner = Runner(Path(project), target=target, kinesis_endpoint=endpoint, region="us-east-1")
@@ -564,11 +564,11 @@ def test_two_streams_in_one_project_apply_in_one_cycle(kinesis, tmp_path):  # no
 
 @pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
 def test_the_contract_module_describes_the_tables_the_package_creates(tables):
-    """streamleap/contract.py is the Python side's only description of the tables it shares with the
+    """streamleap/project/contract.py is the Python side's only description of the tables it shares with the
     dbt package: it must name the columns the package's DDL creates, in order, and the keys the
     package writes into the state table, for every model, on each target."""
-    from streamleap import contract
-    from streamleap.project_models import project_models, read_state
+    from streamleap.project import contract
+    from streamleap.project.manifest import project_models, read_state
 
     tables.change("alpha", 1)
     runner = tables.runner()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from streamleap import file_watch
-from streamleap.dbt import WATCHED
-from streamleap.file_watch import ProjectWatch
+from streamleap.project import file_watch
+from streamleap.project.invoke import WATCHED
+from streamleap.project.file_watch import ProjectWatch
 
 
 @pytest.fixture(params=["kernel", "walk"])
@@ -97,8 +97,8 @@ def test_a_file_in_a_folder_made_after_the_last_look_is_seen(watch):
 def test_a_later_session_of_an_unchanged_project_reuses_its_parse(tmp_path, monkeypatch):
     if not sys.platform.startswith("linux"):
         pytest.skip("shared only while inotify watches")
-    from streamleap import dbt as dbt_module
-    from streamleap.dbt import DbtSession
+    from streamleap.project import invoke as dbt_module
+    from streamleap.project.invoke import DbtSession
 
     monkeypatch.setattr(dbt_module, "_PARSED", {})
     project = tmp_path / "p"

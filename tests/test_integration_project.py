@@ -61,7 +61,7 @@ class Project:
         saved = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         try:
-            from streamleap.dbt import NO_TARGET, dbt_argv
+            from streamleap.project.invoke import NO_TARGET, dbt_argv
 
             argv = dbt_argv([*args, *(SET_ASIDE_MISFITS if args[0] not in NO_TARGET else [])], self.directory, target=self.target)
             result = dbtRunner().invoke(argv)

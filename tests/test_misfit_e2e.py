@@ -15,7 +15,7 @@ import pytest
 from streamleap.sources.introspect import read_source
 from streamleap.kinesis.local import LocalKinesis
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.project import StreamModels, generate_models
+from streamleap.project.scaffold import StreamModels, generate_models
 from tests.test_capture_e2e import catch_up, logical_pg_url, make_targets  # noqa: F401 - a fixture
 from tests.test_capture_parts import cli
 

@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 
-from streamleap.dbt import run_dbt
+from streamleap.project.invoke import run_dbt
 from streamleap.records import ChangeRecord
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.project import generate_models, init_project
+from streamleap.project.scaffold import generate_models, init_project
 from streamleap.model.source_table import SourceColumn, SourceTable
 from tests.harness import STREAM, StreamWriter, Target, dbt
 

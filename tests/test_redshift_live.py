@@ -26,11 +26,11 @@ missing = [name for name in REQUIRED if not os.environ.get(name)]
 if missing:
     pytest.skip(f"real Redshift suite is opt-in: set {', '.join(missing)}", allow_module_level=True)
 
-from streamleap.dbt import run_dbt  # noqa: E402 - after the opt-in skip above
+from streamleap.project.invoke import run_dbt  # noqa: E402 - after the opt-in skip above
 from streamleap.sources.ddl import parse_ddl  # noqa: E402 - after the opt-in skip above
 from streamleap.records import ChangeRecord  # noqa: E402 - after the opt-in skip above
 from streamleap.model.mirror_plan import plan_tables  # noqa: E402 - after the opt-in skip above
-from streamleap.project import generate_models, init_project  # noqa: E402 - after the opt-in skip above
+from streamleap.project.scaffold import generate_models, init_project  # noqa: E402 - after the opt-in skip above
 
 pytestmark = pytest.mark.redshift
 DDL = "CREATE TABLE public.cart (id bigint PRIMARY KEY, status varchar(10) NOT NULL, total numeric(12,2));"

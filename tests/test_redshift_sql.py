@@ -16,9 +16,9 @@ import sqlglot
 from sqlglot import exp
 
 from streamleap.sources.ddl import parse_ddl
-from streamleap.dbt import run_dbt
+from streamleap.project.invoke import run_dbt
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.project import generate_models, init_project
+from streamleap.project.scaffold import generate_models, init_project
 from streamleap.model.source_table import SourceColumn, SourceTable
 
 GOLDEN = Path(__file__).parent / "golden" / "redshift"

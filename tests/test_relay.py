@@ -21,8 +21,8 @@ from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
 from streamleap.kinesis.client import kinesis_client
 from streamleap.kinesis.local import LocalKinesis
-from streamleap.relay import Relay
-from streamleap.warehouse import open_warehouse
+from streamleap.pipeline.relay import Relay
+from streamleap.pipeline.warehouse import open_warehouse
 from tests.harness import STREAM, Target, dbt, expected_rows, make_project
 
 pytestmark = pytest.mark.dbt

@@ -26,16 +26,16 @@ import pytest
 from click.testing import CliRunner
 
 from streamleap.cli import main
-from streamleap.dbt import run_dbt
+from streamleap.project.invoke import run_dbt
 from streamleap.sources.ddl import parse_ddl
 from streamleap.records import ChangeRecord
 from streamleap.errors import StreamleapError
 from streamleap.kinesis.local import LocalKinesis
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.project import generate_models, init_project
-from streamleap.relay import Relay
-from streamleap.runner import CycleReport, Runner
-from streamleap.status import collect_status
+from streamleap.project.scaffold import generate_models, init_project
+from streamleap.pipeline.relay import Relay
+from streamleap.pipeline.runner import CycleReport, Runner
+from streamleap.pipeline.status import collect_status
 from streamleap.demo.workload import SHOP_DDL, ShopWorkload, decode_row, record_partition_key
 from tests.harness import STREAM, Target, encoded_state, expected_rows, make_project
 

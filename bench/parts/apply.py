@@ -28,9 +28,9 @@ from streamleap.demo.stats import median
 
 
 def part_apply(work: Path, kind: str, quick: bool) -> dict:
-    from streamleap.dbt import DbtSession
-    from streamleap.project_models import project_models
-    from streamleap.warehouse import open_warehouse
+    from streamleap.project.invoke import DbtSession
+    from streamleap.project.manifest import project_models
+    from streamleap.pipeline.warehouse import open_warehouse
 
     target = "local" if kind == "duckdb" else "postgres"
     stream_schema = "kinesis" if kind == "duckdb" else "k_apply"

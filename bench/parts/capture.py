@@ -30,13 +30,13 @@ def part_capture(work: Path, kind: str, quick: bool, rate: int = CAPTURE_RATE, e
     sys.path.insert(0, str(ROOT))
     from sqlglot import exp
 
-    from streamleap.dbt import run_dbt
+    from streamleap.project.invoke import run_dbt
     from streamleap.sources.introspect import read_source
     from streamleap.kinesis.local import LocalKinesis
     from streamleap.model.mirror_plan import plan_tables
-    from streamleap.project import generate_models, init_project
-    from streamleap.runner import Runner
-    from streamleap.warehouse import open_warehouse
+    from streamleap.project.scaffold import generate_models, init_project
+    from streamleap.pipeline.runner import Runner
+    from streamleap.pipeline.warehouse import open_warehouse
 
     duration = 6.0 if quick else 20.0
     dialect = "postgres" if kind == "postgres" else "mysql"

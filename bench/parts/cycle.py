@@ -17,8 +17,8 @@ from streamleap.demo.stats import median
 
 
 def part_cycle(work: Path, quick: bool) -> dict:
-    from streamleap.dbt import DbtSession
-    from streamleap.warehouse import open_warehouse
+    from streamleap.project.invoke import DbtSession
+    from streamleap.pipeline.warehouse import open_warehouse
 
     project = work / "cycle"
     new_project(project, "kinesis")

@@ -22,9 +22,9 @@ STAND_IN = "stand-in"  # the lane of records appended straight into the stream s
 def part_latency(work: Path, rate: int, duration: float) -> dict:
     import streamleap.kinesis.local as kl
     from streamleap.demo import run as demo
-    from streamleap.relay import Relay
-    from streamleap.dbt import DbtSession
-    from streamleap.runner import Runner
+    from streamleap.pipeline.relay import Relay
+    from streamleap.project.invoke import DbtSession
+    from streamleap.pipeline.runner import Runner
 
     stats: dict[str, list] = {"put": [], "get": [], "cycle": [], "pull": [], "dbt": []}
     lock = threading.Lock()
@@ -94,12 +94,12 @@ def part_direct(work: Path, rate: int, duration: float, every: float = 0.5) -> d
     stand-in (no Kinesis endpoint, no relay): streamleap's own latency, without moto in the way.
     Each producer tick is one append with a refresh_time of its own; its records are visible
     after the dbt run whose watermark (the lowest of the mirrors') reaches that refresh_time."""
-    from streamleap.dbt import DbtSession
+    from streamleap.project.invoke import DbtSession
     from streamleap.demo.producer import Producer, shop_transactions
     from streamleap.demo.stats import Visibility
     from streamleap.demo.workload import ShopWorkload
-    from streamleap.project_models import project_models, read_state
-    from streamleap.warehouse import open_warehouse
+    from streamleap.project.manifest import project_models, read_state
+    from streamleap.pipeline.warehouse import open_warehouse
 
     project = work / f"direct-{rate}"
     new_project(project, "kinesis")

@@ -178,9 +178,9 @@ def _norm(row: tuple) -> tuple:
 
 # ----------------------------------------------------------------------------- the part
 def part_peers(work: Path, kind: str, quick: bool) -> dict:
-    from streamleap.dbt import DbtSession
-    from streamleap.project_models import project_models
-    from streamleap.warehouse import open_warehouse
+    from streamleap.project.invoke import DbtSession
+    from streamleap.project.manifest import project_models
+    from streamleap.pipeline.warehouse import open_warehouse
 
     pg = kind == "postgres"
     target = "postgres" if pg else "local"

@@ -8,7 +8,7 @@ Postgres, each (target, size) in a child process of its own (bench/run.py's orch
   per table): `Runner.setup()` and `Runner.cycle()` (a `dbt run` of the whole project, then the
   cycle plan rendered) in a process of its own, its wall time and its peak RSS (ru_maxrss of that
   process, from wait4);
-- then, in the measuring process, the real `streamleap.runner.Runner` on the built project, with
+- then, in the measuring process, the real `streamleap.pipeline.runner.Runner` on the built project, with
   DMS records appended straight into the stream stand-in (bench/harness.py's append_records: no
   Kinesis endpoint, no relay, the way Redshift's streaming view hands records to a cycle; the
   runner's relays are set aside after setup; it renders the cycle plan as its first cycle would);
@@ -66,10 +66,10 @@ def _ddl(n: int) -> str:
 
 
 def new_project(project: Path, n: int) -> None:
-    from streamleap.dbt import run_dbt
+    from streamleap.project.invoke import run_dbt
     from streamleap.sources.ddl import parse_ddl
     from streamleap.model.mirror_plan import plan_tables
-    from streamleap.project import generate_models, init_project
+    from streamleap.project.scaffold import generate_models, init_project
 
     init_project(project)
     generate_models(project, plan_tables(parse_ddl(_ddl(n), "postgres")), STREAM, "kinesis")
@@ -78,7 +78,7 @@ def new_project(project: Path, n: int) -> None:
 
 def _runner(project: Path, target: str) -> Any:
     """The real runner, its relays set aside after setup (records go straight into the stand-in)."""
-    from streamleap.runner import Runner
+    from streamleap.pipeline.runner import Runner
 
     runner = Runner(project, target=target, kinesis=object(), every=0.0)
     runner.setup()  # parse, the project lock, the relays' leases, the stand-in
@@ -96,7 +96,7 @@ def first_build_main(project: str, target: str, n: int) -> dict:
     """The runner's first cycle on a new project whose stream holds an initial load (3 rows per
     table): setup, then a `dbt run` of every model and the cycle plan rendered. Run by
     first_build in a child process (bench/run.py --child first_build)."""
-    import streamleap.cycle as cycle
+    import streamleap.pipeline.cycle as cycle
 
     spent: dict[str, float] = {}
     original = cycle.load_plan
@@ -299,14 +299,14 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
 
     from streamleap.demo.producer import Producer
     from streamleap.demo.stats import Visibility
-    from streamleap.project_models import read_state
+    from streamleap.project.manifest import read_state
 
     target = TARGET_OF[kind]
     project = work / f"latency_tables_{kind}"
     new_project(project, n)
     built = first_build(project, target, n, work)
     runner = _runner(project, target)
-    import streamleap.cycle as cycle
+    import streamleap.pipeline.cycle as cycle
 
     runner._plan, runner._plan_manifest = cycle.load_plan(runner.dbt), runner.dbt.manifest
     runner._run_all = False
@@ -375,9 +375,9 @@ def _latency(work: Path, kind: str, n: int, duration: float, server: Any) -> dic
 
 
 def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
-    import streamleap.cycle as cycle
-    from streamleap.file_watch import ProjectWatch
-    from streamleap.runner import Runner
+    import streamleap.pipeline.cycle as cycle
+    from streamleap.project.file_watch import ProjectWatch
+    from streamleap.pipeline.runner import Runner
 
     target = TARGET_OF[kind]
     project = work / f"tables_{kind}_{n}"

@@ -16,10 +16,10 @@ from streamleap.demo.stats import median
 
 def part_throughput(work: Path, kind: str, quick: bool) -> dict:
     from streamleap.kinesis.local import LocalKinesis
-    from streamleap.relay import Relay
-    from streamleap.dbt import DbtSession
-    from streamleap.project_models import project_models
-    from streamleap.warehouse import open_warehouse
+    from streamleap.pipeline.relay import Relay
+    from streamleap.project.invoke import DbtSession
+    from streamleap.project.manifest import project_models
+    from streamleap.pipeline.warehouse import open_warehouse
 
     target = "local" if kind == "duckdb" else "postgres"
     stream_schema = "kinesis" if kind == "duckdb" else "k_tp"

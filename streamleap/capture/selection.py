@@ -81,7 +81,7 @@ def project_tables(project_dir: Path, stream: str) -> list[ProjectTable]:
     ``models/<stream folder>/<model>.yml`` files whose model config has ``streamleap_table``."""
     import yaml
 
-    from streamleap.project import StreamModels
+    from streamleap.project.scaffold import StreamModels
 
     if not (project_dir / "dbt_project.yml").is_file():
         raise StreamleapError(f"--project-dir {project_dir}: not a dbt project (no dbt_project.yml); "

@@ -126,7 +126,7 @@ def apply(config_path, region, profile, endpoint_url, as_json, project_dir):
     role = stack.redshift_role.arn
     project_changed = False
     if project_dir is not None:
-        from streamleap.project import set_project_var
+        from streamleap.project.scaffold import set_project_var
 
         project_changed = set_project_var(project_dir, "streamleap_iam_role", role)
     if as_json:

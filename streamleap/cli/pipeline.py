@@ -49,7 +49,7 @@ def _cycle_table(r) -> Table:
 @handle_errors
 def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycles, as_json, restart_stream):
     """Keep the mirrors fresh: relay (local targets) or refresh (Redshift), then apply, every few seconds."""
-    from streamleap.runner import Runner
+    from streamleap.pipeline.runner import Runner
 
     runner = Runner(project_dir, target=target, profiles_dir=profiles_dir, kinesis_endpoint=kinesis_endpoint,
                     region=region, every=every, restart_stream=restart_stream)
@@ -88,7 +88,7 @@ def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycl
 @handle_errors
 def status(project_dir, profiles_dir, target, as_json):
     """Per mirrored table: rows, last applied change, lag, pending, set-aside records and adjusted values."""
-    from streamleap.status import collect_status
+    from streamleap.pipeline.status import collect_status
 
     info = collect_status(project_dir, target, profiles_dir)
     if as_json:

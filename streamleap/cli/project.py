@@ -54,13 +54,13 @@ def plan(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclud
 @handle_errors
 def init(directory: Path, no_deps: bool):
     """Scaffold a dbt project wired to the streamleap dbt package."""
-    from streamleap.project import init_project
+    from streamleap.project.scaffold import init_project
 
     written = init_project(directory)
     for path in written:
         console.print(f"created {path}")
     if not no_deps:
-        from streamleap.dbt import run_dbt
+        from streamleap.project.invoke import run_dbt
 
         run_dbt(["deps"], directory)
     console.print(f"dbt project ready in {directory} (targets: local DuckDB, postgres, redshift). "
@@ -80,7 +80,7 @@ def init(directory: Path, no_deps: bool):
 def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
              stream, stream_schema, config_path):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
-    from streamleap.project import generate_models
+    from streamleap.project.scaffold import generate_models
 
     if config_path:
         from streamleap.aws.config import load_config

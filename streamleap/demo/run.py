@@ -64,13 +64,13 @@ def _normalize(value: Any) -> Any:
 def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, duration: float = 30.0,
              seed: int = 0, shards: int = 4, every: float = 0.5,
              progress: Callable[[str], None] | None = None) -> DemoResult:
-    from streamleap.dbt import run_dbt
+    from streamleap.project.invoke import run_dbt
     from streamleap.demo.producer import Producer, ShopToKinesis
     from streamleap.demo.stats import Visibility
     from streamleap.demo.workload import ShopWorkload, shop_tables
     from streamleap.kinesis.local import LocalKinesis
-    from streamleap.project import generate_models, init_project
-    from streamleap.runner import Runner
+    from streamleap.project.scaffold import generate_models, init_project
+    from streamleap.pipeline.runner import Runner
 
     say = progress or (lambda _msg: None)
     directory = Path(directory).resolve()
@@ -145,7 +145,7 @@ def run_demo(directory: Path, *, target: str = "local", rate: float = 200.0, dur
 
 def _reset(directory: Path, target: str) -> None:
     """A demo starts from an empty warehouse: drop what an earlier demo left."""
-    from streamleap.warehouse import open_warehouse
+    from streamleap.pipeline.warehouse import open_warehouse
 
     warehouse = open_warehouse(directory, target)
     if warehouse.kind == "duckdb":
@@ -163,9 +163,9 @@ def _reset(directory: Path, target: str) -> None:
         con = warehouse.connect()
     from sqlglot import exp
 
-    from streamleap.contract import STATE_TABLE
+    from streamleap.project.contract import STATE_TABLE
     from streamleap.demo.workload import shop_tables
-    from streamleap.project import StreamModels
+    from streamleap.project.scaffold import StreamModels
 
     stream = StreamModels(STREAM, STREAM_SCHEMA)
     mirrors = [t.model_name for t in shop_tables().values()]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from streamleap.errors import StreamleapError
-from streamleap.file_watch import ProjectWatch
+from streamleap.project.file_watch import ProjectWatch
 
 # what a cycle does not need: writing run_results/manifest JSON, a file log, usage pings
 FAST_FLAGS = ("--quiet", "--no-write-json", "--log-level-file", "none", "--no-send-anonymous-usage-stats")
@@ -132,7 +132,7 @@ class DbtSession:
 
 
 def duckdb_lock(text: str, project_dir: Path) -> StreamleapError | None:
-    from streamleap.relay import duckdb_lock_error
+    from streamleap.pipeline.relay import duckdb_lock_error
 
     m = re.search(r'Could not set lock on file "([^"]+)"', text)
     return duckdb_lock_error(text, m[1] if m else project_dir / "streamleap.duckdb") if m else None

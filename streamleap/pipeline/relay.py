@@ -47,9 +47,9 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamleap.contract import STAND_IN_COLUMNS
+from streamleap.project.contract import STAND_IN_COLUMNS
 from streamleap.errors import StreamleapError
-from streamleap.warehouse import LOCAL_KINDS, Warehouse
+from streamleap.pipeline.warehouse import LOCAL_KINDS, Warehouse
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from streamleap.dbt import DbtSession
-from streamleap.project_models import ModelRef, project_models, read_state
-from streamleap.warehouse import open_warehouse
+from streamleap.project.invoke import DbtSession
+from streamleap.project.manifest import ModelRef, project_models, read_state
+from streamleap.pipeline.warehouse import open_warehouse
 
 REDSHIFT_VIEWS = {
     "stream_scan_errors": "select * from sys_stream_scan_errors order by 1 desc limit 20",
@@ -88,8 +88,8 @@ def collect_status(project_dir: Path, target: str | None = None, profiles_dir: P
 def _held_duckdb(project_dir: Path, warehouse: Any) -> dict[str, Any] | None:
     """None when the DuckDB file opens; the holder's last report when a runner holds it."""
     from streamleap.errors import StreamleapError
-    from streamleap.relay import duckdb_lock_error, duckdb_lock_pid
-    from streamleap.runner import last_report
+    from streamleap.pipeline.relay import duckdb_lock_error, duckdb_lock_pid
+    from streamleap.pipeline.runner import last_report
 
     try:
         warehouse.connect().close()
@@ -176,7 +176,7 @@ def _set_aside_counts(cur: Any, refs: list[ModelRef]) -> dict[tuple[str, str], t
 def _relay_positions(cur: Any, warehouse: Any, streams: list[tuple[str, str]]) -> list[dict[str, Any]]:
     from sqlglot import exp
 
-    from streamleap.relay import CHECKPOINTS_TABLE
+    from streamleap.pipeline.relay import CHECKPOINTS_TABLE
 
     out = []
     for stream_schema, stream_name in streams:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamleap import contract
-from streamleap.warehouse import Warehouse
+from streamleap.project import contract
+from streamleap.pipeline.warehouse import Warehouse
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from streamleap.dbt import DbtSession, duckdb_lock, first_line
+from streamleap.project.invoke import DbtSession, duckdb_lock, first_line
 from streamleap.errors import StreamleapError
-from streamleap.project_models import ProjectModels, project_models, read_state
-from streamleap.warehouse import Warehouse, open_warehouse
+from streamleap.project.manifest import ProjectModels, project_models, read_state
+from streamleap.pipeline.warehouse import Warehouse, open_warehouse
 
 LOCK_FILE = "streamleap-run.lock"
 REPORT_FILE = "streamleap-run.json"
@@ -177,7 +177,7 @@ class Runner:
             raise StreamleapError(f"{self.project_dir}: no mirror model; run `streamleap generate` first")
         if self.warehouse.is_local:
             from streamleap.kinesis.client import kinesis_client
-            from streamleap.relay import Relay
+            from streamleap.pipeline.relay import Relay
 
             kinesis = self._kinesis or kinesis_client(self.kinesis_endpoint, self.region)
             self.relays = []
@@ -212,7 +212,7 @@ class Runner:
                 self.dbt.invoke("run")  # builds what is missing, applies what arrived, every model
             else:
                 if self._plan_manifest is not self.dbt.manifest:  # rendered once per parsed project
-                    from streamleap.cycle import load_plan
+                    from streamleap.pipeline.cycle import load_plan
 
                     self._plan, self._plan_manifest = load_plan(self.dbt), self.dbt.manifest
                 result = self._run_plan()
@@ -246,7 +246,7 @@ class Runner:
 
     def _run_plan(self) -> Any:
         """The cycle the package rendered (cycle.py), on the runner's own connection."""
-        from streamleap.cycle import run_cycle, set_up
+        from streamleap.pipeline.cycle import run_cycle, set_up
 
         assert self.warehouse is not None and self._plan is not None
         try:
