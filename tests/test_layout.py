@@ -1,5 +1,4 @@
-"""The library's shape (docs/decisions/0021): no import cycle between its modules, and no module of
-the library that only the tests call."""
+"""The library's shape (docs/decisions/0021): no import cycle between its modules."""
 
 from __future__ import annotations
 
