@@ -48,9 +48,10 @@ SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_mirror_propert
 test: system-deps venv lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder $(SLOW_TESTS) tests
 
-# ruff (rules and line length in pyproject.toml); make test runs it first.
+# ruff (rules and line length in pyproject.toml) and mypy on the library ([tool.mypy]); make test runs them first.
 lint: venv
 	$(BIN)/ruff check streamleap bench tests
+	$(BIN)/mypy
 
 demo: venv
 	$(BIN)/streamleap demo

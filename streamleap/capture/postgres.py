@@ -142,8 +142,8 @@ TEXT_AS_IS = frozenset({"string", "super"})  # their text is the value
 def text_value(text: str | None, kind: ColumnKind) -> Any:
     """A Postgres value's text (its type's output) as the Python value ``encode_value`` takes.
     Values Python cannot hold (infinity, BC dates, 24:00) stay text; the apply sets them aside."""
-    parse = TEXT_PARSERS.get(kind.family) if text is not None else None
-    if parse is None:
+    parse = TEXT_PARSERS.get(kind.family)
+    if text is None or parse is None:
         return text
     try:
         return parse(text, kind)
@@ -265,7 +265,7 @@ class _Buffer:
 
     def tuple_data(self) -> list[tuple[str, str | None]]:
         """[(kind, text)]: kind 'n' null, 'u' unchanged TOAST value (not sent), 't' text."""
-        out = []
+        out: list[tuple[str, str | None]] = []
         for _ in range(self.int16()):
             kind = self.byte()
             if kind == "t":
@@ -671,7 +671,7 @@ class PostgresReader:
         def row(tuple_data: list[tuple[str, str | None]]) -> dict[str, Any]:
             return {n: text_value(v, k) for n, (_, v), k in zip(names, tuple_data, rel.kinds, strict=False)}
 
-        old = None
+        old: list[tuple[str, str | None]] = []
         old_kind = None
         if kind in ("U", "D"):
             marker = buf.byte()
@@ -684,7 +684,7 @@ class PostgresReader:
         elif buf.byte() != "N":
             raise StreamleapError(f"capture: unexpected pgoutput insert message for {rel.schema}.{rel.name}")
         if kind == "D":
-            data = row(old or [])
+            data = row(old)
             if old_kind == "K":
                 data = {n: (data.get(n) if n in key_names else None) for n in names}
             return RowChange(rel.schema, rel.name, "delete", data)

@@ -6,14 +6,17 @@ import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.text import Text
-
 from rich.console import Console
+from rich.text import Text
 
 from streamleap.errors import StreamleapError
 from streamleap.model.source_table import DIALECTS, SourceTable
+
+if TYPE_CHECKING:
+    from streamleap.sources.ddl import DdlFile, Problem
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -27,7 +30,7 @@ def _fail(message: str, secrets: set[str] | frozenset[str] = frozenset()) -> Non
     sys.exit(1)
 
 
-def given_secrets(ctx: click.Context) -> set[str]:
+def given_secrets(ctx: click.Context | None) -> set[str]:
     """The secret values in what the command was given (URLs, DSNs, from options or the
     environment), to be masked wherever a message or traceback quotes them."""
     from streamleap.masking import secrets_of
@@ -144,8 +147,8 @@ class SourceSelection:
     """The tables a command works on, and what reading them said (for the summary line)."""
 
     tables: list[SourceTable]
-    ddl: object = None  # streamleap.sources.ddl.DdlFile when read from a file
-    problems: list = field(default_factory=list)  # tables of the file that cannot be read
+    ddl: DdlFile | None = None  # when read from a file
+    problems: list[Problem] = field(default_factory=list)  # tables of the file that cannot be read
 
 
 def names_option(option: str, value: str | None) -> list[str] | None:
@@ -205,7 +208,7 @@ def load_tables(ddl: Path | None, dialect: str | None, source_url: str | None, t
         kept = exclude_tables([*chosen, *unreadable], exclude)
         chosen = [t for t in chosen if any(k is t for k in kept)]
         problems = [p for p, u in zip(problems, unreadable, strict=True) if any(k is u for k in kept)]
-    placeless = [t.name for t in [*chosen, *problems] if t.schema is None]
+    placeless = [t.name for t in chosen if t.schema is None] + [p.name for p in problems if p.schema is None]
     if placeless:
         # DMS names a MySQL table's database in every record (schema-name); a mirror without it
         # would take the records of a same-named table of every database

@@ -47,8 +47,8 @@ class DemoResult:
         return percentile(self.latencies_ms, p)
 
     def to_json(self) -> dict[str, Any]:
-        pct = {k: (None if self.percentile(v) is None else round(self.percentile(v), 1)) for k, v in
-               (("p50", 50), ("p95", 95), ("p99", 99))}
+        values = {k: self.percentile(v) for k, v in (("p50", 50), ("p95", 95), ("p99", 99))}
+        pct = {k: (None if v is None else round(v, 1)) for k, v in values.items()}
         return {"changes": self.changes, "rows": self.rows, "mirror_matches": self.mirror_matches,
                 "latency_ms": pct, "changes_per_s": round(self.changes_per_s, 1)}
 

@@ -117,7 +117,9 @@ class _MotoServer:
                                        fd=sock.fileno())
         finally:
             sock.close()  # werkzeug serves a duplicate of it
-        self.address = self._server.server_address[:2]
+        bound_host, bound_port = self._server.server_address[:2]
+        self.address: tuple[str, int] = (bound_host.decode() if isinstance(bound_host, (bytes, bytearray)) else str(bound_host),
+                                         int(bound_port))
         self._thread = threading.Thread(target=self._server.serve_forever, name="streamleap-kinesis-local", daemon=True)
         self._thread.start()
 
@@ -149,7 +151,7 @@ def _make_moto_resharding_faithful() -> None:
         stream_cls, backend_cls = getattr(models, "Stream", None), getattr(models, "KinesisBackend", None)
         needed = [(stream_cls, "get_shard_for_key"), (stream_cls, "split_shard"), (stream_cls, "merge_shards"),
                   (backend_cls, "get_records")]
-        if any(cls is None or not callable(getattr(cls, name, None)) for cls, name in needed):
+        if stream_cls is None or backend_cls is None or any(not callable(getattr(cls, name, None)) for cls, name in needed):
             return  # pragma: no cover
         md5_hash = getattr(models, "md5_hash", None)
         if md5_hash is None:  # pragma: no cover

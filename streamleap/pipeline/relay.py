@@ -141,8 +141,11 @@ def _utcnow() -> dt.datetime:
 
 
 def _utc_naive(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
+    return None if value is None else _utc_time(value)
+
+
+def _utc_time(value: Any) -> dt.datetime:
+    """A time (datetime, or seconds since the epoch) as naive UTC."""
     if isinstance(value, (int, float)):
         return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
     if value.tzinfo is not None:
@@ -281,7 +284,7 @@ class Relay:
                 raise self._not_found() from exc
             raise
         s = summary["StreamDescriptionSummary"]
-        return StreamIdentity(s["StreamARN"], _utc_naive(s["StreamCreationTimestamp"]))
+        return StreamIdentity(s["StreamARN"], _utc_time(s["StreamCreationTimestamp"]))
 
     def positions(self) -> dict[str, str]:
         """The committed checkpoints: shard id -> last sequence number relayed."""
@@ -340,10 +343,10 @@ class Relay:
                     gc.collect()  # a relay dropped without close() gives its lease back
                 with _local_leases_lock:
                     held = _local_leases.get(key)
-                    holder = held() if held is not None else None
-                    if holder is None or holder is self:
+                    owner = held() if held is not None else None
+                    if owner is None or owner is self:
                         _local_leases[key] = weakref.ref(self)
-                        self._local_lease_key = key
+                        self._local_lease_key: tuple[str, str, str] | None = key
                         self._leased = True
                         return
             raise self._busy(f"another relay in this process (PID {os.getpid()})")
@@ -364,7 +367,7 @@ class Relay:
             row = cur.fetchone()
             con.rollback()
             holder = "another session" if row is None else \
-                f"{row[0] or 'a session'} (Postgres backend {row[1]}, since {_utc_naive(row[2]):%Y-%m-%d %H:%M:%S} UTC)"
+                f"{row[0] or 'a session'} (Postgres backend {row[1]}, since {_utc_time(row[2]):%Y-%m-%d %H:%M:%S} UTC)"
             raise self._busy(holder)
         con.commit()
         self._leased = True  # for as long as this connection lives
@@ -439,7 +442,7 @@ class Relay:
         cur.execute(self._select_checkpoints_sql, [self.stream_name])
         rows = cur.fetchall()
         self._end_read(con)
-        return {sid: _Checkpoint(seq, bool(closed), None if arn is None else StreamIdentity(arn, _utc_naive(created)))
+        return {sid: _Checkpoint(seq, bool(closed), None if arn is None else StreamIdentity(arn, _utc_time(created)))
                 for sid, seq, closed, arn, created in rows}
 
     def _check_identity(self, con: Any, committed: dict[str, _Checkpoint],
@@ -500,7 +503,7 @@ class Relay:
                 now = _utcnow()
             cur.execute(f"select max(refresh_time) from {self._stream_rel}", [])  # [] so psycopg2 reads %% as %
             last = cur.fetchone()[0]
-            refresh_time = now if last is None else max(now, _utc_naive(last) + ONE_MICROSECOND)
+            refresh_time = now if last is None else max(now, _utc_time(last) + ONE_MICROSECOND)
             self._insert(cur, [
                 (_utc_naive(rec.get("ApproximateArrivalTimestamp")), rec.get("PartitionKey"), r.shard_id,
                  rec["SequenceNumber"], refresh_time, bytes(rec["Data"]))
@@ -604,8 +607,8 @@ class Relay:
             # parents' last records, so a partition key's records never arrive out of order
             if any(p not in drained or p in with_records for p in parents(sid)):
                 continue
-            cp = committed.get(sid)
-            read = self._read_shard(sid, cp.sequence_number if cp else None)
+            checkpoint = committed.get(sid)
+            read = self._read_shard(sid, checkpoint.sequence_number if checkpoint else None)
             if read is None:
                 continue
             reads.append(read)

@@ -57,9 +57,10 @@ def project_models(manifest: Any) -> ProjectModels:
         # the streaming view a model reads: its parent of materialization streaming_mv
         parents = [manifest.nodes.get(p) for p in node.depends_on.nodes]
         read = next((_stream_of(p) for p in parents if p is not None and _stream_of(p) is not None), None)
-        if cfg.materialized == "streaming_mv":
-            streams.append(_stream_of(node))
-            stagings[node.name] = _ref(node, stream=_stream_of(node))
+        stream = _stream_of(node)
+        if stream is not None:
+            streams.append(stream)
+            stagings[node.name] = _ref(node, stream=stream)
         elif extra.get("streamleap_table"):
             mirrors[node.name] = _ref(node, extra.get("streamleap_table"), read)
         elif extra.get("streamleap_set_aside"):

@@ -56,7 +56,7 @@ class ChangeRecord:
     data: dict[str, Any]
     before: dict[str, Any] | None = None
     commit_ts: dt.datetime | None = None
-    transaction_id: int | None = None
+    transaction_id: int | str | None = None  # the source's transaction id (MySQL: a GTID or binlog position text)
     transaction_record_id: int | None = None
     timestamp: dt.datetime | None = None
     extra_metadata: dict[str, Any] = field(default_factory=dict)

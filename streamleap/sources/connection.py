@@ -92,7 +92,7 @@ def parse_source_url(url: str) -> SourceUrl:
 
 def driver_message(exc: BaseException, url: SourceUrl) -> str:
     """The first line of a driver error, never containing the password."""
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = getattr(exc, "args", ())
     # pymysql errors are (code, message) tuples
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
         text = args[1]

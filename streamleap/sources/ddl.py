@@ -483,7 +483,7 @@ class _Reader:
             raise _Unreadable(tokens[i].start if i < n else tokens[-1].start,
                               f"table {draft.qualified_name}: expected the column list in parentheses")
         close = _closing(tokens, i)
-        keys: list[tuple[list[Token], int]] = []
+        keys = []
         for element in _split_commas(tokens[i + 1:close]):
             self._element(draft, element, keys)
         if len(keys) > 1:
@@ -722,20 +722,20 @@ class _Reader:
                     draft.primary_key = [k for k in draft.primary_key if not _same_name(k, gone, self.dialect)]
         elif verb == "ALTER" and len(a) > 2:
             rest = a[2:] if a[1].is_word("COLUMN") else a[1:]
-            column = draft.find(self._fold(rest[0]), self.dialect)
-            if column is None:
+            altered = draft.find(self._fold(rest[0]), self.dialect)
+            if altered is None:
                 return
             tail = [t.upper for t in rest[1:4] if t.kind == "word"]
             if tail[:3] == ["SET", "NOT", "NULL"]:
-                column.nullable = False
+                altered.nullable = False
             elif tail[:3] == ["DROP", "NOT", "NULL"]:
-                column.nullable = True
+                altered.nullable = True
             elif "IDENTITY" in words and "ADD" in tail[:1]:
-                column.nullable = False
+                altered.nullable = False
             elif tail[:1] == ["TYPE"] or tail[:3] == ["SET", "DATA", "TYPE"]:
                 start = 2 if tail[:1] == ["TYPE"] else 4
                 end = _type_end(rest, start, extra=("USING",))
-                column.source_type = self._type_text(rest[start:end])
+                altered.source_type = self._type_text(rest[start:end])
         elif verb in ("MODIFY", "CHANGE") and self.dialect == "mysql":
             self._previous_columns = list(draft.columns)
             body = a[2:] if len(a) > 1 and a[1].is_word("COLUMN") else a[1:]
@@ -1054,7 +1054,7 @@ def _pg_quote(name: str) -> str:
 def _pg_type_key(name: tuple[str | None, str]) -> str:
     """A user-defined type's name as format_type() shows it on the default search_path."""
     schema, type_name = name
-    if schema in (None, "public", "pg_catalog"):
+    if schema is None or schema in ("public", "pg_catalog"):
         return _pg_quote(type_name)
     return f"{_pg_quote(schema)}.{_pg_quote(type_name)}"
 

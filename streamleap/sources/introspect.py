@@ -244,6 +244,7 @@ def _read_mysql(url: SourceUrl) -> list[SourceTable]:
 
 
 def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
+    args: list[tuple[str, ...]]
     if databases is None:
         where, args = "TABLE_SCHEMA NOT IN %s", [_MYSQL_SYSTEM_DATABASES]
     else:

@@ -8,6 +8,7 @@ that does not exist yet is known only once apply has created it: the changes tha
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -426,7 +427,7 @@ def _table_stat(t: dict[str, Any]) -> dict[str, Any]:
     return {"table": f"{t.get('SchemaName')}.{t.get('TableName')}", "state": t.get("TableState"),
             "full_load_rows": t.get("FullLoadRows"), "inserts": t.get("Inserts"), "updates": t.get("Updates"),
             "deletes": t.get("Deletes"), "ddls": t.get("Ddls"),
-            "last_update": last.isoformat() if hasattr(last, "isoformat") else last}
+            "last_update": last.isoformat() if isinstance(last, dt.date) else last}
 
 
 _SERVERLESS_ACTIVE = ("running", "starting", "provisioning", "stopping", "deprovisioning")

@@ -71,7 +71,7 @@ class IamRole(OwnedResource):
                                              "Description": f"streamleap: {self.purpose}"[:1000],
                                              "Tags": self.ctx.tag_list()})
         # a new role has the trust policy and nothing else: then its policy
-        as_created = {"AssumeRolePolicyDocument": self.trust, "InlinePolicy": None, "Managed": []}
+        as_created: dict[str, Any] = {"AssumeRolePolicyDocument": self.trust, "InlinePolicy": None, "Managed": []}
         return [create, *self.update_steps(as_created, self.differences(as_created))]
 
     def differences(self, current: dict[str, Any]) -> list[Difference]:
@@ -80,7 +80,7 @@ class IamRole(OwnedResource):
         if _doc(c["AssumeRolePolicyDocument"]) != _doc(self.trust):
             found.append(Difference("trust policy", (
                 Call("iam", "update_assume_role_policy", {"RoleName": name, "PolicyDocument": docs.dumps(self.trust)}),)))
-        if self.policy_name and (c["InlinePolicy"] is None or _doc(c["InlinePolicy"]) != _doc(self.policy)):
+        if self.policy_name and self.policy is not None and (c["InlinePolicy"] is None or _doc(c["InlinePolicy"]) != _doc(self.policy)):
             found.append(Difference(f"policy {self.policy_name}", (
                 Call("iam", "put_role_policy", {"RoleName": name, "PolicyName": self.policy_name,
                                                 "PolicyDocument": docs.dumps(self.policy)}),)))
