@@ -43,7 +43,7 @@ import pytest
 from streamleap.sources.ddl import parse_ddl
 from streamleap.records import ChangeRecord, encode_value
 from streamleap.model.mirror_plan import plan_tables
-from streamleap.model.type_mapping import TargetType, map_type
+from streamleap.model.type_mapping import FAMILIES, TargetType, map_type
 from tests.harness import STREAM, StreamWriter, Target, built_once, dbt, make_project
 
 pytestmark = pytest.mark.dbt
@@ -697,6 +697,12 @@ def _params(dialect: str, cases) -> list:
 
 
 # ---------------------------------------------------------------------------------- tests
+
+def test_the_cases_cover_every_type_family():
+    """A family added to model.type_mapping.FAMILIES gets cases here (both dialects together)."""
+    covered = {TABLES[d].target_type(case.column).family for d, cases in CASES.items() for case in cases}
+    assert covered == set(FAMILIES)
+
 
 @pytest.mark.parametrize("dialect, target_name, case", _params("postgres", PG_CASES) + _params("mysql", MYSQL_CASES))
 def test_value_round_trips(mirror, dialect, target_name, case):
