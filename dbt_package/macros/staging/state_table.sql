@@ -43,6 +43,12 @@ create table if not exists {{ streamleap.state_relation(schema_relation) }} (
    ~ dbt.current_timestamp() ~ ')') }}
 {%- endmacro %}
 
+{#- Store the fingerprint the model was applied with (in its transaction, after the apply). -#}
+{% macro store_fingerprint_sql(relation, fingerprint) -%}
+update {{ streamleap.state_relation(relation) }} set fingerprint = {{ streamleap._string_literal(fingerprint) }}
+where relation_name = {{ streamleap._string_literal(streamleap._relation_key(relation)) }}
+{%- endmacro %}
+
 {#-
   Concurrent writers of the state table. Every transaction that writes it reads it too (the
   watermark row, by relation_name), and the generated Redshift profile runs 4 threads, so two
