@@ -167,18 +167,6 @@ where {{ streamleap._key_match(q(target.identifier), b, spec) }}
   and {{ q(target.identifier) }}._streamleap_order = {{ b }}._streamleap_order and {{ b }}._streamleap_op <> 'delete'
 {%- endmacro %}
 
-{#- Redshift: dbt-redshift connects with autocommit and, behind the behavior flag
-    redshift_skip_autocommit_transaction_statements, sends no BEGIN. The apply statements must
-    commit together, so they carry their own block there (a BEGIN inside an open transaction is
-    only a warning). -#}
-{% macro begin_atomic() -%}{{ return(adapter.dispatch('begin_atomic', 'streamleap')()) }}{%- endmacro %}
-{% macro default__begin_atomic() -%}{%- endmacro %}
-{% macro redshift__begin_atomic() -%}begin;{%- endmacro %}
-{% macro end_atomic() -%}{{ return(adapter.dispatch('end_atomic', 'streamleap')()) }}{%- endmacro %}
-{% macro default__end_atomic() -%}{%- endmacro %}
-{% macro redshift__end_atomic() -%};
-commit{%- endmacro %}
-
 {#- Postgres: every apply joins the mirror and its tombstones on the key; a unique index on it
     keeps that to the batch's keys. DuckDB hash-joins column segments (an ART index would slow
     every insert); Redshift has no indexes (the mirror's dist/sort keys play that part). -#}

@@ -10,7 +10,8 @@
   Config: stream_schema, stream_name (required); iam_role ('default'), region; auto_refresh
   (true), backup (true), dist (a column name, 'even' or 'all'), sort (column or list).
   On DuckDB and Postgres the view is a plain view over the local stand-in, where an append
-  with a refresh_time is the refresh; the same guard applies.
+  with a refresh_time is the refresh; the same guard applies. The view's DDL per target:
+  common/streaming_view.sql (the dispatchers, the local view), plugins/redshift/streaming_view.sql.
 -#}
 {% materialization streaming_mv, default %}
   {%- set existing_relation = load_cached_relation(this) -%}
@@ -95,15 +96,6 @@
   {{- return("streaming_mv " ~ relation ~ ": refusing to drop and re-create it: " ~ why ~ ". Dropping a streaming view re-reads only what the stream still retains (older records are lost) and re-delivers the rest. If that is what you want, run again with --vars '{streamleap_allow_stream_rebuild: true}'.") -}}
 {%- endmacro %}
 
-{#- A local stand-in view holds no data: re-creating it loses nothing. -#}
-{% macro _rebuild_is_harmless() -%}{{ return(adapter.dispatch('_rebuild_is_harmless', 'streamleap')()) }}{%- endmacro %}
-{% macro default___rebuild_is_harmless() -%}{{ return(true) }}{%- endmacro %}
-{% macro redshift___rebuild_is_harmless() -%}{{ return(false) }}{%- endmacro %}
-
-{% macro _streaming_view_type() -%}{{ return(adapter.dispatch('_streaming_view_type', 'streamleap')()) }}{%- endmacro %}
-{% macro default___streaming_view_type() -%}{{ return('view') }}{%- endmacro %}
-{% macro redshift___streaming_view_type() -%}{{ return('materialized_view') }}{%- endmacro %}
-
 {#- The view's configuration, validated. -#}
 {% macro streaming_mv_config() -%}
   {%- set sort = config.get('sort', none) -%}
@@ -147,60 +139,3 @@
   {{ return(result) }}
 {%- endmacro %}
 
-{% macro create_streaming_view_sql(relation, cfg, sql) -%}
-  {{ return(adapter.dispatch('create_streaming_view_sql', 'streamleap')(relation, cfg, sql)) }}
-{%- endmacro %}
-
-{% macro redshift__create_streaming_view_sql(relation, cfg, sql) -%}
-create materialized view {{ relation }}
-{%- if not cfg.backup %} backup no{% endif %}
-{%- if cfg.dist %}{% if cfg.dist | lower in ['even', 'all', 'auto'] %} diststyle {{ cfg.dist | lower }}{% else %} diststyle key distkey ({{ streamleap.quote_ident(cfg.dist) }}){% endif %}{% endif %}
-{%- if cfg.sort %} sortkey ({% for c in cfg.sort %}{{ streamleap.quote_ident(c) }}{{ ', ' if not loop.last }}{% endfor %}){% endif %}
- auto refresh {{ 'yes' if cfg.auto_refresh else 'no' }}
-as
-{{ sql }}
-{%- endmacro %}
-
-{% macro default__create_streaming_view_sql(relation, cfg, sql) -%}
-create view {{ relation }} as
-{{ sql }}
-{%- endmacro %}
-
-{% macro drop_streaming_view_sql(relation) -%}
-  {{ return(adapter.dispatch('drop_streaming_view_sql', 'streamleap')(relation)) }}
-{%- endmacro %}
-{% macro redshift__drop_streaming_view_sql(relation) -%}drop materialized view if exists {{ relation }}{%- endmacro %}
-{% macro default__drop_streaming_view_sql(relation) -%}drop view if exists {{ relation }}{%- endmacro %}
-
-{% macro refresh_streaming_view_sql(relation) -%}
-  {{ return(adapter.dispatch('refresh_streaming_view_sql', 'streamleap')(relation)) }}
-{%- endmacro %}
-{% macro redshift__refresh_streaming_view_sql(relation) -%}refresh materialized view {{ relation }}{%- endmacro %}
-{#- Locally the stand-in is the stream and the view reads it live: an append is the refresh. -#}
-{% macro default__refresh_streaming_view_sql(relation) -%}{%- endmacro %}
-
-{#- In-place changes: https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_MATERIALIZED_VIEW.html -#}
-{% macro alter_streaming_view_sql(relation, cfg, changed) -%}
-  {{ return(adapter.dispatch('alter_streaming_view_sql', 'streamleap')(relation, cfg, changed)) }}
-{%- endmacro %}
-{% macro redshift__alter_streaming_view_sql(relation, cfg, changed) -%}
-  {%- set out = [] -%}
-  {%- if 'auto_refresh' in changed -%}
-    {%- do out.append('alter materialized view ' ~ relation ~ ' auto refresh ' ~ ('yes' if cfg.auto_refresh else 'no')) -%}
-  {%- endif -%}
-  {%- if 'dist' in changed -%}
-    {%- if not cfg.dist or cfg.dist | lower == 'auto' -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter diststyle auto') -%}
-    {%- elif cfg.dist | lower in ['even', 'all'] -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter diststyle ' ~ cfg.dist | lower) -%}
-    {%- else -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter distkey ' ~ streamleap.quote_ident(cfg.dist)) -%}
-    {%- endif -%}
-  {%- endif -%}
-  {%- if 'sort' in changed -%}
-    {%- if cfg.sort -%}
-      {%- set cols = [] -%}{%- for c in cfg.sort %}{% do cols.append(streamleap.quote_ident(c)) %}{% endfor -%}
-      {%- do out.append('alter materialized view ' ~ relation ~ ' alter sortkey (' ~ cols | join(', ') ~ ')') -%}
-    {%- else -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter sortkey none') -%}
-    {%- endif -%}
-  {%- endif -%}
-  {{ return(out) }}
-{%- endmacro %}
-{% macro default__alter_streaming_view_sql(relation, cfg, changed) -%}{{ return([]) }}{%- endmacro %}
