@@ -118,24 +118,46 @@
   {{ return(cfg) }}
 {%- endmacro %}
 
-{% macro _streaming_mv_fingerprint(cfg, sql) -%}
-  {{- return('sql=' ~ local_md5(sql | trim) ~ ';backup=' ~ cfg.backup ~ ';dist=' ~ (cfg.dist or '') ~ ';sort=' ~ (cfg.sort | join(',')) ~ ';auto_refresh=' ~ cfg.auto_refresh) -}}
+{#- What the view is built with, the settings a state row remembers (its fingerprint), and what a
+    change of each needs, as dbt-adapters' relation configs and changesets have it for a
+    materialized view: 'rebuild' (drop + create) or 'alter' (in place, alter_streaming_view_sql).
+    In this order in the fingerprint. -#}
+{% macro _streaming_view_settings() -%}
+  {{ return([('sql', 'rebuild'), ('backup', 'rebuild'), ('dist', 'alter'), ('sort', 'alter'), ('auto_refresh', 'alter')]) }}
 {%- endmacro %}
 
-{#- Which stored settings differ: 'rebuild' lists those that need drop + create. -#}
+{#- The view's settings (cfg: streaming_mv_config) as the fingerprint holds them: the SQL by its MD5,
+    the rest as written ('True', a column name or '', columns joined by commas). -#}
+{% macro streaming_view_relation_config(cfg, sql) -%}
+  {{ return({'sql': local_md5(sql | trim), 'backup': cfg.backup ~ '', 'dist': cfg.dist or '', 'sort': cfg.sort | join(','),
+             'auto_refresh': cfg.auto_refresh ~ ''}) }}
+{%- endmacro %}
+
+{% macro _streaming_mv_fingerprint(cfg, sql) -%}
+  {%- set config = streamleap.streaming_view_relation_config(cfg, sql) -%}
+  {%- set parts = [] -%}
+  {%- for name, _ in streamleap._streaming_view_settings() %}{% do parts.append(name ~ '=' ~ config[name]) %}{% endfor -%}
+  {{- return(parts | join(';')) -}}
+{%- endmacro %}
+
+{#- The settings a stored fingerprint holds (none without one). -#}
+{% macro _stored_streaming_view_config(fingerprint) -%}
+  {%- if not fingerprint %}{{ return(none) }}{% endif -%}
+  {%- set config = {} -%}
+  {%- for part in fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do config.update({kv[0]: kv[1]}) %}{% endfor -%}
+  {{ return(config) }}
+{%- endmacro %}
+
+{#- Which settings differ from what the view was built with (stored: its state row), by what they
+    need: {'rebuild': [...], 'alter': [...]}; nothing when it was never recorded. -#}
 {% macro _streaming_mv_changes(stored, cfg, fingerprint) -%}
-  {% set result = {'rebuild': [], 'alter': []} %}
-  {% if stored is none or not stored.fingerprint %}{{ return(result) }}{% endif %}
-  {% set old = {} %}
-  {% for part in stored.fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do old.update({kv[0]: kv[1]}) %}{% endfor %}
-  {% set new = {} %}
-  {% for part in fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do new.update({kv[0]: kv[1]}) %}{% endfor %}
-  {% for key in ['sql', 'backup'] %}
-    {% if old.get(key) != new.get(key) %}{% do result.rebuild.append(key) %}{% endif %}
-  {% endfor %}
-  {% for key in ['auto_refresh', 'dist', 'sort'] %}
-    {% if old.get(key) != new.get(key) %}{% do result.alter.append(key) %}{% endif %}
-  {% endfor %}
+  {%- set result = {'rebuild': [], 'alter': []} -%}
+  {%- set old = streamleap._stored_streaming_view_config(stored.fingerprint if stored is not none else none) -%}
+  {%- if old is none %}{{ return(result) }}{% endif -%}
+  {%- set new = streamleap._stored_streaming_view_config(fingerprint) -%}
+  {%- for name, change in streamleap._streaming_view_settings() if old.get(name) != new.get(name) -%}
+    {%- do result[change].append(name) -%}
+  {%- endfor -%}
   {{ return(result) }}
 {%- endmacro %}
 
