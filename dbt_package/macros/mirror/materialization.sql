@@ -90,9 +90,10 @@ select * from (
 {%- endmacro %}
 
 {#- A mirror's first build, after its table was made: its tombstones (emptied: a rebuild forgets
-    them), key indexes, and everything the stream retains (batch_sql) applied. -#}
-{% macro mirror_build_sql(target, run, batch_sql) -%}
-  {%- set spec = streamleap.mirror_spec() -%}
+    them), key indexes, and everything the stream retains (batch_sql) applied. spec: the model's
+    (mirror_spec) when not given. -#}
+{% macro mirror_build_sql(target, run, batch_sql, spec=none) -%}
+  {%- set spec = spec or streamleap.mirror_spec() -%}
   {%- set batch = streamleap.initial_batch_relation(target) -%}
 {{ streamleap.create_tombstones_sql(target, spec) }};
 delete from {{ streamleap.tombstone_relation(target) }};
