@@ -175,3 +175,30 @@ def test_each_mode_is_decided_once_and_read_by_the_materialization(target):
     assert expected_rows(w.sent, "cart", ["id"], "public")[(1,)]["status"] == "paid"
     for path in (target.project / "target").rglob("*.sql"):
         assert "streamleap:" not in path.read_text(), path
+
+
+@pytest.mark.postgres
+def test_hooks_grants_and_the_session_setup_are_the_models(pg_url, tmp_path):
+    """The materialization runs the model's hooks around its apply, in its transaction, after the
+    session's settings (Postgres: JIT off for the transaction, session_setup); a run with nothing
+    new runs none of them (its one query decided so)."""
+    target = make_project(tmp_path, DDL, "postgres", "postgres", pg_url)
+    log, reader = target.rel("hook_log"), f"r_{target.schema}"
+    target.execute(f'create schema if not exists "{target.schema}"; create table {log} (phase varchar(10), jit text); '
+                   f'drop role if exists "{reader}"; create role "{reader}"')
+    model = target.project / "models" / STREAM / "cart.sql"
+    plain = f"{target.schema}.hook_log"  # the hooks are Jinja strings in double quotes
+    hooks = (f"    pre_hook=\"insert into {plain} select 'pre', current_setting('jit')\",\n"
+             f"    post_hook=\"insert into {plain} select 'post', current_setting('jit')\",\n"
+             f"    grants={{'select': ['{reader}']}},\n")
+    model.write_text(model.read_text().replace("    on_schema_change=", hooks + "    on_schema_change=", 1))
+    clock, w = Clock(), StreamWriter(target)
+    w.append([cart("insert", clock, 1, "open", "1")])
+    dbt(target, "run")  # the first build
+    w.append([cart("update", clock, 1, "paid", "1")])
+    dbt(target, "run", "--exclude", f"stg_{STREAM}")  # an apply
+    dbt(target, "run", "--exclude", f"stg_{STREAM}")  # nothing new
+    assert target.query(f"select phase, jit from {log}") == [("pre", "off"), ("post", "off")] * 2
+    assert_mirror_matches(target, w)
+    assert target.query("select has_table_privilege(%s, %s, 'select')", [reader, target.rel("cart")]) == [(True,)]
+    target.execute(f'drop schema "{target.schema}" cascade; drop role "{reader}"')

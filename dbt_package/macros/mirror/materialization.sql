@@ -47,9 +47,11 @@
   {%- endif -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
-  {#- the first statement opens the model's transaction -#}
+  {#- the session's settings (session_setup: Postgres SET LOCAL) first in the model's transaction -#}
   {%- set setup = streamleap.session_setup() | trim -%}
-  {%- if setup %}{% do run_query(setup) %}{% endif -%}
+  {%- if setup -%}
+    {%- call statement('streamleap_session_setup', auto_begin=True) -%}{{ setup }}{%- endcall -%}
+  {%- endif -%}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
   {%- set to_drop = [] -%}
