@@ -1,10 +1,23 @@
 {#-
-  One small table per schema holds what streamleap must remember between runs: the watermark
-  (refresh_time of the last applied batch) of each mirror and set-aside model, and the
-  configuration fingerprint of each streaming view. It is written in the same transaction as
-  the rows it describes. applied_rows (changes applied, or records set aside, by the last run) and
-  newest_commit_ts (source commit time of the newest change applied so far) are what
-  `streamleap run` and `streamleap status` report.
+  One small table per schema holds what streamleap must remember between runs, one row per
+  relation (relation_name: _relation_key), written in the same transaction as the rows it
+  describes. What each column holds, by the model's kind:
+
+    column            mirror / set-aside model                    streaming view
+    watermark         refresh_time of the last record read        NULL
+    fingerprint       what the relation was last applied with:    its settings (streaming_mv.sql
+                      model_fingerprint (run_mode.sql)             _streaming_view_settings)
+    updated_at        when the watermark moved                    when the row was written
+    applied_rows      changes applied / records set aside by      NULL
+                      the last run
+    newest_commit_ts  source commit time of the newest change     NULL
+                      applied so far (mirrors)
+
+  applied_rows and newest_commit_ts are what `streamleap run` and `streamleap status` report
+  (streamleap/contract.py names the columns for the Python side). The watermark and the
+  fingerprint stay in one row: every run of a model reads both in its one query (run_mode), and
+  a run that changes both writes them in one transaction under one LOCK on Redshift
+  (docs/decisions/0020).
 -#}
 {% macro state_relation(schema_relation) -%}
   {{ return(api.Relation.create(database=schema_relation.database, schema=schema_relation.schema, identifier='streamleap_state', type='table')) }}
