@@ -279,7 +279,7 @@ def build(target_name: str, tmp_path, pg_url: str | None) -> Built:
     rel = target.rel(STREAM + "_set_aside")
     target.execute(f"alter table {rel} drop column column_name")
     target.execute(f"alter table {rel} drop column adjusted")
-    # as a table built before: its state row holds no fingerprint (materialization.sql), so it applies in its own run
+    # as a table built before: its state row holds no fingerprint (run_mode.sql), so it applies in its own run and is upgraded
     mark = "?" if target.name == "local" else "%s"
     target.execute(f"update {target.rel('streamleap_state')} set fingerprint = null where relation_name like {mark}", ["%_set_aside"])
     before_upgrade = target.query(f"select count(*) from {rel}")[0][0]

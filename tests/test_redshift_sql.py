@@ -95,6 +95,14 @@ STATEMENTS = {
     "mirror_watermark": f"streamleap.watermark_lookup_sql({REL.format('cart')})",
     "mirror_apply_cart": f"streamleap.apply_changes_sql({REL.format('cart')}, "
                          f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
+    # a mirror applied before with the same columns (run_mode's config_changed false): no fingerprint stored
+    "mirror_apply_cart_as_before": f"streamleap.apply_changes_sql({REL.format('cart')}, "
+                                   f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')}, store_fingerprint=false)",
+    # a mirror that gained columns (run_mode's 'backfill')
+    "mirror_apply_cart_backfill": f"streamleap.apply_changes_sql({REL.format('cart')}, "
+                                  f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')}, backfill=true)",
+    # a mirror's first build, after its table was made (materialization.sql)
+    "mirror_build_cart": f"streamleap.mirror_build_sql({REL.format('cart')}, none, 'select 1 as id', {spec('cart')})",
     "mirror_batch_cart_item": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart_item')}, none)",
     "mirror_apply_cart_item": f"streamleap.apply_changes_sql({REL.format('cart_item')}, "
                               f"api.Relation.create(identifier='cart_item__dbt_tmp'), {spec('cart_item')})",
@@ -108,6 +116,8 @@ STATEMENTS = {
     "set_aside_batch_partitioned": f"streamleap.set_aside_batch_sql({REL.format('stg_shop_cdc')}, none, [{spec('events')}])",
     "set_aside_apply": f"streamleap.apply_set_aside_sql({REL.format('shop_cdc_set_aside')}, "
                        "api.Relation.create(identifier='shop_cdc_set_aside__dbt_tmp'))",
+    "set_aside_apply_as_before": f"streamleap.apply_set_aside_sql({REL.format('shop_cdc_set_aside')}, "
+                                 "api.Relation.create(identifier='shop_cdc_set_aside__dbt_tmp'), store_fingerprint=false)",
     "tombstones_long_name": f"streamleap.create_tombstones_sql({REL.format(LONG)}, {spec('cart')})",
     "tombstones_long_name_twin": f"streamleap.create_tombstones_sql({REL.format(LONG_TWIN)}, {spec('cart')})",
     "initial_batch_long_name": f"'drop table if exists ' ~ streamleap.initial_batch_relation({REL.format(LONG)})",

@@ -285,7 +285,7 @@ def run(target_name: str, policy: str, tmp_path, pg_url: str | None) -> Outcome:
         first.cycle = _applied(target, policy, seq_of)
         first.cycle_applied_by_models = sorted(
             r.node.name for r in (first.cycle.result.result.results if first.cycle.result.result else [])
-            if r.node.name in TABLES and "streamleap:nothing-new" not in (r.node.compiled_code or ""))
+            if r.node.name in TABLES and r.message != "nothing new")
     return first
 
 

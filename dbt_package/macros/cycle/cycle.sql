@@ -303,7 +303,7 @@ create temporary table {{ relation }} as (
   are read and parsed once for the run, the mirrors and set-aside models that the run selected and
   that exist apply what is theirs in one transaction, and each of those moves its watermark to the
   batch's end. The mirror models then find nothing past their watermark and do nothing but that one
-  query (streamleap_mirror). Only the pieces of the tables that changed are rendered.
+  query (run_mode: nothing_new). Only the pieces of the tables that changed are rendered.
   A mirror that is not built yet, or whose columns changed since it last applied, is left to its
   own run (which builds it, or adds the columns first), and so is the set-aside model unless every
   mirror of the stream is in the cycle. Returns whether it opened a transaction (the caller

@@ -1,6 +1,6 @@
 {#-
-  incremental_strategy='streamleap_cdc': apply a batch of changes (one row per key, see
-  change_batch_sql) to the mirror in the running transaction.
+  A mirror's apply: a batch of changes (one row per key, see change_batch_sql) applied to the
+  mirror in the running transaction.
 
   Redshift MERGE cannot update and delete in one statement, so, like AWS's own CDC pattern,
   this is DELETE ... USING + INSERT:
@@ -10,18 +10,10 @@
     3. delete the batch's keys from the mirror and from the tombstones;
     4. insert the upserts into the mirror and the deletes into the tombstones.
   Every statement joins on the batch's keys only: the cost grows with the batch, not the table.
-
-  dbt looks custom strategies up by name in the root project, so a project using this package
-  has the one-line macro get_incremental_streamleap_cdc_sql that calls this one
-  (`streamleap init` writes it).
+  Called by the streamleap_mirror materialization (materialization.sql), by a `streamleap run`
+  cycle (apply_batch_sql, cycle.sql) and by projects still on dbt's incremental materialization
+  (legacy_incremental.sql).
 -#}
-{% macro get_incremental_streamleap_cdc_sql(arg_dict) -%}
-  {%- if config.get('streamleap_set_aside') -%}
-    {{ return(streamleap.upgrade_set_aside_sql(arg_dict['target_relation']) ~ streamleap.apply_set_aside_sql(arg_dict['target_relation'], arg_dict['temp_relation'])) }}
-  {%- endif -%}
-  {{ return(streamleap.apply_changes_sql(arg_dict['target_relation'], arg_dict['temp_relation'], streamleap.mirror_spec())) }}
-{%- endmacro %}
-
 {% macro tombstone_relation(relation) -%}
   {{ return(api.Relation.create(database=relation.database, schema=relation.schema, identifier=streamleap.suffixed_identifier(relation.identifier, '__streamleap_tombstones'), type='table')) }}
 {%- endmacro %}
@@ -95,13 +87,18 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
   {%- endfor -%}
 {%- endmacro %}
 
-{% macro apply_changes_sql(target, batch, spec) -%}
+{#- backfill: the mirror gained columns (backfill_sql; run_mode's 'backfill'). store_fingerprint:
+    the model changed since the mirror was last applied (run_mode's config_changed): its state row
+    takes the new fingerprint. -#}
+{% macro apply_changes_sql(target, batch, spec, backfill=false, store_fingerprint=true) -%}
 {{ streamleap.create_state_table_sql(target) }};
 {{ streamleap.create_tombstones_sql(target, spec) }};
 {{ streamleap.begin_atomic() }}
 {{ streamleap.lock_state_sql(target) }}
-{{ streamleap.apply_batch_sql(target, batch, spec, '/* streamleap:backfill */' in (model.compiled_code or '')) }};
+{{ streamleap.apply_batch_sql(target, batch, spec, backfill) }}
+{%- if store_fingerprint %};
 {{ streamleap.store_fingerprint_sql(target, streamleap.model_fingerprint(spec)) }}
+{%- endif %}
 {{- streamleap.end_atomic() }}
 {%- endmacro %}
 
@@ -168,36 +165,6 @@ set {% for c in spec.columns if c not in spec.key %}{{ q(c.name) }} = {{ b }}.{{
 from {{ batch }}
 where {{ streamleap._key_match(q(target.identifier), b, spec) }}
   and {{ q(target.identifier) }}._streamleap_order = {{ b }}._streamleap_order and {{ b }}._streamleap_op <> 'delete'
-{%- endmacro %}
-
-{#- Redshift: dbt-redshift connects with autocommit and, behind the behavior flag
-    redshift_skip_autocommit_transaction_statements, sends no BEGIN. The apply statements must
-    commit together, so they carry their own block there (a BEGIN inside an open transaction is
-    only a warning). -#}
-{% macro begin_atomic() -%}{{ return(adapter.dispatch('begin_atomic', 'streamleap')()) }}{%- endmacro %}
-{% macro default__begin_atomic() -%}{%- endmacro %}
-{% macro redshift__begin_atomic() -%}begin;{%- endmacro %}
-{% macro end_atomic() -%}{{ return(adapter.dispatch('end_atomic', 'streamleap')()) }}{%- endmacro %}
-{% macro default__end_atomic() -%}{%- endmacro %}
-{% macro redshift__end_atomic() -%};
-commit{%- endmacro %}
-
-{#-
-  post_hook of a mirror model. dbt builds a missing table (and a --full-refresh) with CREATE
-  TABLE AS from the model's SQL, which for a mirror is the empty, typed shape: this hook then
-  applies everything the stream retains through the same apply_changes_sql, in the same
-  transaction. On incremental runs it does nothing.
--#}
-{% macro mirror_after_build(staging) -%}
-  {%- if not execute or '/* streamleap:initial-build */' not in (model.compiled_code or '') -%}
-    {{ return('') }}
-  {%- endif -%}
-  {%- set spec = streamleap.mirror_spec() -%}
-  {%- set batch = streamleap.initial_batch_relation(this) -%}
-{{ streamleap.create_tombstones_sql(this, spec) }};
-delete from {{ streamleap.tombstone_relation(this) }};
-{{ streamleap.key_indexes_sql(this, spec) }}
-{{ streamleap.initial_build_sql(this, batch, streamleap.change_batch_sql(staging, spec, none), streamleap.apply_changes_sql(this, batch, spec)) }}
 {%- endmacro %}
 
 {#- Postgres: every apply joins the mirror and its tombstones on the key; a unique index on it

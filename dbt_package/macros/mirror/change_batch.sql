@@ -12,45 +12,25 @@
   the old key. A row `_streamleap_op = 'watermark'` carries the batch end when the batch read
   anything, so that a batch of rows set aside or of control records is not re-read.
 
-  Usage in a model:
-    {{ config(materialized='streamleap_mirror', incremental_strategy='streamleap_cdc', unique_key=['id'],
-              on_schema_change='append_new_columns', streamleap_table={...table spec...},
-              post_hook="{{ streamleap.mirror_after_build(ref('stream_staging')) }}") }}
+  Usage in a model (columns and key in its yml: streamleap_table={...table spec...}, unique_key):
+    {{ config(materialized='streamleap_mirror') }}
     {{ streamleap.mirror_select(ref('stream_staging')) }}
+  The model's SQL is the batch this run applies (run_mode): the changes past the watermark, or
+  every change the stream retains on a first build and on a backfill.
 -#}
 
 {% macro mirror_select(staging) -%}
   {%- if not execute -%}{{ return('select 1 as parsing_only') }}{%- endif -%}
-  {%- set spec = streamleap.mirror_spec() -%}
-  {%- if execute and should_full_refresh() and load_relation(this) is not none and not streamleap._allow_rebuild() -%}
-    {{ exceptions.raise_compiler_error("mirror " ~ this ~ ": refusing --full-refresh: a rebuild re-applies only what the stream still retains, so rows whose changes have expired would be lost. If the stream still holds the full load, run again with --vars '{streamleap_allow_stream_rebuild: true}'.") }}
-  {%- endif -%}
-  {%- if streamleap._nothing_new(staging, streamleap.model_fingerprint(spec)) -%}
-select 1 as nothing_new where 1 = 0 /* streamleap:nothing-new */
-  {%- elif streamleap._is_incremental() and streamleap._new_columns(spec) -%}
-{#- the source gained columns since the mirror was built (`streamleap generate` again): read the
-    whole retained stream, so the apply can fill them in rows whose latest change is still there #}
-{{ streamleap.change_batch_sql(staging, spec, none) }} /* streamleap:backfill */
-  {%- elif streamleap._is_incremental() -%}
-{{ streamleap.change_batch_sql(staging, spec, this) }}
+  {%- set run = streamleap.run_mode() -%}
+  {%- if run.mode == 'nothing_new' -%}
+select 1 as nothing_new where 1 = 0
+  {%- elif run.mode == 'apply' -%}
+{{ streamleap.change_batch_sql(staging, streamleap.mirror_spec(), this) }}
+  {%- elif run.mode == 'backfill' -%}
+{{ streamleap.change_batch_sql(staging, streamleap.mirror_spec(), none) }}
   {%- else -%}
-select * from (
-{{ streamleap.change_batch_sql(staging, spec, none) }}
-) initial_build where 1 = 0 /* streamleap:initial-build */
+{{ streamleap.first_build_select(streamleap.change_batch_sql(staging, streamleap.mirror_spec(), none)) }}
   {%- endif -%}
-{%- endmacro %}
-
-{#- Columns of the spec the existing mirror does not have yet (dbt adds them before the apply,
-    on_schema_change='append_new_columns'). Names compared case-insensitively. -#}
-{% macro _new_columns(spec) -%}
-  {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-  {%- set missing = [] -%}
-  {%- for c in spec.columns if (c.name | string | lower) not in existing %}{% do missing.append(c.name) %}{% endfor -%}
-  {{ return(missing) }}
-{%- endmacro %}
-
-{% macro _allow_rebuild() -%}
-  {{ return(var('streamleap_allow_stream_rebuild', false) in [true, 'true', 'True', 1, '1']) }}
 {%- endmacro %}
 
 {#- The table spec from a mirror model's config (this model's when not given), checked. -#}
@@ -67,7 +47,7 @@ select * from (
   {%- endif -%}
   {%- set key = [key] if key is string else (key or []) -%}
   {%- if not key -%}
-    {{ exceptions.raise_compiler_error("model " ~ name ~ ": unique_key (the source primary key) is required for incremental_strategy='streamleap_cdc'") }}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": unique_key (the source primary key) is required for a mirror") }}
   {%- endif -%}
   {%- set names = spec.columns | map(attribute='name') | list -%}
   {%- for k in key if k not in names -%}

@@ -1,4 +1,5 @@
-{#- pre_hook of mirror and set-aside models.
+{#- Run first in a mirror's or set-aside model's transaction by their materializations (and by the
+    streaming view's); models generated before those materializations have it as their pre_hook.
     Redshift folds identifiers (and SUPER navigation keys) to lower case unless
     enable_case_sensitive_identifier is on; source column names and DMS's JSON keys keep their case.
     https://docs.aws.amazon.com/redshift/latest/dg/r_enable_case_sensitive_identifier.html

@@ -13,23 +13,21 @@
   records above.
 
   Usage:
-    {{ config(materialized='streamleap_mirror', incremental_strategy='streamleap_cdc',
-              streamleap_set_aside={'stream_model': 'shop_cdc'},
-              post_hook="{{ streamleap.set_aside_after_build(ref('shop_cdc')) }}") }}
+    {{ config(materialized='streamleap_set_aside', streamleap_set_aside={'stream_model': 'shop_cdc'}) }}
     {{ streamleap.set_aside_select(ref('shop_cdc')) }}
   The mirrored tables are found in the project: every model with a streamleap_table config
-  that refs the same staging model.
+  that refs the same staging model. The model's SQL is the batch this run sets aside (run_mode):
+  every record past the watermark, or every record the stream retains on a first build.
 -#}
 {% macro set_aside_select(staging) -%}
   {%- if not execute -%}{{ return('select 1 as parsing_only') }}{%- endif -%}
-  {%- if streamleap._nothing_new(staging, streamleap.model_fingerprint()) -%}
-select 1 as nothing_new where 1 = 0 /* streamleap:nothing-new */
-  {%- elif streamleap._is_incremental() -%}
-{{ streamleap.set_aside_batch_sql(staging, this) }}
+  {%- set run = streamleap.run_mode() -%}
+  {%- if run.mode == 'nothing_new' -%}
+select 1 as nothing_new where 1 = 0
+  {%- elif run.mode == 'build' -%}
+{{ streamleap.first_build_select(streamleap.set_aside_batch_sql(staging, none)) }}
   {%- else -%}
-select * from (
-{{ streamleap.set_aside_batch_sql(staging, none) }}
-) initial_build where 1 = 0 /* streamleap:initial-build */
+{{ streamleap.set_aside_batch_sql(staging, this) }}
   {%- endif -%}
 {%- endmacro %}
 
@@ -267,7 +265,7 @@ case
 {#- Append the batch's set-aside records and move the watermark, in one transaction: the running one,
     or on Redshift a block of its own that locks the state table first (state_table.sql). The
     state's applied_rows counts the records set aside (not the adjusted ones, which were applied). -#}
-{% macro apply_set_aside_sql(target, batch) -%}
+{% macro apply_set_aside_sql(target, batch, store_fingerprint=true) -%}
 {%- set cols = streamleap._set_aside_columns() -%}
 {{ streamleap.create_state_table_sql(target) }};
 {{ streamleap.begin_atomic() }}
@@ -275,8 +273,10 @@ case
 {{ streamleap.advance_watermark_sql(target, batch) }};
 {{ streamleap.record_applied_sql(target, batch, 'reason is not null and adjusted = false') }};
 insert into {{ target }} ({{ cols | join(', ') }})
-select {{ cols | join(', ') }} from {{ batch }} where reason is not null;
+select {{ cols | join(', ') }} from {{ batch }} where reason is not null
+{%- if store_fingerprint %};
 {{ streamleap.store_fingerprint_sql(target, streamleap.model_fingerprint()) }}
+{%- endif %}
 {{- streamleap.end_atomic() }}
 {%- endmacro %}
 
@@ -293,14 +293,6 @@ select {{ cols | join(', ') }} from {{ batch }} where reason is not null;
     {%- do out.append('update ' ~ target ~ ' set adjusted = false') -%}
   {%- endif -%}
   {{ return(out | join(';\n') ~ (';\n' if out else '')) }}
-{%- endmacro %}
-
-{% macro set_aside_after_build(staging) -%}
-  {%- if not execute or '/* streamleap:initial-build */' not in (model.compiled_code or '') -%}
-    {{ return('') }}
-  {%- endif -%}
-  {%- set batch = streamleap.initial_batch_relation(this) -%}
-{{ streamleap.initial_build_sql(this, batch, streamleap.set_aside_batch_sql(staging, none), streamleap.apply_set_aside_sql(this, batch)) }}
 {%- endmacro %}
 
 {#- A `streamleap run` cycle's set-aside rows of one mirror's records past the set-aside model's

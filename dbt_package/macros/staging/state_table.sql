@@ -1,10 +1,23 @@
 {#-
-  One small table per schema holds what streamleap must remember between runs: the watermark
-  (refresh_time of the last applied batch) of each mirror and set-aside model, and the
-  configuration fingerprint of each streaming view. It is written in the same transaction as
-  the rows it describes. applied_rows (changes applied, or records set aside, by the last run) and
-  newest_commit_ts (source commit time of the newest change applied so far) are what
-  `streamleap run` and `streamleap status` report.
+  One small table per schema holds what streamleap must remember between runs, one row per
+  relation (relation_name: _relation_key), written in the same transaction as the rows it
+  describes. What each column holds, by the model's kind:
+
+    column            mirror / set-aside model                    streaming view
+    watermark         refresh_time of the last record read        NULL
+    fingerprint       what the relation was last applied with:    its settings (streaming_mv.sql
+                      model_fingerprint (run_mode.sql)             _streaming_view_settings)
+    updated_at        when the watermark moved                    when the row was written
+    applied_rows      changes applied / records set aside by      NULL
+                      the last run
+    newest_commit_ts  source commit time of the newest change     NULL
+                      applied so far (mirrors)
+
+  applied_rows and newest_commit_ts are what `streamleap run` and `streamleap status` report
+  (streamleap/contract.py names the columns for the Python side). The watermark and the
+  fingerprint stay in one row: every run of a model reads both in its one query (run_mode), and
+  a run that changes both writes them in one transaction under one LOCK on Redshift
+  (docs/decisions/0020).
 -#}
 {% macro state_relation(schema_relation) -%}
   {{ return(api.Relation.create(database=schema_relation.database, schema=schema_relation.schema, identifier='streamleap_state', type='table')) }}
@@ -43,33 +56,9 @@ create table if not exists {{ streamleap.state_relation(schema_relation) }} (
    ~ dbt.current_timestamp() ~ ')') }}
 {%- endmacro %}
 
-{#-
-  Concurrent writers of the state table. Every transaction that writes it reads it too (the
-  watermark row, by relation_name), and the generated Redshift profile runs 4 threads, so two
-  models committing at once made Redshift cancel one: "ERROR: 1023 Serializable isolation
-  violation". Redshift checks serializability per table, not per row, so one row per model does
-  not avoid it. Its documented remedy: "Force serialization by having each session lock all
-  tables" -- LOCK as the transaction's first statement; the lock is held until the transaction
-  ends, so writers of the state table take turns (each holds it for its apply only).
-  https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation-serializable-isolation-troubleshooting.html
-  https://docs.aws.amazon.com/redshift/latest/dg/r_LOCK.html
-  Postgres (read committed; each model writes only its own row, so row locks never meet) and
-  DuckDB (one thread in the generated profile) need no table lock: a LOCK there would only
-  serialize models that do not conflict.
--#}
-{% macro lock_state_sql(relation) -%}{{ return(adapter.dispatch('lock_state_sql', 'streamleap')(relation)) }}{%- endmacro %}
-{% macro default__lock_state_sql(relation) -%}{%- endmacro %}
-{% macro redshift__lock_state_sql(relation) -%}lock {{ streamleap.state_relation(relation) }};{%- endmacro %}
+{#- Store the fingerprint the model was applied with (in its transaction, after the apply). -#}
+{% macro store_fingerprint_sql(relation, fingerprint) -%}
+update {{ streamleap.state_relation(relation) }} set fingerprint = {{ streamleap._string_literal(fingerprint) }}
+where relation_name = {{ streamleap._string_literal(streamleap._relation_key(relation)) }}
+{%- endmacro %}
 
-{#- statements (that write the state table) as one transaction that locks it first, on Redshift;
-    as they are elsewhere (they run in the model's transaction) -#}
-{% macro locked_state_sql(relation, statements) -%}
-  {{- return(adapter.dispatch('locked_state_sql', 'streamleap')(relation, statements)) -}}
-{%- endmacro %}
-{% macro default__locked_state_sql(relation, statements) -%}{{ statements }}{%- endmacro %}
-{% macro redshift__locked_state_sql(relation, statements) -%}
-{{ streamleap.begin_atomic() }}
-{{ streamleap.lock_state_sql(relation) }}
-{{ statements }}
-{{- streamleap.end_atomic() }}
-{%- endmacro %}

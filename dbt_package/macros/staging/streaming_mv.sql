@@ -10,7 +10,8 @@
   Config: stream_schema, stream_name (required); iam_role ('default'), region; auto_refresh
   (true), backup (true), dist (a column name, 'even' or 'all'), sort (column or list).
   On DuckDB and Postgres the view is a plain view over the local stand-in, where an append
-  with a refresh_time is the refresh; the same guard applies.
+  with a refresh_time is the refresh; the same guard applies. The view's DDL per target:
+  common/streaming_view.sql (the dispatchers, the local view), plugins/redshift/streaming_view.sql.
 -#}
 {% materialization streaming_mv, default %}
   {%- set existing_relation = load_cached_relation(this) -%}
@@ -95,15 +96,6 @@
   {{- return("streaming_mv " ~ relation ~ ": refusing to drop and re-create it: " ~ why ~ ". Dropping a streaming view re-reads only what the stream still retains (older records are lost) and re-delivers the rest. If that is what you want, run again with --vars '{streamleap_allow_stream_rebuild: true}'.") -}}
 {%- endmacro %}
 
-{#- A local stand-in view holds no data: re-creating it loses nothing. -#}
-{% macro _rebuild_is_harmless() -%}{{ return(adapter.dispatch('_rebuild_is_harmless', 'streamleap')()) }}{%- endmacro %}
-{% macro default___rebuild_is_harmless() -%}{{ return(true) }}{%- endmacro %}
-{% macro redshift___rebuild_is_harmless() -%}{{ return(false) }}{%- endmacro %}
-
-{% macro _streaming_view_type() -%}{{ return(adapter.dispatch('_streaming_view_type', 'streamleap')()) }}{%- endmacro %}
-{% macro default___streaming_view_type() -%}{{ return('view') }}{%- endmacro %}
-{% macro redshift___streaming_view_type() -%}{{ return('materialized_view') }}{%- endmacro %}
-
 {#- The view's configuration, validated. -#}
 {% macro streaming_mv_config() -%}
   {%- set sort = config.get('sort', none) -%}
@@ -126,81 +118,46 @@
   {{ return(cfg) }}
 {%- endmacro %}
 
-{% macro _streaming_mv_fingerprint(cfg, sql) -%}
-  {{- return('sql=' ~ local_md5(sql | trim) ~ ';backup=' ~ cfg.backup ~ ';dist=' ~ (cfg.dist or '') ~ ';sort=' ~ (cfg.sort | join(',')) ~ ';auto_refresh=' ~ cfg.auto_refresh) -}}
+{#- What the view is built with, the settings a state row remembers (its fingerprint), and what a
+    change of each needs, as dbt-adapters' relation configs and changesets have it for a
+    materialized view: 'rebuild' (drop + create) or 'alter' (in place, alter_streaming_view_sql).
+    In this order in the fingerprint. -#}
+{% macro _streaming_view_settings() -%}
+  {{ return([('sql', 'rebuild'), ('backup', 'rebuild'), ('dist', 'alter'), ('sort', 'alter'), ('auto_refresh', 'alter')]) }}
 {%- endmacro %}
 
-{#- Which stored settings differ: 'rebuild' lists those that need drop + create. -#}
+{#- The view's settings (cfg: streaming_mv_config) as the fingerprint holds them: the SQL by its MD5,
+    the rest as written ('True', a column name or '', columns joined by commas). -#}
+{% macro streaming_view_relation_config(cfg, sql) -%}
+  {{ return({'sql': local_md5(sql | trim), 'backup': cfg.backup ~ '', 'dist': cfg.dist or '', 'sort': cfg.sort | join(','),
+             'auto_refresh': cfg.auto_refresh ~ ''}) }}
+{%- endmacro %}
+
+{% macro _streaming_mv_fingerprint(cfg, sql) -%}
+  {%- set config = streamleap.streaming_view_relation_config(cfg, sql) -%}
+  {%- set parts = [] -%}
+  {%- for name, _ in streamleap._streaming_view_settings() %}{% do parts.append(name ~ '=' ~ config[name]) %}{% endfor -%}
+  {{- return(parts | join(';')) -}}
+{%- endmacro %}
+
+{#- The settings a stored fingerprint holds (none without one). -#}
+{% macro _stored_streaming_view_config(fingerprint) -%}
+  {%- if not fingerprint %}{{ return(none) }}{% endif -%}
+  {%- set config = {} -%}
+  {%- for part in fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do config.update({kv[0]: kv[1]}) %}{% endfor -%}
+  {{ return(config) }}
+{%- endmacro %}
+
+{#- Which settings differ from what the view was built with (stored: its state row), by what they
+    need: {'rebuild': [...], 'alter': [...]}; nothing when it was never recorded. -#}
 {% macro _streaming_mv_changes(stored, cfg, fingerprint) -%}
-  {% set result = {'rebuild': [], 'alter': []} %}
-  {% if stored is none or not stored.fingerprint %}{{ return(result) }}{% endif %}
-  {% set old = {} %}
-  {% for part in stored.fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do old.update({kv[0]: kv[1]}) %}{% endfor %}
-  {% set new = {} %}
-  {% for part in fingerprint.split(';') %}{% set kv = part.split('=', 1) %}{% do new.update({kv[0]: kv[1]}) %}{% endfor %}
-  {% for key in ['sql', 'backup'] %}
-    {% if old.get(key) != new.get(key) %}{% do result.rebuild.append(key) %}{% endif %}
-  {% endfor %}
-  {% for key in ['auto_refresh', 'dist', 'sort'] %}
-    {% if old.get(key) != new.get(key) %}{% do result.alter.append(key) %}{% endif %}
-  {% endfor %}
+  {%- set result = {'rebuild': [], 'alter': []} -%}
+  {%- set old = streamleap._stored_streaming_view_config(stored.fingerprint if stored is not none else none) -%}
+  {%- if old is none %}{{ return(result) }}{% endif -%}
+  {%- set new = streamleap._stored_streaming_view_config(fingerprint) -%}
+  {%- for name, change in streamleap._streaming_view_settings() if old.get(name) != new.get(name) -%}
+    {%- do result[change].append(name) -%}
+  {%- endfor -%}
   {{ return(result) }}
 {%- endmacro %}
 
-{% macro create_streaming_view_sql(relation, cfg, sql) -%}
-  {{ return(adapter.dispatch('create_streaming_view_sql', 'streamleap')(relation, cfg, sql)) }}
-{%- endmacro %}
-
-{% macro redshift__create_streaming_view_sql(relation, cfg, sql) -%}
-create materialized view {{ relation }}
-{%- if not cfg.backup %} backup no{% endif %}
-{%- if cfg.dist %}{% if cfg.dist | lower in ['even', 'all', 'auto'] %} diststyle {{ cfg.dist | lower }}{% else %} diststyle key distkey ({{ streamleap.quote_ident(cfg.dist) }}){% endif %}{% endif %}
-{%- if cfg.sort %} sortkey ({% for c in cfg.sort %}{{ streamleap.quote_ident(c) }}{{ ', ' if not loop.last }}{% endfor %}){% endif %}
- auto refresh {{ 'yes' if cfg.auto_refresh else 'no' }}
-as
-{{ sql }}
-{%- endmacro %}
-
-{% macro default__create_streaming_view_sql(relation, cfg, sql) -%}
-create view {{ relation }} as
-{{ sql }}
-{%- endmacro %}
-
-{% macro drop_streaming_view_sql(relation) -%}
-  {{ return(adapter.dispatch('drop_streaming_view_sql', 'streamleap')(relation)) }}
-{%- endmacro %}
-{% macro redshift__drop_streaming_view_sql(relation) -%}drop materialized view if exists {{ relation }}{%- endmacro %}
-{% macro default__drop_streaming_view_sql(relation) -%}drop view if exists {{ relation }}{%- endmacro %}
-
-{% macro refresh_streaming_view_sql(relation) -%}
-  {{ return(adapter.dispatch('refresh_streaming_view_sql', 'streamleap')(relation)) }}
-{%- endmacro %}
-{% macro redshift__refresh_streaming_view_sql(relation) -%}refresh materialized view {{ relation }}{%- endmacro %}
-{#- Locally the stand-in is the stream and the view reads it live: an append is the refresh. -#}
-{% macro default__refresh_streaming_view_sql(relation) -%}{%- endmacro %}
-
-{#- In-place changes: https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_MATERIALIZED_VIEW.html -#}
-{% macro alter_streaming_view_sql(relation, cfg, changed) -%}
-  {{ return(adapter.dispatch('alter_streaming_view_sql', 'streamleap')(relation, cfg, changed)) }}
-{%- endmacro %}
-{% macro redshift__alter_streaming_view_sql(relation, cfg, changed) -%}
-  {%- set out = [] -%}
-  {%- if 'auto_refresh' in changed -%}
-    {%- do out.append('alter materialized view ' ~ relation ~ ' auto refresh ' ~ ('yes' if cfg.auto_refresh else 'no')) -%}
-  {%- endif -%}
-  {%- if 'dist' in changed -%}
-    {%- if not cfg.dist or cfg.dist | lower == 'auto' -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter diststyle auto') -%}
-    {%- elif cfg.dist | lower in ['even', 'all'] -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter diststyle ' ~ cfg.dist | lower) -%}
-    {%- else -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter distkey ' ~ streamleap.quote_ident(cfg.dist)) -%}
-    {%- endif -%}
-  {%- endif -%}
-  {%- if 'sort' in changed -%}
-    {%- if cfg.sort -%}
-      {%- set cols = [] -%}{%- for c in cfg.sort %}{% do cols.append(streamleap.quote_ident(c)) %}{% endfor -%}
-      {%- do out.append('alter materialized view ' ~ relation ~ ' alter sortkey (' ~ cols | join(', ') ~ ')') -%}
-    {%- else -%}{%- do out.append('alter materialized view ' ~ relation ~ ' alter sortkey none') -%}
-    {%- endif -%}
-  {%- endif -%}
-  {{ return(out) }}
-{%- endmacro %}
-{% macro default__alter_streaming_view_sql(relation, cfg, changed) -%}{{ return([]) }}{%- endmacro %}

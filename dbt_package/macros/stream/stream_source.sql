@@ -7,6 +7,9 @@
 
   DuckDB / Postgres: a local stand-in, schema S with one table per stream holding exactly those
   columns. Anything that appends rows there with a refresh_time behaves like a Redshift REFRESH.
+
+  The DDL of each: common/stream_source.sql (the dispatcher, the local stand-in) and
+  plugins/<adapter>/stream_source.sql.
 -#}
 
 {% macro stream_relation(stream_schema, stream_name) -%}
@@ -18,68 +21,6 @@
   {% set sql = streamleap.create_stream_source_sql(stream_schema, stream_name, iam_role, region) %}
   {% do log('streamleap: ensuring stream source ' ~ stream_schema ~ '.' ~ stream_name, info=True) %}
   {% do run_query(sql) %}
-{%- endmacro %}
-
-{% macro create_stream_source_sql(stream_schema, stream_name, iam_role='default', region=none) -%}
-  {{ return(adapter.dispatch('create_stream_source_sql', 'streamleap')(stream_schema, stream_name, iam_role, region)) }}
-{%- endmacro %}
-
-{% macro redshift__create_stream_source_sql(stream_schema, stream_name, iam_role, region) -%}
-  {#- IAM_ROLE default uses the role associated with the namespace / cluster. -#}
-  create external schema if not exists {{ adapter.quote(stream_schema) }}
-  from kinesis
-  {%- if region %} region {{ streamleap._string_literal(region) }}{% endif %}
-  iam_role {{ 'default' if (iam_role or 'default') == 'default' else streamleap._string_literal(iam_role) }}
-{%- endmacro %}
-
-{% macro default__create_stream_source_sql(stream_schema, stream_name, iam_role, region) -%}
-  {%- set rel = streamleap.stream_relation(stream_schema, stream_name) -%}
-  create schema if not exists {{ adapter.quote(stream_schema) }};
-  create table if not exists {{ rel }} (
-    approximate_arrival_timestamp timestamp,
-    partition_key varchar(256),
-    shard_id varchar(20),
-    sequence_number varchar(128),
-    refresh_time timestamp,
-    kinesis_data {{ streamleap._bytes_type() }}
-  )
-  {{- streamleap._local_stream_functions(stream_schema, stream_name) }}
-{%- endmacro %}
-
-{% macro _bytes_type() -%}{{ return(adapter.dispatch('_bytes_type', 'streamleap')()) }}{%- endmacro %}
-{% macro default___bytes_type() -%}bytea{%- endmacro %}
-{% macro duckdb___bytes_type() -%}blob{%- endmacro %}
-{#- dbt-redshift falls back to postgres__/default__: BYTEA is on Redshift's list of unsupported
-    PostgreSQL types ("if a query attempts to use an unsupported data type, including explicit or
-    implicit casts, it will return an error"). Its binary type is VARBYTE (up to 16,777,216 bytes;
-    VARBYTE alone is VARBYTE(64000), so the size is given).
-    https://docs.aws.amazon.com/redshift/latest/dg/c_unsupported-postgresql-datatypes.html
-    https://docs.aws.amazon.com/redshift/latest/dg/r_VARBYTE_type.html -#}
-{% macro redshift___bytes_type() -%}varbyte(16777216){%- endmacro %}
-
-{#- Postgres has no TRY_CAST: safe parsers live beside the stand-in. -#}
-{% macro _local_stream_functions(stream_schema, stream_name) -%}{{ return(adapter.dispatch('_local_stream_functions', 'streamleap')(stream_schema, stream_name)) }}{%- endmacro %}
-{% macro default___local_stream_functions(stream_schema, stream_name) -%}{%- endmacro %}
-{% macro postgres___local_stream_functions(stream_schema, stream_name) -%};
-  {#- every consumer reads refresh_time > its watermark: an index keeps that to the new rows
-      (DuckDB's zone maps do the same for an append-only table) -#}
-  create index if not exists {{ streamleap.quote_ident(stream_name ~ '_refresh_time') }}
-    on {{ streamleap.stream_relation(stream_schema, stream_name) }} (refresh_time);
-  create or replace function {{ adapter.quote(stream_schema) }}.streamleap_try_jsonb(raw bytea) returns jsonb
-  language plpgsql immutable as $fn$
-  begin
-    return convert_from(raw, 'UTF8')::jsonb;
-  exception when others then
-    return null;
-  end $fn$;
-  create or replace function {{ adapter.quote(stream_schema) }}.streamleap_is_json(t text) returns boolean
-  language plpgsql immutable as $fn$
-  begin
-    perform t::jsonb;
-    return true;
-  exception when others then
-    return false;
-  end $fn$
 {%- endmacro %}
 
 {#- A SQL string literal holding value exactly. Quotes are doubled everywhere. Redshift's string
