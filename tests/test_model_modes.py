@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from streamleap.ddl import parse_ddl
-from streamleap.plan import plan_tables
-from streamleap.project import generate_models
+from streamleap.sources.ddl import parse_ddl
+from streamleap.model.mirror_plan import plan_tables
+from streamleap.project.scaffold import generate_models
 from streamleap.records import ChangeRecord
 from tests.harness import STREAM, StreamWriter, dbt, expected_rows, make_project
 from tests.test_mirror import Clock, assert_mirror_matches, cart

@@ -123,7 +123,7 @@ def _ident(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_").lower() or "stream"
 
 
-def _sql_literal(value: str) -> str:
+def _jinja_literal(value: str) -> str:
     """A Jinja string literal (the model files are Jinja)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -151,13 +151,13 @@ def _staging_sql(s: StreamModels) -> str:
         f"{{#- {GENERATED} The streaming view over Kinesis stream {s.stream}: one row per record, payload kept. -#}}\n"
         "{{ config(\n"
         "    materialized='streaming_mv',\n"
-        f"    stream_schema={_sql_literal(s.stream_schema)},\n"
-        f"    stream_name={_sql_literal(s.stream)},\n"
+        f"    stream_schema={_jinja_literal(s.stream_schema)},\n"
+        f"    stream_name={_jinja_literal(s.stream)},\n"
         "    iam_role=var('streamleap_iam_role', 'default'),\n"
         "    auto_refresh=true,\n"
         "    sort=['refresh_time'],\n"
         ") }}\n"
-        f"{{{{ streamleap.staging_select({_sql_literal(s.stream_schema)}, {_sql_literal(s.stream)}) }}}}\n"
+        f"{{{{ streamleap.staging_select({_jinja_literal(s.stream_schema)}, {_jinja_literal(s.stream)}) }}}}\n"
     )
 
 
@@ -166,9 +166,9 @@ def _set_aside_sql(s: StreamModels) -> str:
         f"{{#- {GENERATED} Records of stream {s.stream} that cannot be applied: raw bytes, reason, position. -#}}\n"
         "{{ config(\n"
         "    materialized='streamleap_set_aside',\n"
-        f"    streamleap_set_aside={{'stream_model': {_sql_literal(s.staging)}}},\n"
+        f"    streamleap_set_aside={{'stream_model': {_jinja_literal(s.staging)}}},\n"
         ") }}\n"
-        f"{{{{ streamleap.set_aside_select(ref({_sql_literal(s.staging)})) }}}}\n"
+        f"{{{{ streamleap.set_aside_select(ref({_jinja_literal(s.staging)})) }}}}\n"
     )
 
 
@@ -182,8 +182,8 @@ def _redshift_keys(table: MirrorTable) -> str:
     key = list(table.primary_key)
     if not all(_REDSHIFT_PLAIN.match(k) for k in key):
         return ""
-    sort = ", ".join(_sql_literal(k) for k in key)
-    return f"    dist={_sql_literal(key[0])},\n    sort=[{sort}],\n"
+    sort = ", ".join(_jinja_literal(k) for k in key)
+    return f"    dist={_jinja_literal(key[0])},\n    sort=[{sort}],\n"
 
 
 def _mirror_sql(s: StreamModels, table: MirrorTable) -> str:
@@ -194,7 +194,7 @@ def _mirror_sql(s: StreamModels, table: MirrorTable) -> str:
         "    on_schema_change='append_new_columns',\n"
         f"{_redshift_keys(table)}"
         ") }}\n"
-        f"{{{{ streamleap.mirror_select(ref({_sql_literal(s.staging)})) }}}}\n"
+        f"{{{{ streamleap.mirror_select(ref({_jinja_literal(s.staging)})) }}}}\n"
     )
 
 
