@@ -44,7 +44,7 @@ venv: $(STAMP)
 SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_mirror_property.py tests/test_capture_e2e.py \
 	tests/test_mirror.py tests/test_relay.py tests/test_aws.py tests/test_value_edges.py tests/test_roundtrip.py \
 	tests/test_misfit.py tests/test_chaos.py tests/test_capture_parts.py tests/test_integration_project.py \
-	tests/test_demo.py tests/test_streaming_mv.py tests/test_partitions.py tests/test_misfit_e2e.py tests/test_redshift_sql.py
+	tests/test_demo.py tests/test_model_modes.py tests/test_streaming_mv.py tests/test_partitions.py tests/test_misfit_e2e.py tests/test_redshift_sql.py
 test: system-deps venv lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder $(SLOW_TESTS) tests
 
