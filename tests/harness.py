@@ -107,14 +107,12 @@ def dbt(target: Target, *args: str, expect_ok: bool = True):
     saved = {k: os.environ.get(k) for k in target.env}
     os.environ.update(target.env)
     try:
-        from dbt.cli.main import dbtRunner
-
         # --no-write-json: no test reads target/manifest.json or run_results.json, and writing them
         # is a third of what a small project's invocation costs
-        from streamleap.project.invoke import dbt_argv
+        from streamleap.project.invoke import dbt_argv, dbt_runner
 
         argv = dbt_argv([*args, "--no-write-json"], target.project, target=target.name)
-        result = dbtRunner(manifest=target.manifest).invoke(argv)
+        result = dbt_runner(target.manifest).invoke(argv)
     finally:
         for k, v in saved.items():
             if v is None:

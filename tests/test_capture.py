@@ -21,6 +21,7 @@ from streamleap.capture.loop import Capture
 from streamleap.capture.encoder import EncodedRecord, RecordEncoder
 from streamleap.records import partition_key
 from streamleap.kinesis.writer import MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, KinesisWriter
+from streamleap.kinesis.client import kinesis_client
 from streamleap.cli import main
 from streamleap.errors import StreamleapError
 from streamleap.kinesis.local import LocalKinesis
@@ -110,7 +111,7 @@ def test_partition_keys_stay_within_kinesis_limit():
 
 # ---------------------------------------------------------------- PutRecords
 def test_batches_respect_kinesis_limits_and_everything_arrives(kinesis):
-    client = kinesis.client()
+    client = kinesis_client(kinesis.endpoint_url)  # its own: the handler below stays with the client
     stream = new_stream(kinesis)
     calls = []
     client.meta.events.register("before-parameter-build.kinesis.PutRecords",

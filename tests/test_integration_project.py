@@ -56,15 +56,13 @@ class Project:
         self.directory, self.target, self.env = directory, target, env
 
     def dbt(self, *args: str):
-        from dbt.cli.main import dbtRunner
-
         saved = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         try:
-            from streamleap.project.invoke import NO_TARGET, dbt_argv
+            from streamleap.project.invoke import NO_TARGET, dbt_argv, dbt_runner
 
             argv = dbt_argv([*args, *(SET_ASIDE_MISFITS if args[0] not in NO_TARGET else [])], self.directory, target=self.target)
-            result = dbtRunner().invoke(argv)
+            result = dbt_runner().invoke(argv)
         finally:
             for k, v in saved.items():
                 if v is None:

@@ -42,6 +42,7 @@ class LocalKinesis:
         self.port = port
         self._server: Any = None
         self._endpoint: str | None = None
+        self._client: Any = None
 
     def start(self) -> LocalKinesis:
         """Listen on 127.0.0.1 and serve from a thread; OSError at once when the port is taken."""
@@ -65,12 +66,16 @@ class LocalKinesis:
         return self._endpoint
 
     def client(self):
-        """A boto3 Kinesis client for this endpoint, with dummy credentials."""
-        import boto3
+        """A boto3 Kinesis client for this endpoint, with dummy credentials: one per start, shared
+        (boto3's clients are thread-safe; making one reads botocore's endpoint and service files,
+        about 0.1 s)."""
+        if self._client is None:
+            import boto3
 
-        return boto3.session.Session().client(
-            "kinesis", region_name=self.region, endpoint_url=self.endpoint_url,
-            aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY)
+            self._client = boto3.session.Session().client(
+                "kinesis", region_name=self.region, endpoint_url=self.endpoint_url,
+                aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY)
+        return self._client
 
     def create_stream(self, name: str, shards: int = 4) -> None:
         """Create the stream unless it exists (any shard count), and wait until it is ACTIVE."""
@@ -89,7 +94,7 @@ class LocalKinesis:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        server, self._server, self._endpoint = self._server, None, None
+        server, self._server, self._endpoint, self._client = self._server, None, None, None
         if server is not None:
             server.stop()
 

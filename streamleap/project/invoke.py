@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from streamleap.errors import StreamleapError
@@ -32,11 +34,46 @@ def dbt_argv(args: list[str], project_dir: Path | str, profiles_dir: Path | str 
     return argv
 
 
-def run_dbt(args: list[str], project_dir: Path, profiles_dir: Path | None = None, target: str | None = None):
-    """Invoke dbt with dbtRunner; raise StreamleapError with dbt's message when it fails."""
+def dbt_runner(manifest: Any = None, callbacks: list[Callable[[Any], None]] | None = None) -> Any:
+    """dbt's in-process runner (on a parsed manifest when one is given), for one invocation."""
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(dbt_argv(args, project_dir, profiles_dir, target))
+    _name_behavior_flags_cheaply()
+    return dbtRunner(manifest=manifest, callbacks=callbacks or [])
+
+
+def _name_behavior_flags_cheaply() -> None:
+    """Each invocation makes the adapter anew, and each of its behaviour flags names the module that
+    declared it: dbt-common finds it with inspect.stack(), which reads the source line of every
+    frame on the stack and looks every frame's module up among all loaded modules: 0.1-0.2 s per
+    invocation, a fifth of a small project's `dbt run` in-process. The same answer (the first
+    caller outside dbt_common.behavior_flags) is read from the frames' globals here. Only the
+    default is replaced: a flag that names its source keeps it."""
+    try:
+        from dbt_common import behavior_flags
+    except ImportError:  # an older dbt-common, without behaviour flags: nothing to speed up
+        return
+    rendered = getattr(behavior_flags, "BehaviorFlagRendered", None)
+    if rendered is None or getattr(rendered, "_streamleap_source", False):
+        return
+
+    def default_source() -> str:
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None:
+            name = frame.f_globals.get("__name__")
+            if name and name != behavior_flags.__name__:
+                return name
+            frame = frame.f_back
+        return "Unknown"
+
+    if isinstance(rendered.__dict__.get("_default_source"), staticmethod):
+        rendered._default_source = staticmethod(default_source)
+        rendered._streamleap_source = True
+
+
+def run_dbt(args: list[str], project_dir: Path, profiles_dir: Path | None = None, target: str | None = None):
+    """Invoke dbt with dbtRunner; raise StreamleapError with dbt's message when it fails."""
+    result = dbt_runner().invoke(dbt_argv(args, project_dir, profiles_dir, target))
     if not result.success:
         detail = str(result.exception).splitlines()[0] if result.exception else "see the dbt log above"
         raise StreamleapError(f"dbt {' '.join(args)} failed in {project_dir}: {detail}")
@@ -89,11 +126,9 @@ class DbtSession:
             return True
         if shared is not None:
             shared[0].close()
-        from dbt.cli.main import dbtRunner
-
         watch = ProjectWatch(self.project_dir, WATCHED)
         watch.rearm()
-        result = dbtRunner().invoke(self._args("parse", "--quiet"))
+        result = dbt_runner().invoke(self._args("parse", "--quiet"))
         if not result.success or result.result is None:
             watch.close()
             raise StreamleapError(f"dbt parse failed in {self.project_dir}: {first_line(result.exception)}")
@@ -111,10 +146,8 @@ class DbtSession:
         self._watch.close()
 
     def invoke(self, *args: str, callbacks: list[Callable[[Any], None]] | None = None) -> Any:
-        from dbt.cli.main import dbtRunner
-
         self.ensure_parsed()
-        result = dbtRunner(manifest=self.manifest, callbacks=callbacks or []).invoke(self._args(*args, *FAST_FLAGS))
+        result = dbt_runner(self.manifest, callbacks).invoke(self._args(*args, *FAST_FLAGS))
         if not result.success:
             detail = first_line(result.exception)
             if result.exception is None and result.result is not None:
