@@ -373,11 +373,12 @@ print("order", *order, flush=True)
 client = boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
 client.put_records(StreamName=stream, Records=[{"Data": bytes.fromhex(d), "PartitionKey": k} for d, k in json.load(open(later))])
 run = cycle._Session.run
+second = next(m for m in runner._plan.streams[0].mirrors if m.model == order[1]).apply[0]
 
 def run_then_die(self, sql):
-    # the second mirror's batch is about to be made: the cycle batch and the first mirror's
+    # the second mirror's apply is about to start: the cycle batch and the first mirror's
     # apply are done, in the open transaction
-    if sql.startswith('create temporary table "' + order[1] + '__streamleap_cycle"'):
+    if sql == second:
         os.kill(os.getpid(), signal.SIGKILL)
     return run(self, sql)
 

@@ -181,6 +181,7 @@ create temporary table {{ relation }} as (
     {%- set r = streamleap._typed_relations() -%}
     {%- do out.finish.append('drop table ' ~ r['values']) -%}
     {%- do out.finish.append('drop table ' ~ r.judged) -%}
+    {%- do out.finish.append('drop table ' ~ r.winners) -%}
     {%- do out.finish.append('drop table ' ~ r.applied) -%}
   {%- endif -%}
   {%- do out.finish.append('drop table ' ~ cycle_batch) -%}

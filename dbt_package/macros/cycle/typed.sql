@@ -17,9 +17,15 @@
              'adjust'), what was adjusted, and the problem it makes;
     judged   (per cycle) one row per (record, mirror): the record's reason (the set-aside model's
              reason, _reason_case; NULL when it can be applied or needs nothing), its order key
-             and commit time.
-  Then per changed mirror one statement makes its batch of changes (change_batch_sql with
-  typed=), and the set-aside model takes every mirror's rows in one statement at its finish.
+             and commit time;
+    winners  (per cycle) one row per (mirror, key): the key's newest change of the batch, as
+             change_batch_sql ranks them (a primary-key update also a delete at its old key),
+             its values as text by column position. Ranking every mirror's changes in one
+             statement took the window, the pivot and the union out of the tables' statements:
+             a changed table's batch statement cost DuckDB 6.8 ms, now 2.2 ms.
+  Then per changed mirror one statement makes its batch of changes (typed_changes_sql: its
+  winners, cast, newer than its rows and tombstones), and the set-aside model takes every
+  mirror's rows in one statement at its finish.
   Redshift keeps a table's own statements: its JSON values are read at literal paths (SUPER
   navigation, and the numbers as written by a literal pattern, json_access.sql), and it caches a
   statement's compiled plan across cycles.
@@ -34,7 +40,7 @@
 
 {% macro _typed_relations() -%}
   {%- set out = {} -%}
-  {%- for name in ['columns', 'claims', 'values', 'judged', 'applied'] -%}
+  {%- for name in ['columns', 'claims', 'values', 'judged', 'winners', 'applied'] -%}
     {%- do out.update({name: streamleap._cycle_temp_relation('streamleap_cycle_' ~ name)}) -%}
   {%- endfor -%}
   {{ return(out) }}
@@ -49,10 +55,11 @@
 {#- The catalog of a stream's mirrors: mirrors, (node, spec) of every mirror of the stream in its
     order; include, the unique_ids whose rows are written (none: all). first_id numbers the mirrors
     (ids unique in the plan). Returns {'ids': {unique_id: id}, 'columns': [SQL row], 'claims':
-    [SQL row], 'sigs': {signature: [id, column]}, 'sections': [section names]}. -#}
+    [SQL row], 'sigs': {signature: [id, column]}, 'sections': [section names], 'width': the most
+    columns of a mirror included}. -#}
 {% macro typed_catalog(stream_key, mirrors, first_id=1, include=none) -%}
   {%- set lit = streamleap._string_literal -%}
-  {%- set out = {'ids': {}, 'columns': [], 'claims': [], 'sigs': {}, 'sections': ['data']} -%}
+  {%- set out = {'ids': {}, 'columns': [], 'claims': [], 'sigs': {}, 'sections': ['data'], 'width': 0} -%}
   {%- set claimed = [] -%}
   {%- for node, spec in mirrors -%}
     {%- set mirror = first_id + loop.index0 -%}
@@ -65,6 +72,7 @@
     {%- endfor -%}
     {%- if wanted -%}
       {%- set key_names = spec.key | map(attribute='name') | list -%}
+      {%- if spec.columns | length > out.width %}{% do out.update({'width': spec.columns | length}) %}{% endif -%}
       {%- if spec.before_image not in out.sections %}{% do out.sections.append(spec.before_image) %}{% endif -%}
       {%- for c in spec.columns -%}
         {%- set sig = streamleap._value_signature(c) -%}
@@ -183,6 +191,16 @@
   {%- endif -%}
 {%- endmacro %}
 
+{#- The canonical text v of a key value, as its typed values compare: a float's zero has one sign
+    (0 = -0), hex digits one case. The other families' canonical texts are equal when their typed
+    values are (string keys are VARCHAR on every target: no CHAR padding). -#}
+{% macro _key_text(col, v) -%}
+  {%- if col.family == 'float' -%}case when cast({{ v }} as float8) = 0 then '0' else {{ v }} end
+  {%- elif col.family == 'binary' -%}lower({{ v }})
+  {%- else -%}{{ v }}
+  {%- endif -%}
+{%- endmacro %}
+
 {#- The typed value of a column from its canonical text v. -#}
 {% macro typed_value_from_text(col, v, stream_schema) -%}
   {%- if col.family == 'binary' -%}{{ streamleap.hex_to_bytes(v) }}
@@ -237,6 +255,12 @@ typed as (
   from fitted
 )
 select _sl_rec, mirror, section, pos, key_index, col_name, type_name, canon,
+  {#- a key value's text as the typed keys compare (typed_winners_sql ranks on it) #}
+  case when key_index = 0 or canon is null then null
+  {%- for id, col in sigs if col.family in ('float', 'binary') %}
+       when sig = {{ id }} then {{ streamleap._key_text(col, 'canon') }}
+  {%- endfor %}
+       else canon end as key_canon,
   {%- if adjust and sigs %}
   case when section = 'data' and key_index = 0 and _sl_op <> 'delete' and t is not null and not fits then case
     {%- for id, col in sigs %}
@@ -283,14 +307,68 @@ left join (
 ) problems on problems._sl_rec = b._sl_rec and problems.mirror = claims.mirror
 {%- endmacro %}
 
-{#- The statements of a cycle's batch that follow the batch itself: its values and judged records,
-    and the table its mirrors' applies count into (apply_batch_sql with applied=). -#}
+{#- The cycle's winning changes (see the top of this file): per mirror and key, the newest change
+    of the batch by source order, as change_batch_sql's ranked rows: one row per record of a
+    mirrored table that can be applied (no problem), and for a primary-key update a delete at the
+    old key too (its before-image key, when whole and another). Keys are compared by their
+    values' key texts (_key_text: equal when the typed values are), each length-prefixed, so
+    that no two keys share one. Its values are text, by
+    column position (v1 ... v<width>), typed by each mirror's own statements; its commit time and
+    the end of the mirror's records in the batch (refresh_time) as the mirror's apply writes them. -#}
+{% macro typed_winners_sql(width) -%}
+{%- set r = streamleap._typed_relations() -%}
+with pivoted as (
+  select _sl_rec, mirror, section,
+    {%- for j in range(1, width + 1) %}
+    max(case when pos = {{ j }} then canon end) as v{{ j }},
+    {%- endfor %}
+    string_agg(cast(length(key_canon) as varchar) || ':' || key_canon, '|' order by key_index) as key_text,
+    sum(case when key_index > 0 and key_canon is null then 1 else 0 end) as key_nulls
+  from {{ r['values'] }}
+  group by _sl_rec, mirror, section
+),
+ends as (
+  {#- over every record of the mirror read, of any kind: its watermark moves past all of them #}
+  select mirror, max(refresh_time) as batch_end from {{ r.judged }} group by mirror
+),
+changes as (
+  select d.mirror, d.key_text, j.refresh_time, j._sl_op as op, j._sl_order as o, j._sl_time_digits
+    {%- for j in range(1, width + 1) %}, d.v{{ j }}{% endfor %}
+  from pivoted d
+  join {{ r.judged }} j on j._sl_rec = d._sl_rec and j.mirror = d.mirror
+  where d.section = 'data' and j._sl_record_type = 'data' and j._sl_problem is null
+  union all
+  {#- a primary-key update also removes the row at its old key #}
+  select b.mirror, b.key_text, j.refresh_time, 'delete', j._sl_order, j._sl_time_digits
+    {%- for j in range(1, width + 1) %}, b.v{{ j }}{% endfor %}
+  from pivoted b
+  join pivoted d on d._sl_rec = b._sl_rec and d.mirror = b.mirror and d.section = 'data'
+  join {{ r.judged }} j on j._sl_rec = b._sl_rec and j.mirror = b.mirror
+  where b.section <> 'data' and j._sl_op = 'update' and j._sl_record_type = 'data' and j._sl_problem is null
+    and b.key_nulls = 0 and b.key_text <> d.key_text
+),
+ranked as (
+  select changes.*, row_number() over (partition by mirror, key_text order by o desc) as _sl_rank
+  from changes
+)
+select ranked.mirror, ranked.refresh_time, cast(ranked.op as varchar(16)) as op, cast(ranked.o as varchar(256)) as o,
+  {{ streamleap._digits_to_timestamp('ranked._sl_time_digits') }} as commit_ts, ends.batch_end
+  {%- for j in range(1, width + 1) %}, ranked.v{{ j }}{% endfor %}
+from ranked
+join ends on ends.mirror = ranked.mirror
+where ranked._sl_rank = 1
+{%- endmacro %}
+
+{#- The statements of a cycle's batch that follow the batch itself: its values, judged records and
+    winning changes, and the table its mirrors' applies count into. -#}
 {% macro typed_batch_sql(stream_key, cycle_batch, catalog, stream_schema) -%}
   {%- set r = streamleap._typed_relations() -%}
   {%- set out = [streamleap._cycle_create_temp_sql(r['values'], streamleap.typed_values_sql(stream_key, cycle_batch, catalog, stream_schema))] -%}
   {%- do out.extend(streamleap._temp_statistics(r['values'])) -%}
   {%- do out.append(streamleap._cycle_create_temp_sql(r.judged, streamleap.typed_judged_sql(stream_key, cycle_batch))) -%}
   {%- do out.extend(streamleap._temp_statistics(r.judged)) -%}
+  {%- do out.append(streamleap._cycle_create_temp_sql(r.winners, streamleap.typed_winners_sql(catalog.width))) -%}
+  {%- do out.extend(streamleap._temp_statistics(r.winners)) -%}
   {%- do out.append('create temporary table ' ~ r.applied ~ ' (state_name varchar(4096), model_key varchar(1024), applied_rows_now bigint, newest_commit_now timestamp)') -%}
   {{ return(out) }}
 {%- endmacro %}
@@ -319,21 +397,49 @@ left join (
   ]) }}
 {%- endmacro %}
 
-{#- A mirror's piece of a cycle (as _cycle_mirror_piece): its batch of changes from the cycle's
-    typed values, applied. -#}
+{#- A mirror's piece of a cycle (as _cycle_mirror_piece): its batch of changes, its winning changes
+    (typed_winners_sql) past its watermark that are newer than its row and its key's tombstone,
+    typed, applied. -#}
 {% macro _cycle_typed_mirror_piece(node, spec, mirror_id) -%}
-    {%- set target_rel = streamleap._node_relation(node) -%}
-    {%- set changes = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target_rel.identifier, '__streamleap_cycle')) -%}
+    {%- set q = streamleap.quote_ident -%}
+    {%- set target = streamleap._node_relation(node) -%}
+    {%- set tomb = streamleap.tombstone_relation(target) -%}
+    {%- set changes = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target.identifier, '__streamleap_cycle')) -%}
     {%- set r = streamleap._typed_relations() -%}
     {{ return({
       'model': node.name,
       'unique_id': node.unique_id,
       'tables': streamleap._spec_tables(spec),
-      'apply': streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(none, spec, target_rel, typed={'judged': r.judged, 'values': r['values'], 'mirror': mirror_id})) ~ ';\n'
-               ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true, applied=r.applied) ~ ';\n'
+      'apply': streamleap._cycle_create_temp_sql(changes, streamleap.typed_changes_sql(spec, target, tomb, mirror_id)) ~ ';\n'
+               ~ streamleap.apply_batch_sql(target, changes, spec, in_cycle=true, applied=r.applied) ~ ';\n'
                ~ 'drop table ' ~ changes,
       'cleanup': '',
     }) }}
+{%- endmacro %}
+
+{#- A mirror's batch of changes in a cycle (as change_batch_sql's): its winning changes past its
+    watermark, typed, that are newer than its row and its key's tombstone (apply_batch_sql's first
+    two deletes, here). Joins on the batch's keys only. -#}
+{% macro typed_changes_sql(spec, target, tomb, mirror_id) -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set w = streamleap._typed_relations().winners -%}
+{%- set wn = q(w.identifier) -%}
+{%- set tn = q(target.identifier) -%}
+{%- set bn = q(tomb.identifier) -%}
+{%- set names = spec.columns | map(attribute='name') | list -%}
+{%- set key_value = {} -%}
+{%- for c in spec.key %}{% do key_value.update({c.name: streamleap.typed_value_from_text(c, wn ~ '.v' ~ (names.index(c.name) + 1), spec.stream_schema)}) %}{% endfor -%}
+select
+  {%- for c in spec.columns %}
+  {{ streamleap.typed_value_from_text(c, wn ~ '.v' ~ loop.index, spec.stream_schema) }} as {{ q(c.name) }},
+  {%- endfor %}
+  {{ wn }}.op as _streamleap_op, {{ wn }}.o as _streamleap_order, {{ wn }}.commit_ts as _streamleap_commit_ts, {{ wn }}.batch_end as _streamleap_synced_at
+from {{ w }}
+left join {{ target }} on {% for c in spec.key %}{{ tn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}
+left join {{ tomb }} on {% for c in spec.key %}{{ bn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}
+where {{ wn }}.mirror = {{ mirror_id }} and {{ wn }}.refresh_time > {{ streamleap.watermark_lookup_sql(target) }}
+  and ({{ tn }}._streamleap_order is null or {{ wn }}.o > {{ tn }}._streamleap_order)
+  and ({{ bn }}._streamleap_order is null or {{ wn }}.o > {{ bn }}._streamleap_order)
 {%- endmacro %}
 
 {#- The rows the set-aside model (relation) keeps of the mirrors' records, past its watermark, from

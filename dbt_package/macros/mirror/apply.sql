@@ -108,7 +108,7 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {#- in_cycle: the batch is a cycle's (change_batch_sql with checked=, no watermark row), whose finish
     moves every model's watermark: only the state row is made when missing. applied: a cycle whose
     values were typed once (typed.sql): the batch holds only changes newer than the mirror's rows
-    and tombstones (change_batch_sql with typed=), and what it applies is counted into this
+    and tombstones (typed_changes_sql), and what it applies is counted into this
     relation, from which the cycle's finish makes and updates the state rows of every mirror at
     once (typed_state_sql). -#}
 {% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none) -%}

@@ -192,52 +192,12 @@ from (
 {#- checked: when given (staging is not read then), a relation that holds the records already read
     and judged (a `streamleap run` cycle's, cycle_checked_sql): the batch is made from its data
     records past relation's watermark without a problem, and has no watermark row (the cycle's
-    finish moves the watermarks). typed: the same from a cycle's values typed once for every table
-    (typed.sql): {'judged': relation, 'values': relation, 'mirror': this mirror's id there}. -#}
-{% macro change_batch_sql(staging, spec, relation, checked=none, typed=none) -%}
+    finish moves the watermarks). -#}
+{% macro change_batch_sql(staging, spec, relation, checked=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
 {%- set texts = streamleap._texts(spec) -%}
-{%- if typed is not none -%}
-with new_rows as (
-  select * from {{ typed.judged }}
-  where mirror = {{ typed.mirror }} and refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
-),
-batch_end as (
-  {# over every record read, of any kind: the watermark moves past all of them #}
-  select max(refresh_time) as _sl_batch_end from new_rows
-),
-typed_values as (
-  {#- its values, as canonical text, one column each #}
-  select _sl_rec
-    {%- for c in spec.columns %},
-    max(case when section = 'data' and pos = {{ loop.index }} then canon end) as _sl_v{{ loop.index }}
-    {%- endfor %}
-    {%- for c in spec.key %},
-    max(case when section = {{ streamleap._string_literal(spec.before_image) }} and key_index = {{ loop.index }} then canon end) as _sl_vb{{ loop.index }}
-    {%- endfor %}
-  from {{ typed['values'] }}
-  where mirror = {{ typed.mirror }}
-  group by _sl_rec
-),
-changes as {{ streamleap.materialized_cte() }}(
-  select
-    {%- for c in spec.columns %}
-    {{ streamleap.typed_value_from_text(c, '_sl_v' ~ loop.index, ss) }} as {{ q(c.name) }},
-    {%- endfor %}
-    {%- for c in spec.key %}
-    {{ streamleap.typed_value_from_text(c, '_sl_vb' ~ loop.index, ss) }} as _sl_before_{{ loop.index }},
-    {%- endfor %}
-    new_rows._sl_op,
-    new_rows._sl_order as _streamleap_order,
-    case when new_rows._sl_problem is null then {{ streamleap._digits_to_timestamp('new_rows._sl_time_digits') }} end as _streamleap_commit_ts,
-    _sl_batch_end as _streamleap_synced_at
-  from new_rows
-  join typed_values on typed_values._sl_rec = new_rows._sl_rec
-  cross join batch_end
-  where new_rows._sl_record_type = 'data' and new_rows._sl_problem is null
-),
-{%- elif checked is not none -%}
+{%- if checked is not none -%}
 with new_rows as (
   select * from {{ checked }}
   where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}
@@ -296,7 +256,6 @@ checked as {{ streamleap.materialized_cte() }}(
   where _sl_record_type = 'data'
 ),
 {%- endif %}
-{%- if typed is none %}
 changes as {{ streamleap.materialized_cte() }}(
   select
     {%- for c in spec.columns %}
@@ -315,7 +274,6 @@ changes as {{ streamleap.materialized_cte() }}(
   from checked
   where _sl_problem is null
 ),
-{%- endif %}
 keyed as (
   select
     {%- for c in spec.columns %}
@@ -342,28 +300,17 @@ ranked as (
     order by _streamleap_order desc) as _sl_rank
   from keyed
 )
-{%- set r = 'ranked.' if typed is not none else '' %}
 select
   {%- for c in spec.columns %}
-  {{ r }}{{ q(c.name) }},
+  {{ q(c.name) }},
   {%- endfor %}
-  cast({{ r }}_streamleap_op as varchar(16)) as _streamleap_op,
-  cast({{ r }}_streamleap_order as varchar(256)) as _streamleap_order,
-  {{ r }}_streamleap_commit_ts,
-  {{ r }}_streamleap_synced_at
+  cast(_streamleap_op as varchar(16)) as _streamleap_op,
+  cast(_streamleap_order as varchar(256)) as _streamleap_order,
+  _streamleap_commit_ts,
+  _streamleap_synced_at
 from ranked
-{%- if typed is not none %}
-{#- only what is newer than the mirror's row and the key's tombstone (apply_batch_sql's first two
-    deletes, here) #}
-left join {{ relation }} _sl_mirror_row on {{ streamleap._key_match('_sl_mirror_row', 'ranked', spec) }}
-left join {{ streamleap.tombstone_relation(relation) }} _sl_tombstone on {{ streamleap._key_match('_sl_tombstone', 'ranked', spec) }}
-{%- endif %}
 where _sl_rank = 1
-{%- if typed is not none %}
-  and (_sl_mirror_row._streamleap_order is null or ranked._streamleap_order > _sl_mirror_row._streamleap_order)
-  and (_sl_tombstone._streamleap_order is null or ranked._streamleap_order > _sl_tombstone._streamleap_order)
-{%- endif %}
-{%- if checked is none and typed is none %}
+{%- if checked is none %}
 union all
 {# the batch end, so that the watermark moves past everything read (a cycle's finish moves it) #}
 select
