@@ -36,7 +36,8 @@ venv: $(STAMP)
 
 # Three workers on the machines' 2 cores: a test spends part of its time waiting (on a server, a
 # subprocess, a runner's sleep between cycles), and the whole suite ran 511 s with three workers
-# against 618 s with two (same commit, one after the other). A test file per worker at a time:
+# against 618 s with two (same commit, one after the other; 332 s with three since each dbt
+# invocation stopped walking the stack, project/invoke.py). A test file per worker at a time:
 # module fixtures (built dbt projects, started servers) are made once per worker. The longest files are handed out
 # first, so that no worker ends alone on one of them (pytest collects each file once);
 # --no-loadscope-reorder keeps this order (pytest-xdist otherwise hands out the files with the
