@@ -5,8 +5,7 @@ For projects of 2, 50, 200 and 500 mirrored tables (--quick: 2, 20, 50), on Duck
 Postgres, each (target, size) in a child process of its own (bench/run.py's orchestrator):
 
 - first build: the runner's first cycle on a new project whose stream holds an initial load (3 rows
-  per table): `Runner.setup()` and `Runner.cycle()` (a `dbt run` of the whole project, then the
-  cycle plan rendered) in a process of its own, its wall time and its peak RSS (ru_maxrss of that
+  per table): `Runner.setup()` and `Runner.cycle()` (a `dbt run` of the whole project) in a process of its own, its wall time and its peak RSS (ru_maxrss of that
   process, from wait4);
 - then, in the measuring process, the real `streamleap.pipeline.runner.Runner` on the built project, with
   DMS records appended straight into the stream stand-in (bench/harness.py's append_records: no
@@ -94,21 +93,9 @@ def _close(runner: Any) -> None:
 # ------------------------------------------------------------------ the first build, in a process of its own
 def first_build_main(project: str, target: str, n: int) -> dict:
     """The runner's first cycle on a new project whose stream holds an initial load (3 rows per
-    table): setup, then a `dbt run` of every model and the cycle plan rendered. Run by
-    first_build in a child process (bench/run.py --child first_build)."""
-    import streamleap.pipeline.cycle as cycle
-
-    spent: dict[str, float] = {}
-    original = cycle.load_plan
-
-    def load_plan(session: Any) -> Any:
-        t0 = now_s()
-        try:
-            return original(session)
-        finally:
-            spent["plan_render_s"] = now_s() - t0
-
-    cycle.load_plan = load_plan
+    table): setup, then a `dbt run` of every model (the runner renders the cycle plan in its next
+    cycle; the measuring process times that render). Run by first_build in a child process
+    (bench/run.py --child first_build)."""
     t0 = now_s()
     runner = _runner(Path(project), target)
     t1 = now_s()
@@ -118,7 +105,7 @@ def first_build_main(project: str, target: str, n: int) -> dict:
     report = runner.cycle()
     t3 = now_s()
     _close(runner)
-    return {"setup_s": t1 - t0, "cycle_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2), "error": report.error, **spent}
+    return {"setup_s": t1 - t0, "cycle_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2), "error": report.error}
 
 
 def first_build(project: Path, target: str, n: int, work: Path) -> dict:
