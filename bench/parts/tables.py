@@ -5,7 +5,8 @@ For projects of 2, 50, 200 and 500 mirrored tables (--quick: 2, 20, 50), on Duck
 Postgres, each (target, size) in a child process of its own (bench/run.py's orchestrator):
 
 - first build: the runner's first cycle on a new project whose stream holds an initial load (3 rows
-  per table): `Runner.setup()` and `Runner.cycle()` (a `dbt run` of the whole project) in a process of its own, its wall time and its peak RSS (ru_maxrss of that
+  per table): `Runner.setup()` and `Runner.cycle()` (a `dbt run` of the whole project)
+  in a process of its own, its wall time and its peak RSS (ru_maxrss of that
   process, from wait4);
 - then, in the measuring process, the real `streamleap.pipeline.runner.Runner` on the built project, with
   DMS records appended straight into the stream stand-in (bench/harness.py's append_records: no
