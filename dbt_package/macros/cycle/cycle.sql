@@ -55,8 +55,11 @@
     {%- set catalog = stream.pop('catalog') -%}
     {%- if catalog is not none %}{% do catalogs.append(catalog) %}{% endif -%}
   {%- endfor -%}
-  {#- which models each stream has, once per connection: the probe and the finish join it (their
-      text does not grow with the number of models) -#}
+  {#- the session's settings (session.sql), then which models each stream has, once per
+      connection: the probe and the finish join it (their text does not grow with the number of
+      models) -#}
+  {%- set session = streamleap.cycle_session_sql() | trim -%}
+  {%- if session %}{% do plan.setup.append(session) %}{% endif -%}
   {%- do plan.setup.append('drop table if exists ' ~ members) -%}
   {%- do plan.setup.append('create temporary table ' ~ members ~ ' (staging_name varchar(1024), relation_name varchar(1024))') -%}
   {%- for batch in rows | batch(500) -%}

@@ -13,3 +13,12 @@
 {% macro postgres__session_setup() -%}set local jit = off{%- endmacro %}
 {#- dbt-redshift falls back to postgres__ macros: Redshift has no JIT setting -#}
 {% macro redshift__session_setup() -%}set enable_case_sensitive_identifier to true{%- endmacro %}
+
+{#- The same settings for the session of a `streamleap run` runner's own connection, set once in the
+    cycle plan's setup (cycle.sql): Redshift's case-sensitive identifiers, which the planned
+    cycle's quoted names and SUPER paths need as much as a model's run; Postgres without JIT for
+    the session (the connection is the runner's only). -#}
+{% macro cycle_session_sql() -%}{{ return(adapter.dispatch('cycle_session_sql', 'streamleap')()) }}{%- endmacro %}
+{% macro default__cycle_session_sql() -%}{%- endmacro %}
+{% macro postgres__cycle_session_sql() -%}set jit = off{%- endmacro %}
+{% macro redshift__cycle_session_sql() -%}set enable_case_sensitive_identifier to true{%- endmacro %}

@@ -1,3 +1,4 @@
+set enable_case_sensitive_identifier to true;
 drop table if exists "streamleap_cycle_models";
 create temporary table "streamleap_cycle_models" (staging_name varchar(1024), relation_name varchar(1024));
 insert into "streamleap_cycle_models" (staging_name, relation_name) values
