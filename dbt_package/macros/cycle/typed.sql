@@ -401,7 +401,6 @@ where ranked._sl_rank = 1
     (typed_winners_sql) past its watermark that are newer than its row and its key's tombstone,
     typed, applied. -#}
 {% macro _cycle_typed_mirror_piece(node, spec, mirror_id) -%}
-    {%- set q = streamleap.quote_ident -%}
     {%- set target = streamleap._node_relation(node) -%}
     {%- set tomb = streamleap.tombstone_relation(target) -%}
     {%- set changes = streamleap._cycle_temp_relation(streamleap.suffixed_identifier(target.identifier, '__streamleap_cycle')) -%}
