@@ -39,6 +39,8 @@ class MirrorPlan:
     tables: frozenset[tuple[str, str]]  # (schema-name, table-name) whose records it applies
     apply: tuple[str, ...]  # its records read and judged once, its changes applied
     cleanup: tuple[str, ...]  # after the set-aside models took its records' rows
+    count: str = ""  # a SELECT of what it applied: the cycle counts every changed mirror in one statement
+    drop: tuple[str, ...] = ()  # after that count
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class StreamPlan:
     begin: tuple[str, ...]
     batch: tuple[str, ...]
     changed: str
+    count_into: str  # the INSERT that the changed mirrors' counts (UNION ALL) follow; '' when they count themselves
     mirrors: tuple[MirrorPlan, ...]
     set_asides: tuple[SetAsidePlan, ...]
     finish: tuple[str, ...]
@@ -77,9 +80,10 @@ class CyclePlan:
             streams.append(StreamPlan(
                 staging_model=s["staging_model"], stream=(str(s["stream"][0]), str(s["stream"][1])),
                 refresh=_statements(s["refresh"]), probe=s["probe"], begin=tuple(s["begin"]),
-                batch=_statements(s["batch"]), changed=s["changed"],
+                batch=_statements(s["batch"]), changed=s["changed"], count_into=s.get("count_into", ""),
                 mirrors=tuple(MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
-                                         _statements(m["apply"]), _statements(m["cleanup"])) for m in s["mirrors"]),
+                                         _statements(m["apply"]), _statements(m["cleanup"]), m.get("count", ""),
+                                         _statements(m.get("drop", ""))) for m in s["mirrors"]),
                 set_asides=tuple(SetAsidePlan(a["model"], a["unique_id"], _statements(a["start"]),
                                               {name: _statements(sql) for name, sql in a["mirrors"].items()},
                                               _statements(a["finish"])) for a in s["set_aside"]),
@@ -193,6 +197,12 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
                     db.run(sql)
             for set_aside in stream.set_asides:
                 for sql in set_aside.finish:
+                    db.run(sql)
+            counts = [m.count for m in ran if m.count]
+            if counts and stream.count_into:  # the package's INSERT and its SELECTs, one statement
+                db.run(stream.count_into + "\n" + "\nunion all\n".join(counts))
+            for mirror in ran:
+                for sql in mirror.drop:
                     db.run(sql)
             result.ran += [m.model for m in ran] + [a.model for a in stream.set_asides]
             for sql in stream.finish:

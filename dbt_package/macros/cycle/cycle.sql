@@ -150,6 +150,7 @@ create temporary table {{ relation }} as (
     'batch': batch | join(';\n'),
     'catalog': catalog,
     'changed': 'select distinct _sl_schema, _sl_table from ' ~ cycle_batch,
+    'count_into': ('insert into ' ~ streamleap._typed_relations().applied ~ ' (state_name, model_key, applied_rows_now, newest_commit_now)') if typed else '',
     'mirrors': [],
     'set_aside': [],
     'finish': [],
@@ -220,6 +221,8 @@ create temporary table {{ relation }} as (
                ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true) ~ ';\n'
                ~ 'drop table ' ~ changes,
       'cleanup': 'drop table ' ~ checked,
+      'count': '',
+      'drop': '',
     }) }}
 {%- endmacro %}
 
@@ -296,6 +299,10 @@ create temporary table {{ relation }} as (
     {%- if m.cleanup %}{% do out.append(m.cleanup) %}{% endif -%}
   {%- endfor -%}
   {%- for a in p.set_aside %}{% do out.append(a.finish) %}{% endfor -%}
+  {%- set counts = [] -%}
+  {%- for m in p.mirrors if m.model in changed and m.count %}{% do counts.append(m.count) %}{% endfor -%}
+  {%- if counts %}{% do out.append(streamleap.typed_counts_sql(counts)) %}{% endif -%}
+  {%- for m in p.mirrors if m.model in changed and m.drop %}{% do out.append(m.drop) %}{% endfor -%}
   {%- do out.extend(p.finish) -%}
   {%- do out.append('commit') -%}
   {{ return(out | join(';\n') ) }}
@@ -391,6 +398,10 @@ create temporary table {{ relation }} as (
     {%- if piece.cleanup %}{% do statements.append(piece.cleanup) %}{% endif -%}
   {%- endfor -%}
   {%- for a in set_asides %}{% do statements.append(a.finish) %}{% endfor -%}
+  {%- set counts = [] -%}
+  {%- for _, _, piece in applied if piece.count %}{% do counts.append(piece.count) %}{% endfor -%}
+  {%- if counts %}{% do statements.append(streamleap.typed_counts_sql(counts)) %}{% endif -%}
+  {%- for _, _, piece in applied if piece.drop %}{% do statements.append(piece.drop) %}{% endfor -%}
   {%- do statements.extend(p.finish) -%}
   {%- call statement('streamleap_cycle_apply') -%}
     {{ statements | join(';\n') }}

@@ -110,8 +110,9 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
     values were typed once (typed.sql): the batch holds only changes newer than the mirror's rows
     and tombstones (typed_changes_sql), and what it applies is counted into this
     relation, from which the cycle's finish makes and updates the state rows of every mirror at
-    once (typed_state_sql). -#}
-{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none) -%}
+    once (typed_state_sql); counted: the cycle counts the batch into it in one statement for every
+    changed mirror (typed_count_sql), not here. -#}
+{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none, counted=false) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
@@ -122,9 +123,9 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
     would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
     share an identifier -#}
 {%- if applied is not none %}
-insert into {{ applied }} (state_name, model_key, applied_rows_now, newest_commit_now)
-select {{ streamleap._string_literal(streamleap.state_relation(target).render()) }}, {{ streamleap._string_literal(streamleap._relation_key(target)) }}, count(*), max(_streamleap_commit_ts)
-from {{ batch }};
+{%- if not counted %}
+{{ streamleap.typed_count_sql(applied, target, batch) }};
+{%- endif %}
 {%- elif in_cycle %}
 {{ streamleap.ensure_state_row_sql(target) }};
 {%- else %}
