@@ -164,6 +164,11 @@ def test_a_stream_still_empty_is_idle_after_the_first_cycle_and_its_first_record
     report = runner.cycle()
     assert planned(calls, report) == {"gamma", SET_ASIDE}
     assert tables.rows("gamma") == {5: "x"}
+    if tables.target.name == "postgres":  # the plan's setup gave the runner's connection a model run's settings
+        cur = runner._con.cursor()
+        cur.execute("show jit")
+        assert cur.fetchone()[0] == "off"
+        runner._con.rollback()
 
 
 @pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
