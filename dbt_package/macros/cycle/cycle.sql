@@ -150,7 +150,7 @@ create temporary table {{ relation }} as (
     'batch': batch | join(';\n'),
     'catalog': catalog,
     'changed': 'select distinct _sl_schema, _sl_table from ' ~ cycle_batch,
-    'count_into': ('insert into ' ~ streamleap._typed_relations().applied ~ ' (state_name, model_key, applied_rows_now, newest_commit_now)') if typed else '',
+    'count_into': streamleap.typed_count_into_sql() if typed else '',
     'mirrors': [],
     'set_aside': [],
     'finish': [],

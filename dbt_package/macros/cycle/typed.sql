@@ -410,30 +410,31 @@ where ranked._sl_rank = 1
       'unique_id': node.unique_id,
       'tables': streamleap._spec_tables(spec),
       'apply': streamleap._cycle_create_temp_sql(changes, streamleap.typed_changes_sql(spec, target, tomb, mirror_id)) ~ ';\n'
-               ~ streamleap.apply_batch_sql(target, changes, spec, in_cycle=true, applied=r.applied, counted=true),
+               ~ streamleap.apply_batch_sql(target, changes, spec, in_cycle=true, applied=r.applied),
       'cleanup': '',
-      'count': streamleap.typed_count_sql(none, target, changes),
+      'count': streamleap.typed_count_sql(target, changes),
       'drop': 'drop table ' ~ changes,
     }) }}
 {%- endmacro %}
 
-{#- What a mirror's batch of changes applied, counted into the cycle's applied table (applied), or
-    its SELECT alone (applied none): the cycle counts every changed mirror's batch in one
-    statement (typed_counts_sql), after their applies, before its finish reads them. -#}
-{% macro typed_count_sql(applied, target, batch) -%}
-{%- if applied is not none %}
-insert into {{ applied }} (state_name, model_key, applied_rows_now, newest_commit_now)
-{% endif -%}
+{#- What a mirror's batch of changes applied, as a SELECT: the cycle counts every changed mirror's
+    batch in one statement (typed_counts_sql), after their applies, before its finish reads them. -#}
+{% macro typed_count_sql(target, batch) -%}
 select {{ streamleap._string_literal(streamleap.state_relation(target).render()) }}, {{ streamleap._string_literal(streamleap._relation_key(target)) }}, count(*), max(_streamleap_commit_ts)
 from {{ batch }}
+{%- endmacro %}
+
+{#- The INSERT into the cycle's applied table that the changed mirrors' counts follow (joined by
+    UNION ALL: typed_counts_sql here, the runner's run_cycle from the plan's count_into). -#}
+{% macro typed_count_into_sql() -%}
+  {{ return('insert into ' ~ streamleap._typed_relations().applied ~ ' (state_name, model_key, applied_rows_now, newest_commit_now)') }}
 {%- endmacro %}
 
 {#- The one statement that counts the changed mirrors' batches (their pieces' 'count') into the
     cycle's applied table; '' when none changed. -#}
 {% macro typed_counts_sql(counts) -%}
   {%- if not counts %}{{ return('') }}{% endif -%}
-  {{ return('insert into ' ~ streamleap._typed_relations().applied ~ ' (state_name, model_key, applied_rows_now, newest_commit_now)\n'
-            ~ counts | join('\nunion all\n')) }}
+  {{ return(streamleap.typed_count_into_sql() ~ '\n' ~ counts | join('\nunion all\n')) }}
 {%- endmacro %}
 
 {#- A mirror's batch of changes in a cycle (as change_batch_sql's): its winning changes past its

@@ -110,9 +110,9 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
     values were typed once (typed.sql): the batch holds only changes newer than the mirror's rows
     and tombstones (typed_changes_sql), and what it applies is counted into this
     relation, from which the cycle's finish makes and updates the state rows of every mirror at
-    once (typed_state_sql); counted: the cycle counts the batch into it in one statement for every
-    changed mirror (typed_count_sql), not here. -#}
-{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none, counted=false) -%}
+    once (typed_state_sql); the cycle counts the batch into it in one statement for every changed
+    mirror (typed_counts_sql), not here. -#}
+{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
@@ -123,9 +123,7 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
     would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
     share an identifier -#}
 {%- if applied is not none %}
-{%- if not counted %}
-{{ streamleap.typed_count_sql(applied, target, batch) }};
-{%- endif %}
+{#- counted by the cycle (typed_counts_sql) #}
 {%- elif in_cycle %}
 {{ streamleap.ensure_state_row_sql(target) }};
 {%- else %}
