@@ -454,6 +454,69 @@ def test_a_planned_cycle_judges_records_as_a_dbt_run_does(tables):
     assert tables.set_aside_rows() == [("public", "alpha")]
 
 
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_only_a_mirror_whose_changes_hold_a_delete_writes_its_tombstones(tables, monkeypatch):
+    """A planned cycle runs a mirror's tombstone statements only when its winning changes hold a
+    delete; a tombstone older than its key's row then stays, and no older change gets past
+    either: not a re-delivered delete, not an update from before it."""
+    import streamleap.pipeline.cycle as cycle
+
+    tables.change("alpha", 1, 2)
+    tables.change("beta", 1, 2)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None  # a dbt run of every model
+    assert runner.cycle().error is None  # the plan is rendered
+    calls.clear()
+    mirrors = {m.model: m for m in runner._plan.streams[0].mirrors}
+    assert mirrors["alpha"].tombstones and mirrors["beta"].tombstones
+    sent: list[str] = []
+    run = cycle._Session.run
+
+    def recording(self, sql):
+        sent.append(sql)
+        return run(self, sql)
+
+    monkeypatch.setattr(cycle._Session, "run", recording)
+
+    def tombstones(model: str) -> list[tuple]:
+        return sorted(tables.target.query(f"select id from {tables.target.rel(model + '__streamleap_tombstones')}"))
+
+    deleted_at = wall_clock()
+    delete = ChangeRecord("public", "beta", "delete", {"id": 2, "v": "x"}, commit_ts=deleted_at, transaction_id=5,
+                          transaction_record_id=1)
+    before = ChangeRecord("public", "beta", "update", {"id": 2, "v": "older"}, commit_ts=deleted_at - dt.timedelta(seconds=1),
+                          transaction_id=4, transaction_record_id=1)
+    tables.change("alpha", 3)
+    tables.change("alpha", 1, op="update", v="u")
+    tables.put([(delete.to_bytes(), "public.beta.2")])
+    report = runner.cycle()
+    assert planned(calls, report) == {"alpha", "beta", SET_ASIDE}
+    assert not set(mirrors["alpha"].tombstones) & set(sent)  # inserts and updates only
+    assert set(mirrors["beta"].tombstones) <= set(sent)
+    assert tables.rows("alpha") == {1: "u", 2: "x", 3: "x"} and tables.rows("beta") == {1: "x"}
+    assert tombstones("beta") == [(2,)]
+
+    # key 2 comes back (its tombstone stays: the cycle holds no delete), then the delete is
+    # delivered again and an update from before it arrives late: neither wins over the row
+    sent.clear()
+    tables.change("beta", 2, v="back")
+    assert planned(calls, runner.cycle()) == {"beta", SET_ASIDE}
+    assert not set(mirrors["beta"].tombstones) & set(sent)
+    assert tables.rows("beta") == {1: "x", 2: "back"} and tombstones("beta") == [(2,)]
+    tables.put([(delete.to_bytes(), "public.beta.2"), (before.to_bytes(), "public.beta.2")])
+    assert planned(calls, runner.cycle()) == {"beta", SET_ASIDE}
+    assert tables.rows("beta") == {1: "x", 2: "back"}
+
+    # a newer delete takes the row, and its tombstone replaces the old one
+    tables.change("beta", 2, op="delete")
+    assert planned(calls, runner.cycle()) == {"beta", SET_ASIDE}
+    assert tables.rows("beta") == {1: "x"}
+    assert tables.target.query(f"select count(*) from {tables.target.rel('beta__streamleap_tombstones')}") == [(1,)]
+    stored = tables.target.query(f"select _streamleap_commit_ts from {tables.target.rel('beta__streamleap_tombstones')}")[0][0]
+    assert stored > deleted_at.replace(tzinfo=None)
+    assert tables.set_aside_rows() == []
+
+
 def dbt_run_queries(target: Target, *args: str) -> tuple[Any, dict[str, list[str]]]:
     """A plain `dbt run` (a fresh dbtRunner, as cron or Airflow run it), with the SQL each node sent."""
     from dbt.cli.main import dbtRunner

@@ -202,7 +202,7 @@ def test_every_statement_parses_as_redshift(rendered):
         assert not isinstance(tree, exp.Command), f"{name}: sqlglot could not parse: {statement[:200]}"
         kinds.setdefault(name, []).append(type(tree).__name__)
     assert kinds["mirror_apply_cart"] == ["Create", "Create", "Transaction", "Insert", "Update", "Delete", "Delete", "Delete",
-                                          "Update", "Delete", "Delete", "Insert", "Insert", "Update", "Commit"]
+                                          "Update", "Delete", "Insert", "Delete", "Insert", "Update", "Commit"]
     assert kinds["staging_select"] == ["Select"]
     assert kinds["streaming_view_create"] == ["Create"]
 

@@ -41,6 +41,8 @@ class MirrorPlan:
     cleanup: tuple[str, ...]  # after the set-aside models took its records' rows
     count: str = ""  # a SELECT of what it applied: the cycle counts every changed mirror in one statement
     drop: tuple[str, ...] = ()  # after that count
+    id: int | None = None  # its id in the typed cycle's tables: what the stream's deleting query names
+    tombstones: tuple[str, ...] = ()  # after its apply, when the stream's deleting query names it
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class StreamPlan:
     batch: tuple[str, ...]
     changed: str
     count_into: str  # the INSERT that the changed mirrors' counts (UNION ALL) follow; '' when they count themselves
+    deleting: str  # the ids of the mirrors whose changes hold a delete; '' when every apply keeps its tombstones
     mirrors: tuple[MirrorPlan, ...]
     set_asides: tuple[SetAsidePlan, ...]
     finish: tuple[str, ...]
@@ -81,9 +84,11 @@ class CyclePlan:
                 staging_model=s["staging_model"], stream=(str(s["stream"][0]), str(s["stream"][1])),
                 refresh=_statements(s["refresh"]), probe=s["probe"], begin=tuple(s["begin"]),
                 batch=_statements(s["batch"]), changed=s["changed"], count_into=s.get("count_into", ""),
+                deleting=s.get("deleting", ""),
                 mirrors=tuple(MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
                                          _statements(m["apply"]), _statements(m["cleanup"]), m.get("count", ""),
-                                         _statements(m.get("drop", ""))) for m in s["mirrors"]),
+                                         _statements(m.get("drop", "")), m.get("id"),
+                                         _statements(m.get("tombstones", ""))) for m in s["mirrors"]),
                 set_asides=tuple(SetAsidePlan(a["model"], a["unique_id"], _statements(a["start"]),
                                               {name: _statements(sql) for name, sql in a["mirrors"].items()},
                                               _statements(a["finish"])) for a in s["set_aside"]),
@@ -184,12 +189,16 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
                 db.run(sql)
             changed = {(str(a), str(b)) for a, b in db.rows(stream.changed) if a is not None and b is not None}
             ran = [m for m in stream.mirrors if m.tables & changed]
+            deleting = {row[0] for row in db.rows(stream.deleting)} if stream.deleting and ran else set()
             for set_aside in stream.set_asides:
                 for sql in set_aside.start:
                     db.run(sql)
             for mirror in ran:
                 for sql in mirror.apply:
                     db.run(sql)
+                if mirror.id in deleting or not stream.deleting:
+                    for sql in mirror.tombstones:
+                        db.run(sql)
                 for set_aside in stream.set_asides:  # its records' rows, as its apply judged them
                     for sql in set_aside.mirrors.get(mirror.model, ()):
                         db.run(sql)

@@ -15,6 +15,8 @@
                metadata read (_sl_schema, _sl_table, ...) and judged once for every table
                (cycle_batch_sql: the JSON rule, the operation, times and transaction-record-id);
     changed    which (schema-name, table-name) the batch holds;
+    deleting   (typed cycles) which mirrors' winning changes hold a delete: only those run their
+               tombstones' part;
     mirrors    per mirror: the source tables (its own, its partitions') whose records it applies,
                and its apply: its records of the cycle batch read and judged once into a
                temporary table (cycle_checked_sql), its batch of changes made from those
@@ -151,6 +153,7 @@ create temporary table {{ relation }} as (
     'catalog': catalog,
     'changed': 'select distinct _sl_schema, _sl_table from ' ~ cycle_batch,
     'count_into': streamleap.typed_count_into_sql() if typed else '',
+    'deleting': streamleap.typed_deleting_sql() if typed else '',
     'mirrors': [],
     'set_aside': [],
     'finish': [],
@@ -221,6 +224,8 @@ create temporary table {{ relation }} as (
                ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true) ~ ';\n'
                ~ 'drop table ' ~ changes,
       'cleanup': 'drop table ' ~ checked,
+      'id': none,
+      'tombstones': '',
       'count': '',
       'drop': '',
     }) }}
@@ -292,9 +297,11 @@ create temporary table {{ relation }} as (
   {%- do out.append('begin') -%}
   {%- do out.extend(p.begin) -%}
   {%- do out.extend([p.batch, p.changed]) -%}
+  {%- if p.deleting %}{% do out.append(p.deleting) %}{% endif -%}
   {%- for a in p.set_aside %}{% do out.append(a.start) %}{% endfor -%}
   {%- for m in p.mirrors if m.model in changed -%}
     {%- do out.append(m.apply) -%}
+    {%- if m.tombstones %}{% do out.append(m.tombstones) %}{% endif -%}
     {%- for a in p.set_aside if m.model in a.mirrors %}{% do out.append(a.mirrors[m.model]) %}{% endfor -%}
     {%- if m.cleanup %}{% do out.append(m.cleanup) %}{% endif -%}
   {%- endfor -%}
@@ -394,6 +401,7 @@ create temporary table {{ relation }} as (
   {%- for a in set_asides %}{% do statements.append(a.start) %}{% endfor -%}
   {%- for node_m, spec, piece in applied -%}
     {%- do statements.append(piece.apply) -%}
+    {%- if piece.tombstones %}{% do statements.append(piece.tombstones) %}{% endif -%}
     {%- for a in set_asides if node_m.name in a.mirrors %}{% do statements.append(a.mirrors[node_m.name]) %}{% endfor -%}
     {%- if piece.cleanup %}{% do statements.append(piece.cleanup) %}{% endif -%}
   {%- endfor -%}

@@ -111,8 +111,9 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
     and tombstones (typed_changes_sql), and what it applies is counted into this
     relation, from which the cycle's finish makes and updates the state rows of every mirror at
     once (typed_state_sql); the cycle counts the batch into it in one statement for every changed
-    mirror (typed_counts_sql), not here. -#}
-{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none) -%}
+    mirror (typed_counts_sql), not here. tombstones: false leaves out apply_tombstones_sql (the
+    caller runs it when the batch holds a delete). -#}
+{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none, tombstones=true) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
@@ -142,11 +143,23 @@ where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name
 {%- endif %}
 delete from {{ target }} using {{ batch }}
 where {{ streamleap._key_match(target_name, batch_name, spec) }};
-delete from {{ tomb }} using {{ batch }}
-where {{ streamleap._key_match(tomb_name, batch_name, spec) }};
 insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
 select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
-from {{ batch }} where _streamleap_op <> 'delete';
+from {{ batch }} where _streamleap_op <> 'delete'
+{%- if tombstones %};
+{{ streamleap.apply_tombstones_sql(target, batch, spec) }}
+{%- endif %}
+{%- endmacro %}
+
+{#- The tombstones' part of an apply (apply_batch_sql): the batch's keys leave them, its deletes
+    enter them. A `streamleap run` cycle runs it only for a mirror whose batch holds a delete: a
+    tombstone older than its key's row is never read (every change must be newer than the row
+    too), so the key's next delete replaces it. -#}
+{% macro apply_tombstones_sql(target, batch, spec) -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set tomb = streamleap.tombstone_relation(target) -%}
+delete from {{ tomb }} using {{ batch }}
+where {{ streamleap._key_match(q(tomb.identifier), q(batch.identifier), spec) }};
 insert into {{ tomb }} ({% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from {{ batch }} where _streamleap_op = 'delete'

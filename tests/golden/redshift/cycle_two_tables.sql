@@ -400,11 +400,11 @@ set applied_rows = (select count(*) from "cart__streamleap_cycle" where _streaml
 where relation_name = 'dev.public.cart';
 delete from "dev"."public"."cart" using "cart__streamleap_cycle"
 where "cart"."id" = "cart__streamleap_cycle"."id";
-delete from "dev"."public"."cart__streamleap_tombstones" using "cart__streamleap_cycle"
-where "cart__streamleap_tombstones"."id" = "cart__streamleap_cycle"."id";
 insert into "dev"."public"."cart" ("id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 select "id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
 from "cart__streamleap_cycle" where _streamleap_op <> 'delete';
+delete from "dev"."public"."cart__streamleap_tombstones" using "cart__streamleap_cycle"
+where "cart__streamleap_tombstones"."id" = "cart__streamleap_cycle"."id";
 insert into "dev"."public"."cart__streamleap_tombstones" ("id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart__streamleap_cycle" where _streamleap_op = 'delete';
@@ -697,11 +697,11 @@ set applied_rows = (select count(*) from "cart_item__streamleap_cycle" where _st
 where relation_name = 'dev.public.cart_item';
 delete from "dev"."public"."cart_item" using "cart_item__streamleap_cycle"
 where "cart_item"."cart_id" = "cart_item__streamleap_cycle"."cart_id" and "cart_item"."line_no" = "cart_item__streamleap_cycle"."line_no";
-delete from "dev"."public"."cart_item__streamleap_tombstones" using "cart_item__streamleap_cycle"
-where "cart_item__streamleap_tombstones"."cart_id" = "cart_item__streamleap_cycle"."cart_id" and "cart_item__streamleap_tombstones"."line_no" = "cart_item__streamleap_cycle"."line_no";
 insert into "dev"."public"."cart_item" ("cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 select "cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
 from "cart_item__streamleap_cycle" where _streamleap_op <> 'delete';
+delete from "dev"."public"."cart_item__streamleap_tombstones" using "cart_item__streamleap_cycle"
+where "cart_item__streamleap_tombstones"."cart_id" = "cart_item__streamleap_cycle"."cart_id" and "cart_item__streamleap_tombstones"."line_no" = "cart_item__streamleap_cycle"."line_no";
 insert into "dev"."public"."cart_item__streamleap_tombstones" ("cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart_item__streamleap_cycle" where _streamleap_op = 'delete';

@@ -34,11 +34,11 @@ set applied_rows = (select count(*) from "cart__dbt_tmp" where _streamleap_op in
 where relation_name = 'dev.analytics.cart';
 delete from "dev"."analytics"."cart" using "cart__dbt_tmp"
 where "cart"."id" = "cart__dbt_tmp"."id";
-delete from "dev"."analytics"."cart__streamleap_tombstones" using "cart__dbt_tmp"
-where "cart__streamleap_tombstones"."id" = "cart__dbt_tmp"."id";
 insert into "dev"."analytics"."cart" ("id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 select "id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
 from "cart__dbt_tmp" where _streamleap_op <> 'delete';
+delete from "dev"."analytics"."cart__streamleap_tombstones" using "cart__dbt_tmp"
+where "cart__streamleap_tombstones"."id" = "cart__dbt_tmp"."id";
 insert into "dev"."analytics"."cart__streamleap_tombstones" ("id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart__dbt_tmp" where _streamleap_op = 'delete';

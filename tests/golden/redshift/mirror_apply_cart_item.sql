@@ -35,11 +35,11 @@ set applied_rows = (select count(*) from "cart_item__dbt_tmp" where _streamleap_
 where relation_name = 'dev.analytics.cart_item';
 delete from "dev"."analytics"."cart_item" using "cart_item__dbt_tmp"
 where "cart_item"."cart_id" = "cart_item__dbt_tmp"."cart_id" and "cart_item"."line_no" = "cart_item__dbt_tmp"."line_no";
-delete from "dev"."analytics"."cart_item__streamleap_tombstones" using "cart_item__dbt_tmp"
-where "cart_item__streamleap_tombstones"."cart_id" = "cart_item__dbt_tmp"."cart_id" and "cart_item__streamleap_tombstones"."line_no" = "cart_item__dbt_tmp"."line_no";
 insert into "dev"."analytics"."cart_item" ("cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 select "cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
 from "cart_item__dbt_tmp" where _streamleap_op <> 'delete';
+delete from "dev"."analytics"."cart_item__streamleap_tombstones" using "cart_item__dbt_tmp"
+where "cart_item__streamleap_tombstones"."cart_id" = "cart_item__dbt_tmp"."cart_id" and "cart_item__streamleap_tombstones"."line_no" = "cart_item__dbt_tmp"."line_no";
 insert into "dev"."analytics"."cart_item__streamleap_tombstones" ("cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart_item__dbt_tmp" where _streamleap_op = 'delete';
