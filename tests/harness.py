@@ -16,7 +16,7 @@ from typing import Any
 from streamleap.sources.ddl import parse_ddl
 from streamleap.project.invoke import run_dbt
 from streamleap.records import ChangeRecord
-from streamleap.model.mirror_plan import plan_tables
+from streamleap.model.mirror_plan import plan_tables, with_modes
 from streamleap.project.scaffold import generate_models, init_project
 
 STREAM = "shop_cdc"
@@ -77,7 +77,7 @@ class Target:
 
 
 def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_url: str | None = None,
-                 tables: list[str] | None = None, more: list[tuple[str, str]] = ()) -> Target:
+                 tables: list[str] | None = None, more: list[tuple[str, str]] = (), mode_for: str | None = None) -> Target:
     """A project mirroring the tables of ddl (and of each further (ddl, dialect) in more)."""
     project = tmp_path / "project"
     init_project(project)
@@ -96,7 +96,7 @@ def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_ur
     planned = plan_tables(parsed)
     for more_ddl, more_dialect in more:
         planned += plan_tables(parse_ddl(more_ddl, more_dialect))
-    generate_models(project, planned, STREAM, target.stream_schema)
+    generate_models(project, with_modes(planned, mode_for=mode_for), STREAM, target.stream_schema)
     run_dbt(["deps"], project)
     dbt(target, "run-operation", "streamleap.create_stream_source", "--args",
         json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM}))

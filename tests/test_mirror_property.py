@@ -1,6 +1,8 @@
 """Property: for any valid source history delivered as DMS records — with re-deliveries of old
 records after newer ones, malformed records, and cut into any batches — the mirror after the
-last `dbt run` equals the source table's final state, on DuckDB and on Postgres."""
+last `dbt run` equals the source table's final state, and the soft_delete model of the same
+table from the same stream equals it plus every deleted key, flagged with its delete's commit
+time and the values it had before, on DuckDB and on Postgres."""
 
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ KEYS = st.integers(min_value=1, max_value=6)
 
 @st.composite
 def histories(draw):
-    """A valid source history: transactions of inserts, updates, key moves and deletes."""
+    """A valid source history: transactions of inserts, updates, key moves and deletes; the source's
+    final rows, and per key deleted since (its last values, the delete's commit time)."""
     state: dict[int, dict] = {}
+    deleted: dict[int, tuple[dict, dt.datetime]] = {}
     records: list[ChangeRecord] = []
     t = dt.datetime(2024, 1, 1)
     for key in draw(st.lists(KEYS, max_size=3, unique=True)):  # initial full load
@@ -36,27 +40,31 @@ def histories(draw):
             if key not in state:
                 op, row, before = "insert", {"id": key, "status": "new", "qty": qty}, None
                 state[key] = row
+                deleted.pop(key, None)
             else:
                 action = draw(st.sampled_from(["update", "delete", "move"]))
                 if action == "delete":
                     op, row, before = "delete", {"id": key, "status": None, "qty": None}, None
-                    del state[key]
+                    deleted[key] = (state.pop(key), t)
                 else:
                     new_key = draw(KEYS) if action == "move" else key
                     if new_key != key and new_key in state:
                         new_key = key
                     op, row, before = "update", {"id": new_key, "status": action, "qty": qty}, {"id": key}
-                    del state[key]
+                    old = state.pop(key)
+                    if new_key != key:  # a key move deletes the old key
+                        deleted[key] = (old, t)
+                    deleted.pop(new_key, None)
                     state[new_key] = row
             records.append(ChangeRecord("public", "cart", op, dict(row), before=before, commit_ts=t,
                                         transaction_id=1000 + txn, transaction_record_id=rid))
-    return records, state
+    return records, state, deleted
 
 
 @st.composite
 def deliveries(draw):
     """The history as Kinesis delivers it: re-deliveries and junk mixed in, cut into batches."""
-    records, state = draw(histories())
+    records, state, deleted = draw(histories())
     stream: list[ChangeRecord | bytes] = list(records)
     for _ in range(draw(st.integers(min_value=0, max_value=4))):  # DMS resends from a checkpoint
         start = draw(st.integers(min_value=0, max_value=len(records) - 1)) if records else 0
@@ -66,20 +74,21 @@ def deliveries(draw):
         stream.insert(draw(st.integers(min_value=0, max_value=len(stream))), draw(st.sampled_from([b"{oops", b'{"metadata": 1}'])))
     cuts = sorted(draw(st.lists(st.integers(min_value=0, max_value=len(stream)), max_size=3)))
     batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
-    return batches, state
+    return batches, state, deleted
 
 
 @pytest.fixture(scope="module", params=["local", "postgres"])
 def target(request, tmp_path_factory):
     pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
     # parsed once: every example runs the same project, so each `dbt run` skips dbt's parse
-    return parse_once(make_project(tmp_path_factory.mktemp(request.param), DDL, "postgres", request.param, pg_url))
+    return parse_once(make_project(tmp_path_factory.mktemp(request.param), DDL, "postgres", request.param, pg_url,
+                                   mode_for="cart=mirror+soft_delete"))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=deliveries())
 def test_mirror_equals_source_after_any_delivery(target, case):
-    batches, source_state = case
+    batches, source_state, deleted = case
     reset(target)
     writer = StreamWriter(target)
     for batch in batches:
@@ -89,3 +98,8 @@ def test_mirror_equals_source_after_any_delivery(target, case):
     mirror = {r[0]: {"id": r[0], "status": r[1], "qty": r[2]} for r in rows}
     assert mirror == source_state
     assert {k[0]: v for k, v in expected_rows(writer.sent, "cart", ["id"]).items()} == source_state
+    soft = target.query(f'select id, status, qty, _streamleap_deleted, _streamleap_deleted_at from {target.rel("cart_soft_delete")}')
+    assert {r[0]: tuple(r[1:]) for r in soft} == {
+        **{k: (row["status"], row["qty"], False, None) for k, row in source_state.items()},
+        **{k: (row["status"], row["qty"], True, at) for k, (row, at) in deleted.items()},
+    }

@@ -66,9 +66,9 @@ CFG_TUNED = ("{'stream_schema': 'kinesis', 'stream_name': 'shop_cdc', 'iam_role'
              "'auto_refresh': false, 'backup': false, 'dist': 'shard_id', 'sort': ['refresh_time', 'sequence_number']}")
 
 
-def spec(model: str) -> str:
+def spec(model: str, mode: str = "mirror") -> str:
     return (f"streamleap.mirror_spec(graph.nodes['model.project.{model}'].config.streamleap_table, "
-            f"graph.nodes['model.project.{model}'].config.unique_key, '{model}')")
+            f"graph.nodes['model.project.{model}'].config.unique_key, '{model}', '{mode}')")
 
 
 # a mirror name of 127 bytes (Redshift's limit), multi-byte characters across the cut
@@ -126,6 +126,12 @@ STATEMENTS = {
                             f"'select 1 as id', streamleap.apply_changes_sql({REL.format('cart')}, "
                             f"api.Relation.create(identifier='cart__streamleap_initial'), {spec('cart')}))",
     "string_literal": "'select ' ~ streamleap._string_literal(\"it's C:\\\\x\")",
+    # soft_delete (issue 13): the batch (a deleted key's values too), the apply, a change of mode
+    "mirror_batch_cart_soft_delete": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart', 'soft_delete')}, none)",
+    "mirror_apply_cart_soft_delete": f"streamleap.apply_changes_sql({REL.format('cart')}, "
+                                     f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart', 'soft_delete')})",
+    "mirror_mode_to_soft_delete": f"streamleap.mode_change_sql({REL.format('cart')}, {spec('cart', 'soft_delete')}, [])",
+    "mirror_mode_to_mirror": f"streamleap.mode_change_sql({REL.format('cart')}, {spec('cart')}, ['_streamleap_deleted'])",
     # one `streamleap run` cycle (cycle.sql) whose records are for two tables
     "cycle_two_tables": "streamleap.cycle_script('stg_shop_cdc', ['cart', 'cart_item'])",
 }

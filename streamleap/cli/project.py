@@ -76,9 +76,13 @@ def init(directory: Path, no_deps: bool):
               "Default: redshift.external_schema of --config, else kinesis.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="streamleap.yml: stream name, external schema, tables and exclude_columns come from it.")
+@click.option("--mode", "mode", default="mirror", show_default=True,
+              help="What a delete does, for every table: mirror (the row goes) or soft_delete (the row stays, flagged).")
+@click.option("--mode-for", "mode_for", metavar="TABLE=MODE[,...]",
+              help="Another mode for some tables, e.g. --mode-for orders=soft_delete (the model's streamleap_mode config).")
 @handle_errors
 def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
-             stream, stream_schema, config_path):
+             stream, stream_schema, config_path, mode, mode_for):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     from streamleap.project.scaffold import generate_models
 
@@ -95,7 +99,9 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
     stream_schema = stream_schema or "kinesis"
     result, selection = plan_selection(ddl, dialect, source_url, tables, keys, exclude_tables, exclude_columns, source_schema)
     result.raise_if_refused()
-    planned = result.tables
+    from streamleap.model.mirror_plan import with_modes
+
+    planned = with_modes(result.tables, mode, mode_for)
     written = generate_models(project_dir, planned, stream, stream_schema)
     print_skipped(selection, verbose)
     for path in written:

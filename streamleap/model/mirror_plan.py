@@ -47,12 +47,18 @@ class LeftOut:
         return {"name": self.name, "reason": self.reason}
 
 
+# What a mirror model does with a delete (its config streamleap_mode; the dbt package's mirror_modes):
+# mirror removes the row (a Type-1 table), soft_delete keeps it, flagged.
+MODES = ("mirror", "soft_delete")
+
+
 @dataclass(frozen=True)
 class MirrorTable:
     source: SourceTable
     model_name: str
     columns: tuple[MirrorColumn, ...]
     left_out: tuple[LeftOut, ...] = ()
+    mode: str = "mirror"
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -64,6 +70,7 @@ class MirrorTable:
             "name": self.source.name,
             "primary_key": list(self.primary_key),
             "model": self.model_name,
+            "mode": self.mode,
             "columns": [
                 {
                     "name": c.name,
@@ -342,3 +349,50 @@ def plan_tables(
     result = plan_source(tables, keys, exclude_columns)
     result.raise_if_refused()
     return result.tables
+
+
+def _checked_mode(mode: str, where: str) -> str:
+    if mode == "history":
+        raise StreamleapError(f"{where}: mode history is not built yet; use one of {', '.join(MODES)}")
+    if mode not in MODES:
+        raise StreamleapError(f"{where}: unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    return mode
+
+
+def with_modes(tables: list[MirrorTable], default: str = "mirror", mode_for: str | None = None) -> list[MirrorTable]:
+    """The tables with their modes: ``default`` (--mode) for every table, and the per-table
+    overrides of ``mode_for`` (--mode-for TABLE=MODE[+MODE][,TABLE=...]; TABLE as the source names
+    it, schema-qualified or not, or its model's name). A table given several modes gets a model
+    for each, from the same stream: the first keeps the model's name, the others are named
+    <model>_<mode> (cart and cart_soft_delete). Raises one line for an unknown mode, a table that
+    is not among ``tables``, or a model name that is taken."""
+    _checked_mode(default, "--mode")
+    chosen: dict[str, list[str]] = {}
+    for item in _split_list(mode_for):
+        name, sep, given = item.rpartition("=")
+        if not sep or not name.strip() or not given.strip():
+            raise StreamleapError(f"--mode-for {item!r}: write TABLE=MODE, e.g. --mode-for orders=soft_delete")
+        name = name.strip()
+        matches = [t for t in tables if name in (t.source.qualified_name, t.source.name, t.model_name)]
+        if not matches:
+            raise StreamleapError(f"--mode-for {item!r}: no selected table is called {name}; "
+                                  f"the tables are {', '.join(t.source.qualified_name for t in tables[:10])}"
+                                  + (" ..." if len(tables) > 10 else ""))
+        wanted = [_checked_mode(m.strip(), f"--mode-for {item!r}") for m in given.split("+")]
+        if len(set(wanted)) != len(wanted):
+            raise StreamleapError(f"--mode-for {item!r}: a mode is named twice")
+        for t in matches:
+            chosen[t.model_name] = wanted
+    taken = {t.model_name.lower() for t in tables}
+    out: list[MirrorTable] = []
+    for t in tables:
+        its_modes = chosen.get(t.model_name, [default])
+        out.append(replace(t, mode=its_modes[0]))
+        for mode in its_modes[1:]:
+            name = f"{t.model_name}_{mode}"
+            if name.lower() in taken:
+                raise StreamleapError(f"--mode-for: the {mode} model of {t.source.qualified_name} would be called {name}, "
+                                      "which another table's model is; leave that mode out or that table out")
+            taken.add(name.lower())
+            out.append(replace(t, mode=mode, model_name=name))
+    return out

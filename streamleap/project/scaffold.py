@@ -186,9 +186,12 @@ def _redshift_keys(table: MirrorTable) -> str:
     return f"    dist={_jinja_literal(key[0])},\n    sort=[{sort}],\n"
 
 
+_KIND = {"mirror": "Type-1 mirror", "soft_delete": "Mirror with soft deletes"}
+
+
 def _mirror_sql(s: StreamModels, table: MirrorTable) -> str:
     return (
-        f"{{#- {GENERATED} Type-1 mirror of {table.source.qualified_name}; its columns and key are in {table.model_name}.yml. -#}}\n"
+        f"{{#- {GENERATED} {_KIND[table.mode]} of {table.source.qualified_name}; its columns and key are in {table.model_name}.yml. -#}}\n"
         "{{ config(\n"
         "    materialized='streamleap_mirror',\n"
         "    on_schema_change='append_new_columns',\n"
@@ -212,18 +215,32 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
         elif c.name in key:
             entry["data_tests"] = ["not_null"]
         columns.append(entry)
-    for name, desc in (
-        ("_streamleap_op", "The last operation applied to the row: load, insert or update."),
+    soft = table.mode == "soft_delete"
+    meta = [
+        ("_streamleap_op", "The last operation applied to the row: load, insert, update" + (" or delete." if soft else ".")),
         ("_streamleap_order", "Source commit order of that change (phase, commit time, record id, Kinesis sequence)."),
         ("_streamleap_commit_ts", "Source commit time of that change (UTC)."),
         ("_streamleap_synced_at", "refresh_time of the batch that applied it."),
-    ):
+    ]
+    if soft:
+        meta += [("_streamleap_deleted", "true: the row was deleted at the source; it keeps the values it had before."),
+                 ("_streamleap_deleted_at", "Source commit time of the delete (UTC); NULL for a row that exists.")]
+    for name, desc in meta:
         columns.append({"name": name, "description": desc})
-    description = (
-        f"Type-1 mirror of {src.dialect} table {src.qualified_name}, kept from Kinesis stream "
-        f"{s.stream} (AWS DMS change records). Primary key: {', '.join(key)}. Deleted rows are removed; "
-        f"their keys are remembered in {table.model_name}__streamleap_tombstones so a late re-delivery never revives them."
-    )
+    if soft:
+        description = (
+            f"Mirror of {src.dialect} table {src.qualified_name} with soft deletes, kept from Kinesis stream "
+            f"{s.stream} (AWS DMS change records). Primary key: {', '.join(key)}. A deleted row stays, flagged "
+            "(_streamleap_deleted, _streamleap_deleted_at), with the values it had before the delete (its key alone when "
+            "the mirror never held it); a later insert of its key revives it. Filter on not _streamleap_deleted for the "
+            "source's current rows."
+        )
+    else:
+        description = (
+            f"Type-1 mirror of {src.dialect} table {src.qualified_name}, kept from Kinesis stream "
+            f"{s.stream} (AWS DMS change records). Primary key: {', '.join(key)}. Deleted rows are removed; "
+            f"their keys are remembered in {table.model_name}__streamleap_tombstones so a late re-delivery never revives them."
+        )
     if src.partitions:
         description += f" Partitioned at the source: the changes of its {len(src.partitions)} partitions apply here."
     if table.left_out:
@@ -231,7 +248,8 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
     model: dict = {
         "name": table.model_name,
         "description": description,
-        "config": {"unique_key": key, "streamleap_table": table.table_spec(s.stream_schema)},
+        "config": {"unique_key": key, "streamleap_table": table.table_spec(s.stream_schema),
+                   **({"streamleap_mode": table.mode} if table.mode != "mirror" else {})},
         "columns": columns,
     }
     if len(key) > 1:

@@ -102,7 +102,7 @@ create temporary table {{ relation }} as (
   {%- for node in graph.nodes.values() if node.resource_type == 'model' and staging_node.unique_id in node.depends_on.nodes
                                          and (scope is none or node.unique_id in scope) -%}
     {%- if node.config.get('streamleap_table') -%}
-      {%- do mirrors.append((node, streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name))) -%}
+      {%- do mirrors.append((node, streamleap.node_mirror_spec(node))) -%}
     {%- elif node.config.get('streamleap_set_aside') -%}
       {%- do set_asides.append(node) -%}
     {%- endif -%}
@@ -354,7 +354,7 @@ create temporary table {{ relation }} as (
   {%- for row in run_query(reads | join(' union all ')).rows %}{% do stored.update({row[0]: row[1]}) %}{% endfor -%}
   {%- set in_run = [] -%}
   {%- for node in candidates if node.config.get('streamleap_table') -%}
-    {%- set spec = streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name) -%}
+    {%- set spec = streamleap.node_mirror_spec(node) -%}
     {%- if stored.get(streamleap._relation_key(streamleap._node_relation(node))) == streamleap.model_fingerprint(spec) -%}
       {%- do in_run.append(node) -%}
     {%- endif -%}

@@ -59,7 +59,7 @@
     columns of a mirror included}. -#}
 {% macro typed_catalog(stream_key, mirrors, first_id=1, include=none) -%}
   {%- set lit = streamleap._string_literal -%}
-  {%- set out = {'ids': {}, 'columns': [], 'claims': [], 'sigs': {}, 'sections': ['data'], 'width': 0, 'states': {}} -%}
+  {%- set out = {'ids': {}, 'columns': [], 'claims': [], 'sigs': {}, 'sections': ['data'], 'width': 0, 'states': {}, 'soft': []} -%}
   {%- set claimed = [] -%}
   {%- for node, spec in mirrors -%}
     {%- set mirror = first_id + loop.index0 -%}
@@ -68,6 +68,7 @@
     {%- set wanted = include is none or node.unique_id in include -%}
     {%- set rel = streamleap._node_relation(node) -%}
     {%- if wanted %}{% do out.states.update({streamleap.state_relation(rel).render(): streamleap.state_relation(rel)}) %}{% endif -%}
+    {%- if wanted and spec.mode == 'soft_delete' %}{% do out.soft.append(mirror) %}{% endif -%}
     {%- for schema, table in tables -%}
       {%- if wanted %}{% do out.claims.append('(' ~ [lit(stream_key), mirror, lit(schema), lit(table), 'true' if [schema, table] not in claimed else 'false',
                                                      lit(streamleap._relation_key(rel))] | join(', ') ~ ')') %}{% endif -%}
@@ -375,6 +376,11 @@ changes as (
 ),
 ranked as (
   select changes.*, row_number() over (partition by mirror, key_text order by o desc) as _sl_rank
+  {%- if catalog.soft %},
+    {#- a soft_delete mirror's newest change of a key that is not a delete: the values the key,
+        if deleted in this batch, keeps (change_batch_sql) #}
+    row_number() over (partition by mirror, key_text, case when op = 'delete' then 1 else 0 end order by o desc) as _sl_op_rank
+  {%- endif %}
   from changes
 )
 select ranked.mirror, ranked.refresh_time, cast(ranked.op as varchar(16)) as op, cast(ranked.o as varchar(256)) as o,
@@ -383,6 +389,9 @@ select ranked.mirror, ranked.refresh_time, cast(ranked.op as varchar(16)) as op,
 from ranked
 join ends on ends.mirror = ranked.mirror
 where ranked._sl_rank = 1
+{%- if catalog.soft %}
+   or (ranked.op <> 'delete' and ranked._sl_op_rank = 1 and ranked.mirror in ({{ catalog.soft | join(', ') }}))
+{%- endif %}
 {%- endmacro %}
 
 {#- The statements of a cycle's batch that follow the batch itself: its values, judged records and
@@ -440,7 +449,7 @@ where ranked._sl_rank = 1
       'apply': streamleap._cycle_create_temp_sql(changes, streamleap.typed_changes_sql(spec, target, tomb, mirror_id)) ~ ';\n'
                ~ streamleap.apply_batch_sql(target, changes, spec, in_cycle=true, applied=r.applied, tombstones=false),
       'id': mirror_id,
-      'tombstones': streamleap.apply_tombstones_sql(target, changes, spec),
+      'tombstones': streamleap.apply_tombstones_sql(target, changes, spec) if spec.mode != 'soft_delete' else '',
       'cleanup': '',
       'count': streamleap.typed_count_sql(target, changes),
       'drop': 'drop table ' ~ changes,
@@ -489,6 +498,9 @@ select
   {{ streamleap.typed_value_from_text(c, wn ~ '.v' ~ loop.index, spec.stream_schema) }} as {{ q(c.name) }},
   {%- endfor %}
   {{ wn }}.op as _streamleap_op, {{ wn }}.o as _streamleap_order, {{ wn }}.commit_ts as _streamleap_commit_ts, {{ wn }}.batch_end as _streamleap_synced_at
+  {%- if spec.mode == 'soft_delete' %},
+  {{ streamleap.soft_delete_flags_sql(wn ~ '.op', wn ~ '.commit_ts') }}
+  {%- endif %}
 from {{ w }}
 left join {{ target }} on {% for c in spec.key %}{{ tn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}
 left join {{ tomb }} on {% for c in spec.key %}{{ bn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}

@@ -54,8 +54,16 @@
 {% macro default___max_identifier_bytes() -%}{{ return(none) }}{%- endmacro %}
 {% macro redshift___max_identifier_bytes() -%}{{ return(127) }}{%- endmacro %}
 
-{% macro _meta_columns() -%}
-  {{ return(['_streamleap_op', '_streamleap_order', '_streamleap_commit_ts', '_streamleap_synced_at']) }}
+{% macro _meta_columns(spec=none) -%}
+  {%- set out = ['_streamleap_op', '_streamleap_order', '_streamleap_commit_ts', '_streamleap_synced_at'] -%}
+  {%- if spec is not none and spec.mode == 'soft_delete' %}{% do out.extend(['_streamleap_deleted', '_streamleap_deleted_at']) %}{% endif -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- A soft_delete mirror's flags of a change (its operation op, its commit time ts, as SQL). -#}
+{% macro soft_delete_flags_sql(op, ts) -%}
+case when {{ op }} = 'delete' then true else false end as _streamleap_deleted,
+  case when {{ op }} = 'delete' then {{ ts }} end as _streamleap_deleted_at
 {%- endmacro %}
 
 {% macro create_tombstones_sql(relation, spec) -%}
@@ -119,7 +127,7 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {%- set target_name = q(target.identifier) -%}
 {%- set batch_name = q(batch.identifier) -%}
 {%- set tomb_name = q(tomb.identifier) -%}
-{%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns() -%}
+{%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns(spec) -%}
 {#- every table is named by its own identifier, never an alias: a source table called b, m or t
     would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
     share an identifier -#}
@@ -141,14 +149,71 @@ delete from {{ batch }} using {{ tomb }}
 where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ tomb_name }}._streamleap_order;
 {{ streamleap.record_applied_sql(target, batch, "_streamleap_op in ('load', 'insert', 'update', 'delete')", '_streamleap_commit_ts') }};
 {%- endif %}
+{%- if spec.mode == 'soft_delete' %}
+{{ streamleap.apply_soft_delete_sql(target, batch, spec) }}
+{%- else %}
 delete from {{ target }} using {{ batch }}
 where {{ streamleap._key_match(target_name, batch_name, spec) }};
 insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
 select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
 from {{ batch }} where _streamleap_op <> 'delete'
-{%- if tombstones %};
+{%- endif %}
+{%- if tombstones and spec.mode != 'soft_delete' %};
 {{ streamleap.apply_tombstones_sql(target, batch, spec) }}
 {%- endif %}
+{%- endmacro %}
+
+{#- A soft_delete mirror's apply (apply_batch_sql): the batch holds, per key, its newest change
+    and, when that is a delete, also its newest change that is not (change_batch_sql): the values
+    the deleted row keeps. The rows of the upserts are replaced; a delete flags the key's row
+    (which then holds the batch's values, or those it had) and takes its order, so that the row
+    keeps a late re-delivery out as a tombstone does; a key the mirror never held is kept with its
+    key alone. -#}
+{% macro apply_soft_delete_sql(target, batch, spec) -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set target_name = q(target.identifier) -%}
+{%- set batch_name = q(batch.identifier) -%}
+{%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns(spec) -%}
+delete from {{ target }} using {{ batch }}
+where {{ streamleap._key_match(target_name, batch_name, spec) }} and {{ batch_name }}._streamleap_op <> 'delete';
+insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
+select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
+from {{ batch }} where _streamleap_op <> 'delete';
+update {{ target }}
+set _streamleap_op = {{ batch_name }}._streamleap_op, _streamleap_order = {{ batch_name }}._streamleap_order,
+    _streamleap_commit_ts = {{ batch_name }}._streamleap_commit_ts, _streamleap_synced_at = {{ batch_name }}._streamleap_synced_at,
+    _streamleap_deleted = true, _streamleap_deleted_at = {{ batch_name }}._streamleap_commit_ts
+from {{ batch }}
+where {{ streamleap._key_match(target_name, batch_name, spec) }} and {{ batch_name }}._streamleap_op = 'delete';
+insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
+select {% for c in mirror_columns %}{{ batch_name }}.{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
+from {{ batch }}
+left join {{ target }} on {{ streamleap._key_match(batch_name, target_name, spec) }}
+where {{ batch_name }}._streamleap_op = 'delete' and {{ target_name }}.{{ q(spec.key[0].name) }} is null
+{%- endmacro %}
+
+{#- A mirror's change of mode (mirror_apply_sql, when the model changed since it last applied):
+    'soft_delete' from 'mirror': the keys of the tombstones become flagged rows (key alone) and the
+    rows from before get the flag false; 'mirror' from 'soft_delete': the flagged rows become
+    tombstones and leave the mirror (its flag columns stay, NULL from then on). columns: the
+    relation's column names (lower case). -#}
+{% macro mode_change_sql(target, spec, columns) -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set tomb = streamleap.tombstone_relation(target) -%}
+{%- set quoted = [] -%}{%- for c in spec.key %}{% do quoted.append(q(c.name)) %}{% endfor -%}
+{%- set key_list = quoted | join(', ') -%}
+{%- if spec.mode == 'soft_delete' -%}
+update {{ target }} set _streamleap_deleted = false where _streamleap_deleted is null;
+insert into {{ target }} ({{ key_list }}, _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at, _streamleap_deleted, _streamleap_deleted_at)
+select {{ key_list }}, 'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at, true, _streamleap_commit_ts
+from {{ tomb }};
+delete from {{ tomb }}
+{%- elif '_streamleap_deleted' in columns -%}
+insert into {{ tomb }} ({{ key_list }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
+select {{ key_list }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+from {{ target }} where _streamleap_deleted;
+delete from {{ target }} where _streamleap_deleted
+{%- endif -%}
 {%- endmacro %}
 
 {#- The tombstones' part of an apply (apply_batch_sql): the batch's keys leave them, its deletes

@@ -33,11 +33,17 @@ select 1 as nothing_new where 1 = 0
   {%- endif -%}
 {%- endmacro %}
 
-{#- The table spec from a mirror model's config (this model's when not given), checked. -#}
-{% macro mirror_spec(table_config=none, unique_key=none, model_name=none) -%}
+{#- The table spec from a mirror model's config (this model's when not given), checked. mode: the
+    model's streamleap_mode (mirror_modes): what a delete does to its row. -#}
+{% macro mirror_spec(table_config=none, unique_key=none, model_name=none, mode=none) -%}
   {%- set spec = table_config if table_config is not none else config.get('streamleap_table') -%}
   {%- set key = unique_key if table_config is not none else config.get('unique_key') -%}
+  {%- set mode = (mode if table_config is not none else config.get('streamleap_mode')) or 'mirror' -%}
   {%- set name = model_name or this -%}
+  {%- if mode not in streamleap.mirror_modes() -%}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": streamleap_mode " ~ mode ~ " is not one of " ~ streamleap.mirror_modes() | join(', ')
+        ~ ("; history is not built yet" if mode == 'history' else '')) }}
+  {%- endif -%}
   {%- if not spec or not spec.get('columns') or not spec.get('table') -%}
     {{ exceptions.raise_compiler_error("model " ~ name ~ ": config streamleap_table={table: ..., schema: ..., columns: [...]} is missing; streamleap generate writes it") }}
   {%- endif -%}
@@ -60,7 +66,20 @@ select 1 as nothing_new where 1 = 0
     'stream_schema': spec.get('stream_schema', 'kinesis'),
     'before_image': spec.get('before_image_field', 'before-image'),
     'partitions': spec.get('partitions') or [],
+    'mode': mode,
   }) }}
+{%- endmacro %}
+
+{#- A mirror model's modes (config streamleap_mode): 'mirror', a Type-1 table (a delete removes the
+    row; its key's tombstone keeps a late re-delivery out); 'soft_delete', a delete keeps the row,
+    flagged (_streamleap_deleted, _streamleap_deleted_at: the delete's source commit time), with
+    the values it last had; a later insert of the key revives it. The flagged row keeps a late
+    re-delivery out, as a tombstone does. -#}
+{% macro mirror_modes() -%}{{ return(['mirror', 'soft_delete']) }}{%- endmacro %}
+
+{#- The spec of a mirror model's node (its config), as mirror_spec reads this model's. -#}
+{% macro node_mirror_spec(node) -%}
+  {{ return(streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name, node.config.get('streamleap_mode'))) }}
 {%- endmacro %}
 
 {#- SQL true for a record of the spec's table: under its own (schema, name) or, as DMS writes a
@@ -308,6 +327,12 @@ ranked as (
   select keyed.*, row_number() over (
     partition by {% for c in spec.key %}{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
     order by _streamleap_order desc) as _sl_rank
+    {%- if spec.mode == 'soft_delete' %},
+    {#- the newest change that is not a delete: the values a key deleted in this batch keeps #}
+    row_number() over (
+    partition by {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}case when _streamleap_op = 'delete' then 1 else 0 end
+    order by _streamleap_order desc) as _sl_op_rank
+    {%- endif %}
   from keyed
 )
 select
@@ -318,8 +343,12 @@ select
   cast(_streamleap_order as varchar(256)) as _streamleap_order,
   _streamleap_commit_ts,
   _streamleap_synced_at
+  {%- if spec.mode == 'soft_delete' %},
+  {{ streamleap.soft_delete_flags_sql('_streamleap_op', '_streamleap_commit_ts') }}
+  {%- endif %}
 from ranked
 where _sl_rank = 1
+{%- if spec.mode == 'soft_delete' %} or (_streamleap_op <> 'delete' and _sl_op_rank = 1){% endif %}
 {%- if checked is none %}
 union all
 {# the batch end, so that the watermark moves past everything read (a cycle's finish moves it) #}
@@ -328,6 +357,7 @@ select
   cast(null as {{ streamleap.column_type(c) }}),
   {%- endfor %}
   cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
+  {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp){% endif %}
 from batch_end
 where _sl_batch_end is not null
 {%- endif %}

@@ -108,10 +108,14 @@ delete from {{ streamleap.tombstone_relation(target) }};
     does on every run: wider string types, and the new columns (on_schema_change, by default
     append_new_columns, that a backfill then fills in). -#}
 {% macro mirror_apply_sql(target, batch, run) -%}
+  {%- set spec = streamleap.mirror_spec() -%}
+  {%- set modes = '' -%}
   {%- if run.config_changed -%}
     {%- do adapter.expand_target_column_types(from_relation=batch, to_relation=target) -%}
     {%- do process_schema_changes(incremental_validate_on_schema_change(config.get('on_schema_change'), default='append_new_columns'), batch, target) -%}
+    {%- set columns = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list -%}
+    {%- set modes = streamleap.mode_change_sql(target, spec, columns) | trim -%}
   {%- endif -%}
-  {{ return(streamleap.apply_changes_sql(target, batch, streamleap.mirror_spec(), backfill=run.mode == 'backfill',
+  {{ return((modes ~ ';\n' if modes else '') ~ streamleap.apply_changes_sql(target, batch, spec, backfill=run.mode == 'backfill',
                                          store_fingerprint=run.config_changed)) }}
 {%- endmacro %}

@@ -105,6 +105,8 @@
   {%- set parts = [] -%}
   {%- for c in spec.columns %}{% do parts.append(c.name ~ ' ' ~ c.types.redshift) %}{% endfor -%}
   {%- for c in spec.key %}{% do parts.append('key ' ~ c.name) %}{% endfor -%}
+  {#- a mirror's fingerprint from before the modes is its mode 'mirror' -#}
+  {%- if spec.mode != 'mirror' %}{% do parts.append('mode ' ~ spec.mode) %}{% endif -%}
   {{ return('mirror:' ~ local_md5(parts | join('\n'))) }}
 {%- endmacro %}
 

@@ -40,7 +40,7 @@ select 1 as nothing_new where 1 = 0
   {%- endfor -%}
   {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.get('streamleap_table') -%}
     {%- if node.depends_on.nodes | select('in', staging_ids) | list -%}
-      {%- do specs.append(streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name)) -%}
+      {%- do specs.append(streamleap.node_mirror_spec(node)) -%}
     {%- endif -%}
   {%- endfor -%}
   {{ return(specs) }}

@@ -1,0 +1,53 @@
+create table if not exists "dev"."analytics"."streamleap_state" (
+  relation_name varchar(1024),
+  watermark timestamp,
+  fingerprint varchar(4096),
+  updated_at timestamp,
+  applied_rows bigint,
+  newest_commit_ts timestamp
+);
+create table if not exists "dev"."analytics"."cart__streamleap_tombstones" (
+  "id" BIGINT,
+  _streamleap_order varchar(256),
+  _streamleap_commit_ts timestamp,
+  _streamleap_synced_at timestamp
+)
+diststyle key distkey ("id") compound sortkey ("id");
+begin;
+lock "dev"."analytics"."streamleap_state";
+
+insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
+select 'dev.analytics.cart', cast(null as timestamp), cast(null as varchar(4096)), getdate()
+where not exists (select 1 from "dev"."analytics"."streamleap_state" where relation_name = 'dev.analytics.cart');
+update "dev"."analytics"."streamleap_state"
+set watermark = coalesce((select max(_streamleap_synced_at) from "cart__dbt_tmp"), watermark),
+    updated_at = getdate()
+where relation_name = 'dev.analytics.cart';
+delete from "cart__dbt_tmp" where _streamleap_op = 'watermark';
+delete from "cart__dbt_tmp" using "dev"."analytics"."cart"
+where "cart__dbt_tmp"."id" = "cart"."id" and "cart__dbt_tmp"._streamleap_order <= "cart"._streamleap_order;
+delete from "cart__dbt_tmp" using "dev"."analytics"."cart__streamleap_tombstones"
+where "cart__dbt_tmp"."id" = "cart__streamleap_tombstones"."id" and "cart__dbt_tmp"._streamleap_order <= "cart__streamleap_tombstones"._streamleap_order;
+update "dev"."analytics"."streamleap_state"
+set applied_rows = (select count(*) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
+    newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
+where relation_name = 'dev.analytics.cart';
+delete from "dev"."analytics"."cart" using "cart__dbt_tmp"
+where "cart"."id" = "cart__dbt_tmp"."id" and "cart__dbt_tmp"._streamleap_op <> 'delete';
+insert into "dev"."analytics"."cart" ("id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at", "_streamleap_deleted", "_streamleap_deleted_at")
+select "id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at", "_streamleap_deleted", "_streamleap_deleted_at"
+from "cart__dbt_tmp" where _streamleap_op <> 'delete';
+update "dev"."analytics"."cart"
+set _streamleap_op = "cart__dbt_tmp"._streamleap_op, _streamleap_order = "cart__dbt_tmp"._streamleap_order,
+    _streamleap_commit_ts = "cart__dbt_tmp"._streamleap_commit_ts, _streamleap_synced_at = "cart__dbt_tmp"._streamleap_synced_at,
+    _streamleap_deleted = true, _streamleap_deleted_at = "cart__dbt_tmp"._streamleap_commit_ts
+from "cart__dbt_tmp"
+where "cart"."id" = "cart__dbt_tmp"."id" and "cart__dbt_tmp"._streamleap_op = 'delete';
+insert into "dev"."analytics"."cart" ("id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at", "_streamleap_deleted", "_streamleap_deleted_at")
+select "cart__dbt_tmp"."id", "cart__dbt_tmp"."status", "cart__dbt_tmp"."total", "cart__dbt_tmp"."paid", "cart__dbt_tmp"."created_at", "cart__dbt_tmp"."attrs", "cart__dbt_tmp"."receipt", "cart__dbt_tmp"."_streamleap_op", "cart__dbt_tmp"."_streamleap_order", "cart__dbt_tmp"."_streamleap_commit_ts", "cart__dbt_tmp"."_streamleap_synced_at", "cart__dbt_tmp"."_streamleap_deleted", "cart__dbt_tmp"."_streamleap_deleted_at"
+from "cart__dbt_tmp"
+left join "dev"."analytics"."cart" on "cart__dbt_tmp"."id" = "cart"."id"
+where "cart__dbt_tmp"._streamleap_op = 'delete' and "cart"."id" is null;
+update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:1ae8788cb46fb69fd73eb01e5c9c86f1'
+where relation_name = 'dev.analytics.cart';
+commit

@@ -1,0 +1,188 @@
+"""Mirror modes (issue 13): soft_delete keeps a deleted row, flagged, beside a Type-1 mirror of
+the same table from the same stream; by a scheduled `dbt run` and by `streamleap run`'s planned
+cycle, on DuckDB and Postgres; `generate --mode/--mode-for`; a model's mode changed later."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from streamleap.errors import StreamleapError
+from streamleap.model.mirror_plan import plan_tables, with_modes
+from streamleap.project.scaffold import generate_models
+from streamleap.records import ChangeRecord
+from streamleap.sources.ddl import parse_ddl
+from tests.harness import StreamWriter, dbt, make_project, reset
+
+pytestmark = pytest.mark.dbt
+
+DDL = "create table public.cart (id int primary key, status varchar(10), qty int);"
+T0 = dt.datetime(2024, 3, 1, 12, 0, 0)
+
+
+class History:
+    """Source changes of public.cart, each at its own commit time."""
+
+    def __init__(self) -> None:
+        self.t = T0
+        self.tx = 0
+
+    def __call__(self, op: str, key: int, status: str | None = None, qty: int | None = None,
+                 before: int | None = None) -> ChangeRecord:
+        self.t += dt.timedelta(seconds=1)
+        self.tx += 1
+        return ChangeRecord("public", "cart", op, {"id": key, "status": status, "qty": qty},
+                            before={"id": before} if before is not None else None, commit_ts=self.t,
+                            transaction_id=self.tx, transaction_record_id=1)
+
+
+@pytest.fixture(scope="module", params=["local", "postgres"])
+def target(request, tmp_path_factory):
+    pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return make_project(tmp_path_factory.mktemp(f"modes-{request.param}"), DDL, "postgres", request.param, pg_url,
+                        mode_for="cart=mirror+soft_delete")
+
+
+def soft_rows(target) -> dict[int, tuple]:
+    rows = target.query(f"select id, status, qty, _streamleap_deleted, _streamleap_deleted_at from {target.rel('cart_soft_delete')}")
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def mirror_rows(target) -> dict[int, tuple]:
+    return {r[0]: tuple(r[1:]) for r in target.query(f"select id, status, qty from {target.rel('cart')}")}
+
+
+def scenario(target, apply) -> None:
+    """The same changes, applied by apply() after each delivery."""
+    h, w = History(), StreamWriter(target)
+    w.append([h("load", 1, "a", 1), h("load", 2, "b", 2), h("load", 3, "c", 3)])
+    apply()
+    assert soft_rows(target) == {1: ("a", 1, False, None), 2: ("b", 2, False, None), 3: ("c", 3, False, None)}
+
+    # an update and the delete of its key in one batch: the row keeps the update's values; a delete
+    # in a batch of its own keeps the values the mirror held; a key never seen keeps its key alone
+    upd2, del2, del3, del9 = h("update", 2, "b2", 20), h("delete", 2), h("delete", 3), h("delete", 9)
+    w.append([upd2, del2, h("insert", 4, "d", 4)])
+    apply()
+    w.append([del3, del9])
+    apply()
+    assert soft_rows(target) == {1: ("a", 1, False, None), 2: ("b2", 20, True, del2.commit_ts), 3: ("c", 3, True, del3.commit_ts),
+                                 4: ("d", 4, False, None), 9: (None, None, True, del9.commit_ts)}
+    assert mirror_rows(target) == {1: ("a", 1), 4: ("d", 4)}
+
+    # re-delivered old changes win over nothing, flagged or not
+    w.append([upd2, del2])
+    apply()
+    assert soft_rows(target)[2] == ("b2", 20, True, del2.commit_ts)
+
+    # a later insert of a deleted key revives it; a primary-key move flags the old key with the
+    # values it had; the Type-1 mirror beside it has neither
+    w.append([h("insert", 3, "c3", 33), h("update", 10, "moved", 1, before=1)])
+    apply()
+    soft = soft_rows(target)
+    assert soft[3] == ("c3", 33, False, None)
+    assert soft[1][:3] == ("a", 1, True) and soft[10] == ("moved", 1, False, None)
+    assert mirror_rows(target) == {3: ("c3", 33), 4: ("d", 4), 10: ("moved", 1)}
+    # one row per key, and the flagged ones' operation and order are the delete's
+    flagged = target.query(f"select _streamleap_op, count(*) from {target.rel('cart_soft_delete')} group by 1 order by 1")
+    assert dict(flagged)["delete"] == 3
+
+
+def test_soft_delete_by_dbt_run(target):
+    reset(target)
+    scenario(target, lambda: dbt(target, "run", "--quiet"))
+
+
+def test_soft_delete_by_the_planned_cycle(target, monkeypatch):
+    """`streamleap run`: after its first cycle (a dbt run), every cycle is the planned one (no dbt)."""
+    from streamleap.pipeline.runner import Runner
+
+    for k, v in target.env.items():
+        monkeypatch.setenv(k, v)
+    reset(target)
+    runner = Runner(target.project, target=target.name, kinesis=object(), every=0.0)
+    runner.setup()
+    relays, runner.relays = runner.relays, []  # records go straight into the stand-in
+    runs: list[tuple] = []
+    invoke = runner.dbt.invoke
+
+    def counting(*args, **kwargs):
+        runs.append(args)
+        return invoke(*args, **kwargs)
+
+    runner.dbt.invoke = counting
+    cycles = []
+
+    def apply() -> None:
+        runs.clear()
+        report = runner.cycle()
+        assert report.error is None, report.error
+        cycles.append([r for r in runs if r[0] == "run"])
+
+    try:
+        scenario(target, apply)
+    finally:
+        runner.relays = relays
+        runner.close()
+    assert cycles[0] and not any(cycles[1:]), cycles  # the first cycle's dbt run, then planned cycles
+
+
+@pytest.mark.parametrize("engine", ["local", "postgres"])
+def test_a_models_mode_changed_later_keeps_every_delete(engine, tmp_path, request):
+    """mirror -> soft_delete: the tombstones' keys become flagged rows; soft_delete -> mirror: the
+    flagged rows become tombstones again. Either way no late re-delivery brings a deleted key back."""
+    pg_url = request.getfixturevalue("pg_url") if engine == "postgres" else None
+    target = make_project(tmp_path, DDL, "postgres", engine, pg_url)
+    h, w = History(), StreamWriter(target)
+    ins1, ins2, del2 = h("insert", 1, "a", 1), h("insert", 2, "b", 2), h("delete", 2)
+    w.append([ins1, ins2, del2])
+    dbt(target, "run", "--quiet")
+    assert mirror_rows(target) == {1: ("a", 1)}
+
+    def regenerate(mode_for: str | None) -> None:
+        generate_models(target.project, with_modes(plan_tables(parse_ddl(DDL, "postgres")), mode_for=mode_for), "shop_cdc",
+                        target.stream_schema)
+
+    regenerate("cart=soft_delete")
+    w.append([ins2, h("update", 1, "a1", 11)])  # a late re-delivery of the deleted key's insert
+    dbt(target, "run", "--quiet")
+    rows = {r[0]: tuple(r[1:]) for r in target.query(
+        f"select id, status, qty, _streamleap_deleted, _streamleap_deleted_at from {target.rel('cart')}")}
+    assert rows == {1: ("a1", 11, False, None), 2: (None, None, True, del2.commit_ts)}
+    del1 = h("delete", 1)
+    w.append([del1])
+    dbt(target, "run", "--quiet")
+    assert target.query(f"select _streamleap_deleted, _streamleap_deleted_at from {target.rel('cart')} where id = 1") \
+        == [(True, del1.commit_ts)]
+
+    regenerate(None)
+    w.append([ins1, ins2, h("insert", 3, "c", 3)])  # both deleted keys' inserts again, late
+    dbt(target, "run", "--quiet")
+    assert mirror_rows(target) == {3: ("c", 3)}
+    assert sorted(target.query(f"select id from {target.rel('cart__streamleap_tombstones')}")) == [(1,), (2,)]
+
+
+def test_generate_writes_the_mode_and_refuses_what_is_not_built(tmp_path):
+    from click.testing import CliRunner
+
+    from streamleap.cli.main import main as cli
+
+    ddl = tmp_path / "s.sql"
+    ddl.write_text(DDL + "create table public.item (id int primary key);")
+    project = tmp_path / "p"
+    cli_runner = CliRunner()
+    assert cli_runner.invoke(cli, ["init", str(project), "--no-deps"]).exit_code == 0
+    args = ["generate", "--project-dir", str(project), "--stream", "s", "--ddl", str(ddl), "--dialect", "postgres"]
+    result = cli_runner.invoke(cli, [*args, "--mode", "soft_delete", "--mode-for", "item=mirror"])
+    assert result.exit_code == 0, result.output
+    folder = project / "models" / "s"
+    assert "streamleap_mode: soft_delete" in (folder / "cart.yml").read_text()
+    assert "_streamleap_deleted_at" in (folder / "cart.yml").read_text()
+    assert "streamleap_mode" not in (folder / "item.yml").read_text()
+    for bad, said in ((["--mode", "history"], "not built yet"), (["--mode-for", "nope=soft_delete"], "no selected table"),
+                      (["--mode", "scd9"], "unknown mode")):
+        result = cli_runner.invoke(cli, [*args, *bad])
+        assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output, result.output
+    with pytest.raises(StreamleapError):
+        with_modes(plan_tables(parse_ddl(DDL, "postgres")), mode_for="cart=soft_delete+soft_delete")
