@@ -5,6 +5,7 @@ cycle, on DuckDB and Postgres; `generate --mode/--mode-for`; a model's mode chan
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -28,10 +29,12 @@ class History:
         self.t = T0
         self.tx = 0
 
-    def __call__(self, op: str, key: int, status: str | None = None, qty: int | None = None,
+    def __call__(self, op: str, key: int = 0, status: str | None = None, qty: int | None = None,
                  before: int | None = None) -> ChangeRecord:
         self.t += dt.timedelta(seconds=1)
         self.tx += 1
+        if op == "truncate-table":
+            return ChangeRecord("public", "cart", op, {}, commit_ts=self.t, transaction_id=self.tx, transaction_record_id=1)
         return ChangeRecord("public", "cart", op, {"id": key, "status": status, "qty": qty},
                             before={"id": before} if before is not None else None, commit_ts=self.t,
                             transaction_id=self.tx, transaction_record_id=1)
@@ -186,3 +189,76 @@ def test_generate_writes_the_mode_and_refuses_what_is_not_built(tmp_path):
         assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output, result.output
     with pytest.raises(StreamleapError):
         with_modes(plan_tables(parse_ddl(DDL, "postgres")), mode_for="cart=soft_delete+soft_delete")
+
+
+def truncate_scenario(target, apply) -> None:
+    """A source TRUNCATE at its place in commit order, in a batch with changes before and after it,
+    then delivered again, then late changes from before it, then a second one on its own."""
+    h, w = History(), StreamWriter(target)
+    w.append([h("load", 1, "a", 1), h("load", 2, "b", 2), h("load", 3, "c", 3)])
+    apply()
+    upd2, t1, ins4 = h("update", 2, "b2", 20), h("truncate-table"), h("insert", 4, "d", 4)
+    w.append([upd2, t1, ins4])
+    apply()
+    assert mirror_rows(target) == {4: ("d", 4)}
+    flagged_at_t1 = {1: ("a", 1, True, t1.commit_ts), 2: ("b2", 20, True, t1.commit_ts), 3: ("c", 3, True, t1.commit_ts)}
+    assert soft_rows(target) == {**flagged_at_t1, 4: ("d", 4, False, None)}
+
+    # delivered again, and a change from before it that a shard brings late: nothing comes back
+    w.append([t1, upd2, h("load", 1, "a", 1)])
+    apply()
+    assert mirror_rows(target) == {4: ("d", 4)}
+    assert soft_rows(target) == {**flagged_at_t1, 4: ("d", 4, False, None)}
+
+    t2 = h("truncate-table")
+    w.append([t2])
+    apply()
+    w.append([h("insert", 6, "f", 6), h("insert", 2, "b3", 3)])
+    apply()
+    assert mirror_rows(target) == {6: ("f", 6), 2: ("b3", 3)}
+    assert soft_rows(target) == {1: flagged_at_t1[1], 3: flagged_at_t1[3], 4: ("d", 4, True, t2.commit_ts),
+                                 6: ("f", 6, False, None), 2: ("b3", 3, False, None)}
+    # a truncate without a commit time cannot be placed: shown in the set-aside model, nothing removed
+    bad = json.loads(h("truncate-table").to_bytes())
+    del bad["metadata"]["commit-timestamp"]
+    w.append([json.dumps(bad).encode()])
+    apply()
+    assert mirror_rows(target) == {6: ("f", 6), 2: ("b3", 3)}
+    reasons = target.query(f"select reason from {target.rel('shop_cdc_set_aside')}")
+    assert [r for (r,) in reasons if r.startswith("truncate-table without metadata.commit-timestamp")], reasons
+
+
+@pytest.mark.parametrize("how", ["dbt run", "mirror models alone"])
+def test_truncate_by_dbt_run(target, how):
+    """By a whole `dbt run` (the staging model's cycle applies), and by the mirror models alone (each
+    its own apply: the materialization's)."""
+    reset(target)
+    runs: list[int] = []
+
+    def apply() -> None:
+        alone = how != "dbt run" and runs  # the first run builds the staging view too
+        dbt(target, "run", "--quiet", *(("-s", "cart", "cart_soft_delete", "shop_cdc_set_aside") if alone else ()))
+        runs.append(1)
+
+    truncate_scenario(target, apply)
+
+
+def test_truncate_by_the_planned_cycle(target, monkeypatch):
+    from streamleap.pipeline.runner import Runner
+
+    for k, v in target.env.items():
+        monkeypatch.setenv(k, v)
+    reset(target)
+    runner = Runner(target.project, target=target.name, kinesis=object(), every=0.0)
+    runner.setup()
+    relays, runner.relays = runner.relays, []
+
+    def apply() -> None:
+        report = runner.cycle()
+        assert report.error is None, report.error
+
+    try:
+        truncate_scenario(target, apply)
+    finally:
+        runner.relays = relays
+        runner.close()

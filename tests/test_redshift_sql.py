@@ -130,6 +130,11 @@ STATEMENTS = {
     "mirror_batch_cart_soft_delete": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart', 'soft_delete')}, none)",
     "mirror_apply_cart_soft_delete": f"streamleap.apply_changes_sql({REL.format('cart')}, "
                                      f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart', 'soft_delete')})",
+    # a source TRUNCATE (the batch's 'truncate' row): the rows older than it go, or are flagged
+    "mirror_truncate_cart": f"streamleap.apply_truncate_sql({REL.format('cart')}, "
+                            f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
+    "mirror_truncate_cart_soft_delete": f"streamleap.apply_truncate_sql({REL.format('cart')}, "
+                                        f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart', 'soft_delete')})",
     "mirror_mode_to_soft_delete": f"streamleap.mode_change_sql({REL.format('cart')}, {spec('cart', 'soft_delete')}, [])",
     "mirror_mode_to_mirror": f"streamleap.mode_change_sql({REL.format('cart')}, {spec('cart')}, ['_streamleap_deleted'])",
     # one `streamleap run` cycle (cycle.sql) whose records are for two tables
@@ -207,8 +212,11 @@ def test_every_statement_parses_as_redshift(rendered):
             continue
         assert not isinstance(tree, exp.Command), f"{name}: sqlglot could not parse: {statement[:200]}"
         kinds.setdefault(name, []).append(type(tree).__name__)
-    assert kinds["mirror_apply_cart"] == ["Create", "Create", "Transaction", "Insert", "Update", "Delete", "Delete", "Delete",
-                                          "Update", "Delete", "Insert", "Delete", "Insert", "Update", "Commit"]
+    # state, tombstones, truncates; the watermark; the batch against the mirror, tombstones and newest
+    # truncate; counted; applied; tombstones; a TRUNCATE's part; the fingerprint
+    assert kinds["mirror_apply_cart"] == ["Create", "Create", "Create", "Transaction", "Insert", "Update", "Delete", "Delete",
+                                          "Delete", "Delete", "Update", "Delete", "Insert", "Delete", "Insert",
+                                          "Delete", "Delete", "Delete", "Insert", "Update", "Commit"]
     assert kinds["staging_select"] == ["Select"]
     assert kinds["streaming_view_create"] == ["Create"]
 

@@ -43,6 +43,7 @@ class MirrorPlan:
     drop: tuple[str, ...] = ()  # after that count
     id: int | None = None  # its id in the typed cycle's tables: what the stream's deleting query names
     tombstones: tuple[str, ...] = ()  # after its apply, when the stream's deleting query names it
+    truncate: tuple[str, ...] = ()  # after those, when the stream's truncating query names one of its tables
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class StreamPlan:
     changed: str
     count_into: str  # the INSERT that the changed mirrors' counts (UNION ALL) follow; '' when they count themselves
     deleting: str  # the ids of the mirrors whose changes hold a delete; '' when every apply keeps its tombstones
+    truncating: str  # the (schema-name, table-name) of the batch's truncate-table records
     mirrors: tuple[MirrorPlan, ...]
     set_asides: tuple[SetAsidePlan, ...]
     finish: tuple[str, ...]
@@ -84,11 +86,12 @@ class CyclePlan:
                 staging_model=s["staging_model"], stream=(str(s["stream"][0]), str(s["stream"][1])),
                 refresh=_statements(s["refresh"]), probe=s["probe"], begin=tuple(s["begin"]),
                 batch=_statements(s["batch"]), changed=s["changed"], count_into=s.get("count_into", ""),
-                deleting=s.get("deleting", ""),
+                deleting=s.get("deleting", ""), truncating=s.get("truncating", ""),
                 mirrors=tuple(MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
                                          _statements(m["apply"]), _statements(m["cleanup"]), m.get("count", ""),
                                          _statements(m.get("drop", "")), m.get("id"),
-                                         _statements(m.get("tombstones", ""))) for m in s["mirrors"]),
+                                         _statements(m.get("tombstones", "")),
+                                         _statements(m.get("truncate", ""))) for m in s["mirrors"]),
                 set_asides=tuple(SetAsidePlan(a["model"], a["unique_id"], _statements(a["start"]),
                                               {name: _statements(sql) for name, sql in a["mirrors"].items()},
                                               _statements(a["finish"])) for a in s["set_aside"]),
@@ -190,6 +193,8 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
             changed = {(str(a), str(b)) for a, b in db.rows(stream.changed) if a is not None and b is not None}
             ran = [m for m in stream.mirrors if m.tables & changed]
             deleting = {row[0] for row in db.rows(stream.deleting)} if stream.deleting and ran else set()
+            truncating = ({(str(a), str(b)) for a, b in db.rows(stream.truncating) if a is not None and b is not None}
+                          if stream.truncating and ran else set())
             for set_aside in stream.set_asides:
                 for sql in set_aside.start:
                     db.run(sql)
@@ -198,6 +203,9 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
                     db.run(sql)
                 if mirror.id in deleting or not stream.deleting:
                     for sql in mirror.tombstones:
+                        db.run(sql)
+                if mirror.tables & truncating:  # reads the whole mirror, as a TRUNCATE does
+                    for sql in mirror.truncate:
                         db.run(sql)
                 for set_aside in stream.set_asides:  # its records' rows, as its apply judged them
                     for sql in set_aside.mirrors.get(mirror.model, ()):

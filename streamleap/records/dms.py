@@ -4,8 +4,10 @@
 
 Used by capture, the demo workload and the tests to produce exactly what DMS would. The values in
 ``data`` and ``before-image`` are already encoded (``streamleap.records.values.encode_value``).
-Control records (``record-type: control``: create-table, add-column, ...) are DMS's own; nothing in
-streamleap writes them, and the apply passes them by.
+Control records (``record-type: control``: create-table, add-column, ...) are DMS's own and the
+apply passes them by, but for two of a table: ``truncate-table`` (written by `streamleap capture`
+in DMS's style, metadata only; DMS's Kinesis target documents none), which the apply applies at
+its place in commit order, and ``drop-table``, which the set-aside model shows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 
 OPERATIONS = ("load", "insert", "update", "delete")
+CONTROL_OPERATIONS = ("truncate-table",)  # what streamleap writes as a control record
 PARTITION_KEY_MAX_CHARS = 256  # Kinesis's limit
 
 
@@ -63,11 +66,12 @@ class ChangeRecord:
 
     def to_json(self) -> dict[str, Any]:
         stamp = self.timestamp or self.commit_ts or dt.datetime.now(dt.timezone.utc)
+        control = self.operation in CONTROL_OPERATIONS
         metadata: dict[str, Any] = {
             "timestamp": commit_timestamp_text(stamp),
-            "record-type": "data",
+            "record-type": "control" if control else "data",
             "operation": self.operation,
-            "partition-key-type": "primary-key",
+            "partition-key-type": "schema-table" if control else "primary-key",
             "schema-name": self.schema or "",
             "table-name": self.table,
         }
@@ -76,6 +80,8 @@ class ChangeRecord:
             metadata["transaction-record-id"] = self.transaction_record_id
             metadata["commit-timestamp"] = commit_timestamp_text(self.commit_ts)
         metadata.update(self.extra_metadata)
+        if control:
+            return {"metadata": metadata}
         record: dict[str, Any] = {"data": self.data, "metadata": metadata}
         if self.before is not None:
             record["before-image"] = self.before

@@ -17,6 +17,8 @@
     changed    which (schema-name, table-name) the batch holds;
     deleting   (typed cycles) which mirrors' winning changes hold a delete: only those run their
                tombstones' part;
+    truncating which (schema-name, table-name) have a truncate-table record in the batch: only
+               their mirrors run their truncate part (apply_truncate_sql, after their apply);
     mirrors    per mirror: the source tables (its own, its partitions') whose records it applies,
                and its apply: its records of the cycle batch read and judged once into a
                temporary table (cycle_checked_sql), its batch of changes made from those
@@ -154,6 +156,7 @@ create temporary table {{ relation }} as (
     'changed': 'select distinct _sl_schema, _sl_table from ' ~ cycle_batch,
     'count_into': streamleap.typed_count_into_sql() if typed else '',
     'deleting': streamleap.typed_deleting_sql() if typed else '',
+    'truncating': "select distinct _sl_schema, _sl_table from " ~ cycle_batch ~ " where _sl_record_type = 'control' and _sl_op = 'truncate-table'",
     'mirrors': [],
     'set_aside': [],
     'finish': [],
@@ -221,13 +224,13 @@ create temporary table {{ relation }} as (
       'tables': streamleap._spec_tables(spec),
       'apply': streamleap._cycle_create_temp_sql(checked, streamleap.cycle_checked_sql(cycle_batch, spec, only_its_own)) ~ ';\n'
                ~ streamleap._cycle_create_temp_sql(changes, streamleap.change_batch_sql(none, spec, target_rel, checked=checked)) ~ ';\n'
-               ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true) ~ ';\n'
-               ~ 'drop table ' ~ changes,
+               ~ streamleap.apply_batch_sql(target_rel, changes, spec, in_cycle=true),
       'cleanup': 'drop table ' ~ checked,
       'id': none,
       'tombstones': '',
+      'truncate': streamleap.apply_truncate_sql(target_rel, changes, spec),
       'count': '',
-      'drop': '',
+      'drop': 'drop table ' ~ changes,
     }) }}
 {%- endmacro %}
 
@@ -298,10 +301,12 @@ create temporary table {{ relation }} as (
   {%- do out.extend(p.begin) -%}
   {%- do out.extend([p.batch, p.changed]) -%}
   {%- if p.deleting %}{% do out.append(p.deleting) %}{% endif -%}
+  {%- do out.append(p.truncating) -%}
   {%- for a in p.set_aside %}{% do out.append(a.start) %}{% endfor -%}
   {%- for m in p.mirrors if m.model in changed -%}
     {%- do out.append(m.apply) -%}
     {%- if m.tombstones %}{% do out.append(m.tombstones) %}{% endif -%}
+    {%- if m.truncate %}{% do out.append(m.truncate) %}{% endif -%}
     {%- for a in p.set_aside if m.model in a.mirrors %}{% do out.append(a.mirrors[m.model]) %}{% endfor -%}
     {%- if m.cleanup %}{% do out.append(m.cleanup) %}{% endif -%}
   {%- endfor -%}
@@ -379,6 +384,10 @@ create temporary table {{ relation }} as (
   {%- for row in run_query(p.changed).rows if row[0] is not none and row[1] is not none -%}
     {%- do changed.append([row[0] | string, row[1] | string]) -%}
   {%- endfor -%}
+  {%- set truncating = [] -%}
+  {%- for row in run_query(p.truncating).rows if row[0] is not none and row[1] is not none -%}
+    {%- do truncating.append([row[0] | string, row[1] | string]) -%}
+  {%- endfor -%}
   {%- set typed = streamleap.cycle_types_once() -%}
   {%- set changed_nodes = [] -%}
   {%- for node, spec in p.mirror_nodes if streamleap._spec_tables(spec) | select('in', changed) | list %}{% do changed_nodes.append(node.unique_id) %}{% endfor -%}
@@ -402,6 +411,7 @@ create temporary table {{ relation }} as (
   {%- for node_m, spec, piece in applied -%}
     {%- do statements.append(piece.apply) -%}
     {%- if piece.tombstones %}{% do statements.append(piece.tombstones) %}{% endif -%}
+    {%- if streamleap._spec_tables(spec) | select('in', truncating) | list %}{% do statements.append(piece.truncate) %}{% endif -%}
     {%- for a in set_asides if node_m.name in a.mirrors %}{% do statements.append(a.mirrors[node_m.name]) %}{% endfor -%}
     {%- if piece.cleanup %}{% do statements.append(piece.cleanup) %}{% endif -%}
   {%- endfor -%}

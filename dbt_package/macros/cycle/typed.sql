@@ -124,6 +124,14 @@
       grew with the table count: 377 ms at 500 tables, 163 ms at 200) -#}
   {%- do out.extend(streamleap._temp_statistics(r.columns)) -%}
   {%- do out.extend(streamleap._temp_statistics(r.claims)) -%}
+  {#- the winners read every mirror's newest truncate applied -#}
+  {%- set made = [] -%}
+  {%- for catalog in catalogs -%}
+    {%- for name, state in catalog.states.items() if name not in made -%}
+      {%- do made.append(name) -%}
+      {%- do out.append(streamleap.create_truncates_table_sql(state) | trim) -%}
+    {%- endfor -%}
+  {%- endfor -%}
   {{ return(out) }}
 {%- endmacro %}
 
@@ -287,7 +295,7 @@ from typed
 
 {#- The cycle's judged records (see the top of this file): one row per record of a mirrored table
     and mirror, with the reason _reason_case gives it and its order key. -#}
-{% macro typed_judged_sql(stream_key, cycle_batch) -%}
+{% macro typed_judged_sql(stream_key, cycle_batch, stream_schema=none) -%}
 {%- set r = streamleap._typed_relations() -%}
 select b._sl_rec, b.refresh_time, b.shard_id, b.sequence_number, b.partition_key, b._sl_schema, b._sl_table, b._sl_op, b._sl_record_type,
   claims.mirror, claims.first_claim,
@@ -295,6 +303,7 @@ select b._sl_rec, b.refresh_time, b.shard_id, b.sequence_number, b.partition_key
        when b._sl_record_type is null then 'no DMS metadata (metadata.record-type is missing)'
        when b._sl_record_type not in ('data', 'control') then 'unknown metadata.record-type ' || b._sl_record_type
        when b._sl_record_type = 'data' then coalesce(b._sl_metadata_problem, problems.problem)
+       when b._sl_record_type = 'control' then {{ streamleap.control_problem('b._sl_op', 'b._sl_commit_text', 'b._sl_ts_text', 'b._sl_trid', stream_schema) }}
   end as _sl_problem,
   case when b._sl_op = 'load' then '0' else '1' end
     || case when b._sl_commit_text is null then '00000000000000000000' else b._sl_time_digits end
@@ -341,18 +350,35 @@ ends as (
 marks as (
   {#- each mirror's watermark (the batch starts at the lowest of the stream's): a mirror applies
       only its records past it #}
+  {#- and its newest truncate applied (apply_truncate_sql): a change at or before it never applies #}
   {%- if not states %}
-  select cast(null as integer) as mirror, cast(null as timestamp) as watermark where 1 = 0
+  select cast(null as integer) as mirror, cast(null as timestamp) as watermark, cast(null as varchar(256)) as floor where 1 = 0
   {%- else %}
-  select claims.mirror, max(st.watermark) as watermark
+  select claims.mirror, max(st.watermark) as watermark, max(tr.truncated_order) as floor
   from (select distinct mirror, model_key from {{ r.claims }} where stream = {{ streamleap._string_literal(stream_key) }}) claims
-  join (
+  left join (
   {%- for state in states %}
     select relation_name, watermark from {{ state }}{{ ' union all' if not loop.last }}
   {%- endfor %}
   ) st on st.relation_name = claims.model_key
+  left join (
+  {%- for state in states %}
+    select relation_name, truncated_order from {{ streamleap.truncates_relation(state) }}{{ ' union all' if not loop.last }}
+  {%- endfor %}
+  ) tr on tr.relation_name = claims.model_key
   group by claims.mirror
   {%- endif %}
+),
+truncates as (
+  {#- the truncate-table records of each mirror's tables that can be placed, past its watermark and
+      its newest truncate applied #}
+  select j.mirror, j.refresh_time, j._sl_order as o, j._sl_time_digits,
+    row_number() over (partition by j.mirror order by j._sl_order desc) as _sl_rank
+  from {{ r.judged }} j
+  left join marks on marks.mirror = j.mirror
+  where j._sl_record_type = 'control' and j._sl_op = 'truncate-table' and j._sl_problem is null
+    and (marks.watermark is null or j.refresh_time > marks.watermark)
+    and (marks.floor is null or j._sl_order > marks.floor)
 ),
 changes as (
   select d.mirror, d.key_text, j.refresh_time, j._sl_op as op, j._sl_order as o, j._sl_time_digits
@@ -362,6 +388,7 @@ changes as (
   left join marks on marks.mirror = j.mirror
   where d.section = 'data' and j._sl_record_type = 'data' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
+    and (marks.floor is null or j._sl_order > marks.floor)
   union all
   {#- a primary-key update also removes the row at its old key #}
   select b.mirror, b.key_text, j.refresh_time, 'delete', j._sl_order, j._sl_time_digits
@@ -372,6 +399,7 @@ changes as (
   left join marks on marks.mirror = j.mirror
   where b.section <> 'data' and j._sl_op = 'update' and j._sl_record_type = 'data' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
+    and (marks.floor is null or j._sl_order > marks.floor)
     and b.key_nulls = 0 and b.key_text <> d.key_text
 ),
 ranked as (
@@ -382,16 +410,42 @@ ranked as (
     row_number() over (partition by mirror, key_text, case when op = 'delete' then 1 else 0 end order by o desc) as _sl_op_rank
   {%- endif %}
   from changes
+),
+closing as (
+  {#- a key whose newest change is no delete and that a TRUNCATE follows: deleted by the first such
+      truncate (change_batch_sql) #}
+  select ranked.mirror, ranked.key_text, min(truncates.o) as closed_at
+  from ranked
+  join truncates on truncates.mirror = ranked.mirror and truncates.o > ranked.o
+  where ranked._sl_rank = 1 and ranked.op <> 'delete'
+  group by ranked.mirror, ranked.key_text
 )
 select ranked.mirror, ranked.refresh_time, cast(ranked.op as varchar(16)) as op, cast(ranked.o as varchar(256)) as o,
   {{ streamleap._digits_to_timestamp('ranked._sl_time_digits') }} as commit_ts, ends.batch_end
   {%- for j in range(1, width + 1) %}, ranked.v{{ j }}{% endfor %}
 from ranked
 join ends on ends.mirror = ranked.mirror
-where ranked._sl_rank = 1
+left join closing on closing.mirror = ranked.mirror and closing.key_text = ranked.key_text
+where (ranked._sl_rank = 1 and closing.closed_at is null)
 {%- if catalog.soft %}
    or (ranked.op <> 'delete' and ranked._sl_op_rank = 1 and ranked.mirror in ({{ catalog.soft | join(', ') }}))
 {%- endif %}
+union all
+select closing.mirror, truncates.refresh_time, cast('delete' as varchar(16)), cast(truncates.o as varchar(256)),
+  {{ streamleap._digits_to_timestamp('truncates._sl_time_digits') }}, ends.batch_end
+  {%- for j in range(1, width + 1) %}, ranked.v{{ j }}{% endfor %}
+from closing
+join ranked on ranked.mirror = closing.mirror and ranked.key_text = closing.key_text and ranked._sl_rank = 1
+join truncates on truncates.mirror = closing.mirror and truncates.o = closing.closed_at
+join ends on ends.mirror = closing.mirror
+union all
+{#- each mirror's newest TRUNCATE (apply_truncate_sql) #}
+select truncates.mirror, truncates.refresh_time, cast('truncate' as varchar(16)), cast(truncates.o as varchar(256)),
+  {{ streamleap._digits_to_timestamp('truncates._sl_time_digits') }}, ends.batch_end
+  {%- for j in range(1, width + 1) %}, cast(null as varchar){% endfor %}
+from truncates
+join ends on ends.mirror = truncates.mirror
+where truncates._sl_rank = 1
 {%- endmacro %}
 
 {#- The statements of a cycle's batch that follow the batch itself: its values, judged records and
@@ -400,7 +454,7 @@ where ranked._sl_rank = 1
   {%- set r = streamleap._typed_relations() -%}
   {%- set out = [streamleap._cycle_create_temp_sql(r['values'], streamleap.typed_values_sql(stream_key, cycle_batch, catalog, stream_schema))] -%}
   {%- do out.extend(streamleap._temp_statistics(r['values'])) -%}
-  {%- do out.append(streamleap._cycle_create_temp_sql(r.judged, streamleap.typed_judged_sql(stream_key, cycle_batch))) -%}
+  {%- do out.append(streamleap._cycle_create_temp_sql(r.judged, streamleap.typed_judged_sql(stream_key, cycle_batch, stream_schema))) -%}
   {%- do out.extend(streamleap._temp_statistics(r.judged)) -%}
   {%- do out.append(streamleap._cycle_create_temp_sql(r.winners, streamleap.typed_winners_sql(stream_key, catalog))) -%}
   {%- do out.extend(streamleap._temp_statistics(r.winners)) -%}
@@ -450,6 +504,7 @@ where ranked._sl_rank = 1
                ~ streamleap.apply_batch_sql(target, changes, spec, in_cycle=true, applied=r.applied, tombstones=false),
       'id': mirror_id,
       'tombstones': streamleap.apply_tombstones_sql(target, changes, spec) if spec.mode != 'soft_delete' else '',
+      'truncate': streamleap.apply_truncate_sql(target, changes, spec),
       'cleanup': '',
       'count': streamleap.typed_count_sql(target, changes),
       'drop': 'drop table ' ~ changes,
@@ -465,7 +520,7 @@ where ranked._sl_rank = 1
     batch in one statement (typed_counts_sql), after their applies, before its finish reads them. -#}
 {% macro typed_count_sql(target, batch) -%}
 select {{ streamleap._string_literal(streamleap.state_relation(target).render()) }}, {{ streamleap._string_literal(streamleap._relation_key(target)) }}, count(*), max(_streamleap_commit_ts)
-from {{ batch }}
+from {{ batch }} where _streamleap_op <> 'truncate'
 {%- endmacro %}
 
 {#- The INSERT into the cycle's applied table that the changed mirrors' counts follow (joined by

@@ -98,12 +98,17 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {#- backfill: the mirror gained columns (backfill_sql; run_mode's 'backfill'). store_fingerprint:
     the model changed since the mirror was last applied (run_mode's config_changed): its state row
     takes the new fingerprint. -#}
-{% macro apply_changes_sql(target, batch, spec, backfill=false, store_fingerprint=true) -%}
+{#- truncate: the batch may hold a TRUNCATE (its 'truncate' row): apply_truncate_sql follows. -#}
+{% macro apply_changes_sql(target, batch, spec, backfill=false, store_fingerprint=true, truncate=true) -%}
 {{ streamleap.create_state_table_sql(target) }};
 {{ streamleap.create_tombstones_sql(target, spec) }};
+{{ streamleap.create_truncates_table_sql(target) }};
 {{ streamleap.begin_atomic() }}
 {{ streamleap.lock_state_sql(target) }}
 {{ streamleap.apply_batch_sql(target, batch, spec, backfill) }}
+{%- if truncate %};
+{{ streamleap.apply_truncate_sql(target, batch, spec) }}
+{%- endif %}
 {%- if store_fingerprint %};
 {{ streamleap.store_fingerprint_sql(target, streamleap.model_fingerprint(spec)) }}
 {%- endif %}
@@ -147,6 +152,7 @@ delete from {{ batch }} using {{ target }}
 where {{ streamleap._key_match(batch_name, target_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ target_name }}._streamleap_order;
 delete from {{ batch }} using {{ tomb }}
 where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ tomb_name }}._streamleap_order;
+{{ streamleap.truncate_floor_sql(target, batch) }};
 {{ streamleap.record_applied_sql(target, batch, "_streamleap_op in ('load', 'insert', 'update', 'delete')", '_streamleap_commit_ts') }};
 {%- endif %}
 {%- if spec.mode == 'soft_delete' %}
@@ -156,7 +162,7 @@ delete from {{ target }} using {{ batch }}
 where {{ streamleap._key_match(target_name, batch_name, spec) }};
 insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
 select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
-from {{ batch }} where _streamleap_op <> 'delete'
+from {{ batch }} where _streamleap_op not in ('delete', 'truncate')
 {%- endif %}
 {%- if tombstones and spec.mode != 'soft_delete' %};
 {{ streamleap.apply_tombstones_sql(target, batch, spec) }}
@@ -178,7 +184,7 @@ delete from {{ target }} using {{ batch }}
 where {{ streamleap._key_match(target_name, batch_name, spec) }} and {{ batch_name }}._streamleap_op <> 'delete';
 insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
 select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
-from {{ batch }} where _streamleap_op <> 'delete';
+from {{ batch }} where _streamleap_op not in ('delete', 'truncate');
 update {{ target }}
 set _streamleap_op = {{ batch_name }}._streamleap_op, _streamleap_order = {{ batch_name }}._streamleap_order,
     _streamleap_commit_ts = {{ batch_name }}._streamleap_commit_ts, _streamleap_synced_at = {{ batch_name }}._streamleap_synced_at,
@@ -301,4 +307,55 @@ where relation_name = {{ key }}
 insert into {{ state }} (relation_name, watermark, fingerprint, updated_at)
 select {{ key }}, cast(null as timestamp), cast(null as varchar(4096)), {{ dbt.current_timestamp() }}
 where not exists (select 1 from {{ state }} where relation_name = {{ key }})
+{%- endmacro %}
+
+{#- A source TRUNCATE (docs: README "Modes"): each schema's streamleap_truncates holds, per mirror,
+    its newest truncate applied; a change at or before it never applies (a late shard or a
+    re-delivery brings back nothing the truncate removed), whatever batch it comes in. -#}
+{% macro truncates_relation(schema_relation) -%}
+  {{ return(api.Relation.create(database=schema_relation.database, schema=schema_relation.schema, identifier='streamleap_truncates', type='table')) }}
+{%- endmacro %}
+
+{% macro create_truncates_table_sql(schema_relation) -%}
+create table if not exists {{ streamleap.truncates_relation(schema_relation) }} (
+  relation_name varchar(1024),
+  truncated_order varchar(256),
+  truncated_at timestamp,
+  synced_at timestamp
+)
+{%- endmacro %}
+
+{#- Out of the batch: every change at or before the mirror's newest truncate applied before. -#}
+{% macro truncate_floor_sql(target, batch) -%}
+{%- set tr = streamleap.truncates_relation(target) -%}
+delete from {{ batch }} using {{ tr }}
+where {{ streamleap.quote_ident(tr.identifier) }}.relation_name = {{ streamleap._string_literal(streamleap._relation_key(target)) }}
+  and {{ streamleap.quote_ident(batch.identifier) }}._streamleap_order <= {{ streamleap.quote_ident(tr.identifier) }}.truncated_order
+{%- endmacro %}
+
+{#- After an apply whose batch holds a TRUNCATE (its 'truncate' row, the newest of the batch;
+    change_batch_sql already deleted at it every key of the batch it closes): the rows older than it
+    go ('mirror'; with the tombstones it makes needless) or are flagged ('soft_delete': deleted at
+    its commit time), and it becomes the mirror's newest truncate. Reads the whole mirror, as a
+    TRUNCATE does: run only when the batch holds one. -#}
+{% macro apply_truncate_sql(target, batch, spec) -%}
+{%- set tr = streamleap.truncates_relation(target) -%}
+{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
+{%- set bn = streamleap.quote_ident(batch.identifier) -%}
+{%- set tn = streamleap.quote_ident(target.identifier) -%}
+{%- set newest = '(select max(_streamleap_order) from ' ~ batch ~ " where _streamleap_op = 'truncate')" -%}
+{%- if spec.mode == 'soft_delete' %}
+update {{ target }}
+set _streamleap_op = 'delete', _streamleap_order = {{ bn }}._streamleap_order, _streamleap_commit_ts = {{ bn }}._streamleap_commit_ts,
+    _streamleap_synced_at = {{ bn }}._streamleap_synced_at, _streamleap_deleted = true, _streamleap_deleted_at = {{ bn }}._streamleap_commit_ts
+from {{ batch }}
+where {{ bn }}._streamleap_op = 'truncate' and {{ tn }}._streamleap_order < {{ bn }}._streamleap_order
+  and not coalesce({{ tn }}._streamleap_deleted, false);
+{%- else %}
+delete from {{ target }} where _streamleap_order < {{ newest }};
+delete from {{ streamleap.tombstone_relation(target) }} where _streamleap_order < {{ newest }};
+{%- endif %}
+delete from {{ tr }} where relation_name = {{ key }} and exists (select 1 from {{ batch }} where _streamleap_op = 'truncate');
+insert into {{ tr }} (relation_name, truncated_order, truncated_at, synced_at)
+select {{ key }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from {{ batch }} where _streamleap_op = 'truncate'
 {%- endmacro %}

@@ -240,6 +240,9 @@ checked as (
   from new_rows cross join batch_end
   where _sl_record_type = 'data'
 ),
+truncates as (
+  {{ streamleap._truncates_select("(select new_rows.*, batch_end._sl_batch_end from new_rows cross join batch_end where _sl_record_type = 'control')", 'r._sl_problem') }}
+),
 {%- else -%}
 {%- set read = streamleap._record_fields(spec) -%}
 {%- set fields = read.fields -%}
@@ -276,6 +279,10 @@ batch as (
 ),
 {#- materialized where the target supports it: each record's checks and order digits are computed
     once, not once per reference of the columns below (an inlined CTE repeats its expressions) #}
+truncates as (
+  {{ streamleap._truncates_select("(select * from batch where _sl_record_type = 'control')",
+                                  streamleap.control_problem('r._sl_op', 'r._sl_commit_text', 'r._sl_ts_text', 'r._sl_trid', ss)) }}
+),
 checked as {{ streamleap.materialized_cte() }}(
   select batch.*,
     {{ streamleap.record_problem(spec, '_sl_op', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid')) }} as _sl_problem,
@@ -334,21 +341,54 @@ ranked as (
     order by _streamleap_order desc) as _sl_op_rank
     {%- endif %}
   from keyed
+),
+closing as (
+  {#- a key whose newest change is no delete and that a TRUNCATE follows: deleted by the first such
+      truncate (in soft_delete, that is its delete time) #}
+  select {% for c in spec.key %}ranked.{{ q(c.name) }}, {% endfor %}min(truncates._streamleap_order) as _sl_closed_at
+  from ranked
+  join truncates on truncates._streamleap_order > ranked._streamleap_order
+  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
+  group by {% for c in spec.key %}ranked.{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
 )
 select
   {%- for c in spec.columns %}
-  {{ q(c.name) }},
+  ranked.{{ q(c.name) }},
   {%- endfor %}
-  cast(_streamleap_op as varchar(16)) as _streamleap_op,
-  cast(_streamleap_order as varchar(256)) as _streamleap_order,
-  _streamleap_commit_ts,
-  _streamleap_synced_at
+  cast(ranked._streamleap_op as varchar(16)) as _streamleap_op,
+  cast(ranked._streamleap_order as varchar(256)) as _streamleap_order,
+  ranked._streamleap_commit_ts,
+  ranked._streamleap_synced_at
   {%- if spec.mode == 'soft_delete' %},
-  {{ streamleap.soft_delete_flags_sql('_streamleap_op', '_streamleap_commit_ts') }}
+  {{ streamleap.soft_delete_flags_sql('ranked._streamleap_op', 'ranked._streamleap_commit_ts') }}
   {%- endif %}
 from ranked
-where _sl_rank = 1
-{%- if spec.mode == 'soft_delete' %} or (_streamleap_op <> 'delete' and _sl_op_rank = 1){% endif %}
+left join closing on {% for c in spec.key %}closing.{{ q(c.name) }} = ranked.{{ q(c.name) }}{{ ' and ' if not loop.last }}{% endfor %}
+where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
+{%- if spec.mode == 'soft_delete' %}
+   or (ranked._streamleap_op <> 'delete' and ranked._sl_op_rank = 1)
+{%- endif %}
+union all
+select
+  {%- for c in spec.columns %}
+  {% if c in spec.key %}closing.{{ q(c.name) }}{% else %}cast(null as {{ streamleap.column_type(c) }}){% endif %},
+  {%- endfor %}
+  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
+  {%- if spec.mode == 'soft_delete' %},
+  {{ streamleap.soft_delete_flags_sql("'delete'", 'truncates._streamleap_commit_ts') }}
+  {%- endif %}
+from closing
+join truncates on truncates._streamleap_order = closing._sl_closed_at
+union all
+{#- the newest TRUNCATE (apply_truncate_sql): the mirror's rows older than it go #}
+select
+  {%- for c in spec.columns %}
+  cast(null as {{ streamleap.column_type(c) }}),
+  {%- endfor %}
+  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
+  {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp){% endif %}
+from truncates
+where _streamleap_order = (select max(_streamleap_order) from truncates)
 {%- if checked is none %}
 union all
 {# the batch end, so that the watermark moves past everything read (a cycle's finish moves it) #}
@@ -406,6 +446,35 @@ where _sl_batch_end is not null
       then {{ streamleap._string_literal('before-image key column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
   end
+{%- endmacro %}
+
+{#- The truncate-table control records of rows (a SQL relation of the table's control records read
+    past the watermark) that can be placed (problem, SQL over its columns: NULL): order key,
+    commit time and batch end, as a change's. -#}
+{% macro _truncates_select(rows, problem) -%}
+select
+    '1' || _sl_truncate_digits || lpad(coalesce(_sl_trid, ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    case when _sl_truncate_problem is null then {{ streamleap._digits_to_timestamp('_sl_truncate_digits') }} end as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from (select r.*, {{ problem }} as _sl_truncate_problem, {{ streamleap._ts_digits('r._sl_commit_text') }} as _sl_truncate_digits
+        from {{ rows }} r where r._sl_op = 'truncate-table') t
+  where _sl_truncate_problem is null
+{%- endmacro %}
+
+{#- Why a control record of a mirrored table needs a look (SQL text), or NULL: a drop-table (the
+    mirror keeps its rows; nothing of the table arrives after it), a truncate-table that cannot be
+    placed in commit order (no commit-timestamp, or times that do not read). Other control records
+    (create-table, add-column, ...) need nothing: `streamleap generate` follows the columns. -#}
+{% macro control_problem(op, commit_text, ts_text, trid_text, stream_schema) -%}
+case when {{ op }} = 'drop-table'
+       then 'drop-table: the source table was dropped; the mirror keeps its rows'
+     when {{ op }} = 'truncate-table' and {{ commit_text }} is null
+       then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
+     when {{ op }} = 'truncate-table' then case
+       {{ streamleap._metadata_problem_branches("'load'", streamleap._with_times({}, commit_text, ts_text, trid_text), stream_schema) }}
+     end
+end
 {%- endmacro %}
 
 {#- The CASE branches of record_problem that look at the record's metadata only (its operation,

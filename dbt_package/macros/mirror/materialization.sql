@@ -116,6 +116,8 @@ delete from {{ streamleap.tombstone_relation(target) }};
     {%- set columns = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list -%}
     {%- set modes = streamleap.mode_change_sql(target, spec, columns) | trim -%}
   {%- endif -%}
+  {#- a TRUNCATE's statements read the whole mirror: only when the batch holds one -#}
+  {%- set truncates = run_query('select count(*) from ' ~ batch ~ " where _streamleap_op = 'truncate'") -%}
   {{ return((modes ~ ';\n' if modes else '') ~ streamleap.apply_changes_sql(target, batch, spec, backfill=run.mode == 'backfill',
-                                         store_fingerprint=run.config_changed)) }}
+                                         store_fingerprint=run.config_changed, truncate=truncates.rows[0][0] > 0)) }}
 {%- endmacro %}

@@ -243,6 +243,11 @@ case
       when {{ c.record_type }} = 'data' and {{ streamleap.source_table_filter(spec, c.table, c.schema) }}
         then {{ streamleap.record_problem(spec, c.op, streamleap._with_times(texts, c.commit, c.ts, c.trid), c.get('metadata_problem')) }}
       {%- endfor %}
+      {%- if per_spec %}
+      when {{ c.record_type }} = 'control' and {{ streamleap.source_table_filter({'schema': per_spec[0][0].schema, 'table': per_spec[0][0].table,
+                                                  'partitions': streamleap._other_tables(per_spec)}, c.table, c.schema) }}
+        then {{ streamleap.control_problem(c.op, c.commit, c.ts, c.trid, per_spec[0][0].stream_schema) }}
+      {%- endif %}
     end
 {%- endmacro %}
 
@@ -315,4 +320,16 @@ with judged as (
   where refresh_time > {{ streamleap.watermark_lookup_sql(relation) }}{% if only %} and {{ only }}{% endif %}
 )
 {{ streamleap._set_aside_rows(numbered if adjust else []) }}
+{%- endmacro %}
+
+{#- Every table of per_spec's specs but the first spec's own, as partitions entries: with that one,
+    source_table_filter over all of them at once. -#}
+{% macro _other_tables(per_spec) -%}
+  {%- set out = [] -%}
+  {%- for spec, texts in per_spec -%}
+    {%- for schema, table in streamleap._spec_tables(spec) -%}
+      {%- do out.append({'schema': schema, 'table': table}) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(out[1:]) }}
 {%- endmacro %}

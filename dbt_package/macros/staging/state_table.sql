@@ -51,6 +51,8 @@ create table if not exists {{ streamleap.state_relation(schema_relation) }} (
 {%- set state = streamleap.state_relation(relation) -%}
 {%- set key = streamleap._string_literal(streamleap._relation_key(relation)) -%}
 {{ streamleap.create_state_table_sql(relation) }};
+{#- the streaming view runs before its mirrors, which may run at once: each would create it -#}
+{{ streamleap.create_truncates_table_sql(relation) }};
 {{ streamleap.locked_state_sql(relation, 'delete from ' ~ state ~ ' where relation_name = ' ~ key ~ ';\ninsert into ' ~ state
    ~ ' (relation_name, watermark, fingerprint, updated_at)\nvalues (' ~ key ~ ', null, ' ~ streamleap._string_literal(fingerprint) ~ ', '
    ~ dbt.current_timestamp() ~ ')') }}

@@ -80,6 +80,7 @@ from (
 ) records
 );
 select distinct _sl_schema, _sl_table from "streamleap_cycle_batch";
+select distinct _sl_schema, _sl_table from "streamleap_cycle_batch" where _sl_record_type = 'control' and _sl_op = 'truncate-table';
 drop table if exists "shop_cdc_set_aside__streamleap_kept";
 create temporary table "shop_cdc_set_aside__streamleap_kept" as (
 select * from (
@@ -266,6 +267,26 @@ select parsed.*,
           else false end))
       then 'before-image key column id: value does not fit BIGINT'
   end
+      when _sl_record_type = 'control' and _sl_table = 'cart' and _sl_schema = 'public'
+        then case when _sl_op = 'drop-table'
+       then 'drop-table: the source table was dropped; the mirror keeps its rows'
+     when _sl_op = 'truncate-table' and _sl_commit_text is null
+       then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
+     when _sl_op = 'truncate-table' then case
+       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce('load', '(missing)')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+     end
+end
     end as _sl_problem,
   case when _sl_record_type = 'data' then case when _sl_op = 'delete' then '' else case when _sl_t2 is not null and not (octet_length(_sl_t2) <= 80) then '|2|' else '' end || case when _sl_t3 is not null and not ((case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
             then _sl_t3 not in ('', '+', '-', '.', '+.', '-.')
@@ -285,6 +306,17 @@ checked as (
   select new_rows.*, batch_end._sl_batch_end
   from new_rows cross join batch_end
   where _sl_record_type = 'data'
+),
+truncates as (
+  select
+    '1' || _sl_truncate_digits || lpad(coalesce(_sl_trid, ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    case when _sl_truncate_problem is null then cast(substr(_sl_truncate_digits, 1, 4) || '-' || substr(_sl_truncate_digits, 5, 2) || '-' || substr(_sl_truncate_digits, 7, 2) || ' ' || substr(_sl_truncate_digits, 9, 2) || ':' || substr(_sl_truncate_digits, 11, 2) || ':' || substr(_sl_truncate_digits, 13, 2) || '.' || substr(_sl_truncate_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from (select r.*, r._sl_problem as _sl_truncate_problem, rpad(substr(r._sl_commit_text, 1, 4) || substr(r._sl_commit_text, 6, 2) || substr(r._sl_commit_text, 9, 2) || substr(r._sl_commit_text, 12, 2) || substr(r._sl_commit_text, 15, 2) || substr(r._sl_commit_text, 18, 2)
+       || case when substr(r._sl_commit_text, 20, 1) = '.' then split_part(translate(substr(r._sl_commit_text, 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_truncate_digits
+        from (select new_rows.*, batch_end._sl_batch_end from new_rows cross join batch_end where _sl_record_type = 'control') r where r._sl_op = 'truncate-table') t
+  where _sl_truncate_problem is null
 ),
 changes as (
   select
@@ -370,21 +402,53 @@ ranked as (
     partition by "id"
     order by _streamleap_order desc) as _sl_rank
   from keyed
+),
+closing as (
+  select ranked."id", min(truncates._streamleap_order) as _sl_closed_at
+  from ranked
+  join truncates on truncates._streamleap_order > ranked._streamleap_order
+  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
+  group by ranked."id"
 )
 select
-  "id",
-  "status",
-  "total",
-  "paid",
-  "created_at",
-  "attrs",
-  "receipt",
-  cast(_streamleap_op as varchar(16)) as _streamleap_op,
-  cast(_streamleap_order as varchar(256)) as _streamleap_order,
-  _streamleap_commit_ts,
-  _streamleap_synced_at
+  ranked."id",
+  ranked."status",
+  ranked."total",
+  ranked."paid",
+  ranked."created_at",
+  ranked."attrs",
+  ranked."receipt",
+  cast(ranked._streamleap_op as varchar(16)) as _streamleap_op,
+  cast(ranked._streamleap_order as varchar(256)) as _streamleap_order,
+  ranked._streamleap_commit_ts,
+  ranked._streamleap_synced_at
 from ranked
-where _sl_rank = 1
+left join closing on closing."id" = ranked."id"
+where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
+union all
+select
+  closing."id",
+  cast(null as VARCHAR(80)),
+  cast(null as DECIMAL(12,2)),
+  cast(null as BOOLEAN),
+  cast(null as TIMESTAMPTZ),
+  cast(null as SUPER),
+  cast(null as VARBYTE(1024000)),
+  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
+from closing
+join truncates on truncates._streamleap_order = closing._sl_closed_at
+union all
+select
+  cast(null as BIGINT),
+  cast(null as VARCHAR(80)),
+  cast(null as DECIMAL(12,2)),
+  cast(null as BOOLEAN),
+  cast(null as TIMESTAMPTZ),
+  cast(null as SUPER),
+  cast(null as VARBYTE(1024000)),
+  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
+from truncates
+where _streamleap_order = (select max(_streamleap_order) from truncates)
 );
 
 insert into "dev"."public"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
@@ -394,6 +458,9 @@ delete from "cart__streamleap_cycle" using "dev"."public"."cart"
 where "cart__streamleap_cycle"."id" = "cart"."id" and "cart__streamleap_cycle"._streamleap_order <= "cart"._streamleap_order;
 delete from "cart__streamleap_cycle" using "dev"."public"."cart__streamleap_tombstones"
 where "cart__streamleap_cycle"."id" = "cart__streamleap_tombstones"."id" and "cart__streamleap_cycle"._streamleap_order <= "cart__streamleap_tombstones"._streamleap_order;
+delete from "cart__streamleap_cycle" using "dev"."public"."streamleap_truncates"
+where "streamleap_truncates".relation_name = 'dev.public.cart'
+  and "cart__streamleap_cycle"._streamleap_order <= "streamleap_truncates".truncated_order;
 update "dev"."public"."streamleap_state"
 set applied_rows = (select count(*) from "cart__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -402,13 +469,18 @@ delete from "dev"."public"."cart" using "cart__streamleap_cycle"
 where "cart"."id" = "cart__streamleap_cycle"."id";
 insert into "dev"."public"."cart" ("id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 select "id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
-from "cart__streamleap_cycle" where _streamleap_op <> 'delete';
+from "cart__streamleap_cycle" where _streamleap_op not in ('delete', 'truncate');
 delete from "dev"."public"."cart__streamleap_tombstones" using "cart__streamleap_cycle"
 where "cart__streamleap_tombstones"."id" = "cart__streamleap_cycle"."id";
 insert into "dev"."public"."cart__streamleap_tombstones" ("id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart__streamleap_cycle" where _streamleap_op = 'delete';
-drop table "cart__streamleap_cycle";
+
+delete from "dev"."public"."cart" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
+delete from "dev"."public"."cart__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
+delete from "dev"."public"."streamleap_truncates" where relation_name = 'dev.public.cart' and exists (select 1 from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
+insert into "dev"."public"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
+select 'dev.public.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__streamleap_cycle" where _streamleap_op = 'truncate';
 insert into "shop_cdc_set_aside__streamleap_kept"
 select * from (
 with judged as (
@@ -583,6 +655,26 @@ select parsed.*,
           else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end
+      when _sl_record_type = 'control' and _sl_table = 'cart_item' and _sl_schema = 'public'
+        then case when _sl_op = 'drop-table'
+       then 'drop-table: the source table was dropped; the mirror keeps its rows'
+     when _sl_op = 'truncate-table' and _sl_commit_text is null
+       then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
+     when _sl_op = 'truncate-table' then case
+       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce('load', '(missing)')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+     end
+end
     end as _sl_problem,
   case when _sl_record_type = 'data' then case when _sl_op = 'delete' then '' else case when _sl_t3 is not null and not (octet_length(_sl_t3) <= 65535) then '|3|' else '' end end else '' end as _sl_misfits
 from parsed
@@ -600,6 +692,17 @@ checked as (
   select new_rows.*, batch_end._sl_batch_end
   from new_rows cross join batch_end
   where _sl_record_type = 'data'
+),
+truncates as (
+  select
+    '1' || _sl_truncate_digits || lpad(coalesce(_sl_trid, ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    case when _sl_truncate_problem is null then cast(substr(_sl_truncate_digits, 1, 4) || '-' || substr(_sl_truncate_digits, 5, 2) || '-' || substr(_sl_truncate_digits, 7, 2) || ' ' || substr(_sl_truncate_digits, 9, 2) || ':' || substr(_sl_truncate_digits, 11, 2) || ':' || substr(_sl_truncate_digits, 13, 2) || '.' || substr(_sl_truncate_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from (select r.*, r._sl_problem as _sl_truncate_problem, rpad(substr(r._sl_commit_text, 1, 4) || substr(r._sl_commit_text, 6, 2) || substr(r._sl_commit_text, 9, 2) || substr(r._sl_commit_text, 12, 2) || substr(r._sl_commit_text, 15, 2) || substr(r._sl_commit_text, 18, 2)
+       || case when substr(r._sl_commit_text, 20, 1) = '.' then split_part(translate(substr(r._sl_commit_text, 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_truncate_digits
+        from (select new_rows.*, batch_end._sl_batch_end from new_rows cross join batch_end where _sl_record_type = 'control') r where r._sl_op = 'truncate-table') t
+  where _sl_truncate_problem is null
 ),
 changes as (
   select
@@ -671,17 +774,41 @@ ranked as (
     partition by "cart_id", "line_no"
     order by _streamleap_order desc) as _sl_rank
   from keyed
+),
+closing as (
+  select ranked."cart_id", ranked."line_no", min(truncates._streamleap_order) as _sl_closed_at
+  from ranked
+  join truncates on truncates._streamleap_order > ranked._streamleap_order
+  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
+  group by ranked."cart_id", ranked."line_no"
 )
 select
-  "cart_id",
-  "line_no",
-  "sku",
-  cast(_streamleap_op as varchar(16)) as _streamleap_op,
-  cast(_streamleap_order as varchar(256)) as _streamleap_order,
-  _streamleap_commit_ts,
-  _streamleap_synced_at
+  ranked."cart_id",
+  ranked."line_no",
+  ranked."sku",
+  cast(ranked._streamleap_op as varchar(16)) as _streamleap_op,
+  cast(ranked._streamleap_order as varchar(256)) as _streamleap_order,
+  ranked._streamleap_commit_ts,
+  ranked._streamleap_synced_at
 from ranked
-where _sl_rank = 1
+left join closing on closing."cart_id" = ranked."cart_id" and closing."line_no" = ranked."line_no"
+where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
+union all
+select
+  closing."cart_id",
+  closing."line_no",
+  cast(null as VARCHAR(65535)),
+  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
+from closing
+join truncates on truncates._streamleap_order = closing._sl_closed_at
+union all
+select
+  cast(null as BIGINT),
+  cast(null as INTEGER),
+  cast(null as VARCHAR(65535)),
+  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
+from truncates
+where _streamleap_order = (select max(_streamleap_order) from truncates)
 );
 
 insert into "dev"."public"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
@@ -691,6 +818,9 @@ delete from "cart_item__streamleap_cycle" using "dev"."public"."cart_item"
 where "cart_item__streamleap_cycle"."cart_id" = "cart_item"."cart_id" and "cart_item__streamleap_cycle"."line_no" = "cart_item"."line_no" and "cart_item__streamleap_cycle"._streamleap_order <= "cart_item"._streamleap_order;
 delete from "cart_item__streamleap_cycle" using "dev"."public"."cart_item__streamleap_tombstones"
 where "cart_item__streamleap_cycle"."cart_id" = "cart_item__streamleap_tombstones"."cart_id" and "cart_item__streamleap_cycle"."line_no" = "cart_item__streamleap_tombstones"."line_no" and "cart_item__streamleap_cycle"._streamleap_order <= "cart_item__streamleap_tombstones"._streamleap_order;
+delete from "cart_item__streamleap_cycle" using "dev"."public"."streamleap_truncates"
+where "streamleap_truncates".relation_name = 'dev.public.cart_item'
+  and "cart_item__streamleap_cycle"._streamleap_order <= "streamleap_truncates".truncated_order;
 update "dev"."public"."streamleap_state"
 set applied_rows = (select count(*) from "cart_item__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart_item__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -699,13 +829,18 @@ delete from "dev"."public"."cart_item" using "cart_item__streamleap_cycle"
 where "cart_item"."cart_id" = "cart_item__streamleap_cycle"."cart_id" and "cart_item"."line_no" = "cart_item__streamleap_cycle"."line_no";
 insert into "dev"."public"."cart_item" ("cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 select "cart_id", "line_no", "sku", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at"
-from "cart_item__streamleap_cycle" where _streamleap_op <> 'delete';
+from "cart_item__streamleap_cycle" where _streamleap_op not in ('delete', 'truncate');
 delete from "dev"."public"."cart_item__streamleap_tombstones" using "cart_item__streamleap_cycle"
 where "cart_item__streamleap_tombstones"."cart_id" = "cart_item__streamleap_cycle"."cart_id" and "cart_item__streamleap_tombstones"."line_no" = "cart_item__streamleap_cycle"."line_no";
 insert into "dev"."public"."cart_item__streamleap_tombstones" ("cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
 select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart_item__streamleap_cycle" where _streamleap_op = 'delete';
-drop table "cart_item__streamleap_cycle";
+
+delete from "dev"."public"."cart_item" where _streamleap_order < (select max(_streamleap_order) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
+delete from "dev"."public"."cart_item__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
+delete from "dev"."public"."streamleap_truncates" where relation_name = 'dev.public.cart_item' and exists (select 1 from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
+insert into "dev"."public"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
+select 'dev.public.cart_item', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate';
 insert into "shop_cdc_set_aside__streamleap_kept"
 select * from (
 with judged as (
@@ -770,6 +905,8 @@ update "dev"."public"."streamleap_state"
 set applied_rows = (select count(*) from "shop_cdc_set_aside__streamleap_kept" where adjusted = false)
 where relation_name = 'dev.public.shop_cdc_set_aside';
 drop table "shop_cdc_set_aside__streamleap_kept";
+drop table "cart__streamleap_cycle";
+drop table "cart_item__streamleap_cycle";
 update "dev"."public"."streamleap_state"
 set watermark = (select max(refresh_time) from "streamleap_cycle_batch"), updated_at = getdate()
 where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')

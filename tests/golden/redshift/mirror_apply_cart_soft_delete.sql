@@ -13,6 +13,12 @@ create table if not exists "dev"."analytics"."cart__streamleap_tombstones" (
   _streamleap_synced_at timestamp
 )
 diststyle key distkey ("id") compound sortkey ("id");
+create table if not exists "dev"."analytics"."streamleap_truncates" (
+  relation_name varchar(1024),
+  truncated_order varchar(256),
+  truncated_at timestamp,
+  synced_at timestamp
+);
 begin;
 lock "dev"."analytics"."streamleap_state";
 
@@ -28,6 +34,9 @@ delete from "cart__dbt_tmp" using "dev"."analytics"."cart"
 where "cart__dbt_tmp"."id" = "cart"."id" and "cart__dbt_tmp"._streamleap_order <= "cart"._streamleap_order;
 delete from "cart__dbt_tmp" using "dev"."analytics"."cart__streamleap_tombstones"
 where "cart__dbt_tmp"."id" = "cart__streamleap_tombstones"."id" and "cart__dbt_tmp"._streamleap_order <= "cart__streamleap_tombstones"._streamleap_order;
+delete from "cart__dbt_tmp" using "dev"."analytics"."streamleap_truncates"
+where "streamleap_truncates".relation_name = 'dev.analytics.cart'
+  and "cart__dbt_tmp"._streamleap_order <= "streamleap_truncates".truncated_order;
 update "dev"."analytics"."streamleap_state"
 set applied_rows = (select count(*) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -36,7 +45,7 @@ delete from "dev"."analytics"."cart" using "cart__dbt_tmp"
 where "cart"."id" = "cart__dbt_tmp"."id" and "cart__dbt_tmp"._streamleap_op <> 'delete';
 insert into "dev"."analytics"."cart" ("id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at", "_streamleap_deleted", "_streamleap_deleted_at")
 select "id", "status", "total", "paid", "created_at", "attrs", "receipt", "_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at", "_streamleap_deleted", "_streamleap_deleted_at"
-from "cart__dbt_tmp" where _streamleap_op <> 'delete';
+from "cart__dbt_tmp" where _streamleap_op not in ('delete', 'truncate');
 update "dev"."analytics"."cart"
 set _streamleap_op = "cart__dbt_tmp"._streamleap_op, _streamleap_order = "cart__dbt_tmp"._streamleap_order,
     _streamleap_commit_ts = "cart__dbt_tmp"._streamleap_commit_ts, _streamleap_synced_at = "cart__dbt_tmp"._streamleap_synced_at,
@@ -48,6 +57,16 @@ select "cart__dbt_tmp"."id", "cart__dbt_tmp"."status", "cart__dbt_tmp"."total", 
 from "cart__dbt_tmp"
 left join "dev"."analytics"."cart" on "cart__dbt_tmp"."id" = "cart"."id"
 where "cart__dbt_tmp"._streamleap_op = 'delete' and "cart"."id" is null;
+
+update "dev"."analytics"."cart"
+set _streamleap_op = 'delete', _streamleap_order = "cart__dbt_tmp"._streamleap_order, _streamleap_commit_ts = "cart__dbt_tmp"._streamleap_commit_ts,
+    _streamleap_synced_at = "cart__dbt_tmp"._streamleap_synced_at, _streamleap_deleted = true, _streamleap_deleted_at = "cart__dbt_tmp"._streamleap_commit_ts
+from "cart__dbt_tmp"
+where "cart__dbt_tmp"._streamleap_op = 'truncate' and "cart"._streamleap_order < "cart__dbt_tmp"._streamleap_order
+  and not coalesce("cart"._streamleap_deleted, false);
+delete from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart' and exists (select 1 from "cart__dbt_tmp" where _streamleap_op = 'truncate');
+insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
+select 'dev.analytics.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__dbt_tmp" where _streamleap_op = 'truncate';
 update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:1ae8788cb46fb69fd73eb01e5c9c86f1'
 where relation_name = 'dev.analytics.cart';
 commit

@@ -93,6 +93,35 @@ batch as (
   where _sl_table = 'cart_item'
     and _sl_schema = 'public'
 ),
+truncates as (
+  select
+    '1' || _sl_truncate_digits || lpad(coalesce(_sl_trid, ''), 20, '0')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    case when _sl_truncate_problem is null then cast(substr(_sl_truncate_digits, 1, 4) || '-' || substr(_sl_truncate_digits, 5, 2) || '-' || substr(_sl_truncate_digits, 7, 2) || ' ' || substr(_sl_truncate_digits, 9, 2) || ':' || substr(_sl_truncate_digits, 11, 2) || ':' || substr(_sl_truncate_digits, 13, 2) || '.' || substr(_sl_truncate_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from (select r.*, case when r._sl_op = 'drop-table'
+       then 'drop-table: the source table was dropped; the mirror keeps its rows'
+     when r._sl_op = 'truncate-table' and r._sl_commit_text is null
+       then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
+     when r._sl_op = 'truncate-table' then case
+       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce('load', '(missing)')
+    when r._sl_commit_text is null and r._sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when r._sl_commit_text is not null and not (case when (r._sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(r._sl_commit_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when r._sl_ts_text is not null and not (case when (r._sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(r._sl_ts_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when r._sl_trid is not null and not (r._sl_trid ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+     end
+end as _sl_truncate_problem, rpad(substr(r._sl_commit_text, 1, 4) || substr(r._sl_commit_text, 6, 2) || substr(r._sl_commit_text, 9, 2) || substr(r._sl_commit_text, 12, 2) || substr(r._sl_commit_text, 15, 2) || substr(r._sl_commit_text, 18, 2)
+       || case when substr(r._sl_commit_text, 20, 1) = '.' then split_part(translate(substr(r._sl_commit_text, 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_truncate_digits
+        from (select * from batch where _sl_record_type = 'control') r where r._sl_op = 'truncate-table') t
+  where _sl_truncate_problem is null
+),
 checked as (
   select batch.*,
     case
@@ -224,17 +253,41 @@ ranked as (
     partition by "cart_id", "line_no"
     order by _streamleap_order desc) as _sl_rank
   from keyed
+),
+closing as (
+  select ranked."cart_id", ranked."line_no", min(truncates._streamleap_order) as _sl_closed_at
+  from ranked
+  join truncates on truncates._streamleap_order > ranked._streamleap_order
+  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
+  group by ranked."cart_id", ranked."line_no"
 )
 select
-  "cart_id",
-  "line_no",
-  "sku",
-  cast(_streamleap_op as varchar(16)) as _streamleap_op,
-  cast(_streamleap_order as varchar(256)) as _streamleap_order,
-  _streamleap_commit_ts,
-  _streamleap_synced_at
+  ranked."cart_id",
+  ranked."line_no",
+  ranked."sku",
+  cast(ranked._streamleap_op as varchar(16)) as _streamleap_op,
+  cast(ranked._streamleap_order as varchar(256)) as _streamleap_order,
+  ranked._streamleap_commit_ts,
+  ranked._streamleap_synced_at
 from ranked
-where _sl_rank = 1
+left join closing on closing."cart_id" = ranked."cart_id" and closing."line_no" = ranked."line_no"
+where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
+union all
+select
+  closing."cart_id",
+  closing."line_no",
+  cast(null as VARCHAR(65535)),
+  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
+from closing
+join truncates on truncates._streamleap_order = closing._sl_closed_at
+union all
+select
+  cast(null as BIGINT),
+  cast(null as INTEGER),
+  cast(null as VARCHAR(65535)),
+  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
+from truncates
+where _streamleap_order = (select max(_streamleap_order) from truncates)
 union all
 
 select

@@ -227,6 +227,26 @@ judged as (
           else false end))
       then 'before-image key column line_no: value does not fit INTEGER'
   end
+      when record_type = 'control' and table_name in ('cart', 'cart_item') and schema_name = 'public'
+        then case when operation = 'drop-table'
+       then 'drop-table: the source table was dropped; the mirror keeps its rows'
+     when operation = 'truncate-table' and _sl_commit_text is null
+       then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
+     when operation = 'truncate-table' then case
+       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+      then 'unknown operation ' || coalesce('load', '(missing)')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'metadata.timestamp is missing'
+    when _sl_commit_text is not null and not (case when (_sl_commit_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_commit_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.commit-timestamp is not an ISO-8601 timestamp'
+    when _sl_ts_text is not null and not (case when (_sl_ts_text ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$')
+                                          then (try_cast(substr(_sl_ts_text, 1, 10) as date) is not null) else false end)
+      then 'metadata.timestamp is not an ISO-8601 timestamp'
+    when _sl_trid_text is not null and not (_sl_trid_text ~ '^([0-9]{1,20})$')
+      then 'metadata.transaction-record-id is not a whole number of at most 20 digits'
+     end
+end
     end as reason,
     case
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'

@@ -5,6 +5,11 @@ create table if not exists "dev"."analytics"."streamleap_state" (
   updated_at timestamp,
   applied_rows bigint,
   newest_commit_ts timestamp
+);create table if not exists "dev"."analytics"."streamleap_truncates" (
+  relation_name varchar(1024),
+  truncated_order varchar(256),
+  truncated_at timestamp,
+  synced_at timestamp
 );
 begin;
 lock "dev"."analytics"."streamleap_state";
