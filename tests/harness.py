@@ -198,8 +198,10 @@ def encoded_state(workload: Any) -> dict[str, dict[tuple, dict[str, Any]]]:
 
 
 def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], schema: str | None = None) -> dict[tuple, dict]:
-    """What the mirror must hold: per key, the change latest in source commit order wins."""
+    """What the mirror must hold: per key, the change latest in source commit order wins; a
+    truncate-table record with a commit time deletes every key whose latest change is older."""
     winners: dict[tuple, tuple[str, str, dict]] = {}
+    truncates: list[str] = []
 
     def offer(k: tuple, order: str, op: str, data: dict) -> None:
         if k not in winners or order > winners[k][0]:
@@ -211,6 +213,10 @@ def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], sch
         except ValueError:
             continue
         m = rec.get("metadata") if isinstance(rec, dict) else None
+        if (isinstance(m, dict) and m.get("record-type") == "control" and m.get("operation") == "truncate-table"
+                and m.get("table-name") == table and (not schema or m.get("schema-name") == schema) and m.get("commit-timestamp")):
+            truncates.append(order_key(rec, seq))
+            continue
         if not isinstance(m, dict) or not isinstance(rec.get("data"), dict):
             continue
         if m.get("record-type") != "data" or m.get("table-name") != table or (schema and m.get("schema-name") != schema):
@@ -228,7 +234,8 @@ def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], sch
             old = tuple(before[c] for c in key)
             if old != k:
                 offer(old, order, "delete", {})
-    return {k: data for k, (_, op, data) in winners.items() if op != "delete"}
+    newest_truncate = max(truncates, default="")
+    return {k: data for k, (order, op, data) in winners.items() if op != "delete" and order > newest_truncate}
 
 
 def reset(target: Target) -> None:

@@ -461,3 +461,28 @@ def test_docstring_examples():
     for module in (streamleap.capture.postgres, streamleap.records.dms, streamleap.records.values):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
+
+
+@pytest.mark.postgres
+def test_truncate_reaches_the_stream_as_a_control_record(logical_pg, kinesis, tmp_path):
+    """pgoutput's TRUNCATE of a captured table: a DMS-style truncate-table control record (metadata
+    only, partitioned by schema and table) at its place in the transaction's commit order."""
+    url = logical_pg.url
+    schema = f"tr_{uuid.uuid4().hex[:6]}"
+    pg_execute(url, f"create schema {schema}", f"create table {schema}.t (id int primary key)",
+               f"create table {schema}.other (id int primary key)", f"insert into {schema}.t values (1)")
+    client = kinesis.client()
+    stream = new_stream(kinesis, 1)
+    state = tmp_path / "s.json"
+    run_capture(url, [f"{schema}.t"], stream, client, state)
+    pg_execute(url, f"begin; insert into {schema}.t values (2); truncate {schema}.t, {schema}.other; "
+               f"insert into {schema}.t values (3); commit")
+    run_capture(url, [f"{schema}.t"], stream, client, state)
+    records = [(k, json.loads(d)) for k, d in read_stream(client, stream)]
+    meta = [(r["metadata"]["record-type"], r["metadata"]["operation"], r["metadata"].get("transaction-record-id"))
+            for _, r in records]
+    assert meta == [("data", "load", None), ("data", "insert", 1), ("control", "truncate-table", 2), ("data", "insert", 3)]
+    key, truncate = records[2]
+    assert "data" not in truncate and key == f"{schema}.t"
+    assert truncate["metadata"]["table-name"] == "t" and truncate["metadata"]["schema-name"] == schema
+    assert truncate["metadata"]["commit-timestamp"] == records[1][1]["metadata"]["commit-timestamp"]

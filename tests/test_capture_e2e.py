@@ -125,7 +125,7 @@ def _pg_source(url: str) -> Source:
         return psycopg2.connect(url)
 
     source = Source("postgres", url, connect, items=dict(PG_ITEMS))
-    source.execute([("create schema shop", []),
+    source.execute([("drop schema if exists shop cascade", []), ("create schema shop", []),  # one server, every test
                     (f"create table {source.rel('items')} ("
                      + ", ".join(f"{source.q(c)} {t}{' primary key' if c == 'id' else ''}" for c, t in PG_ITEMS.items())
                      + ")", []),
@@ -614,3 +614,53 @@ def test_capture_to_mirrors_survives_kills_and_a_new_column(source, tmp_path, pg
         assert_mirrors_equal(source, targets, source.items, "after generate picked up the new column")
         filled = source_rows(source, "items", {"id": "bigint", ADDED[0]: ADDED[1]}, ["id"])
         assert any(r[ADDED[0]] is not None for r in filled.values()), "the workload never wrote the new column"
+
+
+@pytest.mark.parametrize("source", SOURCES, indirect=True)
+def test_truncate_through_capture_in_every_mode(source, tmp_path, pg_url, monkeypatch):
+    """A TRUNCATE on the source between changes, through `streamleap capture` and the runner: the
+    Type-1 mirror equals the source; the soft_delete mirror of the same table holds the source's
+    rows unflagged and every truncated row flagged at the truncate's commit time."""
+    from streamleap.model.mirror_plan import with_modes
+
+    stream = f"tr_{source.kind}_{uuid.uuid4().hex[:6]}"
+    workload = Workload(source, seed=5)
+    workload.initial(12)
+    targets = make_targets(tmp_path, pg_url)
+    _, tables = read_source(source.url, ["shop.items", "shop.order_line"])
+    for target in targets:
+        generate_models(target.project, with_modes(plan_tables(tables), mode_for="items=mirror+soft_delete"), stream,
+                        target.stream_schema)
+    with LocalKinesis() as kinesis:
+        kinesis.create_stream(stream, shards=2)
+        capture_args = ["capture", "--source-url", source.url, "--tables", "shop.items,shop.order_line", "--stream", stream,
+                        "--kinesis-endpoint", kinesis.endpoint_url, "--state-dir", str(tmp_path / "state"), "--once", "--json"]
+
+        def capture_and_apply() -> None:
+            done = subprocess.run([*CLI, *capture_args], capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stdout + done.stderr
+            for target in targets:
+                catch_up(target, kinesis, monkeypatch)
+
+        for _ in range(10):
+            workload.step()
+        capture_and_apply()
+        before = set(source_rows(source, "items", {"id": "bigint"}, ["id"]))
+        source.execute([(f"truncate table {source.rel('items')}", [])])
+        truncated_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        workload.items.clear()
+        for _ in range(8):
+            workload.step()
+        capture_and_apply()
+    assert_mirrors_equal(source, targets, source.items, "after a TRUNCATE")
+    after = set(source_rows(source, "items", {"id": "bigint"}, ["id"]))
+    for target in targets:
+        soft = {r[0]: (r[1], r[2]) for r in target.query(
+            f'select id, _streamleap_deleted, _streamleap_deleted_at from {target.rel("items_soft_delete")}')}
+        assert {(k,) for k, (deleted, _) in soft.items() if not deleted} == after, target.name
+        flagged = {(k,): at for k, (deleted, at) in soft.items() if deleted}
+        assert before - after <= set(flagged), target.name
+        # the rows the truncate took are flagged at its commit time (within the clocks' skew)
+        at_truncate = [flagged[k] for k in before - after]
+        assert at_truncate and len(set(at_truncate)) == 1, at_truncate
+        assert abs((at_truncate[0] - truncated_at).total_seconds()) < 5, (at_truncate[0], truncated_at)

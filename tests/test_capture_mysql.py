@@ -692,3 +692,20 @@ def test_zero_dates_arrive_as_the_same_text_from_snapshot_and_binlog(source, rea
     as_json = [json.loads(encoder.encode(c).data)["data"] for c in (loads[0], stream[0])]
     assert {k: v for k, v in as_json[0].items() if k != "id"} == {k: v for k, v in as_json[1].items() if k != "id"} \
         == {**{k: v for k, v in expected.items() if k != "ok"}, "ok": "2024-02-29"}
+
+
+def test_truncate_is_a_control_record_at_its_place(source, readers):
+    """TRUNCATE (logged as a statement) of a captured table: a truncate-table change of its own
+    between the changes before and after it; another table's TRUNCATE is not sent."""
+    t, u = source.table("t"), source.table("u")
+    source.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)", f"CREATE TABLE {u} (id int PRIMARY KEY)")
+    reader = readers(source.url, ["t"])
+    start = binlog_end(reader)
+    source.execute(f"INSERT INTO {t} VALUES (1), (2)", f"TRUNCATE TABLE {t}", f"TRUNCATE {u}", f"INSERT INTO {t} VALUES (3)")
+    transactions = read_all(reader, start)
+    ops = [[(c.table, c.operation) for c in tx.changes] for tx in transactions if tx.changes]
+    assert ops == [[("t", "insert"), ("t", "insert")], [("t", "truncate-table")], [("t", "insert")]]
+    truncate = [c for tx in transactions for c in tx.changes if c.operation == "truncate-table"][0]
+    inserts = [c for tx in transactions for c in tx.changes if c.operation == "insert"]
+    assert inserts[0].commit_ts <= truncate.commit_ts <= inserts[-1].commit_ts and truncate.data == {}
+    assert truncate.transaction_id not in (inserts[0].transaction_id, inserts[-1].transaction_id)

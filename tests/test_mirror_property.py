@@ -1,4 +1,4 @@
-"""Property: for any valid source history delivered as DMS records — with re-deliveries of old
+"""Property: for any valid source history (TRUNCATE included) delivered as DMS records — with re-deliveries of old
 records after newer ones, malformed records, and cut into any batches — the mirror after the
 last `dbt run` equals the source table's final state, and the soft_delete model of the same
 table from the same stream equals it plus every deleted key, flagged with its delete's commit
@@ -23,7 +23,7 @@ KEYS = st.integers(min_value=1, max_value=6)
 
 @st.composite
 def histories(draw):
-    """A valid source history: transactions of inserts, updates, key moves and deletes; the source's
+    """A valid source history: transactions of inserts, updates, key moves, deletes and truncates; the source's
     final rows, and per key deleted since (its last values, the delete's commit time)."""
     state: dict[int, dict] = {}
     deleted: dict[int, tuple[dict, dt.datetime]] = {}
@@ -35,6 +35,12 @@ def histories(draw):
     for txn in range(draw(st.integers(min_value=1, max_value=10))):
         t += dt.timedelta(microseconds=draw(st.integers(min_value=1, max_value=5000)))
         for rid in range(1, draw(st.integers(min_value=1, max_value=4)) + 1):
+            if draw(st.integers(min_value=0, max_value=11)) == 0:  # TRUNCATE: every row it finds is deleted
+                for k in list(state):
+                    deleted[k] = (state.pop(k), t)
+                records.append(ChangeRecord("public", "cart", "truncate-table", {}, commit_ts=t,
+                                            transaction_id=1000 + txn, transaction_record_id=rid))
+                continue
             key = draw(KEYS)
             qty = draw(st.integers(min_value=-5, max_value=5))
             if key not in state:

@@ -65,7 +65,7 @@ def scenario(target, apply) -> None:
 
     # an update and the delete of its key in one batch: the row keeps the update's values; a delete
     # in a batch of its own keeps the values the mirror held; a key never seen keeps its key alone
-    upd2, del2, del3, del9 = h("update", 2, "b2", 20), h("delete", 2), h("delete", 3), h("delete", 9)
+    upd2, del2, late3, del3, del9 = h("update", 2, "b2", 20), h("delete", 2), h("update", 3, "c2", 30), h("delete", 3), h("delete", 9)
     w.append([upd2, del2, h("insert", 4, "d", 4)])
     apply()
     w.append([del3, del9])
@@ -74,10 +74,12 @@ def scenario(target, apply) -> None:
                                  4: ("d", 4, False, None), 9: (None, None, True, del9.commit_ts)}
     assert mirror_rows(target) == {1: ("a", 1), 4: ("d", 4)}
 
-    # re-delivered old changes win over nothing, flagged or not
-    w.append([upd2, del2])
+    # re-delivered old changes win over nothing, flagged or not; a change from before a delete that
+    # arrives after it (a late shard) gives the flagged row its values, not its life back
+    w.append([upd2, del2, late3])
     apply()
     assert soft_rows(target)[2] == ("b2", 20, True, del2.commit_ts)
+    assert soft_rows(target)[3] == ("c2", 30, True, del3.commit_ts) and 3 not in mirror_rows(target)
 
     # a later insert of a deleted key revives it; a primary-key move flags the old key with the
     # values it had; the Type-1 mirror beside it has neither
@@ -148,11 +150,16 @@ def test_a_models_mode_changed_later_keeps_every_delete(engine, tmp_path, reques
                         target.stream_schema)
 
     regenerate("cart=soft_delete")
-    w.append([ins2, h("update", 1, "a1", 11)])  # a late re-delivery of the deleted key's insert
     dbt(target, "run", "--quiet")
     rows = {r[0]: tuple(r[1:]) for r in target.query(
         f"select id, status, qty, _streamleap_deleted, _streamleap_deleted_at from {target.rel('cart')}")}
-    assert rows == {1: ("a1", 11, False, None), 2: (None, None, True, del2.commit_ts)}
+    assert rows == {1: ("a", 1, False, None), 2: (None, None, True, del2.commit_ts)}  # the tombstone's key alone
+    # a late re-delivery of the deleted key's insert gives the flagged row the values it had, not its life back
+    w.append([ins2, h("update", 1, "a1", 11)])
+    dbt(target, "run", "--quiet")
+    rows = {r[0]: tuple(r[1:]) for r in target.query(
+        f"select id, status, qty, _streamleap_deleted, _streamleap_deleted_at from {target.rel('cart')}")}
+    assert rows == {1: ("a1", 11, False, None), 2: ("b", 2, True, del2.commit_ts)}
     del1 = h("delete", 1)
     w.append([del1])
     dbt(target, "run", "--quiet")

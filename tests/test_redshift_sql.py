@@ -316,7 +316,7 @@ REDSHIFT_FUNCTIONS = {
     "is_bigint": "r_is_bigint", "json_size": "r_json_size", "regexp_substr": "REGEXP_SUBSTR",
     "is_varchar": "r_is_varchar", "json_parse": "JSON_PARSE", "json_serialize": "r_json_serialize",
     "json_serialize_to_varbyte": "r_json_serialize_to_varbyte", "json_typeof": "r_json_typeof",
-    "length": "r_LENGTH", "lower": "r_LOWER", "lpad": "r_LPAD", "ltrim": "r_LTRIM", "max": "r_MAX", "min": "r_MIN",
+    "lag": "r_WF_LAG", "length": "r_LENGTH", "lower": "r_LOWER", "lpad": "r_LPAD", "ltrim": "r_LTRIM", "max": "r_MAX", "min": "r_MIN",
     "nullif": "r_NULLIF_function", "octet_length": "r_OCTET_LENGTH", "regexp_replace": "REGEXP_REPLACE",
     "replace": "r_REPLACE", "row_number": "r_WF_ROW_NUMBER", "rpad": "r_LPAD", "rtrim": "r_RTRIM", "split_part": "SPLIT_PART",
     "substr": "r_SUBSTR", "substring": "r_SUBSTRING", "to_hex": "r_TO_HEX", "to_varbyte": "r_TO_VARBYTE",

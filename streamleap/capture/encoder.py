@@ -21,6 +21,7 @@ from typing import Any
 
 from streamleap.capture.base import RowChange
 from streamleap.records import ChangeRecord, encode_value, fallback_type, partition_key
+from streamleap.records.dms import CONTROL_OPERATIONS
 from streamleap.errors import StreamleapError
 from streamleap.model.source_table import SourceTable
 from streamleap.model.type_mapping import TargetType, map_type
@@ -107,8 +108,11 @@ class RecordEncoder:
             # without a commit time DMS would not write the transaction fields; keep what is known
             record.extra_metadata.update({"transaction-id": change.transaction_id,
                                           "transaction-record-id": change.transaction_record_id})
-        key_values = [data.get(k) for k in info.key]
         qualified = f"{change.schema}.{change.table}" if change.schema else change.table
+        if change.operation in CONTROL_OPERATIONS:  # a whole table's: partitioned by schema and table, as DMS does
+            return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, []), qualified,
+                                 change.operation.upper())
+        key_values = [data.get(k) for k in info.key]
         return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, key_values),
                              qualified, ", ".join(f"{k}={v}" for k, v in zip(info.key, key_values, strict=True)))
 

@@ -354,6 +354,29 @@ def _events(stream: Any, start: _Pos, where: str) -> Iterator[Any]:
         raise
 
 
+_NAME = r"(?:`(?:[^`]|``)+`|[^\s.`;]+)"
+
+
+def _truncated_table(statement: str, default_schema: Any) -> tuple[str, str] | None:
+    """(schema, table) of ``TRUNCATE [TABLE] [db.]name`` as the binlog logs it; the statement's
+    default database when it names none.
+
+    >>> _truncated_table("TRUNCATE TABLE `shop`.`order items`", b"x"), _truncated_table("truncate t", b"shop")
+    (('shop', 'order items'), ('shop', 't'))
+    """
+    m = re.fullmatch(rf"TRUNCATE\s+(?:TABLE\s+)?({_NAME})(?:\s*\.\s*({_NAME}))?\s*", statement, re.IGNORECASE)
+    if m is None:
+        return None
+
+    def plain(name: str) -> str:
+        return name[1:-1].replace("``", "`") if name.startswith("`") else name
+
+    if m.group(2) is not None:
+        return plain(m.group(1)), plain(m.group(2))
+    schema = default_schema.decode("utf-8") if isinstance(default_schema, bytes) else default_schema
+    return (schema or "", plain(m.group(1)))
+
+
 def _savepoint_name(text: str) -> str:
     """The savepoint name of ``SAVEPOINT name`` / ``ROLLBACK TO name`` (quoted or not)."""
     text = text.strip()
@@ -672,6 +695,13 @@ class MySQLReader:
                             pass
                         else:  # XA COMMIT / XA ROLLBACK of a transaction prepared earlier
                             done, ended = finish(event, False), True
+                    elif word == "TRUNCATE" and not changes:
+                        # logged as a statement: a truncate-table control record of a captured table,
+                        # a transaction of its own
+                        table = _truncated_table(statement, event.schema)
+                        if table in self._tables:
+                            changes = [RowChange(table[0], table[1], "truncate-table", {})]
+                        done, ended = finish(event, True), True
                     elif not changes:  # DDL and other statements: a group of their own
                         self._after_ddl(statement)
                         done, ended = finish(event, False), True

@@ -9,7 +9,7 @@ initial snapshot (read with ``::text``) and the stream are converted by one func
 Setup on the source (all made by the reader when missing, named after the stream):
 
 * a publication ``streamleap_<stream>`` FOR TABLE the captured tables (kept in step with
-  ``--tables``), publishing insert, update, delete;
+  ``--tables``), publishing insert, update, delete and truncate;
 * a logical replication slot ``streamleap_<stream>`` (pgoutput). It is created with an exported
   snapshot, and the initial ``load`` records are read in that snapshot, so they are exactly the
   state the slot's first change applies to. A capture restarted before its snapshot finished
@@ -397,7 +397,9 @@ class PostgresReader:
             raise StreamleapError(f"{', '.join(partitioned)}: capturing a partitioned table needs PostgreSQL 13 or "
                                   "later (publish_via_partition_root); upgrade the server or leave the table out")
         # changes of a partition arrive under its root's name (one relation, one mirror)
-        options = "publish = 'insert, update, delete'" + (", publish_via_partition_root = true" if version >= 130000 else "")
+        # TRUNCATE is published from PostgreSQL 11 on
+        options = ("publish = 'insert, update, delete" + (", truncate'" if version >= 110000 else "'")
+                   + (", publish_via_partition_root = true" if version >= 130000 else ""))
         name = exp.to_identifier(self.publication, quoted=True).sql(dialect="postgres")
         cur.execute("select 1 from pg_publication where pubname = %s", [self.publication])
         if cur.fetchone() is None:
@@ -637,12 +639,19 @@ class PostgresReader:
                 change.stream_position = lsn_text(msg.data_start)
                 changes.append(change)
             elif kind == "T":
+                # TRUNCATE: a truncate-table control record per captured relation, at its place in
+                # the transaction (the mirror removes the rows changed before it)
                 count = buf.int32()
-                buf.int8()
-                names = [relations[o].schema + "." + relations[o].name if o in relations else str(o)
-                         for o in (buf.uint32() for _ in range(count))]
-                log.warning("capture: TRUNCATE of %s is not captured (DMS does not send it either); the mirror keeps "
-                            "the rows", ", ".join(names))
+                buf.int8()  # options: CASCADE, RESTART IDENTITY
+                for oid in [buf.uint32() for _ in range(count)]:
+                    truncated = relations.get(oid)
+                    if truncated is None or (truncated.schema, truncated.name) not in self._by_name:
+                        continue
+                    change = RowChange(truncated.schema, truncated.name, "truncate-table", {})
+                    change.commit_ts, change.transaction_id = commit_ts, xid
+                    change.transaction_record_id = len(changes) + 1
+                    change.stream_position = lsn_text(msg.data_start)
+                    changes.append(change)
             elif kind == "M":
                 flags = buf.int8()
                 buf.int64()

@@ -224,7 +224,9 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
     ]
     if soft:
         meta += [("_streamleap_deleted", "true: the row was deleted at the source; it keeps the values it had before."),
-                 ("_streamleap_deleted_at", "Source commit time of the delete (UTC); NULL for a row that exists.")]
+                 ("_streamleap_deleted_at", "Source commit time of the delete (UTC); NULL for a row that exists."),
+                 ("_streamleap_values_order", "Source commit order of the change whose values the row holds (a deleted "
+                  "row's last insert or update; a change delivered late, after the delete, still gives its values).")]
     for name, desc in meta:
         columns.append({"name": name, "description": desc})
     if soft:

@@ -372,8 +372,7 @@ marks as (
 truncates as (
   {#- the truncate-table records of each mirror's tables that can be placed, past its watermark and
       its newest truncate applied #}
-  select j.mirror, j.refresh_time, j._sl_order as o, j._sl_time_digits,
-    row_number() over (partition by j.mirror order by j._sl_order desc) as _sl_rank
+  select j.mirror, j.refresh_time, j._sl_order as o, j._sl_time_digits
   from {{ r.judged }} j
   left join marks on marks.mirror = j.mirror
   where j._sl_record_type = 'control' and j._sl_op = 'truncate-table' and j._sl_problem is null
@@ -410,42 +409,23 @@ ranked as (
     row_number() over (partition by mirror, key_text, case when op = 'delete' then 1 else 0 end order by o desc) as _sl_op_rank
   {%- endif %}
   from changes
-),
-closing as (
-  {#- a key whose newest change is no delete and that a TRUNCATE follows: deleted by the first such
-      truncate (change_batch_sql) #}
-  select ranked.mirror, ranked.key_text, min(truncates.o) as closed_at
-  from ranked
-  join truncates on truncates.mirror = ranked.mirror and truncates.o > ranked.o
-  where ranked._sl_rank = 1 and ranked.op <> 'delete'
-  group by ranked.mirror, ranked.key_text
 )
 select ranked.mirror, ranked.refresh_time, cast(ranked.op as varchar(16)) as op, cast(ranked.o as varchar(256)) as o,
   {{ streamleap._digits_to_timestamp('ranked._sl_time_digits') }} as commit_ts, ends.batch_end
   {%- for j in range(1, width + 1) %}, ranked.v{{ j }}{% endfor %}
 from ranked
 join ends on ends.mirror = ranked.mirror
-left join closing on closing.mirror = ranked.mirror and closing.key_text = ranked.key_text
-where (ranked._sl_rank = 1 and closing.closed_at is null)
+where ranked._sl_rank = 1
 {%- if catalog.soft %}
    or (ranked.op <> 'delete' and ranked._sl_op_rank = 1 and ranked.mirror in ({{ catalog.soft | join(', ') }}))
 {%- endif %}
 union all
-select closing.mirror, truncates.refresh_time, cast('delete' as varchar(16)), cast(truncates.o as varchar(256)),
-  {{ streamleap._digits_to_timestamp('truncates._sl_time_digits') }}, ends.batch_end
-  {%- for j in range(1, width + 1) %}, ranked.v{{ j }}{% endfor %}
-from closing
-join ranked on ranked.mirror = closing.mirror and ranked.key_text = closing.key_text and ranked._sl_rank = 1
-join truncates on truncates.mirror = closing.mirror and truncates.o = closing.closed_at
-join ends on ends.mirror = closing.mirror
-union all
-{#- each mirror's newest TRUNCATE (apply_truncate_sql) #}
+{#- each mirror's TRUNCATEs (apply_truncate_sql) #}
 select truncates.mirror, truncates.refresh_time, cast('truncate' as varchar(16)), cast(truncates.o as varchar(256)),
   {{ streamleap._digits_to_timestamp('truncates._sl_time_digits') }}, ends.batch_end
   {%- for j in range(1, width + 1) %}, cast(null as varchar){% endfor %}
 from truncates
 join ends on ends.mirror = truncates.mirror
-where truncates._sl_rank = 1
 {%- endmacro %}
 
 {#- The statements of a cycle's batch that follow the batch itself: its values, judged records and
@@ -552,15 +532,23 @@ select
   {%- for c in spec.columns %}
   {{ streamleap.typed_value_from_text(c, wn ~ '.v' ~ loop.index, spec.stream_schema) }} as {{ q(c.name) }},
   {%- endfor %}
-  {{ wn }}.op as _streamleap_op, {{ wn }}.o as _streamleap_order, {{ wn }}.commit_ts as _streamleap_commit_ts, {{ wn }}.batch_end as _streamleap_synced_at
+  {%- if spec.mode == 'soft_delete' %}
+  {#- a change older than its key's flagged row, newer than the values it keeps (soft_delete_late_values_sql) #}
+  {%- set late = wn ~ ".op not in ('delete', 'truncate') and coalesce(" ~ tn ~ "._streamleap_deleted, false) and " ~ wn ~ ".o < " ~ tn
+                 ~ "._streamleap_order and " ~ wn ~ ".o > coalesce(" ~ tn ~ "._streamleap_values_order, '')" %}
+  cast(case when {{ late }} then 'values' else {{ wn }}.op end as varchar(16)) as _streamleap_op,
+  {%- else %}
+  {{ wn }}.op as _streamleap_op,
+  {%- endif %}
+  {{ wn }}.o as _streamleap_order, {{ wn }}.commit_ts as _streamleap_commit_ts, {{ wn }}.batch_end as _streamleap_synced_at
   {%- if spec.mode == 'soft_delete' %},
-  {{ streamleap.soft_delete_flags_sql(wn ~ '.op', wn ~ '.commit_ts') }}
+  {{ streamleap.soft_delete_flags_sql(wn ~ '.op', wn ~ '.commit_ts', wn ~ '.o') }}
   {%- endif %}
 from {{ w }}
 left join {{ target }} on {% for c in spec.key %}{{ tn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}
 left join {{ tomb }} on {% for c in spec.key %}{{ bn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}
 where {{ wn }}.mirror = {{ mirror_id }}
-  and ({{ tn }}._streamleap_order is null or {{ wn }}.o > {{ tn }}._streamleap_order)
+  and ({{ tn }}._streamleap_order is null or {{ wn }}.o > {{ tn }}._streamleap_order{% if spec.mode == 'soft_delete' %} or ({{ late }}){% endif %})
   and ({{ bn }}._streamleap_order is null or {{ wn }}.o > {{ bn }}._streamleap_order)
 {%- endmacro %}
 

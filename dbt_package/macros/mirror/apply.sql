@@ -56,14 +56,31 @@
 
 {% macro _meta_columns(spec=none) -%}
   {%- set out = ['_streamleap_op', '_streamleap_order', '_streamleap_commit_ts', '_streamleap_synced_at'] -%}
-  {%- if spec is not none and spec.mode == 'soft_delete' %}{% do out.extend(['_streamleap_deleted', '_streamleap_deleted_at']) %}{% endif -%}
+  {%- if spec is not none and spec.mode == 'soft_delete' %}{% do out.extend(['_streamleap_deleted', '_streamleap_deleted_at', '_streamleap_values_order']) %}{% endif -%}
   {{ return(out) }}
 {%- endmacro %}
 
-{#- A soft_delete mirror's flags of a change (its operation op, its commit time ts, as SQL). -#}
-{% macro soft_delete_flags_sql(op, ts) -%}
+{#- A soft_delete mirror's flags of a change (its operation op, its commit time ts, its order key
+    o, as SQL): deleted, when, and the order of the change whose values the row holds (a delete's
+    row keeps those it had). -#}
+{% macro soft_delete_flags_sql(op, ts, o) -%}
 case when {{ op }} = 'delete' then true else false end as _streamleap_deleted,
-  case when {{ op }} = 'delete' then {{ ts }} end as _streamleap_deleted_at
+  case when {{ op }} = 'delete' then {{ ts }} end as _streamleap_deleted_at,
+  cast(case when {{ op }} not in ('delete', 'truncate') then {{ o }} end as varchar(256)) as _streamleap_values_order
+{%- endmacro %}
+
+{#- soft_delete: a change older than its key's flagged row but newer than the values the row keeps
+    (a change delivered late, after the delete) becomes a 'values' change: the row takes its values,
+    its flags stay. Before the batch's changes are judged against the mirror's rows. -#}
+{% macro soft_delete_late_values_sql(target, batch, spec) -%}
+{%- set bn = streamleap.quote_ident(batch.identifier) -%}
+{%- set tn = streamleap.quote_ident(target.identifier) -%}
+update {{ batch }} set _streamleap_op = 'values'
+from {{ target }}
+where {{ streamleap._key_match(bn, tn, spec) }} and coalesce({{ tn }}._streamleap_deleted, false)
+  and {{ bn }}._streamleap_op not in ('delete', 'truncate')
+  and {{ bn }}._streamleap_order < {{ tn }}._streamleap_order
+  and {{ bn }}._streamleap_order > coalesce({{ tn }}._streamleap_values_order, '')
 {%- endmacro %}
 
 {% macro create_tombstones_sql(relation, spec) -%}
@@ -148,8 +165,12 @@ delete from {{ batch }} where _streamleap_op = 'watermark';
 {{ streamleap.backfill_sql(target, batch, spec) }};
 {%- endif %}
 {%- if applied is none %}
+{%- if spec.mode == 'soft_delete' %}
+{{ streamleap.soft_delete_late_values_sql(target, batch, spec) }};
+{%- endif %}
 delete from {{ batch }} using {{ target }}
-where {{ streamleap._key_match(batch_name, target_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ target_name }}._streamleap_order;
+where {{ streamleap._key_match(batch_name, target_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ target_name }}._streamleap_order
+{%- if spec.mode == 'soft_delete' %} and {{ batch_name }}._streamleap_op <> 'values'{% endif %};
 delete from {{ batch }} using {{ tomb }}
 where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ tomb_name }}._streamleap_order;
 {{ streamleap.truncate_floor_sql(target, batch) }};
@@ -180,11 +201,18 @@ from {{ batch }} where _streamleap_op not in ('delete', 'truncate')
 {%- set target_name = q(target.identifier) -%}
 {%- set batch_name = q(batch.identifier) -%}
 {%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns(spec) -%}
+{%- set values = spec.columns | rejectattr('name', 'in', spec.key | map(attribute='name') | list) | list %}
+{%- if values %}
+update {{ target }}
+set {% for c in values %}{{ q(c.name) }} = {{ batch_name }}.{{ q(c.name) }}, {% endfor %}_streamleap_values_order = {{ batch_name }}._streamleap_order
+from {{ batch }}
+where {{ streamleap._key_match(target_name, batch_name, spec) }} and {{ batch_name }}._streamleap_op = 'values';
+{%- endif %}
 delete from {{ target }} using {{ batch }}
-where {{ streamleap._key_match(target_name, batch_name, spec) }} and {{ batch_name }}._streamleap_op <> 'delete';
+where {{ streamleap._key_match(target_name, batch_name, spec) }} and {{ batch_name }}._streamleap_op not in ('delete', 'values');
 insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
 select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
-from {{ batch }} where _streamleap_op not in ('delete', 'truncate');
+from {{ batch }} where _streamleap_op not in ('delete', 'truncate', 'values');
 update {{ target }}
 set _streamleap_op = {{ batch_name }}._streamleap_op, _streamleap_order = {{ batch_name }}._streamleap_order,
     _streamleap_commit_ts = {{ batch_name }}._streamleap_commit_ts, _streamleap_synced_at = {{ batch_name }}._streamleap_synced_at,
@@ -209,7 +237,7 @@ where {{ batch_name }}._streamleap_op = 'delete' and {{ target_name }}.{{ q(spec
 {%- set quoted = [] -%}{%- for c in spec.key %}{% do quoted.append(q(c.name)) %}{% endfor -%}
 {%- set key_list = quoted | join(', ') -%}
 {%- if spec.mode == 'soft_delete' -%}
-update {{ target }} set _streamleap_deleted = false where _streamleap_deleted is null;
+update {{ target }} set _streamleap_deleted = false, _streamleap_values_order = _streamleap_order where _streamleap_deleted is null;
 insert into {{ target }} ({{ key_list }}, _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at, _streamleap_deleted, _streamleap_deleted_at)
 select {{ key_list }}, 'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at, true, _streamleap_commit_ts
 from {{ tomb }};
@@ -333,10 +361,11 @@ where {{ streamleap.quote_ident(tr.identifier) }}.relation_name = {{ streamleap.
   and {{ streamleap.quote_ident(batch.identifier) }}._streamleap_order <= {{ streamleap.quote_ident(tr.identifier) }}.truncated_order
 {%- endmacro %}
 
-{#- After an apply whose batch holds a TRUNCATE (its 'truncate' row, the newest of the batch;
+{#- After an apply whose batch holds a TRUNCATE (its 'truncate' rows, one per truncate;
     change_batch_sql already deleted at it every key of the batch it closes): the rows older than it
     go ('mirror'; with the tombstones it makes needless) or are flagged ('soft_delete': deleted at
-    its commit time), and it becomes the mirror's newest truncate. Reads the whole mirror, as a
+    the commit time of the first truncate after their change), and the newest becomes the
+    mirror's newest truncate. Reads the whole mirror, as a
     TRUNCATE does: run only when the batch holds one. -#}
 {% macro apply_truncate_sql(target, batch, spec) -%}
 {%- set tr = streamleap.truncates_relation(target) -%}
@@ -345,11 +374,18 @@ where {{ streamleap.quote_ident(tr.identifier) }}.relation_name = {{ streamleap.
 {%- set tn = streamleap.quote_ident(target.identifier) -%}
 {%- set newest = '(select max(_streamleap_order) from ' ~ batch ~ " where _streamleap_op = 'truncate')" -%}
 {%- if spec.mode == 'soft_delete' %}
+{#- each row by the first truncate after its change: the batch's truncates as intervals #}
 update {{ target }}
-set _streamleap_op = 'delete', _streamleap_order = {{ bn }}._streamleap_order, _streamleap_commit_ts = {{ bn }}._streamleap_commit_ts,
-    _streamleap_synced_at = {{ bn }}._streamleap_synced_at, _streamleap_deleted = true, _streamleap_deleted_at = {{ bn }}._streamleap_commit_ts
-from {{ batch }}
-where {{ bn }}._streamleap_op = 'truncate' and {{ tn }}._streamleap_order < {{ bn }}._streamleap_order
+set _streamleap_op = 'delete', _streamleap_order = _sl_truncates._streamleap_order, _streamleap_commit_ts = _sl_truncates._streamleap_commit_ts,
+    _streamleap_synced_at = _sl_truncates._streamleap_synced_at, _streamleap_deleted = true,
+    _streamleap_deleted_at = _sl_truncates._streamleap_commit_ts
+from (
+  select _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at,
+    lag(_streamleap_order) over (order by _streamleap_order) as _sl_previous
+  from {{ batch }} where _streamleap_op = 'truncate'
+) _sl_truncates
+where {{ tn }}._streamleap_order < _sl_truncates._streamleap_order
+  and (_sl_truncates._sl_previous is null or {{ tn }}._streamleap_order > _sl_truncates._sl_previous)
   and not coalesce({{ tn }}._streamleap_deleted, false);
 {%- else %}
 delete from {{ target }} where _streamleap_order < {{ newest }};
@@ -357,5 +393,6 @@ delete from {{ streamleap.tombstone_relation(target) }} where _streamleap_order 
 {%- endif %}
 delete from {{ tr }} where relation_name = {{ key }} and exists (select 1 from {{ batch }} where _streamleap_op = 'truncate');
 insert into {{ tr }} (relation_name, truncated_order, truncated_at, synced_at)
-select {{ key }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from {{ batch }} where _streamleap_op = 'truncate'
+select {{ key }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from {{ batch }}
+where _streamleap_op = 'truncate' and _streamleap_order = {{ newest }}
 {%- endmacro %}

@@ -341,15 +341,6 @@ ranked as (
     order by _streamleap_order desc) as _sl_op_rank
     {%- endif %}
   from keyed
-),
-closing as (
-  {#- a key whose newest change is no delete and that a TRUNCATE follows: deleted by the first such
-      truncate (in soft_delete, that is its delete time) #}
-  select {% for c in spec.key %}ranked.{{ q(c.name) }}, {% endfor %}min(truncates._streamleap_order) as _sl_closed_at
-  from ranked
-  join truncates on truncates._streamleap_order > ranked._streamleap_order
-  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
-  group by {% for c in spec.key %}ranked.{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
 )
 select
   {%- for c in spec.columns %}
@@ -360,35 +351,23 @@ select
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at
   {%- if spec.mode == 'soft_delete' %},
-  {{ streamleap.soft_delete_flags_sql('ranked._streamleap_op', 'ranked._streamleap_commit_ts') }}
+  {{ streamleap.soft_delete_flags_sql('ranked._streamleap_op', 'ranked._streamleap_commit_ts', 'ranked._streamleap_order') }}
   {%- endif %}
 from ranked
-left join closing on {% for c in spec.key %}closing.{{ q(c.name) }} = ranked.{{ q(c.name) }}{{ ' and ' if not loop.last }}{% endfor %}
-where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
+where ranked._sl_rank = 1
 {%- if spec.mode == 'soft_delete' %}
    or (ranked._streamleap_op <> 'delete' and ranked._sl_op_rank = 1)
 {%- endif %}
 union all
-select
-  {%- for c in spec.columns %}
-  {% if c in spec.key %}closing.{{ q(c.name) }}{% else %}cast(null as {{ streamleap.column_type(c) }}){% endif %},
-  {%- endfor %}
-  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
-  {%- if spec.mode == 'soft_delete' %},
-  {{ streamleap.soft_delete_flags_sql("'delete'", 'truncates._streamleap_commit_ts') }}
-  {%- endif %}
-from closing
-join truncates on truncates._streamleap_order = closing._sl_closed_at
-union all
-{#- the newest TRUNCATE (apply_truncate_sql): the mirror's rows older than it go #}
+{#- the TRUNCATEs (apply_truncate_sql, after the apply): the mirror's rows older than them go,
+    those this batch gave it too #}
 select
   {%- for c in spec.columns %}
   cast(null as {{ streamleap.column_type(c) }}),
   {%- endfor %}
   cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
-  {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp){% endif %}
+  {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp), cast(null as varchar(256)){% endif %}
 from truncates
-where _streamleap_order = (select max(_streamleap_order) from truncates)
 {%- if checked is none %}
 union all
 {# the batch end, so that the watermark moves past everything read (a cycle's finish moves it) #}
@@ -397,7 +376,7 @@ select
   cast(null as {{ streamleap.column_type(c) }}),
   {%- endfor %}
   cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
-  {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp){% endif %}
+  {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp), cast(null as varchar(256)){% endif %}
 from batch_end
 where _sl_batch_end is not null
 {%- endif %}

@@ -402,13 +402,6 @@ ranked as (
     partition by "id"
     order by _streamleap_order desc) as _sl_rank
   from keyed
-),
-closing as (
-  select ranked."id", min(truncates._streamleap_order) as _sl_closed_at
-  from ranked
-  join truncates on truncates._streamleap_order > ranked._streamleap_order
-  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
-  group by ranked."id"
 )
 select
   ranked."id",
@@ -423,20 +416,7 @@ select
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at
 from ranked
-left join closing on closing."id" = ranked."id"
-where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
-union all
-select
-  closing."id",
-  cast(null as VARCHAR(80)),
-  cast(null as DECIMAL(12,2)),
-  cast(null as BOOLEAN),
-  cast(null as TIMESTAMPTZ),
-  cast(null as SUPER),
-  cast(null as VARBYTE(1024000)),
-  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
-from closing
-join truncates on truncates._streamleap_order = closing._sl_closed_at
+where ranked._sl_rank = 1
 union all
 select
   cast(null as BIGINT),
@@ -448,7 +428,6 @@ select
   cast(null as VARBYTE(1024000)),
   cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
 from truncates
-where _streamleap_order = (select max(_streamleap_order) from truncates)
 );
 
 insert into "dev"."public"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
@@ -480,7 +459,8 @@ delete from "dev"."public"."cart" where _streamleap_order < (select max(_streaml
 delete from "dev"."public"."cart__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
 delete from "dev"."public"."streamleap_truncates" where relation_name = 'dev.public.cart' and exists (select 1 from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
 insert into "dev"."public"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
-select 'dev.public.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__streamleap_cycle" where _streamleap_op = 'truncate';
+select 'dev.public.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__streamleap_cycle"
+where _streamleap_op = 'truncate' and _streamleap_order = (select max(_streamleap_order) from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
 insert into "shop_cdc_set_aside__streamleap_kept"
 select * from (
 with judged as (
@@ -774,13 +754,6 @@ ranked as (
     partition by "cart_id", "line_no"
     order by _streamleap_order desc) as _sl_rank
   from keyed
-),
-closing as (
-  select ranked."cart_id", ranked."line_no", min(truncates._streamleap_order) as _sl_closed_at
-  from ranked
-  join truncates on truncates._streamleap_order > ranked._streamleap_order
-  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
-  group by ranked."cart_id", ranked."line_no"
 )
 select
   ranked."cart_id",
@@ -791,16 +764,7 @@ select
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at
 from ranked
-left join closing on closing."cart_id" = ranked."cart_id" and closing."line_no" = ranked."line_no"
-where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
-union all
-select
-  closing."cart_id",
-  closing."line_no",
-  cast(null as VARCHAR(65535)),
-  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
-from closing
-join truncates on truncates._streamleap_order = closing._sl_closed_at
+where ranked._sl_rank = 1
 union all
 select
   cast(null as BIGINT),
@@ -808,7 +772,6 @@ select
   cast(null as VARCHAR(65535)),
   cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
 from truncates
-where _streamleap_order = (select max(_streamleap_order) from truncates)
 );
 
 insert into "dev"."public"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
@@ -840,7 +803,8 @@ delete from "dev"."public"."cart_item" where _streamleap_order < (select max(_st
 delete from "dev"."public"."cart_item__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
 delete from "dev"."public"."streamleap_truncates" where relation_name = 'dev.public.cart_item' and exists (select 1 from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
 insert into "dev"."public"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
-select 'dev.public.cart_item', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate';
+select 'dev.public.cart_item', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart_item__streamleap_cycle"
+where _streamleap_op = 'truncate' and _streamleap_order = (select max(_streamleap_order) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
 insert into "shop_cdc_set_aside__streamleap_kept"
 select * from (
 with judged as (

@@ -57,7 +57,8 @@ delete from "dev"."analytics"."cart_item" where _streamleap_order < (select max(
 delete from "dev"."analytics"."cart_item__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart_item__dbt_tmp" where _streamleap_op = 'truncate');
 delete from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart_item' and exists (select 1 from "cart_item__dbt_tmp" where _streamleap_op = 'truncate');
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
-select 'dev.analytics.cart_item', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart_item__dbt_tmp" where _streamleap_op = 'truncate';
+select 'dev.analytics.cart_item', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart_item__dbt_tmp"
+where _streamleap_op = 'truncate' and _streamleap_order = (select max(_streamleap_order) from "cart_item__dbt_tmp" where _streamleap_op = 'truncate');
 update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:68aa0a36653cb1b2f9ddd5a137017102'
 where relation_name = 'dev.analytics.cart_item';
 commit

@@ -253,13 +253,6 @@ ranked as (
     partition by "cart_id", "line_no"
     order by _streamleap_order desc) as _sl_rank
   from keyed
-),
-closing as (
-  select ranked."cart_id", ranked."line_no", min(truncates._streamleap_order) as _sl_closed_at
-  from ranked
-  join truncates on truncates._streamleap_order > ranked._streamleap_order
-  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
-  group by ranked."cart_id", ranked."line_no"
 )
 select
   ranked."cart_id",
@@ -270,16 +263,7 @@ select
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at
 from ranked
-left join closing on closing."cart_id" = ranked."cart_id" and closing."line_no" = ranked."line_no"
-where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
-union all
-select
-  closing."cart_id",
-  closing."line_no",
-  cast(null as VARCHAR(65535)),
-  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
-from closing
-join truncates on truncates._streamleap_order = closing._sl_closed_at
+where ranked._sl_rank = 1
 union all
 select
   cast(null as BIGINT),
@@ -287,7 +271,6 @@ select
   cast(null as VARCHAR(65535)),
   cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
 from truncates
-where _streamleap_order = (select max(_streamleap_order) from truncates)
 union all
 
 select

@@ -268,13 +268,6 @@ ranked as (
     partition by "id", case when _streamleap_op = 'delete' then 1 else 0 end
     order by _streamleap_order desc) as _sl_op_rank
   from keyed
-),
-closing as (
-  select ranked."id", min(truncates._streamleap_order) as _sl_closed_at
-  from ranked
-  join truncates on truncates._streamleap_order > ranked._streamleap_order
-  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
-  group by ranked."id"
 )
 select
   ranked."id",
@@ -289,25 +282,11 @@ select
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at,
   case when ranked._streamleap_op = 'delete' then true else false end as _streamleap_deleted,
-  case when ranked._streamleap_op = 'delete' then ranked._streamleap_commit_ts end as _streamleap_deleted_at
+  case when ranked._streamleap_op = 'delete' then ranked._streamleap_commit_ts end as _streamleap_deleted_at,
+  cast(case when ranked._streamleap_op not in ('delete', 'truncate') then ranked._streamleap_order end as varchar(256)) as _streamleap_values_order
 from ranked
-left join closing on closing."id" = ranked."id"
-where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
+where ranked._sl_rank = 1
    or (ranked._streamleap_op <> 'delete' and ranked._sl_op_rank = 1)
-union all
-select
-  closing."id",
-  cast(null as VARCHAR(80)),
-  cast(null as DECIMAL(12,2)),
-  cast(null as BOOLEAN),
-  cast(null as TIMESTAMPTZ),
-  cast(null as SUPER),
-  cast(null as VARBYTE(1024000)),
-  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at,
-  case when 'delete' = 'delete' then true else false end as _streamleap_deleted,
-  case when 'delete' = 'delete' then truncates._streamleap_commit_ts end as _streamleap_deleted_at
-from closing
-join truncates on truncates._streamleap_order = closing._sl_closed_at
 union all
 select
   cast(null as BIGINT),
@@ -317,9 +296,8 @@ select
   cast(null as TIMESTAMPTZ),
   cast(null as SUPER),
   cast(null as VARBYTE(1024000)),
-  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at, cast(null as boolean), cast(null as timestamp)
+  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at, cast(null as boolean), cast(null as timestamp), cast(null as varchar(256))
 from truncates
-where _streamleap_order = (select max(_streamleap_order) from truncates)
 union all
 
 select
@@ -330,6 +308,6 @@ select
   cast(null as TIMESTAMPTZ),
   cast(null as SUPER),
   cast(null as VARBYTE(1024000)),
-  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end, cast(null as boolean), cast(null as timestamp)
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end, cast(null as boolean), cast(null as timestamp), cast(null as varchar(256))
 from batch_end
 where _sl_batch_end is not null

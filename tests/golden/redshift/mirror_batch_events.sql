@@ -228,13 +228,6 @@ ranked as (
     partition by "id", "day"
     order by _streamleap_order desc) as _sl_rank
   from keyed
-),
-closing as (
-  select ranked."id", ranked."day", min(truncates._streamleap_order) as _sl_closed_at
-  from ranked
-  join truncates on truncates._streamleap_order > ranked._streamleap_order
-  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
-  group by ranked."id", ranked."day"
 )
 select
   ranked."id",
@@ -245,16 +238,7 @@ select
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at
 from ranked
-left join closing on closing."id" = ranked."id" and closing."day" = ranked."day"
-where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
-union all
-select
-  closing."id",
-  closing."day",
-  cast(null as VARCHAR(80)),
-  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
-from closing
-join truncates on truncates._streamleap_order = closing._sl_closed_at
+where ranked._sl_rank = 1
 union all
 select
   cast(null as BIGINT),
@@ -262,7 +246,6 @@ select
   cast(null as VARCHAR(80)),
   cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
 from truncates
-where _streamleap_order = (select max(_streamleap_order) from truncates)
 union all
 
 select

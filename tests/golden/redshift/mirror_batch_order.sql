@@ -234,13 +234,6 @@ ranked as (
     partition by "select"
     order by _streamleap_order desc) as _sl_rank
   from keyed
-),
-closing as (
-  select ranked."select", min(truncates._streamleap_order) as _sl_closed_at
-  from ranked
-  join truncates on truncates._streamleap_order > ranked._streamleap_order
-  where ranked._sl_rank = 1 and ranked._streamleap_op <> 'delete'
-  group by ranked."select"
 )
 select
   ranked."select",
@@ -252,17 +245,7 @@ select
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at
 from ranked
-left join closing on closing."select" = ranked."select"
-where (ranked._sl_rank = 1 and closing._sl_closed_at is null)
-union all
-select
-  closing."select",
-  cast(null as VARCHAR(20)),
-  cast(null as DECIMAL(38,10)),
-  cast(null as DATE),
-  cast('delete' as varchar(16)), cast(truncates._streamleap_order as varchar(256)), truncates._streamleap_commit_ts, truncates._streamleap_synced_at
-from closing
-join truncates on truncates._streamleap_order = closing._sl_closed_at
+where ranked._sl_rank = 1
 union all
 select
   cast(null as INTEGER),
@@ -271,7 +254,6 @@ select
   cast(null as DATE),
   cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
 from truncates
-where _streamleap_order = (select max(_streamleap_order) from truncates)
 union all
 
 select

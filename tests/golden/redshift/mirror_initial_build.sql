@@ -82,7 +82,8 @@ delete from "dev"."analytics"."cart" where _streamleap_order < (select max(_stre
 delete from "dev"."analytics"."cart__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_initial" where _streamleap_op = 'truncate');
 delete from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart' and exists (select 1 from "cart__streamleap_initial" where _streamleap_op = 'truncate');
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
-select 'dev.analytics.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__streamleap_initial" where _streamleap_op = 'truncate';
+select 'dev.analytics.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__streamleap_initial"
+where _streamleap_op = 'truncate' and _streamleap_order = (select max(_streamleap_order) from "cart__streamleap_initial" where _streamleap_op = 'truncate');
 update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:540ffc67c4bbdae78d2f962998523a96'
 where relation_name = 'dev.analytics.cart';
 commit;
