@@ -4,8 +4,10 @@ cycle, on DuckDB and Postgres; `generate --mode/--mode-for`; a model's mode chan
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -99,8 +101,10 @@ def test_soft_delete_by_dbt_run(target):
     scenario(target, lambda: dbt(target, "run", "--quiet"))
 
 
-def test_soft_delete_by_the_planned_cycle(target, monkeypatch):
-    """`streamleap run`: after its first cycle (a dbt run), every cycle is the planned one (no dbt)."""
+@contextlib.contextmanager
+def planned_cycles(target, monkeypatch) -> Iterator[tuple[Callable[[], None], list[list[tuple]]]]:
+    """`streamleap run` on an empty stream, its relays set aside (records go straight into the
+    stand-in): yields its cycle (asserting no error) and, per cycle, the dbt runs it invoked."""
     from streamleap.pipeline.runner import Runner
 
     for k, v in target.env.items():
@@ -108,28 +112,33 @@ def test_soft_delete_by_the_planned_cycle(target, monkeypatch):
     reset(target)
     runner = Runner(target.project, target=target.name, kinesis=object(), every=0.0)
     runner.setup()
-    relays, runner.relays = runner.relays, []  # records go straight into the stand-in
+    relays, runner.relays = runner.relays, []
     runs: list[tuple] = []
+    cycles: list[list[tuple]] = []
     invoke = runner.dbt.invoke
 
     def counting(*args, **kwargs):
         runs.append(args)
         return invoke(*args, **kwargs)
 
-    runner.dbt.invoke = counting
-    cycles = []
-
-    def apply() -> None:
+    def cycle() -> None:
         runs.clear()
         report = runner.cycle()
         assert report.error is None, report.error
         cycles.append([r for r in runs if r[0] == "run"])
 
+    runner.dbt.invoke = counting
     try:
-        scenario(target, apply)
+        yield cycle, cycles
     finally:
         runner.relays = relays
         runner.close()
+
+
+def test_soft_delete_by_the_planned_cycle(target, monkeypatch):
+    """`streamleap run`: after its first cycle (a dbt run), every cycle is the planned one (no dbt)."""
+    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+        scenario(target, cycle)
     assert cycles[0] and not any(cycles[1:]), cycles  # the first cycle's dbt run, then planned cycles
 
 
@@ -251,21 +260,6 @@ def test_truncate_by_dbt_run(target, how):
 
 
 def test_truncate_by_the_planned_cycle(target, monkeypatch):
-    from streamleap.pipeline.runner import Runner
-
-    for k, v in target.env.items():
-        monkeypatch.setenv(k, v)
-    reset(target)
-    runner = Runner(target.project, target=target.name, kinesis=object(), every=0.0)
-    runner.setup()
-    relays, runner.relays = runner.relays, []
-
-    def apply() -> None:
-        report = runner.cycle()
-        assert report.error is None, report.error
-
-    try:
-        truncate_scenario(target, apply)
-    finally:
-        runner.relays = relays
-        runner.close()
+    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+        truncate_scenario(target, cycle)
+    assert cycles[0] and not any(cycles[1:]), cycles
