@@ -263,3 +263,47 @@ def test_truncate_by_the_planned_cycle(target, monkeypatch):
     with planned_cycles(target, monkeypatch) as (cycle, cycles):
         truncate_scenario(target, cycle)
     assert cycles[0] and not any(cycles[1:]), cycles
+
+
+def test_prune_removes_what_the_stream_can_no_longer_bring_back(target, monkeypatch):
+    """`streamleap prune`: tombstones, truncate marks and applied stand-in records older than the
+    bound go, in one transaction; newer ones, unapplied records and soft_delete's flagged rows stay."""
+    from click.testing import CliRunner
+
+    from streamleap.cli.main import main as cli
+
+    for k, v in target.env.items():
+        monkeypatch.setenv(k, v)
+    reset(target)
+    h, w = History(), StreamWriter(target)
+    w._clock = dt.datetime(2020, 1, 1)  # long past: these batches are older than any stream retains
+    w.append([h("load", 1, "a", 1), h("load", 2, "b", 2), h("load", 3, "c", 3)])
+    dbt(target, "run", "--quiet")
+    w.append([h("delete", 2), h("truncate-table"), h("insert", 4, "d", 4), h("insert", 6, "f", 6)])
+    dbt(target, "run", "--quiet")
+    w.append([h("delete", 6)])
+    dbt(target, "run", "--quiet")
+    w._clock = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=1)
+    w.append([h("delete", 4), h("insert", 5, "e", 5)])
+    dbt(target, "run", "--quiet")
+    soft_before = soft_rows(target)
+
+    def count(rel: str) -> int:
+        return target.query(f"select count(*) from {rel}")[0][0]
+
+    stand_in = f'"{target.stream_schema}"."shop_cdc"'
+    tombs, truncates = target.rel("cart__streamleap_tombstones"), target.rel("streamleap_truncates")
+    assert (count(stand_in), count(tombs), count(truncates)) == (10, 2, 2)  # a truncate mark per mirror
+    args = ["prune", "--project-dir", str(target.project), "--target", target.name, "--json"]
+    dry = CliRunner().invoke(cli, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    counted = {line["relation"].split(".")[-1].strip('"'): line["rows"] for line in json.loads(dry.output)["relations"]}
+    assert counted == {"cart__streamleap_tombstones": 1, "streamleap_truncates": 2, "shop_cdc": 8}, counted
+    assert (count(stand_in), count(tombs), count(truncates)) == (10, 2, 2)  # a dry run removes nothing
+
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    assert (count(stand_in), count(tombs), count(truncates)) == (2, 1, 0)
+    assert target.query(f"select id from {tombs}") == [(4,)]  # the recent one
+    dbt(target, "run", "--quiet")  # nothing new: the mirrors as they were
+    assert mirror_rows(target) == {5: ("e", 5)} and soft_rows(target) == soft_before

@@ -126,3 +126,46 @@ def status(project_dir, profiles_dir, target, as_json):
             # stream scan errors quote Redshift's messages, which can quote a URL
             console.print(Text(mask_text(f"{label.replace('_', ' ')}: "
                                          + "; ".join(", ".join(f"{k}={v}" for k, v in r.items()) for r in rows))))
+
+
+PRUNE_MARK = "streamleap-prune "
+
+
+@click.command()
+@click.option("--project-dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path), help="Default: the project dir.")
+@click.option("--target", help="dbt target (default: the profile's).")
+@click.option("--older-than", "older_than", default=24.0, show_default=True, type=click.FloatRange(min=0),
+              help="Hours: at least the stream's retention (Kinesis keeps 24 hours unless told otherwise).")
+@click.option("--dry-run", is_flag=True, help="Count what would go; remove nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handle_errors
+def prune(project_dir, profiles_dir, target, older_than, dry_run, as_json):
+    """Remove tombstones, truncate marks and applied stream records older than the stream's retention."""
+    import datetime as dt
+
+    from streamleap.project.invoke import DbtSession
+
+    before = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=older_than)).replace(tzinfo=None)
+    lines: list[dict] = []
+
+    def catch(event) -> None:
+        msg = getattr(getattr(event, "info", None), "msg", None)
+        if isinstance(msg, str) and msg.startswith(PRUNE_MARK):
+            lines.append(json.loads(msg[len(PRUNE_MARK):]))
+
+    session = DbtSession(Path(project_dir), Path(profiles_dir or project_dir), target)
+    try:
+        session.invoke("run-operation", "streamleap.prune", "--args",
+                       json.dumps({"before": before.isoformat(sep=" ", timespec="seconds"), "dry_run": dry_run}),
+                       callbacks=[catch])
+    finally:
+        session.close()
+    if as_json:
+        click.echo(json.dumps({"before": before.isoformat(sep=" ", timespec="seconds"), "dry_run": dry_run,
+                               "relations": lines}))
+        return
+    verb = "would remove" if dry_run else "removed"
+    for line in lines:
+        console.print(Text(f"{line['relation']}: {verb} {line['rows']} row(s)"))
+    console.print(f"{verb} {sum(line['rows'] for line in lines)} row(s) older than {before:%Y-%m-%d %H:%M:%S} UTC")

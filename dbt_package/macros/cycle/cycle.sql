@@ -150,6 +150,7 @@ create temporary table {{ relation }} as (
     'stream': [staging_node.config.get('stream_schema'), staging_node.config.get('stream_name')],
     'refresh': streamleap.refresh_streaming_view_sql(staging) | trim,
     'probe': 'select max(refresh_time) from ' ~ staging ~ ' where refresh_time > ' ~ floor,
+    'floor': floor,
     'begin': [],
     'batch': batch | join(';\n'),
     'catalog': catalog,
