@@ -211,7 +211,8 @@ def truncate_scenario(target, apply) -> None:
     """A source TRUNCATE at its place in commit order, in a batch with changes before and after it,
     then delivered again, then late changes from before it, then a second one on its own."""
     h, w = History(), StreamWriter(target)
-    w.append([h("load", 1, "a", 1), h("load", 2, "b", 2), h("load", 3, "c", 3)])
+    load1 = h("load", 1, "a", 1)
+    w.append([load1, h("load", 2, "b", 2), h("load", 3, "c", 3)])
     apply()
     upd2, t1, ins4 = h("update", 2, "b2", 20), h("truncate-table"), h("insert", 4, "d", 4)
     w.append([upd2, t1, ins4])
@@ -221,10 +222,16 @@ def truncate_scenario(target, apply) -> None:
     assert soft_rows(target) == {**flagged_at_t1, 4: ("d", 4, False, None)}
 
     # delivered again, and a change from before it that a shard brings late: nothing comes back
-    w.append([t1, upd2, h("load", 1, "a", 1)])
+    w.append([t1, upd2, load1])
     apply()
     assert mirror_rows(target) == {4: ("d", 4)}
     assert soft_rows(target) == {**flagged_at_t1, 4: ("d", 4, False, None)}
+
+    # a new snapshot read after the truncate: its full-load records apply (they order before every
+    # change, but were read later)
+    w.append([h("load", 7, "g", 7)])
+    apply()
+    assert mirror_rows(target) == {4: ("d", 4), 7: ("g", 7)}
 
     t2 = h("truncate-table")
     w.append([t2])
@@ -233,7 +240,7 @@ def truncate_scenario(target, apply) -> None:
     apply()
     assert mirror_rows(target) == {6: ("f", 6), 2: ("b3", 3)}
     assert soft_rows(target) == {1: flagged_at_t1[1], 3: flagged_at_t1[3], 4: ("d", 4, True, t2.commit_ts),
-                                 6: ("f", 6, False, None), 2: ("b3", 3, False, None)}
+                                 7: ("g", 7, True, t2.commit_ts), 6: ("f", 6, False, None), 2: ("b3", 3, False, None)}
     # a truncate without a commit time cannot be placed: shown in the set-aside model, nothing removed
     bad = json.loads(h("truncate-table").to_bytes())
     del bad["metadata"]["commit-timestamp"]
@@ -307,3 +314,25 @@ def test_prune_removes_what_the_stream_can_no_longer_bring_back(target, monkeypa
     assert target.query(f"select id from {tombs}") == [(4,)]  # the recent one
     dbt(target, "run", "--quiet")  # nothing new: the mirrors as they were
     assert mirror_rows(target) == {5: ("e", 5)} and soft_rows(target) == soft_before
+
+
+@pytest.mark.parametrize("engine", ["local", "postgres"])
+def test_a_key_back_before_the_change_of_mode_keeps_one_row(engine, tmp_path, request, monkeypatch):
+    """The planned cycle leaves a tombstone behind when its key comes back without a delete in the
+    cycle; turning the model to soft_delete then flags only the tombstones of keys not in the mirror."""
+    pg_url = request.getfixturevalue("pg_url") if engine == "postgres" else None
+    target = make_project(tmp_path, DDL, "postgres", engine, pg_url)
+    h = History()
+    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+        w = StreamWriter(target)
+        for batch in ([h("insert", 1, "a", 1), h("insert", 2, "b", 2)], [h("delete", 1), h("delete", 2)],
+                      [h("insert", 1, "a2", 12)]):
+            w.append(batch)
+            cycle()
+        assert not any(cycles[1:])  # planned cycles
+    assert sorted(target.query(f"select id from {target.rel('cart__streamleap_tombstones')}")) == [(1,), (2,)]
+    generate_models(target.project, with_modes(plan_tables(parse_ddl(DDL, "postgres")), mode_for="cart=soft_delete"),
+                    "shop_cdc", target.stream_schema)
+    dbt(target, "run", "--quiet")
+    rows = target.query(f"select id, status, _streamleap_deleted from {target.rel('cart')} order by id")
+    assert rows == [(1, "a2", False), (2, None, True)]

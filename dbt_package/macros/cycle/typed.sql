@@ -352,9 +352,10 @@ marks as (
       only its records past it #}
   {#- and its newest truncate applied (apply_truncate_sql): a change at or before it never applies #}
   {%- if not states %}
-  select cast(null as integer) as mirror, cast(null as timestamp) as watermark, cast(null as varchar(256)) as floor where 1 = 0
+  select cast(null as integer) as mirror, cast(null as timestamp) as watermark, cast(null as varchar(256)) as floor,
+    cast(null as timestamp) as floor_at where 1 = 0
   {%- else %}
-  select claims.mirror, max(st.watermark) as watermark, max(tr.truncated_order) as floor
+  select claims.mirror, max(st.watermark) as watermark, max(tr.truncated_order) as floor, max(tr.truncated_at) as floor_at
   from (select distinct mirror, model_key from {{ r.claims }} where stream = {{ streamleap._string_literal(stream_key) }}) claims
   left join (
   {%- for state in states %}
@@ -363,7 +364,7 @@ marks as (
   ) st on st.relation_name = claims.model_key
   left join (
   {%- for state in states %}
-    select relation_name, truncated_order from {{ streamleap.truncates_relation(state) }}{{ ' union all' if not loop.last }}
+    select relation_name, truncated_order, truncated_at from {{ streamleap.truncates_relation(state) }}{{ ' union all' if not loop.last }}
   {%- endfor %}
   ) tr on tr.relation_name = claims.model_key
   group by claims.mirror
@@ -387,7 +388,9 @@ changes as (
   left join marks on marks.mirror = j.mirror
   where d.section = 'data' and j._sl_record_type = 'data' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
-    and (marks.floor is null or j._sl_order > marks.floor)
+    and (marks.floor is null or j._sl_order > marks.floor
+         {#- a full-load record read after the truncate (truncate_floor_sql) #}
+         or case when j._sl_op = 'load' and j._sl_problem is null then {{ streamleap._digits_to_timestamp('j._sl_time_digits') }} end > marks.floor_at)
   union all
   {#- a primary-key update also removes the row at its old key #}
   select b.mirror, b.key_text, j.refresh_time, 'delete', j._sl_order, j._sl_time_digits

@@ -238,9 +238,13 @@ where {{ batch_name }}._streamleap_op = 'delete' and {{ target_name }}.{{ q(spec
 {%- set key_list = quoted | join(', ') -%}
 {%- if spec.mode == 'soft_delete' -%}
 update {{ target }} set _streamleap_deleted = false, _streamleap_values_order = _streamleap_order where _streamleap_deleted is null;
+{#- a key that came back has its row (its tombstone, older, was left behind: apply_tombstones_sql) #}
 insert into {{ target }} ({{ key_list }}, _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at, _streamleap_deleted, _streamleap_deleted_at)
-select {{ key_list }}, 'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at, true, _streamleap_commit_ts
-from {{ tomb }};
+select {% for c in spec.key %}{{ q(tomb.identifier) }}.{{ q(c.name) }}, {% endfor %}'delete', {{ q(tomb.identifier) }}._streamleap_order, {{ q(tomb.identifier) }}._streamleap_commit_ts,
+  {{ q(tomb.identifier) }}._streamleap_synced_at, true, {{ q(tomb.identifier) }}._streamleap_commit_ts
+from {{ tomb }}
+left join {{ target }} on {{ streamleap._key_match(q(tomb.identifier), q(target.identifier), spec) }}
+where {{ q(target.identifier) }}.{{ q(spec.key[0].name) }} is null;
 delete from {{ tomb }}
 {%- elif '_streamleap_deleted' in columns -%}
 insert into {{ tomb }} ({{ key_list }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at)
@@ -353,12 +357,17 @@ create table if not exists {{ streamleap.truncates_relation(schema_relation) }} 
 )
 {%- endmacro %}
 
-{#- Out of the batch: every change at or before the mirror's newest truncate applied before. -#}
+{#- Out of the batch: every change at or before the mirror's newest truncate applied before. A
+    full-load record orders before every change; one read after the truncate (its timestamp, the
+    batch's _streamleap_commit_ts of a load, is later: a new snapshot) is no change before it. -#}
 {% macro truncate_floor_sql(target, batch) -%}
 {%- set tr = streamleap.truncates_relation(target) -%}
+{%- set tn = streamleap.quote_ident(tr.identifier) -%}
+{%- set bn = streamleap.quote_ident(batch.identifier) -%}
 delete from {{ batch }} using {{ tr }}
-where {{ streamleap.quote_ident(tr.identifier) }}.relation_name = {{ streamleap._string_literal(streamleap._relation_key(target)) }}
-  and {{ streamleap.quote_ident(batch.identifier) }}._streamleap_order <= {{ streamleap.quote_ident(tr.identifier) }}.truncated_order
+where {{ tn }}.relation_name = {{ streamleap._string_literal(streamleap._relation_key(target)) }}
+  and {{ bn }}._streamleap_order <= {{ tn }}.truncated_order
+  and not ({{ bn }}._streamleap_op = 'load' and {{ bn }}._streamleap_commit_ts > {{ tn }}.truncated_at)
 {%- endmacro %}
 
 {#- After an apply whose batch holds a TRUNCATE (its 'truncate' rows, one per truncate;
@@ -386,9 +395,12 @@ from (
 ) _sl_truncates
 where {{ tn }}._streamleap_order < _sl_truncates._streamleap_order
   and (_sl_truncates._sl_previous is null or {{ tn }}._streamleap_order > _sl_truncates._sl_previous)
-  and not coalesce({{ tn }}._streamleap_deleted, false);
+  and not coalesce({{ tn }}._streamleap_deleted, false)
+  and not ({{ tn }}._streamleap_op = 'load' and {{ tn }}._streamleap_commit_ts > _sl_truncates._streamleap_commit_ts);
 {%- else %}
-delete from {{ target }} where _streamleap_order < {{ newest }};
+{#- a row of a snapshot read after the truncate stays (truncate_floor_sql) #}
+delete from {{ target }} where _streamleap_order < {{ newest }}
+  and not (_streamleap_op = 'load' and _streamleap_commit_ts > (select max(_streamleap_commit_ts) from {{ batch }} where _streamleap_op = 'truncate'));
 delete from {{ streamleap.tombstone_relation(target) }} where _streamleap_order < {{ newest }};
 {%- endif %}
 delete from {{ tr }} where relation_name = {{ key }} and exists (select 1 from {{ batch }} where _streamleap_op = 'truncate');

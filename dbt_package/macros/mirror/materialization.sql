@@ -91,14 +91,16 @@ select * from (
 ) initial_build where 1 = 0
 {%- endmacro %}
 
-{#- A mirror's first build, after its table was made: its tombstones (emptied: a rebuild forgets
-    them), key indexes, and everything the stream retains (batch_sql) applied. spec: the model's
+{#- A mirror's first build, after its table was made: its tombstones and its truncate mark (emptied:
+    a rebuild forgets them), key indexes, and everything the stream retains (batch_sql) applied. spec: the model's
     (mirror_spec) when not given. -#}
 {% macro mirror_build_sql(target, run, batch_sql, spec=none) -%}
   {%- set spec = spec or streamleap.mirror_spec() -%}
   {%- set batch = streamleap.initial_batch_relation(target) -%}
 {{ streamleap.create_tombstones_sql(target, spec) }};
 delete from {{ streamleap.tombstone_relation(target) }};
+{{ streamleap.create_truncates_table_sql(target) }};
+delete from {{ streamleap.truncates_relation(target) }} where relation_name = {{ streamleap._string_literal(streamleap._relation_key(target)) }};
 {{ streamleap.key_indexes_sql(target, spec) }}
 {{ streamleap.initial_build_sql(target, batch, batch_sql, streamleap.apply_changes_sql(target, batch, spec)) }}
 {%- endmacro %}

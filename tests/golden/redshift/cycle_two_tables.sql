@@ -439,7 +439,8 @@ delete from "cart__streamleap_cycle" using "dev"."public"."cart__streamleap_tomb
 where "cart__streamleap_cycle"."id" = "cart__streamleap_tombstones"."id" and "cart__streamleap_cycle"._streamleap_order <= "cart__streamleap_tombstones"._streamleap_order;
 delete from "cart__streamleap_cycle" using "dev"."public"."streamleap_truncates"
 where "streamleap_truncates".relation_name = 'dev.public.cart'
-  and "cart__streamleap_cycle"._streamleap_order <= "streamleap_truncates".truncated_order;
+  and "cart__streamleap_cycle"._streamleap_order <= "streamleap_truncates".truncated_order
+  and not ("cart__streamleap_cycle"._streamleap_op = 'load' and "cart__streamleap_cycle"._streamleap_commit_ts > "streamleap_truncates".truncated_at);
 update "dev"."public"."streamleap_state"
 set applied_rows = (select count(*) from "cart__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -455,7 +456,8 @@ insert into "dev"."public"."cart__streamleap_tombstones" ("id", _streamleap_orde
 select "id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart__streamleap_cycle" where _streamleap_op = 'delete';
 
-delete from "dev"."public"."cart" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
+delete from "dev"."public"."cart" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_cycle" where _streamleap_op = 'truncate')
+  and not (_streamleap_op = 'load' and _streamleap_commit_ts > (select max(_streamleap_commit_ts) from "cart__streamleap_cycle" where _streamleap_op = 'truncate'));
 delete from "dev"."public"."cart__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
 delete from "dev"."public"."streamleap_truncates" where relation_name = 'dev.public.cart' and exists (select 1 from "cart__streamleap_cycle" where _streamleap_op = 'truncate');
 insert into "dev"."public"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
@@ -783,7 +785,8 @@ delete from "cart_item__streamleap_cycle" using "dev"."public"."cart_item__strea
 where "cart_item__streamleap_cycle"."cart_id" = "cart_item__streamleap_tombstones"."cart_id" and "cart_item__streamleap_cycle"."line_no" = "cart_item__streamleap_tombstones"."line_no" and "cart_item__streamleap_cycle"._streamleap_order <= "cart_item__streamleap_tombstones"._streamleap_order;
 delete from "cart_item__streamleap_cycle" using "dev"."public"."streamleap_truncates"
 where "streamleap_truncates".relation_name = 'dev.public.cart_item'
-  and "cart_item__streamleap_cycle"._streamleap_order <= "streamleap_truncates".truncated_order;
+  and "cart_item__streamleap_cycle"._streamleap_order <= "streamleap_truncates".truncated_order
+  and not ("cart_item__streamleap_cycle"._streamleap_op = 'load' and "cart_item__streamleap_cycle"._streamleap_commit_ts > "streamleap_truncates".truncated_at);
 update "dev"."public"."streamleap_state"
 set applied_rows = (select count(*) from "cart_item__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart_item__streamleap_cycle" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -799,7 +802,8 @@ insert into "dev"."public"."cart_item__streamleap_tombstones" ("cart_id", "line_
 select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart_item__streamleap_cycle" where _streamleap_op = 'delete';
 
-delete from "dev"."public"."cart_item" where _streamleap_order < (select max(_streamleap_order) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
+delete from "dev"."public"."cart_item" where _streamleap_order < (select max(_streamleap_order) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate')
+  and not (_streamleap_op = 'load' and _streamleap_commit_ts > (select max(_streamleap_commit_ts) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate'));
 delete from "dev"."public"."cart_item__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
 delete from "dev"."public"."streamleap_truncates" where relation_name = 'dev.public.cart_item' and exists (select 1 from "cart_item__streamleap_cycle" where _streamleap_op = 'truncate');
 insert into "dev"."public"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)

@@ -37,7 +37,8 @@ delete from "cart_item__dbt_tmp" using "dev"."analytics"."cart_item__streamleap_
 where "cart_item__dbt_tmp"."cart_id" = "cart_item__streamleap_tombstones"."cart_id" and "cart_item__dbt_tmp"."line_no" = "cart_item__streamleap_tombstones"."line_no" and "cart_item__dbt_tmp"._streamleap_order <= "cart_item__streamleap_tombstones"._streamleap_order;
 delete from "cart_item__dbt_tmp" using "dev"."analytics"."streamleap_truncates"
 where "streamleap_truncates".relation_name = 'dev.analytics.cart_item'
-  and "cart_item__dbt_tmp"._streamleap_order <= "streamleap_truncates".truncated_order;
+  and "cart_item__dbt_tmp"._streamleap_order <= "streamleap_truncates".truncated_order
+  and not ("cart_item__dbt_tmp"._streamleap_op = 'load' and "cart_item__dbt_tmp"._streamleap_commit_ts > "streamleap_truncates".truncated_at);
 update "dev"."analytics"."streamleap_state"
 set applied_rows = (select count(*) from "cart_item__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart_item__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -53,7 +54,8 @@ insert into "dev"."analytics"."cart_item__streamleap_tombstones" ("cart_id", "li
 select "cart_id", "line_no", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart_item__dbt_tmp" where _streamleap_op = 'delete';
 
-delete from "dev"."analytics"."cart_item" where _streamleap_order < (select max(_streamleap_order) from "cart_item__dbt_tmp" where _streamleap_op = 'truncate');
+delete from "dev"."analytics"."cart_item" where _streamleap_order < (select max(_streamleap_order) from "cart_item__dbt_tmp" where _streamleap_op = 'truncate')
+  and not (_streamleap_op = 'load' and _streamleap_commit_ts > (select max(_streamleap_commit_ts) from "cart_item__dbt_tmp" where _streamleap_op = 'truncate'));
 delete from "dev"."analytics"."cart_item__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart_item__dbt_tmp" where _streamleap_op = 'truncate');
 delete from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart_item' and exists (select 1 from "cart_item__dbt_tmp" where _streamleap_op = 'truncate');
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)

@@ -42,7 +42,8 @@ delete from "cart__dbt_tmp" using "dev"."analytics"."cart__streamleap_tombstones
 where "cart__dbt_tmp"."id" = "cart__streamleap_tombstones"."id" and "cart__dbt_tmp"._streamleap_order <= "cart__streamleap_tombstones"._streamleap_order;
 delete from "cart__dbt_tmp" using "dev"."analytics"."streamleap_truncates"
 where "streamleap_truncates".relation_name = 'dev.analytics.cart'
-  and "cart__dbt_tmp"._streamleap_order <= "streamleap_truncates".truncated_order;
+  and "cart__dbt_tmp"._streamleap_order <= "streamleap_truncates".truncated_order
+  and not ("cart__dbt_tmp"._streamleap_op = 'load' and "cart__dbt_tmp"._streamleap_commit_ts > "streamleap_truncates".truncated_at);
 update "dev"."analytics"."streamleap_state"
 set applied_rows = (select count(*) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart__dbt_tmp" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -80,7 +81,8 @@ from (
 ) _sl_truncates
 where "cart"._streamleap_order < _sl_truncates._streamleap_order
   and (_sl_truncates._sl_previous is null or "cart"._streamleap_order > _sl_truncates._sl_previous)
-  and not coalesce("cart"._streamleap_deleted, false);
+  and not coalesce("cart"._streamleap_deleted, false)
+  and not ("cart"._streamleap_op = 'load' and "cart"._streamleap_commit_ts > _sl_truncates._streamleap_commit_ts);
 delete from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart' and exists (select 1 from "cart__dbt_tmp" where _streamleap_op = 'truncate');
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
 select 'dev.analytics.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__dbt_tmp"

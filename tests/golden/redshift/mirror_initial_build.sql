@@ -62,7 +62,8 @@ delete from "cart__streamleap_initial" using "dev"."analytics"."cart__streamleap
 where "cart__streamleap_initial"."id" = "cart__streamleap_tombstones"."id" and "cart__streamleap_initial"._streamleap_order <= "cart__streamleap_tombstones"._streamleap_order;
 delete from "cart__streamleap_initial" using "dev"."analytics"."streamleap_truncates"
 where "streamleap_truncates".relation_name = 'dev.analytics.cart'
-  and "cart__streamleap_initial"._streamleap_order <= "streamleap_truncates".truncated_order;
+  and "cart__streamleap_initial"._streamleap_order <= "streamleap_truncates".truncated_order
+  and not ("cart__streamleap_initial"._streamleap_op = 'load' and "cart__streamleap_initial"._streamleap_commit_ts > "streamleap_truncates".truncated_at);
 update "dev"."analytics"."streamleap_state"
 set applied_rows = (select count(*) from "cart__streamleap_initial" where _streamleap_op in ('load', 'insert', 'update', 'delete')),
     newest_commit_ts = coalesce((select max(_streamleap_commit_ts) from "cart__streamleap_initial" where _streamleap_op in ('load', 'insert', 'update', 'delete')), newest_commit_ts)
@@ -78,7 +79,8 @@ insert into "dev"."analytics"."cart__streamleap_tombstones" ("id", _streamleap_o
 select "id", _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
 from "cart__streamleap_initial" where _streamleap_op = 'delete';
 
-delete from "dev"."analytics"."cart" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_initial" where _streamleap_op = 'truncate');
+delete from "dev"."analytics"."cart" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_initial" where _streamleap_op = 'truncate')
+  and not (_streamleap_op = 'load' and _streamleap_commit_ts > (select max(_streamleap_commit_ts) from "cart__streamleap_initial" where _streamleap_op = 'truncate'));
 delete from "dev"."analytics"."cart__streamleap_tombstones" where _streamleap_order < (select max(_streamleap_order) from "cart__streamleap_initial" where _streamleap_op = 'truncate');
 delete from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart' and exists (select 1 from "cart__streamleap_initial" where _streamleap_op = 'truncate');
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
