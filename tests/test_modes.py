@@ -285,6 +285,9 @@ def test_prune_removes_what_the_stream_can_no_longer_bring_back(target, monkeypa
     h, w = History(), StreamWriter(target)
     w._clock = dt.datetime(2020, 1, 1)  # long past: these batches are older than any stream retains
     w.append([h("load", 1, "a", 1), h("load", 2, "b", 2), h("load", 3, "c", 3)])
+    args = ["prune", "--project-dir", str(target.project), "--target", target.name, "--json"]
+    unbuilt = CliRunner().invoke(cli, args)  # nothing built yet: the stream keeps every record
+    assert unbuilt.exit_code == 0 and json.loads(unbuilt.output)["relations"] == [], unbuilt.output
     dbt(target, "run", "--quiet")
     w.append([h("delete", 2), h("truncate-table"), h("insert", 4, "d", 4), h("insert", 6, "f", 6)])
     dbt(target, "run", "--quiet")
@@ -301,7 +304,6 @@ def test_prune_removes_what_the_stream_can_no_longer_bring_back(target, monkeypa
     stand_in = f'"{target.stream_schema}"."shop_cdc"'
     tombs, truncates = target.rel("cart__streamleap_tombstones"), target.rel("streamleap_truncates")
     assert (count(stand_in), count(tombs), count(truncates)) == (10, 2, 2)  # a truncate mark per mirror
-    args = ["prune", "--project-dir", str(target.project), "--target", target.name, "--json"]
     dry = CliRunner().invoke(cli, [*args, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     counted = {line["relation"].split(".")[-1].strip('"'): line["rows"] for line in json.loads(dry.output)["relations"]}

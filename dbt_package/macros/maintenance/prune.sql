@@ -12,8 +12,8 @@
     - each mirror's newest truncate applied before it (streamleap_truncates);
     - the local stream stand-in's records (DuckDB, Postgres; on Redshift the streaming view's rows,
       which Redshift lets DELETE remove) older than it that every model of the stream has applied
-      (at or below the lowest watermark): a mirror built later reads only what is left, as it
-      would after Kinesis dropped it.
+      (at or below the lowest watermark; none while a model of the stream is not built yet): a
+      mirror added later reads only what is left, as it would after Kinesis dropped it.
   soft_delete mirrors' flagged rows are data, not housekeeping: they stay. dry_run: count only.
 -#}
 {% macro prune(before, dry_run=false) -%}
@@ -34,9 +34,21 @@
   {%- endfor -%}
   {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.materialized == 'streaming_mv' -%}
     {%- set records = load_relation(streamleap.prunable_stream_relation(node)) -%}
-    {%- if records is not none -%}
-      {%- set floor = streamleap._cycle_stream_plan(node, render=false).floor -%}
-      {%- do work.append((records, 'refresh_time < ' ~ cutoff ~ ' and refresh_time <= ' ~ floor)) -%}
+    {%- set plan = streamleap._cycle_stream_plan(node, render=false) -%}
+    {#- every model of the stream must have applied what goes: one not built yet would read it all -#}
+    {%- set unbuilt = [] -%}
+    {%- for model in (plan.mirror_nodes | map(attribute=0) | list) + plan.set_aside_nodes -%}
+      {%- set rel = streamleap._node_relation(model) -%}
+      {%- set state = load_relation(streamleap.state_relation(rel)) -%}
+      {%- if state is none or run_query('select count(*) from ' ~ state ~ ' where relation_name = '
+                                        ~ streamleap._string_literal(streamleap._relation_key(rel))).rows[0][0] | int == 0 -%}
+        {%- do unbuilt.append(model.name) -%}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- if unbuilt -%}
+      {%- do log('streamleap: the records of ' ~ node.name ~ ' are kept: ' ~ unbuilt | join(', ') ~ ' not built yet', info=true) -%}
+    {%- elif records is not none -%}
+      {%- do work.append((records, 'refresh_time < ' ~ cutoff ~ ' and refresh_time <= ' ~ plan.floor)) -%}
     {%- endif -%}
   {%- endfor -%}
   {%- set deletes = [] -%}
