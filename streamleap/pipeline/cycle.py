@@ -43,7 +43,7 @@ class MirrorPlan:
     drop: tuple[str, ...] = ()  # after that count
     id: int | None = None  # its id in the typed cycle's tables: what the stream's deleting query names
     tombstones: tuple[str, ...] = ()  # after its apply, when the stream's deleting query names it
-    truncate: tuple[str, ...] = ()  # after those, when the stream's truncating query names one of its tables
+    truncate: tuple[str, ...] = ()  # after those, when the changed query says a table of it was truncated
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,6 @@ class StreamPlan:
     changed: str
     count_into: str  # the INSERT that the changed mirrors' counts (UNION ALL) follow; '' when they count themselves
     deleting: str  # the ids of the mirrors whose changes hold a delete; '' when every apply keeps its tombstones
-    truncating: str  # the (schema-name, table-name) of the batch's truncate-table records
     mirrors: tuple[MirrorPlan, ...]
     set_asides: tuple[SetAsidePlan, ...]
     finish: tuple[str, ...]
@@ -86,7 +85,7 @@ class CyclePlan:
                 staging_model=s["staging_model"], stream=(str(s["stream"][0]), str(s["stream"][1])),
                 refresh=_statements(s["refresh"]), probe=s["probe"], begin=tuple(s["begin"]),
                 batch=_statements(s["batch"]), changed=s["changed"], count_into=s.get("count_into", ""),
-                deleting=s.get("deleting", ""), truncating=s.get("truncating", ""),
+                deleting=s.get("deleting", ""),
                 mirrors=tuple(MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
                                          _statements(m["apply"]), _statements(m["cleanup"]), m.get("count", ""),
                                          _statements(m.get("drop", "")), m.get("id"),
@@ -190,11 +189,13 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
         for stream in active:
             for sql in stream.batch:
                 db.run(sql)
-            changed = {(str(a), str(b)) for a, b in db.rows(stream.changed) if a is not None and b is not None}
+            # (schema-name, table-name, whether a truncate-table record of it came)
+            tables = [(str(row[0]), str(row[1]), row[2]) for row in db.rows(stream.changed)
+                      if row[0] is not None and row[1] is not None]
+            changed = {(a, b) for a, b, _ in tables}
+            truncating = {(a, b) for a, b, truncated in tables if truncated}
             ran = [m for m in stream.mirrors if m.tables & changed]
             deleting = {row[0] for row in db.rows(stream.deleting)} if stream.deleting and ran else set()
-            truncating = ({(str(a), str(b)) for a, b in db.rows(stream.truncating) if a is not None and b is not None}
-                          if stream.truncating and ran else set())
             for set_aside in stream.set_asides:
                 for sql in set_aside.start:
                     db.run(sql)

@@ -14,11 +14,11 @@
     batch      the stream's new records, read once into a temporary table, each with its
                metadata read (_sl_schema, _sl_table, ...) and judged once for every table
                (cycle_batch_sql: the JSON rule, the operation, times and transaction-record-id);
-    changed    which (schema-name, table-name) the batch holds;
+    changed    which (schema-name, table-name) the batch holds, and whether it holds a
+               truncate-table record of it (1: only then its mirrors run their truncate part,
+               apply_truncate_sql, after their apply);
     deleting   (typed cycles) which mirrors' winning changes hold a delete: only those run their
                tombstones' part;
-    truncating which (schema-name, table-name) have a truncate-table record in the batch: only
-               their mirrors run their truncate part (apply_truncate_sql, after their apply);
     mirrors    per mirror: the source tables (its own, its partitions') whose records it applies,
                and its apply: its records of the cycle batch read and judged once into a
                temporary table (cycle_checked_sql), its batch of changes made from those
@@ -154,10 +154,10 @@ create temporary table {{ relation }} as (
     'begin': [],
     'batch': batch | join(';\n'),
     'catalog': catalog,
-    'changed': 'select distinct _sl_schema, _sl_table from ' ~ cycle_batch,
+    'changed': "select _sl_schema, _sl_table, max(case when _sl_record_type = 'control' and _sl_op = 'truncate-table' then 1 else 0 end)\nfrom "
+               ~ cycle_batch ~ '\ngroup by _sl_schema, _sl_table',
     'count_into': streamleap.typed_count_into_sql() if typed else '',
     'deleting': streamleap.typed_deleting_sql() if typed else '',
-    'truncating': "select distinct _sl_schema, _sl_table from " ~ cycle_batch ~ " where _sl_record_type = 'control' and _sl_op = 'truncate-table'",
     'mirrors': [],
     'set_aside': [],
     'finish': [],
@@ -302,7 +302,6 @@ create temporary table {{ relation }} as (
   {%- do out.extend(p.begin) -%}
   {%- do out.extend([p.batch, p.changed]) -%}
   {%- if p.deleting %}{% do out.append(p.deleting) %}{% endif -%}
-  {%- do out.append(p.truncating) -%}
   {%- for a in p.set_aside %}{% do out.append(a.start) %}{% endfor -%}
   {%- for m in p.mirrors if m.model in changed -%}
     {%- do out.append(m.apply) -%}
@@ -382,12 +381,10 @@ create temporary table {{ relation }} as (
     {{ p.batch }}
   {%- endcall -%}
   {%- set changed = [] -%}
+  {%- set truncating = [] -%}
   {%- for row in run_query(p.changed).rows if row[0] is not none and row[1] is not none -%}
     {%- do changed.append([row[0] | string, row[1] | string]) -%}
-  {%- endfor -%}
-  {%- set truncating = [] -%}
-  {%- for row in run_query(p.truncating).rows if row[0] is not none and row[1] is not none -%}
-    {%- do truncating.append([row[0] | string, row[1] | string]) -%}
+    {%- if row[2] | int > 0 %}{% do truncating.append([row[0] | string, row[1] | string]) %}{% endif -%}
   {%- endfor -%}
   {%- set typed = streamleap.cycle_types_once() -%}
   {%- set changed_nodes = [] -%}

@@ -79,8 +79,9 @@ from (
         where refresh_time > (select min(coalesce(watermark, cast('1900-01-01 00:00:00' as timestamp))) from (select watermark from "dev"."public"."streamleap_state" where relation_name in (select relation_name from "streamleap_cycle_models" where staging_name = 'dev.public.stg_shop_cdc')) marks)) new_rows
 ) records
 );
-select distinct _sl_schema, _sl_table from "streamleap_cycle_batch";
-select distinct _sl_schema, _sl_table from "streamleap_cycle_batch" where _sl_record_type = 'control' and _sl_op = 'truncate-table';
+select _sl_schema, _sl_table, max(case when _sl_record_type = 'control' and _sl_op = 'truncate-table' then 1 else 0 end)
+from "streamleap_cycle_batch"
+group by _sl_schema, _sl_table;
 drop table if exists "shop_cdc_set_aside__streamleap_kept";
 create temporary table "shop_cdc_set_aside__streamleap_kept" as (
 select * from (
