@@ -91,7 +91,8 @@ def target(request, tmp_path_factory):
                                    mode_for="cart=mirror+soft_delete"))
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=deliveries())
 def test_mirror_equals_source_after_any_delivery(target, case):
     batches, source_state, deleted = case
