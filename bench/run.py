@@ -41,7 +41,7 @@ from typing import Any
 from harness import HERE, PG_CONF, ROOT, ForeignCPU, code_fingerprint, git_state, machine, now_s
 from parts import tables
 
-PARTS = ("cycle", "tables", "moto", "latency", "capture", "apply", "throughput", "peers")
+PARTS = ("cycle", "tables", "moto", "latency", "capture", "apply", "history", "throughput", "peers")
 
 
 def child(part: str, arg: str, work: Path, quick: bool, result_path: Path) -> None:
@@ -71,6 +71,9 @@ def child(part: str, arg: str, work: Path, quick: bool, result_path: Path) -> No
     elif part == "apply":
         from parts.apply import part_apply
         res = part_apply(work, arg, quick)
+    elif part == "history":
+        from parts.history import part_history
+        res = part_history(work, arg, quick)
     elif part == "throughput":
         from parts.throughput import part_throughput
         res = part_throughput(work, arg, quick)
@@ -112,6 +115,8 @@ def orchestrate(args: argparse.Namespace) -> int:
             jobs += [(f"capture_{k}", "capture", k) for k in ("postgres", "mariadb")]
         elif p == "apply":
             jobs += [(f"apply_{k}", "apply", k) for k in ("duckdb", "postgres")]
+        elif p == "history":
+            jobs += [(f"history_{k}", "history", k) for k in ("duckdb", "postgres")]
         elif p == "throughput":
             jobs += [(f"throughput_{k}", "throughput", k) for k in ("duckdb", "postgres")]
         elif p == "peers":

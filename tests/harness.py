@@ -4,6 +4,7 @@ stream, dbt runs in-process, and a reference model of what the mirror must hold.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
 import os
@@ -186,7 +187,8 @@ def _digits(text: str | None) -> str:
 def order_key(record: dict, seq: str) -> str:
     m = record["metadata"]
     trid = re.sub(r"[^0-9]", "", str(m.get("transaction-record-id") or ""))
-    return (("0" if m.get("operation") == "load" else "1") + _digits(m.get("commit-timestamp")) + trid.rjust(20, "0")
+    phase = "0" if m.get("operation") == "load" and not m.get("commit-timestamp") else "1"  # a resync's load has one
+    return (phase + _digits(m.get("commit-timestamp")) + trid.rjust(20, "0")
             + f"{len(seq):03d}" + seq)
 
 
@@ -236,6 +238,76 @@ def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], sch
                 offer(old, order, "delete", {})
     newest_truncate = max(truncates, default="")
     return {k: data for k, (order, op, data) in winners.items() if op != "delete" and order > newest_truncate}
+
+
+def _identity(record: dict, seq: str) -> str:
+    """A change's identity in a history model: its order key without the sequence number (a
+    full-load record's with its read time; a change without a commit time keeps the whole key)."""
+    m = record["metadata"]
+    order = order_key(record, seq)
+    if m.get("operation") == "load" and not m.get("commit-timestamp"):
+        return "0" + _digits(m.get("commit-timestamp") or m.get("timestamp")) + order[21:41]
+    return order if order[1:21] == "0" * 20 else order[:41]
+
+
+def _when(text: str | None) -> dt.datetime:
+    return dt.datetime.strptime(_digits(text), "%Y%m%d%H%M%S%f")
+
+
+def expected_history(sent: list[tuple[str, bytes]], table: str, key: list[str],
+                     schema: str | None = None) -> dict[tuple, list[tuple]]:
+    """What a history model must hold: per key, its versions in commit order as (values, valid-from,
+    valid-to, is-deleted, is-current, version id). Every distinct change of a key (copies are one)
+    is an event; an insert, update or full-load record opens a version, which the key's next event
+    closes (deleted when it is a delete, a primary-key move's included) or the first truncate-table
+    after it, whichever is first (a full-load record read after a truncate is not closed by it)."""
+    events: dict[tuple, dict[str, tuple[bool, dict | None, dt.datetime, str]]] = {}
+    truncates: dict[str, dt.datetime] = {}
+    for seq, raw in sent:
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            continue
+        m = rec.get("metadata") if isinstance(rec, dict) else None
+        if (isinstance(m, dict) and m.get("record-type") == "control" and m.get("operation") == "truncate-table"
+                and m.get("table-name") == table and (not schema or m.get("schema-name") == schema) and m.get("commit-timestamp")):
+            truncates[order_key(rec, seq)[:41]] = _when(m["commit-timestamp"])
+            continue
+        if not isinstance(m, dict) or not isinstance(rec.get("data"), dict):
+            continue
+        if m.get("record-type") != "data" or m.get("table-name") != table or (schema and m.get("schema-name") != schema):
+            continue
+        if m.get("operation") not in ("load", "insert", "update", "delete"):
+            continue
+        data = rec.get("data") or {}
+        if any(data.get(k) is None for k in key):
+            continue
+        ident = _identity(rec, seq)
+        when = _when(m.get("commit-timestamp") or m.get("timestamp"))
+        k = tuple(data[c] for c in key)
+        events.setdefault(k, {}).setdefault(ident, (m["operation"] != "delete", data, when, m["operation"]))
+        before = rec.get("before-image")
+        if m["operation"] == "update" and before and all(before.get(c) is not None for c in key):
+            old = tuple(before[c] for c in key)
+            if old != k:
+                events.setdefault(old, {}).setdefault(ident, (False, None, when, "delete"))
+    out: dict[tuple, list[tuple]] = {}
+    for k, evs in events.items():
+        order = sorted(evs)
+        versions = []
+        for i, ident in enumerate(order):
+            opens, data, when, op = evs[ident]
+            if not opens:
+                continue
+            end = (order[i + 1], evs[order[i + 1]][2], not evs[order[i + 1]][0]) if i + 1 < len(order) else None
+            cuts = [t for t in truncates if t > ident and not (op == "load" and when > truncates[t])]
+            if cuts and (end is None or min(cuts) < end[0]):
+                end = (min(cuts), truncates[min(cuts)], True)
+            key_text = "|".join(f"{len(str(v))}:{v}" for v in k)
+            versions.append((data, when, end[1] if end else None, end[2] if end else False, end is None,
+                             hashlib.md5(f"{key_text}|{ident}".encode()).hexdigest()))
+        out[k] = versions
+    return out
 
 
 def reset(target: Target) -> None:

@@ -620,7 +620,9 @@ def test_capture_to_mirrors_survives_kills_and_a_new_column(source, tmp_path, pg
 def test_truncate_through_capture_in_every_mode(source, tmp_path, pg_url, monkeypatch):
     """A TRUNCATE on the source between changes, through `streamleap capture` and the runner: the
     Type-1 mirror equals the source; the soft_delete mirror of the same table holds the source's
-    rows unflagged and every truncated row flagged at the truncate's commit time."""
+    rows unflagged and every truncated row flagged at the truncate's commit time; the history of it
+    has the mirror's rows as its current versions and every truncated row's version closed, deleted,
+    at that time."""
     from streamleap.model.mirror_plan import with_modes
 
     stream = f"tr_{source.kind}_{uuid.uuid4().hex[:6]}"
@@ -629,7 +631,7 @@ def test_truncate_through_capture_in_every_mode(source, tmp_path, pg_url, monkey
     targets = make_targets(tmp_path, pg_url)
     _, tables = read_source(source.url, ["shop.items", "shop.order_line"])
     for target in targets:
-        generate_models(target.project, with_modes(plan_tables(tables), mode_for="items=mirror+soft_delete"), stream,
+        generate_models(target.project, with_modes(plan_tables(tables), mode_for="items=mirror+soft_delete+history"), stream,
                         target.stream_schema)
     with LocalKinesis() as kinesis:
         kinesis.create_stream(stream, shards=2)
@@ -664,3 +666,105 @@ def test_truncate_through_capture_in_every_mode(source, tmp_path, pg_url, monkey
         at_truncate = [flagged[k] for k in before - after]
         assert at_truncate and len(set(at_truncate)) == 1, at_truncate
         assert abs((at_truncate[0] - truncated_at).total_seconds()) < 5, (at_truncate[0], truncated_at)
+        versions = target.query(f'select id, dbt_valid_from, dbt_valid_to, dbt_is_deleted, _streamleap_is_current '
+                                f'from {target.rel("items_history")} order by id, dbt_valid_from')
+        current = {(r[0], r[1]) for r in versions if r[4]}
+        assert current == set(target.query(f'select id, _streamleap_commit_ts from {target.rel("items")}')), target.name
+        newest = {r[0]: r for r in versions}  # each key's newest version
+        assert all(newest[k][3] and newest[k][2] == at_truncate[0] for (k,) in before - after), target.name
+        assert all((r[2] is None) == r[4] for r in versions), target.name
+
+
+@pytest.mark.parametrize("source", SOURCES, indirect=True)
+def test_resync_after_the_capture_lost_its_position_in_every_mode(source, tmp_path, pg_url, monkeypatch):
+    """The capture is stopped; rows are updated, deleted and inserted at the source; its position
+    is dropped (the replication slot, or every binlog it had). `streamleap resync` of one table
+    alone is refused (every table lost its changes); of every table it takes a new snapshot while
+    the source keeps changing, and the capture goes on from the snapshot's position. Then every
+    Type-1 mirror equals the source, the soft_delete mirror holds the source's rows unflagged and
+    every row deleted meanwhile flagged, and the history's current versions are the mirror's rows."""
+    from streamleap.capture.postgres import object_name
+    from streamleap.model.mirror_plan import with_modes
+
+    stream = f"rs_{source.kind}_{uuid.uuid4().hex[:6]}"
+    workload = Workload(source, seed=9)
+    workload.initial(12)
+    targets = make_targets(tmp_path, pg_url)
+    _, tables = read_source(source.url, ["shop.items", "shop.order_line"])
+    for target in targets:
+        generate_models(target.project, with_modes(plan_tables(tables), mode_for="items=mirror+soft_delete+history"), stream,
+                        target.stream_schema)
+    with LocalKinesis() as kinesis:
+        kinesis.create_stream(stream, shards=2)
+        common = ["--source-url", source.url, "--tables", "shop.items,shop.order_line", "--stream", stream,
+                  "--kinesis-endpoint", kinesis.endpoint_url, "--state-dir", str(tmp_path / "state")]
+
+        def cli(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+
+        def capture_and_apply() -> None:
+            done = cli("capture", *common, "--once", "--json")
+            assert done.returncode == 0, done.stdout + done.stderr
+            for target in targets:
+                catch_up(target, kinesis, monkeypatch)
+
+        for _ in range(6):
+            workload.step()
+        capture_and_apply()
+        before = set(source_rows(source, "items", {"id": "bigint"}, ["id"]))
+        # the capture is down: changes happen, and its position at the source is dropped
+        for _ in range(10):
+            workload.step()
+        if source.kind == "postgres":
+            source.execute([("select pg_drop_replication_slot(%s)", [object_name(stream)])])
+        else:
+            # the stopped capture's binlog dump thread may linger; a log it holds is not purged
+            for row in source.query("show processlist")[1]:
+                if str(row[4]).lower().startswith("binlog dump"):
+                    source.execute([(f"kill {int(row[0])}", [])])
+            source.execute([("flush binary logs", [])])
+            current = source.query("show master status")[1][0][0]
+            for _ in range(100):  # MariaDB keeps a log until its binlog checkpoint moved past it
+                source.execute([(f"purge binary logs to '{current}'", [])])
+                if [r[0] for r in source.query("show binary logs")[1]] == [current]:
+                    break
+                time.sleep(0.1)
+            assert [r[0] for r in source.query("show binary logs")[1]] == [current]
+        one = cli("resync", "shop.items", *common)
+        assert one.returncode == 1 and "resync all of them" in one.stdout + one.stderr and "Traceback" not in one.stderr, \
+            one.stdout + one.stderr
+        done = cli("resync", "shop.items", "shop.order_line", *common, "--json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        assert report["position_reset"] is not None and report["rows"], report
+        # each table's snapshot rows and the truncate ending them: one shard, the truncate last
+        client = kinesis.client()
+        placed: dict[str, list[tuple[str, int, str]]] = {}
+        for shard in client.list_shards(StreamName=stream)["Shards"]:
+            it = client.get_shard_iterator(StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+            got = client.get_records(ShardIterator=it["ShardIterator"], Limit=10000)["Records"]
+            for r in got:
+                m = json.loads(r["Data"])["metadata"]
+                if m.get("operation") in ("load", "truncate-table") and m.get("commit-timestamp"):
+                    placed.setdefault(m["table-name"], []).append((shard["ShardId"], int(r["SequenceNumber"]), m["operation"]))
+        assert set(placed) == {"items", "order_line"}, placed.keys()
+        for table, records in placed.items():
+            assert len({shard for shard, _, _ in records}) == 1, table
+            assert max(records, key=lambda x: x[1])[2] == "truncate-table", table
+            assert sum(op == "load" for _, _, op in records) == report["rows"][f"shop.{table}"], table
+        for _ in range(6):  # the source goes on; the capture resumes from the snapshot's position
+            workload.step()
+        capture_and_apply()
+    assert_mirrors_equal(source, targets, source.items, "after a resync")
+    after = set(source_rows(source, "items", {"id": "bigint"}, ["id"]))
+    assert before - after, "the workload deleted nothing while the capture was down"
+    for target in targets:
+        soft = {r[0]: r[1] for r in target.query(f'select id, _streamleap_deleted from {target.rel("items_soft_delete")}')}
+        assert {(k,) for k, deleted in soft.items() if not deleted} == after, target.name
+        assert before - after <= {(k,) for k, deleted in soft.items() if deleted}, target.name
+        versions = target.query(f'select id, dbt_valid_from, dbt_valid_to, _streamleap_is_current from {target.rel("items_history")}')
+        current = {r[0] for r in versions if r[3]}
+        assert {(k,) for k in current} == after, target.name
+        assert all((r[2] is None) == r[3] for r in versions), target.name
+        # the versions the capture saw before it stopped are still there, closed
+        assert {(r[0],) for r in versions if not r[3]} >= before - after, target.name

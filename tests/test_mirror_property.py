@@ -2,18 +2,21 @@
 records after newer ones, malformed records, and cut into any batches — the mirror after the
 last `dbt run` equals the source table's final state, and the soft_delete model of the same
 table from the same stream equals it plus every deleted key, flagged with its delete's commit
-time and the values it had before, on DuckDB and on Postgres."""
+time and the values it had before, and the history model of it holds exactly the version list
+of every key a reference model derives from the records (intervals, deleted and current flags,
+version ids), on DuckDB and on Postgres."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamleap.records import ChangeRecord
-from tests.harness import StreamWriter, dbt, expected_rows, make_project, parse_once, reset
+from tests.harness import StreamWriter, dbt, expected_history, expected_rows, make_project, parse_once, reset
 
 pytestmark = pytest.mark.dbt
 
@@ -88,10 +91,14 @@ def target(request, tmp_path_factory):
     pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
     # parsed once: every example runs the same project, so each `dbt run` skips dbt's parse
     return parse_once(make_project(tmp_path_factory.mktemp(request.param), DDL, "postgres", request.param, pg_url,
-                                   mode_for="cart=mirror+soft_delete"))
+                                   mode_for="cart=mirror+soft_delete+history"))
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
+# derandomize: a fixed set of examples in every run (a random soft_delete failure seen once, on one
+# fresh clone, has not been reproduced in 1,600 random examples since); STREAMLEAP_PROPERTY_EXAMPLES
+# and STREAMLEAP_PROPERTY_RANDOM=1 search further by hand
+@settings(max_examples=int(os.environ.get("STREAMLEAP_PROPERTY_EXAMPLES", "12")), deadline=None,
+          derandomize=os.environ.get("STREAMLEAP_PROPERTY_RANDOM") != "1",
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=deliveries())
 def test_mirror_equals_source_after_any_delivery(target, case):
@@ -110,3 +117,14 @@ def test_mirror_equals_source_after_any_delivery(target, case):
         **{k: (row["status"], row["qty"], False, None) for k, row in source_state.items()},
         **{k: (row["status"], row["qty"], True, at) for k, (row, at) in deleted.items()},
     }
+    versions = target.query(f"select id, status, qty, dbt_valid_from, dbt_valid_to, dbt_is_deleted, _streamleap_is_current, dbt_scd_id, "
+                            f"dbt_updated_at from {target.rel('cart_history')} order by id, dbt_valid_from, _streamleap_order")
+    assert all(r[8] == r[3] for r in versions)
+    got: dict[int, list[tuple]] = {}
+    for r in versions:
+        got.setdefault(r[0], []).append(((r[1], r[2]), *r[3:8]))
+    expected = {k[0]: [((d["status"], d["qty"]), *rest) for d, *rest in vs]
+                for k, vs in expected_history(writer.sent, "cart", ["id"]).items() if vs}
+    assert got == expected
+    # the current versions are the source's rows
+    assert {k: v[-1][0] for k, v in got.items() if v[-1][4]} == {k: (r["status"], r["qty"]) for k, r in source_state.items()}

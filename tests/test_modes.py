@@ -16,7 +16,7 @@ from streamleap.model.mirror_plan import plan_tables, with_modes
 from streamleap.project.scaffold import generate_models
 from streamleap.records import ChangeRecord
 from streamleap.sources.ddl import parse_ddl
-from tests.harness import StreamWriter, dbt, make_project, reset
+from tests.harness import StreamWriter, dbt, expected_history, make_project, reset
 
 pytestmark = pytest.mark.dbt
 
@@ -46,7 +46,7 @@ class History:
 def target(request, tmp_path_factory):
     pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
     return make_project(tmp_path_factory.mktemp(f"modes-{request.param}"), DDL, "postgres", request.param, pg_url,
-                        mode_for="cart=mirror+soft_delete")
+                        mode_for="cart=mirror+soft_delete+history")
 
 
 def soft_rows(target) -> dict[int, tuple]:
@@ -96,6 +96,75 @@ def scenario(target, apply) -> None:
     assert dict(flagged)["delete"] == 3
 
 
+def history_rows(target) -> dict[int, list[tuple]]:
+    """Per key, its versions in order: (status, qty, valid_from, valid_to, is_deleted, is_current)."""
+    rows = target.query(f"select id, status, qty, dbt_valid_from, dbt_valid_to, dbt_is_deleted, _streamleap_is_current "
+                        f"from {target.rel('cart_history')} order by id, dbt_valid_from")
+    out: dict[int, list[tuple]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(tuple(r[1:]))
+    return out
+
+
+def history_scenario(target, apply) -> None:
+    h, w = History(), StreamWriter(target)
+    load1, load2 = h("load", 1, "a", 1), h("load", 2, "b", 2)
+    w.append([load1, load2])
+    apply()
+    assert history_rows(target) == {1: [("a", 1, load1.commit_ts, None, False, True)], 2: [("b", 2, load2.commit_ts, None, False, True)]}
+
+    u1, u1_late, u1_last, d2 = h("update", 1, "a2", 10), h("update", 1, "a3", 11), h("update", 1, "a4", 12), h("delete", 2)
+    w.append([u1, u1_last, d2])
+    apply()
+    assert history_rows(target)[2] == [("b", 2, load2.commit_ts, d2.commit_ts, True, False)]
+    # a change older than the newest version arrives late: the interval it falls into is split;
+    # copies of changes already applied add no version
+    w.append([u1_late, u1, d2, load1])
+    apply()
+    assert history_rows(target)[1] == [("a", 1, load1.commit_ts, u1.commit_ts, False, False),
+                                       ("a2", 10, u1.commit_ts, u1_late.commit_ts, False, False),
+                                       ("a3", 11, u1_late.commit_ts, u1_last.commit_ts, False, False),
+                                       ("a4", 12, u1_last.commit_ts, None, False, True)]
+
+    # a primary-key move closes the old key's version (deleted) and opens the new key's; a deleted
+    # key inserted again opens a new version
+    move, back2 = h("update", 5, "m", 1, before=1), h("insert", 2, "b2", 3)
+    late5 = h("update", 5, "m2", 2)
+    truncate = h("truncate-table")
+    w.append([move, back2])
+    apply()
+    rows = history_rows(target)
+    assert rows[1][-1] == ("a4", 12, u1_last.commit_ts, move.commit_ts, True, False)
+    assert rows[5] == [("m", 1, move.commit_ts, None, False, True)]
+    assert rows[2][-1] == ("b2", 3, back2.commit_ts, None, False, True)
+
+    # TRUNCATE closes every current version; a change from before it that arrives after it still
+    # takes its place, closed by the truncate
+    w.append([truncate])
+    apply()
+    w.append([late5])
+    apply()
+    rows = history_rows(target)
+    assert rows[2][-1] == ("b2", 3, back2.commit_ts, truncate.commit_ts, True, False)
+    assert rows[5] == [("m", 1, move.commit_ts, late5.commit_ts, False, False),
+                       ("m2", 2, late5.commit_ts, truncate.commit_ts, True, False)]
+    assert not any(v[-1] for vs in rows.values() for v in vs)
+    assert history_rows(target) == {k[0]: [(d["status"], d["qty"], *rest[:4]) for d, *rest in vs]
+                                    for k, vs in expected_history(w.sent, "cart", ["id"]).items() if vs}
+    ids = target.query(f"select count(distinct dbt_scd_id), count(*) from {target.rel('cart_history')}")[0]
+    assert ids[0] == ids[1] == 8
+
+
+def test_history_by_dbt_run(target):
+    reset(target)
+    history_scenario(target, lambda: dbt(target, "run", "--quiet"))
+
+
+def test_history_by_a_models_own_run(target):
+    reset(target)
+    history_scenario(target, lambda: dbt(target, "run", "--quiet", "-s", "+cart_history"))
+
+
 def test_soft_delete_by_dbt_run(target):
     reset(target)
     scenario(target, lambda: dbt(target, "run", "--quiet"))
@@ -133,6 +202,12 @@ def planned_cycles(target, monkeypatch) -> Iterator[tuple[Callable[[], None], li
     finally:
         runner.relays = relays
         runner.close()
+
+
+def test_history_by_the_planned_cycle(target, monkeypatch):
+    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+        history_scenario(target, cycle)
+    assert cycles[0] and not any(cycles[1:]), cycles
 
 
 def test_soft_delete_by_the_planned_cycle(target, monkeypatch):
@@ -176,13 +251,42 @@ def test_a_models_mode_changed_later_keeps_every_delete(engine, tmp_path, reques
         == [(True, del1.commit_ts)]
 
     regenerate(None)
-    w.append([ins1, ins2, h("insert", 3, "c", 3)])  # both deleted keys' inserts again, late
+    ins3 = h("insert", 3, "c", 3)
+    w.append([ins1, ins2, ins3])  # both deleted keys' inserts again, late
     dbt(target, "run", "--quiet")
     assert mirror_rows(target) == {3: ("c", 3)}
     assert sorted(target.query(f"select id from {target.rel('cart__streamleap_tombstones')}")) == [(1,), (2,)]
 
+    # mirror -> history: each row is its key's current version; the deletes stay known
+    regenerate("cart=history")
+    u3 = h("update", 3, "c2", 30)
+    w.append([u3])
+    dbt(target, "run", "--quiet")
+    versions = ("select id, status, qty, dbt_valid_from, dbt_valid_to, dbt_is_deleted, _streamleap_is_current from {} "
+                "order by id, dbt_valid_from")
+    assert target.query(versions.format(target.rel("cart"))) == [(3, "c", 3, ins3.commit_ts, u3.commit_ts, False, False),
+                                                                 (3, "c2", 30, u3.commit_ts, None, False, True)]
+    del3 = h("delete", 3)
+    w.append([del3, ins2])  # a late copy of key 2's insert: a version its delete closes
+    dbt(target, "run", "--quiet")
+    assert target.query(versions.format(target.rel("cart"))) == [(2, "b", 2, ins2.commit_ts, del2.commit_ts, True, False),
+                                                                 (3, "c", 3, ins3.commit_ts, u3.commit_ts, False, False),
+                                                                 (3, "c2", 30, u3.commit_ts, del3.commit_ts, True, False)]
+    # history -> soft_delete: a key's newest version, flagged when a delete closed it
+    regenerate("cart=soft_delete")
+    dbt(target, "run", "--quiet")
+    rows = {r[0]: tuple(r[1:]) for r in target.query(
+        f"select id, status, qty, _streamleap_deleted, _streamleap_deleted_at from {target.rel('cart')}")}
+    assert rows == {1: (None, None, True, del1.commit_ts), 2: ("b", 2, True, del2.commit_ts), 3: ("c2", 30, True, del3.commit_ts)}
+    # and back to mirror: the flagged rows are tombstones; no late copy revives a key
+    regenerate(None)
+    w.append([ins3, u3])
+    dbt(target, "run", "--quiet")
+    assert mirror_rows(target) == {}
+    assert sorted(target.query(f"select id from {target.rel('cart__streamleap_tombstones')}")) == [(1,), (2,), (3,)]
 
-def test_generate_writes_the_mode_and_refuses_what_is_not_built(tmp_path):
+
+def test_generate_writes_the_mode_and_refuses_what_is_unknown(tmp_path):
     from click.testing import CliRunner
 
     from streamleap.cli.main import main as cli
@@ -199,8 +303,15 @@ def test_generate_writes_the_mode_and_refuses_what_is_not_built(tmp_path):
     assert "streamleap_mode: soft_delete" in (folder / "cart.yml").read_text()
     assert "_streamleap_deleted_at" in (folder / "cart.yml").read_text()
     assert "streamleap_mode" not in (folder / "item.yml").read_text()
-    for bad, said in ((["--mode", "history"], "not built yet"), (["--mode-for", "nope=soft_delete"], "no selected table"),
-                      (["--mode", "scd9"], "unknown mode")):
+    result = cli_runner.invoke(cli, [*args, "--mode-for", "cart=mirror+history"])
+    assert result.exit_code == 0, result.output
+    history = (folder / "cart_history.yml").read_text()
+    assert "streamleap_mode: history" in history and "dbt_valid_to" in history and "dbt_scd_id" in history
+    assert "streamleap_mode" not in (folder / "cart.yml").read_text()
+    clash = tmp_path / "clash.sql"
+    clash.write_text("create table public.t (id int primary key, dbt_valid_from timestamp);")
+    for bad, said in ((["--mode-for", "nope=soft_delete"], "no selected table"), (["--mode", "scd9"], "unknown mode"),
+                      (["--mode", "history", "--ddl", str(clash)], "also a history column")):
         result = cli_runner.invoke(cli, [*args, *bad])
         assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output, result.output
     with pytest.raises(StreamleapError):
@@ -296,26 +407,28 @@ def test_prune_removes_what_the_stream_can_no_longer_bring_back(target, monkeypa
     w._clock = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=1)
     w.append([h("delete", 4), h("insert", 5, "e", 5)])
     dbt(target, "run", "--quiet")
-    soft_before = soft_rows(target)
+    soft_before, history_before = soft_rows(target), history_rows(target)
 
     def count(rel: str) -> int:
         return target.query(f"select count(*) from {rel}")[0][0]
 
     stand_in = f'"{target.stream_schema}"."shop_cdc"'
     tombs, truncates = target.rel("cart__streamleap_tombstones"), target.rel("streamleap_truncates")
-    assert (count(stand_in), count(tombs), count(truncates)) == (10, 2, 2)  # a truncate mark per mirror
+    assert (count(stand_in), count(tombs), count(truncates)) == (10, 2, 3)  # a truncate mark per mirror
     dry = CliRunner().invoke(cli, [*args, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     counted = {line["relation"].split(".")[-1].strip('"'): line["rows"] for line in json.loads(dry.output)["relations"]}
-    assert counted == {"cart__streamleap_tombstones": 1, "streamleap_truncates": 2, "shop_cdc": 8}, counted
-    assert (count(stand_in), count(tombs), count(truncates)) == (10, 2, 2)  # a dry run removes nothing
+    # the history's deletes (2 and 6, not 4) go too: the versions they closed keep their ends
+    assert counted == {"cart__streamleap_tombstones": 1, "cart_history__streamleap_tombstones": 2, "streamleap_truncates": 3,
+                       "shop_cdc": 8}, counted
+    assert (count(stand_in), count(tombs), count(truncates)) == (10, 2, 3)  # a dry run removes nothing
 
     done = CliRunner().invoke(cli, args)
     assert done.exit_code == 0, done.output
     assert (count(stand_in), count(tombs), count(truncates)) == (2, 1, 0)
     assert target.query(f"select id from {tombs}") == [(4,)]  # the recent one
     dbt(target, "run", "--quiet")  # nothing new: the mirrors as they were
-    assert mirror_rows(target) == {5: ("e", 5)} and soft_rows(target) == soft_before
+    assert mirror_rows(target) == {5: ("e", 5)} and soft_rows(target) == soft_before and history_rows(target) == history_before
 
 
 @pytest.mark.parametrize("engine", ["local", "postgres"])
@@ -338,3 +451,27 @@ def test_a_key_back_before_the_change_of_mode_keeps_one_row(engine, tmp_path, re
     dbt(target, "run", "--quiet")
     rows = target.query(f"select id, status, _streamleap_deleted from {target.rel('cart')} order by id")
     assert rows == [(1, "a2", False), (2, None, True)]
+
+
+def test_history_columns_renamed_as_a_snapshots_are(tmp_path):
+    """snapshot_meta_column_names on the model renames the history columns, as it does a dbt
+    snapshot's; a name that is taken, or a key dbt does not have, is one line."""
+    target = make_project(tmp_path, DDL, "postgres", "local", mode_for="cart=history")
+    yml = target.project / "models" / "shop_cdc" / "cart.yml"
+    text = yml.read_text()
+    renamed = text.replace("    streamleap_mode: history\n",
+                           "    streamleap_mode: history\n    snapshot_meta_column_names: {dbt_valid_from: valid_from, "
+                           "dbt_valid_to: valid_to, streamleap_is_current: is_current}\n")
+    assert renamed != text
+    yml.write_text(renamed)
+    h, w = History(), StreamWriter(target)
+    ins, upd = h("insert", 1, "a", 1), h("update", 1, "b", 2)
+    w.append([ins, upd])
+    dbt(target, "run", "--quiet")
+    assert target.query(f"select status, valid_from, valid_to, is_current, dbt_is_deleted from {target.rel('cart')} order by valid_from") \
+        == [("a", ins.commit_ts, upd.commit_ts, False, False), ("b", upd.commit_ts, None, True, False)]
+    for bad, said in (("{dbt_valid_from: status}", "also a source column"), ("{dbt_valid_since: x}", "takes dbt_valid_from")):
+        yml.write_text(text.replace("    streamleap_mode: history\n",
+                                    f"    streamleap_mode: history\n    snapshot_meta_column_names: {bad}\n"))
+        result = dbt(target, "run", "--quiet", expect_ok=False)
+        assert not result.success and said in str(result.exception or result.result), (bad, result.exception)

@@ -135,6 +135,14 @@ STATEMENTS = {
                             f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
     "mirror_truncate_cart_soft_delete": f"streamleap.apply_truncate_sql({REL.format('cart')}, "
                                         f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart', 'soft_delete')})",
+    # history (issue 13): every change once by its identity; the apply splits intervals of the batch's keys only
+    "mirror_batch_cart_history": f"streamleap.change_batch_sql({REL.format('stg_shop_cdc')}, {spec('cart', 'history')}, none)",
+    "mirror_apply_cart_history": f"streamleap.apply_changes_sql({REL.format('cart')}, "
+                                 f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart', 'history')})",
+    "mirror_apply_cart_item_history": f"streamleap.apply_changes_sql({REL.format('cart_item')}, "
+                                      f"api.Relation.create(identifier='cart_item__dbt_tmp'), {spec('cart_item', 'history')})",
+    "mirror_truncate_cart_history": f"streamleap.apply_truncate_sql({REL.format('cart')}, "
+                                    f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart', 'history')})",
     "mirror_mode_to_soft_delete": f"streamleap.mode_change_sql({REL.format('cart')}, {spec('cart', 'soft_delete')}, [])",
     "mirror_mode_to_mirror": f"streamleap.mode_change_sql({REL.format('cart')}, {spec('cart')}, ['_streamleap_deleted'])",
     # one `streamleap run` cycle (cycle.sql) whose records are for two tables
@@ -316,14 +324,15 @@ REDSHIFT_FUNCTIONS = {
     "is_bigint": "r_is_bigint", "json_size": "r_json_size", "regexp_substr": "REGEXP_SUBSTR",
     "is_varchar": "r_is_varchar", "json_parse": "JSON_PARSE", "json_serialize": "r_json_serialize",
     "json_serialize_to_varbyte": "r_json_serialize_to_varbyte", "json_typeof": "r_json_typeof",
-    "lag": "r_WF_LAG", "length": "r_LENGTH", "lower": "r_LOWER", "lpad": "r_LPAD", "ltrim": "r_LTRIM", "max": "r_MAX", "min": "r_MIN",
+    "lag": "r_WF_LAG", "lead": "r_WF_LEAD", "md5": "r_MD5",
+    "length": "r_LENGTH", "lower": "r_LOWER", "lpad": "r_LPAD", "ltrim": "r_LTRIM", "max": "r_MAX", "min": "r_MIN",
     "nullif": "r_NULLIF_function", "octet_length": "r_OCTET_LENGTH", "regexp_replace": "REGEXP_REPLACE",
     "replace": "r_REPLACE", "row_number": "r_WF_ROW_NUMBER", "rpad": "r_LPAD", "rtrim": "r_RTRIM", "split_part": "SPLIT_PART",
     "substr": "r_SUBSTR", "substring": "r_SUBSTRING", "to_hex": "r_TO_HEX", "to_varbyte": "r_TO_VARBYTE",
     "translate": "r_TRANSLATE", "try_cast": "r_TRY_CAST",
 }
 # words followed by "(" that are not function calls
-SQL_WORDS = {"and", "as", "cast", "decimal", "distkey", "exists", "from", "in", "not", "or", "over", "sortkey", "then", "where",
+SQL_WORDS = {"and", "as", "cast", "decimal", "distkey", "exists", "from", "in", "join", "not", "or", "over", "sortkey", "then", "where",
              "values", "varbyte", "varchar", "when"}
 
 

@@ -32,6 +32,7 @@ class RowChange:
     transaction_id: int | str | None = None
     transaction_record_id: int | None = None  # 1-based position of the change in its transaction
     stream_position: str | None = None  # source position text (Postgres LSN, binlog file:pos)
+    resync: bool = False  # a 'load' of `streamleap resync`: commit_ts is the snapshot's time
 
 
 @dataclass
@@ -50,9 +51,18 @@ class ChangeReader(Protocol):
         primary key): at the start, and again by the reader when its log shows a table with a
         column they do not have, before the change that carries it."""
 
-    def snapshot(self) -> tuple[Iterator[Transaction], Any]:
+    def snapshot(self, only: list[tuple[str, str]] | None = None) -> tuple[Iterator[Transaction], Any]:
         """The initial consistent snapshot as 'load' changes, and the position that follows it
-        (changes committed after the snapshot are read from there)."""
+        (changes committed after the snapshot are read from there). only: (schema, table) of the
+        tables to read (a resync); every configured table when None."""
+
+    def source_time(self) -> dt.datetime:
+        """The source's clock (UTC), read before a snapshot: no later than the snapshot, and
+        comparable with the commit times of its changes (MySQL: the second before)."""
+
+    def position_lost(self, position: Any) -> bool:
+        """The source can no longer send the changes after ``position`` (Postgres: the slot is
+        gone; MySQL/MariaDB: its binlog file was purged)."""
 
     def read(self, position: Any, *, until_now: bool) -> Iterator[Transaction]:
         """Committed transactions after ``position``. With ``until_now`` stop at what is committed

@@ -101,15 +101,15 @@ class RecordEncoder:
                 extra["prev-transaction-record-id"] = self.prev_transaction[1]
         record = ChangeRecord(
             schema=change.schema, table=change.table, operation=change.operation, data=data, before=before,
-            commit_ts=change.commit_ts if change.operation != "load" else None,
+            commit_ts=change.commit_ts if change.operation != "load" or change.resync else None,
             transaction_id=change.transaction_id, transaction_record_id=change.transaction_record_id,
-            timestamp=self._clock(), extra_metadata=extra)
+            timestamp=self._clock(), extra_metadata=extra, resync=change.resync)
         if change.commit_ts is None and change.operation != "load":
             # without a commit time DMS would not write the transaction fields; keep what is known
             record.extra_metadata.update({"transaction-id": change.transaction_id,
                                           "transaction-record-id": change.transaction_record_id})
         qualified = f"{change.schema}.{change.table}" if change.schema else change.table
-        if change.operation in CONTROL_OPERATIONS:  # a whole table's: partitioned by schema and table, as DMS does
+        if change.operation in CONTROL_OPERATIONS or change.resync:  # a whole table's: by schema and table, as DMS does
             return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, []), qualified,
                                  change.operation.upper())
         key_values = [data.get(k) for k in info.key]

@@ -487,7 +487,30 @@ class MySQLReader:
         tables = self._tables  # replaced whole by a refresh in the reading thread
         return [tables[key] for key in self._order if key in tables]
 
-    def snapshot(self) -> tuple[Iterator[Transaction], Any]:
+    def source_time(self) -> dt.datetime:
+        """The second before the source's clock: the binlog keeps whole seconds, so a transaction
+        committed after the snapshot, in the same second, must still order after it."""
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT UTC_TIMESTAMP()")
+                now = cur.fetchone()[0]
+        finally:
+            conn.close()
+        return now.replace(microsecond=0, tzinfo=dt.timezone.utc) - dt.timedelta(microseconds=1)
+
+    def position_lost(self, position: Any) -> bool:
+        wanted = _Pos.from_json(position).file if position else None
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SHOW BINARY LOGS")
+                files = {str(row[0]) for row in cur.fetchall()}
+        finally:
+            conn.close()
+        return wanted is None or wanted not in files
+
+    def snapshot(self, only: list[tuple[str, str]] | None = None) -> tuple[Iterator[Transaction], Any]:
         """A consistent read of every table as 'load' changes, and the binlog position it matches.
 
         MariaDB: START TRANSACTION WITH CONSISTENT SNAPSHOT reports the matching binlog position
@@ -530,13 +553,15 @@ class MySQLReader:
         except BaseException:  # any exit (KeyboardInterrupt too) closes the connection; re-raised
             conn.close()
             raise
-        return self._snapshot_rows(conn, position), position.to_json()
+        return self._snapshot_rows(conn, position, only), position.to_json()
 
-    def _snapshot_rows(self, conn: Any, position: _Pos) -> Iterator[Transaction]:
+    def _snapshot_rows(self, conn: Any, position: _Pos, only: list[tuple[str, str]] | None = None) -> Iterator[Transaction]:
         try:
             ready: list[RowChange] | None = None  # a full chunk, yielded once the next one starts
             pending: list[RowChange] = []
             for schema, name in list(self._order):
+                if only is not None and (schema, name) not in only:
+                    continue
                 with conn.cursor() as cur:
                     # the columns sent (not VIRTUAL generated or excluded ones); backticks quoted
                     columns = ", ".join(_ident(c.name) for c in self._tables[(schema, name)].columns)

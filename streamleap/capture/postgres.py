@@ -420,7 +420,34 @@ class PostgresReader:
                                   "pgoutput: drop it (select pg_drop_replication_slot(...)) or pass another --slot")
         return confirmed
 
-    def snapshot(self) -> tuple[Iterator[Transaction], Any]:
+    def source_time(self) -> dt.datetime:
+        import psycopg2
+
+        con = self._connect()
+        try:
+            with con.cursor() as cur:
+                cur.execute("select clock_timestamp() at time zone 'UTC'")
+                # a second earlier: a transaction whose commit record is older than the clock read
+                # but not yet visible to the snapshot taken just after still orders after it
+                return cur.fetchone()[0].replace(tzinfo=dt.timezone.utc) - dt.timedelta(seconds=1)
+        except psycopg2.Error as exc:
+            raise self._error("reading the source's clock", exc) from None
+        finally:
+            con.close()
+
+    def position_lost(self, position: Any) -> bool:
+        import psycopg2
+
+        con = self._connect()
+        try:
+            with con.cursor() as cur:
+                return self._slot_position(cur) is None
+        except psycopg2.Error as exc:
+            raise self._error("looking up the replication slot", exc) from None
+        finally:
+            con.close()
+
+    def snapshot(self, only: list[tuple[str, str]] | None = None) -> tuple[Iterator[Transaction], Any]:
         import psycopg2
 
         con = self._connect()
@@ -458,13 +485,15 @@ class PostgresReader:
             if repl is not None:
                 repl.close()  # the snapshot lives on in snapshot_con's transaction
             con.close()
-        return self._read_snapshot(snapshot_con), position
+        return self._read_snapshot(snapshot_con, only), position
 
-    def _read_snapshot(self, con: Any) -> Iterator[Transaction]:
+    def _read_snapshot(self, con: Any, only: list[tuple[str, str]] | None = None) -> Iterator[Transaction]:
         from sqlglot import exp
 
         try:
             for t in self._tables:
+                if only is not None and (t.schema or "", t.name) not in only:
+                    continue
                 names = [c.name for c in t.columns]
                 kinds = [self._kind_for_source_type(c.source_type) for c in t.columns]
                 # every value as its type's output text, like pgoutput sends it; char(n) as it is (a

@@ -110,6 +110,58 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
         console.print(Text(_capture_line(stats, final=True)))
 
 
+@click.command()
+@click.argument("resync_tables", metavar="TABLE...", nargs=-1, required=True)
+@click.option("--source-url", required=True, envvar="STREAMLEAP_SOURCE_URL",
+              help="The captured source (postgresql://... or mysql://...), as given to `streamleap capture`.")
+@click.option("--tables", help="The capture's --tables, as given to `streamleap capture`.")
+@click.option("--stream", required=True, help="The capture's Kinesis stream.")
+@click.option("--key", "keys", multiple=True, help="The capture's --key options.")
+@click.option("--exclude-tables", help="The capture's --exclude-tables.")
+@click.option("--exclude-columns", help="The capture's --exclude-columns.")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), help="The capture's --project-dir.")
+@kinesis_endpoint_option("Kinesis endpoint URL; AWS's own when unset.")
+@click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
+@click.option("--state-dir", default=".streamleap", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The capture's checkpoint directory.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@handle_errors
+def resync(resync_tables, source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir, kinesis_endpoint,
+           region, state_dir, as_json):
+    """Take a fresh snapshot of TABLE... into the capture's stream while changes keep flowing: the
+    mirrors take its values over everything older and lose the rows it does not hold once all of it
+    arrived. After the capture's replication slot or binlog position was lost, resync every table."""
+    from streamleap.capture import open_reader
+    from streamleap.capture.checkpoint import CheckpointStore, checkpoint_path
+    from streamleap.capture.resync import resync as run_resync
+    from streamleap.kinesis.client import kinesis_client
+    from streamleap.kinesis.writer import KinesisWriter
+
+    names, found, selection = _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns,
+                                                 project_dir)
+    client = kinesis_client(kinesis_endpoint, region)
+    try:
+        client.describe_stream_summary(StreamName=stream)
+    except client.exceptions.ResourceNotFoundException:
+        raise StreamleapError(f"--stream {stream}: no such Kinesis stream at {kinesis_endpoint or 'AWS'}") from None
+    writer = KinesisWriter(client, stream)
+    reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
+    try:
+        stats = run_resync(reader, writer, CheckpointStore(checkpoint_path(state_dir, stream, source_url)), list(resync_tables))
+    finally:
+        reader.close()
+    if writer.stats.oversized:
+        err_console.print(Text(f"warning: {writer.stats.oversized} row(s) over Kinesis's 1 MiB record limit NOT sent: "
+                               + ", ".join(writer.stats.oversized_examples)))
+    if as_json:
+        click.echo(json.dumps({**stats.to_json(), "oversized": writer.stats.oversized}, default=str))
+    else:
+        console.print(Text(f"resync of {', '.join(stats.tables)} at {stats.snapshot_time:%Y-%m-%d %H:%M:%S.%f} UTC: "
+                           + ", ".join(f"{t} {n} row(s)" for t, n in stats.rows.items()) + f"; {stats.records_put} record(s) put"
+                           + (f"; the capture's position was lost: its checkpoint now starts at {stats.position_reset}"
+                              if stats.position_reset is not None else "")))
+
+
 def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir):
     """The tables capture reads (qualified names, as the checkpoint records them) and what it
     sends of them: by the options, or by the mirrors of --project-dir. The plan's rules decide

@@ -6,7 +6,7 @@ import click
 
 from streamleap import __version__
 from streamleap.cli.aws import aws
-from streamleap.cli.capture import capture, kinesis_local
+from streamleap.cli.capture import capture, kinesis_local, resync
 from streamleap.cli.common import console, err_console
 from streamleap.cli.demo import demo
 from streamleap.cli.pipeline import prune, run, status
@@ -33,5 +33,5 @@ def _size_consoles() -> None:
             c.size = (int(columns), int(lines))
 
 
-for command in (plan, init, generate, check_source, run, status, prune, capture, kinesis_local, demo, aws):
+for command in (plan, init, generate, check_source, run, status, prune, capture, resync, kinesis_local, demo, aws):
     main.add_command(command)

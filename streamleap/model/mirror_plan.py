@@ -48,8 +48,10 @@ class LeftOut:
 
 
 # What a mirror model does with a delete (its config streamleap_mode; the dbt package's mirror_modes):
-# mirror removes the row (a Type-1 table), soft_delete keeps it, flagged.
-MODES = ("mirror", "soft_delete")
+# mirror removes the row (a Type-1 table), soft_delete keeps it, flagged; history keeps a row per
+# version, with dbt snapshots' columns (HISTORY_COLUMNS).
+MODES = ("mirror", "soft_delete", "history")
+HISTORY_COLUMNS = ("dbt_valid_from", "dbt_valid_to", "dbt_scd_id", "dbt_updated_at", "dbt_is_deleted", "_streamleap_is_current")
 
 
 @dataclass(frozen=True)
@@ -352,8 +354,6 @@ def plan_tables(
 
 
 def _checked_mode(mode: str, where: str) -> str:
-    if mode == "history":
-        raise StreamleapError(f"{where}: mode history is not built yet; use one of {', '.join(MODES)}")
     if mode not in MODES:
         raise StreamleapError(f"{where}: unknown mode {mode!r}; use one of {', '.join(MODES)}")
     return mode
@@ -387,6 +387,10 @@ def with_modes(tables: list[MirrorTable], default: str = "mirror", mode_for: str
     out: list[MirrorTable] = []
     for t in tables:
         its_modes = chosen.get(t.model_name, [default])
+        clash = sorted({c.name for c in t.columns if c.name.lower() in HISTORY_COLUMNS}) if "history" in its_modes else []
+        if clash:
+            raise StreamleapError(f"{t.source.qualified_name}: column {clash[0]} is also a history column; give the history model "
+                                  "other names with its config snapshot_meta_column_names, or choose another mode for this table")
         out.append(replace(t, mode=its_modes[0]))
         for mode in its_modes[1:]:
             name = f"{t.model_name}_{mode}"

@@ -186,7 +186,7 @@ def _redshift_keys(table: MirrorTable) -> str:
     return f"    dist={_jinja_literal(key[0])},\n    sort=[{sort}],\n"
 
 
-_KIND = {"mirror": "Type-1 mirror", "soft_delete": "Mirror with soft deletes"}
+_KIND = {"mirror": "Type-1 mirror", "soft_delete": "Mirror with soft deletes", "history": "History (one row per version)"}
 
 
 def _mirror_sql(s: StreamModels, table: MirrorTable) -> str:
@@ -210,7 +210,9 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
         if c.target.note:
             desc += f" {c.target.note}"
         entry: dict = {"name": c.name, "description": desc, "quote": True}
-        if len(key) == 1 and c.name in key:
+        if table.mode == "history" and c.name in key:
+            entry["data_tests"] = ["not_null"]
+        elif len(key) == 1 and c.name in key:
             entry["data_tests"] = ["not_null", "unique"]
         elif c.name in key:
             entry["data_tests"] = ["not_null"]
@@ -227,9 +229,32 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
                  ("_streamleap_deleted_at", "Source commit time of the delete (UTC); NULL for a row that exists."),
                  ("_streamleap_values_order", "Source commit order of the change whose values the row holds (a deleted "
                   "row's last insert or update; a change delivered late, after the delete, still gives its values).")]
+    history = table.mode == "history"
+    if history:
+        meta[0] = ("_streamleap_op", "The operation that opened the version: load, insert or update.")
+        meta[1] = ("_streamleap_order", "Source commit order of the change that opened the version (phase, commit time, record id): "
+                   "the version's identity, the same for every copy of the change.")
+        meta += [("dbt_valid_from", "Source commit time (UTC) of the change that opened the version; a full-load record's read time."),
+                 ("dbt_valid_to", "Source commit time (UTC) of the key's next change, delete or TRUNCATE; NULL for the current version."),
+                 ("dbt_scd_id", "The version's id: md5 of its key and _streamleap_order, the same whatever the batches."),
+                 ("dbt_updated_at", "The same as dbt_valid_from (dbt snapshots' name for the change's time)."),
+                 ("dbt_is_deleted", "true: a delete (or the key's move, or a TRUNCATE) closed this version."),
+                 ("_streamleap_is_current", "true: the key's current version at the source (dbt_valid_to is NULL)."),
+                 ("_streamleap_to_order", "Source commit order of the change that closed the version; NULL while current.")]
     for name, desc in meta:
-        columns.append({"name": name, "description": desc})
-    if soft:
+        entry = {"name": name, "description": desc}
+        if history and name == "dbt_scd_id":
+            entry["data_tests"] = ["not_null", "unique"]
+        columns.append(entry)
+    if history:
+        description = (
+            f"History of {src.dialect} table {src.qualified_name}, one row per version, kept from Kinesis stream "
+            f"{s.stream} (AWS DMS change records). Primary key: {', '.join(key)}. Every insert and update opens a version "
+            "(dbt_valid_from); the key's next change closes it (dbt_valid_to), in source commit order, also when it arrives "
+            "late; a delete, a key move or a TRUNCATE closes it with dbt_is_deleted. The columns are dbt snapshots' "
+            "(rename them with snapshot_meta_column_names). Filter on _streamleap_is_current for the source's current rows."
+        )
+    elif soft:
         description = (
             f"Mirror of {src.dialect} table {src.qualified_name} with soft deletes, kept from Kinesis stream "
             f"{s.stream} (AWS DMS change records). Primary key: {', '.join(key)}. A deleted row stays, flagged "
@@ -254,7 +279,7 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
                    **({"streamleap_mode": table.mode} if table.mode != "mirror" else {})},
         "columns": columns,
     }
-    if len(key) > 1:
+    if len(key) > 1 and not history:
         model["data_tests"] = [{"streamleap.unique_key": {"arguments": {"columns": key}}}]
     return {"version": 2, "models": [model]}
 

@@ -8,6 +8,11 @@ Control records (``record-type: control``: create-table, add-column, ...) are DM
 apply passes them by, but for two of a table: ``truncate-table`` (written by `streamleap capture`
 in DMS's style, metadata only; DMS's Kinesis target documents none), which the apply applies at
 its place in commit order, and ``drop-table``, which the set-aside model shows.
+
+A ``load`` record with a ``commit-timestamp`` (``resync``) is a row of `streamleap resync`'s
+snapshot: the apply orders it at that time (the snapshot's), among the changes, instead of before
+every change as DMS's full-load records; its partition key is the table's (``schema-table``), so
+that the truncate-table record ending the resync follows every row of it in one shard.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ class ChangeRecord:
     transaction_record_id: int | None = None
     timestamp: dt.datetime | None = None
     extra_metadata: dict[str, Any] = field(default_factory=dict)
+    resync: bool = False  # a load of `streamleap resync`: ordered at commit_ts (the snapshot's time)
 
     def to_json(self) -> dict[str, Any]:
         stamp = self.timestamp or self.commit_ts or dt.datetime.now(dt.timezone.utc)
@@ -71,11 +77,11 @@ class ChangeRecord:
             "timestamp": commit_timestamp_text(stamp),
             "record-type": "control" if control else "data",
             "operation": self.operation,
-            "partition-key-type": "schema-table" if control else "primary-key",
+            "partition-key-type": "schema-table" if control or self.resync else "primary-key",
             "schema-name": self.schema or "",
             "table-name": self.table,
         }
-        if self.operation != "load" and self.commit_ts is not None:
+        if (self.operation != "load" or self.resync) and self.commit_ts is not None:
             metadata["transaction-id"] = self.transaction_id
             metadata["transaction-record-id"] = self.transaction_record_id
             metadata["commit-timestamp"] = commit_timestamp_text(self.commit_ts)

@@ -59,7 +59,7 @@
     columns of a mirror included}. -#}
 {% macro typed_catalog(stream_key, mirrors, first_id=1, include=none) -%}
   {%- set lit = streamleap._string_literal -%}
-  {%- set out = {'ids': {}, 'columns': [], 'claims': [], 'sigs': {}, 'sections': ['data'], 'width': 0, 'states': {}, 'soft': []} -%}
+  {%- set out = {'ids': {}, 'columns': [], 'claims': [], 'sigs': {}, 'sections': ['data'], 'width': 0, 'states': {}, 'soft': [], 'history': []} -%}
   {%- set claimed = [] -%}
   {%- for node, spec in mirrors -%}
     {%- set mirror = first_id + loop.index0 -%}
@@ -69,6 +69,7 @@
     {%- set rel = streamleap._node_relation(node) -%}
     {%- if wanted %}{% do out.states.update({streamleap.state_relation(rel).render(): streamleap.state_relation(rel)}) %}{% endif -%}
     {%- if wanted and spec.mode == 'soft_delete' %}{% do out.soft.append(mirror) %}{% endif -%}
+    {%- if wanted and spec.mode == 'history' %}{% do out.history.append(mirror) %}{% endif -%}
     {%- for schema, table in tables -%}
       {%- if wanted %}{% do out.claims.append('(' ~ [lit(stream_key), mirror, lit(schema), lit(table), 'true' if [schema, table] not in claimed else 'false',
                                                      lit(streamleap._relation_key(rel))] | join(', ') ~ ')') %}{% endif -%}
@@ -305,7 +306,7 @@ select b._sl_rec, b.refresh_time, b.shard_id, b.sequence_number, b.partition_key
        when b._sl_record_type = 'data' then coalesce(b._sl_metadata_problem, problems.problem)
        when b._sl_record_type = 'control' then {{ streamleap.control_problem('b._sl_op', 'b._sl_commit_text', 'b._sl_ts_text', 'b._sl_trid', stream_schema) }}
   end as _sl_problem,
-  case when b._sl_op = 'load' then '0' else '1' end
+  case when b._sl_op = 'load' and b._sl_commit_text is null then '0' else '1' end
     || case when b._sl_commit_text is null then '00000000000000000000' else b._sl_time_digits end
     || lpad(coalesce(b._sl_trid, ''), 20, '0')
     || lpad(cast(length(b.sequence_number) as varchar), 3, '0') || b.sequence_number as _sl_order,
@@ -378,7 +379,7 @@ truncates as (
   left join marks on marks.mirror = j.mirror
   where j._sl_record_type = 'control' and j._sl_op = 'truncate-table' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
-    and (marks.floor is null or j._sl_order > marks.floor)
+    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history %} or j.mirror in ({{ catalog.history | join(', ') }}){% endif %})
 ),
 changes as (
   select d.mirror, d.key_text, j.refresh_time, j._sl_op as op, j._sl_order as o, j._sl_time_digits
@@ -388,7 +389,7 @@ changes as (
   left join marks on marks.mirror = j.mirror
   where d.section = 'data' and j._sl_record_type = 'data' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
-    and (marks.floor is null or j._sl_order > marks.floor
+    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history %} or j.mirror in ({{ catalog.history | join(', ') }}){% endif %}
          {#- a full-load record read after the truncate (truncate_floor_sql) #}
          or case when j._sl_op = 'load' and j._sl_problem is null then {{ streamleap._digits_to_timestamp('j._sl_time_digits') }} end > marks.floor_at)
   union all
@@ -401,30 +402,48 @@ changes as (
   left join marks on marks.mirror = j.mirror
   where b.section <> 'data' and j._sl_op = 'update' and j._sl_record_type = 'data' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
-    and (marks.floor is null or j._sl_order > marks.floor)
+    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history %} or j.mirror in ({{ catalog.history | join(', ') }}){% endif %})
     and b.key_nulls = 0 and b.key_text <> d.key_text
 ),
+{%- if catalog.history %}
+historized as (
+  {#- a history mirror's changes are known by their identity (history_order_sql) #}
+  select changes.*, case when mirror in ({{ catalog.history | join(', ') }}) then {{ streamleap.history_order_sql('op', 'o', '_sl_time_digits') }} end as _sl_identity
+  from changes
+),
+{%- endif %}
 ranked as (
-  select changes.*, row_number() over (partition by mirror, key_text order by o desc) as _sl_rank
+  select {{ 'historized' if catalog.history else 'changes' }}.*, row_number() over (partition by mirror, key_text order by o desc) as _sl_rank
   {%- if catalog.soft %},
     {#- a soft_delete mirror's newest change of a key that is not a delete: the values the key,
         if deleted in this batch, keeps (change_batch_sql) #}
     row_number() over (partition by mirror, key_text, case when op = 'delete' then 1 else 0 end order by o desc) as _sl_op_rank
   {%- endif %}
-  from changes
+  {%- if catalog.history %},
+    {#- a history mirror's every change, each once #}
+    row_number() over (partition by mirror, key_text, _sl_identity order by o desc) as _sl_identity_rank
+  {%- endif %}
+  from {{ 'historized' if catalog.history else 'changes' }}
 )
-select ranked.mirror, ranked.refresh_time, cast(ranked.op as varchar(16)) as op, cast(ranked.o as varchar(256)) as o,
+select ranked.mirror, ranked.refresh_time, cast(ranked.op as varchar(16)) as op,
+  cast({{ 'coalesce(ranked._sl_identity, ranked.o)' if catalog.history else 'ranked.o' }} as varchar(256)) as o,
   {{ streamleap._digits_to_timestamp('ranked._sl_time_digits') }} as commit_ts, ends.batch_end
   {%- for j in range(1, width + 1) %}, ranked.v{{ j }}{% endfor %}
 from ranked
 join ends on ends.mirror = ranked.mirror
+{%- if catalog.history %}
+where (ranked.mirror in ({{ catalog.history | join(', ') }}) and ranked._sl_identity_rank = 1)
+   or (ranked.mirror not in ({{ catalog.history | join(', ') }}) and ranked._sl_rank = 1)
+{%- else %}
 where ranked._sl_rank = 1
+{%- endif %}
 {%- if catalog.soft %}
    or (ranked.op <> 'delete' and ranked._sl_op_rank = 1 and ranked.mirror in ({{ catalog.soft | join(', ') }}))
 {%- endif %}
 union all
 {#- each mirror's TRUNCATEs (apply_truncate_sql) #}
-select truncates.mirror, truncates.refresh_time, cast('truncate' as varchar(16)), cast(truncates.o as varchar(256)),
+select truncates.mirror, truncates.refresh_time, cast('truncate' as varchar(16)),
+  cast({% if catalog.history %}case when truncates.mirror in ({{ catalog.history | join(', ') }}) then substring(truncates.o, 1, 41) else truncates.o end{% else %}truncates.o{% endif %} as varchar(256)),
   {{ streamleap._digits_to_timestamp('truncates._sl_time_digits') }}, ends.batch_end
   {%- for j in range(1, width + 1) %}, cast(null as varchar){% endfor %}
 from truncates
@@ -486,7 +505,7 @@ join ends on ends.mirror = truncates.mirror
       'apply': streamleap._cycle_create_temp_sql(changes, streamleap.typed_changes_sql(spec, target, tomb, mirror_id)) ~ ';\n'
                ~ streamleap.apply_batch_sql(target, changes, spec, in_cycle=true, applied=r.applied, tombstones=false),
       'id': mirror_id,
-      'tombstones': streamleap.apply_tombstones_sql(target, changes, spec) if spec.mode != 'soft_delete' else '',
+      'tombstones': streamleap.apply_tombstones_sql(target, changes, spec) if spec.mode == 'mirror' else '',
       'truncate': streamleap.apply_truncate_sql(target, changes, spec),
       'cleanup': '',
       'count': streamleap.typed_count_sql(target, changes),
@@ -548,11 +567,16 @@ select
   {{ streamleap.soft_delete_flags_sql(wn ~ '.op', wn ~ '.commit_ts', wn ~ '.o') }}
   {%- endif %}
 from {{ w }}
+{%- if spec.mode == 'history' %}
+{#- every change (the history's apply leaves out those it has: apply_history_sql) #}
+where {{ wn }}.mirror = {{ mirror_id }}
+{%- else %}
 left join {{ target }} on {% for c in spec.key %}{{ tn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}
 left join {{ tomb }} on {% for c in spec.key %}{{ bn }}.{{ q(c.name) }} = {{ key_value[c.name] }}{{ ' and ' if not loop.last }}{% endfor %}
 where {{ wn }}.mirror = {{ mirror_id }}
   and ({{ tn }}._streamleap_order is null or {{ wn }}.o > {{ tn }}._streamleap_order{% if spec.mode == 'soft_delete' %} or ({{ late }}){% endif %})
   and ({{ bn }}._streamleap_order is null or {{ wn }}.o > {{ bn }}._streamleap_order)
+{%- endif %}
 {%- endmacro %}
 
 {#- The rows the set-aside model (relation) keeps of the mirrors' records, past its watermark, from

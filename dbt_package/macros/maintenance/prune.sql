@@ -8,8 +8,9 @@
   back only what the stream retains), they can go. `before` is that bound (UTC, a timestamp text):
   streamleap prune passes now minus --older-than (default 24 hours, Kinesis's default retention).
   Removed, in one transaction:
-    - tombstones (mode 'mirror') applied before it (_streamleap_synced_at);
-    - each mirror's newest truncate applied before it (streamleap_truncates);
+    - tombstones (mode 'mirror'; a history's deletes) applied before it (_streamleap_synced_at): a
+      history's versions keep the ends they gave them, and a change older than them cannot come;
+    - each mirror's newest truncate (a history's every one) applied before it (streamleap_truncates);
     - the local stream stand-in's records (DuckDB, Postgres; on Redshift the streaming view's rows,
       which Redshift lets DELETE remove) older than it that every model of the stream has applied
       (at or below the lowest watermark; none while a model of the stream is not built yet): a
@@ -23,7 +24,7 @@
   {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.get('streamleap_table') -%}
     {%- set rel = streamleap._node_relation(node) -%}
     {%- do states.update({streamleap.state_relation(rel).render(): rel}) -%}
-    {%- if streamleap.node_mirror_spec(node).mode == 'mirror' -%}
+    {%- if streamleap.node_mirror_spec(node).mode in ('mirror', 'history') -%}
       {%- set tomb = load_relation(streamleap.tombstone_relation(rel)) -%}
       {%- if tomb is not none %}{% do work.append((tomb, '_streamleap_synced_at < ' ~ cutoff)) %}{% endif -%}
     {%- endif -%}

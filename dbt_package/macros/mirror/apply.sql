@@ -57,6 +57,7 @@
 {% macro _meta_columns(spec=none) -%}
   {%- set out = ['_streamleap_op', '_streamleap_order', '_streamleap_commit_ts', '_streamleap_synced_at'] -%}
   {%- if spec is not none and spec.mode == 'soft_delete' %}{% do out.extend(['_streamleap_deleted', '_streamleap_deleted_at', '_streamleap_values_order']) %}{% endif -%}
+  {%- if spec is not none and spec.mode == 'history' %}{% for name, type in streamleap.history_meta(spec) %}{% do out.append(name) %}{% endfor %}{% endif -%}
   {{ return(out) }}
 {%- endmacro %}
 
@@ -164,6 +165,9 @@ delete from {{ batch }} where _streamleap_op = 'watermark';
 {%- if backfill and spec.columns | length > spec.key | length %}
 {{ streamleap.backfill_sql(target, batch, spec) }};
 {%- endif %}
+{%- if spec.mode == 'history' %}
+{{ streamleap.apply_history_sql(target, batch, spec, count=applied is none) }}
+{%- else %}
 {%- if applied is none %}
 {%- if spec.mode == 'soft_delete' %}
 {{ streamleap.soft_delete_late_values_sql(target, batch, spec) }};
@@ -187,6 +191,7 @@ from {{ batch }} where _streamleap_op not in ('delete', 'truncate')
 {%- endif %}
 {%- if tombstones and spec.mode != 'soft_delete' %};
 {{ streamleap.apply_tombstones_sql(target, batch, spec) }}
+{%- endif %}
 {%- endif %}
 {%- endmacro %}
 
@@ -236,6 +241,12 @@ where {{ batch_name }}._streamleap_op = 'delete' and {{ target_name }}.{{ q(spec
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set quoted = [] -%}{%- for c in spec.key %}{% do quoted.append(q(c.name)) %}{% endfor -%}
 {%- set key_list = quoted | join(', ') -%}
+{%- if spec.mode == 'history' -%}
+{{ return(streamleap.mode_to_history_sql(target, spec, columns)) }}
+{%- endif -%}
+{%- set parts = [] -%}
+{%- if spec.history.is_current | lower in columns %}{% do parts.append(streamleap.mode_from_history_sql(target, spec, columns) | trim) %}{% endif -%}
+{%- set rest -%}
 {%- if spec.mode == 'soft_delete' -%}
 update {{ target }} set _streamleap_deleted = false, _streamleap_values_order = _streamleap_order where _streamleap_deleted is null;
 {#- a key that came back has its row (its tombstone, older, was left behind: apply_tombstones_sql) #}
@@ -252,6 +263,9 @@ select {{ key_list }}, _streamleap_order, _streamleap_commit_ts, _streamleap_syn
 from {{ target }} where _streamleap_deleted;
 delete from {{ target }} where _streamleap_deleted
 {%- endif -%}
+{%- endset -%}
+{%- if rest | trim %}{% do parts.append(rest | trim) %}{% endif -%}
+{{ parts | join(';\n') }}
 {%- endmacro %}
 
 {#- The tombstones' part of an apply (apply_batch_sql): the batch's keys leave them, its deletes
@@ -291,6 +305,8 @@ where {{ streamleap._key_match(q(target.identifier), b, spec) }}
 {% macro redshift__key_indexes_sql(relation, spec) -%}{%- endmacro %}
 {% macro postgres__key_indexes_sql(relation, spec) -%}
 {%- set cols = [] -%}{%- for c in spec.key %}{% do cols.append(streamleap.quote_ident(c.name)) %}{% endfor -%}
+{#- a history holds a row per version of a key, its tombstones every delete of it #}
+{%- if spec.mode == 'history' %}{% do cols.append('_streamleap_order') %}{% endif -%}
 {%- for rel in [relation, streamleap.tombstone_relation(relation)] %}
 {%- set index = streamleap.quote_ident(streamleap.suffixed_identifier(rel.identifier, '__streamleap_key')) %}
 {#- a --full-refresh leaves the old table's index (same name) until the backup is dropped #}
@@ -382,6 +398,9 @@ where {{ tn }}.relation_name = {{ streamleap._string_literal(streamleap._relatio
 {%- set bn = streamleap.quote_ident(batch.identifier) -%}
 {%- set tn = streamleap.quote_ident(target.identifier) -%}
 {%- set newest = '(select max(_streamleap_order) from ' ~ batch ~ " where _streamleap_op = 'truncate')" -%}
+{%- if spec.mode == 'history' %}
+{{ return(streamleap.history_truncate_sql(target, batch, spec)) }}
+{%- endif %}
 {%- if spec.mode == 'soft_delete' %}
 {#- each row by the first truncate after its change: the batch's truncates as intervals #}
 update {{ target }}

@@ -3,7 +3,8 @@
   latest change by source commit order, read from the staging view past the stored watermark.
 
   Order key `_streamleap_order` (a string of digits, compared as text):
-    phase (0 = DMS full-load record, 1 = change) | commit-timestamp as 20 digits (UTC,
+    phase (0 = DMS full-load record, 1 = change, or a `streamleap resync` load record, which has a
+    commit-timestamp: its snapshot's time) | commit-timestamp as 20 digits (UTC,
     microseconds; zeros when absent) | transaction-record-id, 20 digits | length of the Kinesis
     sequence number, 3 digits | the sequence number. So load records come before changes,
     changes follow commit order, and the sequence number (compared by length, then text) is
@@ -35,14 +36,14 @@ select 1 as nothing_new where 1 = 0
 
 {#- The table spec from a mirror model's config (this model's when not given), checked. mode: the
     model's streamleap_mode (mirror_modes): what a delete does to its row. -#}
-{% macro mirror_spec(table_config=none, unique_key=none, model_name=none, mode=none) -%}
+{% macro mirror_spec(table_config=none, unique_key=none, model_name=none, mode=none, history_names=none) -%}
   {%- set spec = table_config if table_config is not none else config.get('streamleap_table') -%}
   {%- set key = unique_key if table_config is not none else config.get('unique_key') -%}
   {%- set mode = (mode if table_config is not none else config.get('streamleap_mode')) or 'mirror' -%}
+  {%- set history_names = history_names if table_config is not none else config.get('snapshot_meta_column_names') -%}
   {%- set name = model_name or this -%}
   {%- if mode not in streamleap.mirror_modes() -%}
-    {{ exceptions.raise_compiler_error("model " ~ name ~ ": streamleap_mode " ~ mode ~ " is not one of " ~ streamleap.mirror_modes() | join(', ')
-        ~ ("; history is not built yet" if mode == 'history' else '')) }}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": streamleap_mode " ~ mode ~ " is not one of " ~ streamleap.mirror_modes() | join(', ')) }}
   {%- endif -%}
   {%- if not spec or not spec.get('columns') or not spec.get('table') -%}
     {{ exceptions.raise_compiler_error("model " ~ name ~ ": config streamleap_table={table: ..., schema: ..., columns: [...]} is missing; streamleap generate writes it") }}
@@ -67,6 +68,7 @@ select 1 as nothing_new where 1 = 0
     'before_image': spec.get('before_image_field', 'before-image'),
     'partitions': spec.get('partitions') or [],
     'mode': mode,
+    'history': streamleap.history_column_names(history_names, names if mode == 'history' else [], name),
   }) }}
 {%- endmacro %}
 
@@ -75,11 +77,13 @@ select 1 as nothing_new where 1 = 0
     flagged (_streamleap_deleted, _streamleap_deleted_at: the delete's source commit time), with
     the values it last had; a later insert of the key revives it. The flagged row keeps a late
     re-delivery out, as a tombstone does. -#}
-{% macro mirror_modes() -%}{{ return(['mirror', 'soft_delete']) }}{%- endmacro %}
+{#- 'history': one row per version of a key (history.sql). -#}
+{% macro mirror_modes() -%}{{ return(['mirror', 'soft_delete', 'history']) }}{%- endmacro %}
 
 {#- The spec of a mirror model's node (its config), as mirror_spec reads this model's. -#}
 {% macro node_mirror_spec(node) -%}
-  {{ return(streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name, node.config.get('streamleap_mode'))) }}
+  {{ return(streamleap.mirror_spec(node.config.get('streamleap_table'), node.config.get('unique_key'), node.name, node.config.get('streamleap_mode'),
+                                   node.config.get('snapshot_meta_column_names'))) }}
 {%- endmacro %}
 
 {#- SQL true for a record of the spec's table: under its own (schema, name) or, as DMS writes a
@@ -301,12 +305,12 @@ changes as {{ streamleap.materialized_cte() }}(
     {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss) }} as _sl_before_{{ loop.index }},
     {%- endfor %}
     _sl_op,
-    case when _sl_op = 'load' then '0' else '1' end
+    case when _sl_op = 'load' and _sl_commit_text is null then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_time_digits end
       || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
     case when _sl_problem is null then {{ streamleap._digits_to_timestamp('_sl_time_digits') }} end as _streamleap_commit_ts,
-    _sl_batch_end as _streamleap_synced_at
+    _sl_batch_end as _streamleap_synced_at{% if spec.mode == 'history' %}, _sl_time_digits{% endif %}
   from checked
   where _sl_problem is null
 ),
@@ -315,7 +319,7 @@ keyed as (
     {%- for c in spec.columns %}
     {{ q(c.name) }},
     {%- endfor %}
-    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at{% if spec.mode == 'history' %}, _sl_time_digits{% endif %}
   from changes
   union all
   {# a primary-key update also removes the row at its old key #}
@@ -324,14 +328,22 @@ keyed as (
     {%- set ki = (spec.key | map(attribute='name') | list).index(c.name) if c.name in (spec.key | map(attribute='name') | list) else -1 %}
     {% if ki >= 0 %}_sl_before_{{ ki + 1 }}{% else %}cast(null as {{ streamleap.column_type(c) }}){% endif %},
     {%- endfor %}
-    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at{% if spec.mode == 'history' %}, _sl_time_digits{% endif %}
   from changes
   where _sl_op = 'update'
     and {% for c in spec.key %}_sl_before_{{ loop.index }} is not null{{ ' and ' if not loop.last }}{% endfor %}
     and not ({% for c in spec.key %}_sl_before_{{ loop.index }} = {{ q(c.name) }}{{ ' and ' if not loop.last }}{% endfor %})
 ),
+{%- if spec.mode == 'history' %}
+historized as (
+  {#- a version's identity: its change's place in commit order without the Kinesis sequence
+      number, so that a re-delivery is the same change (history_order_sql) #}
+  select keyed.*, {{ streamleap.history_order_sql('_streamleap_op', '_streamleap_order', '_sl_time_digits') }} as _sl_identity
+  from keyed
+),
+{%- endif %}
 ranked as (
-  select keyed.*, row_number() over (
+  select {{ 'historized' if spec.mode == 'history' else 'keyed' }}.*, row_number() over (
     partition by {% for c in spec.key %}{{ q(c.name) }}{{ ', ' if not loop.last }}{% endfor %}
     order by _streamleap_order desc) as _sl_rank
     {%- if spec.mode == 'soft_delete' %},
@@ -340,21 +352,33 @@ ranked as (
     partition by {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}case when _streamleap_op = 'delete' then 1 else 0 end
     order by _streamleap_order desc) as _sl_op_rank
     {%- endif %}
-  from keyed
+    {%- if spec.mode == 'history' %},
+    {#- every change of a key is a version (or closes one): each once #}
+    row_number() over (
+    partition by {% for c in spec.key %}{{ q(c.name) }}, {% endfor %}_sl_identity
+    order by _streamleap_order desc) as _sl_identity_rank
+    {%- endif %}
+  from {{ 'historized' if spec.mode == 'history' else 'keyed' }}
 )
 select
   {%- for c in spec.columns %}
   ranked.{{ q(c.name) }},
   {%- endfor %}
   cast(ranked._streamleap_op as varchar(16)) as _streamleap_op,
-  cast(ranked._streamleap_order as varchar(256)) as _streamleap_order,
+  cast(ranked.{{ '_sl_identity' if spec.mode == 'history' else '_streamleap_order' }} as varchar(256)) as _streamleap_order,
   ranked._streamleap_commit_ts,
   ranked._streamleap_synced_at
   {%- if spec.mode == 'soft_delete' %},
   {{ streamleap.soft_delete_flags_sql('ranked._streamleap_op', 'ranked._streamleap_commit_ts', 'ranked._streamleap_order') }}
+  {%- elif spec.mode == 'history' %},
+  {{ streamleap.history_shape_sql(spec, 'ranked._streamleap_commit_ts') }}
   {%- endif %}
 from ranked
+{%- if spec.mode == 'history' %}
+where ranked._sl_identity_rank = 1
+{%- else %}
 where ranked._sl_rank = 1
+{%- endif %}
 {%- if spec.mode == 'soft_delete' %}
    or (ranked._streamleap_op <> 'delete' and ranked._sl_op_rank = 1)
 {%- endif %}
@@ -365,8 +389,9 @@ select
   {%- for c in spec.columns %}
   cast(null as {{ streamleap.column_type(c) }}),
   {%- endfor %}
-  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
+  cast('truncate' as varchar(16)), cast({{ 'substring(_streamleap_order, 1, 41)' if spec.mode == 'history' else '_streamleap_order' }} as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
   {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp), cast(null as varchar(256)){% endif %}
+  {%- if spec.mode == 'history' %}, {{ streamleap.history_nulls_sql(spec) }}{% endif %}
 from truncates
 {%- if checked is none %}
 union all
@@ -377,6 +402,7 @@ select
   {%- endfor %}
   cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
   {%- if spec.mode == 'soft_delete' %}, cast(null as boolean), cast(null as timestamp), cast(null as varchar(256)){% endif %}
+  {%- if spec.mode == 'history' %}, {{ streamleap.history_nulls_sql(spec) }}{% endif %}
 from batch_end
 where _sl_batch_end is not null
 {%- endif %}

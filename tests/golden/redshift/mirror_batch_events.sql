@@ -195,7 +195,7 @@ changes as (
     case when (case when (_sl_b2 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_b2 as DATE) is not null) else false end) then cast(_sl_b2 as DATE)
   else cast(null as DATE) end as _sl_before_2,
     _sl_op,
-    case when _sl_op = 'load' then '0' else '1' end
+    case when _sl_op = 'load' and _sl_commit_text is null then '0' else '1' end
       || case when _sl_commit_text is null then '00000000000000000000' else _sl_time_digits end
       || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
