@@ -199,6 +199,34 @@ def encoded_state(workload: Any) -> dict[str, dict[tuple, dict[str, Any]]]:
     return {table: {key: encode_row(table, row) for key, row in rows.items()} for table, rows in workload.state().items()}
 
 
+def _table_records(sent: list[tuple[str, bytes]], table: str, key: list[str], schema: str | None):
+    """The records of one table the mirrors apply, in the order sent: (seq, record, key, old key)
+    for a row change with its key (old key: a primary-key update's before-image key, else None),
+    and (seq, record, None, None) for a truncate-table record with a commit time."""
+    for seq, raw in sent:
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            continue
+        m = rec.get("metadata") if isinstance(rec, dict) else None
+        if not isinstance(m, dict) or m.get("table-name") != table or (schema and m.get("schema-name") != schema):
+            continue
+        if m.get("record-type") == "control" and m.get("operation") == "truncate-table" and m.get("commit-timestamp"):
+            yield seq, rec, None, None
+            continue
+        data = rec.get("data")
+        if m.get("record-type") != "data" or not isinstance(data, dict) or m.get("operation") not in ("load", "insert", "update", "delete"):
+            continue
+        if any(data.get(k) is None for k in key):
+            continue
+        k = tuple(data[c] for c in key)
+        before = rec.get("before-image")
+        old = None
+        if m["operation"] == "update" and before and all(before.get(c) is not None for c in key):
+            old = tuple(before[c] for c in key)
+        yield seq, rec, k, (old if old != k else None)
+
+
 def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], schema: str | None = None) -> dict[tuple, dict]:
     """What the mirror must hold: per key, the change latest in source commit order wins; a
     truncate-table record with a commit time deletes every key whose latest change is older."""
@@ -209,33 +237,14 @@ def expected_rows(sent: list[tuple[str, bytes]], table: str, key: list[str], sch
         if k not in winners or order > winners[k][0]:
             winners[k] = (order, op, data)
 
-    for seq, raw in sent:
-        try:
-            rec = json.loads(raw)
-        except ValueError:
-            continue
-        m = rec.get("metadata") if isinstance(rec, dict) else None
-        if (isinstance(m, dict) and m.get("record-type") == "control" and m.get("operation") == "truncate-table"
-                and m.get("table-name") == table and (not schema or m.get("schema-name") == schema) and m.get("commit-timestamp")):
+    for seq, rec, k, old in _table_records(sent, table, key, schema):
+        if k is None:
             truncates.append(order_key(rec, seq))
             continue
-        if not isinstance(m, dict) or not isinstance(rec.get("data"), dict):
-            continue
-        if m.get("record-type") != "data" or m.get("table-name") != table or (schema and m.get("schema-name") != schema):
-            continue
-        if m.get("operation") not in ("load", "insert", "update", "delete"):
-            continue
-        data = rec.get("data") or {}
-        if any(data.get(k) is None for k in key):
-            continue
         order = order_key(rec, seq)
-        k = tuple(data[c] for c in key)
-        offer(k, order, "delete" if m["operation"] == "delete" else "upsert", data)
-        before = rec.get("before-image")
-        if m["operation"] == "update" and before and all(before.get(c) is not None for c in key):
-            old = tuple(before[c] for c in key)
-            if old != k:
-                offer(old, order, "delete", {})
+        offer(k, order, "delete" if rec["metadata"]["operation"] == "delete" else "upsert", rec["data"])
+        if old is not None:
+            offer(old, order, "delete", {})
     newest_truncate = max(truncates, default="")
     return {k: data for k, (order, op, data) in winners.items() if op != "delete" and order > newest_truncate}
 
@@ -263,34 +272,16 @@ def expected_history(sent: list[tuple[str, bytes]], table: str, key: list[str],
     after it, whichever is first (a full-load record read after a truncate is not closed by it)."""
     events: dict[tuple, dict[str, tuple[bool, dict | None, dt.datetime, str]]] = {}
     truncates: dict[str, dt.datetime] = {}
-    for seq, raw in sent:
-        try:
-            rec = json.loads(raw)
-        except ValueError:
-            continue
-        m = rec.get("metadata") if isinstance(rec, dict) else None
-        if (isinstance(m, dict) and m.get("record-type") == "control" and m.get("operation") == "truncate-table"
-                and m.get("table-name") == table and (not schema or m.get("schema-name") == schema) and m.get("commit-timestamp")):
+    for seq, rec, k, old in _table_records(sent, table, key, schema):
+        m = rec["metadata"]
+        if k is None:
             truncates[order_key(rec, seq)[:41]] = _when(m["commit-timestamp"])
-            continue
-        if not isinstance(m, dict) or not isinstance(rec.get("data"), dict):
-            continue
-        if m.get("record-type") != "data" or m.get("table-name") != table or (schema and m.get("schema-name") != schema):
-            continue
-        if m.get("operation") not in ("load", "insert", "update", "delete"):
-            continue
-        data = rec.get("data") or {}
-        if any(data.get(k) is None for k in key):
             continue
         ident = _identity(rec, seq)
         when = _when(m.get("commit-timestamp") or m.get("timestamp"))
-        k = tuple(data[c] for c in key)
-        events.setdefault(k, {}).setdefault(ident, (m["operation"] != "delete", data, when, m["operation"]))
-        before = rec.get("before-image")
-        if m["operation"] == "update" and before and all(before.get(c) is not None for c in key):
-            old = tuple(before[c] for c in key)
-            if old != k:
-                events.setdefault(old, {}).setdefault(ident, (False, None, when, "delete"))
+        events.setdefault(k, {}).setdefault(ident, (m["operation"] != "delete", rec["data"], when, m["operation"]))
+        if old is not None:
+            events.setdefault(old, {}).setdefault(ident, (False, None, when, "delete"))
     out: dict[tuple, list[tuple]] = {}
     for k, evs in events.items():
         order = sorted(evs)

@@ -616,6 +616,21 @@ def test_capture_to_mirrors_survives_kills_and_a_new_column(source, tmp_path, pg
         assert any(r[ADDED[0]] is not None for r in filled.values()), "the workload never wrote the new column"
 
 
+def every_mode_setup(source: Source, stream: str, seed: int, tmp_path: Path, pg_url: str) -> tuple[Workload, list[Target]]:
+    """A seeded workload's first rows, and both targets with the mirrors of items in every mode
+    (items, items_soft_delete, items_history) and of order_line for the stream."""
+    from streamleap.model.mirror_plan import with_modes
+
+    workload = Workload(source, seed=seed)
+    workload.initial(12)
+    targets = make_targets(tmp_path, pg_url)
+    _, tables = read_source(source.url, ["shop.items", "shop.order_line"])
+    for target in targets:
+        generate_models(target.project, with_modes(plan_tables(tables), mode_for="items=mirror+soft_delete+history"), stream,
+                        target.stream_schema)
+    return workload, targets
+
+
 @pytest.mark.parametrize("source", SOURCES, indirect=True)
 def test_truncate_through_capture_in_every_mode(source, tmp_path, pg_url, monkeypatch):
     """A TRUNCATE on the source between changes, through `streamleap capture` and the runner: the
@@ -623,16 +638,8 @@ def test_truncate_through_capture_in_every_mode(source, tmp_path, pg_url, monkey
     rows unflagged and every truncated row flagged at the truncate's commit time; the history of it
     has the mirror's rows as its current versions and every truncated row's version closed, deleted,
     at that time."""
-    from streamleap.model.mirror_plan import with_modes
-
     stream = f"tr_{source.kind}_{uuid.uuid4().hex[:6]}"
-    workload = Workload(source, seed=5)
-    workload.initial(12)
-    targets = make_targets(tmp_path, pg_url)
-    _, tables = read_source(source.url, ["shop.items", "shop.order_line"])
-    for target in targets:
-        generate_models(target.project, with_modes(plan_tables(tables), mode_for="items=mirror+soft_delete+history"), stream,
-                        target.stream_schema)
+    workload, targets = every_mode_setup(source, stream, 5, tmp_path, pg_url)
     with LocalKinesis() as kinesis:
         kinesis.create_stream(stream, shards=2)
         capture_args = ["capture", "--source-url", source.url, "--tables", "shop.items,shop.order_line", "--stream", stream,
@@ -684,16 +691,9 @@ def test_resync_after_the_capture_lost_its_position_in_every_mode(source, tmp_pa
     Type-1 mirror equals the source, the soft_delete mirror holds the source's rows unflagged and
     every row deleted meanwhile flagged, and the history's current versions are the mirror's rows."""
     from streamleap.capture.postgres import object_name
-    from streamleap.model.mirror_plan import with_modes
 
     stream = f"rs_{source.kind}_{uuid.uuid4().hex[:6]}"
-    workload = Workload(source, seed=9)
-    workload.initial(12)
-    targets = make_targets(tmp_path, pg_url)
-    _, tables = read_source(source.url, ["shop.items", "shop.order_line"])
-    for target in targets:
-        generate_models(target.project, with_modes(plan_tables(tables), mode_for="items=mirror+soft_delete+history"), stream,
-                        target.stream_schema)
+    workload, targets = every_mode_setup(source, stream, 9, tmp_path, pg_url)
     with LocalKinesis() as kinesis:
         kinesis.create_stream(stream, shards=2)
         common = ["--source-url", source.url, "--tables", "shop.items,shop.order_line", "--stream", stream,
