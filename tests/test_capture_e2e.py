@@ -768,3 +768,34 @@ def test_resync_after_the_capture_lost_its_position_in_every_mode(source, tmp_pa
         assert all((r[2] is None) == r[3] for r in versions), target.name
         # the versions the capture saw before it stopped are still there, closed
         assert {(r[0],) for r in versions if not r[3]} >= before - after, target.name
+
+
+@pytest.mark.parametrize("source", [SOURCES[0]], indirect=True)
+def test_resync_checks_its_tables_and_never_ends_a_table_it_could_not_send_whole(source, tmp_path):
+    """resync with other tables than the capture's is one line; a row over Kinesis's record limit
+    is not sent, so its table's end is not written (the mirrors would lose that row): exit 1, one
+    line, and the other table's resync is whole."""
+    stream = f"rz_{uuid.uuid4().hex[:6]}"
+    workload = Workload(source, seed=3)
+    workload.initial(4)
+    with LocalKinesis() as kinesis:
+        kinesis.create_stream(stream, shards=1)
+        common = ["--source-url", source.url, "--stream", stream, "--kinesis-endpoint", kinesis.endpoint_url,
+                  "--state-dir", str(tmp_path / "state")]
+        both = ["--tables", "shop.items,shop.order_line"]
+        done = subprocess.run([*CLI, "capture", *common, *both, "--once"], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        other = subprocess.run([*CLI, "resync", "shop.items", *common, "--tables", "shop.items"],
+                               capture_output=True, text=True, timeout=120)
+        assert other.returncode == 1 and "give resync the capture's own --tables" in other.stdout + other.stderr, other
+        source.execute([(f"update {source.rel('items')} set c_text = %s where id = 1", ["x" * 1_100_000])])
+        big = subprocess.run([*CLI, "resync", "shop.items", "shop.order_line", *common, *both],
+                             capture_output=True, text=True, timeout=120)
+        out = big.stdout + big.stderr
+        assert big.returncode == 1 and "resync of shop.items not finished" in out and "Traceback" not in out, out
+        client = kinesis.client()
+        shard = client.list_shards(StreamName=stream)["Shards"][0]["ShardId"]
+        it = client.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        ends = [json.loads(r["Data"])["metadata"]["table-name"] for r in client.get_records(ShardIterator=it, Limit=10000)["Records"]
+                if json.loads(r["Data"])["metadata"].get("operation") == "truncate-table"]
+        assert ends == ["order_line"], ends

@@ -475,3 +475,33 @@ def test_history_columns_renamed_as_a_snapshots_are(tmp_path):
                                     f"    streamleap_mode: history\n    snapshot_meta_column_names: {bad}\n"))
         result = dbt(target, "run", "--quiet", expect_ok=False)
         assert not result.success and said in str(result.exception or result.result), (bad, result.exception)
+
+
+def test_resync_records_in_every_mode(target):
+    """`streamleap resync`'s records (loads with the snapshot's commit time, then a truncate at that
+    time before them): the snapshot beats older changes, including those never delivered; the rows
+    it lacks go (mirror), are flagged (soft_delete) or closed deleted (history); a row it holds is
+    never shown deleted, and a late copy of an older change changes nothing."""
+    reset(target)
+    h, w = History(), StreamWriter(target)
+    ins1, ins2, ins3 = h("insert", 1, "a", 1), h("insert", 2, "b", 2), h("insert", 3, "c", 3)
+    w.append([ins1, ins2, ins3])
+    dbt(target, "run", "--quiet")
+    h("update", 1, "a2", 10), h("delete", 2)  # while the capture was down: never delivered
+    at = h.t + dt.timedelta(seconds=1)
+    snapshot = [ChangeRecord("public", "cart", "load", {"id": k, "status": s, "qty": q}, commit_ts=at, transaction_id="resync",
+                             transaction_record_id=i, resync=True) for i, (k, s, q) in enumerate([(1, "a2", 10), (3, "c", 3)], 1)]
+    marker = ChangeRecord("public", "cart", "truncate-table", {}, commit_ts=at, transaction_id="resync", transaction_record_id=0)
+    w.append(snapshot)
+    dbt(target, "run", "--quiet")
+    w.append([marker, ins2])  # the end of the resync, and a late copy of key 2's insert
+    dbt(target, "run", "--quiet")
+    assert mirror_rows(target) == {1: ("a2", 10), 3: ("c", 3)}
+    assert soft_rows(target) == {1: ("a2", 10, False, None), 2: ("b", 2, True, at), 3: ("c", 3, False, None)}
+    assert history_rows(target) == {
+        1: [("a", 1, ins1.commit_ts, at, False, False), ("a2", 10, at, None, False, True)],
+        2: [("b", 2, ins2.commit_ts, at, True, False)],
+        3: [("c", 3, ins3.commit_ts, at, False, False), ("c", 3, at, None, False, True)],
+    }
+    assert history_rows(target) == {k[0]: [(d["status"], d["qty"], *rest[:4]) for d, *rest in vs]
+                                    for k, vs in expected_history(w.sent, "cart", ["id"]).items() if vs}

@@ -57,8 +57,7 @@ class ChangeReader(Protocol):
         tables to read (a resync); every configured table when None."""
 
     def source_time(self) -> dt.datetime:
-        """The source's clock (UTC), read before a snapshot: no later than the snapshot, and
-        comparable with the commit times of its changes (MySQL: the second before)."""
+        """The source's clock (UTC), the clock its changes' commit times come from."""
 
     def position_lost(self, position: Any) -> bool:
         """The source can no longer send the changes after ``position`` (Postgres: the slot is

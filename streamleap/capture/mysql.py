@@ -488,8 +488,6 @@ class MySQLReader:
         return [tables[key] for key in self._order if key in tables]
 
     def source_time(self) -> dt.datetime:
-        """The second before the source's clock: the binlog keeps whole seconds, so a transaction
-        committed after the snapshot, in the same second, must still order after it."""
         conn = self._connect()
         try:
             with conn.cursor() as cur:
@@ -497,7 +495,7 @@ class MySQLReader:
                 now = cur.fetchone()[0]
         finally:
             conn.close()
-        return now.replace(microsecond=0, tzinfo=dt.timezone.utc) - dt.timedelta(microseconds=1)
+        return now.replace(tzinfo=dt.timezone.utc)
 
     def position_lost(self, position: Any) -> bool:
         wanted = _Pos.from_json(position).file if position else None

@@ -427,9 +427,7 @@ class PostgresReader:
         try:
             with con.cursor() as cur:
                 cur.execute("select clock_timestamp() at time zone 'UTC'")
-                # a second earlier: a transaction whose commit record is older than the clock read
-                # but not yet visible to the snapshot taken just after still orders after it
-                return cur.fetchone()[0].replace(tzinfo=dt.timezone.utc) - dt.timedelta(seconds=1)
+                return cur.fetchone()[0].replace(tzinfo=dt.timezone.utc)
         except psycopg2.Error as exc:
             raise self._error("reading the source's clock", exc) from None
         finally:

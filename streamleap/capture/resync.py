@@ -4,10 +4,14 @@ The mirror must take the new snapshot's values over everything older (changes th
 delivered while the capture was down included), keep every change committed after it, and lose
 the rows the snapshot did not hold, once all of it has arrived and not before. So:
 
-1. ``S``, the source's clock, is read before the snapshot (``ChangeReader.source_time``: a second
-   earlier), and every snapshot row goes out as a ``load`` record with ``commit-timestamp`` S
-   (``resync``): the apply orders it at S among the changes. A change committed before S is in
-   the snapshot and loses to it; one committed after wins, whether or not the snapshot saw it.
+1. ``S`` is the source's clock read before the snapshot, cut to the second (MySQL's binlog keeps
+   whole seconds) and set back by a margin (``MARGIN``), and every snapshot row goes out as a
+   ``load`` record with ``commit-timestamp`` S (``resync``): the apply orders it at S among the
+   changes. A change committed before S is in the snapshot and loses to it; one committed after
+   wins, whether or not the snapshot saw it, which is right as long as the stream gets every change
+   after S: with the capture's position intact it does (margin: a statement or a synchronous
+   commit that took longer than the clock read suggests), after a lost position it gets none
+   before the snapshot and only the margin's second is at stake.
 2. Every record of a table's resync is partitioned by the table (one shard), and after the last of
    them Kinesis accepted, a ``truncate-table`` control record at S (transaction record id 0: before
    the snapshot's rows, after every older change) goes on the same shard: each mirror then drops
@@ -39,10 +43,12 @@ class ResyncStats:
     rows: dict[str, int] = field(default_factory=dict)
     records_put: int = 0
     position_reset: Any = None  # the new checkpoint position, when the old one was lost
+    unfinished: list[str] = field(default_factory=list)  # tables with a row too large to send: no end sent
 
     def to_json(self) -> dict[str, Any]:
         return {"tables": self.tables, "snapshot_time": self.snapshot_time.isoformat() if self.snapshot_time else None,
-                "rows": self.rows, "records_put": self.records_put, "position_reset": self.position_reset}
+                "rows": self.rows, "records_put": self.records_put, "position_reset": self.position_reset,
+                "unfinished": self.unfinished}
 
 
 def _split(name: str, tables: list[tuple[str, str]]) -> tuple[str, str]:
@@ -53,13 +59,22 @@ def _split(name: str, tables: list[tuple[str, str]]) -> tuple[str, str]:
     raise StreamleapError(f"resync {name}: not a table this capture captures ({', '.join(f'{s}.{t}' for s, t in tables)})")
 
 
+# how far before the clock read the snapshot is placed: with the capture's position intact, and lost
+MARGIN = dt.timedelta(seconds=5)
+MARGIN_LOST = dt.timedelta(seconds=1)
+
+
 def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, names: list[str],
-           transaction_id: str | None = None) -> ResyncStats:
-    """Resync the tables ``names`` (as the capture names them, schema-qualified or not)."""
+           captured_names: list[str] | None = None, transaction_id: str | None = None) -> ResyncStats:
+    """Resync the tables ``names`` (as the capture names them, schema-qualified or not).
+    captured_names: the capture's tables as its checkpoint records them (they must be the same)."""
     cp = store.load()
     if cp is None:
         raise StreamleapError(f"resync: no capture checkpoint at {store.path}: the capture's first run takes a snapshot "
                               "of every table; run `streamleap capture` (with the same --state-dir) first")
+    if captured_names is not None and sorted(cp.tables) != sorted(captured_names):
+        raise StreamleapError(f"resync: the capture checkpoint {store.path} is for tables {','.join(cp.tables)}; give resync "
+                              f"the capture's own --tables (or --project-dir), not {','.join(captured_names)}")
     captured = [(t.schema or "", t.name) for t in reader.tables()]
     wanted = list(dict.fromkeys(_split(n, captured) for n in names))
     lost = reader.position_lost(cp.position)
@@ -69,7 +84,7 @@ def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, 
             "purged), so the changes of every captured table were lost: resync all of them: "
             + " ".join(f"{s}.{t}" if s else t for s, t in captured))
     stats = ResyncStats([f"{s}.{t}" if s else t for s, t in wanted])
-    at = reader.source_time()
+    at = reader.source_time().replace(microsecond=0) - (MARGIN_LOST if lost else MARGIN)
     stats.snapshot_time = at
     txid = transaction_id or f"resync-{at:%Y%m%dT%H%M%S%f}"
     encoder = RecordEncoder(reader.tables())
@@ -84,9 +99,12 @@ def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, 
             key = f"{change.schema}.{change.table}" if change.schema else change.table
             stats.rows[key] = stats.rows.get(key, 0) + 1
         writer.put(records)
+    # a row too large for Kinesis was not sent: its table's end would remove it from the mirrors
+    unsent = sorted(writer.stats.oversized_tables)
+    stats.unfinished = unsent
     # after Kinesis took every row: the end of each table's snapshot, on its shard
     writer.put([encoder.encode(RowChange(s, t, "truncate-table", {}, commit_ts=at, transaction_id=txid, transaction_record_id=0))
-                for s, t in wanted])
+                for s, t in wanted if (f"{s}.{t}" if s else t) not in unsent])
     stats.records_put = writer.stats.records
     if lost:
         cp.position = position

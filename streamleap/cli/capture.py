@@ -147,15 +147,18 @@ def resync(resync_tables, source_url, tables, stream, keys, exclude_tables, excl
     writer = KinesisWriter(client, stream)
     reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
     try:
-        stats = run_resync(reader, writer, CheckpointStore(checkpoint_path(state_dir, stream, source_url)), list(resync_tables))
+        stats = run_resync(reader, writer, CheckpointStore(checkpoint_path(state_dir, stream, source_url)), list(resync_tables),
+                           captured_names=names)
     finally:
         reader.close()
-    if writer.stats.oversized:
-        err_console.print(Text(f"warning: {writer.stats.oversized} row(s) over Kinesis's 1 MiB record limit NOT sent: "
-                               + ", ".join(writer.stats.oversized_examples)))
     if as_json:
         click.echo(json.dumps({**stats.to_json(), "oversized": writer.stats.oversized}, default=str))
-    else:
+    if stats.unfinished:
+        raise StreamleapError(
+            f"resync of {', '.join(stats.unfinished)} not finished: {writer.stats.oversized} row(s) over Kinesis's 1 MiB record "
+            f"limit were not sent ({', '.join(writer.stats.oversized_examples)}), so no end was written for those tables and the "
+            "mirrors keep their rows; their other rows were sent and apply")
+    if not as_json:
         console.print(Text(f"resync of {', '.join(stats.tables)} at {stats.snapshot_time:%Y-%m-%d %H:%M:%S.%f} UTC: "
                            + ", ".join(f"{t} {n} row(s)" for t, n in stats.rows.items()) + f"; {stats.records_put} record(s) put"
                            + (f"; the capture's position was lost: its checkpoint now starts at {stats.position_reset}"

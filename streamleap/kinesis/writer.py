@@ -38,6 +38,7 @@ class WriterStats:
     retried: int = 0  # records sent again after Kinesis did not accept them
     oversized: int = 0
     oversized_examples: list[str] = field(default_factory=list)
+    oversized_tables: set[str] = field(default_factory=set)  # schema.table of every record not sent
 
 
 class KinesisWriter:
@@ -78,6 +79,7 @@ class KinesisWriter:
 
     def _oversized(self, record: EncodedRecord) -> None:
         self.stats.oversized += 1
+        self.stats.oversized_tables.add(record.table)
         if len(self.stats.oversized_examples) < 5:
             self.stats.oversized_examples.append(f"{record.table} ({record.key})")
         log.warning("capture: %s (%s): record of %d bytes is over Kinesis's %d-byte limit; not sent", record.table,

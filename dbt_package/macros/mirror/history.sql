@@ -152,7 +152,10 @@ from (
   where _sl_version and _sl_next_order is not null
 ) _sl_next
 where {{ streamleap._key_match(tn, '_sl_next', spec) }} and {{ tn }}._streamleap_order = _sl_next._sl_o
-  and ({{ tn }}._streamleap_to_order is null or _sl_next._sl_next_order < {{ tn }}._streamleap_to_order);
+  and ({{ tn }}._streamleap_to_order is null or _sl_next._sl_next_order < {{ tn }}._streamleap_to_order
+       {#- a truncate's end gives way to a version its own transaction opened after it (_history_truncate_sql) #}
+       or (not _sl_next._sl_next_deletes and {{ tn }}.{{ q(h.is_deleted) }}
+           and substring(_sl_next._sl_next_order, 1, 21) = substring({{ tn }}._streamleap_to_order, 1, 21)));
 {#- the batch's new versions end at the first truncate after them kept from before (the batch's
     own: apply_truncate_sql) #}
 {{ streamleap._history_truncate_sql(target, spec, batch) }}
@@ -161,7 +164,10 @@ where {{ streamleap._key_match(tn, '_sl_next', spec) }} and {{ tn }}._streamleap
 {#- Versions end at the first truncate after them (unless they ended before): the batch's new
     versions against every truncate kept (batch given), or every version against the batch's
     truncates (batch_truncates given). A full-load version read after a truncate is not closed by it
-    (truncate_floor_sql). -#}
+    (truncate_floor_sql). Nor is a version that a change of the truncate's own commit time ends
+    (phase and commit time, the first 21 characters of the order key): a transaction that
+    truncated and inserted the key again, or a resync (its truncate at the snapshot's time, before
+    the snapshot's rows: streamleap/capture/resync.py), replaced the row; it was never gone. -#}
 {% macro _history_truncate_sql(target, spec, batch=none, batch_truncates=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set h = spec.history -%}
@@ -188,7 +194,9 @@ from (
 ) _sl_first
 join (select distinct truncated_order, truncated_at from {{ tr }} where relation_name = {{ rel_key }}) _sl_cut on _sl_cut.truncated_order = _sl_first._sl_first
 where {{ streamleap._key_match(tn, '_sl_first', spec) }} and {{ tn }}._streamleap_order = _sl_first._sl_o
-  and ({{ tn }}._streamleap_to_order is null or _sl_first._sl_first < {{ tn }}._streamleap_to_order)
+  and ({{ tn }}._streamleap_to_order is null
+       or (_sl_first._sl_first < {{ tn }}._streamleap_to_order
+           and (substring(_sl_first._sl_first, 1, 21) <> substring({{ tn }}._streamleap_to_order, 1, 21) or {{ tn }}.{{ q(h.is_deleted) }})))
 {%- endmacro %}
 
 {#- A history's part of apply_truncate_sql: the batch's TRUNCATEs are kept (each once), and every

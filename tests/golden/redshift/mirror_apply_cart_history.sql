@@ -74,7 +74,9 @@ from (
   where _sl_version and _sl_next_order is not null
 ) _sl_next
 where "cart"."id" = _sl_next."id" and "cart"._streamleap_order = _sl_next._sl_o
-  and ("cart"._streamleap_to_order is null or _sl_next._sl_next_order < "cart"._streamleap_to_order);
+  and ("cart"._streamleap_to_order is null or _sl_next._sl_next_order < "cart"._streamleap_to_order
+       or (not _sl_next._sl_next_deletes and "cart"."dbt_is_deleted"
+           and substring(_sl_next._sl_next_order, 1, 21) = substring("cart"._streamleap_to_order, 1, 21)));
 update "dev"."analytics"."cart"
 set "dbt_valid_to" = _sl_cut.truncated_at, "dbt_is_deleted" = true, "_streamleap_is_current" = false,
     _streamleap_to_order = _sl_cut.truncated_order
@@ -90,7 +92,9 @@ from (
 ) _sl_first
 join (select distinct truncated_order, truncated_at from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart') _sl_cut on _sl_cut.truncated_order = _sl_first._sl_first
 where "cart"."id" = _sl_first."id" and "cart"._streamleap_order = _sl_first._sl_o
-  and ("cart"._streamleap_to_order is null or _sl_first._sl_first < "cart"._streamleap_to_order);
+  and ("cart"._streamleap_to_order is null
+       or (_sl_first._sl_first < "cart"._streamleap_to_order
+           and (substring(_sl_first._sl_first, 1, 21) <> substring("cart"._streamleap_to_order, 1, 21) or "cart"."dbt_is_deleted")));
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
 select distinct 'dev.analytics.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__dbt_tmp" _sl_b
 where _sl_b._streamleap_op = 'truncate'
@@ -108,7 +112,9 @@ from (
 ) _sl_first
 join (select distinct truncated_order, truncated_at from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart') _sl_cut on _sl_cut.truncated_order = _sl_first._sl_first
 where "cart"."id" = _sl_first."id" and "cart"._streamleap_order = _sl_first._sl_o
-  and ("cart"._streamleap_to_order is null or _sl_first._sl_first < "cart"._streamleap_to_order);
+  and ("cart"._streamleap_to_order is null
+       or (_sl_first._sl_first < "cart"._streamleap_to_order
+           and (substring(_sl_first._sl_first, 1, 21) <> substring("cart"._streamleap_to_order, 1, 21) or "cart"."dbt_is_deleted")));
 update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:a0365416ec3c80c9ceb21a968073c147'
 where relation_name = 'dev.analytics.cart';
 commit

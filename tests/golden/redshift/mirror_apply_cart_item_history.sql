@@ -75,7 +75,9 @@ from (
   where _sl_version and _sl_next_order is not null
 ) _sl_next
 where "cart_item"."cart_id" = _sl_next."cart_id" and "cart_item"."line_no" = _sl_next."line_no" and "cart_item"._streamleap_order = _sl_next._sl_o
-  and ("cart_item"._streamleap_to_order is null or _sl_next._sl_next_order < "cart_item"._streamleap_to_order);
+  and ("cart_item"._streamleap_to_order is null or _sl_next._sl_next_order < "cart_item"._streamleap_to_order
+       or (not _sl_next._sl_next_deletes and "cart_item"."dbt_is_deleted"
+           and substring(_sl_next._sl_next_order, 1, 21) = substring("cart_item"._streamleap_to_order, 1, 21)));
 update "dev"."analytics"."cart_item"
 set "dbt_valid_to" = _sl_cut.truncated_at, "dbt_is_deleted" = true, "_streamleap_is_current" = false,
     _streamleap_to_order = _sl_cut.truncated_order
@@ -91,7 +93,9 @@ from (
 ) _sl_first
 join (select distinct truncated_order, truncated_at from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart_item') _sl_cut on _sl_cut.truncated_order = _sl_first._sl_first
 where "cart_item"."cart_id" = _sl_first."cart_id" and "cart_item"."line_no" = _sl_first."line_no" and "cart_item"._streamleap_order = _sl_first._sl_o
-  and ("cart_item"._streamleap_to_order is null or _sl_first._sl_first < "cart_item"._streamleap_to_order);
+  and ("cart_item"._streamleap_to_order is null
+       or (_sl_first._sl_first < "cart_item"._streamleap_to_order
+           and (substring(_sl_first._sl_first, 1, 21) <> substring("cart_item"._streamleap_to_order, 1, 21) or "cart_item"."dbt_is_deleted")));
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
 select distinct 'dev.analytics.cart_item', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart_item__dbt_tmp" _sl_b
 where _sl_b._streamleap_op = 'truncate'
@@ -109,7 +113,9 @@ from (
 ) _sl_first
 join (select distinct truncated_order, truncated_at from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart_item') _sl_cut on _sl_cut.truncated_order = _sl_first._sl_first
 where "cart_item"."cart_id" = _sl_first."cart_id" and "cart_item"."line_no" = _sl_first."line_no" and "cart_item"._streamleap_order = _sl_first._sl_o
-  and ("cart_item"._streamleap_to_order is null or _sl_first._sl_first < "cart_item"._streamleap_to_order);
+  and ("cart_item"._streamleap_to_order is null
+       or (_sl_first._sl_first < "cart_item"._streamleap_to_order
+           and (substring(_sl_first._sl_first, 1, 21) <> substring("cart_item"._streamleap_to_order, 1, 21) or "cart_item"."dbt_is_deleted")));
 update "dev"."analytics"."streamleap_state" set fingerprint = 'mirror:377a42e264d2d1b983e9949a5514defb'
 where relation_name = 'dev.analytics.cart_item';
 commit

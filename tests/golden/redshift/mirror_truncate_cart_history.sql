@@ -15,4 +15,6 @@ from (
 ) _sl_first
 join (select distinct truncated_order, truncated_at from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart') _sl_cut on _sl_cut.truncated_order = _sl_first._sl_first
 where "cart"."id" = _sl_first."id" and "cart"._streamleap_order = _sl_first._sl_o
-  and ("cart"._streamleap_to_order is null or _sl_first._sl_first < "cart"._streamleap_to_order)
+  and ("cart"._streamleap_to_order is null
+       or (_sl_first._sl_first < "cart"._streamleap_to_order
+           and (substring(_sl_first._sl_first, 1, 21) <> substring("cart"._streamleap_to_order, 1, 21) or "cart"."dbt_is_deleted")))
