@@ -72,9 +72,15 @@ def histories(draw):
 
 @st.composite
 def deliveries(draw):
-    """The history as Kinesis delivers it: re-deliveries and junk mixed in, cut into batches."""
+    """The history as Kinesis delivers it: records of a shard read late, re-deliveries and junk mixed
+    in, cut into batches."""
     records, state, deleted = draw(histories())
     stream: list[ChangeRecord | bytes] = list(records)
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):  # a shard read late: a record moves later
+        if len(stream) > 1:
+            at = draw(st.integers(min_value=0, max_value=len(stream) - 2))
+            late = stream.pop(at)
+            stream.insert(draw(st.integers(min_value=at + 1, max_value=len(stream))), late)
     for _ in range(draw(st.integers(min_value=0, max_value=4))):  # DMS resends from a checkpoint
         start = draw(st.integers(min_value=0, max_value=len(records) - 1)) if records else 0
         at = draw(st.integers(min_value=start, max_value=len(stream)))

@@ -325,17 +325,21 @@ def truncate_scenario(target, apply) -> None:
     load1 = h("load", 1, "a", 1)
     w.append([load1, h("load", 2, "b", 2), h("load", 3, "c", 3)])
     apply()
-    upd2, t1, ins4 = h("update", 2, "b2", 20), h("truncate-table"), h("insert", 4, "d", 4)
-    w.append([upd2, t1, ins4])
+    ins9, del9, ins9_again = h("insert", 9, "i", 9), h("delete", 9), h("insert", 9, "i2", 99)
+    upd2, ins8, t1, ins4 = h("update", 2, "b2", 20), h("insert", 8, "h", 8), h("truncate-table"), h("insert", 4, "d", 4)
+    w.append([ins9, del9, upd2, t1, ins4])
     apply()
     assert mirror_rows(target) == {4: ("d", 4)}
     flagged_at_t1 = {1: ("a", 1, True, t1.commit_ts), 2: ("b2", 20, True, t1.commit_ts), 3: ("c", 3, True, t1.commit_ts)}
-    assert soft_rows(target) == {**flagged_at_t1, 4: ("d", 4, False, None)}
+    assert soft_rows(target) == {**flagged_at_t1, 4: ("d", 4, False, None), 9: ("i", 9, True, del9.commit_ts)}
 
-    # delivered again, and a change from before it that a shard brings late: nothing comes back
-    w.append([t1, upd2, load1])
+    # delivered again, and changes from before it that a shard brings late: nothing comes back to
+    # life; in soft_delete a key the mirror never held (8), and one deleted before but inserted
+    # again before the truncate (9), are kept flagged at the truncate, with those changes' values
+    w.append([t1, upd2, load1, ins8, ins9_again])
     apply()
     assert mirror_rows(target) == {4: ("d", 4)}
+    flagged_at_t1 |= {8: ("h", 8, True, t1.commit_ts), 9: ("i2", 99, True, t1.commit_ts)}
     assert soft_rows(target) == {**flagged_at_t1, 4: ("d", 4, False, None)}
 
     # a new snapshot read after the truncate: its full-load records apply (they order before every
@@ -350,7 +354,8 @@ def truncate_scenario(target, apply) -> None:
     w.append([h("insert", 6, "f", 6), h("insert", 2, "b3", 3)])
     apply()
     assert mirror_rows(target) == {6: ("f", 6), 2: ("b3", 3)}
-    assert soft_rows(target) == {1: flagged_at_t1[1], 3: flagged_at_t1[3], 4: ("d", 4, True, t2.commit_ts),
+    assert soft_rows(target) == {1: flagged_at_t1[1], 3: flagged_at_t1[3], 8: flagged_at_t1[8], 9: flagged_at_t1[9],
+                                 4: ("d", 4, True, t2.commit_ts),
                                  7: ("g", 7, True, t2.commit_ts), 6: ("f", 6, False, None), 2: ("b3", 3, False, None)}
     # a truncate without a commit time cannot be placed: shown in the set-aside model, nothing removed
     bad = json.loads(h("truncate-table").to_bytes())

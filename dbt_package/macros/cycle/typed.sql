@@ -379,7 +379,7 @@ truncates as (
   left join marks on marks.mirror = j.mirror
   where j._sl_record_type = 'control' and j._sl_op = 'truncate-table' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
-    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history %} or j.mirror in ({{ catalog.history | join(', ') }}){% endif %})
+    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history or catalog.soft %} or j.mirror in ({{ (catalog.history + catalog.soft) | join(', ') }}){% endif %})
 ),
 changes as (
   select d.mirror, d.key_text, j.refresh_time, j._sl_op as op, j._sl_order as o, j._sl_time_digits
@@ -389,7 +389,7 @@ changes as (
   left join marks on marks.mirror = j.mirror
   where d.section = 'data' and j._sl_record_type = 'data' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
-    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history %} or j.mirror in ({{ catalog.history | join(', ') }}){% endif %}
+    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history or catalog.soft %} or j.mirror in ({{ (catalog.history + catalog.soft) | join(', ') }}){% endif %}
          {#- a full-load record read after the truncate (truncate_floor_sql) #}
          or case when j._sl_op = 'load' and j._sl_problem is null then {{ streamleap._digits_to_timestamp('j._sl_time_digits') }} end > marks.floor_at)
   union all
@@ -402,7 +402,7 @@ changes as (
   left join marks on marks.mirror = j.mirror
   where b.section <> 'data' and j._sl_op = 'update' and j._sl_record_type = 'data' and j._sl_problem is null
     and (marks.watermark is null or j.refresh_time > marks.watermark)
-    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history %} or j.mirror in ({{ catalog.history | join(', ') }}){% endif %})
+    and (marks.floor is null or j._sl_order > marks.floor{% if catalog.history or catalog.soft %} or j.mirror in ({{ (catalog.history + catalog.soft) | join(', ') }}){% endif %})
     and b.key_nulls = 0 and b.key_text <> d.key_text
 ),
 {%- if catalog.history %}

@@ -177,8 +177,14 @@ where {{ streamleap._key_match(batch_name, target_name, spec) }} and {{ batch_na
 {%- if spec.mode == 'soft_delete' %} and {{ batch_name }}._streamleap_op <> 'values'{% endif %};
 delete from {{ batch }} using {{ tomb }}
 where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ tomb_name }}._streamleap_order;
+{%- if spec.mode == 'soft_delete' %}
+{{ streamleap.soft_delete_below_floor_sql(target, batch, spec) }};
+{%- else %}
 {{ streamleap.truncate_floor_sql(target, batch) }};
+{%- endif %}
 {{ streamleap.record_applied_sql(target, batch, "_streamleap_op in ('load', 'insert', 'update', 'delete')", '_streamleap_commit_ts') }};
+{%- elif spec.mode == 'soft_delete' %}
+{{ streamleap.soft_delete_below_floor_sql(target, batch, spec) }};
 {%- endif %}
 {%- if spec.mode == 'soft_delete' %}
 {{ streamleap.apply_soft_delete_sql(target, batch, spec) }}
@@ -386,6 +392,47 @@ where {{ tn }}.relation_name = {{ streamleap._string_literal(streamleap._relatio
   and not ({{ bn }}._streamleap_op = 'load' and {{ bn }}._streamleap_commit_ts > {{ tn }}.truncated_at)
 {%- endmacro %}
 
+{#- soft_delete, instead of the truncate floor: a key's newest change in the batch that is not
+    newer than a truncate applied before (its row does not hold it: older ones left the batch) is
+    not dropped but put in its place. A delete stays (a key the mirror never held is kept flagged,
+    with its key alone); an insert or update gets a delete at the first truncate after it (kept or
+    in this batch), so the row takes its values and is flagged at that truncate. A full-load record
+    read after the truncate is not before it (truncate_floor_sql). -#}
+{% macro soft_delete_below_floor_sql(target, batch, spec) -%}
+{%- set q = streamleap.quote_ident -%}
+{%- set tr = streamleap.truncates_relation(target) -%}
+{%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
+{%- set keys = [] -%}{%- for c in spec.key %}{% do keys.append(q(c.name)) %}{% endfor -%}
+insert into {{ batch }} ({{ keys | join(', ') }}, _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at,
+  _streamleap_deleted, _streamleap_deleted_at, _streamleap_values_order)
+select {% for k in keys %}_sl_cut.{{ k }}, {% endfor %}'delete', _sl_t.truncated_order, _sl_t.truncated_at, _sl_cut._streamleap_synced_at,
+  true, _sl_t.truncated_at, cast(null as varchar(256))
+from (
+  select {% for k in keys %}_sl_b.{{ k }}, {% endfor %}_sl_b._streamleap_synced_at, min(_sl_all.truncated_order) as _sl_first
+  from {{ batch }} _sl_b
+  join (
+    select {{ keys | join(', ') }}, max(_streamleap_order) as _sl_newest from {{ batch }}
+    where _streamleap_op not in ('truncate', 'watermark') group by {{ keys | join(', ') }}
+  ) _sl_n on {{ streamleap._key_match('_sl_n', '_sl_b', spec) }} and _sl_b._streamleap_order = _sl_n._sl_newest
+  join (
+    select truncated_order, truncated_at from {{ tr }} where relation_name = {{ key }}
+    union all
+    select _streamleap_order, _streamleap_commit_ts from {{ batch }} where _streamleap_op = 'truncate'
+  ) _sl_all on _sl_all.truncated_order > _sl_b._streamleap_order
+    and not (_sl_b._streamleap_op = 'load' and _sl_b._streamleap_commit_ts > _sl_all.truncated_at)
+  where _sl_b._streamleap_op not in ('delete', 'truncate', 'watermark', 'values')
+    and _sl_b._streamleap_order <= (select max(truncated_order) from {{ tr }} where relation_name = {{ key }})
+  group by {% for k in keys %}_sl_b.{{ k }}, {% endfor %}_sl_b._streamleap_synced_at
+) _sl_cut
+join (
+  select truncated_order, max(truncated_at) as truncated_at from (
+    select truncated_order, truncated_at from {{ tr }} where relation_name = {{ key }}
+    union all
+    select _streamleap_order, _streamleap_commit_ts from {{ batch }} where _streamleap_op = 'truncate'
+  ) _sl_u group by truncated_order
+) _sl_t on _sl_t.truncated_order = _sl_cut._sl_first
+{%- endmacro %}
+
 {#- After an apply whose batch holds a TRUNCATE (its 'truncate' rows, one per truncate;
     change_batch_sql already deleted at it every key of the batch it closes): the rows older than it
     go ('mirror'; with the tombstones it makes needless) or are flagged ('soft_delete': deleted at
@@ -422,8 +469,17 @@ delete from {{ target }} where _streamleap_order < {{ newest }}
   and not (_streamleap_op = 'load' and _streamleap_commit_ts > (select max(_streamleap_commit_ts) from {{ batch }} where _streamleap_op = 'truncate'));
 delete from {{ streamleap.tombstone_relation(target) }} where _streamleap_order < {{ newest }};
 {%- endif %}
+{%- if spec.mode == 'soft_delete' %}
+{#- every truncate: a change from before one that arrives after it is flagged at it (soft_delete_below_floor_sql) #}
+insert into {{ tr }} (relation_name, truncated_order, truncated_at, synced_at)
+select distinct {{ key }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from {{ batch }} _sl_b
+where _sl_b._streamleap_op = 'truncate'
+  and not exists (select 1 from {{ tr }} where {{ streamleap.quote_ident(tr.identifier) }}.relation_name = {{ key }}
+                  and {{ streamleap.quote_ident(tr.identifier) }}.truncated_order = _sl_b._streamleap_order)
+{%- else %}
 delete from {{ tr }} where relation_name = {{ key }} and exists (select 1 from {{ batch }} where _streamleap_op = 'truncate');
 insert into {{ tr }} (relation_name, truncated_order, truncated_at, synced_at)
 select {{ key }}, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from {{ batch }}
 where _streamleap_op = 'truncate' and _streamleap_order = {{ newest }}
+{%- endif %}
 {%- endmacro %}

@@ -11,7 +11,8 @@ where "cart"._streamleap_order < _sl_truncates._streamleap_order
   and (_sl_truncates._sl_previous is null or "cart"._streamleap_order > _sl_truncates._sl_previous)
   and not coalesce("cart"._streamleap_deleted, false)
   and not ("cart"._streamleap_op = 'load' and "cart"._streamleap_commit_ts > _sl_truncates._streamleap_commit_ts);
-delete from "dev"."analytics"."streamleap_truncates" where relation_name = 'dev.analytics.cart' and exists (select 1 from "cart__dbt_tmp" where _streamleap_op = 'truncate');
 insert into "dev"."analytics"."streamleap_truncates" (relation_name, truncated_order, truncated_at, synced_at)
-select 'dev.analytics.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__dbt_tmp"
-where _streamleap_op = 'truncate' and _streamleap_order = (select max(_streamleap_order) from "cart__dbt_tmp" where _streamleap_op = 'truncate')
+select distinct 'dev.analytics.cart', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at from "cart__dbt_tmp" _sl_b
+where _sl_b._streamleap_op = 'truncate'
+  and not exists (select 1 from "dev"."analytics"."streamleap_truncates" where "streamleap_truncates".relation_name = 'dev.analytics.cart'
+                  and "streamleap_truncates".truncated_order = _sl_b._streamleap_order)
