@@ -51,10 +51,12 @@ class ChangeReader(Protocol):
         primary key): at the start, and again by the reader when its log shows a table with a
         column they do not have, before the change that carries it."""
 
-    def snapshot(self, only: list[tuple[str, str]] | None = None) -> tuple[Iterator[Transaction], Any]:
+    def snapshot(self, only: list[tuple[str, str]] | None = None, replication: bool = True) -> tuple[Iterator[Transaction], Any]:
         """The initial consistent snapshot as 'load' changes, and the position that follows it
         (changes committed after the snapshot are read from there). only: (schema, table) of the
-        tables to read (a resync); every configured table when None."""
+        tables to read (a resync); every configured table when None. replication False: a
+        consistent read alone, no slot, publication or log position made or read (position None),
+        for a stream another producer (DMS) writes."""
 
     def source_time(self) -> dt.datetime:
         """The source's clock (UTC), the clock its changes' commit times come from."""

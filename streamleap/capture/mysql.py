@@ -508,7 +508,7 @@ class MySQLReader:
             conn.close()
         return wanted is None or wanted not in files
 
-    def snapshot(self, only: list[tuple[str, str]] | None = None) -> tuple[Iterator[Transaction], Any]:
+    def snapshot(self, only: list[tuple[str, str]] | None = None, replication: bool = True) -> tuple[Iterator[Transaction], Any]:
         """A consistent read of every table as 'load' changes, and the binlog position it matches.
 
         MariaDB: START TRANSACTION WITH CONSISTENT SNAPSHOT reports the matching binlog position
@@ -528,6 +528,9 @@ class MySQLReader:
                 cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cur.execute("SHOW SESSION STATUS LIKE 'binlog_snapshot_%'")
                 has_snapshot_status = len(cur.fetchall()) >= 2
+                if not replication:  # a consistent read only: no binlog position, no lock
+                    cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+                    return self._snapshot_rows(conn, None, only), None
                 if has_snapshot_status:
                     cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
                     cur.execute("SHOW SESSION STATUS LIKE 'binlog_snapshot_%'")
@@ -553,7 +556,7 @@ class MySQLReader:
             raise
         return self._snapshot_rows(conn, position, only), position.to_json()
 
-    def _snapshot_rows(self, conn: Any, position: _Pos, only: list[tuple[str, str]] | None = None) -> Iterator[Transaction]:
+    def _snapshot_rows(self, conn: Any, position: _Pos | None, only: list[tuple[str, str]] | None = None) -> Iterator[Transaction]:
         try:
             ready: list[RowChange] | None = None  # a full chunk, yielded once the next one starts
             pending: list[RowChange] = []
@@ -584,7 +587,7 @@ class MySQLReader:
                 ready = None
             last = ready if ready is not None else pending
             if last:
-                yield Transaction(last, position.to_json())
+                yield Transaction(last, position.to_json() if position is not None else None)
         finally:
             conn.close()
 

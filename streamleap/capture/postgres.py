@@ -445,8 +445,21 @@ class PostgresReader:
         finally:
             con.close()
 
-    def snapshot(self, only: list[tuple[str, str]] | None = None) -> tuple[Iterator[Transaction], Any]:
+    def snapshot(self, only: list[tuple[str, str]] | None = None, replication: bool = True) -> tuple[Iterator[Transaction], Any]:
         import psycopg2
+
+        if not replication:  # a consistent read only: no publication, no slot, no position
+            con = self._connect()
+            con.autocommit = False
+            self._connections.append(con)
+            try:
+                with con.cursor() as cur:
+                    cur.execute("set transaction isolation level repeatable read, read only")
+                    cur.execute("select 1")  # takes this transaction's snapshot now
+            except psycopg2.Error as exc:
+                con.close()
+                raise self._error("opening a snapshot", exc) from None
+            return self._read_snapshot(con, only), None
 
         con = self._connect()
         try:

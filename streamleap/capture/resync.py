@@ -64,10 +64,14 @@ MARGIN = dt.timedelta(seconds=5)
 MARGIN_LOST = dt.timedelta(seconds=1)
 
 
-def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, names: list[str],
+def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore | None, names: list[str],
            captured_names: list[str] | None = None, transaction_id: str | None = None) -> ResyncStats:
     """Resync the tables ``names`` (as the capture names them, schema-qualified or not).
-    captured_names: the capture's tables as its checkpoint records them (they must be the same)."""
+    captured_names: the capture's tables as its checkpoint records them (they must be the same).
+    store None: another producer (DMS) writes the stream and keeps its own position: the snapshot
+    is a consistent read alone (no slot, publication or binlog position is made or read)."""
+    if store is None:
+        return _resync(reader, writer, names, transaction_id, lost=False, replication=False)[0]
     cp = store.load()
     if cp is None:
         raise StreamleapError(f"resync: no capture checkpoint at {store.path}: the capture's first run takes a snapshot "
@@ -83,12 +87,25 @@ def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, 
             "resync: the capture's position is gone at the source (the replication slot was dropped or the binlog "
             "purged), so the changes of every captured table were lost: resync all of them: "
             + " ".join(f"{s}.{t}" if s else t for s, t in captured))
+    stats, position = _resync(reader, writer, names, transaction_id, lost=lost, replication=True)
+    if lost:
+        cp.position = position
+        store.save(cp)
+        reader.confirm(position)
+        stats.position_reset = position
+    return stats
+
+
+def _resync(reader: ChangeReader, writer: KinesisWriter, names: list[str], transaction_id: str | None, *, lost: bool,
+            replication: bool) -> tuple[ResyncStats, Any]:
+    captured = [(t.schema or "", t.name) for t in reader.tables()]
+    wanted = list(dict.fromkeys(_split(n, captured) for n in names))
     stats = ResyncStats([f"{s}.{t}" if s else t for s, t in wanted])
     at = reader.source_time().replace(microsecond=0) - (MARGIN_LOST if lost else MARGIN)
     stats.snapshot_time = at
     txid = transaction_id or f"resync-{at:%Y%m%dT%H%M%S%f}"
     encoder = RecordEncoder(reader.tables())
-    transactions, position = reader.snapshot(only=wanted)
+    transactions, position = reader.snapshot(only=wanted, replication=replication)
     record_id = 0
     for txn in transactions:
         records = []
@@ -106,9 +123,4 @@ def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, 
     writer.put([encoder.encode(RowChange(s, t, "truncate-table", {}, commit_ts=at, transaction_id=txid, transaction_record_id=0))
                 for s, t in wanted if (f"{s}.{t}" if s else t) not in unsent])
     stats.records_put = writer.stats.records
-    if lost:
-        cp.position = position
-        store.save(cp)
-        reader.confirm(position)
-        stats.position_reset = position
-    return stats
+    return stats, position

@@ -124,13 +124,17 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
 @click.option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region of the stream.")
 @click.option("--state-dir", default=".streamleap", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="The capture's checkpoint directory.")
+@click.option("--producer", type=click.Choice(["capture", "dms"]), default="capture", show_default=True,
+              help="Who writes the stream: `streamleap capture` (its checkpoint in --state-dir is checked and, after a lost "
+              "position, reset) or AWS DMS (a consistent read alone: no slot, publication or checkpoint).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @handle_errors
 def resync(resync_tables, source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir, kinesis_endpoint,
-           region, state_dir, as_json):
-    """Take a fresh snapshot of TABLE... into the capture's stream while changes keep flowing: the
-    mirrors take its values over everything older and lose the rows it does not hold once all of it
-    arrived. After the capture's replication slot or binlog position was lost, resync every table."""
+           region, state_dir, producer, as_json):
+    """Take a fresh snapshot of TABLE... into the stream while changes keep flowing: the mirrors
+    take its values over everything older and lose the rows it does not hold once all of it
+    arrived. After the capture's replication slot or binlog position was lost, resync every table.
+    With --producer dms, into a DMS task's stream (the source must be reachable from here)."""
     from streamleap.capture import open_reader
     from streamleap.capture.checkpoint import CheckpointStore, checkpoint_path
     from streamleap.capture.resync import resync as run_resync
@@ -147,8 +151,8 @@ def resync(resync_tables, source_url, tables, stream, keys, exclude_tables, excl
     writer = KinesisWriter(client, stream)
     reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
     try:
-        stats = run_resync(reader, writer, CheckpointStore(checkpoint_path(state_dir, stream, source_url)), list(resync_tables),
-                           captured_names=names)
+        store = CheckpointStore(checkpoint_path(state_dir, stream, source_url)) if producer == "capture" else None
+        stats = run_resync(reader, writer, store, list(resync_tables), captured_names=names)
     finally:
         reader.close()
     if as_json:
