@@ -70,8 +70,10 @@ def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore |
     captured_names: the capture's tables as its checkpoint records them (they must be the same).
     store None: another producer (DMS) writes the stream and keeps its own position: the snapshot
     is a consistent read alone (no slot, publication or binlog position is made or read)."""
+    captured = [(t.schema or "", t.name) for t in reader.tables()]
+    wanted = list(dict.fromkeys(_split(n, captured) for n in names))
     if store is None:
-        return _resync(reader, writer, names, transaction_id, lost=False, replication=False)[0]
+        return _resync(reader, writer, wanted, transaction_id, lost=False, replication=False)[0]
     cp = store.load()
     if cp is None:
         raise StreamleapError(f"resync: no capture checkpoint at {store.path}: the capture's first run takes a snapshot "
@@ -79,15 +81,13 @@ def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore |
     if captured_names is not None and sorted(cp.tables) != sorted(captured_names):
         raise StreamleapError(f"resync: the capture checkpoint {store.path} is for tables {','.join(cp.tables)}; give resync "
                               f"the capture's own --tables (or --project-dir), not {','.join(captured_names)}")
-    captured = [(t.schema or "", t.name) for t in reader.tables()]
-    wanted = list(dict.fromkeys(_split(n, captured) for n in names))
     lost = reader.position_lost(cp.position)
     if lost and set(wanted) != set(captured):
         raise StreamleapError(
             "resync: the capture's position is gone at the source (the replication slot was dropped or the binlog "
             "purged), so the changes of every captured table were lost: resync all of them: "
             + " ".join(f"{s}.{t}" if s else t for s, t in captured))
-    stats, position = _resync(reader, writer, names, transaction_id, lost=lost, replication=True)
+    stats, position = _resync(reader, writer, wanted, transaction_id, lost=lost, replication=True)
     if lost:
         cp.position = position
         store.save(cp)
@@ -96,10 +96,8 @@ def resync(reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore |
     return stats
 
 
-def _resync(reader: ChangeReader, writer: KinesisWriter, names: list[str], transaction_id: str | None, *, lost: bool,
-            replication: bool) -> tuple[ResyncStats, Any]:
-    captured = [(t.schema or "", t.name) for t in reader.tables()]
-    wanted = list(dict.fromkeys(_split(n, captured) for n in names))
+def _resync(reader: ChangeReader, writer: KinesisWriter, wanted: list[tuple[str, str]], transaction_id: str | None, *,
+            lost: bool, replication: bool) -> tuple[ResyncStats, Any]:
     stats = ResyncStats([f"{s}.{t}" if s else t for s, t in wanted])
     at = reader.source_time().replace(microsecond=0) - (MARGIN_LOST if lost else MARGIN)
     stats.snapshot_time = at

@@ -403,6 +403,9 @@ where {{ tn }}.relation_name = {{ streamleap._string_literal(streamleap._relatio
 {%- set tr = streamleap.truncates_relation(target) -%}
 {%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
 {%- set keys = [] -%}{%- for c in spec.key %}{% do keys.append(q(c.name)) %}{% endfor -%}
+{#- the truncates kept and the batch's own -#}
+{%- set every_truncate = 'select truncated_order, truncated_at from ' ~ tr ~ ' where relation_name = ' ~ key
+    ~ '\n    union all\n    select _streamleap_order, _streamleap_commit_ts from ' ~ batch ~ " where _streamleap_op = 'truncate'" -%}
 insert into {{ batch }} ({{ keys | join(', ') }}, _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at,
   _streamleap_deleted, _streamleap_deleted_at, _streamleap_values_order)
 select {% for k in keys %}_sl_cut.{{ k }}, {% endfor %}'delete', _sl_t.truncated_order, _sl_t.truncated_at, _sl_cut._streamleap_synced_at,
@@ -415,9 +418,7 @@ from (
     where _streamleap_op not in ('truncate', 'watermark') group by {{ keys | join(', ') }}
   ) _sl_n on {{ streamleap._key_match('_sl_n', '_sl_b', spec) }} and _sl_b._streamleap_order = _sl_n._sl_newest
   join (
-    select truncated_order, truncated_at from {{ tr }} where relation_name = {{ key }}
-    union all
-    select _streamleap_order, _streamleap_commit_ts from {{ batch }} where _streamleap_op = 'truncate'
+    {{ every_truncate }}
   ) _sl_all on _sl_all.truncated_order > _sl_b._streamleap_order
     and not (_sl_b._streamleap_op = 'load' and _sl_b._streamleap_commit_ts > _sl_all.truncated_at)
   where _sl_b._streamleap_op not in ('delete', 'truncate', 'watermark', 'values')
@@ -426,9 +427,7 @@ from (
 ) _sl_cut
 join (
   select truncated_order, max(truncated_at) as truncated_at from (
-    select truncated_order, truncated_at from {{ tr }} where relation_name = {{ key }}
-    union all
-    select _streamleap_order, _streamleap_commit_ts from {{ batch }} where _streamleap_op = 'truncate'
+    {{ every_truncate }}
   ) _sl_u group by truncated_order
 ) _sl_t on _sl_t.truncated_order = _sl_cut._sl_first
 {%- endmacro %}

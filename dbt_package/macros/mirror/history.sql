@@ -108,6 +108,7 @@ md5({{ parts | join(" || '|' || ") }} || '|' || {{ rel }}._streamleap_order)
 {%- set rel_key = streamleap._string_literal(streamleap._relation_key(target)) -%}
 {%- set keys = [] -%}{%- for c in spec.key %}{% do keys.append(q(c.name)) %}{% endfor -%}
 {%- set values = spec.columns | map(attribute='name') | map('string') | list -%}
+{%- set batch_keys = '(select distinct ' ~ keys | join(', ') ~ ' from ' ~ batch ~ " where _streamleap_op <> 'truncate') _sl_keys" -%}
 delete from {{ batch }} using {{ target }}
 where {{ streamleap._key_match(bn, tn, spec) }} and {{ bn }}._streamleap_order = {{ tn }}._streamleap_order
   and {{ bn }}._streamleap_op not in ('delete', 'truncate');
@@ -140,12 +141,12 @@ from (
       select {% for k in keys %}{{ tn }}.{{ k }}, {% endfor %}{{ tn }}._streamleap_order as _sl_o, {{ tn }}.{{ q(h.valid_from) }} as _sl_ts,
         true as _sl_version, false as _sl_deletes
       from {{ target }}
-      join (select distinct {{ keys | join(', ') }} from {{ batch }} where _streamleap_op <> 'truncate') _sl_keys
+      join {{ batch_keys }}
         on {{ streamleap._key_match(tn, '_sl_keys', spec) }}
       union all
       select {% for k in keys %}{{ dn }}.{{ k }}, {% endfor %}{{ dn }}._streamleap_order, {{ dn }}._streamleap_commit_ts, false, true
       from {{ tomb }}
-      join (select distinct {{ keys | join(', ') }} from {{ batch }} where _streamleap_op <> 'truncate') _sl_keys
+      join {{ batch_keys }}
         on {{ streamleap._key_match(dn, '_sl_keys', spec) }}
     ) _sl_events
   ) _sl_ordered
