@@ -170,14 +170,20 @@ def test_soft_delete_by_dbt_run(target):
     scenario(target, lambda: dbt(target, "run", "--quiet"))
 
 
+CYCLE_PATHS = ["typed", "each"]
+
+
 @contextlib.contextmanager
-def planned_cycles(target, monkeypatch) -> Iterator[tuple[Callable[[], None], list[list[tuple]]]]:
+def planned_cycles(target, monkeypatch, path: str = "each") -> Iterator[tuple[Callable[[], None], list[list[tuple]]]]:
     """`streamleap run` on an empty stream, its relays set aside (records go straight into the
-    stand-in): yields its cycle (asserting no error) and, per cycle, the dbt runs it invoked."""
+    stand-in): yields its cycle (asserting no error) and, per cycle, the dbt runs it invoked.
+    path: how a cycle applies on DuckDB and Postgres, every value typed once ("typed") or by each
+    changed table's own statements ("each", what a cycle that changed few tables does; 0025)."""
     from streamleap.pipeline.runner import Runner
 
     for k, v in target.env.items():
         monkeypatch.setenv(k, v)
+    monkeypatch.setenv("STREAMLEAP_CYCLE_TYPED_FROM", "0" if path == "typed" else "1000")
     reset(target)
     runner = Runner(target.project, target=target.name, kinesis=object(), every=0.0)
     runner.setup()
@@ -204,15 +210,17 @@ def planned_cycles(target, monkeypatch) -> Iterator[tuple[Callable[[], None], li
         runner.close()
 
 
-def test_history_by_the_planned_cycle(target, monkeypatch):
-    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+@pytest.mark.parametrize("path", CYCLE_PATHS)
+def test_history_by_the_planned_cycle(target, monkeypatch, path):
+    with planned_cycles(target, monkeypatch, path) as (cycle, cycles):
         history_scenario(target, cycle)
     assert cycles[0] and not any(cycles[1:]), cycles
 
 
-def test_soft_delete_by_the_planned_cycle(target, monkeypatch):
+@pytest.mark.parametrize("path", CYCLE_PATHS)
+def test_soft_delete_by_the_planned_cycle(target, monkeypatch, path):
     """`streamleap run`: after its first cycle (a dbt run), every cycle is the planned one (no dbt)."""
-    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+    with planned_cycles(target, monkeypatch, path) as (cycle, cycles):
         scenario(target, cycle)
     assert cycles[0] and not any(cycles[1:]), cycles  # the first cycle's dbt run, then planned cycles
 
@@ -382,8 +390,9 @@ def test_truncate_by_dbt_run(target, how):
     truncate_scenario(target, apply)
 
 
-def test_truncate_by_the_planned_cycle(target, monkeypatch):
-    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+@pytest.mark.parametrize("path", CYCLE_PATHS)
+def test_truncate_by_the_planned_cycle(target, monkeypatch, path):
+    with planned_cycles(target, monkeypatch, path) as (cycle, cycles):
         truncate_scenario(target, cycle)
     assert cycles[0] and not any(cycles[1:]), cycles
 
@@ -443,7 +452,7 @@ def test_a_key_back_before_the_change_of_mode_keeps_one_row(engine, tmp_path, re
     pg_url = request.getfixturevalue("pg_url") if engine == "postgres" else None
     target = make_project(tmp_path, DDL, "postgres", engine, pg_url)
     h = History()
-    with planned_cycles(target, monkeypatch) as (cycle, cycles):
+    with planned_cycles(target, monkeypatch, "typed") as (cycle, cycles):
         w = StreamWriter(target)
         for batch in ([h("insert", 1, "a", 1), h("insert", 2, "b", 2)], [h("delete", 1), h("delete", 2)],
                       [h("insert", 1, "a2", 12)]):

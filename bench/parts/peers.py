@@ -4,7 +4,11 @@ One batch of 10,000 DMS changes of public.cart (harness.change_batch: updates, i
 primary-key moves, stale changes, 5% re-deliveries, old re-deliveries of deleted keys) applied
 to a mirror of N rows on one target, by four variants, each run in the same rounds:
 
-  streamleap -- the generated mirror model, `dbt run -s cart` in-process, manifest cached;
+  streamleap -- the generated mirror model, `dbt run -s cart` in-process, manifest cached (the
+                scheduled `dbt run` path);
+  runner     -- `streamleap run`'s cycle: the package's cycle plan (rendered once, as the runner
+                does) run by streamleap.pipeline.cycle.run_cycle on a connection kept open, the
+                way `streamleap run` applies every cycle after its first;
   plain      -- a plain dbt incremental model (unique_key, row_number() dedupe of the records
                 past max(_streamleap_synced_at), a post_hook deleting rows whose latest op is a
                 delete), run by the same dbt session;
@@ -43,7 +47,7 @@ from streamleap.demo.stats import median
 SIZES = (100_000, 2_000_000, 5_000_000)
 QUICK_SIZES = (20_000, 100_000)
 RUNS = 5
-VARIANTS = ("streamleap", "plain", "rebuild", "floor")
+VARIANTS = ("streamleap", "runner", "plain", "rebuild", "floor")
 COLUMNS = ("cart_id", "customer_id", "status", "item_count", "total", "created_at", "updated_at")
 META = ("_streamleap_op", "_streamleap_order", "_streamleap_commit_ts", "_streamleap_synced_at")
 BASE_ORDER = (1, dt.datetime(2029, 6, 1), 0, -1)  # what harness.build_mirror_sql gives every mirror row and tombstone
@@ -244,6 +248,19 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
     floor_sql = [f"delete from {mirror} using {typed} where {mirror}.cart_id = {typed}.cart_id",
                  f"insert into {mirror} ({all_cols}) select {all_cols} from {typed} where _streamleap_op <> 'delete'"]
 
+    from streamleap.pipeline.cycle import load_plan, run_cycle, set_up
+
+    plan = load_plan(session)  # the runner renders it once per parsed project
+    cycle_con = warehouse.connect()  # the runner keeps its connection from cycle to cycle
+    set_up(cycle_con, warehouse.kind, plan)
+
+    def run_runner() -> float:
+        t = now_s()
+        result = run_cycle(cycle_con, warehouse.kind, plan)
+        elapsed = now_s() - t
+        assert "cart" in result.ran, f"the runner's cycle did not apply cart: {result.ran}"
+        return elapsed
+
     def run_floor() -> float:
         con = warehouse.connect()
         try:
@@ -292,6 +309,7 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
 
         steps = {  # variant: (prepare, run, relation holding its result)
             "streamleap": (lambda: restore(mirror), lambda: timed_dbt("cart"), mirror),
+            "runner": (lambda: restore(mirror), run_runner, mirror),
             "plain": (lambda: restore(plain), lambda: timed_dbt("cart_plain"), plain),
             "rebuild": (lambda: None, lambda: timed_dbt("cart_rebuild"), R["cart_rebuild"]),
             "floor": (lambda: restore(mirror), run_floor, mirror),
@@ -322,6 +340,7 @@ def part_peers(work: Path, kind: str, quick: bool) -> dict:
                 "correct": all(c["rows"] == expected_count and not any(c[k] for k in c if k != "rows") for c in checks[v])
                 and extra[v] == 0, "wrong_rows": wrong_total}
         out["sizes"][str(n)] = res
+    cycle_con.close()
     return out
 
 

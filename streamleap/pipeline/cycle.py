@@ -19,6 +19,7 @@ REFRESH MATERIALIZED VIEW is a transaction of its own), then the same cycle.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,14 @@ class SetAsidePlan:
 
 
 @dataclass(frozen=True)
+class EachTablePlan:
+    """A typed stream's cycle by each changed table's own statements (cycle.sql's `each`)."""
+    mirrors: tuple[MirrorPlan, ...]
+    set_asides: tuple[SetAsidePlan, ...]
+    finish: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StreamPlan:
     staging_model: str
     stream: tuple[str, str]
@@ -69,6 +78,20 @@ class StreamPlan:
     mirrors: tuple[MirrorPlan, ...]
     set_asides: tuple[SetAsidePlan, ...]
     finish: tuple[str, ...]
+    typed_batch: tuple[str, ...] = ()  # after changed: every value typed once (typed.sql)
+    each: EachTablePlan | None = None  # the same cycle by each table's statements, for few changed tables
+
+
+def _mirror_plan(m: dict[str, Any]) -> MirrorPlan:
+    return MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
+                      _statements(m["apply"]), _statements(m["cleanup"]), m.get("count", ""),
+                      _statements(m.get("drop", "")), m.get("id"), _statements(m.get("tombstones", "")),
+                      _statements(m.get("truncate", "")))
+
+
+def _set_aside_plan(a: dict[str, Any]) -> SetAsidePlan:
+    return SetAsidePlan(a["model"], a["unique_id"], _statements(a["start"]),
+                        {name: _statements(sql) for name, sql in a["mirrors"].items()}, _statements(a["finish"]))
 
 
 @dataclass(frozen=True)
@@ -81,20 +104,19 @@ class CyclePlan:
     def from_json(cls, doc: dict[str, Any]) -> CyclePlan:
         streams = []
         for s in doc["streams"]:
+            each = s.get("each")
             streams.append(StreamPlan(
                 staging_model=s["staging_model"], stream=(str(s["stream"][0]), str(s["stream"][1])),
                 refresh=_statements(s["refresh"]), probe=s["probe"], begin=tuple(s["begin"]),
                 batch=_statements(s["batch"]), changed=s["changed"], count_into=s.get("count_into", ""),
                 deleting=s.get("deleting", ""),
-                mirrors=tuple(MirrorPlan(m["model"], m["unique_id"], frozenset((str(a), str(b)) for a, b in m["tables"]),
-                                         _statements(m["apply"]), _statements(m["cleanup"]), m.get("count", ""),
-                                         _statements(m.get("drop", "")), m.get("id"),
-                                         _statements(m.get("tombstones", "")),
-                                         _statements(m.get("truncate", ""))) for m in s["mirrors"]),
-                set_asides=tuple(SetAsidePlan(a["model"], a["unique_id"], _statements(a["start"]),
-                                              {name: _statements(sql) for name, sql in a["mirrors"].items()},
-                                              _statements(a["finish"])) for a in s["set_aside"]),
-                finish=tuple(_statements(";\n".join(s["finish"])))))
+                mirrors=tuple(_mirror_plan(m) for m in s["mirrors"]),
+                set_asides=tuple(_set_aside_plan(a) for a in s["set_aside"]),
+                finish=tuple(_statements(";\n".join(s["finish"]))),
+                typed_batch=_statements(s.get("typed_batch", "")),
+                each=None if not each else EachTablePlan(
+                    tuple(_mirror_plan(m) for m in each["mirrors"]), tuple(_set_aside_plan(a) for a in each["set_aside"]),
+                    tuple(_statements(";\n".join(each["finish"]))))))
         return cls(doc["target"], tuple(_statements(";\n".join(doc["setup"]))), tuple(streams))
 
 
@@ -168,6 +190,17 @@ def set_up(con: Any, kind: str, plan: CyclePlan) -> None:
         raise
 
 
+# Where a stream's values are typed once (DuckDB, Postgres), a cycle that changed fewer tables
+# than this applies them by each table's own statements instead (docs/decisions/0025).
+# STREAMLEAP_CYCLE_TYPED_FROM sets it (0: always typed once; a large number: never).
+TYPED_FROM_TABLES = 4
+
+
+def typed_from() -> int:
+    value = os.environ.get("STREAMLEAP_CYCLE_TYPED_FROM", "").strip()
+    return int(value) if value.isdigit() else TYPED_FROM_TABLES
+
+
 def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
     """One cycle on con (kept open by the runner). Raises what the warehouse raised, after rolling
     the cycle back."""
@@ -194,36 +227,45 @@ def run_cycle(con: Any, kind: str, plan: CyclePlan) -> CycleResult:
                       if row[0] is not None and row[1] is not None]
             changed = {(a, b) for a, b, _ in tables}
             truncating = {(a, b) for a, b, truncated in tables if truncated}
-            ran = [m for m in stream.mirrors if m.tables & changed]
-            deleting = {row[0] for row in db.rows(stream.deleting)} if stream.deleting and ran else set()
-            for set_aside in stream.set_asides:
+            mirrors, set_asides, finish = stream.mirrors, stream.set_asides, stream.finish
+            count_into, deleting_sql = stream.count_into, stream.deleting
+            if stream.each is not None and sum(1 for m in stream.each.mirrors if m.tables & changed) < typed_from():
+                # few tables changed: each one's own statements (docs/decisions/0025)
+                mirrors, set_asides, finish = stream.each.mirrors, stream.each.set_asides, stream.each.finish
+                count_into, deleting_sql = "", ""
+            else:
+                for sql in stream.typed_batch:
+                    db.run(sql)
+            ran = [m for m in mirrors if m.tables & changed]
+            deleting = {row[0] for row in db.rows(deleting_sql)} if deleting_sql and ran else set()
+            for set_aside in set_asides:
                 for sql in set_aside.start:
                     db.run(sql)
             for mirror in ran:
                 for sql in mirror.apply:
                     db.run(sql)
-                if mirror.id in deleting or not stream.deleting:
+                if mirror.id in deleting or not deleting_sql:
                     for sql in mirror.tombstones:
                         db.run(sql)
                 if mirror.tables & truncating:  # reads the whole mirror, as a TRUNCATE does
                     for sql in mirror.truncate:
                         db.run(sql)
-                for set_aside in stream.set_asides:  # its records' rows, as its apply judged them
+                for set_aside in set_asides:  # its records' rows, as its apply judged them
                     for sql in set_aside.mirrors.get(mirror.model, ()):
                         db.run(sql)
                 for sql in mirror.cleanup:
                     db.run(sql)
-            for set_aside in stream.set_asides:
+            for set_aside in set_asides:
                 for sql in set_aside.finish:
                     db.run(sql)
             counts = [m.count for m in ran if m.count]
-            if counts and stream.count_into:  # the package's INSERT and its SELECTs, one statement
-                db.run(stream.count_into + "\n" + "\nunion all\n".join(counts))
+            if counts and count_into:  # the package's INSERT and its SELECTs, one statement
+                db.run(count_into + "\n" + "\nunion all\n".join(counts))
             for mirror in ran:
                 for sql in mirror.drop:
                     db.run(sql)
-            result.ran += [m.model for m in ran] + [a.model for a in stream.set_asides]
-            for sql in stream.finish:
+            result.ran += [m.model for m in ran] + [a.model for a in set_asides]
+            for sql in finish:
                 db.run(sql)
         db.commit()
         return result

@@ -33,10 +33,12 @@
   Order: batch, changed, set-aside starts, per changed mirror (apply, set-aside rows, cleanup),
   set-aside finishes, finish. The runner commits once per cycle, after every stream.
   On DuckDB and Postgres (cycle_types_once, typed.sql, docs/decisions/0017) the setup also makes
-  a catalog of the mirrors' columns, the batch also types every value once and judges every
-  record for every table, a mirror's apply reads those (no per-mirror checked table, no cleanup),
-  the set-aside model takes every mirror's rows in its finish, and the finish writes the applied
-  tables' state rows at once.
+  a catalog of the mirrors' columns, typed_batch (after changed) types every value once and judges
+  every record for every table, a mirror's apply reads those (no per-mirror checked table, no
+  cleanup), the set-aside model takes every mirror's rows in its finish, and the finish writes the
+  applied tables' state rows at once. Those streams also carry each: the mirrors, set-aside models
+  and finish of the per-table cycle above, which the runner takes instead (typed_batch not run)
+  when the batch changed few tables (docs/decisions/0025).
 
   Usage: dbt run-operation streamleap.cycle_plan  (logs the plan as one JSON line)
 -#}
@@ -141,7 +143,7 @@ create temporary table {{ relation }} as (
   {%- set stream_schema = staging_node.config.get('stream_schema') -%}
   {%- set catalog = streamleap.typed_catalog(staging_key, mirrors, first_id) if typed and render else none -%}
   {%- set batch = [streamleap._cycle_create_temp_sql(cycle_batch, streamleap.cycle_batch_sql(staging, floor, stream_schema))] -%}
-  {%- if catalog is not none %}{% do batch.extend(streamleap.typed_batch_sql(staging_key, cycle_batch, catalog, stream_schema)) %}{% endif -%}
+  {%- set typed_batch = streamleap.typed_batch_sql(staging_key, cycle_batch, catalog, stream_schema) if catalog is not none else [] -%}
 
   {%- set out = {
     'staging_model': staging_node.name,
@@ -153,6 +155,7 @@ create temporary table {{ relation }} as (
     'floor': floor,
     'begin': [],
     'batch': batch | join(';\n'),
+    'typed_batch': typed_batch | join(';\n'),
     'catalog': catalog,
     'changed': "select _sl_schema, _sl_table, max(case when _sl_record_type = 'control' and _sl_op = 'truncate-table' then 1 else 0 end)\nfrom "
                ~ cycle_batch ~ '\ngroup by _sl_schema, _sl_table',
@@ -179,15 +182,17 @@ create temporary table {{ relation }} as (
     {%- do out.set_aside.append(streamleap._cycle_set_aside_piece(node, mirrors, mirrors, cycle_batch, typed=typed)) -%}
   {%- endfor -%}
 
-  {%- for skey in state_order if typed -%}
-    {%- do out.finish.extend(streamleap.typed_state_sql(states[skey]['relation'])) -%}
-  {%- endfor -%}
+  {%- set marks_moved = [] -%}
   {%- for skey in state_order -%}
     {%- set st = states[skey] -%}
-    {%- do out.finish.append('update ' ~ st.relation ~ '\nset watermark = ' ~ batch_end ~ ', updated_at = ' ~ dbt.current_timestamp()
+    {%- do marks_moved.append('update ' ~ st.relation ~ '\nset watermark = ' ~ batch_end ~ ', updated_at = ' ~ dbt.current_timestamp()
         ~ '\nwhere relation_name in ' ~ (mine if members is not none else '(' ~ st['keys'] | join(', ') ~ ')')
         ~ '\n  and (watermark is null or watermark < ' ~ batch_end ~ ')') -%}
   {%- endfor -%}
+  {%- for skey in state_order if typed -%}
+    {%- do out.finish.extend(streamleap.typed_state_sql(states[skey]['relation'])) -%}
+  {%- endfor -%}
+  {%- do out.finish.extend(marks_moved) -%}
   {%- if typed -%}
     {%- set r = streamleap._typed_relations() -%}
     {%- do out.finish.append('drop table ' ~ r['values']) -%}
@@ -196,6 +201,19 @@ create temporary table {{ relation }} as (
     {%- do out.finish.append('drop table ' ~ r.applied) -%}
   {%- endif -%}
   {%- do out.finish.append('drop table ' ~ cycle_batch) -%}
+  {#- Where values are typed once: the same cycle as each table's own statements (as on Redshift),
+      for a cycle that changed few tables, where binding a table's statements costs less than
+      typing every value of a large batch once more as rows (docs/decisions/0025) -#}
+  {%- if typed and render -%}
+    {%- set each = {'mirrors': [], 'set_aside': [], 'finish': marks_moved + ['drop table ' ~ cycle_batch]} -%}
+    {%- for node, spec in mirrors -%}
+      {%- do each.mirrors.append(streamleap._cycle_mirror_piece(node, spec, cycle_batch)) -%}
+    {%- endfor -%}
+    {%- for node in set_asides -%}
+      {%- do each.set_aside.append(streamleap._cycle_set_aside_piece(node, mirrors, mirrors, cycle_batch, typed=false)) -%}
+    {%- endfor -%}
+    {%- do out.update({'each': each}) -%}
+  {%- endif -%}
   {{ return(out) }}
 {%- endmacro %}
 
@@ -301,6 +319,7 @@ create temporary table {{ relation }} as (
   {%- do out.append('begin') -%}
   {%- do out.extend(p.begin) -%}
   {%- do out.extend([p.batch, p.changed]) -%}
+  {%- if p.typed_batch %}{% do out.append(p.typed_batch) %}{% endif -%}
   {%- if p.deleting %}{% do out.append(p.deleting) %}{% endif -%}
   {%- for a in p.set_aside %}{% do out.append(a.start) %}{% endfor -%}
   {%- for m in p.mirrors if m.model in changed -%}

@@ -174,10 +174,12 @@
 {#- dbt-redshift falls back to postgres__ macros: Redshift's JSON_PARSE (the staging view) is the
     parser the rule is taken from -#}
 {% macro redshift__payload_rule_check(payload) -%}{%- endmacro %}
-{#- strings taken out, then true/false/null and exponents: a letter left is a literal JSON does not
-    have; a \u0000 escape is one preceded by an even number of backslashes -#}
-{% macro duckdb__payload_rule_check(payload) -%}
-  {%- set text = 'cast(' ~ payload ~ ' as varchar)' -%}
+{#- DuckDB: the staging view applies the rule (duckdb__json_rule) where it parses the record -#}
+{% macro duckdb__payload_rule_check(payload) -%}{%- endmacro %}
+{#- The rule over a record's JSON text on DuckDB (its staging view, staging_select.sql): strings
+    taken out, then true/false/null and exponents: a letter left is a literal JSON does not have; a
+    \u0000 escape is one preceded by an even number of backslashes -#}
+{% macro duckdb__json_rule(text) -%}
   {%- set bare = "regexp_replace(" ~ text ~ ", '\"(\\\\.|[^\"\\\\])*\"', '\"\"', 'g')" -%}
   {#- each check first looks for its words with a plain search, and runs its regular expressions only
       on the few records that hold them (DuckDB's reader takes only ASCII NaN/Inf literals, in any case,

@@ -30,6 +30,10 @@ select
 from {{ streamleap.stream_relation(stream_schema, stream_name) }}
 {%- endmacro %}
 
+{#- DuckDB's reader takes more than Redshift's JSON_PARSE (NaN and Infinity literals, deeper
+    nesting; duckdb__json_rule, json_access.sql): the view refuses what Redshift's would, so a
+    record has a payload here exactly when it has one on Redshift, and the rule is checked once,
+    where the record is parsed, not by each model that reads it. -#}
 {% macro duckdb__staging_select(stream_schema, stream_name) -%}
 select
   approximate_arrival_timestamp,
@@ -37,9 +41,12 @@ select
   shard_id,
   sequence_number,
   refresh_time,
-  case when json_valid(try(decode(kinesis_data))) then cast(decode(kinesis_data) as json) end as payload,
-  case when json_valid(try(decode(kinesis_data))) is not true then kinesis_data end as raw_data
-from {{ streamleap.stream_relation(stream_schema, stream_name) }}
+  case when _sl_json then cast(_sl_text as json) end as payload,
+  case when _sl_json is not true then kinesis_data end as raw_data
+from (
+  select records.*, json_valid(_sl_text) and {{ streamleap.duckdb__json_rule('_sl_text') }} as _sl_json
+  from (select s.*, try(decode(s.kinesis_data)) as _sl_text from {{ streamleap.stream_relation(stream_schema, stream_name) }} s) records
+) parsed
 {%- endmacro %}
 
 {% macro postgres__staging_select(stream_schema, stream_name) -%}

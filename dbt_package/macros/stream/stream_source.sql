@@ -28,13 +28,12 @@
     backslash as two: "use two backslashes ('\\')" in a pattern,
     https://docs.aws.amazon.com/redshift/latest/dg/pattern-matching-conditions-posix.html), so there a
     backslash is doubled too; Postgres (standard_conforming_strings on, the default since 9.1) and
-    DuckDB take it literally. -#}
+    DuckDB take it literally. A test of the target's type, not a dispatch: a model's SQL makes
+    dozens of literals, and each dispatched call is two macro calls. -#}
 {% macro _string_literal(value) -%}
-  {{- adapter.dispatch('_string_literal', 'streamleap')(value) -}}
-{%- endmacro %}
-{% macro default___string_literal(value) -%}
-  '{{ value | string | replace("'", "''") }}'
-{%- endmacro %}
-{% macro redshift___string_literal(value) -%}
+  {%- if target.type == 'redshift' -%}
   '{{ value | string | replace("\\", "\\\\") | replace("'", "''") }}'
+  {%- else -%}
+  '{{ value | string | replace("'", "''") }}'
+  {%- endif -%}
 {%- endmacro %}
