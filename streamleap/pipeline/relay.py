@@ -504,10 +504,7 @@ class Relay:
             cur.execute(f"select max(refresh_time) from {self._stream_rel}", [])  # [] so psycopg2 reads %% as %
             last = cur.fetchone()[0]
             refresh_time = now if last is None else max(now, _utc_time(last) + ONE_MICROSECOND)
-            self._insert(cur, [
-                (_utc_naive(rec.get("ApproximateArrivalTimestamp")), rec.get("PartitionKey"), r.shard_id,
-                 rec["SequenceNumber"], refresh_time, bytes(rec["Data"]))
-                for r in reads for rec in r.records])
+            self._insert(cur, [self._row(r, rec, refresh_time) for r in reads for rec in r.records])
         for r in reads:
             before = committed.get(r.shard_id)
             if before is None:
@@ -522,6 +519,11 @@ class Relay:
                                       "is another relay reading this stream? run one per stream")
         con.commit()
         return refresh_time
+
+    def _row(self, read: _ShardRead, rec: dict[str, Any], refresh_time: dt.datetime) -> tuple:
+        """A record's row of the stand-in (STAND_IN_COLUMNS)."""
+        return (_utc_naive(rec.get("ApproximateArrivalTimestamp")), rec.get("PartitionKey"), read.shard_id,
+                rec["SequenceNumber"], refresh_time, bytes(rec["Data"]))
 
     def _insert(self, cur: Any, rows: list[tuple]) -> None:
         if not rows:
