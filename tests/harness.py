@@ -78,8 +78,10 @@ class Target:
 
 
 def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_url: str | None = None,
-                 tables: list[str] | None = None, more: list[tuple[str, str]] = (), mode_for: str | None = None) -> Target:
-    """A project mirroring the tables of ddl (and of each further (ddl, dialect) in more)."""
+                 tables: list[str] | None = None, more: list[tuple[str, str]] = (), mode_for: str | None = None,
+                 stream_kind: str = "kinesis") -> Target:
+    """A project mirroring the tables of ddl (and of each further (ddl, dialect) in more); stream_kind
+    kafka: STREAM is a Kafka topic (its stand-in has Kafka's columns)."""
     project = tmp_path / "project"
     init_project(project)
     tag = uuid.uuid4().hex[:8]
@@ -97,10 +99,10 @@ def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_ur
     planned = plan_tables(parsed)
     for more_ddl, more_dialect in more:
         planned += plan_tables(parse_ddl(more_ddl, more_dialect))
-    generate_models(project, with_modes(planned, mode_for=mode_for), STREAM, target.stream_schema)
+    generate_models(project, with_modes(planned, mode_for=mode_for), STREAM, target.stream_schema, stream_kind)
     run_dbt(["deps"], project)
     dbt(target, "run-operation", "streamleap.create_stream_source", "--args",
-        json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM}))
+        json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM, "stream_kind": stream_kind}))
     return target
 
 

@@ -800,3 +800,21 @@ def test_serial_columns_are_not_null(dialect, types, tmp_path):
     ddl = write(tmp_path / "serial.sql", f"CREATE TABLE s.t (id int PRIMARY KEY, {cols});\n")
     doc = plan_json("--ddl", ddl, "--dialect", dialect)
     assert [c["nullable"] for c in doc["tables"][0]["columns"]] == [False] * (1 + len(types))
+
+
+def test_generate_for_a_kafka_topic(tmp_path, pg_ddl):
+    """--stream-kind kafka: the staging view reads a Kafka topic (its stand-in's columns locally; FROM
+    KAFKA with the given URI and authentication on Redshift); Kafka settings without it are refused."""
+    project = tmp_path / "proj"
+    cli("init", project, "--no-deps")
+    cli("generate", "--project-dir", project, "--stream", "shop.cdc-v1", "--ddl", pg_ddl, "--dialect", "postgres",
+        "--tables", "cart", "--stream-kind", "kafka", "--stream-schema", "msk", "--kafka-uri", "b-1.example:9098",
+        "--kafka-authentication", "iam")
+    staging = (project / "models" / "shop_cdc_v1" / "stg_shop_cdc_v1.sql").read_text()
+    assert "stream_kind='kafka'" in staging and "kafka_uri='b-1.example:9098'" in staging
+    assert "kafka_authentication='iam'" in staging
+    assert "streamleap.staging_select('msk', 'shop.cdc-v1', 'kafka')" in staging
+    refused = cli("generate", "--project-dir", project, "--stream", STREAM, "--ddl", pg_ddl, "--dialect", "postgres",
+                  "--kafka-uri", "b-1.example:9098", ok=False)
+    assert refused.exit_code == 1
+    assert "--kafka-uri and --kafka-authentication are for --stream-kind kafka" in refused.stderr

@@ -5,6 +5,9 @@ and failures; a checkpoint the topic no longer holds stops the relay instead of 
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import itertools
 import json
 import uuid
 from collections import defaultdict
@@ -13,14 +16,15 @@ import confluent_kafka
 import pytest
 
 from streamleap.errors import StreamleapError
+from streamleap.records import ChangeRecord
 from streamleap.pipeline.kafka_relay import KafkaRelay, kafka_stand_in_ddl
 from streamleap.pipeline.relay import Relay, RelayBusyError, StreamChangedError
 from streamleap.pipeline.warehouse import open_warehouse
-from tests.harness import Target, make_project
+from tests.harness import STREAM, Target, dbt, expected_rows, make_project
 
 pytestmark = pytest.mark.dbt
 
-DDL = "CREATE TABLE public.cart (id bigint PRIMARY KEY, status varchar(10) NOT NULL);"
+DDL = "CREATE TABLE public.cart (id bigint PRIMARY KEY, status varchar(10) NOT NULL, total numeric(12,2));"
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +173,98 @@ def test_a_missing_topic_is_one_line(topic):
     with pytest.raises(StreamleapError, match="Kafka topic no_such_topic does not exist"):
         relay.pull()
     relay.close()
+
+
+# ----------------------------------------------------------------------------- DMS records through a Kafka topic
+T0 = dt.datetime(2024, 6, 1, 12, 0, 0)
+
+
+class Cart:
+    """DMS records of public.cart, with commit times in order; sent to a topic keyed by DMS's partition key."""
+
+    def __init__(self, bootstrap: str):
+        self.producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap, "log_level": 0})
+        self.ticks = itertools.count(1)
+
+    def record(self, op: str, id: int, status: str | None = None, total: str | None = None, before: dict | None = None):
+        n = next(self.ticks)
+        ts = T0 + dt.timedelta(milliseconds=7 * n)
+        return ChangeRecord("public", "cart", op, {"id": id, "status": status, "total": total}, before=before,
+                            commit_ts=None if op == "load" else ts, transaction_id=100 + n, transaction_record_id=1)
+
+    def send(self, records: list[ChangeRecord], topic: str = STREAM) -> None:
+        for r in records:  # keyed: a key's changes stay in one partition, in commit order
+            self.producer.produce(topic, key=f"public.cart.{r.data['id']}".encode(), value=r.to_bytes())
+        assert self.producer.flush(10) == 0
+
+
+def mirror_check(target: Target) -> None:
+    relayed = target.query(f'select kafka_offset, kafka_value from "{target.stream_schema}"."{STREAM}"')
+    expected = {k: {"status": v["status"], "total": None if v["total"] is None else decimal.Decimal(v["total"])}
+                for k, v in expected_rows([(str(o), bytes(d)) for o, d in relayed], "cart", ["id"], "public").items()}
+    actual = {(i,): {"status": s, "total": t} for i, s, t in target.query(f"select id, status, total from {target.rel('cart')}")}
+    assert actual == expected and actual
+
+
+@pytest.fixture
+def fresh_kafka():
+    """A mock cluster of this test's own (the topic is the project's stream name)."""
+    mock = confluent_kafka.Producer({"test.mock.num.brokers": 1, "log_level": 0})
+    broker = next(iter(mock.list_topics(timeout=10).brokers.values()))
+    yield f"{broker.host}:{broker.port}"
+    mock.flush(5)
+
+
+@pytest.mark.parametrize("engine", ["local", "postgres"])
+def test_dms_records_through_a_kafka_topic_mirror_exactly(engine, fresh_kafka, tmp_path, request, monkeypatch):
+    """A project generated with --stream-kind kafka: the staging view reads the topic's stand-in (Kafka's
+    columns), and `dbt run` and `streamleap run` mirror DMS records relayed from the topic exactly,
+    loads, inserts, updates, deletes and a primary-key move, across a restart of the runner."""
+    from streamleap.pipeline.runner import Runner
+
+    pg_url = request.getfixturevalue("pg_url") if engine == "postgres" else None
+    target = make_project(tmp_path, DDL, "postgres", engine, pg_url, stream_kind="kafka")
+    for k, v in target.env.items():
+        monkeypatch.setenv(k, v)
+    cart = Cart(fresh_kafka)
+    cart.send([cart.record("load", i, "open", f"{i}.50") for i in range(1, 9)]
+              + [cart.record("insert", 20, "open", "1"), cart.record("update", 3, "paid", "3.75"), cart.record("delete", 5),
+                 cart.record("update", 21, "moved", "2", before={"id": 20})])
+    relay = KafkaRelay(fresh_kafka, STREAM, open_warehouse(target.project, target.name), target.stream_schema, STREAM)
+    assert relay.pull().records == 12
+    relay.close()
+    dbt(target, "run")
+    mirror_check(target)
+
+    runner = Runner(target.project, target=target.name, kafka_bootstrap=fresh_kafka, every=0.0)
+    try:
+        assert runner.cycle().error is None  # its first cycle: a dbt run
+        cart.send([cart.record("update", 1, "shipped", "1.50"), cart.record("delete", 21), cart.record("insert", 5, "reborn", "9"),
+                   cart.record("update", 2, "paid", "2.50"), cart.record("update", 2, "shipped", "2.50")])
+        for _ in range(3):
+            report = runner.cycle()
+            assert report.error is None, report.error
+        mirror_check(target)
+    finally:
+        runner.close()
+    again = Runner(target.project, target=target.name, kafka_bootstrap=fresh_kafka, every=0.0)
+    try:
+        cart.send([cart.record("update", 2, "returned", "0"), cart.record("delete", 1)])
+        for _ in range(3):
+            assert again.cycle().error is None
+        mirror_check(target)
+        statuses = dict(target.query(f"select id, status from {target.rel('cart')}"))
+        assert statuses[2] == "returned" and 1 not in statuses and statuses[5] == "reborn" and 21 not in statuses
+        assert len(target.query(f'select kafka_offset from "{target.stream_schema}"."{STREAM}"')) == 19  # each once
+    finally:
+        again.close()
+
+
+def test_a_kafka_project_needs_its_brokers(tmp_path, monkeypatch):
+    from streamleap.pipeline.runner import Runner
+
+    target = make_project(tmp_path, DDL, "postgres", "local", stream_kind="kafka")
+    monkeypatch.delenv("STREAMLEAP_KAFKA_BOOTSTRAP", raising=False)
+    runner = Runner(target.project, target=target.name, every=0.0)
+    with pytest.raises(StreamleapError, match="--kafka-bootstrap"):
+        runner.setup()

@@ -81,6 +81,18 @@ STATEMENTS = {
     "external_schema_role": "streamleap.create_stream_source_sql('kinesis', 'shop_cdc', "
                             "'arn:aws:iam::123456789012:role/streamleap-redshift', 'us-east-1')",
     "staging_select": "streamleap.staging_select('kinesis', 'shop_cdc')",
+    # a Kafka topic (MSK, Confluent, Apache Kafka): the external schema FROM KAFKA (IAM, or mTLS with
+    # a certificate), the older FROM MSK form, and the streaming view over a topic
+    "external_schema_kafka_iam": "streamleap.create_stream_source_sql('msk', 'ShopCDC', 'default', none, 'kafka', "
+                                 "{'uri': 'b-1.shop.abc123.c2.kafka.us-east-1.amazonaws.com:9098', 'authentication': 'iam'})",
+    "external_schema_kafka_mtls": "streamleap.create_stream_source_sql('confluent', 'shop.cdc', 'default', none, 'kafka', "
+                                  "{'uri': 'lkc-ghidef-67890.centralus.azure.glb.confluent.cloud:9092', 'authentication': 'mtls', "
+                                  "'authentication_arn': 'arn:aws:acm:us-east-1:123456789012:certificate/abc'})",
+    "external_schema_msk_cluster": "streamleap.create_stream_source_sql('msk', 'ShopCDC', "
+                                   "'arn:aws:iam::123456789012:role/streamleap-redshift', none, 'kafka', "
+                                   "{'msk_cluster_arn': 'arn:aws:kafka:us-east-1:123456789012:cluster/shop/abc', "
+                                   "'authentication': 'none'})",
+    "staging_select_kafka": "streamleap.staging_select('msk', 'ShopCDC', 'kafka')",
     "streaming_view_create": f"streamleap.create_streaming_view_sql({REL.format('stg_shop_cdc')}, {CFG_DEFAULT}, "
                              "streamleap.staging_select('kinesis', 'shop_cdc'))",
     "streaming_view_create_tuned": f"streamleap.create_streaming_view_sql({REL.format('stg_shop_cdc')}, {CFG_TUNED}, "
@@ -241,6 +253,28 @@ def test_streaming_view_select_is_incrementally_refreshable(rendered):
     assert sql.count("can_json_parse(") == 1 and sql.count("json_parse(") == 2  # can_json_parse( contains json_parse(
     assert "kinesis_data as raw_data" in sql
     assert 'from "dev"."kinesis"."shop_cdc"' in sql
+
+
+def test_a_kafka_topics_streaming_view_and_external_schema(rendered):
+    """Over a Kafka topic the view is as refreshable as over a Kinesis stream and gives the same
+    columns (the topic's under Kinesis's names: partition as shard_id, offset as sequence_number);
+    the external schema is FROM KAFKA with the brokers' URI and its authentication, or FROM MSK."""
+    tree = sqlglot.parse_one(rendered["staging_select_kafka"], read="redshift")
+    for node_type in (exp.Window, exp.Join, exp.Union, exp.Subquery, exp.Distinct, exp.AggFunc):
+        assert not list(tree.find_all(node_type)), f"{node_type.__name__} in the streaming view"
+    kinesis = sqlglot.parse_one(rendered["staging_select"], read="redshift")
+    assert tree.named_selects == kinesis.named_selects
+    sql = rendered["staging_select_kafka"].lower()
+    assert "case when can_json_parse(kafka_value) then json_parse(kafka_value) end as payload" in sql
+    assert "cast(kafka_offset as varchar(128)) as sequence_number" in sql and 'from "dev"."msk"."ShopCDC"'.lower() in sql
+    assert rendered["external_schema_kafka_iam"].split() == (
+        'create external schema if not exists "msk" from kafka iam_role default authentication iam '
+        "uri 'b-1.shop.abc123.c2.kafka.us-east-1.amazonaws.com:9098'").split()
+    mtls = " ".join(rendered["external_schema_kafka_mtls"].split())
+    assert "authentication mtls authentication_arn 'arn:aws:acm:us-east-1:123456789012:certificate/abc' uri " in mtls
+    msk = " ".join(rendered["external_schema_msk_cluster"].split())
+    assert msk.endswith("from msk iam_role 'arn:aws:iam::123456789012:role/streamleap-redshift' authentication none "
+                        "cluster_arn 'arn:aws:kafka:us-east-1:123456789012:cluster/shop/abc'")
 
 
 def test_no_text_no_bare_numeric_and_lengths_within_limits(rendered):

@@ -46,13 +46,15 @@ def _cycle_table(r) -> Table:
 @click.option("--restart-stream", is_flag=True,
               help="Local targets: when the Kinesis stream is not the one the relay's checkpoints are for (it was "
                    "re-created), read it from its beginning instead of stopping.")
+@click.option("--kafka-bootstrap", envvar="STREAMLEAP_KAFKA_BOOTSTRAP", metavar="HOST:PORT[,...]",
+              help="Local targets: the Kafka brokers of the project's Kafka topics (streams generated with --stream-kind kafka).")
 @handle_errors
-def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycles, as_json, restart_stream):
+def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycles, as_json, restart_stream, kafka_bootstrap):
     """Keep the mirrors fresh: relay (local targets) or refresh (Redshift), then apply, every few seconds."""
     from streamleap.pipeline.runner import Runner
 
     runner = Runner(project_dir, target=target, profiles_dir=profiles_dir, kinesis_endpoint=kinesis_endpoint,
-                    region=region, every=every, restart_stream=restart_stream)
+                    region=region, every=every, restart_stream=restart_stream, kafka_bootstrap=kafka_bootstrap)
     runner.setup()
     last: list = []
 

@@ -76,13 +76,18 @@ def init(directory: Path, no_deps: bool):
               "Default: redshift.external_schema of --config, else kinesis.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="streamleap.yml: stream name, external schema, tables and exclude_columns come from it.")
+@click.option("--stream-kind", type=click.Choice(["kinesis", "kafka"]), default="kinesis", show_default=True,
+              help="What --stream names: a Kinesis stream, or a Kafka topic (Amazon MSK, Confluent, Apache Kafka).")
+@click.option("--kafka-uri", help="Kafka topics on Redshift: the brokers' bootstrap URI of the external schema FROM KAFKA.")
+@click.option("--kafka-authentication", type=click.Choice(["none", "iam", "mtls"]),
+              help="Kafka topics on Redshift: the external schema's AUTHENTICATION (default iam).")
 @click.option("--mode", "mode", default="mirror", show_default=True,
               help="What a delete does, for every table: mirror (the row goes) or soft_delete (the row stays, flagged).")
 @click.option("--mode-for", "mode_for", metavar="TABLE=MODE[,...]",
               help="Another mode for some tables, e.g. --mode-for orders=soft_delete (the model's streamleap_mode config).")
 @handle_errors
 def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
-             stream, stream_schema, config_path, mode, mode_for):
+             stream, stream_schema, config_path, stream_kind, kafka_uri, kafka_authentication, mode, mode_for):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     from streamleap.project.scaffold import generate_models
 
@@ -102,7 +107,10 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
     from streamleap.model.mirror_plan import with_modes
 
     planned = with_modes(result.tables, mode, mode_for)
-    written = generate_models(project_dir, planned, stream, stream_schema)
+    kafka = {"kafka_uri": kafka_uri, "kafka_authentication": kafka_authentication}
+    if stream_kind != "kafka" and any(kafka.values()):
+        raise StreamleapError("--kafka-uri and --kafka-authentication are for --stream-kind kafka")
+    written = generate_models(project_dir, planned, stream, stream_schema, stream_kind, kafka)
     print_skipped(selection, verbose)
     for path in written:
         console.print(f"wrote {path}")

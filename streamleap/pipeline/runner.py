@@ -128,12 +128,15 @@ def last_report(project_dir: Path) -> dict[str, Any] | None:
 class Runner:
     def __init__(self, project_dir: Path, *, target: str | None = None, profiles_dir: Path | None = None,
                  kinesis_endpoint: str | None = None, region: str | None = None, every: float = 1.0,
-                 kinesis: Any = None, clock: Callable[[], float] = time.monotonic, restart_stream: bool = False):
+                 kinesis: Any = None, clock: Callable[[], float] = time.monotonic, restart_stream: bool = False,
+                 kafka_bootstrap: str | None = None):
         self.project_dir = Path(project_dir)
         self.profiles_dir = Path(profiles_dir or project_dir)
         self.target = target
         self.every = every
         self.kinesis_endpoint, self.region = kinesis_endpoint, region
+        #: the Kafka brokers the relays of a project's Kafka topics read (local targets)
+        self.kafka_bootstrap = kafka_bootstrap or os.environ.get("STREAMLEAP_KAFKA_BOOTSTRAP")
         self._kinesis = kinesis
         self._clock = clock
         self._report_written: float | None = None  # time.monotonic() of the last report written
@@ -179,14 +182,26 @@ class Runner:
             from streamleap.kinesis.client import kinesis_client
             from streamleap.pipeline.relay import Relay
 
-            kinesis = self._kinesis or kinesis_client(self.kinesis_endpoint, self.region)
+            kinesis: Any = None
             self.relays = []
             for stream_schema, stream_name in self.models.streams:
-                relay = Relay(kinesis, stream_name, self.warehouse, stream_schema, restart_stream=self.restart_stream)
+                kind = self.models.kind((stream_schema, stream_name))
+                relay: Any
+                if kind == "kafka":
+                    from streamleap.pipeline.kafka_relay import KafkaRelay
+
+                    if not self.kafka_bootstrap:
+                        raise StreamleapError(f"stream {stream_schema}.{stream_name} is a Kafka topic: give its brokers with "
+                                              "--kafka-bootstrap HOST:PORT (or STREAMLEAP_KAFKA_BOOTSTRAP)")
+                    relay = KafkaRelay(self.kafka_bootstrap, stream_name, self.warehouse, stream_schema, stream_name,
+                                       restart_stream=self.restart_stream)
+                else:
+                    kinesis = kinesis or self._kinesis or kinesis_client(self.kinesis_endpoint, self.region)
+                    relay = Relay(kinesis, stream_name, self.warehouse, stream_schema, restart_stream=self.restart_stream)
                 self.relays.append(relay)
                 relay.acquire()  # the stream's lease, before building anything: another runner's relay stops us here
                 self.dbt.invoke("run-operation", "streamleap.create_stream_source", "--args",
-                                json.dumps({"stream_schema": stream_schema, "stream_name": stream_name}))
+                                json.dumps({"stream_schema": stream_schema, "stream_name": stream_name, "stream_kind": kind}))
 
     # ------------------------------------------------------------------ one cycle
     def cycle(self) -> CycleReport:

@@ -19,6 +19,10 @@ class ProjectModels:
     mirrors: dict[str, ModelRef]
     set_asides: dict[str, ModelRef]
     stagings: dict[str, ModelRef] = field(default_factory=dict)  # the streaming view models, by name
+    stream_kinds: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name) -> 'kinesis' | 'kafka'
+
+    def kind(self, stream: tuple[str, str]) -> str:
+        return self.stream_kinds.get(stream, "kinesis")
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def _ref(node: Any, spec: dict | None = None, stream: tuple[str, str] | None = N
 
 
 def project_models(manifest: Any) -> ProjectModels:
-    streams, mirrors, set_asides, stagings = [], {}, {}, {}
+    streams, mirrors, set_asides, stagings, kinds = [], {}, {}, {}, {}
     for node in manifest.nodes.values():
         if node.resource_type != "model":
             continue
@@ -61,11 +65,12 @@ def project_models(manifest: Any) -> ProjectModels:
         if stream is not None:
             streams.append(stream)
             stagings[node.name] = _ref(node, stream=stream)
+            kinds[stream] = str(extra.get("stream_kind") or "kinesis")
         elif extra.get("streamleap_table"):
             mirrors[node.name] = _ref(node, extra.get("streamleap_table"), read)
         elif extra.get("streamleap_set_aside"):
             set_asides[node.name] = _ref(node, stream=read)
-    return ProjectModels(sorted(set(streams)), mirrors, set_asides, stagings)
+    return ProjectModels(sorted(set(streams)), mirrors, set_asides, stagings, kinds)
 
 
 def keys_by_schema(refs: list[ModelRef]) -> dict[str, list[str]]:

@@ -132,6 +132,8 @@ def _jinja_literal(value: str) -> str:
 class StreamModels:
     stream: str
     stream_schema: str
+    kind: str = "kinesis"  # or "kafka": a Kafka topic (MSK, Confluent, Apache Kafka)
+    kafka: tuple[tuple[str, str], ...] = ()  # the Kafka external schema's settings (staging model config)
 
     @property
     def staging(self) -> str:
@@ -147,17 +149,25 @@ class StreamModels:
 
 
 def _staging_sql(s: StreamModels) -> str:
+    if s.kind == "kafka":
+        what = f"Kafka topic {s.stream}"
+        kind = "    stream_kind='kafka',\n" + "".join(f"    {k}={_jinja_literal(v)},\n" for k, v in s.kafka)
+        select_args = f"{_jinja_literal(s.stream_schema)}, {_jinja_literal(s.stream)}, 'kafka'"
+    else:
+        what, kind = f"Kinesis stream {s.stream}", ""
+        select_args = f"{_jinja_literal(s.stream_schema)}, {_jinja_literal(s.stream)}"
     return (
-        f"{{#- {GENERATED} The streaming view over Kinesis stream {s.stream}: one row per record, payload kept. -#}}\n"
+        f"{{#- {GENERATED} The streaming view over {what}: one row per record, payload kept. -#}}\n"
         "{{ config(\n"
         "    materialized='streaming_mv',\n"
         f"    stream_schema={_jinja_literal(s.stream_schema)},\n"
         f"    stream_name={_jinja_literal(s.stream)},\n"
+        f"{kind}"
         "    iam_role=var('streamleap_iam_role', 'default'),\n"
         "    auto_refresh=true,\n"
         "    sort=['refresh_time'],\n"
         ") }}\n"
-        f"{{{{ streamleap.staging_select({_jinja_literal(s.stream_schema)}, {_jinja_literal(s.stream)}) }}}}\n"
+        f"{{{{ streamleap.staging_select({select_args}) }}}}\n"
     )
 
 
@@ -318,13 +328,26 @@ def _stream_yml(s: StreamModels) -> dict:
     }
 
 
-def generate_models(directory: Path, tables: list[MirrorTable], stream: str, stream_schema: str = "kinesis") -> list[Path]:
-    """Write (or rewrite) the stream's staging, set-aside and mirror models. Idempotent."""
+def generate_models(directory: Path, tables: list[MirrorTable], stream: str, stream_schema: str = "kinesis",
+                    stream_kind: str = "kinesis", kafka: dict[str, str] | None = None) -> list[Path]:
+    """Write (or rewrite) the stream's staging, set-aside and mirror models. Idempotent. stream_kind
+    'kafka': stream is a Kafka topic; kafka: its external schema's settings on Redshift (kafka_uri,
+    kafka_authentication, kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn)."""
     if not (directory / "dbt_project.yml").is_file():
         raise StreamleapError(f"{directory}: not a dbt project (no dbt_project.yml); run `streamleap init {directory}` first")
-    if not stream or not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", stream):
+    if stream_kind not in ("kinesis", "kafka"):
+        raise StreamleapError(f"--stream-kind {stream_kind!r}: kinesis or kafka")
+    if stream_kind == "kafka":
+        if not stream or not re.fullmatch(r"[A-Za-z0-9_.-]{1,249}", stream) or stream in (".", ".."):
+            raise StreamleapError(f"--stream {stream!r}: a Kafka topic name has 1-249 characters from a-z, A-Z, 0-9, _ . -")
+    elif not stream or not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", stream):
         raise StreamleapError(f"--stream {stream!r}: a Kinesis stream name has 1-128 characters from a-z, A-Z, 0-9, _ . -")
-    s = StreamModels(stream, stream_schema)
+    unknown = sorted(set(kafka or {}) - {"kafka_uri", "kafka_authentication", "kafka_authentication_arn", "kafka_secret_arn",
+                                         "msk_cluster_arn"})
+    if unknown:
+        raise StreamleapError(f"Kafka settings {', '.join(unknown)} are not known: kafka_uri, kafka_authentication, "
+                              "kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn")
+    s = StreamModels(stream, stream_schema, stream_kind, tuple(sorted((k, v) for k, v in (kafka or {}).items() if v)))
     folder = directory / "models" / s.folder
     files: dict[str, str] = {
         f"{s.staging}.sql": _staging_sql(s),

@@ -5,8 +5,13 @@
   invalid JSON fails the whole refresh and blocks ingestion) nor vanishes.
   Incremental refresh allows no window functions, joins or subqueries outside FROM here.
 -#}
-{% macro staging_select(stream_schema, stream_name) -%}
-  {{ return(adapter.dispatch('staging_select', 'streamleap')(stream_schema, stream_name)) }}
+{#- stream_kind 'kafka': a Kafka topic's columns (kafka_partition, kafka_offset, kafka_timestamp,
+    kafka_key, kafka_value, ...) under the names a Kinesis stream's have, so that everything that reads
+    the view is the same for both: shard_id is the partition, sequence_number the offset as text
+    (compared as a number: by length, then text), partition_key the record's key as text,
+    approximate_arrival_timestamp its Kafka timestamp. -#}
+{% macro staging_select(stream_schema, stream_name, stream_kind='kinesis') -%}
+  {{ return(adapter.dispatch('staging_select', 'streamleap')(stream_schema, stream_name, stream_kind)) }}
 {%- endmacro %}
 
 {#- Redshift (docs/decisions/0012): raw_data keeps every record's bytes, not only the invalid
@@ -18,7 +23,18 @@
     bytes. So each record is validated once and parsed once (it was validated twice): JSON_PARSE of
     a record that is not JSON fails the refresh, so CAN_JSON_PARSE has to come first.
     https://docs.aws.amazon.com/redshift/latest/dg/JSON_PARSE.html -#}
-{% macro redshift__staging_select(stream_schema, stream_name) -%}
+{% macro redshift__staging_select(stream_schema, stream_name, stream_kind='kinesis') -%}
+{%- if stream_kind == 'kafka' -%}
+select
+  kafka_timestamp as approximate_arrival_timestamp,
+  from_varbyte(kafka_key, 'utf8') as partition_key,
+  cast(kafka_partition as varchar(20)) as shard_id,
+  cast(kafka_offset as varchar(128)) as sequence_number,
+  refresh_time,
+  case when can_json_parse(kafka_value) then json_parse(kafka_value) end as payload,
+  kafka_value as raw_data
+from {{ streamleap.stream_relation(stream_schema, stream_name) }}
+{%- else -%}
 select
   approximate_arrival_timestamp,
   partition_key,
@@ -28,13 +44,15 @@ select
   case when can_json_parse(kinesis_data) then json_parse(kinesis_data) end as payload,
   kinesis_data as raw_data
 from {{ streamleap.stream_relation(stream_schema, stream_name) }}
+{%- endif %}
 {%- endmacro %}
 
 {#- DuckDB's reader takes more than Redshift's JSON_PARSE (NaN and Infinity literals, deeper
     nesting; duckdb__json_rule, json_access.sql): the view refuses what Redshift's would, so a
     record has a payload here exactly when it has one on Redshift, and the rule is checked once,
     where the record is parsed, not by each model that reads it. -#}
-{% macro duckdb__staging_select(stream_schema, stream_name) -%}
+{% macro duckdb__staging_select(stream_schema, stream_name, stream_kind='kinesis') -%}
+{%- set kafka = stream_kind == 'kafka' -%}
 select
   approximate_arrival_timestamp,
   partition_key,
@@ -42,14 +60,23 @@ select
   sequence_number,
   refresh_time,
   case when _sl_json then cast(_sl_text as json) end as payload,
-  case when _sl_json is not true then kinesis_data end as raw_data
+  case when _sl_json is not true then _sl_bytes end as raw_data
 from (
   select records.*, json_valid(_sl_text) and {{ streamleap.duckdb__json_rule('_sl_text') }} as _sl_json
-  from (select s.*, try(decode(s.kinesis_data)) as _sl_text from {{ streamleap.stream_relation(stream_schema, stream_name) }} s) records
+  from (
+    {%- if kafka %}
+    select s.kafka_timestamp as approximate_arrival_timestamp, try(decode(s.kafka_key)) as partition_key,
+      cast(s.kafka_partition as varchar) as shard_id, cast(s.kafka_offset as varchar) as sequence_number, s.refresh_time,
+      s.kafka_value as _sl_bytes, try(decode(s.kafka_value)) as _sl_text
+    {%- else %}
+    select s.approximate_arrival_timestamp, s.partition_key, s.shard_id, s.sequence_number, s.refresh_time,
+      s.kinesis_data as _sl_bytes, try(decode(s.kinesis_data)) as _sl_text
+    {%- endif %}
+    from {{ streamleap.stream_relation(stream_schema, stream_name) }} s) records
 ) parsed
 {%- endmacro %}
 
-{% macro postgres__staging_select(stream_schema, stream_name) -%}
+{% macro postgres__staging_select(stream_schema, stream_name, stream_kind='kinesis') -%}
 select
   approximate_arrival_timestamp,
   partition_key,
@@ -57,9 +84,17 @@ select
   sequence_number,
   refresh_time,
   payload,
-  case when payload is null then kinesis_data end as raw_data
+  case when payload is null then _sl_bytes end as raw_data
 from (
-  select s.*, {{ adapter.quote(stream_schema) }}.streamleap_try_jsonb(s.kinesis_data) as payload
+  {%- if stream_kind == 'kafka' %}
+  select s.kafka_timestamp as approximate_arrival_timestamp, encode(s.kafka_key, 'escape') as partition_key,
+    cast(s.kafka_partition as varchar(20)) as shard_id, cast(s.kafka_offset as varchar(128)) as sequence_number,
+    s.refresh_time, s.kafka_value as _sl_bytes,
+    {{ adapter.quote(stream_schema) }}.streamleap_try_jsonb(s.kafka_value) as payload
+  {%- else %}
+  select s.approximate_arrival_timestamp, s.partition_key, s.shard_id, s.sequence_number, s.refresh_time,
+    s.kinesis_data as _sl_bytes, {{ adapter.quote(stream_schema) }}.streamleap_try_jsonb(s.kinesis_data) as payload
+  {%- endif %}
   from {{ streamleap.stream_relation(stream_schema, stream_name) }} s
 ) records
 {%- endmacro %}

@@ -63,7 +63,7 @@
   {% for statement in plan if statement.lower().startswith('create ') %}{% do builds.append(statement) %}{% endfor %}
   {% if builds %}
     {#- the stream source (external schema / local stand-in) is made with the view, not each run -#}
-    {% do plan.insert(0, streamleap.create_stream_source_sql(cfg.stream_schema, cfg.stream_name, cfg.iam_role, cfg.region)) %}
+    {% do plan.insert(0, streamleap.create_stream_source_sql(cfg.stream_schema, cfg.stream_name, cfg.iam_role, cfg.region, cfg.stream_kind, cfg.kafka)) %}
   {% endif %}
   {% if builds or stored is none or stored.fingerprint != fingerprint %}
     {% do plan.append(streamleap.upsert_fingerprint_sql(target_relation, fingerprint)) %}
@@ -109,7 +109,17 @@
       'backup': config.get('backup', true) in [true, 'true', 'yes', 'YES'],
       'dist': config.get('dist', none),
       'sort': sort,
+      'stream_kind': config.get('stream_kind', 'kinesis'),
+      'kafka': {'uri': config.get('kafka_uri', none), 'authentication': config.get('kafka_authentication', none),
+                'authentication_arn': config.get('kafka_authentication_arn', none), 'secret_arn': config.get('kafka_secret_arn', none),
+                'msk_cluster_arn': config.get('msk_cluster_arn', none)},
   } -%}
+  {%- if cfg.stream_kind not in ['kinesis', 'kafka'] -%}
+    {{ exceptions.raise_compiler_error("streaming_mv " ~ this ~ ": stream_kind " ~ cfg.stream_kind ~ " is not kinesis or kafka") }}
+  {%- endif -%}
+  {%- if cfg.kafka.authentication not in [none, 'none', 'iam', 'mtls'] -%}
+    {{ exceptions.raise_compiler_error("streaming_mv " ~ this ~ ": kafka_authentication " ~ cfg.kafka.authentication ~ " is not none, iam or mtls") }}
+  {%- endif -%}
   {%- for col in ([cfg.dist] if cfg.dist and cfg.dist | lower not in ['even', 'all', 'auto'] else []) + sort -%}
     {%- if col | lower in ['payload', 'raw_data'] -%}
       {{ exceptions.raise_compiler_error("streaming_mv " ~ this ~ ": " ~ col ~ " cannot be a dist or sort key (SUPER and VARBYTE columns cannot be keys); use refresh_time, shard_id or partition_key") }}

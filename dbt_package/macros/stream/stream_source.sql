@@ -16,9 +16,10 @@
   {{ return(api.Relation.create(database=target.database, schema=stream_schema, identifier=stream_name, type='table')) }}
 {%- endmacro %}
 
-{#- dbt run-operation streamleap.create_stream_source --args '{stream_schema: kinesis, stream_name: shop_cdc}' -#}
-{% macro create_stream_source(stream_schema, stream_name, iam_role='default', region=none) -%}
-  {% set sql = streamleap.create_stream_source_sql(stream_schema, stream_name, iam_role, region) %}
+{#- dbt run-operation streamleap.create_stream_source --args '{stream_schema: kinesis, stream_name: shop_cdc}'
+    (stream_kind: kafka for a Kafka topic's stand-in) -#}
+{% macro create_stream_source(stream_schema, stream_name, iam_role='default', region=none, stream_kind='kinesis') -%}
+  {% set sql = streamleap.create_stream_source_sql(stream_schema, stream_name, iam_role, region, stream_kind) %}
   {% do log('streamleap: ensuring stream source ' ~ stream_schema ~ '.' ~ stream_name, info=True) %}
   {% do run_query(sql) %}
 {%- endmacro %}

@@ -1,10 +1,39 @@
 {#- Redshift's stream source: an external schema FROM KINESIS (dispatchers in common/stream_source.sql). -#}
-{% macro redshift__create_stream_source_sql(stream_schema, stream_name, iam_role, region) -%}
+{#- A Kafka topic's: FROM KAFKA with the brokers' URI and AUTHENTICATION none | iam | mtls (mtls
+    with AUTHENTICATION_ARN, an ACM certificate, or SECRET_ARN), or the older FROM MSK ...
+    CLUSTER_ARN form when msk_cluster_arn is set
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html). -#}
+{% macro redshift__create_stream_source_sql(stream_schema, stream_name, iam_role, region, stream_kind='kinesis', kafka={}) -%}
   {#- IAM_ROLE default uses the role associated with the namespace / cluster. -#}
+  {%- set role = 'default' if (iam_role or 'default') == 'default' else streamleap._string_literal(iam_role) -%}
+  {%- set lit = streamleap._string_literal -%}
+  {%- if stream_kind == 'kafka' -%}
+  {%- set auth = kafka.get('authentication') or 'iam' -%}
+  create external schema if not exists {{ adapter.quote(stream_schema) }}
+  {%- if kafka.get('msk_cluster_arn') %}
+  from msk
+  iam_role {{ role }}
+  authentication {{ auth }}
+  cluster_arn {{ lit(kafka.msk_cluster_arn) }}
+  {%- else %}
+  from kafka
+  {%- if auth != 'none' %}
+  iam_role {{ role }}
+  {%- endif %}
+  authentication {{ auth }}
+  {%- if kafka.get('authentication_arn') %}
+  authentication_arn {{ lit(kafka.authentication_arn) }}
+  {%- elif kafka.get('secret_arn') %}
+  secret_arn {{ lit(kafka.secret_arn) }}
+  {%- endif %}
+  uri {{ lit(kafka.get('uri') or '') }}
+  {%- endif %}
+  {%- else -%}
   create external schema if not exists {{ adapter.quote(stream_schema) }}
   from kinesis
-  {%- if region %} region {{ streamleap._string_literal(region) }}{% endif %}
-  iam_role {{ 'default' if (iam_role or 'default') == 'default' else streamleap._string_literal(iam_role) }}
+  {%- if region %} region {{ lit(region) }}{% endif %}
+  iam_role {{ role }}
+  {%- endif -%}
 {%- endmacro %}
 
 {#- dbt-redshift falls back to postgres__/default__: BYTEA is on Redshift's list of unsupported
