@@ -198,3 +198,26 @@ def test_a_mysql_update_has_the_binlog_position_and_each_rows_index_in_its_event
 ])
 def test_semantic_type_names(source_type, dialect, name):
     assert field_type(SourceColumn("c", source_type), dialect).schema["name"] == name
+
+
+def test_decimals_are_exact_at_any_precision_in_javas_fewest_bytes():
+    """The unscaled integer is computed exactly (no 28-digit context rounding), rounded half even to the
+    column's scale, and written in as few bytes as Java's BigInteger.toByteArray."""
+    big = field_type(SourceColumn("b", "numeric(38,10)"), "postgres")
+    value = Decimal("1234567890123456789012345678.9012345678")
+    raw = base64.b64decode(encode_field(value, big))
+    assert int.from_bytes(raw, "big", signed=True) == 12345678901234567890123456789012345678
+    two = field_type(SourceColumn("x", "numeric(5,0)"), "postgres")
+    assert base64.b64decode(encode_field(Decimal("-128"), two)) == b"\x80"
+    assert base64.b64decode(encode_field(Decimal("128"), two)) == b"\x00\x80"
+    assert base64.b64decode(encode_field(Decimal("0"), two)) == b"\x00"
+    half = field_type(SourceColumn("x", "numeric(5,1)"), "postgres")
+    assert int.from_bytes(base64.b64decode(encode_field(Decimal("0.25"), half)), "big", signed=True) == 2  # half even
+    assert int.from_bytes(base64.b64decode(encode_field(Decimal("0.35"), half)), "big", signed=True) == 4
+    assert encode_field(Decimal("NaN"), half) is None
+
+
+def test_bit_one_is_a_boolean_and_enum_labels_keep_their_case():
+    assert field_type(SourceColumn("b", "bit(1)"), "postgres").schema == {"type": "boolean"}
+    assert encode_field(b"\x01", field_type(SourceColumn("b", "bit(1)"), "mysql")) is True
+    assert field_type(SourceColumn("e", "enum('Open','CLOSED')"), "mysql").schema["parameters"] == {"allowed": "Open,CLOSED"}

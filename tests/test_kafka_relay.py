@@ -18,9 +18,10 @@ import pytest
 from streamleap.errors import StreamleapError
 from streamleap.records import ChangeRecord
 from streamleap.pipeline.kafka_relay import KafkaRelay, kafka_stand_in_ddl
-from streamleap.pipeline.relay import Relay, RelayBusyError, StreamChangedError
+from streamleap.pipeline.relay import RelayBusyError, StreamChangedError
 from streamleap.pipeline.warehouse import open_warehouse
 from tests.harness import STREAM, Target, dbt, expected_rows, make_project
+from tests.test_relay import pull_all
 
 pytestmark = pytest.mark.dbt
 
@@ -84,15 +85,6 @@ class Topic:
             per_key[int(bytes(r[4]).decode()[1:])].append(None if r[5] is None else bytes(r[5]))
         assert dict(per_key) == dict(self.sent)  # every record, in the order sent per key
         return rows
-
-
-def pull_all(relay: Relay, limit: int = 30) -> list:
-    results = []
-    for _ in range(limit):
-        results.append(relay.pull())
-        if results[-1].records == 0:
-            return results
-    raise AssertionError("the relay never caught up")
 
 
 @pytest.fixture

@@ -81,13 +81,16 @@ def init(directory: Path, no_deps: bool):
 @click.option("--kafka-uri", help="Kafka topics on Redshift: the brokers' bootstrap URI of the external schema FROM KAFKA.")
 @click.option("--kafka-authentication", type=click.Choice(["none", "iam", "mtls"]),
               help="Kafka topics on Redshift: the external schema's AUTHENTICATION (default iam).")
+@click.option("--kafka-authentication-arn", help="Kafka topics on Redshift, mtls: the ACM certificate's ARN.")
+@click.option("--kafka-secret-arn", help="Kafka topics on Redshift, mtls: the Secrets Manager secret's ARN (instead of a certificate).")
 @click.option("--mode", "mode", default="mirror", show_default=True,
               help="What a delete does, for every table: mirror (the row goes) or soft_delete (the row stays, flagged).")
 @click.option("--mode-for", "mode_for", metavar="TABLE=MODE[,...]",
               help="Another mode for some tables, e.g. --mode-for orders=soft_delete (the model's streamleap_mode config).")
 @handle_errors
 def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
-             stream, stream_schema, config_path, stream_kind, kafka_uri, kafka_authentication, mode, mode_for):
+             stream, stream_schema, config_path, stream_kind, kafka_uri, kafka_authentication, kafka_authentication_arn,
+             kafka_secret_arn, mode, mode_for):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     from streamleap.project.scaffold import generate_models
 
@@ -107,9 +110,12 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
     from streamleap.model.mirror_plan import with_modes
 
     planned = with_modes(result.tables, mode, mode_for)
-    kafka = {"kafka_uri": kafka_uri, "kafka_authentication": kafka_authentication}
+    kafka = {"kafka_uri": kafka_uri, "kafka_authentication": kafka_authentication,
+             "kafka_authentication_arn": kafka_authentication_arn, "kafka_secret_arn": kafka_secret_arn}
     if stream_kind != "kafka" and any(kafka.values()):
         raise StreamleapError("--kafka-uri and --kafka-authentication are for --stream-kind kafka")
+    if kafka_authentication == "mtls" and not (kafka_authentication_arn or kafka_secret_arn):
+        raise StreamleapError("--kafka-authentication mtls needs --kafka-authentication-arn (an ACM certificate) or --kafka-secret-arn")
     written = generate_models(project_dir, planned, stream, stream_schema, stream_kind, kafka)
     print_skipped(selection, verbose)
     for path in written:

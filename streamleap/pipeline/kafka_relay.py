@@ -64,8 +64,9 @@ class KafkaMessage:
 class KafkaRelay(Relay):
     """Relays one Kafka topic into its stand-in (stream_name: the stand-in's name) on a local target."""
 
-    #: how long one pull waits for the records it knows are there (the partitions' ends when it began)
+    #: how long one pull waits, without a record arriving, for the records it knows are there
     read_timeout_s = 10.0
+    stream_kind = "kafka"
 
     def __init__(self, bootstrap_servers: str, topic: str, warehouse: Warehouse, stream_schema: str, stream_name: str, *,
                  max_records_per_partition: int = 10_000, restart_stream: bool = False,
@@ -75,7 +76,8 @@ class KafkaRelay(Relay):
         self.bootstrap_servers = bootstrap_servers
         self.topic = topic
         self._consumer_config = {"bootstrap.servers": bootstrap_servers, "group.id": f"streamleap-relay-{stream_name}",
-                                 "enable.auto.commit": False, "enable.partition.eof": False, "logger": log,
+                                 "enable.auto.commit": False, "enable.partition.eof": True, "auto.offset.reset": "error",
+                                 "logger": log,
                                  **(consumer_config or {})}
         self._consumer: Any = None
         p = warehouse.placeholder
@@ -152,24 +154,35 @@ class KafkaRelay(Relay):
                 todo[partition] = (first, min(high, first + self.max_records_per_shard), last)
         if not todo:
             return []
+        from confluent_kafka import KafkaError
+
         consumer.assign([TopicPartition(self.topic, partition, first) for partition, (first, _, _) in todo.items()])
         got: dict[int, list[KafkaMessage]] = {partition: [] for partition in todo}
-        waiting = {partition for partition, (first, end, _) in todo.items()}
+        waiting = set(todo)
         import time
 
+        # offsets have gaps (a transaction's commit marker, aborted records, compaction) and a
+        # read_committed consumer stops at the last stable offset: a partition is done at its end
+        # (partition EOF), or once an offset at or past where it ended when the pull began came
         deadline = time.monotonic() + self.read_timeout_s
         try:
             while waiting:
                 if time.monotonic() > deadline:
-                    raise StreamleapError(f"Kafka topic {self.topic}: partitions {sorted(waiting)} did not deliver the records "
-                                          f"they hold within {self.read_timeout_s:.0f} s; nothing was committed")
+                    raise StreamleapError(f"Kafka topic {self.topic}: partitions {sorted(waiting)} delivered nothing for "
+                                          f"{self.read_timeout_s:.0f} s before their end; nothing was committed")
                 for message in consumer.consume(1000, 0.2):
-                    if message.error() is not None:
-                        raise StreamleapError(f"Kafka topic {self.topic}: {message.error()}")
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == KafkaError._PARTITION_EOF:
+                            waiting.discard(message.partition())
+                            continue
+                        raise StreamleapError(f"Kafka topic {self.topic}: {error}")
+                    deadline = time.monotonic() + self.read_timeout_s  # it makes progress
                     partition, offset = message.partition(), message.offset()
-                    if partition not in waiting or offset >= todo[partition][1]:
+                    if partition not in waiting:
                         continue
-                    got[partition].append(_message(message))
+                    if offset < todo[partition][1]:
+                        got[partition].append(_message(message))
                     if offset + 1 >= todo[partition][1]:
                         waiting.discard(partition)
         finally:

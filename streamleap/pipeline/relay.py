@@ -165,6 +165,8 @@ class Relay:
 
     #: GetRecords page size (Kinesis allows up to 10,000)
     get_records_limit = 10_000
+    #: what the stand-in holds: a Kinesis stream's records (KafkaRelay: a Kafka topic's)
+    stream_kind = "kinesis"
     #: attempts for a throttled Kinesis call, and the first backoff in seconds (doubling, capped at 1 s)
     throttle_attempts = 8
     throttle_backoff = 0.05
@@ -416,10 +418,11 @@ class Relay:
                     [self.stream_schema, self.stream_name])
         if not cur.fetchone()[0]:
             self._end_read(con)
+            kind = "" if self.stream_kind == "kinesis" else f", stream_kind: {self.stream_kind}"
             raise StreamleapError(
                 f"the stream stand-in {self._stream_display} does not exist on target {self.warehouse.target_name}; "
                 f"run `dbt run` (or `dbt run-operation streamleap.create_stream_source --args "
-                f"'{{stream_schema: {self.stream_schema}, stream_name: {self.stream_name}}}'`) first")
+                f"'{{stream_schema: {self.stream_schema}, stream_name: {self.stream_name}{kind}}}'`) first")
         cur.execute(f"create table if not exists {self._checkpoints_rel} ("
                     "stream_name varchar(256) not null, shard_id varchar(128) not null, sequence_number varchar(129), "
                     "shard_closed boolean not null default false, updated_at timestamp, "

@@ -119,7 +119,8 @@ def _named(type_: str, name: str, **parameters: str) -> dict[str, Any]:
 
 def field_type(column: SourceColumn, dialect: str) -> FieldType:
     """The Debezium field type of a source column (connector defaults; module docstring)."""
-    t = column.source_type.strip().lower()
+    written = column.source_type.strip()
+    t = written.lower()
     mysql = dialect != "postgres"
     if t.endswith("[]"):
         element = field_type(SourceColumn(column.name, t[:-2]), dialect)
@@ -127,7 +128,7 @@ def field_type(column: SourceColumn, dialect: str) -> FieldType:
     unsigned = " unsigned" in t
     base = t.replace(" unsigned", "").replace(" zerofill", "").strip()
     word = re.split(r"[\s(]", base, maxsplit=1)[0]
-    if word in ("boolean", "bool") or (mysql and base in ("bit(1)", "bit")):
+    if word in ("boolean", "bool") or base in ("bit(1)", "bit"):
         return FieldType({"type": "boolean"}, "boolean")
     if word == "tinyint":
         return FieldType({"type": "int16" if unsigned else "int8"}, "integer")
@@ -187,18 +188,30 @@ def field_type(column: SourceColumn, dialect: str) -> FieldType:
     if word in ("bytea", "blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary", "bit"):
         return FieldType({"type": "bytes"}, "bytes")
     if word == "enum":
-        allowed = ",".join(re.findall(r"'((?:[^']|'')*)'", base))
+        allowed = ",".join(re.findall(r"'((?:[^']|'')*)'", written))  # the labels as written
         return FieldType(_named("string", "io.debezium.data.Enum", allowed=allowed), "string")
     if word == "set":
-        allowed = ",".join(re.findall(r"'((?:[^']|'')*)'", base))
+        allowed = ",".join(re.findall(r"'((?:[^']|'')*)'", written))
         return FieldType(_named("string", "io.debezium.data.EnumSet", allowed=allowed), "string")
     return FieldType({"type": "string"}, "string")
 
 
 def _unscaled_bytes(value: decimal.Decimal, scale: int) -> str:
-    """base64 of the big-endian two's complement of value x 10^scale (rounded half even)."""
-    unscaled = int(value.scaleb(scale).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
-    length = max(1, (unscaled.bit_length() + 8) // 8)  # room for the sign bit
+    """base64 of the big-endian two's complement of value x 10^scale (rounded half even), in as few
+    bytes as Java's BigInteger.toByteArray writes. Exact at any precision (no context rounding)."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    unscaled = int("".join(map(str, digits)) or "0")
+    shift = exponent + scale
+    if shift >= 0:
+        unscaled *= 10 ** shift
+    else:
+        unscaled, rest = divmod(unscaled, 10 ** -shift)
+        half = 10 ** -shift
+        if rest * 2 > half or (rest * 2 == half and unscaled % 2):
+            unscaled += 1
+    unscaled = -unscaled if sign else unscaled
+    length = ((~unscaled if unscaled < 0 else unscaled).bit_length() + 8) // 8  # the sign bit included
     return base64.b64encode(unscaled.to_bytes(length, "big", signed=True)).decode("ascii")
 
 
@@ -248,7 +261,8 @@ def encode_field(value: Any, ft: FieldType) -> Any:
             return "Infinity" if number > 0 else "-Infinity"
         return number
     if kind == "decimal":
-        return _unscaled_bytes(decimal.Decimal(str(value)), ft.scale or 0)
+        d = decimal.Decimal(str(value))
+        return _unscaled_bytes(d, ft.scale or 0) if d.is_finite() else None  # NaN: precise mode cannot write it
     if kind == "variable_decimal":
         d = decimal.Decimal(str(value))
         if not d.is_finite():  # NaN: Debezium's precise mode cannot write it either

@@ -8,8 +8,9 @@
 {#- stream_kind 'kafka': a Kafka topic's columns (kafka_partition, kafka_offset, kafka_timestamp,
     kafka_key, kafka_value, ...) under the names a Kinesis stream's have, so that everything that reads
     the view is the same for both: shard_id is the partition, sequence_number the offset as text
-    (compared as a number: by length, then text), partition_key the record's key as text,
-    approximate_arrival_timestamp its Kafka timestamp. -#}
+    (compared as a number: by length, then text), partition_key the record's key as lower-case hex
+    (a key need not be text: Avro or bytes; hex never fails a refresh and reads the same on every
+    target), approximate_arrival_timestamp its Kafka timestamp. -#}
 {% macro staging_select(stream_schema, stream_name, stream_kind='kinesis') -%}
   {{ return(adapter.dispatch('staging_select', 'streamleap')(stream_schema, stream_name, stream_kind)) }}
 {%- endmacro %}
@@ -27,7 +28,7 @@
 {%- if stream_kind == 'kafka' -%}
 select
   kafka_timestamp as approximate_arrival_timestamp,
-  from_varbyte(kafka_key, 'utf8') as partition_key,
+  lower(from_varbyte(kafka_key, 'hex')) as partition_key,
   cast(kafka_partition as varchar(20)) as shard_id,
   cast(kafka_offset as varchar(128)) as sequence_number,
   refresh_time,
@@ -65,7 +66,7 @@ from (
   select records.*, json_valid(_sl_text) and {{ streamleap.duckdb__json_rule('_sl_text') }} as _sl_json
   from (
     {%- if kafka %}
-    select s.kafka_timestamp as approximate_arrival_timestamp, try(decode(s.kafka_key)) as partition_key,
+    select s.kafka_timestamp as approximate_arrival_timestamp, lower(hex(s.kafka_key)) as partition_key,
       cast(s.kafka_partition as varchar) as shard_id, cast(s.kafka_offset as varchar) as sequence_number, s.refresh_time,
       s.kafka_value as _sl_bytes, try(decode(s.kafka_value)) as _sl_text
     {%- else %}
@@ -87,7 +88,7 @@ select
   case when payload is null then _sl_bytes end as raw_data
 from (
   {%- if stream_kind == 'kafka' %}
-  select s.kafka_timestamp as approximate_arrival_timestamp, encode(s.kafka_key, 'escape') as partition_key,
+  select s.kafka_timestamp as approximate_arrival_timestamp, encode(s.kafka_key, 'hex') as partition_key,
     cast(s.kafka_partition as varchar(20)) as shard_id, cast(s.kafka_offset as varchar(128)) as sequence_number,
     s.refresh_time, s.kafka_value as _sl_bytes,
     {{ adapter.quote(stream_schema) }}.streamleap_try_jsonb(s.kafka_value) as payload

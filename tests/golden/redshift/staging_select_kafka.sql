@@ -1,6 +1,6 @@
 select
   kafka_timestamp as approximate_arrival_timestamp,
-  from_varbyte(kafka_key, 'utf8') as partition_key,
+  lower(from_varbyte(kafka_key, 'hex')) as partition_key,
   cast(kafka_partition as varchar(20)) as shard_id,
   cast(kafka_offset as varchar(128)) as sequence_number,
   refresh_time,

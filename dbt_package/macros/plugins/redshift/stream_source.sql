@@ -9,6 +9,12 @@
   {%- set lit = streamleap._string_literal -%}
   {%- if stream_kind == 'kafka' -%}
   {%- set auth = kafka.get('authentication') or 'iam' -%}
+  {%- if not kafka.get('uri') and not kafka.get('msk_cluster_arn') -%}
+    {{ exceptions.raise_compiler_error("Kafka topic " ~ stream_name ~ ": the external schema " ~ stream_schema ~ " needs the brokers: set the staging model's kafka_uri (or msk_cluster_arn); streamleap generate --kafka-uri writes it") }}
+  {%- endif -%}
+  {%- if auth == 'mtls' and not kafka.get('authentication_arn') and not kafka.get('secret_arn') -%}
+    {{ exceptions.raise_compiler_error("Kafka topic " ~ stream_name ~ ": kafka_authentication mtls needs kafka_authentication_arn (an ACM certificate) or kafka_secret_arn") }}
+  {%- endif -%}
   create external schema if not exists {{ adapter.quote(stream_schema) }}
   {%- if kafka.get('msk_cluster_arn') %}
   from msk
