@@ -616,6 +616,15 @@ def test_capture_to_mirrors_survives_kills_and_a_new_column(source, tmp_path, pg
         assert any(r[ADDED[0]] is not None for r in filled.values()), "the workload never wrote the new column"
 
 
+def run_cli_and_catch_up(args: list[str], targets: list[Target], kinesis: LocalKinesis, monkeypatch) -> None:
+    """One `streamleap` command (a capture or a resync, --once) in a process of its own, then every
+    target's runner applies what it put on the stream."""
+    done = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for target in targets:
+        catch_up(target, kinesis, monkeypatch)
+
+
 def every_mode_setup(source: Source, stream: str, seed: int, tmp_path: Path, pg_url: str) -> tuple[Workload, list[Target]]:
     """A seeded workload's first rows, and both targets with the mirrors of items in every mode
     (items, items_soft_delete, items_history) and of order_line for the stream."""
@@ -646,10 +655,7 @@ def test_truncate_through_capture_in_every_mode(source, tmp_path, pg_url, monkey
                         "--kinesis-endpoint", kinesis.endpoint_url, "--state-dir", str(tmp_path / "state"), "--once", "--json"]
 
         def capture_and_apply() -> None:
-            done = subprocess.run([*CLI, *capture_args], capture_output=True, text=True, timeout=120)
-            assert done.returncode == 0, done.stdout + done.stderr
-            for target in targets:
-                catch_up(target, kinesis, monkeypatch)
+            run_cli_and_catch_up(capture_args, targets, kinesis, monkeypatch)
 
         for _ in range(10):
             workload.step()
@@ -703,10 +709,7 @@ def test_resync_after_the_capture_lost_its_position_in_every_mode(source, tmp_pa
             return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
 
         def capture_and_apply() -> None:
-            done = cli("capture", *common, "--once", "--json")
-            assert done.returncode == 0, done.stdout + done.stderr
-            for target in targets:
-                catch_up(target, kinesis, monkeypatch)
+            run_cli_and_catch_up(["capture", *common, "--once", "--json"], targets, kinesis, monkeypatch)
 
         for _ in range(6):
             workload.step()
@@ -815,11 +818,8 @@ def test_resync_into_a_dms_stream_puts_a_stale_mirror_right(source, tmp_path, pg
                   "--kinesis-endpoint", kinesis.endpoint_url]
 
         def produce_and_apply() -> None:
-            done = subprocess.run([*CLI, "capture", *common, "--state-dir", str(tmp_path / "dms"), "--once"],
-                                  capture_output=True, text=True, timeout=120)
-            assert done.returncode == 0, done.stdout + done.stderr
-            for target in targets:
-                catch_up(target, kinesis, monkeypatch)
+            run_cli_and_catch_up(["capture", *common, "--state-dir", str(tmp_path / "dms"), "--once"], targets, kinesis,
+                                 monkeypatch)
 
         for _ in range(4):
             workload.step()

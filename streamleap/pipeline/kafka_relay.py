@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,9 +124,6 @@ class KafkaRelay(Relay):
                                   "create it, or check the topic name (names are case sensitive)")
         return sorted(topic.partitions)
 
-    def _not_found(self) -> StreamleapError:
-        return StreamleapError(f"Kafka topic {self.topic} does not exist at {self.bootstrap_servers}")
-
     def _position_lost(self, shard_id: str, sequence_number: str, why: str) -> StreamChangedError:
         return StreamChangedError(
             f"Kafka topic {self.topic}, partition {shard_id}: the relay's checkpoint (offset {sequence_number}) {why}; "
@@ -159,8 +157,6 @@ class KafkaRelay(Relay):
         consumer.assign([TopicPartition(self.topic, partition, first) for partition, (first, _, _) in todo.items()])
         got: dict[int, list[KafkaMessage]] = {partition: [] for partition in todo}
         waiting = set(todo)
-        import time
-
         # offsets have gaps (a transaction's commit marker, aborted records, compaction) and a
         # read_committed consumer stops at the last stable offset: a partition is done at its end
         # (partition EOF), or once an offset at or past where it ended when the pull began came

@@ -389,8 +389,9 @@ class DebeziumEncoder:
             {"type": "int64", "optional": True, "field": "ts_us"}, {"type": "int64", "optional": True, "field": "ts_ns"},
             transaction]}
 
-    def _wrap(self, schema: dict[str, Any], payload: Any) -> Any:
-        return {"schema": schema, "payload": payload} if self.style.schemas else payload
+    def _wrap(self, schema: Any, payload: Any) -> Any:
+        """schema: a callable making the schema, called only when the converter writes schemas."""
+        return {"schema": schema(), "payload": payload} if self.style.schemas else payload
 
     # ---------------------------------------------------------------- one change
     def _source(self, change: Any, info: _Table, snapshot: str) -> dict[str, Any]:
@@ -435,8 +436,8 @@ class DebeziumEncoder:
         pk = list(info.table.primary_key)
         if not pk or row is None:
             return None
-        schema = self._row_schema(info, f"{self._prefix(info.table)}.Key", pk, False)
-        return self._wrap(schema, {c: encode_field(row.get(c), info.fields[c]) for c in pk})
+        return self._wrap(lambda: self._row_schema(info, f"{self._prefix(info.table)}.Key", pk, False),
+                          {c: encode_field(row.get(c), info.fields[c]) for c in pk})
 
     def _row(self, info: _Table, row: dict[str, Any] | None) -> dict[str, Any] | None:
         if row is None:
@@ -456,7 +457,7 @@ class DebeziumEncoder:
             snapshot = "incremental" if change.resync else "true"
         source = self._source(change, info, snapshot)
         transaction = self._transaction_block(change, info)
-        envelope_schema = self._envelope_schema(info)
+        envelope_schema = (lambda: self._envelope_schema(info)) if self.style.schemas else None
 
         def value(op_: str, before: Any, after: Any, trans: Any = transaction) -> Any:
             payload: dict[str, Any] = {"before": before, "after": after, "source": source, "op": op_, "ts_ms": now_us // 1000,
