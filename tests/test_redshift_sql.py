@@ -159,7 +159,18 @@ STATEMENTS = {
     "mirror_mode_to_mirror": f"streamleap.mode_change_sql({REL.format('cart')}, {spec('cart')}, ['_streamleap_deleted'])",
     # one `streamleap run` cycle (cycle.sql) whose records are for two tables
     "cycle_two_tables": "streamleap.cycle_script('stg_shop_cdc', ['cart', 'cart_item'])",
+    # Debezium change events (issue 14, record_format.sql): a stream of them (generate --format
+    # debezium), its mirror's batch (each encoding decoded), set-aside model and cycle
+    "mirror_batch_payment_debezium": f"streamleap.change_batch_sql({REL.format('stg_dbz_cdc')}, {spec('payment')}, none)",
+    "set_aside_batch_debezium": f"streamleap.set_aside_batch_sql({REL.format('stg_dbz_cdc')}, none, [{spec('payment')}])",
+    "cycle_debezium": "streamleap.cycle_script('stg_dbz_cdc', ['payment'])",
 }
+
+# the Debezium stream's table: a column of every encoding record_format.sql decodes
+DEBEZIUM_DDL = (
+    "CREATE TABLE public.payment (id bigint PRIMARY KEY, amount numeric(12,2), ratio numeric, paid_on date, "
+    "at_ms timestamp(3), at_us timestamp, at_tz timestamptz, t_ms time(3), t_us time, raw bytea, note text, doc jsonb);"
+)
 
 # statements sqlglot only knows as Command: checked as text
 COMMAND_PREFIXES = ("create external schema", "refresh materialized view", "alter materialized view", "lock ")
@@ -170,6 +181,7 @@ def rendered(tmp_path_factory) -> dict[str, str]:
     project = tmp_path_factory.mktemp("rs") / "project"
     init_project(project)
     generate_models(project, plan_tables([*parse_ddl(DDL, "postgres"), EVENTS]), "shop_cdc", "kinesis")
+    generate_models(project, plan_tables(parse_ddl(DEBEZIUM_DDL, "postgres")), "dbz_cdc", "kinesis", record_format="debezium")
     run_dbt(["deps"], project)
     template = "\n".join(f"-- @@ {name}\n{{{{ {expr} }}}}" for name, expr in STATEMENTS.items())
     saved = {k: os.environ.get(k) for k in REDSHIFT_ENV}
@@ -353,6 +365,9 @@ def test_patterns_need_no_backslash_escapes(rendered):
 # Every function a rendered statement calls, each one a Redshift SQL function (its page in the
 # Redshift Database Developer Guide: https://docs.aws.amazon.com/redshift/latest/dg/<page>).
 REDSHIFT_FUNCTIONS = {
+    # Debezium's encodings decoded (record_format.sql)
+    "dateadd": "r_DATEADD_function", "greatest": "r_GREATEST_LEAST", "json_extract_path_text": "JSON_EXTRACT_PATH_TEXT",
+    "repeat": "r_REPEAT", "reverse": "r_REVERSE", "strtol": "r_STRTOL", "to_char": "r_TO_CHAR",
     "abs": "r_ABS", "can_json_parse": "CAN_JSON_PARSE", "coalesce": "r_NVL_function", "count": "r_COUNT",
     "floor": "r_FLOOR", "from_varbyte": "r_FROM_VARBYTE", "getdate": "r_GETDATE",
     "is_bigint": "r_is_bigint", "json_size": "r_json_size", "regexp_substr": "REGEXP_SUBSTR",

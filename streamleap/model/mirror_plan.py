@@ -90,7 +90,7 @@ class MirrorTable:
             out["partitions"] = [{"schema": s, "name": n} for s, n in self.source.partitions]
         return out
 
-    def table_spec(self, stream_schema: str) -> dict:
+    def table_spec(self, stream_schema: str, record_format: dict | None = None) -> dict:
         """The model config ``streamleap_table``. It always names the source schema: the dbt
         package applies the records whose schema-name and table-name are the spec's, and a spec
         without a schema would take a same-named table's records from every schema."""
@@ -104,6 +104,14 @@ class MirrorTable:
             "stream_schema": stream_schema,
             "columns": [c.spec() for c in self.columns],
         }
+        if record_format:
+            # the records' format, and how each column's values are encoded in it
+            spec["format"] = record_format
+            if record_format["name"] == "debezium":
+                from streamleap.records.debezium import column_encoding
+
+                for column, entry in zip(self.columns, spec["columns"]):
+                    entry["encoding"] = column_encoding(column.name, column.source_type, self.source.dialect)
         if self.source.partitions:
             # records DMS writes under a partition's name belong to this mirror
             spec["partitions"] = [{"schema": s, "table": n} for s, n in self.source.partitions]

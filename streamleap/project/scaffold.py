@@ -134,6 +134,19 @@ class StreamModels:
     stream_schema: str
     kind: str = "kinesis"  # or "kafka": a Kafka topic (MSK, Confluent, Apache Kafka)
     kafka: tuple[tuple[str, str], ...] = ()  # the Kafka external schema's settings (staging model config)
+    record_format: str = "dms"  # or "debezium": the records' format (dbt_package/macros/formats/record_format.sql)
+    debezium_schemas: bool = True  # Debezium: the JSON converter's schemas.enable (the schema/payload wrapper)
+
+    def format_config(self) -> dict | None:
+        """The format as the dbt package reads it (None for DMS, the default)."""
+        if self.record_format == "dms":
+            return None
+        return {"name": self.record_format, "schemas": self.debezium_schemas}
+
+    def format_literal(self) -> str:
+        fmt = self.format_config()
+        assert fmt is not None
+        return "{'name': " + _jinja_literal(fmt["name"]) + ", 'schemas': " + ("true" if fmt["schemas"] else "false") + "}"
 
     @property
     def staging(self) -> str:
@@ -163,7 +176,8 @@ def _staging_sql(s: StreamModels) -> str:
         f"    stream_schema={_jinja_literal(s.stream_schema)},\n"
         f"    stream_name={_jinja_literal(s.stream)},\n"
         f"{kind}"
-        "    iam_role=var('streamleap_iam_role', 'default'),\n"
+        + (f"    record_format={s.format_literal()},\n" if s.format_config() else "")
+        + "    iam_role=var('streamleap_iam_role', 'default'),\n"
         "    auto_refresh=true,\n"
         "    sort=['refresh_time'],\n"
         ") }}\n"
@@ -176,7 +190,8 @@ def _set_aside_sql(s: StreamModels) -> str:
         f"{{#- {GENERATED} Records of stream {s.stream} that cannot be applied: raw bytes, reason, position. -#}}\n"
         "{{ config(\n"
         "    materialized='streamleap_set_aside',\n"
-        f"    streamleap_set_aside={{'stream_model': {_jinja_literal(s.staging)}}},\n"
+        f"    streamleap_set_aside={{'stream_model': {_jinja_literal(s.staging)}"
+        + (f", 'format': {s.format_literal()}" if s.format_config() else "") + "},\n"
         ") }}\n"
         f"{{{{ streamleap.set_aside_select(ref({_jinja_literal(s.staging)})) }}}}\n"
     )
@@ -285,7 +300,7 @@ def _mirror_yml(s: StreamModels, table: MirrorTable) -> dict:
     model: dict = {
         "name": table.model_name,
         "description": description,
-        "config": {"unique_key": key, "streamleap_table": table.table_spec(s.stream_schema),
+        "config": {"unique_key": key, "streamleap_table": table.table_spec(s.stream_schema, s.format_config()),
                    **({"streamleap_mode": table.mode} if table.mode != "mirror" else {})},
         "columns": columns,
     }
@@ -329,7 +344,8 @@ def _stream_yml(s: StreamModels) -> dict:
 
 
 def generate_models(directory: Path, tables: list[MirrorTable], stream: str, stream_schema: str = "kinesis",
-                    stream_kind: str = "kinesis", kafka: dict[str, str] | None = None) -> list[Path]:
+                    stream_kind: str = "kinesis", kafka: dict[str, str] | None = None, record_format: str = "dms",
+                    debezium_schemas: bool = True) -> list[Path]:
     """Write (or rewrite) the stream's staging, set-aside and mirror models. Idempotent. stream_kind
     'kafka': stream is a Kafka topic; kafka: its external schema's settings on Redshift (kafka_uri,
     kafka_authentication, kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn)."""
@@ -347,7 +363,10 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
     if unknown:
         raise StreamleapError(f"Kafka settings {', '.join(unknown)} are not known: kafka_uri, kafka_authentication, "
                               "kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn")
-    s = StreamModels(stream, stream_schema, stream_kind, tuple(sorted((k, v) for k, v in (kafka or {}).items() if v)))
+    if record_format not in ("dms", "debezium"):
+        raise StreamleapError(f"--format {record_format!r}: dms or debezium")
+    s = StreamModels(stream, stream_schema, stream_kind, tuple(sorted((k, v) for k, v in (kafka or {}).items() if v)),
+                     record_format, debezium_schemas)
     folder = directory / "models" / s.folder
     files: dict[str, str] = {
         f"{s.staging}.sql": _staging_sql(s),

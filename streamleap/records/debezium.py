@@ -196,6 +196,18 @@ def field_type(column: SourceColumn, dialect: str) -> FieldType:
     return FieldType({"type": "string"}, "string")
 
 
+def column_encoding(name: str, source_type: str, dialect: str) -> str:
+    """How the dbt package decodes a column's Debezium values (record_format.sql debezium_text):
+    the field type's kind, with its scale for a Decimal ('decimal:2'); 'text' for a value whose JSON
+    text is the value as DMS writes it."""
+    ft = field_type(SourceColumn(name, source_type), dialect)
+    if ft.kind == "decimal":
+        return f"decimal:{ft.scale or 0}"
+    if ft.kind in ("variable_decimal", "date", "timestamp_ms", "timestamp_us", "time_ms", "time_us", "bytes"):
+        return ft.kind
+    return "text"
+
+
 def _unscaled_bytes(value: decimal.Decimal, scale: int) -> str:
     """base64 of the big-endian two's complement of value x 10^scale (rounded half even), in as few
     bytes as Java's BigInteger.toByteArray writes. Exact at any precision (no context rounding)."""

@@ -139,10 +139,12 @@ create temporary table {{ relation }} as (
     {%- set floor = '(select min(watermark) from (' ~ marks | join(' union all ') ~ ') marks)' if marks else epoch -%}
   {%- endif -%}
   {%- set batch_end = '(select max(refresh_time) from ' ~ cycle_batch ~ ')' -%}
-  {%- set typed = streamleap.cycle_types_once() -%}
+  {%- set fmt = streamleap.stream_format(staging_node) -%}
+  {#- values are typed once for DMS records only (typed.sql reads them) -#}
+  {%- set typed = streamleap.cycle_types_once() and fmt.name == 'dms' -%}
   {%- set stream_schema = staging_node.config.get('stream_schema') -%}
   {%- set catalog = streamleap.typed_catalog(staging_key, mirrors, first_id) if typed and render else none -%}
-  {%- set batch = [streamleap._cycle_create_temp_sql(cycle_batch, streamleap.cycle_batch_sql(staging, floor, stream_schema))] -%}
+  {%- set batch = [streamleap._cycle_create_temp_sql(cycle_batch, streamleap.cycle_batch_sql(staging, floor, stream_schema, fmt))] -%}
   {%- set typed_batch = streamleap.typed_batch_sql(staging_key, cycle_batch, catalog, stream_schema) if catalog is not none else [] -%}
 
   {%- set out = {
@@ -294,7 +296,7 @@ create temporary table {{ relation }} as (
       'model': node.name,
       'unique_id': node.unique_id,
       'start': 'drop table if exists ' ~ kept ~ ';\n'
-               ~ streamleap._cycle_create_temp_sql(kept, 'select * from (\n' ~ streamleap.set_aside_batch_sql(cycle_batch, target_rel, [], unmirrored) ~ '\n) judged where reason is not null'),
+               ~ streamleap._cycle_create_temp_sql(kept, 'select * from (\n' ~ streamleap.set_aside_batch_sql(cycle_batch, target_rel, [], unmirrored, streamleap.stream_format_of(mirrors, node)) ~ '\n) judged where reason is not null'),
       'mirrors': per_mirror,
       'finish': ('insert into ' ~ kept ~ '\nselect * from (\n' ~ streamleap.typed_set_aside_rows_sql(target_rel, cycle_batch) ~ '\n) judged;\n' if typed else '')
                 ~ 'insert into ' ~ target_rel ~ ' (' ~ cols | join(', ') ~ ')\nselect ' ~ cols | join(', ') ~ ' from ' ~ kept ~ ';\n'
@@ -405,7 +407,7 @@ create temporary table {{ relation }} as (
     {%- do changed.append([row[0] | string, row[1] | string]) -%}
     {%- if row[2] | int > 0 %}{% do truncating.append([row[0] | string, row[1] | string]) %}{% endif -%}
   {%- endfor -%}
-  {%- set typed = streamleap.cycle_types_once() -%}
+  {%- set typed = streamleap.cycle_types_once() and streamleap.stream_format(staging_node).name == 'dms' -%}
   {%- set changed_nodes = [] -%}
   {%- for node, spec in p.mirror_nodes if streamleap._spec_tables(spec) | select('in', changed) | list %}{% do changed_nodes.append(node.unique_id) %}{% endfor -%}
   {%- set statements = [] -%}
@@ -443,4 +445,15 @@ create temporary table {{ relation }} as (
     {{- streamleap.end_atomic() }}
   {%- endcall -%}
   {{ return(true) }}
+{%- endmacro %}
+
+{#- A stream's record format (record_format.sql): its staging model's config record_format. -#}
+{% macro stream_format(staging_node) -%}
+  {{ return(streamleap._checked_format(staging_node.config.get('record_format'), staging_node.name)) }}
+{%- endmacro %}
+
+{#- The record format of a set-aside model's stream: its mirrors' (all of one stream), or its config's. -#}
+{% macro stream_format_of(mirrors, set_aside_node) -%}
+  {%- for node, spec in mirrors %}{{ return(streamleap.record_format(spec)) }}{% endfor -%}
+  {{ return(streamleap._checked_format((set_aside_node.config.get('streamleap_set_aside') or {}).get('format'), set_aside_node.name)) }}
 {%- endmacro %}

@@ -67,9 +67,20 @@ select 1 as nothing_new where 1 = 0
     'stream_schema': spec.get('stream_schema', 'kinesis'),
     'before_image': spec.get('before_image_field', 'before-image'),
     'partitions': spec.get('partitions') or [],
+    'format': streamleap._checked_format(spec.get('format'), name),
     'mode': mode,
     'history': streamleap.history_column_names(history_names, names if mode == 'history' else [], name),
   }) }}
+{%- endmacro %}
+
+{#- A record format (record_format.sql) as a model's config gives it, checked. -#}
+{% macro _checked_format(fmt, name) -%}
+  {%- set fmt = fmt or {'name': 'dms'} -%}
+  {%- if fmt is string %}{% set fmt = {'name': fmt} %}{% endif -%}
+  {%- if fmt.get('name') not in streamleap.record_formats() -%}
+    {{ exceptions.raise_compiler_error("model " ~ name ~ ": record format " ~ fmt.get('name') ~ " is not one of " ~ streamleap.record_formats() | join(', ')) }}
+  {%- endif -%}
+  {{ return(fmt) }}
 {%- endmacro %}
 
 {#- A mirror model's modes (config streamleap_mode): 'mirror', a Type-1 table (a delete removes the
@@ -168,11 +179,22 @@ select 1 as nothing_new where 1 = 0
 
 {#- The values a record of the spec's table is read for, once: (keys, alias) per field, and the
     target's reader of them (json_reader). -#}
-{% macro _record_fields(spec, metadata=true) -%}
+{#- finals: SQL over the fields giving the columns a record format's fields are read into
+    (record_format.sql; none for DMS). is_delete: SQL true for a delete record, when the metadata
+    is read elsewhere (a cycle's batch). -#}
+{% macro _record_fields(spec, metadata=true, is_delete=none) -%}
+{%- set fmt = streamleap.record_format(spec) -%}
+{%- set values = streamleap.format_values(spec, is_delete or "_sl_d_op = 'd'") -%}
 {%- set fields = [] -%}
-{%- for (section, name), alias in streamleap._texts(spec).items() %}{% do fields.append(([section, name], alias)) %}{% endfor -%}
-{%- if metadata %}{% do fields.extend(streamleap._metadata_fields()) %}{% endif -%}
-{{ return({'fields': fields, 'reader': streamleap.json_reader('payload', fields | map(attribute=0) | list)}) }}
+{%- set finals = [] -%}
+{%- do fields.extend(values.fields) -%}
+{%- do finals.extend(values.finals) -%}
+{%- if metadata -%}
+  {%- set meta = streamleap.format_metadata(fmt) -%}
+  {%- do fields.extend(meta.fields) -%}
+  {%- do finals.extend(meta.finals) -%}
+{%- endif -%}
+{{ return({'fields': fields, 'finals': finals, 'reader': streamleap.json_reader('payload', fields | map(attribute=0) | list)}) }}
 {%- endmacro %}
 
 {#- The metadata a record is read for: (keys, alias). -#}
@@ -190,18 +212,19 @@ select 1 as nothing_new where 1 = 0
     metadata read (_metadata_fields), and judged once for every table: _sl_metadata_problem (the
     metadata branches of record_problem), _sl_rule_ok (the JSON rule, payload_rule_check) and the
     commit time's digits (_sl_time_digits). -#}
-{% macro cycle_batch_sql(staging, floor, stream_schema) -%}
-{%- set fields = streamleap._metadata_fields() -%}
+{% macro cycle_batch_sql(staging, floor, stream_schema, fmt={'name': 'dms'}) -%}
+{%- set meta = streamleap.format_metadata(fmt) -%}
+{%- set fields = meta.fields -%}
 {%- set reader = streamleap.json_reader('payload', fields | map(attribute=0) | list) -%}
 {%- set rule = streamleap.payload_rule_check('payload') -%}
 select records.*,
   {%- if streamleap.cycle_types_once() %}
   row_number() over () as _sl_rec,
   {%- endif %}
-  {{ streamleap.metadata_problem('_sl_op', '_sl_commit_text', '_sl_ts_text', '_sl_trid', stream_schema) }} as _sl_metadata_problem,
+  {{ streamleap.metadata_problem('_sl_op', '_sl_commit_text', '_sl_ts_text', '_sl_trid', stream_schema, fmt) }} as _sl_metadata_problem,
   {{ rule if rule | trim else 'true' }} as _sl_rule_ok,
   {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
-from (
+{%- set each_record -%}
   select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
     {%- for (keys, alias), expr in zip(fields, reader['values']) %},
     {{ expr }} as {{ alias }}
@@ -209,6 +232,9 @@ from (
   from (select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data{% if reader['once'] %}, {{ reader['once'] }} as _sl_values{% endif %}
         from {{ staging }}
         where refresh_time > {{ floor }}{{ streamleap._parse_once_fence() }}) new_rows
+{%- endset %}
+from (
+{{ streamleap.with_finals(each_record, meta.finals) }}
 ) records
 {%- endmacro %}
 
@@ -229,6 +255,7 @@ from (
 {% macro change_batch_sql(staging, spec, relation, checked=none) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set ss = spec.stream_schema -%}
+{%- set fmt = streamleap.record_format(spec) -%}
 {%- set texts = streamleap._texts(spec) -%}
 {%- if checked is not none -%}
 with new_rows as (
@@ -245,7 +272,7 @@ checked as (
   where _sl_record_type = 'data'
 ),
 truncates as (
-  {{ streamleap._truncates_select("(select new_rows.*, batch_end._sl_batch_end from new_rows cross join batch_end where _sl_record_type = 'control')", 'r._sl_problem') }}
+  {{ streamleap._truncates_select("(select new_rows.*, batch_end._sl_batch_end from new_rows cross join batch_end where _sl_record_type = 'control')", 'r._sl_problem', fmt) }}
 ),
 {%- else -%}
 {%- set read = streamleap._record_fields(spec) -%}
@@ -261,7 +288,7 @@ batch_end as (
   {# over every record read, of any table: the watermark moves past all of them #}
   select max(refresh_time) as _sl_batch_end from new_rows
 ),
-parsed as {{ streamleap._parsed_cte() }}(
+{%- set each_record -%}
   {# each record's values, read once #}
   select
     refresh_time,
@@ -271,6 +298,9 @@ parsed as {{ streamleap._parsed_cte() }}(
     {{ expr }} as {{ alias }}
     {%- endfor %}
   from (select new_rows.*{% if reader['once'] %}, {{ reader['once'] }} as _sl_values{% endif %} from new_rows) records
+{%- endset %}
+parsed as {{ streamleap._parsed_cte() }}(
+{{ streamleap.with_finals(each_record, read.finals) }}
 ),
 batch as (
   select parsed.*, batch_end._sl_batch_end
@@ -285,7 +315,7 @@ batch as (
     once, not once per reference of the columns below (an inlined CTE repeats its expressions) #}
 truncates as (
   {{ streamleap._truncates_select("(select * from batch where _sl_record_type = 'control')",
-                                  streamleap.control_problem('r._sl_op', 'r._sl_commit_text', 'r._sl_ts_text', 'r._sl_trid', ss)) }}
+                                  streamleap.control_problem('r._sl_op', 'r._sl_commit_text', 'r._sl_ts_text', 'r._sl_trid', ss, fmt), fmt) }}
 ),
 checked as {{ streamleap.materialized_cte() }}(
   select batch.*,
@@ -305,10 +335,7 @@ changes as {{ streamleap.materialized_cte() }}(
     {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss) }} as _sl_before_{{ loop.index }},
     {%- endfor %}
     _sl_op,
-    case when _sl_op = 'load' and _sl_commit_text is null then '0' else '1' end
-      || case when _sl_commit_text is null then '00000000000000000000' else _sl_time_digits end
-      || lpad(coalesce(_sl_trid, ''), 20, '0')
-      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    {{ streamleap.order_key_sql(fmt, '_sl_op', '_sl_commit_text', '_sl_time_digits', '_sl_trid', 'sequence_number') }} as _streamleap_order,
     case when _sl_problem is null then {{ streamleap._digits_to_timestamp('_sl_time_digits') }} end as _streamleap_commit_ts,
     _sl_batch_end as _streamleap_synced_at{% if spec.mode == 'history' %}, _sl_time_digits{% endif %}
   from checked
@@ -415,11 +442,11 @@ where _sl_batch_end is not null
     of a value that does not fit (a MySQL zero date in a deleted row) can fail the batch. -#}
 {% macro _column_value(spec, c, t) -%}
   {%- if c in spec.key -%}
-    {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema) }}
+    {{ streamleap.convert_value(c, t, 'payload', streamleap.value_section(spec), spec.stream_schema) }}
   {%- elif streamleap.on_misfit() == 'adjust' -%}
-    {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema, adjust=true) }}
+    {{ streamleap.convert_value(c, t, 'payload', streamleap.value_section(spec), spec.stream_schema, adjust=true) }}
   {%- else -%}
-    case when _sl_op = 'delete' then cast(null as {{ streamleap.column_type(c) }}) else {{ streamleap.convert_value(c, t, 'payload', 'data', spec.stream_schema) }} end
+    case when _sl_op = 'delete' then cast(null as {{ streamleap.column_type(c) }}) else {{ streamleap.convert_value(c, t, 'payload', streamleap.value_section(spec), spec.stream_schema) }} end
   {%- endif -%}
 {%- endmacro %}
 
@@ -434,7 +461,7 @@ where _sl_batch_end is not null
     when {{ metadata_problem }} is not null
       then {{ metadata_problem }}
     {%- else %}
-    {{ streamleap._metadata_problem_branches(op, texts, spec.stream_schema) }}
+    {{ streamleap._metadata_problem_branches(op, texts, spec.stream_schema, streamleap.record_format(spec)) }}
     {%- endif %}
     {%- for c in spec.key %}
     when {{ texts[('data', c.name)] }} is null
@@ -442,7 +469,7 @@ where _sl_batch_end is not null
     {%- endfor %}
     {%- for c in spec.columns if c in spec.key or not adjust %}
     {%- set t = texts[('data', c.name)] %}
-    when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', 'data') }})
+    when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', streamleap.value_section(spec)) }})
       then {{ streamleap._string_literal('column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
     {%- for c in spec.key %}
@@ -456,10 +483,14 @@ where _sl_batch_end is not null
 {#- The truncate-table control records of rows (a SQL relation of the table's control records read
     past the watermark) that can be placed (problem, SQL over its columns: NULL): order key,
     commit time and batch end, as a change's. -#}
-{% macro _truncates_select(rows, problem) -%}
+{% macro _truncates_select(rows, problem, fmt={'name': 'dms'}) -%}
 select
+    {%- if fmt.name == 'dms' %}
     '1' || _sl_truncate_digits || lpad(coalesce(_sl_trid, ''), 20, '0')
       || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    {%- else %}
+    {{ streamleap.order_key_sql(fmt, '_sl_op', '_sl_commit_text', '_sl_truncate_digits', '_sl_trid', 'sequence_number') }} as _streamleap_order,
+    {%- endif %}
     case when _sl_truncate_problem is null then {{ streamleap._digits_to_timestamp('_sl_truncate_digits') }} end as _streamleap_commit_ts,
     _sl_batch_end as _streamleap_synced_at
   from (select r.*, {{ problem }} as _sl_truncate_problem, {{ streamleap._ts_digits('r._sl_commit_text') }} as _sl_truncate_digits
@@ -471,13 +502,19 @@ select
     mirror keeps its rows; nothing of the table arrives after it), a truncate-table that cannot be
     placed in commit order (no commit-timestamp, or times that do not read). Other control records
     (create-table, add-column, ...) need nothing: `streamleap generate` follows the columns. -#}
-{% macro control_problem(op, commit_text, ts_text, trid_text, stream_schema) -%}
+{% macro control_problem(op, commit_text, ts_text, trid_text, stream_schema, fmt={'name': 'dms'}) -%}
+{%- set dms = fmt.name == 'dms' -%}
 case when {{ op }} = 'drop-table'
        then 'drop-table: the source table was dropped; the mirror keeps its rows'
      when {{ op }} = 'truncate-table' and {{ commit_text }} is null
-       then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
+       then {{ streamleap._string_literal(('truncate-table without metadata.commit-timestamp' if dms else 'truncate (op t) without source.ts_ms')
+                                          ~ ' cannot be placed in commit order; the mirror keeps its rows') }}
+     {%- if not dms %}
+     when {{ op }} = 'truncate-table' and {{ trid_text }} is null
+       then 'truncate (op t) without a source position (lsn, or file and pos) cannot be placed in commit order; the mirror keeps its rows'
+     {%- endif %}
      when {{ op }} = 'truncate-table' then case
-       {{ streamleap._metadata_problem_branches("'load'", streamleap._with_times({}, commit_text, ts_text, trid_text), stream_schema) }}
+       {{ streamleap._metadata_problem_branches("'load'", streamleap._with_times({}, commit_text, ts_text, trid_text), stream_schema, fmt) }}
      end
 end
 {%- endmacro %}
@@ -485,8 +522,11 @@ end
 {#- The CASE branches of record_problem that look at the record's metadata only (its operation,
     times and transaction-record-id): the same for every table, so a cycle judges them once per
     record (cycle.sql; record_problem's metadata_problem). -#}
-{% macro _metadata_problem_branches(op, texts, stream_schema) -%}
+{% macro _metadata_problem_branches(op, texts, stream_schema, fmt={'name': 'dms'}) -%}
   {%- set p = streamleap._patterns() -%}
+  {%- if fmt.name != 'dms' -%}
+    {{ return(streamleap._debezium_problem_branches(op, texts)) }}
+  {%- endif %}
     when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce({{ op }}, '(missing)')
     {%- if ('metadata', 'timestamp') in texts %}
@@ -510,10 +550,10 @@ end
 {%- endmacro %}
 
 {#- A record's metadata problem as a value of its own (SQL; NULL when none). -#}
-{% macro metadata_problem(op, commit_text, ts_text, trid_text, stream_schema) -%}
+{% macro metadata_problem(op, commit_text, ts_text, trid_text, stream_schema, fmt={'name': 'dms'}) -%}
   case
     {{ streamleap._metadata_problem_branches(op, {('metadata', 'commit-timestamp'): commit_text, ('metadata', 'timestamp'): ts_text,
-                                                  ('metadata', 'transaction-record-id'): trid_text}, stream_schema) }}
+                                                  ('metadata', 'transaction-record-id'): trid_text}, stream_schema, fmt) }}
   end
 {%- endmacro %}
 
@@ -526,7 +566,7 @@ end
   {%- for c in spec.columns -%}
     {%- set t = texts[('data', c.name)] -%}
     {%- if c not in spec.key -%}
-    {%- do parts.append("case when " ~ t ~ " is not null and not (" ~ streamleap.value_check(c, t, spec.stream_schema, 'payload', 'data') ~ ") then '|" ~ (offset + loop.index) ~ "|' else '' end") -%}
+    {%- do parts.append("case when " ~ t ~ " is not null and not (" ~ streamleap.value_check(c, t, spec.stream_schema, 'payload', streamleap.value_section(spec)) ~ ") then '|" ~ (offset + loop.index) ~ "|' else '' end") -%}
     {%- endif -%}
   {%- endfor -%}
   {%- if parts -%}
@@ -545,21 +585,24 @@ end
     (_sl_misfits, with streamleap_on_misfit 'adjust') and its commit time's digits. -#}
 {% macro cycle_checked_sql(cycle_batch, spec, cycle_filter) -%}
 {%- set texts = streamleap._texts(spec) -%}
-{%- set read = streamleap._record_fields(spec, metadata=false) -%}
+{%- set read = streamleap._record_fields(spec, metadata=false, is_delete="_sl_op = 'delete'") -%}
 {%- set cols = {'payload': 'payload', 'raw': 'raw_data', 'record_type': '_sl_record_type', 'table': '_sl_table', 'schema': '_sl_schema',
                 'op': '_sl_op', 'commit': '_sl_commit_text', 'ts': '_sl_ts_text', 'trid': '_sl_trid',
-                'rule_ok': '_sl_rule_ok', 'metadata_problem': '_sl_metadata_problem'} -%}
+                'rule_ok': '_sl_rule_ok', 'metadata_problem': '_sl_metadata_problem', 'format': streamleap.record_format(spec).name} -%}
 with new_rows as (
   select * from {{ cycle_batch }}
   where {{ cycle_filter }}
 ),
-parsed as (
-  {#- the batch read and judged the metadata; the table's values, read once #}
+{%- set each_record -%}
   select new_rows.*
     {%- for (keys, alias), expr in zip(read.fields, read.reader['values']) %},
     {{ expr }} as {{ alias }}
     {%- endfor %}
   from (select new_rows.*{% if read.reader['once'] %}, {{ read.reader['once'] }} as _sl_values{% endif %} from new_rows) new_rows
+{%- endset %}
+parsed as (
+  {#- the batch read and judged the metadata; the table's values, read once #}
+{{ streamleap.with_finals(each_record, read.finals) }}
 )
 select parsed.*,
   {{ streamleap._reason_case(cols, [(spec, texts)]) }} as _sl_problem

@@ -221,6 +221,11 @@
     in the record's raw text) is set aside rather than rounded. A number in scientific notation
     was a double already when DMS wrote it, and comes back as that double. Postgres (jsonb keeps
     numeric) and Redshift need no such check. -#}
+{#- The keys of a value: section (a key, or a list of keys: record_format.sql value_section) and name. -#}
+{% macro section_keys(section, name) -%}
+  {{ return((section if section is not string else [section]) + [name]) }}
+{%- endmacro %}
+
 {% macro number_is_exact(col, payload, section) -%}
   {{ return(adapter.dispatch('number_is_exact', 'streamleap')(col, payload, section)) }}
 {%- endmacro %}
@@ -229,7 +234,7 @@
     record's text (its first group). -#}
 {% macro exact_number_pattern(name, section) -%}
   {%- set key = (name | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
-  {%- set sect = (section | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
+  {%- set sect = ((section[-1] if section is not string else section) | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
   {#- the first "key": after the section's opening brace (a nested object holding the same key
       before the column would be read instead: then the check is conservative or wrong, rarely) -#}
   {{ return('"\\Q' ~ sect ~ '\\E"\\s*:\\s*\\{.*?"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)') }}
@@ -241,7 +246,7 @@
     {%- set json_type = col._sl_json_type -%}
     {%- set pattern = col._sl_exact_pattern -%}
   {%- else -%}
-    {%- set json_type = 'json_type(' ~ payload ~ ', ' ~ streamleap._json_pointer([section, col.name]) ~ ')' -%}
+    {%- set json_type = 'json_type(' ~ payload ~ ', ' ~ streamleap._json_pointer(streamleap.section_keys(section, col.name)) ~ ')' -%}
     {%- set pattern = streamleap._string_literal(streamleap.exact_number_pattern(col.name, section)) -%}
   {%- endif -%}
   {#- a CASE, not OR: DuckDB computes both sides of an OR that is not a filter, and the record's text is
@@ -278,7 +283,7 @@
   {%- set f = col.family -%}
   {%- if f == 'super' -%}
     {#- not valid JSON comes out NULL: that is the adjustment too -#}
-    {{ streamleap.convert_json(payload, [section, col.name], t, stream_schema) }}
+    {{ streamleap.convert_json(payload, streamleap.section_keys(section, col.name), t, stream_schema) }}
   {%- elif f == 'integer' -%}
     {#- value_check's shapes and ranges; a value that fits none is NULL (adjust_value of an integer
         is NULL too) -#}

@@ -70,24 +70,46 @@ case when octet_length({{ raw }}) > 65535
 {#- cycle_filter: when given, staging is a `streamleap run` cycle's batch of the stream's new
     records (cycle.sql), which carries each record's _sl_schema and _sl_table; only the records
     that condition keeps are read (the state table exists then: the cycle runs after a dbt run). -#}
-{% macro set_aside_batch_sql(staging, relation, specs=none, cycle_filter=none) -%}
+{% macro set_aside_batch_sql(staging, relation, specs=none, cycle_filter=none, fmt=none) -%}
 {%- if specs is none -%}
   {%- set specs = streamleap.mirrors_of((config.get('streamleap_set_aside') or {}).get('stream_model')) -%}
+{%- endif -%}
+{%- if fmt is none -%}
+  {%- set fmt = streamleap.record_format(specs[0]) if specs else streamleap._checked_format((config.get('streamleap_set_aside') or {}).get('format'), this) -%}
 {%- endif -%}
 {#- every value any mirror checks, read once per record (positional aliases) -#}
 {%- set fields = [] -%}
 {%- set per_spec = [] -%}
+{#- other formats: the fields read, then finals over them (record_format.sql), then their names here -#}
+{%- set finals = [] -%}
+{%- set names = [] -%}
+{%- if fmt.name == 'dms' -%}
 {%- for key, alias in [('schema-name', 'schema_name'), ('table-name', 'table_name'), ('operation', 'operation'), ('record-type', 'record_type'),
                        ('commit-timestamp', '_sl_commit_text'), ('timestamp', '_sl_ts_text'), ('transaction-record-id', '_sl_trid_text')] -%}
   {%- do fields.append((['metadata', key], alias)) -%}
 {%- endfor -%}
+{%- else -%}
+  {%- set meta = streamleap.format_metadata(fmt) -%}
+  {%- do fields.extend(meta.fields) -%}
+  {%- do finals.extend(meta.finals) -%}
+  {%- for final, name in [('_sl_schema', 'schema_name'), ('_sl_table', 'table_name'), ('_sl_op', 'operation'), ('_sl_record_type', 'record_type'),
+                          ('_sl_trid', '_sl_trid_text')] -%}
+    {%- do names.append((final, name)) -%}
+  {%- endfor -%}
+{%- endif -%}
 {#- Postgres takes at most 1,664 columns in a select list (and Redshift tables 1,600): past 1,000
     values, the mirrors' values are read where they are checked instead of as columns of their own
     (a record meets only its own table's checks, so each is still read a few times at most) -#}
 {%- set total = namespace(n=fields | length) -%}
 {%- for spec in specs %}{% set total.n = total.n + streamleap._texts(spec) | length %}{% endfor -%}
-{%- set inline = total.n > 1000 -%}
-{%- for spec in specs -%}
+{%- set inline = total.n > 1000 and fmt.name == 'dms' -%}
+{%- for spec in specs if fmt.name != 'dms' -%}
+  {%- set values = streamleap.format_values(spec, "_sl_d_op = 'd'", '_sl_s' ~ loop.index ~ '_') -%}
+  {%- do fields.extend(values.fields) -%}
+  {%- do finals.extend(values.finals) -%}
+  {%- do per_spec.append((spec, values.texts)) -%}
+{%- endfor -%}
+{%- for spec in specs if fmt.name == 'dms' -%}
   {%- set texts = {} -%}
   {%- for (section, name), _ in streamleap._texts(spec).items() -%}
     {%- if inline -%}
@@ -123,17 +145,20 @@ with new_rows as {{ streamleap.materialized_cte() }}(
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
   {%- endif %}
 ),
-records as (
+{%- set each_record -%}
   select
     refresh_time, shard_id, sequence_number, partition_key, payload, raw_data
     {%- for (keys, alias), expr in zip(fields, reader['values']) %},
     {{ expr }} as {{ alias }}
     {%- endfor %}
   from (select new_rows.*{% if reader['once'] %}, {{ reader['once'] }} as _sl_values{% endif %} from new_rows) parsed
+{%- endset %}
+records as (
+{{ streamleap.with_finals(streamleap.with_finals(each_record, finals), names, '_sl_named') }}
 ),
 judged as (
   select records.*,
-    {{ streamleap._reason_case(streamleap._judged_columns(), per_spec) }} as reason,
+    {{ streamleap._reason_case(dict(streamleap._judged_columns(), format=fmt.name), per_spec) }} as reason,
     {%- if adjust and not per_spec %}
     '' as _sl_misfits,
     {%- elif adjust %}
@@ -229,16 +254,26 @@ from _sl_adjusted_columns
     holds both); per_spec the mirrors' (spec, texts) whose records are judged by their checks;
     NULL for a record that can be applied or needs nothing. -#}
 {% macro _reason_case(c, per_spec) -%}
+{%- set dms = c.get('format', 'dms') == 'dms' -%}
 case
+      {%- if not dms %}
+      {#- a tombstone (a Kafka record without a value; Debezium Server writes an empty Kinesis record) follows a delete #}
+      when {{ c.payload }} is null and coalesce(octet_length({{ c.raw }}), 0) = 0 then null
+      {%- endif %}
       when {{ c.payload }} is null then {{ streamleap.unparsed_reason(c.raw) }}
       {%- set rule = c.get('rule_ok') or streamleap.payload_rule_check(c.payload) %}
       {%- if rule | trim %}
       when not {{ rule }} then 'not valid JSON'
       {%- endif %}
+      {%- if dms %}
       when {{ c.record_type }} is null then 'no DMS metadata (metadata.record-type is missing)'
       {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
       when {{ c.record_type }} not in ('data', 'control') then 'unknown metadata.record-type ' || {{ c.record_type }}
       when {{ c.record_type }} = 'data' and {{ c.table }} is null then 'metadata.table-name is missing'
+      {%- else %}
+      when {{ c.record_type }} is null then 'not a Debezium change event (no op)'
+      when {{ c.record_type }} = 'data' and {{ c.table }} is null then 'source.table is missing'
+      {%- endif %}
       {%- for spec, texts in per_spec %}
       when {{ c.record_type }} = 'data' and {{ streamleap.source_table_filter(spec, c.table, c.schema) }}
         then {{ streamleap.record_problem(spec, c.op, streamleap._with_times(texts, c.commit, c.ts, c.trid), c.get('metadata_problem')) }}
@@ -246,7 +281,7 @@ case
       {%- if per_spec %}
       when {{ c.record_type }} = 'control' and {{ streamleap.source_table_filter({'schema': per_spec[0][0].schema, 'table': per_spec[0][0].table,
                                                   'partitions': streamleap._other_tables(per_spec)}, c.table, c.schema) }}
-        then {{ streamleap.control_problem(c.op, c.commit, c.ts, c.trid, per_spec[0][0].stream_schema) }}
+        then {{ streamleap.control_problem(c.op, c.commit, c.ts, c.trid, per_spec[0][0].stream_schema, streamleap.record_format(per_spec[0][0])) }}
       {%- endif %}
     end
 {%- endmacro %}

@@ -2,6 +2,8 @@ set enable_case_sensitive_identifier to true;
 drop table if exists "streamleap_cycle_models";
 create temporary table "streamleap_cycle_models" (staging_name varchar(1024), relation_name varchar(1024));
 insert into "streamleap_cycle_models" (staging_name, relation_name) values
+('dev.public.stg_dbz_cdc', 'dev.public.payment'),
+('dev.public.stg_dbz_cdc', 'dev.public.dbz_cdc_set_aside'),
 ('dev.public.stg_shop_cdc', 'dev.public.Order'),
 ('dev.public.stg_shop_cdc', 'dev.public.cart'),
 ('dev.public.stg_shop_cdc', 'dev.public.events'),
@@ -14,6 +16,7 @@ lock "dev"."public"."streamleap_state";
 create temporary table "streamleap_cycle_batch" as (
 select records.*,
   case
+    
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
     when _sl_commit_text is null and _sl_ts_text is null
@@ -31,7 +34,7 @@ select records.*,
   rpad(substr(coalesce(_sl_commit_text, _sl_ts_text), 1, 4) || substr(coalesce(_sl_commit_text, _sl_ts_text), 6, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 9, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 12, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 15, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 18, 2)
        || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
 from (
-  select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
+select refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
     (case when is_varchar(payload."metadata"."operation") then payload."metadata"."operation"::varchar
         when payload."metadata"."operation" is null or json_typeof(payload."metadata"."operation") = 'null' then null
         when json_size(payload."metadata"."operation") > 65535 then null
@@ -91,7 +94,7 @@ with new_rows as (
   where refresh_time > coalesce((select max(watermark) from "dev"."public"."streamleap_state" where relation_name = 'dev.public.shop_cdc_set_aside'), cast('1900-01-01 00:00:00' as timestamp)) and not coalesce(((_sl_table = 'Order' and _sl_schema = 'Sales') or (_sl_table in ('cart', 'events', 'events_2024', 'events_2025', 'cart_item') and _sl_schema = 'public') or (_sl_table = 'events_2023' and _sl_schema = 'archive')), false)
 ),
 records as (
-  select
+select
     refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
     (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
@@ -183,7 +186,7 @@ with new_rows as (
   where _sl_table = 'cart' and _sl_schema = 'public'
 ),
 parsed as (
-  select new_rows.*,
+select new_rows.*,
     (case when is_varchar(payload."data"."id") then payload."data"."id"::varchar
         when payload."data"."id" is null or json_typeof(payload."data"."id") = 'null' then null
         when json_size(payload."data"."id") > 65535 then null
@@ -274,7 +277,8 @@ select parsed.*,
      when _sl_op = 'truncate-table' and _sl_commit_text is null
        then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
      when _sl_op = 'truncate-table' then case
-       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+       
+    when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce('load', '(missing)')
     when _sl_commit_text is null and _sl_ts_text is null
       then 'metadata.timestamp is missing'
@@ -551,7 +555,7 @@ with new_rows as (
   where _sl_table = 'cart_item' and _sl_schema = 'public'
 ),
 parsed as (
-  select new_rows.*,
+select new_rows.*,
     (case when is_varchar(payload."data"."cart_id") then payload."data"."cart_id"::varchar
         when payload."data"."cart_id" is null or json_typeof(payload."data"."cart_id") = 'null' then null
         when json_size(payload."data"."cart_id") > 65535 then null
@@ -644,7 +648,8 @@ select parsed.*,
      when _sl_op = 'truncate-table' and _sl_commit_text is null
        then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
      when _sl_op = 'truncate-table' then case
-       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+       
+    when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce('load', '(missing)')
     when _sl_commit_text is null and _sl_ts_text is null
       then 'metadata.timestamp is missing'

@@ -8,7 +8,7 @@ batch_end as (
   select max(refresh_time) as _sl_batch_end from new_rows
 ),
 parsed as (
-  
+
   select
     refresh_time,
     sequence_number,
@@ -102,7 +102,8 @@ truncates as (
      when r._sl_op = 'truncate-table' and r._sl_commit_text is null
        then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
      when r._sl_op = 'truncate-table' then case
-       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+       
+    when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce('load', '(missing)')
     when r._sl_commit_text is null and r._sl_ts_text is null
       then 'metadata.timestamp is missing'
@@ -123,6 +124,7 @@ end as _sl_truncate_problem, rpad(substr(r._sl_commit_text, 1, 4) || substr(r._s
 checked as (
   select batch.*,
     case
+    
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(_sl_op, '(missing)')
     when _sl_commit_text is null and _sl_ts_text is null

@@ -4,7 +4,7 @@ with new_rows as (
   where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
 ),
 records as (
-  select
+select
     refresh_time, shard_id, sequence_number, partition_key, payload, raw_data,
     (case when is_varchar(payload."metadata"."schema-name") then payload."metadata"."schema-name"::varchar
         when payload."metadata"."schema-name" is null or json_typeof(payload."metadata"."schema-name") = 'null' then null
@@ -139,6 +139,7 @@ judged as (
       when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
         then case
+    
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
     when _sl_commit_text is null and _sl_ts_text is null
@@ -174,6 +175,7 @@ judged as (
   end
       when record_type = 'data' and table_name = 'cart_item' and schema_name = 'public'
         then case
+    
     when operation is null or operation not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce(operation, '(missing)')
     when _sl_commit_text is null and _sl_ts_text is null
@@ -233,7 +235,8 @@ judged as (
      when operation = 'truncate-table' and _sl_commit_text is null
        then 'truncate-table without metadata.commit-timestamp cannot be placed in commit order; the mirror keeps its rows'
      when operation = 'truncate-table' then case
-       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+       
+    when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
       then 'unknown operation ' || coalesce('load', '(missing)')
     when _sl_commit_text is null and _sl_ts_text is null
       then 'metadata.timestamp is missing'

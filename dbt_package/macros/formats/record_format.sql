@@ -1,0 +1,324 @@
+{#-
+  Record formats (docs/decisions/0027): what a stream's records look like, read into the one
+  vocabulary the rest of the package is written in, so that the order, the keys, the checks, the
+  apply and the set-aside model are the same for every format.
+
+  A format is a stream's (its staging model's config record_format, copied into each mirror's
+  streamleap_table.format by `streamleap generate`): {'name': 'dms'} (AWS DMS JSON, the default),
+  {'name': 'debezium', 'schemas': true|false} (Debezium change events as Kafka Connect's JSON
+  converter writes them, with or without the schema/payload wrapper).
+
+  Reading a record is two steps: `fields` (key paths into the payload, each read into a column of
+  its own by json_reader) and `finals` (SQL over those columns giving the vocabulary's columns):
+    _sl_op            load | insert | update | delete (a data record); truncate-table (control)
+    _sl_record_type   data | control | NULL (not a record of the format)
+    _sl_commit_text   the change's source commit time, ISO-8601 text
+    _sl_ts_text       the time the producer wrote it, ISO-8601 text
+    _sl_trid          the change's place in the source's log (DMS: transaction-record-id;
+                      Debezium: 40 digits, below)
+    _sl_schema, _sl_table   the source table
+    _sl_t<i>, _sl_b<i>      the text of column i's value, of key column i's before-image value,
+                            as DMS writes it (Debezium's encodings decoded: debezium_text)
+  DMS records need no finals: their fields are read straight into those names, so a DMS stream's
+  SQL is what it always was.
+
+  Debezium's order is the source position, not the commit time or the arrival
+  (docs/research/issue-14-debezium-kafka-facts.md 1.3): Postgres `source.sequence`
+  ["<last committed LSN>", "<LSN>"] (the LSN twice when there is no sequence), MySQL/MariaDB the
+  binlog file's number, `pos` and `row`; each part as fixed-width digits, 40 in all, where a DMS
+  order key has its commit time and transaction-record-id (order_key_sql).
+-#}
+
+{% macro record_format(spec) -%}
+  {{ return((spec.get('format') if spec else none) or {'name': 'dms'}) }}
+{%- endmacro %}
+
+{% macro record_formats() -%}{{ return(['dms', 'debezium']) }}{%- endmacro %}
+
+{% macro _dbz_prefix(fmt) -%}{{ return(['payload'] if fmt.get('schemas', true) else []) }}{%- endmacro %}
+
+{#- The metadata of a record: {'fields': [(keys, alias)], 'finals': [(sql, alias)]}. -#}
+{% macro format_metadata(fmt) -%}
+  {%- if fmt.name == 'dms' -%}
+    {{ return({'fields': streamleap._metadata_fields(), 'finals': []}) }}
+  {%- endif -%}
+  {%- set p = streamleap._dbz_prefix(fmt) -%}
+  {%- set fields = [] -%}
+  {%- for keys, alias in [(['op'], '_sl_d_op'), (['status'], '_sl_d_status'), (['source', 'schema'], '_sl_d_schema'),
+                          (['source', 'db'], '_sl_d_db'), (['source', 'table'], '_sl_d_table'), (['source', 'ts_us'], '_sl_d_ts_us'),
+                          (['source', 'ts_ms'], '_sl_d_ts_ms'), (['ts_ms'], '_sl_d_env_ts'), (['source', 'lsn'], '_sl_d_lsn'),
+                          (['source', 'sequence'], '_sl_d_sequence'), (['source', 'file'], '_sl_d_file'), (['source', 'pos'], '_sl_d_pos'),
+                          (['source', 'row'], '_sl_d_row')] -%}
+    {%- do fields.append((p + keys, alias)) -%}
+  {%- endfor -%}
+  {%- set commit_iso = "case when " ~ streamleap.re_full('_sl_d_ts_us', '-?[0-9]{1,18}') ~ " then " ~ streamleap._micros_iso('_sl_d_ts_us', '_sl_d_ts_ms')
+                       ~ " when " ~ streamleap.re_full('_sl_d_ts_ms', '-?[0-9]{1,15}') ~ " then " ~ streamleap._micros_iso("_sl_d_ts_ms || '000'", '_sl_d_ts_ms')
+                       ~ " else _sl_d_ts_ms end" -%}
+  {%- set env_iso = "case when " ~ streamleap.re_full('_sl_d_env_ts', '-?[0-9]{1,15}') ~ " then " ~ streamleap._micros_iso("_sl_d_env_ts || '000'", '_sl_d_env_ts')
+                    ~ " else _sl_d_env_ts end" -%}
+  {%- set finals = [
+    ("case _sl_d_op when 'c' then 'insert' when 'u' then 'update' when 'd' then 'delete' when 'r' then 'load'"
+     ~ " when 't' then 'truncate-table' when 'm' then 'message' else coalesce(_sl_d_op, case when _sl_d_status is not null then 'transaction' end) end", '_sl_op'),
+    ("case when _sl_d_op in ('t', 'm') or (_sl_d_op is null and _sl_d_status in ('BEGIN', 'END')) then 'control'"
+     ~ " when _sl_d_op is not null then 'data' end", '_sl_record_type'),
+    (commit_iso, '_sl_commit_text'),
+    (env_iso, '_sl_ts_text'),
+    (streamleap._dbz_position(), '_sl_trid'),
+    ('_sl_d_table', '_sl_table'),
+    ('coalesce(_sl_d_schema, _sl_d_db)', '_sl_schema'),
+  ] -%}
+  {{ return({'fields': fields, 'finals': finals}) }}
+{%- endmacro %}
+
+{#- ISO-8601 text of a count of microseconds since the epoch (SQL text of at most 18 digits: only
+    in the THEN branch of that check, as every cast is), or raw (the field's own text: the check
+    then names it) outside years 1-9999. -#}
+{% macro _micros_iso(us, raw) -%}
+case when cast({{ us }} as bigint) between -62135596800000000 and 253402300799999999
+       then replace({{ streamleap.micros_timestamp_text(us) }}, ' ', 'T')
+     else {{ raw }} end
+{%- endmacro %}
+
+{#- The Debezium change's place in the source's log as 40 digits, or NULL when the event carries
+    none (a snapshot read of an incremental snapshot), or 'x' when a part is not a number of the
+    width it gets (the record is set aside: _metadata_problem_branches). Postgres: the previous
+    commit's LSN (the first of source.sequence; the change's own LSN without a sequence) and the
+    change's LSN, 20 digits each; MySQL/MariaDB: the binlog file's number (10 digits), pos (10) and
+    row (20). -#}
+{% macro _dbz_position() -%}
+  {%- set first = "split_part(translate(_sl_d_sequence, '[]\" ', ''), ',', 1)" -%}
+  {%- set filenum = "reverse(split_part(reverse(_sl_d_file), '.', 1))" -%}
+case when _sl_d_lsn is not null then
+       case when not {{ streamleap.re_full('_sl_d_lsn', '[0-9]{1,20}') }} then 'x'
+            when _sl_d_sequence is not null and {{ streamleap.re_full(first, '[0-9]{1,20}') }} then lpad({{ first }}, 20, '0') || lpad(_sl_d_lsn, 20, '0')
+            else lpad(_sl_d_lsn, 20, '0') || lpad(_sl_d_lsn, 20, '0') end
+     when _sl_d_file is not null then
+       case when {{ streamleap.re_full(filenum, '[0-9]{1,10}') }} and {{ streamleap.re_full('coalesce(_sl_d_pos, \'\')', '[0-9]{1,10}') }}
+                 and {{ streamleap.re_full("coalesce(_sl_d_row, '0')", '[0-9]{1,20}') }}
+              then lpad({{ filenum }}, 10, '0') || lpad(_sl_d_pos, 10, '0') || lpad(coalesce(_sl_d_row, '0'), 20, '0')
+            else 'x' end
+end
+{%- endmacro %}
+
+{#- A change's order key (change_batch.sql): phase (0 = a snapshot's row, before every change) |
+    the source position | the stream's sequence number, by length then text (the tie-break of
+    records at one position: re-deliveries). op, commit, digits (the commit time's 20 digits),
+    trid, seq: SQL of the record's columns. -#}
+{% macro order_key_sql(fmt, op, commit, digits, trid, seq) -%}
+  {%- if fmt.name == 'dms' -%}
+case when {{ op }} = 'load' and {{ commit }} is null then '0' else '1' end
+      || case when {{ commit }} is null then '00000000000000000000' else {{ digits }} end
+      || lpad(coalesce({{ trid }}, ''), 20, '0')
+      || lpad(cast(length({{ seq }}) as varchar), 3, '0') || {{ seq }}
+  {%- else -%}
+case when {{ op }} = 'load' then '0' else '1' end
+      || coalesce({{ trid }}, '0000000000000000000000000000000000000000')
+      || lpad(cast(length({{ seq }}) as varchar), 3, '0') || {{ seq }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The values of a record of spec's table: {'fields', 'finals'} giving _sl_t<i> and _sl_b<i>
+    (_texts). is_delete: SQL true for a delete (a Debezium delete has its key in `before`). -#}
+{% macro format_values(spec, is_delete, prefix='_sl_') -%}
+  {%- set fmt = streamleap.record_format(spec) -%}
+  {%- set fields = [] -%}
+  {%- set finals = [] -%}
+  {%- set texts = {} -%}
+  {%- if fmt.name == 'dms' -%}
+    {%- for (section, name), alias in streamleap._texts(spec).items() %}{% do fields.append(([section, name], alias)) %}{% endfor -%}
+  {%- else -%}
+    {%- set p = streamleap._dbz_prefix(fmt) -%}
+    {%- set key_names = spec.key | map(attribute='name') | list -%}
+    {%- for c in spec.columns -%}
+      {%- set a = prefix ~ 'da' ~ loop.index -%}
+      {%- do fields.append((p + ['after', c.name], a)) -%}
+      {%- do texts.update({('data', c.name): prefix ~ 't' ~ loop.index}) -%}
+      {%- if c.name in key_names -%}
+        {%- set b = prefix ~ 'db' ~ (key_names.index(c.name) + 1) -%}
+        {%- do fields.append((p + ['before', c.name], b)) -%}
+        {%- do finals.append((streamleap.debezium_text(c, 'case when ' ~ is_delete ~ ' then ' ~ b ~ ' else ' ~ a ~ ' end'), prefix ~ 't' ~ loop.index)) -%}
+      {%- else -%}
+        {%- do finals.append((streamleap.debezium_text(c, a), prefix ~ 't' ~ loop.index)) -%}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- for c in spec.key -%}
+      {%- do finals.append((streamleap.debezium_text(c, prefix ~ 'db' ~ loop.index), prefix ~ 'b' ~ loop.index)) -%}
+      {%- do texts.update({(spec.before_image, c.name): prefix ~ 'b' ~ loop.index}) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {{ return({'fields': fields, 'finals': finals, 'texts': texts}) }}
+{%- endmacro %}
+
+{#- Where a column's value is in a record, for the checks that read it as JSON (a JSON column on
+    Redshift, numbers as written): (payload, section). -#}
+{% macro value_section(spec) -%}
+  {%- set fmt = streamleap.record_format(spec) -%}
+  {{ return('data' if fmt.name == 'dms' else streamleap._dbz_prefix(fmt) + ['after']) }}
+{%- endmacro %}
+
+{#- SQL of a select that reads `fields` from source (a relation or subquery with a payload column)
+    and adds `finals` over them: a select list for `select <cols>, <this> from ...`. -#}
+{% macro with_finals(inner_sql, finals, alias='_sl_read') -%}
+  {%- if not finals -%}{{ return(inner_sql) }}{%- endif -%}
+select {{ alias }}.*
+  {%- for expr, name in finals %},
+  {{ expr }} as {{ name }}
+  {%- endfor %}
+from (
+{{ inner_sql }}
+) {{ alias }}
+{%- endmacro %}
+
+{#- ---------------------------------------------------------------- Debezium's value encodings
+    A column's value as DMS writes it, from its Debezium encoding (the column spec's `encoding`,
+    written by `streamleap generate --format debezium` from the source type: streamleap.records.
+    debezium.field_type). A value that does not decode (not the encoding's shape, out of range)
+    keeps its text, which the column's check then refuses: the record is set aside, never applied
+    as NULL. -#}
+{% macro debezium_text(c, t) -%}
+  {%- set enc = (c.get('encoding') or 'text') | string -%}
+  {%- set name = enc.split(':')[0] -%}
+  {%- if name == 'date' -%}
+case when {{ streamleap.re_full(t, '-?[0-9]{1,7}') }}
+       then case when cast({{ t }} as integer) between -719162 and 2932896 then {{ streamleap.epoch_days_text(t) }} else {{ t }} end
+     else {{ t }} end
+  {%- elif name in ('timestamp_ms', 'timestamp_us', 'timestamp_ns') -%}
+    {%- set shape, us = streamleap._scaled_micros(t, name) -%}
+case when {{ streamleap.re_full(t, shape) }}
+       then case when cast({{ us }} as bigint) between -62135596800000000 and 253402300799999999 then {{ streamleap.micros_timestamp_text(us) }} else {{ t }} end
+     else {{ t }} end
+  {%- elif name in ('time_ms', 'time_us', 'time_ns') -%}
+    {%- set shape, us = streamleap._scaled_micros(t, name) -%}
+case when {{ streamleap.re_full(t, shape) }}
+       then case when cast({{ us }} as bigint) between 0 and 86399999999 then substr({{ streamleap.micros_timestamp_text(us) }}, 12) else {{ t }} end
+     else {{ t }} end
+  {%- elif name == 'decimal' -%}
+    {{ streamleap._base64_decimal(t, (enc.split(':')[1] if ':' in enc else '0') | int) }}
+  {%- elif name == 'variable_decimal' -%}
+    {%- set v = streamleap.text_json_field(t, 'value') -%}
+    {%- set s = streamleap.text_json_field(t, 'scale') -%}
+case when {{ t }} is not null and {{ streamleap.re_full(t, '[{].*[}]') }} and {{ streamleap.re_full('coalesce(' ~ s ~ ', \'\')', '[0-9]{1,2}') }}
+       then {{ streamleap._base64_decimal(v, none, 'cast(' ~ s ~ ' as integer)') }} else {{ t }} end
+  {%- elif name == 'bytes' -%}
+case when {{ streamleap._is_base64(t) }} then {{ streamleap.base64_hex(t) }} else {{ t }} end
+  {%- else -%}
+{{ t }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- (the shape of a count in the encoding's unit that fits a bigint as microseconds, SQL of those
+    microseconds' digits for a text of that shape) -#}
+{% macro _scaled_micros(t, name) -%}
+  {%- if name.endswith('_ms') -%}
+    {{ return(('-?[0-9]{1,15}', t ~ " || '000'")) }}
+  {%- elif name.endswith('_ns') -%}
+    {#- nanoseconds: the microseconds they hold (Redshift keeps no more) -#}
+    {{ return(('-?[0-9]{4,21}', 'substr(' ~ t ~ ', 1, length(' ~ t ~ ') - 3)')) }}
+  {%- else -%}
+    {{ return(('-?[0-9]{1,18}', t)) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro _is_base64(t) -%}
+({{ streamleap.re_full(t, '([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?') }})
+{%- endmacro %}
+
+{#- The decimal text of a base64 big-endian two's complement integer t, scaled by `scale` (a
+    number) or scale_sql (SQL), when it fits 38 digits; t itself otherwise. -#}
+{% macro _base64_decimal(t, scale, scale_sql=none) -%}
+  {%- set h = 'lower(' ~ streamleap.base64_hex(t) ~ ')' -%}
+  {%- set neg = "substr(" ~ h ~ ", 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')" -%}
+  {%- set mag_hex = "lpad(case when " ~ neg ~ " then translate(" ~ h ~ ", '0123456789abcdef', 'fedcba9876543210') else " ~ h ~ " end, 32, '0')" -%}
+  {%- set s = (scale_sql if scale_sql is not none else (scale | string)) -%}
+  {%- set digits = streamleap.hex32_decimal_text(mag_hex, neg) -%}
+  {%- set padded = "(repeat('0', greatest(0, " ~ s ~ " + 1 - length(" ~ digits ~ "))) || " ~ digits ~ ")" -%}
+case when {{ t }} is not null and {{ streamleap._is_base64(t) }} and length({{ t }}) between 4 and 24
+          and length({{ h }}) <= 32 and {{ mag_hex }} < '4b3b4ca85a86c47a098a224000000000'
+       then case when {{ neg }} then '-' else '' end
+         {%- if scale_sql is none and scale == 0 %} || {{ digits }}
+         {%- else %} || substr({{ padded }}, 1, length({{ padded }}) - {{ s }}) || '.' || substr({{ padded }}, length({{ padded }}) - {{ s }} + 1)
+         {%- endif %}
+     else {{ t }} end
+{%- endmacro %}
+
+{#- ---------------------------------------------------------------- per target -#}
+
+{#- 'YYYY-MM-DD' of a count of days since 1970-01-01 (SQL text of an integer in range). -#}
+{% macro epoch_days_text(t) -%}{{ return(adapter.dispatch('epoch_days_text', 'streamleap')(t)) }}{%- endmacro %}
+{% macro default__epoch_days_text(t) -%}to_char(date '1970-01-01' + cast({{ t }} as integer), 'YYYY-MM-DD'){%- endmacro %}
+{% macro duckdb__epoch_days_text(t) -%}strftime(date '1970-01-01' + cast({{ t }} as integer), '%Y-%m-%d'){%- endmacro %}
+{% macro redshift__epoch_days_text(t) -%}to_char(dateadd(day, cast({{ t }} as integer), date '1970-01-01'), 'YYYY-MM-DD'){%- endmacro %}
+
+{#- 'YYYY-MM-DD HH:MM:SS.ffffff' of a count of microseconds since the epoch (SQL text of an
+    integer, years 1-9999), exact: whole days, seconds and microseconds are added apart (a double
+    would round). -#}
+{% macro micros_timestamp_text(us) -%}{{ return(adapter.dispatch('micros_timestamp_text', 'streamleap')(us)) }}{%- endmacro %}
+{% macro duckdb__micros_timestamp_text(us) -%}strftime(make_timestamp(cast({{ us }} as bigint)), '%Y-%m-%d %H:%M:%S.%f'){%- endmacro %}
+{% macro default__micros_timestamp_text(us) -%}
+to_char(timestamp '1970-01-01 00:00:00' + (cast({{ us }} as bigint) / 1000000) * interval '1 second'
+        + (cast({{ us }} as bigint) % 1000000) * interval '1 microsecond', 'YYYY-MM-DD HH24:MI:SS.US')
+{%- endmacro %}
+{% macro redshift__micros_timestamp_text(us) -%}
+to_char(dateadd(microsecond, cast(cast({{ us }} as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast({{ us }} as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast({{ us }} as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US')
+{%- endmacro %}
+
+{#- The text of a top-level field of a JSON object given as text. -#}
+{% macro text_json_field(t, key) -%}{{ return(adapter.dispatch('text_json_field', 'streamleap')(t, key)) }}{%- endmacro %}
+{% macro duckdb__text_json_field(t, key) -%}json_extract_string({{ t }}, {{ streamleap._json_pointer([key]) }}){%- endmacro %}
+{% macro default__text_json_field(t, key) -%}(cast({{ t }} as jsonb) ->> {{ streamleap._string_literal(key) }}){%- endmacro %}
+{% macro redshift__text_json_field(t, key) -%}json_extract_path_text({{ t }}, {{ streamleap._string_literal(key) }}, true){%- endmacro %}
+
+{#- Lower-case hex of base64 text (checked by _is_base64 first). -#}
+{% macro base64_hex(t) -%}{{ return(adapter.dispatch('base64_hex', 'streamleap')(t)) }}{%- endmacro %}
+{% macro duckdb__base64_hex(t) -%}lower(hex(try(from_base64({{ t }})))){%- endmacro %}
+{% macro default__base64_hex(t) -%}encode(decode({{ t }}, 'base64'), 'hex'){%- endmacro %}
+{% macro redshift__base64_hex(t) -%}from_varbyte(to_varbyte({{ t }}, 'base64'), 'hex'){%- endmacro %}
+
+{#- The decimal digits of the unsigned 32-hex-digit h (below 10^38), plus one when plus_one (SQL
+    boolean): four 8-digit chunks, by Horner's rule. -#}
+{% macro hex32_decimal_text(h, plus_one) -%}{{ return(adapter.dispatch('hex32_decimal_text', 'streamleap')(h, plus_one)) }}{%- endmacro %}
+{% macro default__hex32_decimal_text(h, plus_one) -%}
+  {%- set c = [] -%}
+  {%- for i in range(4) %}{% do c.append("cast(('x' || lpad(substr(" ~ h ~ ", " ~ (8 * i + 1) ~ ", 8), 16, '0'))::bit(64)::bigint as numeric)") %}{% endfor -%}
+cast(((({{ c[0] }} * 4294967296 + {{ c[1] }}) * 4294967296 + {{ c[2] }}) * 4294967296 + {{ c[3] }}) + case when {{ plus_one }} then 1 else 0 end as varchar)
+{%- endmacro %}
+{% macro duckdb__hex32_decimal_text(h, plus_one) -%}
+  {%- set c = [] -%}
+  {%- for i in range(4) %}{% do c.append("cast(('0x' || substr(" ~ h ~ ", " ~ (8 * i + 1) ~ ", 8)) as hugeint)") %}{% endfor -%}
+cast(((({{ c[0] }} * 4294967296 + {{ c[1] }}) * 4294967296 + {{ c[2] }}) * 4294967296 + {{ c[3] }}) + case when {{ plus_one }} then 1 else 0 end as varchar)
+{%- endmacro %}
+{% macro redshift__hex32_decimal_text(h, plus_one) -%}
+  {%- set c = [] -%}
+  {%- for i in range(4) %}{% do c.append("cast(strtol(substr(" ~ h ~ ", " ~ (8 * i + 1) ~ ", 8), 16) as decimal(38,0))") %}{% endfor -%}
+cast(((({{ c[0] }} * 4294967296 + {{ c[1] }}) * 4294967296 + {{ c[2] }}) * 4294967296 + {{ c[3] }}) + case when {{ plus_one }} then 1 else 0 end as varchar)
+{%- endmacro %}
+
+{#- _metadata_problem_branches of a Debezium record: its op, times (read from numbers into ISO
+    text: a text that is not one is the field's own, not a number) and position. -#}
+{% macro _debezium_problem_branches(op, texts) -%}
+  {%- set commit = texts.get(('metadata', 'commit-timestamp')) -%}
+  {%- set ts = texts.get(('metadata', 'timestamp')) -%}
+  {%- set pos = texts.get(('metadata', 'transaction-record-id')) -%}
+    when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
+      then 'unknown Debezium op ' || coalesce({{ op }}, '(missing)')
+    {%- if commit and ts %}
+    when {{ commit }} is null and {{ ts }} is null
+      then 'source.ts_ms is missing'
+    {%- endif %}
+    {%- if commit %}
+    when {{ commit }} is not null and not {{ streamleap.re_full(commit, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}') }}
+      then 'source.ts_ms is not a number of milliseconds since 1970 (years 1-9999)'
+    {%- endif %}
+    {%- if ts %}
+    when {{ ts }} is not null and not {{ streamleap.re_full(ts, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}') }}
+      then 'ts_ms is not a number of milliseconds since 1970 (years 1-9999)'
+    {%- endif %}
+    {%- if pos %}
+    when {{ pos }} is null and {{ op }} <> 'load'
+      then 'the source position is missing (source.lsn, or source.file and source.pos)'
+    when {{ pos }} is not null and not {{ streamleap.re_full(pos, '[0-9]{40}') }}
+      then 'the source position is not whole numbers (source.lsn and source.sequence, or source.file, pos and row)'
+    {%- endif %}
+{%- endmacro %}

@@ -1,0 +1,445 @@
+with new_rows as (
+  select refresh_time, sequence_number, payload, raw_data
+  from "dev"."analytics"."stg_dbz_cdc"
+  where refresh_time > cast('1900-01-01 00:00:00' as timestamp)
+),
+batch_end as (
+  
+  select max(refresh_time) as _sl_batch_end from new_rows
+),
+parsed as (
+select _sl_read.*,
+  case when _sl_d_op = 'd' then _sl_db1 else _sl_da1 end as _sl_t1,
+  case when _sl_da2 is not null and ((_sl_da2 ~ '^(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$')) and length(_sl_da2) between 4 and 24
+          and length(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex'))) <= 32 and lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0') < '4b3b4ca85a86c47a098a224000000000'
+       then case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then '-' else '' end || substr((repeat('0', greatest(0, 2 + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)), 1, length((repeat('0', greatest(0, 2 + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar))) - 2) || '.' || substr((repeat('0', greatest(0, 2 + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)), length((repeat('0', greatest(0, 2 + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar))) - 2 + 1)
+     else _sl_da2 end as _sl_t2,
+  case when _sl_da3 is not null and (_sl_da3 ~ '^([{].*[}])$') and (coalesce(json_extract_path_text(_sl_da3, 'scale', true), '') ~ '^([0-9]{1,2})$')
+       then case when json_extract_path_text(_sl_da3, 'value', true) is not null and ((json_extract_path_text(_sl_da3, 'value', true) ~ '^(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$')) and length(json_extract_path_text(_sl_da3, 'value', true)) between 4 and 24
+          and length(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex'))) <= 32 and lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0') < '4b3b4ca85a86c47a098a224000000000'
+       then case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then '-' else '' end || substr((repeat('0', greatest(0, cast(json_extract_path_text(_sl_da3, 'scale', true) as integer) + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)), 1, length((repeat('0', greatest(0, cast(json_extract_path_text(_sl_da3, 'scale', true) as integer) + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar))) - cast(json_extract_path_text(_sl_da3, 'scale', true) as integer)) || '.' || substr((repeat('0', greatest(0, cast(json_extract_path_text(_sl_da3, 'scale', true) as integer) + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)), length((repeat('0', greatest(0, cast(json_extract_path_text(_sl_da3, 'scale', true) as integer) + 1 - length(cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar)))) || cast((((cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), '0123456789abcdef', 'fedcba9876543210') else lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')) end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when substr(lower(from_varbyte(to_varbyte(json_extract_path_text(_sl_da3, 'value', true), 'base64'), 'hex')), 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then 1 else 0 end as varchar))) - cast(json_extract_path_text(_sl_da3, 'scale', true) as integer) + 1)
+     else json_extract_path_text(_sl_da3, 'value', true) end else _sl_da3 end as _sl_t3,
+  case when (_sl_da4 ~ '^(-?[0-9]{1,7})$')
+       then case when cast(_sl_da4 as integer) between -719162 and 2932896 then to_char(dateadd(day, cast(_sl_da4 as integer), date '1970-01-01'), 'YYYY-MM-DD') else _sl_da4 end
+     else _sl_da4 end as _sl_t4,
+  case when (_sl_da5 ~ '^(-?[0-9]{1,15})$')
+       then case when cast(_sl_da5 || '000' as bigint) between -62135596800000000 and 253402300799999999 then to_char(dateadd(microsecond, cast(cast(_sl_da5 || '000' as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast(_sl_da5 || '000' as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast(_sl_da5 || '000' as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US') else _sl_da5 end
+     else _sl_da5 end as _sl_t5,
+  case when (_sl_da6 ~ '^(-?[0-9]{1,18})$')
+       then case when cast(_sl_da6 as bigint) between -62135596800000000 and 253402300799999999 then to_char(dateadd(microsecond, cast(cast(_sl_da6 as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast(_sl_da6 as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast(_sl_da6 as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US') else _sl_da6 end
+     else _sl_da6 end as _sl_t6,
+  _sl_da7 as _sl_t7,
+  case when (_sl_da8 ~ '^(-?[0-9]{1,15})$')
+       then case when cast(_sl_da8 || '000' as bigint) between 0 and 86399999999 then substr(to_char(dateadd(microsecond, cast(cast(_sl_da8 || '000' as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast(_sl_da8 || '000' as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast(_sl_da8 || '000' as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US'), 12) else _sl_da8 end
+     else _sl_da8 end as _sl_t8,
+  case when (_sl_da9 ~ '^(-?[0-9]{1,18})$')
+       then case when cast(_sl_da9 as bigint) between 0 and 86399999999 then substr(to_char(dateadd(microsecond, cast(cast(_sl_da9 as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast(_sl_da9 as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast(_sl_da9 as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US'), 12) else _sl_da9 end
+     else _sl_da9 end as _sl_t9,
+  case when ((_sl_da10 ~ '^(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$')) then from_varbyte(to_varbyte(_sl_da10, 'base64'), 'hex') else _sl_da10 end as _sl_t10,
+  _sl_da11 as _sl_t11,
+  _sl_da12 as _sl_t12,
+  _sl_db1 as _sl_b1,
+  case _sl_d_op when 'c' then 'insert' when 'u' then 'update' when 'd' then 'delete' when 'r' then 'load' when 't' then 'truncate-table' when 'm' then 'message' else coalesce(_sl_d_op, case when _sl_d_status is not null then 'transaction' end) end as _sl_op,
+  case when _sl_d_op in ('t', 'm') or (_sl_d_op is null and _sl_d_status in ('BEGIN', 'END')) then 'control' when _sl_d_op is not null then 'data' end as _sl_record_type,
+  case when (_sl_d_ts_us ~ '^(-?[0-9]{1,18})$') then case when cast(_sl_d_ts_us as bigint) between -62135596800000000 and 253402300799999999
+       then replace(to_char(dateadd(microsecond, cast(cast(_sl_d_ts_us as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast(_sl_d_ts_us as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast(_sl_d_ts_us as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US'), ' ', 'T')
+     else _sl_d_ts_ms end when (_sl_d_ts_ms ~ '^(-?[0-9]{1,15})$') then case when cast(_sl_d_ts_ms || '000' as bigint) between -62135596800000000 and 253402300799999999
+       then replace(to_char(dateadd(microsecond, cast(cast(_sl_d_ts_ms || '000' as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast(_sl_d_ts_ms || '000' as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast(_sl_d_ts_ms || '000' as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US'), ' ', 'T')
+     else _sl_d_ts_ms end else _sl_d_ts_ms end as _sl_commit_text,
+  case when (_sl_d_env_ts ~ '^(-?[0-9]{1,15})$') then case when cast(_sl_d_env_ts || '000' as bigint) between -62135596800000000 and 253402300799999999
+       then replace(to_char(dateadd(microsecond, cast(cast(_sl_d_env_ts || '000' as bigint) % 1000000 as integer),
+          dateadd(second, cast((cast(_sl_d_env_ts || '000' as bigint) / 1000000) % 86400 as integer),
+            dateadd(day, cast(cast(_sl_d_env_ts || '000' as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US'), ' ', 'T')
+     else _sl_d_env_ts end else _sl_d_env_ts end as _sl_ts_text,
+  case when _sl_d_lsn is not null then
+       case when not (_sl_d_lsn ~ '^([0-9]{1,20})$') then 'x'
+            when _sl_d_sequence is not null and (split_part(translate(_sl_d_sequence, '[]" ', ''), ',', 1) ~ '^([0-9]{1,20})$') then lpad(split_part(translate(_sl_d_sequence, '[]" ', ''), ',', 1), 20, '0') || lpad(_sl_d_lsn, 20, '0')
+            else lpad(_sl_d_lsn, 20, '0') || lpad(_sl_d_lsn, 20, '0') end
+     when _sl_d_file is not null then
+       case when (reverse(split_part(reverse(_sl_d_file), '.', 1)) ~ '^([0-9]{1,10})$') and (coalesce(_sl_d_pos, '') ~ '^([0-9]{1,10})$')
+                 and (coalesce(_sl_d_row, '0') ~ '^([0-9]{1,20})$')
+              then lpad(reverse(split_part(reverse(_sl_d_file), '.', 1)), 10, '0') || lpad(_sl_d_pos, 10, '0') || lpad(coalesce(_sl_d_row, '0'), 20, '0')
+            else 'x' end
+end as _sl_trid,
+  _sl_d_table as _sl_table,
+  coalesce(_sl_d_schema, _sl_d_db) as _sl_schema
+from (
+
+  select
+    refresh_time,
+    sequence_number,
+    payload,
+    (case when is_varchar(payload."payload"."after"."id") then payload."payload"."after"."id"::varchar
+        when payload."payload"."after"."id" is null or json_typeof(payload."payload"."after"."id") = 'null' then null
+        when json_size(payload."payload"."after"."id") > 65535 then null
+        else json_serialize(payload."payload"."after"."id") end) as _sl_da1,
+    (case when is_varchar(payload."payload"."before"."id") then payload."payload"."before"."id"::varchar
+        when payload."payload"."before"."id" is null or json_typeof(payload."payload"."before"."id") = 'null' then null
+        when json_size(payload."payload"."before"."id") > 65535 then null
+        else json_serialize(payload."payload"."before"."id") end) as _sl_db1,
+    (case when is_varchar(payload."payload"."after"."amount") then payload."payload"."after"."amount"::varchar
+        when payload."payload"."after"."amount" is null or json_typeof(payload."payload"."after"."amount") = 'null' then null
+        when json_size(payload."payload"."after"."amount") > 65535 then null
+        else json_serialize(payload."payload"."after"."amount") end) as _sl_da2,
+    (case when is_varchar(payload."payload"."after"."ratio") then payload."payload"."after"."ratio"::varchar
+        when payload."payload"."after"."ratio" is null or json_typeof(payload."payload"."after"."ratio") = 'null' then null
+        when json_size(payload."payload"."after"."ratio") > 65535 then null
+        else json_serialize(payload."payload"."after"."ratio") end) as _sl_da3,
+    (case when is_varchar(payload."payload"."after"."paid_on") then payload."payload"."after"."paid_on"::varchar
+        when payload."payload"."after"."paid_on" is null or json_typeof(payload."payload"."after"."paid_on") = 'null' then null
+        when json_size(payload."payload"."after"."paid_on") > 65535 then null
+        else json_serialize(payload."payload"."after"."paid_on") end) as _sl_da4,
+    (case when is_varchar(payload."payload"."after"."at_ms") then payload."payload"."after"."at_ms"::varchar
+        when payload."payload"."after"."at_ms" is null or json_typeof(payload."payload"."after"."at_ms") = 'null' then null
+        when json_size(payload."payload"."after"."at_ms") > 65535 then null
+        else json_serialize(payload."payload"."after"."at_ms") end) as _sl_da5,
+    (case when is_varchar(payload."payload"."after"."at_us") then payload."payload"."after"."at_us"::varchar
+        when payload."payload"."after"."at_us" is null or json_typeof(payload."payload"."after"."at_us") = 'null' then null
+        when json_size(payload."payload"."after"."at_us") > 65535 then null
+        else json_serialize(payload."payload"."after"."at_us") end) as _sl_da6,
+    (case when is_varchar(payload."payload"."after"."at_tz") then payload."payload"."after"."at_tz"::varchar
+        when payload."payload"."after"."at_tz" is null or json_typeof(payload."payload"."after"."at_tz") = 'null' then null
+        when json_size(payload."payload"."after"."at_tz") > 65535 then null
+        else json_serialize(payload."payload"."after"."at_tz") end) as _sl_da7,
+    (case when is_varchar(payload."payload"."after"."t_ms") then payload."payload"."after"."t_ms"::varchar
+        when payload."payload"."after"."t_ms" is null or json_typeof(payload."payload"."after"."t_ms") = 'null' then null
+        when json_size(payload."payload"."after"."t_ms") > 65535 then null
+        else json_serialize(payload."payload"."after"."t_ms") end) as _sl_da8,
+    (case when is_varchar(payload."payload"."after"."t_us") then payload."payload"."after"."t_us"::varchar
+        when payload."payload"."after"."t_us" is null or json_typeof(payload."payload"."after"."t_us") = 'null' then null
+        when json_size(payload."payload"."after"."t_us") > 65535 then null
+        else json_serialize(payload."payload"."after"."t_us") end) as _sl_da9,
+    (case when is_varchar(payload."payload"."after"."raw") then payload."payload"."after"."raw"::varchar
+        when payload."payload"."after"."raw" is null or json_typeof(payload."payload"."after"."raw") = 'null' then null
+        when json_size(payload."payload"."after"."raw") > 65535 then null
+        else json_serialize(payload."payload"."after"."raw") end) as _sl_da10,
+    (case when is_varchar(payload."payload"."after"."note") then payload."payload"."after"."note"::varchar
+        when payload."payload"."after"."note" is null or json_typeof(payload."payload"."after"."note") = 'null' then null
+        when json_size(payload."payload"."after"."note") > 65535 then null
+        else json_serialize(payload."payload"."after"."note") end) as _sl_da11,
+    (case when is_varchar(payload."payload"."after"."doc") then payload."payload"."after"."doc"::varchar
+        when payload."payload"."after"."doc" is null or json_typeof(payload."payload"."after"."doc") = 'null' then null
+        when json_size(payload."payload"."after"."doc") > 65535 then null
+        else json_serialize(payload."payload"."after"."doc") end) as _sl_da12,
+    (case when is_varchar(payload."payload"."op") then payload."payload"."op"::varchar
+        when payload."payload"."op" is null or json_typeof(payload."payload"."op") = 'null' then null
+        when json_size(payload."payload"."op") > 65535 then null
+        when json_typeof(payload."payload"."op") = 'number' and not is_bigint(payload."payload"."op") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qpayload\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qop\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."payload"."op"))
+        else json_serialize(payload."payload"."op") end) as _sl_d_op,
+    (case when is_varchar(payload."payload"."status") then payload."payload"."status"::varchar
+        when payload."payload"."status" is null or json_typeof(payload."payload"."status") = 'null' then null
+        when json_size(payload."payload"."status") > 65535 then null
+        when json_typeof(payload."payload"."status") = 'number' and not is_bigint(payload."payload"."status") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qpayload\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qstatus\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."payload"."status"))
+        else json_serialize(payload."payload"."status") end) as _sl_d_status,
+    (case when is_varchar(payload."payload"."source"."schema") then payload."payload"."source"."schema"::varchar
+        when payload."payload"."source"."schema" is null or json_typeof(payload."payload"."source"."schema") = 'null' then null
+        when json_size(payload."payload"."source"."schema") > 65535 then null
+        else json_serialize(payload."payload"."source"."schema") end) as _sl_d_schema,
+    (case when is_varchar(payload."payload"."source"."db") then payload."payload"."source"."db"::varchar
+        when payload."payload"."source"."db" is null or json_typeof(payload."payload"."source"."db") = 'null' then null
+        when json_size(payload."payload"."source"."db") > 65535 then null
+        else json_serialize(payload."payload"."source"."db") end) as _sl_d_db,
+    (case when is_varchar(payload."payload"."source"."table") then payload."payload"."source"."table"::varchar
+        when payload."payload"."source"."table" is null or json_typeof(payload."payload"."source"."table") = 'null' then null
+        when json_size(payload."payload"."source"."table") > 65535 then null
+        else json_serialize(payload."payload"."source"."table") end) as _sl_d_table,
+    (case when is_varchar(payload."payload"."source"."ts_us") then payload."payload"."source"."ts_us"::varchar
+        when payload."payload"."source"."ts_us" is null or json_typeof(payload."payload"."source"."ts_us") = 'null' then null
+        when json_size(payload."payload"."source"."ts_us") > 65535 then null
+        else json_serialize(payload."payload"."source"."ts_us") end) as _sl_d_ts_us,
+    (case when is_varchar(payload."payload"."source"."ts_ms") then payload."payload"."source"."ts_ms"::varchar
+        when payload."payload"."source"."ts_ms" is null or json_typeof(payload."payload"."source"."ts_ms") = 'null' then null
+        when json_size(payload."payload"."source"."ts_ms") > 65535 then null
+        else json_serialize(payload."payload"."source"."ts_ms") end) as _sl_d_ts_ms,
+    (case when is_varchar(payload."payload"."ts_ms") then payload."payload"."ts_ms"::varchar
+        when payload."payload"."ts_ms" is null or json_typeof(payload."payload"."ts_ms") = 'null' then null
+        when json_size(payload."payload"."ts_ms") > 65535 then null
+        when json_typeof(payload."payload"."ts_ms") = 'number' and not is_bigint(payload."payload"."ts_ms") and octet_length(raw_data) <= 65535
+          then coalesce(nullif(regexp_substr(from_varbyte(raw_data, 'utf8'), '(?s)"\\Qpayload\\E"[[:space:]]*:[[:space:]]*[{].*?"\\Qts_ms\\E"[[:space:]]*:[[:space:]]*(-?[0-9][0-9.eE+-]*)', 1, 1, 'pe'), ''), json_serialize(payload."payload"."ts_ms"))
+        else json_serialize(payload."payload"."ts_ms") end) as _sl_d_env_ts,
+    (case when is_varchar(payload."payload"."source"."lsn") then payload."payload"."source"."lsn"::varchar
+        when payload."payload"."source"."lsn" is null or json_typeof(payload."payload"."source"."lsn") = 'null' then null
+        when json_size(payload."payload"."source"."lsn") > 65535 then null
+        else json_serialize(payload."payload"."source"."lsn") end) as _sl_d_lsn,
+    (case when is_varchar(payload."payload"."source"."sequence") then payload."payload"."source"."sequence"::varchar
+        when payload."payload"."source"."sequence" is null or json_typeof(payload."payload"."source"."sequence") = 'null' then null
+        when json_size(payload."payload"."source"."sequence") > 65535 then null
+        else json_serialize(payload."payload"."source"."sequence") end) as _sl_d_sequence,
+    (case when is_varchar(payload."payload"."source"."file") then payload."payload"."source"."file"::varchar
+        when payload."payload"."source"."file" is null or json_typeof(payload."payload"."source"."file") = 'null' then null
+        when json_size(payload."payload"."source"."file") > 65535 then null
+        else json_serialize(payload."payload"."source"."file") end) as _sl_d_file,
+    (case when is_varchar(payload."payload"."source"."pos") then payload."payload"."source"."pos"::varchar
+        when payload."payload"."source"."pos" is null or json_typeof(payload."payload"."source"."pos") = 'null' then null
+        when json_size(payload."payload"."source"."pos") > 65535 then null
+        else json_serialize(payload."payload"."source"."pos") end) as _sl_d_pos,
+    (case when is_varchar(payload."payload"."source"."row") then payload."payload"."source"."row"::varchar
+        when payload."payload"."source"."row" is null or json_typeof(payload."payload"."source"."row") = 'null' then null
+        when json_size(payload."payload"."source"."row") > 65535 then null
+        else json_serialize(payload."payload"."source"."row") end) as _sl_d_row
+  from (select new_rows.* from new_rows) records
+) _sl_read
+),
+batch as (
+  select parsed.*, batch_end._sl_batch_end
+  from parsed cross join batch_end
+  where _sl_table = 'payment'
+    and _sl_schema = 'public'
+),
+truncates as (
+  select
+    case when _sl_op = 'load' then '0' else '1' end
+      || coalesce(_sl_trid, '0000000000000000000000000000000000000000')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    case when _sl_truncate_problem is null then cast(substr(_sl_truncate_digits, 1, 4) || '-' || substr(_sl_truncate_digits, 5, 2) || '-' || substr(_sl_truncate_digits, 7, 2) || ' ' || substr(_sl_truncate_digits, 9, 2) || ':' || substr(_sl_truncate_digits, 11, 2) || ':' || substr(_sl_truncate_digits, 13, 2) || '.' || substr(_sl_truncate_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from (select r.*, case when r._sl_op = 'drop-table'
+       then 'drop-table: the source table was dropped; the mirror keeps its rows'
+     when r._sl_op = 'truncate-table' and r._sl_commit_text is null
+       then 'truncate (op t) without source.ts_ms cannot be placed in commit order; the mirror keeps its rows'
+     when r._sl_op = 'truncate-table' and r._sl_trid is null
+       then 'truncate (op t) without a source position (lsn, or file and pos) cannot be placed in commit order; the mirror keeps its rows'
+     when r._sl_op = 'truncate-table' then case
+       when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
+      then 'unknown Debezium op ' || coalesce('load', '(missing)')
+    when r._sl_commit_text is null and r._sl_ts_text is null
+      then 'source.ts_ms is missing'
+    when r._sl_commit_text is not null and not (r._sl_commit_text ~ '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6})$')
+      then 'source.ts_ms is not a number of milliseconds since 1970 (years 1-9999)'
+    when r._sl_ts_text is not null and not (r._sl_ts_text ~ '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6})$')
+      then 'ts_ms is not a number of milliseconds since 1970 (years 1-9999)'
+    when r._sl_trid is null and 'load' <> 'load'
+      then 'the source position is missing (source.lsn, or source.file and source.pos)'
+    when r._sl_trid is not null and not (r._sl_trid ~ '^([0-9]{40})$')
+      then 'the source position is not whole numbers (source.lsn and source.sequence, or source.file, pos and row)'
+     end
+end as _sl_truncate_problem, rpad(substr(r._sl_commit_text, 1, 4) || substr(r._sl_commit_text, 6, 2) || substr(r._sl_commit_text, 9, 2) || substr(r._sl_commit_text, 12, 2) || substr(r._sl_commit_text, 15, 2) || substr(r._sl_commit_text, 18, 2)
+       || case when substr(r._sl_commit_text, 20, 1) = '.' then split_part(translate(substr(r._sl_commit_text, 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_truncate_digits
+        from (select * from batch where _sl_record_type = 'control') r where r._sl_op = 'truncate-table') t
+  where _sl_truncate_problem is null
+),
+checked as (
+  select batch.*,
+    case
+    when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
+      then 'unknown Debezium op ' || coalesce(_sl_op, '(missing)')
+    when _sl_commit_text is null and _sl_ts_text is null
+      then 'source.ts_ms is missing'
+    when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6})$')
+      then 'source.ts_ms is not a number of milliseconds since 1970 (years 1-9999)'
+    when _sl_ts_text is not null and not (_sl_ts_text ~ '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6})$')
+      then 'ts_ms is not a number of milliseconds since 1970 (years 1-9999)'
+    when _sl_trid is null and _sl_op <> 'load'
+      then 'the source position is missing (source.lsn, or source.file and source.pos)'
+    when _sl_trid is not null and not (_sl_trid ~ '^([0-9]{40})$')
+      then 'the source position is not whole numbers (source.lsn and source.sequence, or source.file, pos and row)'
+    when _sl_t1 is null
+      then 'key column id is missing'
+    when _sl_t1 is not null and not ((case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_t1) <= 20 then cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_t1, '.', 1)) <= 20 then cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          else false end))
+      then 'column id: value does not fit BIGINT'
+    when _sl_b1 is not null and not ((case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+            then case when length(_sl_b1) <= 20 then cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+            then case when length(split_part(_sl_b1, '.', 1)) <= 20 then cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+            then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                      then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 else false end
+          else false end))
+      then 'before-image key column id: value does not fit BIGINT'
+  end as _sl_problem,
+    rpad(substr(coalesce(_sl_commit_text, _sl_ts_text), 1, 4) || substr(coalesce(_sl_commit_text, _sl_ts_text), 6, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 9, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 12, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 15, 2) || substr(coalesce(_sl_commit_text, _sl_ts_text), 18, 2)
+       || case when substr(coalesce(_sl_commit_text, _sl_ts_text), 20, 1) = '.' then split_part(translate(substr(coalesce(_sl_commit_text, _sl_ts_text), 21, 13), 'Z+-', '...'), '.', 1) else '' end, 20, '0') as _sl_time_digits
+  from batch
+  where _sl_record_type = 'data'
+),
+changes as (
+  select
+    case when (_sl_t1 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_t1) <= 20 then case when cast(_sl_t1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_t1 as BIGINT) end end
+       when (_sl_t1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_t1, '.', 1)) <= 20 then case when cast(split_part(_sl_t1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(split_part(_sl_t1, '.', 1) as BIGINT) end end
+       when (_sl_t1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast((case when _sl_t1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_t1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_t1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end end
+  end as "id",
+    case when (case when (_sl_t2 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]{0,2}0*)?)$')
+            then _sl_t2 not in ('', '+', '-', '.', '+.', '-.')
+          else false end) then cast(_sl_t2 as DECIMAL(12,2))
+  else case
+    when not (case when (_sl_t2 ~ '^([+-]?0*[0-9]{0,10}([.][0-9]*)?)$')
+          then (_sl_t2 ~ '^([+-]?[.]?[0-9].*)$')
+        when (_sl_t2 ~ '^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3})$')
+          then case when (case when (_sl_t2 ~ '^(.*[0-9nN].*)$') then try_cast(_sl_t2 as DOUBLE PRECISION) is not null else false end) then abs(cast(_sl_t2 as double precision)) < 1e10 - 1 else false end
+        else false end) then cast(null as DECIMAL(12,2))
+    when (_sl_t2 ~ '^(.*[eE].*)$') then cast(cast(_sl_t2 as double precision) as DECIMAL(12,2))
+    when substr(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 2), 3, 1) < '5' then cast(case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))
+    when abs(cast(case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2))) >= cast('9999999999.99' as DECIMAL(12,2)) then cast(null as DECIMAL(12,2))
+    when _sl_t2 like '-%' then cast(cast(case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) - cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
+    else cast(cast(case when _sl_t2 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t2, '^[+-]', ''), '.', 2), 1, 2), 2, '0') as DECIMAL(12,2)) + cast('0.01' as DECIMAL(12,2)) as DECIMAL(12,2))
+  end end as "amount",
+    case when (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,28}([.][0-9]{0,10}0*)?)$')
+            then _sl_t3 not in ('', '+', '-', '.', '+.', '-.')
+          else false end) then cast(_sl_t3 as DECIMAL(38,10))
+  else case
+    when not (case when (_sl_t3 ~ '^([+-]?0*[0-9]{0,28}([.][0-9]*)?)$')
+          then (_sl_t3 ~ '^([+-]?[.]?[0-9].*)$')
+        when (_sl_t3 ~ '^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][+-]?[0-9]{1,3})$')
+          then case when (case when (_sl_t3 ~ '^(.*[0-9nN].*)$') then try_cast(_sl_t3 as DOUBLE PRECISION) is not null else false end) then abs(cast(_sl_t3 as double precision)) < 1e28 - 1 else false end
+        else false end) then cast(null as DECIMAL(38,10))
+    when (_sl_t3 ~ '^(.*[eE].*)$') then cast(cast(_sl_t3 as double precision) as DECIMAL(38,10))
+    when substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 11, 1) < '5' then cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10))
+    when abs(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10))) >= cast('9999999999999999999999999999.9999999999' as DECIMAL(38,10)) then cast(null as DECIMAL(38,10))
+    when _sl_t3 like '-%' then cast(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10)) - cast('0.0000000001' as DECIMAL(38,10)) as DECIMAL(38,10))
+    else cast(cast(case when _sl_t3 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 1), '0'), ''), '0') || '.' || rpad(substr(split_part(regexp_replace(_sl_t3, '^[+-]', ''), '.', 2), 1, 10), 10, '0') as DECIMAL(38,10)) + cast('0.0000000001' as DECIMAL(38,10)) as DECIMAL(38,10))
+  end end as "ratio",
+    case when (case when (_sl_t4 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$') then (try_cast(_sl_t4 as DATE) is not null) else false end) then cast(_sl_t4 as DATE)
+  else cast(null as DATE) end as "paid_on",
+    case when (case when (_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00))$') then (try_cast(replace(_sl_t5, 'T', ' ') as TIMESTAMP) is not null) else false end) then cast(replace(_sl_t5, 'T', ' ') as TIMESTAMP)
+  else cast(null as TIMESTAMP) end as "at_ms",
+    case when (case when (_sl_t6 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00))$') then (try_cast(replace(_sl_t6, 'T', ' ') as TIMESTAMP) is not null) else false end) then cast(replace(_sl_t6, 'T', ' ') as TIMESTAMP)
+  else cast(null as TIMESTAMP) end as "at_us",
+    case when (case when (_sl_t7 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_t7, 'T', ' ') as TIMESTAMPTZ) is not null) else false end) then cast(replace(_sl_t7, 'T', ' ') || case when (_sl_t7 ~ '^(.*(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?))$') then '' else '+00:00' end as TIMESTAMPTZ)
+  else cast(null as TIMESTAMPTZ) end as "at_tz",
+    case when (_sl_t8 ~ '^(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)$') then cast(_sl_t8 as TIME)
+  else cast(null as TIME) end as "t_ms",
+    case when (_sl_t9 ~ '^(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)$') then cast(_sl_t9 as TIME)
+  else cast(null as TIME) end as "t_us",
+    case when ((_sl_t10 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t10, '^0x', '')) <= 2048000) then to_varbyte(regexp_replace(_sl_t10, '^0x', ''), 'hex')
+  else case when (_sl_t10 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then to_varbyte(substr(regexp_replace(_sl_t10, '^0x', ''), 1, 2048000), 'hex') end end as "raw",
+    case when octet_length(_sl_t11) <= 65535 then cast(_sl_t11 as VARCHAR(65535))
+  else cast(from_varbyte(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65536, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65535 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65535, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65534 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65534, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65533 else 65532 end)), 'utf8') as VARCHAR(65535)) end as "note",
+    case when is_varchar(payload."payload"."after"."doc") then case when can_json_parse(payload."payload"."after"."doc"::varchar) then json_parse(payload."payload"."after"."doc"::varchar) end else payload."payload"."after"."doc" end as "doc",
+    case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
+         then case when length(_sl_b1) <= 20 then case when cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_b1 as BIGINT) end end
+       when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
+         then case when length(split_part(_sl_b1, '.', 1)) <= 20 then case when cast(split_part(_sl_b1, '.', 1) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(split_part(_sl_b1, '.', 1) as BIGINT) end end
+       when (_sl_b1 ~ '^([+-]?[0-9]{1,20}([.][0-9]{0,20})?[eE][+]?[0-9]{1,2})$')
+         then case when (length(rtrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), '0')) <= cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer)) and length((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0'))) <= 20
+                   then case when cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast((case when _sl_b1 like '-%' then '-' else '' end || coalesce(nullif(ltrim(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 1) || rpad(split_part(regexp_replace(_sl_b1, '^[+-]|[eE].*$', ''), '.', 2), cast(regexp_replace(_sl_b1, '^.*[eE][+]?', '') as integer), '0'), '0'), ''), '0')) as BIGINT) end end
+  end as _sl_before_1,
+    _sl_op,
+    case when _sl_op = 'load' then '0' else '1' end
+      || coalesce(_sl_trid, '0000000000000000000000000000000000000000')
+      || lpad(cast(length(sequence_number) as varchar), 3, '0') || sequence_number as _streamleap_order,
+    case when _sl_problem is null then cast(substr(_sl_time_digits, 1, 4) || '-' || substr(_sl_time_digits, 5, 2) || '-' || substr(_sl_time_digits, 7, 2) || ' ' || substr(_sl_time_digits, 9, 2) || ':' || substr(_sl_time_digits, 11, 2) || ':' || substr(_sl_time_digits, 13, 2) || '.' || substr(_sl_time_digits, 15, 6) as timestamp) end as _streamleap_commit_ts,
+    _sl_batch_end as _streamleap_synced_at
+  from checked
+  where _sl_problem is null
+),
+keyed as (
+  select
+    "id",
+    "amount",
+    "ratio",
+    "paid_on",
+    "at_ms",
+    "at_us",
+    "at_tz",
+    "t_ms",
+    "t_us",
+    "raw",
+    "note",
+    "doc",
+    _sl_op as _streamleap_op, _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  union all
+  
+  select
+    _sl_before_1,
+    cast(null as DECIMAL(12,2)),
+    cast(null as DECIMAL(38,10)),
+    cast(null as DATE),
+    cast(null as TIMESTAMP),
+    cast(null as TIMESTAMP),
+    cast(null as TIMESTAMPTZ),
+    cast(null as TIME),
+    cast(null as TIME),
+    cast(null as VARBYTE(1024000)),
+    cast(null as VARCHAR(65535)),
+    cast(null as SUPER),
+    'delete', _streamleap_order, _streamleap_commit_ts, _streamleap_synced_at
+  from changes
+  where _sl_op = 'update'
+    and _sl_before_1 is not null
+    and not (_sl_before_1 = "id")
+),
+ranked as (
+  select keyed.*, row_number() over (
+    partition by "id"
+    order by _streamleap_order desc) as _sl_rank
+  from keyed
+)
+select
+  ranked."id",
+  ranked."amount",
+  ranked."ratio",
+  ranked."paid_on",
+  ranked."at_ms",
+  ranked."at_us",
+  ranked."at_tz",
+  ranked."t_ms",
+  ranked."t_us",
+  ranked."raw",
+  ranked."note",
+  ranked."doc",
+  cast(ranked._streamleap_op as varchar(16)) as _streamleap_op,
+  cast(ranked._streamleap_order as varchar(256)) as _streamleap_order,
+  ranked._streamleap_commit_ts,
+  ranked._streamleap_synced_at
+from ranked
+where ranked._sl_rank = 1
+union all
+select
+  cast(null as BIGINT),
+  cast(null as DECIMAL(12,2)),
+  cast(null as DECIMAL(38,10)),
+  cast(null as DATE),
+  cast(null as TIMESTAMP),
+  cast(null as TIMESTAMP),
+  cast(null as TIMESTAMPTZ),
+  cast(null as TIME),
+  cast(null as TIME),
+  cast(null as VARBYTE(1024000)),
+  cast(null as VARCHAR(65535)),
+  cast(null as SUPER),
+  cast('truncate' as varchar(16)), cast(_streamleap_order as varchar(256)), _streamleap_commit_ts, _streamleap_synced_at
+from truncates
+union all
+
+select
+  cast(null as BIGINT),
+  cast(null as DECIMAL(12,2)),
+  cast(null as DECIMAL(38,10)),
+  cast(null as DATE),
+  cast(null as TIMESTAMP),
+  cast(null as TIMESTAMP),
+  cast(null as TIMESTAMPTZ),
+  cast(null as TIME),
+  cast(null as TIME),
+  cast(null as VARBYTE(1024000)),
+  cast(null as VARCHAR(65535)),
+  cast(null as SUPER),
+  cast('watermark' as varchar(16)), cast(null as varchar(256)), cast(null as timestamp), _sl_batch_end
+from batch_end
+where _sl_batch_end is not null
