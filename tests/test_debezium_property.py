@@ -3,8 +3,8 @@ connector, with and without the JSON converter's schemas: a key change as delete
 create, deletes with tombstones, TRUNCATE as op t, the full load as snapshot reads), delivered with
 re-deliveries, a shard read late and junk, cut into any batches: after the last `dbt run` the
 mirror equals the source, the soft_delete model equals it plus every deleted key flagged with its
-delete's commit time, and the history model's current versions are the source's rows, on DuckDB and
-on Postgres."""
+delete's commit time, and the history model holds the same versions (values, intervals, flags)
+as the same history written as DMS records gives, on DuckDB and on Postgres."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from streamleap.capture.base import RowChange
 from streamleap.records import ChangeRecord
 from streamleap.records.debezium import DebeziumEncoder, DebeziumStyle
 from streamleap.sources.ddl import parse_ddl
-from tests.harness import StreamWriter, dbt, make_project, parse_once, reset
+from tests.harness import StreamWriter, dbt, expected_history, make_project, parse_once, reset
 from tests.test_mirror_property import DDL, histories
 
 pytestmark = pytest.mark.dbt
@@ -100,10 +100,18 @@ def test_debezium_events_mirror_as_dms_records_do(target, case):
         **{k: (row["status"], row["qty"], False, None) for k, row in source_state.items()},
         **{k: (row["status"], row["qty"], True, at) for k, (row, at) in deleted.items()},
     }
-    # the history: its current versions are the source's rows (a version-by-version comparison with the
-    # same history as DMS records differs on dbt_is_deleted at a TRUNCATE: being looked into)
-    current = target.query(f"select id, status, qty from {target.rel('cart_history')} where _streamleap_is_current")
-    assert {r[0]: (r[1], r[2]) for r in current} == {k: (r["status"], r["qty"]) for k, r in source_state.items()}
+    # the history: the versions the same history written as DMS records gives (the order keys
+    # differ, so the version ids do too), and its current versions are the source's rows
+    versions = target.query(f"select id, status, qty, dbt_valid_from, dbt_valid_to, dbt_is_deleted, _streamleap_is_current "
+                            f"from {target.rel('cart_history')} order by id, dbt_valid_from, _streamleap_order")
+    got: dict[int, list[tuple]] = {}
+    for r in versions:
+        got.setdefault(r[0], []).append(((r[1], r[2]), *r[3:7]))
+    dms = [(str(i), r.to_bytes()) for i, r in enumerate(records, start=1)]
+    expected = {k[0]: [((d["status"], d["qty"]), *rest[:4]) for d, *rest in vs]
+                for k, vs in expected_history(dms, "cart", ["id"]).items() if vs}
+    assert got == expected
+    assert {k: v[-1][0] for k, v in got.items() if v[-1][4]} == {k: (r["status"], r["qty"]) for k, r in source_state.items()}
     # nothing of the history was set aside but the junk
     kept = target.query(f"select reason from {target.rel('shop_cdc_set_aside')}")
     assert all(r[0] in ("not valid JSON", "not a Debezium change event (no op)") for r in kept), kept

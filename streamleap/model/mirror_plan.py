@@ -110,7 +110,7 @@ class MirrorTable:
             if record_format["name"] == "debezium":
                 from streamleap.records.debezium import column_encoding
 
-                for column, entry in zip(self.columns, spec["columns"]):
+                for column, entry in zip(self.columns, spec["columns"], strict=True):
                     entry["encoding"] = column_encoding(column.name, column.source_type, self.source.dialect)
         if self.source.partitions:
             # records DMS writes under a partition's name belong to this mirror

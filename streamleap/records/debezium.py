@@ -203,7 +203,7 @@ def column_encoding(name: str, source_type: str, dialect: str) -> str:
     ft = field_type(SourceColumn(name, source_type), dialect)
     if ft.kind == "decimal":
         return f"decimal:{ft.scale or 0}"
-    if ft.kind in ("variable_decimal", "date", "timestamp_ms", "timestamp_us", "time_ms", "time_us", "bytes"):
+    if ft.kind in ("variable_decimal", "date", "timestamp_ms", "timestamp_us", "time_ms", "time_us", "bytes", "zoned_timestamp"):
         return ft.kind
     return "text"
 

@@ -82,16 +82,20 @@ case when cast({{ us }} as bigint) between -62135596800000000 and 25340230079999
 {#- The Debezium change's place in the source's log as 40 digits, or NULL when the event carries
     none (a snapshot read of an incremental snapshot), or 'x' when a part is not a number of the
     width it gets (the record is set aside: _metadata_problem_branches). Postgres: the previous
-    commit's LSN (the first of source.sequence; the change's own LSN without a sequence) and the
-    change's LSN, 20 digits each; MySQL/MariaDB: the binlog file's number (10 digits), pos (10) and
-    row (20). -#}
+    commit's LSN (the first of source.sequence), the same for every change of a transaction and
+    larger for every later transaction, then the change's LSN, 20 digits each; 1 for the first
+    when the connector knows no previous commit (`[null, "<LSN>"]`, the first transaction it
+    streams): a change's LSN alone does not order changes of transactions that ran at once, the
+    first 21 characters of an order key name its transaction, and zeros there mean a change without
+    a place, whose every copy is a change of its own (history.sql). MySQL/MariaDB: the
+    binlog file's number (10 digits), pos (10) and row (20). -#}
 {% macro _dbz_position() -%}
   {%- set first = "split_part(translate(_sl_d_sequence, '[]\" ', ''), ',', 1)" -%}
   {%- set filenum = "reverse(split_part(reverse(_sl_d_file), '.', 1))" -%}
 case when _sl_d_lsn is not null then
        case when not {{ streamleap.re_full('_sl_d_lsn', '[0-9]{1,20}') }} then 'x'
             when _sl_d_sequence is not null and {{ streamleap.re_full(first, '[0-9]{1,20}') }} then lpad({{ first }}, 20, '0') || lpad(_sl_d_lsn, 20, '0')
-            else lpad(_sl_d_lsn, 20, '0') || lpad(_sl_d_lsn, 20, '0') end
+            else '00000000000000000001' || lpad(_sl_d_lsn, 20, '0') end
      when _sl_d_file is not null then
        case when {{ streamleap.re_full(filenum, '[0-9]{1,10}') }} and {{ streamleap.re_full('coalesce(_sl_d_pos, \'\')', '[0-9]{1,10}') }}
                  and {{ streamleap.re_full("coalesce(_sl_d_row, '0')", '[0-9]{1,20}') }}
@@ -199,6 +203,9 @@ case when {{ streamleap.re_full(t, shape) }}
     {%- set s = streamleap.text_json_field(t, 'scale') -%}
 case when {{ t }} is not null and {{ streamleap.re_full(t, '[{].*[}]') }} and {{ streamleap.re_full('coalesce(' ~ s ~ ', \'\')', '[0-9]{1,2}') }}
        then {{ streamleap._base64_decimal(v, none, 'cast(' ~ s ~ ' as integer)') }} else {{ t }} end
+  {%- elif name == 'zoned_timestamp' and c.family == 'timestamp' -%}
+{#- a UTC time (MySQL TIMESTAMP) into a column without a zone, as DMS writes it -#}
+case when {{ t }} like '%Z' then replace(substr({{ t }}, 1, length({{ t }}) - 1), 'T', ' ') else {{ t }} end
   {%- elif name == 'bytes' -%}
 case when {{ streamleap._is_base64(t) }} then {{ streamleap.base64_hex(t) }} else {{ t }} end
   {%- else -%}

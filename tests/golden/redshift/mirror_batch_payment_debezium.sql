@@ -66,7 +66,7 @@ select _sl_read.*,
   case when _sl_d_lsn is not null then
        case when not (_sl_d_lsn ~ '^([0-9]{1,20})$') then 'x'
             when _sl_d_sequence is not null and (split_part(translate(_sl_d_sequence, '[]" ', ''), ',', 1) ~ '^([0-9]{1,20})$') then lpad(split_part(translate(_sl_d_sequence, '[]" ', ''), ',', 1), 20, '0') || lpad(_sl_d_lsn, 20, '0')
-            else lpad(_sl_d_lsn, 20, '0') || lpad(_sl_d_lsn, 20, '0') end
+            else '00000000000000000001' || lpad(_sl_d_lsn, 20, '0') end
      when _sl_d_file is not null then
        case when (reverse(split_part(reverse(_sl_d_file), '.', 1)) ~ '^([0-9]{1,10})$') and (coalesce(_sl_d_pos, '') ~ '^([0-9]{1,10})$')
                  and (coalesce(_sl_d_row, '0') ~ '^([0-9]{1,20})$')

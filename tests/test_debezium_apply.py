@@ -1,0 +1,213 @@
+"""Debezium change events applied (generate --format debezium; dbt_package/macros/formats/
+record_format.sql): every value encoding of the Postgres and MySQL connectors arrives exact, the
+order is the source position (not the arrival), tombstones and transaction markers are no
+changes, events that cannot be applied are set aside with a reason naming Debezium's field, and
+`streamleap run`'s cycle applies them as `dbt run` does; on DuckDB and Postgres. The events are
+streamleap.records.debezium's, checked against Debezium's documentation in
+test_debezium_records.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from streamleap.capture.base import RowChange
+from streamleap.records.debezium import DebeziumEncoder, DebeziumStyle
+from streamleap.sources.ddl import parse_ddl
+from tests.harness import StreamWriter, dbt, make_project, parse_once, reset
+
+pytestmark = pytest.mark.dbt
+
+UTC = dt.timezone.utc
+PG_DDL = """create table public.payment (id bigint primary key, amount numeric(12,2), big numeric(38,6), ratio numeric,
+  paid_on date, at_ms timestamp(3), at_us timestamp, at_tz timestamptz, t_ms time(3), t_us time, raw bytea, note text,
+  doc jsonb, flag boolean, score double precision);"""
+MY_DDL = """create table inventory.customers (id int primary key, name varchar(40), born date, seen datetime, seen_us datetime(6),
+  stamp timestamp, price decimal(10,3), y year, big bigint unsigned);"""
+T1 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module", params=["local", "postgres"])
+def target(request, tmp_path_factory):
+    pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return parse_once(make_project(tmp_path_factory.mktemp(request.param), PG_DDL, "postgres", request.param, pg_url,
+                                   more=[(MY_DDL, "mysql")], record_format="debezium"))
+
+
+def pg_encoder(**style) -> DebeziumEncoder:
+    return DebeziumEncoder(parse_ddl(PG_DDL, "postgres"), DebeziumStyle(connector="postgresql", database="shop", **style))
+
+
+def my_encoder() -> DebeziumEncoder:
+    return DebeziumEncoder(parse_ddl(MY_DDL, "mysql"), DebeziumStyle(connector="mysql"))
+
+
+def change(schema: str, table: str, op: str, data: dict, position: str, before: dict | None = None, when: dt.datetime = T1,
+           tid: int | str = 7) -> RowChange:
+    c = RowChange(schema, table, op, data, before)
+    c.commit_ts, c.transaction_id, c.transaction_record_id, c.stream_position = when, tid, 1, position
+    return c
+
+
+def values(enc: DebeziumEncoder, *changes: RowChange) -> list[bytes]:
+    return [e.value_bytes() for c in changes for e in enc.encode(c)]
+
+
+def set_aside(target) -> list[tuple]:
+    return target.query(f"select reason, operation, table_name from {target.rel('shop_cdc_set_aside')} order by reason")
+
+
+PG_ROW = {"id": 1, "amount": Decimal("-1234.50"), "big": Decimal("-12345678901234567890123456789012.123456"),
+          "ratio": Decimal("0.000314159"), "paid_on": dt.date(1969, 7, 20), "at_ms": dt.datetime(2018, 6, 20, 15, 13, 16, 945000),
+          "at_us": dt.datetime(1900, 1, 1, 0, 0, 0, 1), "at_tz": dt.datetime(2018, 6, 20, 13, 37, 3, 500000, tzinfo=UTC),
+          "t_ms": dt.time(23, 59, 59, 999000), "t_us": dt.time(0, 0, 0, 1), "raw": b"\x00\xff\x10ab", "note": "naïve \"quoted\"",
+          "doc": {"a": [1, 2.5, None]}, "flag": True, "score": 0.1}
+
+
+def test_every_postgres_encoding_arrives_exact(target):
+    """Decimals as base64 (negative, 38 digits), a NUMERIC without scale (VariableScaleDecimal),
+    dates before 1970, timestamps in ms and us, a ZonedTimestamp, times in ms and us, bytes, JSON,
+    booleans and doubles: the mirror holds the source's values."""
+    reset(target)
+    enc = pg_encoder()
+    w = StreamWriter(target)
+    w.append(values(enc, change("public", "payment", "insert", PG_ROW, "0/16E3B48"),
+                    change("public", "payment", "insert", {**PG_ROW, "id": 2, "amount": Decimal("0.01"), "big": Decimal("0"),
+                                                           "ratio": Decimal("-5"), "raw": b"", "flag": False}, "0/16E3C00")))
+    dbt(target, "run", "--quiet")
+    columns = "id, amount, big, ratio, paid_on, at_ms, at_us, at_tz, t_ms, t_us, raw, note, doc, flag, score"
+    rows = {r[0]: r[1:] for r in target.query(f"select {columns} from {target.rel('payment')}")}
+    one = rows[1]
+    assert one[0] == Decimal("-1234.50") and one[1] == Decimal("-12345678901234567890123456789012.123456")
+    assert Decimal(one[2]) == Decimal("0.000314159")
+    assert one[3] == dt.date(1969, 7, 20)
+    assert one[4] == dt.datetime(2018, 6, 20, 15, 13, 16, 945000) and one[5] == dt.datetime(1900, 1, 1, 0, 0, 0, 1)
+    assert one[6].astimezone(UTC) == dt.datetime(2018, 6, 20, 13, 37, 3, 500000, tzinfo=UTC)
+    assert one[7] == dt.time(23, 59, 59, 999000) and one[8] == dt.time(0, 0, 0, 1)
+    assert bytes(one[9]) == b"\x00\xff\x10ab" and one[10] == "naïve \"quoted\""
+    assert json.loads(one[11]) if isinstance(one[11], str) else one[11] == {"a": [1, 2.5, None]}
+    assert one[12] is True and one[13] == 0.1
+    two = rows[2]
+    assert two[0] == Decimal("0.01") and two[1] == 0 and Decimal(two[2]) == -5 and bytes(two[9]) == b"" and two[12] is False
+    assert set_aside(target) == []
+
+
+def test_every_mysql_encoding_arrives_exact(target):
+    """DATETIME in ms (fraction 0-3) and us (4-6), TIMESTAMP as a UTC ZonedTimestamp, DECIMAL,
+    YEAR, BIGINT UNSIGNED past 2^63 (precise mode: Decimal(20,0))."""
+    reset(target)
+    enc = my_encoder()
+    row = {"id": 7, "name": "Anne", "born": dt.date(2000, 2, 29), "seen": dt.datetime(2018, 6, 20, 6, 37, 3),
+           "seen_us": dt.datetime(2018, 6, 20, 6, 37, 3, 654321), "stamp": dt.datetime(2018, 6, 20, 13, 37, 3, tzinfo=UTC),
+           "price": Decimal("-0.125"), "y": 2024, "big": 18446744073709551615}
+    StreamWriter(target).append(values(enc, change("inventory", "customers", "insert", row, "mysql-bin.000003:484")))
+    dbt(target, "run", "--quiet")
+    got = target.query(f"select id, name, born, seen, seen_us, stamp, price, y, big from {target.rel('customers')}")
+    assert len(got) == 1
+    r = got[0]
+    assert r[:5] == (7, "Anne", dt.date(2000, 2, 29), dt.datetime(2018, 6, 20, 6, 37, 3), dt.datetime(2018, 6, 20, 6, 37, 3, 654321))
+    assert r[5].astimezone(UTC) == dt.datetime(2018, 6, 20, 13, 37, 3, tzinfo=UTC)
+    assert r[6] == Decimal("-0.125") and int(r[7]) == 2024 and int(r[8]) == 18446744073709551615
+    assert set_aside(target) == []
+
+
+def test_the_order_is_the_source_position_not_the_arrival(target):
+    """Postgres: a later transaction (a larger previous-commit LSN in source.sequence) wins though
+    its change has the smaller LSN and arrives first; MySQL: binlog file, then pos, then row. A
+    re-delivery of an older event changes nothing; a delete's tombstone is no change."""
+    reset(target)
+    pg = pg_encoder()
+    w = StreamWriter(target)
+    first = values(pg, change("public", "payment", "insert", {**PG_ROW, "note": "first"}, "0/3000", tid=10))
+    pg.end_transaction("0/3100")  # transaction 10 committed at 0/3100
+    # transaction 11 began before 10 committed: its change's LSN is smaller, its commit later
+    second = values(pg, change("public", "payment", "update", {**PG_ROW, "note": "second"}, "0/2F00", tid=11))
+    w.append(second)
+    w.append(first)
+    my = my_encoder()
+    base = {"id": 7, "name": "?", "born": None, "seen": None, "seen_us": None, "stamp": None, "price": None, "y": None, "big": None}
+    late = values(my, change("inventory", "customers", "update", {**base, "name": "file 4"}, "mysql-bin.000004:120"))
+    early = values(my, change("inventory", "customers", "insert", {**base, "name": "file 3, pos 900"}, "mysql-bin.000003:900"))
+    w.append(late + early)
+    dbt(target, "run", "--quiet")
+    w.append(first + early)  # re-delivered
+    dbt(target, "run", "--quiet")
+    assert target.query(f"select note from {target.rel('payment')}") == [("second",)]
+    assert target.query(f"select name from {target.rel('customers')}") == [("file 4",)]
+    # a delete and its tombstone (an empty record, as Debezium Server writes it to Kinesis)
+    deleted = values(pg, change("public", "payment", "delete", {"id": 1}, "0/3200", before={**PG_ROW, "note": "second"}, tid=12))
+    assert deleted[-1] == b""
+    w.append(deleted)
+    dbt(target, "run", "--quiet")
+    assert target.query(f"select count(*) from {target.rel('payment')}") == [(0,)]
+    assert set_aside(target) == []
+
+
+def test_what_cannot_be_applied_is_set_aside_and_markers_are_no_changes(target):
+    """Tombstones and transaction BEGIN/END records are no changes; an event without op, a value
+    that does not decode, a time that is not a number and a change without a position are set
+    aside, each with a reason that names Debezium's field; the rest of the batch applies."""
+    reset(target)
+    enc = pg_encoder(schemas=False)  # the project's stream has schemas: a record without them has no op there
+    wrapped = pg_encoder()
+    good = values(wrapped, change("public", "payment", "insert", PG_ROW, "0/5000"))
+
+    def edited(edit) -> bytes:
+        doc = json.loads(good[0])
+        edit(doc["payload"])
+        return json.dumps(doc).encode()
+
+    bad_decimal = edited(lambda p: p["after"].update({"id": 2, "amount": "@@not base64@@"}))
+    bad_time = edited(lambda p: (p["after"].update({"id": 3}), p["source"].update({"ts_ms": "yesterday", "ts_us": None})))
+    no_position = edited(lambda p: (p["after"].update({"id": 4}), p["source"].update({"lsn": None})))
+    end = {"status": "END", "id": "571:53195829", "ts_ms": 1486500577691, "event_count": 1,
+           "data_collections": [{"data_collection": "public.payment", "event_count": 1}]}
+    markers = [json.dumps({"schema": {}, "payload": {"status": "BEGIN", "id": "571:53195829", "ts_ms": 1486500577125}}).encode(),
+               json.dumps({"schema": {}, "payload": end}).encode()]
+    unwrapped = values(enc, change("public", "payment", "insert", {**PG_ROW, "id": 5}, "0/5100"))
+    StreamWriter(target).append([markers[0], *good, b"", bad_decimal, bad_time, no_position, *unwrapped, markers[1]])
+    dbt(target, "run", "--quiet")
+    # a value outside the key that does not decode is adjusted (streamleap_on_misfit: adjust), never a silent NULL
+    assert sorted(target.query(f"select id, amount from {target.rel('payment')}")) == [(1, Decimal("-1234.50")), (2, None)]
+    assert set_aside(target) == [
+        ("column amount: value does not fit DECIMAL(12,2); adjusted: set to NULL", "insert", "payment"),
+        ("not a Debezium change event (no op)", None, None),
+        ("source.ts_ms is not a number of milliseconds since 1970 (years 1-9999)", "insert", "payment"),
+        ("the source position is missing (source.lsn, or source.file and source.pos)", "insert", "payment"),
+    ]
+
+
+def test_a_planned_cycle_applies_debezium_events_as_dbt_run_does(target, monkeypatch):
+    """`streamleap run`'s cycle (cycle.sql; each table's own statements: values are typed once for
+    DMS records only) gives the mirror and the set-aside model what a dbt run gives."""
+    from streamleap.pipeline.cycle import load_plan, run_cycle, set_up
+    from streamleap.pipeline.warehouse import open_warehouse
+    from streamleap.project.invoke import DbtSession
+
+    reset(target)
+    for k, v in target.env.items():
+        monkeypatch.setenv(k, v)
+    dbt(target, "run", "--quiet")
+    session = DbtSession(target.project, target.project, "postgres" if target.name == "postgres" else "local")
+    plan = load_plan(session)
+    assert all(not s.typed_batch for s in plan.streams)
+    warehouse = open_warehouse(target.project, "postgres" if target.name == "postgres" else "local")
+    con = warehouse.connect()
+    try:
+        set_up(con, warehouse.kind, plan)
+        enc = pg_encoder()
+        w = StreamWriter(target)
+        w.append(values(enc, change("public", "payment", "insert", PG_ROW, "0/7000"),
+                        change("public", "payment", "insert", {**PG_ROW, "id": 2}, "0/7100")) + [b"{oops"])
+        enc.end_transaction("0/7200")
+        w.append(values(enc, change("public", "payment", "update", {**PG_ROW, "note": "updated"}, "0/7300", tid=8),
+                        change("public", "payment", "delete", {"id": 2}, "0/7400", before={**PG_ROW, "id": 2}, tid=8)))
+        result = run_cycle(con, warehouse.kind, plan)
+        assert "payment" in result.ran and result.commits == 1
+    finally:
+        con.close()
+    assert target.query(f"select id, note, amount from {target.rel('payment')}") == [(1, "updated", Decimal("-1234.50"))]
+    assert set_aside(target) == [("not valid JSON", None, None)]
