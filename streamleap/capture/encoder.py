@@ -116,7 +116,60 @@ class RecordEncoder:
         return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, key_values),
                              qualified, ", ".join(f"{k}={v}" for k, v in zip(info.key, key_values, strict=True)))
 
-    def end_transaction(self, transaction_id: Any, last_record_id: int | None) -> None:
+    def encode_all(self, change: RowChange) -> list[EncodedRecord]:
+        """The records of one change (DMS writes one)."""
+        return [self.encode(change)]
+
+    def end_transaction(self, transaction_id: Any, last_record_id: int | None, position: Any = None) -> None:
         """Remember the transaction just encoded: the next one names it as its previous one."""
         if transaction_id is not None and last_record_id is not None:
             self.prev_transaction = (transaction_id, last_record_id)
+
+    def resume(self, position: Any) -> None:
+        """Capture starts again after position (the checkpoint's): nothing to recall for DMS records."""
+
+
+class DebeziumRecordEncoder:
+    """Turns RowChanges into Debezium change events (``streamleap.records.debezium``), as Debezium
+    Server's sinks write them: one record per event, its value's bytes (a tombstone's: none), its
+    key's JSON as the partition key ("default" for a null key, Debezium Server's ``null.key``; a
+    SHA-256 of it past Kinesis's 256 characters, DBZ-6909)."""
+
+    def __init__(self, tables: list[SourceTable], refresh: Callable[[], list[SourceTable]] | None = None, *,
+                 schemas: bool = True, topic_prefix: str = "streamleap", clock: Callable[[], dt.datetime] | None = None):
+        from streamleap.records.debezium import DebeziumEncoder, DebeziumStyle
+
+        dialect = tables[0].dialect if tables else "postgres"
+        database = ""
+        self._refresh = refresh
+        self._encoder = DebeziumEncoder(tables, DebeziumStyle(connector="postgresql" if dialect == "postgres" else "mysql",
+                                                              topic_prefix=topic_prefix, database=database, schemas=schemas),
+                                        clock=clock)
+        self.prev_transaction: tuple[Any, int] | None = None  # DMS's; never set here
+        self._postgres = dialect == "postgres"
+
+    def encode_all(self, change: RowChange) -> list[EncodedRecord]:
+        import hashlib
+
+        if not self._encoder.knows(change.schema, change.table, change.data) and self._refresh is not None:
+            self._encoder.set_tables(self._refresh())
+        try:
+            events = self._encoder.encode(change)
+        except KeyError:
+            raise StreamleapError(f"capture: a change of {change.schema}.{change.table}, which is not among the captured tables") from None
+        qualified = f"{change.schema}.{change.table}" if change.schema else change.table
+        out = []
+        for event in events:
+            key = event.key_text()
+            partition = "default" if key is None else key if len(key) <= 256 else hashlib.sha256(key.encode()).hexdigest()
+            out.append(EncodedRecord(event.value_bytes(), partition, qualified, key or change.operation.upper()))
+        return out
+
+    def end_transaction(self, transaction_id: Any, last_record_id: int | None, position: Any = None) -> None:
+        """A transaction ended at position: Postgres's source.sequence names it in the next one's events."""
+        self._encoder.end_transaction(position if self._postgres and isinstance(position, str) else None)
+
+    def resume(self, position: Any) -> None:
+        """Capture starts again after position (the checkpoint's, a Postgres LSN): the next events name it
+        as the last commit, as Debezium's offsets do after a restart."""
+        self.end_transaction(None, None, position)

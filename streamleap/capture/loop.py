@@ -22,8 +22,7 @@ from typing import Any
 
 from streamleap.capture.base import ChangeReader, Transaction
 from streamleap.capture.checkpoint import Checkpoint, CheckpointStore
-from streamleap.capture.encoder import RecordEncoder
-from streamleap.kinesis.writer import KinesisWriter
+from streamleap.capture.encoder import DebeziumRecordEncoder, RecordEncoder
 from streamleap.errors import StreamleapError
 
 log = logging.getLogger(__name__)
@@ -49,15 +48,19 @@ class CaptureStats:
 
 
 class Capture:
-    def __init__(self, reader: ChangeReader, writer: KinesisWriter, store: CheckpointStore, *, source: str,
-                 stream: str, tables: list[str], on_flush: Callable[[CaptureStats], None] | None = None):
+    def __init__(self, reader: ChangeReader, writer: Any, store: CheckpointStore, *, source: str,
+                 stream: str, tables: list[str], on_flush: Callable[[CaptureStats], None] | None = None,
+                 record_format: str = "dms", debezium_schemas: bool = True):
         self.reader = reader
         self.writer = writer
         self.store = store
         self.source, self.stream, self.tables = source, stream, list(tables)
         self.on_flush = on_flush
         self.stats = CaptureStats()
-        self.encoder = RecordEncoder(reader.tables(), refresh=reader.tables)
+        # the records' format: AWS DMS JSON, or Debezium change events (capture --format)
+        self.encoder: RecordEncoder | DebeziumRecordEncoder = (
+            DebeziumRecordEncoder(reader.tables(), refresh=reader.tables, schemas=debezium_schemas)
+            if record_format == "debezium" else RecordEncoder(reader.tables(), refresh=reader.tables))
         self.stop_requested = threading.Event()
 
     # ------------------------------------------------------------------ checkpoint
@@ -82,6 +85,8 @@ class Capture:
         cp = self._load()
         if cp.prev_transaction:
             self.encoder.prev_transaction = (cp.prev_transaction[0], cp.prev_transaction[1])
+        if cp.snapshot_done:
+            self.encoder.resume(cp.position)
         if not cp.snapshot_done:
             self._snapshot(cp)
         else:
@@ -94,7 +99,7 @@ class Capture:
     def _snapshot(self, cp: Checkpoint) -> None:
         transactions, position = self.reader.snapshot()
         for txn in transactions:
-            records = [self.encoder.encode(c) for c in txn.changes]
+            records = [r for c in txn.changes for r in self.encoder.encode_all(c)]
             self.writer.put(records)
             self.stats.snapshot_rows += len(txn.changes)
             self._sync_writer_stats()
@@ -164,9 +169,9 @@ class Capture:
             last_id = None
             txid = None
             for change in txn.changes:
-                records.append(self.encoder.encode(change))
+                records.extend(self.encoder.encode_all(change))
                 last_id, txid = change.transaction_record_id, change.transaction_id
-            self.encoder.end_transaction(txid, last_id)
+            self.encoder.end_transaction(txid, last_id, txn.position)
             self.stats.changes += len(txn.changes)
             self.stats.transactions += 1 if txn.changes else 0
         self.writer.put(records)

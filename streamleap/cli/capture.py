@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.text import Text
@@ -28,7 +29,7 @@ def _capture_line(stats, final: bool = False) -> str:
               help="postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db.")
 @click.option("--tables", help="Comma-separated table names, optionally schema-qualified (public.cart). "
               "Default: every table of the URL's database (or ?schema=).")
-@click.option("--stream", required=True, help="The Kinesis stream to write to (it must exist).")
+@click.option("--stream", required=True, help="The Kinesis stream (or with --kafka-bootstrap the Kafka topic) to write to; it must exist.")
 @click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable).")
 @click.option("--exclude-tables", help="PATTERN[,PATTERN]: leave out tables matching a glob on table or schema.table.")
 @click.option("--exclude-columns", help="TABLE.COLUMN[,...]: columns never sent (globs allowed), e.g. customer.email.")
@@ -40,10 +41,17 @@ def _capture_line(stats, final: bool = False) -> str:
               help="Where the checkpoint file is kept.")
 @click.option("--once", is_flag=True, help="Send what is committed now, then exit.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per flush (and at the end) on stdout.")
+@click.option("--format", "record_format", type=click.Choice(["dms", "debezium"]), default="dms", show_default=True,
+              help="The records' format: AWS DMS JSON, or Debezium change events (Kafka Connect's JSON converter).")
+@click.option("--debezium-schemas/--no-debezium-schemas", default=True, show_default=True,
+              help="Debezium: the JSON converter's schemas.enable (each event wrapped as {schema, payload}).")
+@click.option("--kafka-bootstrap", envvar="STREAMLEAP_KAFKA_BOOTSTRAP",
+              help="host:port of Kafka brokers: write to the Kafka topic --stream instead of a Kinesis stream.")
 @handle_errors
 def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir, kinesis_endpoint, region,
-            state_dir, once, as_json):
-    """Capture changes from a live MySQL/MariaDB or Postgres source into a Kinesis stream, as AWS DMS writes them."""
+            state_dir, once, as_json, record_format, debezium_schemas, kafka_bootstrap):
+    """Capture changes from a live MySQL/MariaDB or Postgres source into a Kinesis stream or a Kafka topic, as AWS DMS
+    (or Debezium) writes them."""
     import signal
     import threading
     import time
@@ -66,18 +74,26 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     for warning in (c for c in checks if not c.ok and c not in failed(checks)):
         err_console.print(Text(mask_text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else ""),
                                          given_secrets(click.get_current_context()))))
-    client = kinesis_client(kinesis_endpoint, region)
-    try:
-        client.describe_stream_summary(StreamName=stream)
-    except client.exceptions.ResourceNotFoundException:
-        raise StreamleapError(f"--stream {stream}: no such Kinesis stream at "
-                              f"{kinesis_endpoint or 'AWS'}; create it first") from None
-    source = mask_url(source_url)
-    checkpoint_file = checkpoint_path(state_dir, stream, source_url)
-
     def oversized(record) -> None:
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
-                               f"Kinesis's 1 MiB limit; NOT sent (counted in the summary)"))
+                               f"the {'Kafka message' if kafka_bootstrap else 'Kinesis record'} limit; NOT sent (counted in the summary)"))
+
+    writer: Any
+    if kafka_bootstrap:
+        from streamleap.capture.kafka_writer import KafkaWriter
+
+        writer = KafkaWriter(kafka_bootstrap, stream, on_oversized=oversized)
+        writer.check_topic()
+    else:
+        client = kinesis_client(kinesis_endpoint, region)
+        try:
+            client.describe_stream_summary(StreamName=stream)
+        except client.exceptions.ResourceNotFoundException:
+            raise StreamleapError(f"--stream {stream}: no such Kinesis stream at "
+                                  f"{kinesis_endpoint or 'AWS'}; create it first") from None
+        writer = KinesisWriter(client, stream, on_oversized=oversized)
+    source = mask_url(source_url)
+    checkpoint_file = checkpoint_path(state_dir, stream, source_url)
 
     reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
     last_line = [0.0]
@@ -90,9 +106,9 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
             console.print(Text(_capture_line(stats)))
 
     try:
-        loop = Capture(reader, KinesisWriter(client, stream, on_oversized=oversized),
-                       CheckpointStore(checkpoint_file),
-                       source=source, stream=stream, tables=names, on_flush=on_flush)
+        loop = Capture(reader, writer, CheckpointStore(checkpoint_file),
+                       source=source, stream=stream, tables=names, on_flush=on_flush,
+                       record_format=record_format, debezium_schemas=debezium_schemas)
         handlers = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -88,7 +88,8 @@ case when cast({{ us }} as bigint) between -62135596800000000 and 25340230079999
     streams): a change's LSN alone does not order changes of transactions that ran at once, the
     first 21 characters of an order key name its transaction, and zeros there mean a change without
     a place, whose every copy is a change of its own (history.sql). MySQL/MariaDB: the
-    binlog file's number (10 digits), pos (10) and row (20). -#}
+    binlog file's number (10 digits), pos (10) and row (20); an empty file is none (a snapshot's
+    row read without a binlog position). -#}
 {% macro _dbz_position() -%}
   {%- set first = "split_part(translate(_sl_d_sequence, '[]\" ', ''), ',', 1)" -%}
   {%- set filenum = "reverse(split_part(reverse(_sl_d_file), '.', 1))" -%}
@@ -96,7 +97,7 @@ case when _sl_d_lsn is not null then
        case when not {{ streamleap.re_full('_sl_d_lsn', '[0-9]{1,20}') }} then 'x'
             when _sl_d_sequence is not null and {{ streamleap.re_full(first, '[0-9]{1,20}') }} then lpad({{ first }}, 20, '0') || lpad(_sl_d_lsn, 20, '0')
             else '00000000000000000001' || lpad(_sl_d_lsn, 20, '0') end
-     when _sl_d_file is not null then
+     when _sl_d_file <> '' then
        case when {{ streamleap.re_full(filenum, '[0-9]{1,10}') }} and {{ streamleap.re_full('coalesce(_sl_d_pos, \'\')', '[0-9]{1,10}') }}
                  and {{ streamleap.re_full("coalesce(_sl_d_row, '0')", '[0-9]{1,20}') }}
               then lpad({{ filenum }}, 10, '0') || lpad(_sl_d_pos, 10, '0') || lpad(coalesce(_sl_d_row, '0'), 20, '0')
@@ -192,9 +193,17 @@ case when {{ streamleap.re_full(t, shape) }}
        then case when cast({{ us }} as bigint) between -62135596800000000 and 253402300799999999 then {{ streamleap.micros_timestamp_text(us) }} else {{ t }} end
      else {{ t }} end
   {%- elif name in ('time_ms', 'time_us', 'time_ns') -%}
+    {#- hours past 23 and negative times too (MySQL TIME, a VARCHAR mirror column), as DMS writes
+        them: H:MM:SS, the fraction only when there is one -#}
     {%- set shape, us = streamleap._scaled_micros(t, name) -%}
+    {%- set a = 'abs(cast(' ~ us ~ ' as bigint))' -%}
+    {%- set div = streamleap.int_div -%}
 case when {{ streamleap.re_full(t, shape) }}
-       then case when cast({{ us }} as bigint) between 0 and 86399999999 then substr({{ streamleap.micros_timestamp_text(us) }}, 12) else {{ t }} end
+       then case when {{ us }} like '-%' then '-' else '' end
+         || lpad(cast({{ div(a, '3600000000') }} as varchar), 2, '0')
+         || ':' || lpad(cast({{ div(a, '60000000') }} % 60 as varchar), 2, '0')
+         || ':' || lpad(cast({{ div(a, '1000000') }} % 60 as varchar), 2, '0')
+         || case when {{ a }} % 1000000 <> 0 then '.' || lpad(cast({{ a }} % 1000000 as varchar), 6, '0') else '' end
      else {{ t }} end
   {%- elif name == 'decimal' -%}
     {{ streamleap._base64_decimal(t, (enc.split(':')[1] if ':' in enc else '0') | int) }}
@@ -329,3 +338,8 @@ cast(((({{ c[0] }} * 4294967296 + {{ c[1] }}) * 4294967296 + {{ c[2] }}) * 42949
       then 'the source position is not whole numbers (source.lsn and source.sequence, or source.file, pos and row)'
     {%- endif %}
 {%- endmacro %}
+
+{#- a // b of two integers (DuckDB's / divides as doubles) -#}
+{% macro int_div(a, b) -%}{{ return(adapter.dispatch('int_div', 'streamleap')(a, b)) }}{%- endmacro %}
+{% macro default__int_div(a, b) -%}({{ a }} / {{ b }}){%- endmacro %}
+{% macro duckdb__int_div(a, b) -%}({{ a }} // {{ b }}){%- endmacro %}

@@ -32,7 +32,7 @@ select _sl_read.*,
        case when not (_sl_d_lsn ~ '^([0-9]{1,20})$') then 'x'
             when _sl_d_sequence is not null and (split_part(translate(_sl_d_sequence, '[]" ', ''), ',', 1) ~ '^([0-9]{1,20})$') then lpad(split_part(translate(_sl_d_sequence, '[]" ', ''), ',', 1), 20, '0') || lpad(_sl_d_lsn, 20, '0')
             else '00000000000000000001' || lpad(_sl_d_lsn, 20, '0') end
-     when _sl_d_file is not null then
+     when _sl_d_file <> '' then
        case when (reverse(split_part(reverse(_sl_d_file), '.', 1)) ~ '^([0-9]{1,10})$') and (coalesce(_sl_d_pos, '') ~ '^([0-9]{1,10})$')
                  and (coalesce(_sl_d_row, '0') ~ '^([0-9]{1,20})$')
               then lpad(reverse(split_part(reverse(_sl_d_file), '.', 1)), 10, '0') || lpad(_sl_d_pos, 10, '0') || lpad(coalesce(_sl_d_row, '0'), 20, '0')
@@ -65,14 +65,18 @@ end as _sl_trid,
      else _sl_s1_da6 end as _sl_s1_t6,
   _sl_s1_da7 as _sl_s1_t7,
   case when (_sl_s1_da8 ~ '^(-?[0-9]{1,15})$')
-       then case when cast(_sl_s1_da8 || '000' as bigint) between 0 and 86399999999 then substr(to_char(dateadd(microsecond, cast(cast(_sl_s1_da8 || '000' as bigint) % 1000000 as integer),
-          dateadd(second, cast((cast(_sl_s1_da8 || '000' as bigint) / 1000000) % 86400 as integer),
-            dateadd(day, cast(cast(_sl_s1_da8 || '000' as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US'), 12) else _sl_s1_da8 end
+       then case when _sl_s1_da8 || '000' like '-%' then '-' else '' end
+         || lpad(cast((abs(cast(_sl_s1_da8 || '000' as bigint)) / 3600000000) as varchar), 2, '0')
+         || ':' || lpad(cast((abs(cast(_sl_s1_da8 || '000' as bigint)) / 60000000) % 60 as varchar), 2, '0')
+         || ':' || lpad(cast((abs(cast(_sl_s1_da8 || '000' as bigint)) / 1000000) % 60 as varchar), 2, '0')
+         || case when abs(cast(_sl_s1_da8 || '000' as bigint)) % 1000000 <> 0 then '.' || lpad(cast(abs(cast(_sl_s1_da8 || '000' as bigint)) % 1000000 as varchar), 6, '0') else '' end
      else _sl_s1_da8 end as _sl_s1_t8,
   case when (_sl_s1_da9 ~ '^(-?[0-9]{1,18})$')
-       then case when cast(_sl_s1_da9 as bigint) between 0 and 86399999999 then substr(to_char(dateadd(microsecond, cast(cast(_sl_s1_da9 as bigint) % 1000000 as integer),
-          dateadd(second, cast((cast(_sl_s1_da9 as bigint) / 1000000) % 86400 as integer),
-            dateadd(day, cast(cast(_sl_s1_da9 as bigint) / 86400000000 as integer), timestamp '1970-01-01 00:00:00'))), 'YYYY-MM-DD HH24:MI:SS.US'), 12) else _sl_s1_da9 end
+       then case when _sl_s1_da9 like '-%' then '-' else '' end
+         || lpad(cast((abs(cast(_sl_s1_da9 as bigint)) / 3600000000) as varchar), 2, '0')
+         || ':' || lpad(cast((abs(cast(_sl_s1_da9 as bigint)) / 60000000) % 60 as varchar), 2, '0')
+         || ':' || lpad(cast((abs(cast(_sl_s1_da9 as bigint)) / 1000000) % 60 as varchar), 2, '0')
+         || case when abs(cast(_sl_s1_da9 as bigint)) % 1000000 <> 0 then '.' || lpad(cast(abs(cast(_sl_s1_da9 as bigint)) % 1000000 as varchar), 6, '0') else '' end
      else _sl_s1_da9 end as _sl_s1_t9,
   case when ((_sl_s1_da10 ~ '^(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$')) then from_varbyte(to_varbyte(_sl_s1_da10, 'base64'), 'hex') else _sl_s1_da10 end as _sl_s1_t10,
   _sl_s1_da11 as _sl_s1_t11,

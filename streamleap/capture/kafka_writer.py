@@ -1,0 +1,92 @@
+"""Writing capture's records to a Kafka topic (`streamleap capture --kafka-bootstrap`), the way
+Debezium's Kafka Connect connectors and DMS's Kafka target do: one message per record, its key the
+record's partition key (so a row's changes keep their order in one partition), its value the
+record's bytes, a tombstone (no bytes) a null value.
+
+``put`` returns only when the brokers acknowledged every message it was given (acks=all, an
+idempotent producer: a retry never writes a message twice or out of order), so capture's
+checkpoint, saved after ``put``, never gets ahead of the topic. A message over the producer's
+limit is reported and counted, as Kinesis's writer does with a record over 1 MiB.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from streamleap.capture.encoder import EncodedRecord
+from streamleap.errors import StreamleapError
+from streamleap.kinesis.writer import WriterStats
+
+log = logging.getLogger(__name__)
+
+#: Kafka's default largest message (message.max.bytes, 1 MB), less room for the batch's headers
+MAX_BYTES_PER_MESSAGE = 1_000_000
+FLUSH_SECONDS = 60.0
+
+
+class KafkaWriter:
+    """Produces to one topic. ``producer``: a confluent_kafka.Producer (made from bootstrap when not given)."""
+
+    def __init__(self, bootstrap: str, topic: str, *, max_record_bytes: int = MAX_BYTES_PER_MESSAGE,
+                 on_oversized: Callable[[EncodedRecord], None] | None = None, producer: Any = None):
+        self.topic = topic
+        self.max_record_bytes = max_record_bytes
+        self.on_oversized = on_oversized
+        self.stats = WriterStats()
+        if producer is None:
+            from confluent_kafka import Producer
+
+            producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
+                                 "linger.ms": 5, "log_level": 0})
+        self.producer = producer
+
+    def check_topic(self, timeout: float = 10.0) -> None:
+        """The topic exists on the brokers (one line naming it otherwise)."""
+        try:
+            meta = self.producer.list_topics(self.topic, timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - librdkafka's KafkaException
+            raise StreamleapError(f"--kafka-bootstrap: the brokers did not answer ({exc}); check the address") from None
+        topic = meta.topics.get(self.topic)
+        if topic is None or topic.error is not None:
+            raise StreamleapError(f"--stream {self.topic}: no such Kafka topic on the brokers; create it first")
+
+    def put(self, records: Iterable[EncodedRecord]) -> None:
+        failed: list[str] = []
+
+        def delivered(err: Any, msg: Any) -> None:
+            if err is not None:
+                failed.append(str(err))
+
+        sent = 0
+        for record in records:
+            if record.size > self.max_record_bytes:
+                self._oversized(record)
+                continue
+            while True:
+                try:
+                    self.producer.produce(self.topic, value=record.data or None, key=record.partition_key.encode("utf-8"),
+                                          on_delivery=delivered)
+                    break
+                except BufferError:  # the producer's queue is full: let it send
+                    self.producer.poll(0.1)
+            sent += 1
+            self.producer.poll(0)
+        if sent:
+            left = self.producer.flush(FLUSH_SECONDS)
+            if left or failed:
+                raise StreamleapError(f"Kafka topic {self.topic}: {left or len(failed)} message(s) not acknowledged by the brokers"
+                                      + (f" ({failed[0]})" if failed else "") + "; capture stops without moving its checkpoint")
+            self.stats.records += sent
+            self.stats.calls += 1
+
+    def _oversized(self, record: EncodedRecord) -> None:
+        self.stats.oversized += 1
+        self.stats.oversized_tables.add(record.table)
+        if len(self.stats.oversized_examples) < 5:
+            self.stats.oversized_examples.append(f"{record.table} ({record.key})")
+        log.warning("capture: %s (%s): a message of %d bytes is over the %d-byte limit; not sent", record.table, record.key,
+                    record.size, self.max_record_bytes)
+        if self.on_oversized is not None:
+            self.on_oversized(record)
