@@ -83,8 +83,15 @@ def init(directory: Path, no_deps: bool):
               help="Kafka topics on Redshift: the external schema's AUTHENTICATION (default iam).")
 @click.option("--kafka-authentication-arn", help="Kafka topics on Redshift, mtls: the ACM certificate's ARN.")
 @click.option("--kafka-secret-arn", help="Kafka topics on Redshift, mtls: the Secrets Manager secret's ARN (instead of a certificate).")
-@click.option("--format", "record_format", type=click.Choice(["dms", "debezium"]), default="dms", show_default=True,
-              help="The records' format: AWS DMS JSON, or Debezium change events (Kafka Connect's JSON converter).")
+@click.option("--format", "record_format", type=click.Choice(["dms", "debezium", "flat"]), default="dms", show_default=True,
+              help="The records' format: AWS DMS JSON, Debezium change events (Kafka Connect's JSON converter), or flat rows "
+              "(the columns and an op of I/U/D).")
+@click.option("--flat-op-field", help="flat: the field holding I, U or D (default op).")
+@click.option("--flat-order-field", help="flat: the field holding the change's place in source order, a whole number "
+              "(default: the Kinesis partition key).")
+@click.option("--flat-table-field", help="flat: the field naming the table (default: the stream carries one table).")
+@click.option("--flat-schema-field", help="flat: the field naming the table's schema.")
+@click.option("--flat-time-field", help="flat: the field holding the commit time (milliseconds since 1970, or ISO-8601).")
 @click.option("--debezium-schemas/--no-debezium-schemas", default=True, show_default=True,
               help="Debezium: the JSON converter's schemas.enable (each event wrapped as {schema, payload}).")
 @click.option("--mode", "mode", default="mirror", show_default=True,
@@ -94,7 +101,8 @@ def init(directory: Path, no_deps: bool):
 @handle_errors
 def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
              stream, stream_schema, config_path, stream_kind, kafka_uri, kafka_authentication, kafka_authentication_arn,
-             kafka_secret_arn, record_format, debezium_schemas, mode, mode_for):
+             kafka_secret_arn, record_format, flat_op_field, flat_order_field, flat_table_field, flat_schema_field, flat_time_field,
+             debezium_schemas, mode, mode_for):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     from streamleap.project.scaffold import generate_models
 
@@ -120,7 +128,9 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
         raise StreamleapError("--kafka-uri and --kafka-authentication are for --stream-kind kafka")
     if kafka_authentication == "mtls" and not (kafka_authentication_arn or kafka_secret_arn):
         raise StreamleapError("--kafka-authentication mtls needs --kafka-authentication-arn (an ACM certificate) or --kafka-secret-arn")
-    written = generate_models(project_dir, planned, stream, stream_schema, stream_kind, kafka, record_format, debezium_schemas)
+    flat = {"op_field": flat_op_field, "order_field": flat_order_field, "table_field": flat_table_field,
+            "schema_field": flat_schema_field, "time_field": flat_time_field}
+    written = generate_models(project_dir, planned, stream, stream_schema, stream_kind, kafka, record_format, debezium_schemas, flat)
     print_skipped(selection, verbose)
     for path in written:
         console.print(f"wrote {path}")

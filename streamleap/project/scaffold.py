@@ -134,19 +134,24 @@ class StreamModels:
     stream_schema: str
     kind: str = "kinesis"  # or "kafka": a Kafka topic (MSK, Confluent, Apache Kafka)
     kafka: tuple[tuple[str, str], ...] = ()  # the Kafka external schema's settings (staging model config)
-    record_format: str = "dms"  # or "debezium": the records' format (dbt_package/macros/formats/record_format.sql)
+    record_format: str = "dms"  # or "debezium", "flat": the records' format (dbt_package/macros/formats/record_format.sql)
     debezium_schemas: bool = True  # Debezium: the JSON converter's schemas.enable (the schema/payload wrapper)
+    flat: tuple[tuple[str, str], ...] = ()  # flat: op_field, order_field, table_field, schema_field, time_field, table, schema
 
     def format_config(self) -> dict | None:
         """The format as the dbt package reads it (None for DMS, the default)."""
         if self.record_format == "dms":
             return None
+        if self.record_format == "flat":
+            return {"name": "flat", **dict(self.flat)}
         return {"name": self.record_format, "schemas": self.debezium_schemas}
 
     def format_literal(self) -> str:
         fmt = self.format_config()
         assert fmt is not None
-        return "{'name': " + _jinja_literal(fmt["name"]) + ", 'schemas': " + ("true" if fmt["schemas"] else "false") + "}"
+        items = [f"{_jinja_literal(k)}: " + (("true" if v else "false") if isinstance(v, bool) else _jinja_literal(str(v)))
+                 for k, v in fmt.items()]
+        return "{" + ", ".join(items) + "}"
 
     @property
     def staging(self) -> str:
@@ -345,7 +350,7 @@ def _stream_yml(s: StreamModels) -> dict:
 
 def generate_models(directory: Path, tables: list[MirrorTable], stream: str, stream_schema: str = "kinesis",
                     stream_kind: str = "kinesis", kafka: dict[str, str] | None = None, record_format: str = "dms",
-                    debezium_schemas: bool = True) -> list[Path]:
+                    debezium_schemas: bool = True, flat: dict[str, str] | None = None) -> list[Path]:
     """Write (or rewrite) the stream's staging, set-aside and mirror models. Idempotent. stream_kind
     'kafka': stream is a Kafka topic; kafka: its external schema's settings on Redshift (kafka_uri,
     kafka_authentication, kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn)."""
@@ -363,10 +368,21 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
     if unknown:
         raise StreamleapError(f"Kafka settings {', '.join(unknown)} are not known: kafka_uri, kafka_authentication, "
                               "kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn")
-    if record_format not in ("dms", "debezium"):
-        raise StreamleapError(f"--format {record_format!r}: dms or debezium")
+    if record_format not in ("dms", "debezium", "flat"):
+        raise StreamleapError(f"--format {record_format!r}: dms, debezium or flat")
+    flat_options = {k: v for k, v in (flat or {}).items() if v}
+    unknown_flat = sorted(set(flat_options) - {"op_field", "order_field", "table_field", "schema_field", "time_field"})
+    if unknown_flat or (flat_options and record_format != "flat"):
+        raise StreamleapError(f"flat format settings {', '.join(unknown_flat or sorted(flat_options))} are for --format flat "
+                              "(op_field, order_field, table_field, schema_field, time_field)")
+    if record_format == "flat" and "table_field" not in flat_options:
+        sources = sorted({(t.source.schema or "", t.source.name) for t in tables})
+        if len(sources) != 1:
+            raise StreamleapError(f"--format flat: the records name no table, so stream {stream} carries one table, not "
+                                  f"{len(sources)}; select one (--tables) or give --flat-table-field")
+        flat_options.update({"schema": sources[0][0], "table": sources[0][1]})
     s = StreamModels(stream, stream_schema, stream_kind, tuple(sorted((k, v) for k, v in (kafka or {}).items() if v)),
-                     record_format, debezium_schemas)
+                     record_format, debezium_schemas, tuple(sorted(flat_options.items())))
     folder = directory / "models" / s.folder
     files: dict[str, str] = {
         f"{s.staging}.sql": _staging_sql(s),

@@ -33,7 +33,7 @@
   {{ return((spec.get('format') if spec else none) or {'name': 'dms'}) }}
 {%- endmacro %}
 
-{% macro record_formats() -%}{{ return(['dms', 'debezium']) }}{%- endmacro %}
+{% macro record_formats() -%}{{ return(['dms', 'debezium', 'flat']) }}{%- endmacro %}
 
 {% macro _dbz_prefix(fmt) -%}{{ return(['payload'] if fmt.get('schemas', true) else []) }}{%- endmacro %}
 
@@ -41,6 +41,8 @@
 {% macro format_metadata(fmt) -%}
   {%- if fmt.name == 'dms' -%}
     {{ return({'fields': streamleap._metadata_fields(), 'finals': []}) }}
+  {%- elif fmt.name == 'flat' -%}
+    {{ return(streamleap._flat_metadata(fmt)) }}
   {%- endif -%}
   {%- set p = streamleap._dbz_prefix(fmt) -%}
   {%- set fields = [] -%}
@@ -131,6 +133,16 @@ case when {{ op }} = 'load' then '0' else '1' end
   {%- set texts = {} -%}
   {%- if fmt.name == 'dms' -%}
     {%- for (section, name), alias in streamleap._texts(spec).items() %}{% do fields.append(([section, name], alias)) %}{% endfor -%}
+  {%- elif fmt.name == 'flat' -%}
+    {#- the row's columns at the top, as DMS writes values; no before-image (a key change comes as D and I) -#}
+    {%- for c in spec.columns -%}
+      {%- do fields.append(([c.name], prefix ~ 't' ~ loop.index)) -%}
+      {%- do texts.update({('data', c.name): prefix ~ 't' ~ loop.index}) -%}
+    {%- endfor -%}
+    {%- for c in spec.key -%}
+      {%- do finals.append(('cast(null as varchar)', prefix ~ 'b' ~ loop.index)) -%}
+      {%- do texts.update({(spec.before_image, c.name): prefix ~ 'b' ~ loop.index}) -%}
+    {%- endfor -%}
   {%- else -%}
     {%- set p = streamleap._dbz_prefix(fmt) -%}
     {%- set key_names = spec.key | map(attribute='name') | list -%}
@@ -158,7 +170,7 @@ case when {{ op }} = 'load' then '0' else '1' end
     Redshift, numbers as written): (payload, section). -#}
 {% macro value_section(spec) -%}
   {%- set fmt = streamleap.record_format(spec) -%}
-  {{ return('data' if fmt.name == 'dms' else streamleap._dbz_prefix(fmt) + ['after']) }}
+  {{ return('data' if fmt.name == 'dms' else [] if fmt.name == 'flat' else streamleap._dbz_prefix(fmt) + ['after']) }}
 {%- endmacro %}
 
 {#- SQL of a select that reads `fields` from source (a relation or subquery with a payload column)
@@ -343,3 +355,51 @@ cast(((({{ c[0] }} * 4294967296 + {{ c[1] }}) * 4294967296 + {{ c[2] }}) * 42949
 {% macro int_div(a, b) -%}{{ return(adapter.dispatch('int_div', 'streamleap')(a, b)) }}{%- endmacro %}
 {% macro default__int_div(a, b) -%}({{ a }} / {{ b }}){%- endmacro %}
 {% macro duckdb__int_div(a, b) -%}({{ a }} // {{ b }}){%- endmacro %}
+
+{#- ---------------------------------------------------------------- the flat format
+    A row's columns at the top of the record, with an operation field (op_field, default 'op': I,
+    U or D) and the change's place in the source's order: a field holding a whole number (order_field,
+    e.g. a log position, Debezium ExtractNewRecordState's __lsn), or without one the Kinesis partition
+    key (the sequence number a producer put there). The table: a field (table_field, schema_field),
+    or the one table the stream carries (the format's table and schema, which generate writes). The
+    commit time: a field (time_field) of milliseconds since 1970 or ISO-8601 text; none without one.
+    The place: a 1, then the number in 39 digits (never zeros, which mean "no place": history.sql). -#}
+{% macro _flat_metadata(fmt) -%}
+  {%- set fields = [([fmt.get('op_field') or 'op'], '_sl_f_op')] -%}
+  {%- if fmt.get('order_field') %}{% do fields.append(([fmt.order_field], '_sl_f_order')) %}{% endif -%}
+  {%- if fmt.get('table_field') %}{% do fields.append(([fmt.table_field], '_sl_f_table')) %}{% endif -%}
+  {%- if fmt.get('schema_field') %}{% do fields.append(([fmt.schema_field], '_sl_f_schema')) %}{% endif -%}
+  {%- if fmt.get('time_field') %}{% do fields.append(([fmt.time_field], '_sl_f_time')) %}{% endif -%}
+  {%- set order = '_sl_f_order' if fmt.get('order_field') else 'partition_key' -%}
+  {%- set time = "case when " ~ streamleap.re_full('_sl_f_time', '-?[0-9]{1,15}') ~ " then " ~ streamleap._micros_iso("_sl_f_time || '000'", '_sl_f_time')
+                 ~ " else _sl_f_time end" if fmt.get('time_field') else 'cast(null as varchar)' -%}
+  {%- set finals = [
+    ("case upper(_sl_f_op) when 'I' then 'insert' when 'U' then 'update' when 'D' then 'delete' else _sl_f_op end", '_sl_op'),
+    ("case when _sl_f_op is not null then 'data' end", '_sl_record_type'),
+    (time, '_sl_commit_text'),
+    ('cast(null as varchar)', '_sl_ts_text'),
+    ("case when " ~ streamleap.re_full(order, '[0-9]{1,39}') ~ " then '1' || lpad(" ~ order ~ ", 39, '0') else 'x' end", '_sl_trid'),
+    ('_sl_f_table' if fmt.get('table_field') else streamleap._string_literal(fmt.get('table') or ''), '_sl_table'),
+    ('_sl_f_schema' if fmt.get('schema_field') else streamleap._string_literal(fmt.get('schema') or ''), '_sl_schema'),
+  ] -%}
+  {{ return({'fields': fields, 'finals': finals}) }}
+{%- endmacro %}
+
+{#- _metadata_problem_branches of a flat record -#}
+{% macro _flat_problem_branches(op, texts, fmt) -%}
+  {%- set commit = texts.get(('metadata', 'commit-timestamp')) -%}
+  {%- set pos = texts.get(('metadata', 'transaction-record-id')) -%}
+  {%- set p = streamleap._patterns() -%}
+    when {{ op }} is null or {{ op }} not in ('insert', 'update', 'delete')
+      then {{ streamleap._string_literal('unknown ' ~ (fmt.get('op_field') or 'op') ~ ' ') }} || coalesce({{ op }}, '(missing)') || ' (I, U or D)'
+    {%- if pos %}
+    when {{ pos }} is null or not {{ streamleap.re_full(pos, '[0-9]{40}') }}
+      then {{ streamleap._string_literal(('the order field ' ~ fmt.order_field if fmt.get('order_field') else 'the partition key')
+                                          ~ ' is not a whole number of at most 39 digits') }}
+    {%- endif %}
+    {%- if commit and fmt.get('time_field') %}
+    when {{ commit }} is not null and not (case when {{ streamleap.re_full(commit, p.date ~ '[ T](' ~ p.clock ~ ')' ~ p.tz ~ '?') }}
+                                               then {{ streamleap.castable('substr(' ~ commit ~ ', 1, 10)', 'date', 'unused') }} else false end)
+      then {{ streamleap._string_literal(fmt.time_field ~ ' is neither milliseconds since 1970 nor an ISO-8601 time') }}
+    {%- endif %}
+{%- endmacro %}

@@ -280,7 +280,7 @@ truncates as (
 {%- set reader = read.reader -%}
 with new_rows as (
   {#- raw_data: the record's bytes, where Redshift reads numbers as written (json_access.sql) #}
-  select refresh_time, sequence_number, payload, raw_data
+  select refresh_time, sequence_number, {% if fmt.name == 'flat' %}partition_key, {% endif %}payload, raw_data
   from {{ staging }}
   where refresh_time > {{ streamleap.watermark_sql(relation) }}
 ),
@@ -293,6 +293,9 @@ batch_end as (
   select
     refresh_time,
     sequence_number,
+    {%- if fmt.name == 'flat' %}
+    partition_key,
+    {%- endif %}
     payload
     {%- for (keys, alias), expr in zip(fields, reader['values']) %},
     {{ expr }} as {{ alias }}
@@ -524,7 +527,9 @@ end
     record (cycle.sql; record_problem's metadata_problem). -#}
 {% macro _metadata_problem_branches(op, texts, stream_schema, fmt={'name': 'dms'}) -%}
   {%- set p = streamleap._patterns() -%}
-  {%- if fmt.name != 'dms' -%}
+  {%- if fmt.name == 'flat' -%}
+    {{ return(streamleap._flat_problem_branches(op, texts, fmt)) }}
+  {%- elif fmt.name != 'dms' -%}
     {{ return(streamleap._debezium_problem_branches(op, texts)) }}
   {%- endif %}
     when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
@@ -588,7 +593,7 @@ end
 {%- set read = streamleap._record_fields(spec, metadata=false, is_delete="_sl_op = 'delete'") -%}
 {%- set cols = {'payload': 'payload', 'raw': 'raw_data', 'record_type': '_sl_record_type', 'table': '_sl_table', 'schema': '_sl_schema',
                 'op': '_sl_op', 'commit': '_sl_commit_text', 'ts': '_sl_ts_text', 'trid': '_sl_trid',
-                'rule_ok': '_sl_rule_ok', 'metadata_problem': '_sl_metadata_problem', 'format': streamleap.record_format(spec).name} -%}
+                'rule_ok': '_sl_rule_ok', 'metadata_problem': '_sl_metadata_problem', 'format': streamleap.record_format(spec)} -%}
 with new_rows as (
   select * from {{ cycle_batch }}
   where {{ cycle_filter }}

@@ -234,9 +234,13 @@
     record's text (its first group). -#}
 {% macro exact_number_pattern(name, section) -%}
   {%- set key = (name | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
-  {%- set sect = ((section[-1] if section is not string else section) | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
+  {%- set sect = ((section[-1] if section is not string and section else section if section is string else '') | string | replace('\\', '\\\\') | replace('"', '\\"')) -%}
   {#- the first "key": after the section's opening brace (a nested object holding the same key
       before the column would be read instead: then the check is conservative or wrong, rarely) -#}
+  {%- if section is not string and not section -%}
+    {#- a value at the record's top (the flat format) -#}
+    {{ return('"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)') }}
+  {%- endif -%}
   {{ return('"\\Q' ~ sect ~ '\\E"\\s*:\\s*\\{.*?"\\Q' ~ key ~ '\\E"\\s*:\\s*(-?[0-9][0-9.eE+-]*)') }}
 {%- endmacro %}
 {#- col may name, instead of its own name, SQL of the value's JSON type (_sl_json_type) and of

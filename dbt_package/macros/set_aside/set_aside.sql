@@ -158,7 +158,7 @@ records as (
 ),
 judged as (
   select records.*,
-    {{ streamleap._reason_case(dict(streamleap._judged_columns(), format=fmt.name), per_spec) }} as reason,
+    {{ streamleap._reason_case(dict(streamleap._judged_columns(), format=fmt), per_spec) }} as reason,
     {%- if adjust and not per_spec %}
     '' as _sl_misfits,
     {%- elif adjust %}
@@ -254,7 +254,8 @@ from _sl_adjusted_columns
     holds both); per_spec the mirrors' (spec, texts) whose records are judged by their checks;
     NULL for a record that can be applied or needs nothing. -#}
 {% macro _reason_case(c, per_spec) -%}
-{%- set dms = c.get('format', 'dms') == 'dms' -%}
+{%- set fmt = c.get('format') or {'name': 'dms'} -%}
+{%- set dms = fmt.name == 'dms' -%}
 case
       {%- if not dms %}
       {#- a tombstone (a Kafka record without a value; Debezium Server writes an empty Kinesis record) follows a delete #}
@@ -270,6 +271,11 @@ case
       {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
       when {{ c.record_type }} not in ('data', 'control') then 'unknown metadata.record-type ' || {{ c.record_type }}
       when {{ c.record_type }} = 'data' and {{ c.table }} is null then 'metadata.table-name is missing'
+      {%- elif fmt.name == 'flat' %}
+      when {{ c.record_type }} is null then {{ streamleap._string_literal('not a change record (no ' ~ (fmt.get('op_field') or 'op') ~ ' field)') }}
+      {%- if fmt.get('table_field') %}
+      when {{ c.table }} is null then {{ streamleap._string_literal(fmt.table_field ~ ' is missing') }}
+      {%- endif %}
       {%- else %}
       when {{ c.record_type }} is null then 'not a Debezium change event (no op)'
       when {{ c.record_type }} = 'data' and {{ c.table }} is null then 'source.table is missing'
