@@ -362,6 +362,8 @@ def write_report(path: Path, meta: dict, results: dict) -> list[str]:
     sadd("")
     if any(k.startswith("peers_") for k in results):
         S.extend(peers_section(results, rows))
+    if any(k.startswith("kafka_") for k in results):
+        S.extend(kafka_section(results, rows))
 
     add("## Targets")
     add("")
@@ -788,3 +790,34 @@ def _wrong(v: dict) -> str:
     if v["untouched_wrong"]:
         parts.append(f"{v['untouched_wrong']:,} untouched rows")
     return ", ".join(parts) or "none"
+
+
+def kafka_section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[str]:
+    """The Kafka section of results.md (bench/parts/kafka.py); appends its figures to rows."""
+    L = ["## A Kafka topic next to a Kinesis stream (relay throughput, commit -> visible)", "",
+         "The same records through a 4-shard local Kinesis stream (moto's server) and a 4-partition Kafka topic "
+         "(librdkafka's mock cluster, the real protocol on loopback), each relayed into its stand-in by its relay; and "
+         "rounds of 100 changes of `cart` (one transaction, commit time now), after each of which `streamleap run`'s "
+         "cycle runs until the mirror shows them: time from the put to visible (the runner's wait between cycles, "
+         "on average half of `--every`, comes on top).", "",
+         "| target | relay Kinesis: records/s (inserts alone) | relay Kafka: records/s (inserts alone) | Kafka / Kinesis | "
+         "commit -> visible Kinesis p50 / p95 (cycles) | Kafka p50 / p95 (cycles) | exact |",
+         "|---|---:|---:|---:|---:|---:|:---:|"]
+    for kind in ("duckdb", "postgres"):
+        r = results.get(f"kafka_{kind}")
+        if not r or "error" in r:
+            L.append(f"| {kind} | error: {(r or {}).get('error', 'skipped')[-200:]} |" + " |" * 5)
+            continue
+        rk, rf = r["relay"]["kinesis"], r["relay"]["kafka"]
+        lk, lf = r["latency"]["kinesis"], r["latency"]["kafka"]
+        ratio = rf["pull_per_s"] / rk["pull_per_s"] if rk["pull_per_s"] and rf["pull_per_s"] else None
+        exact = all(x["exact"] for x in (rk, rf, lk, lf))
+        L.append(f"| {kind} | {rk['pull_per_s']:,.0f} ({rk['insert_per_s']:,.0f}) | {rf['pull_per_s']:,.0f} ({rf['insert_per_s']:,.0f}) | "
+                 f"{_f(ratio, 2, 'x')} | {_ms(lk['p50_s'])} / {_ms(lk['p95_s'])} ({lk['cycles_median']:.0f}) | "
+                 f"{_ms(lf['p50_s'])} / {_ms(lf['p95_s'])} ({lf['cycles_median']:.0f}) | {'yes' if exact else '**no**'} |")
+        rows.append((f"Kafka relay on {kind} (no target; Kinesis relay beside it)",
+                     f"{rf['pull_per_s']:,.0f}/s vs {rk['pull_per_s']:,.0f}/s", "info", "K"))
+        rows.append((f"Kafka commit -> visible p95 on {kind} (no target; Kinesis beside it)",
+                     f"{_ms(lf['p95_s'])} vs {_ms(lk['p95_s'])}", "info" if exact else "FAIL", "K"))
+    L.append("")
+    return L

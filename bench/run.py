@@ -21,7 +21,7 @@ per job (dbt, DuckDB and moto keep process-wide state), one throw-away PostgreSQ
 Postgres measurements, results.json. The measurements are in bench/parts/ (one module per part),
 what they share in bench/harness.py, results.md and the charts in bench/report.py. Options:
 --quick (small sizes, short runs: a smoke test, not results), --parts (a comma list of
-cycle,tables,moto,latency,capture,apply,throughput,peers), --keep (keep the work directory),
+cycle,tables,moto,latency,capture,apply,throughput,peers,kafka), --keep (keep the work directory),
 --report-only (results.md and the charts again from results.json).
 """
 
@@ -41,7 +41,7 @@ from typing import Any
 from harness import HERE, PG_CONF, ROOT, ForeignCPU, code_fingerprint, git_state, machine, now_s
 from parts import tables
 
-PARTS = ("cycle", "tables", "moto", "latency", "capture", "apply", "history", "throughput", "peers")
+PARTS = ("cycle", "tables", "moto", "latency", "capture", "apply", "history", "throughput", "peers", "kafka")
 
 
 def child(part: str, arg: str, work: Path, quick: bool, result_path: Path) -> None:
@@ -77,6 +77,9 @@ def child(part: str, arg: str, work: Path, quick: bool, result_path: Path) -> No
     elif part == "throughput":
         from parts.throughput import part_throughput
         res = part_throughput(work, arg, quick)
+    elif part == "kafka":
+        from parts.kafka import part_kafka
+        res = part_kafka(work, arg, quick)
     elif part == "peers":
         from parts.peers import part_peers
         res = part_peers(work, arg, quick)
@@ -121,6 +124,8 @@ def orchestrate(args: argparse.Namespace) -> int:
             jobs += [(f"throughput_{k}", "throughput", k) for k in ("duckdb", "postgres")]
         elif p == "peers":
             jobs += [(f"peers_{k}", "peers", k) for k in ("duckdb", "postgres")]
+        elif p == "kafka":
+            jobs += [(f"kafka_{k}", "kafka", k) for k in ("duckdb", "postgres")]
     env = dict(os.environ)
     pg = None
     if any(arg == "postgres" for _, _, arg in jobs):

@@ -198,6 +198,9 @@ def run_json(endpoint: str, *args: str) -> dict:
 
 
 REDSHIFT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/streamleap-shop_cdc-redshift-kinesis"
+MSK_CLUSTER = f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/shop/5a1b2c3d-1234-5678-9abc-def012345678-7"
+MSK_BROKERS = "b-1.shop.abc123.c7.kafka.us-east-1.amazonaws.com:9094,b-2.shop.abc123.c7.kafka.us-east-1.amazonaws.com:9094"
+MSK_STREAM = {"name": "shop_cdc", "kind": "kafka", "kafka_bootstrap": MSK_BROKERS, "msk_cluster_arn": MSK_CLUSTER}
 
 
 # --- the life cycle ---------------------------------------------------------------------------
@@ -637,6 +640,10 @@ def _golden_documents() -> dict[str, dict]:
         "dms_secret_policy": documents.dms_secret_policy(
             f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:shop-db-AbCdEf"),
         "kinesis_settings": documents.kinesis_settings(stream, f"arn:aws:iam::{ACCOUNT}:role/r"),
+        # stream.kind kafka: Redshift reads a topic of an MSK cluster; DMS writes it over TLS
+        "redshift_msk_policy": documents.redshift_msk_policy(MSK_CLUSTER, "shop_cdc", "iam"),
+        "redshift_msk_policy_no_auth": documents.redshift_msk_policy(MSK_CLUSTER, "shop_cdc", "none"),
+        "kafka_settings": documents.kafka_settings(MSK_BROKERS, "shop_cdc"),
         "table_mappings": documents.table_mappings(config),
         "task_settings": documents.task_settings(config),
     }
@@ -878,3 +885,76 @@ def test_init_config_lists_partitions_from_the_live_database(tmp_path, pg_url):
         with con.cursor() as cur:
             cur.execute(f"drop schema {schema} cascade")
         con.close()
+
+
+def test_an_msk_topic_plan_apply_destroy(tmp_path, clients, moto_account):
+    """stream.kind kafka: no Kinesis stream and no DMS role; the DMS target is the topic (KafkaSettings,
+    TLS), Redshift's role reads it (kafka-cluster:ReadData/DescribeTopic on the topic, Connect on the
+    cluster, kafka:GetBootstrapBrokers); a second apply changes nothing; destroy removes it all."""
+    endpoint = moto_account
+    config = write_config(tmp_path)
+    config.write_text(yaml.safe_dump({**yaml.safe_load(config.read_text()), "stream": MSK_STREAM}), encoding="utf-8")
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/streamleap-shop_cdc-redshift-msk"
+    rs = clients().stubber("redshift-serverless")
+    stub_serverless_read(rs, [])
+    planned = run_json(endpoint, "plan", "--config", str(config))
+    kinds = {(a["kind"], a["action"]) for a in planned["actions"]}
+    assert ("kinesis stream", "create") not in kinds and ("dms target endpoint", "create") in kinds
+    stub_serverless_read(rs, [])
+    rs.add_response("update_namespace", _namespace([role_arn]), {"namespaceName": "analytics-ns", "iamRoles": [role_arn],
+                                                                 "defaultIamRoleArn": role_arn})
+    rs.add_response("get_namespace", _namespace([role_arn]), {"namespaceName": "analytics-ns"})
+    run_json(endpoint, "apply", "--config", str(config))
+    rs.assert_no_pending_responses()
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION)
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert "streamleap-shop_cdc-redshift-msk" in roles and "streamleap-shop_cdc-dms-kinesis" not in roles
+    policy = iam.get_role_policy(RoleName="streamleap-shop_cdc-redshift-msk", PolicyName="streamleap-msk-read")["PolicyDocument"]
+    assert policy == documents.redshift_msk_policy(MSK_CLUSTER, "shop_cdc", "iam")
+    assert policy["Statement"][0]["Resource"] == (f"arn:aws:kafka:{REGION}:{ACCOUNT}:topic/shop/"
+                                                  "5a1b2c3d-1234-5678-9abc-def012345678-7/shop_cdc")
+    dms = boto3.client("dms", endpoint_url=endpoint, region_name=REGION)
+    target = dms.describe_endpoints(Filters=[{"Name": "endpoint-id", "Values": ["streamleap-shop-cdc-kafka"]}])["Endpoints"][0]
+    assert target["EngineName"] == "kafka"
+    assert target["KafkaSettings"]["Topic"] == "shop_cdc" and target["KafkaSettings"]["Broker"] == MSK_BROKERS
+    assert boto3.client("kinesis", endpoint_url=endpoint, region_name=REGION).list_streams()["StreamNames"] == []
+    stub_serverless_read(rs, [role_arn])
+    assert run_json(endpoint, "plan", "--config", str(config))["changes"] == 0
+    stub_serverless_read(rs, [role_arn])
+    rs.add_response("update_namespace", _namespace([]), {"namespaceName": "analytics-ns", "iamRoles": []})
+    rs.add_response("get_namespace", _namespace([]), {"namespaceName": "analytics-ns"})
+    run_json(endpoint, "destroy", "--config", str(config), "--yes")
+    assert dms.describe_endpoints()["Endpoints"] == []
+    assert not [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("streamleap-")]
+
+
+def test_an_msk_topic_config_is_checked():
+    with pytest.raises(ConfigError) as found:
+        parse_config({**BASE_CONFIG, "stream": {"name": "shop cdc", "kind": "kafka", "kafka_bootstrap": "b-1:9094 b-2",
+                                                "msk_cluster_arn": "arn:aws:kinesis:x", "kafka_authentication": "mtls",
+                                                "retention_hours": 48}})
+    text = str(found.value)
+    for key in ("stream.name", "stream.kafka_bootstrap", "stream.msk_cluster_arn", "stream.kafka_authentication",
+                "stream.retention_hours"):
+        assert key in text, text
+    with pytest.raises(ConfigError, match="only applies to stream.kind: kafka"):
+        parse_config({**BASE_CONFIG, "stream": {"name": "shop_cdc", "msk_cluster_arn": MSK_CLUSTER}})
+
+
+def test_generate_from_an_msk_config_reads_the_topic_from_msk(tmp_path):
+    """generate --config with stream.kind kafka: the staging view reads the topic through FROM MSK with
+    the cluster's ARN and the config's authentication (the role `aws apply` made is the var's)."""
+    from streamleap.project.scaffold import init_project
+
+    project = tmp_path / "proj"
+    init_project(project)
+    config = write_config(tmp_path, {"tables": ["shop.cart"]})
+    config.write_text(yaml.safe_dump({**yaml.safe_load(config.read_text()), "stream": MSK_STREAM}), encoding="utf-8")
+    ddl = tmp_path / "shop.sql"
+    ddl.write_text("CREATE TABLE shop.cart (id BIGINT PRIMARY KEY, total DECIMAL(10,2));\n")
+    result = CliRunner().invoke(main, ["generate", "--project-dir", str(project), "--config", str(config),
+                                       "--ddl", str(ddl), "--dialect", "mysql"])
+    assert result.exit_code == 0, result.output
+    staging = (project / "models" / "shop_cdc" / "stg_shop_cdc.sql").read_text()
+    assert "stream_kind='kafka'" in staging and f"msk_cluster_arn='{MSK_CLUSTER}'" in staging
+    assert "kafka_authentication='iam'" in staging and "'kafka')" in staging

@@ -31,6 +31,9 @@ SSL_MODES = ("none", "require", "verify-ca", "verify-full")
 STREAM_MODES = ("on_demand", "provisioned")
 
 _STREAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,249}$")
+_BROKERS = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$")
+_MSK_CLUSTER = re.compile(r"^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster/[^/]+/[^/]+$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INSTANCE_CLASS = re.compile(r"^dms\.[a-z0-9]+\.[a-z0-9]+$")
@@ -74,6 +77,16 @@ class StreamConfig:
     shards: int | None = None
     retention_hours: int = 24
     kms_key: str | None = None
+    # kind kafka: name is a topic of an Amazon MSK cluster (made by you): DMS writes to it through
+    # kafka_bootstrap, Redshift reads it through msk_cluster_arn with kafka_authentication
+    kind: str = "kinesis"
+    kafka_bootstrap: str | None = None
+    msk_cluster_arn: str | None = None
+    kafka_authentication: str = "iam"
+
+    @property
+    def kafka(self) -> bool:
+        return self.kind == "kafka"
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,8 @@ class AwsConfig:
 _ALLOWED = {
     None: {"source", "tables", "stream", "dms", "redshift", "region", "tags", "partitions", "exclude_columns"},
     "source": {"engine", "host", "port", "database", "username", "password_env", "secret_arn", "ssl_mode"},
-    "stream": {"name", "mode", "shards", "retention_hours", "kms_key"},
+    "stream": {"name", "mode", "shards", "retention_hours", "kms_key", "kind", "kafka_bootstrap", "msk_cluster_arn",
+               "kafka_authentication"},
     "dms": {"replication_instance_class", "allocated_storage_gb", "engine_version", "multi_az",
             "publicly_accessible", "subnet_group", "security_group_ids", "serverless", "lob_max_size_kb"},
     "dms.serverless": {"max_capacity_units", "min_capacity_units"},
@@ -355,7 +369,32 @@ def _stream(s: dict, p: _Problems) -> StreamConfig:
     kms_key = _text(s, "kms_key", "stream", p, required=False)
     if kms_key and not _KMS_KEY.match(kms_key):
         p.add("stream.kms_key", "must be a KMS key id, key ARN or alias (alias/...)")
-    return StreamConfig(name, mode, shards, retention, kms_key)
+    kind = s.get("kind", "kinesis")
+    if kind not in ("kinesis", "kafka"):
+        p.add("stream.kind", f"{kind!r} is not allowed; use kinesis or kafka (a topic of an Amazon MSK cluster)")
+        kind = "kinesis"
+    kafka_keys = ("kafka_bootstrap", "msk_cluster_arn", "kafka_authentication")
+    if kind == "kinesis":
+        for key in kafka_keys:
+            if key in s:
+                p.add(f"stream.{key}", "only applies to stream.kind: kafka")
+        return StreamConfig(name, mode, shards, retention, kms_key)
+    for key in ("mode", "shards", "retention_hours", "kms_key"):
+        if key in s:
+            p.add(f"stream.{key}", "is a Kinesis stream's; stream.kind kafka names a topic of your MSK cluster")
+    bootstrap = _text(s, "kafka_bootstrap", "stream", p) or ""
+    if bootstrap and not _BROKERS.match(bootstrap):
+        p.add("stream.kafka_bootstrap", "must be host:port[,host:port...] (the cluster's bootstrap brokers for TLS, port 9094)")
+    cluster = _text(s, "msk_cluster_arn", "stream", p) or ""
+    if cluster and not _MSK_CLUSTER.match(cluster):
+        p.add("stream.msk_cluster_arn", "must be an MSK cluster ARN (arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID)")
+    authentication = s.get("kafka_authentication", "iam")
+    if authentication not in ("iam", "none"):
+        p.add("stream.kafka_authentication", f"{authentication!r} is not allowed; use iam or none (how Redshift connects)")
+        authentication = "iam"
+    if name and not _TOPIC_NAME.match(name):
+        p.add("stream.name", "a Kafka topic name: 1-249 characters of letters, digits, _ . -")
+    return StreamConfig(name, kind=kind, kafka_bootstrap=bootstrap, msk_cluster_arn=cluster, kafka_authentication=authentication)
 
 
 def _dms(s: dict, p: _Problems) -> DmsConfig:

@@ -7,6 +7,9 @@ Least privilege (REFERENCE.md, IAM):
 * Redshift reading Kinesis: kinesis:DescribeStreamSummary, GetShardIterator, GetRecords,
   ListShards, DescribeStream on the stream ARN; kinesis:ListStreams on ``*`` (it takes no
   resource); kms:Decrypt on the stream's key when encrypted.
+* Redshift reading an MSK topic (kind kafka; the Redshift developer guide's streaming ingestion from
+  Amazon MSK): kafka-cluster:ReadData and DescribeTopic on the topic's ARN, kafka-cluster:Connect on
+  the cluster's, kafka:GetBootstrapBrokers on ``*``; with AUTHENTICATION none only the last.
 * Trust policies name the one service principal and carry ``aws:SourceAccount`` (and for DMS
   ``aws:SourceArn`` limited to the account's DMS resources in the region).
 """
@@ -24,6 +27,9 @@ DMS_WRITE_ACTIONS = ("kinesis:DescribeStream", "kinesis:PutRecord", "kinesis:Put
 REDSHIFT_READ_ACTIONS = ("kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords",
                          "kinesis:ListShards", "kinesis:DescribeStream")
 REDSHIFT_LIST_ACTIONS = ("kinesis:ListStreams",)
+REDSHIFT_MSK_READ_ACTIONS = ("kafka-cluster:ReadData", "kafka-cluster:DescribeTopic")
+REDSHIFT_MSK_CONNECT_ACTIONS = ("kafka-cluster:Connect",)
+REDSHIFT_MSK_LIST_ACTIONS = ("kafka:GetBootstrapBrokers",)
 SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 
 # the AWS-managed policy DMS's account-wide VPC role carries (DMS requires this role by name)
@@ -104,6 +110,29 @@ def redshift_kinesis_policy(stream: str, kms_key: str | None) -> dict[str, Any]:
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
+def msk_topic_arn(cluster_arn: str, topic: str) -> str:
+    """A topic's ARN from its cluster's: arn:...:cluster/NAME/UUID -> arn:...:topic/NAME/UUID/TOPIC."""
+    return cluster_arn.replace(":cluster/", ":topic/", 1) + "/" + topic
+
+
+def redshift_msk_policy(cluster_arn: str, topic: str, authentication: str) -> dict[str, Any]:
+    statements: list[dict[str, Any]] = []
+    if authentication == "iam":
+        statements += [
+            {"Sid": "ReadTopic", "Effect": "Allow", "Action": list(REDSHIFT_MSK_READ_ACTIONS),
+             "Resource": msk_topic_arn(cluster_arn, topic)},
+            {"Sid": "ConnectCluster", "Effect": "Allow", "Action": list(REDSHIFT_MSK_CONNECT_ACTIONS), "Resource": cluster_arn},
+        ]
+    statements.append({"Sid": "FindBrokers", "Effect": "Allow", "Action": list(REDSHIFT_MSK_LIST_ACTIONS), "Resource": "*"})
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def kafka_settings(brokers: str, topic: str) -> dict[str, Any]:
+    """The Kafka (MSK) target endpoint's KafkaSettings: the same record details as kinesis_settings,
+    over TLS (MSK's port 9094; DMS reaches the brokers in their VPC)."""
+    return {"Broker": brokers, "Topic": topic, "MessageFormat": "json", "SecurityProtocol": "ssl-encryption", **RECORD_DETAILS}
+
+
 def dms_secret_policy(secret_arn: str) -> dict[str, Any]:
     return {"Version": POLICY_VERSION, "Statement": [
         {"Sid": "ReadSourcePassword", "Effect": "Allow", "Action": list(SECRET_READ_ACTIONS), "Resource": secret_arn},
@@ -121,19 +150,20 @@ def kinesis_settings(stream: str, role_arn: str) -> dict[str, Any]:
     schema and table; large integers stay integers (not scientific notation); NULL columns are
     written (an absent column would be ambiguous); binary is hex without 0x.
     """
-    return {
-        "StreamArn": stream,
-        "MessageFormat": "json",
-        "ServiceAccessRoleArn": role_arn,
-        "IncludeTransactionDetails": True,
-        "IncludePartitionValue": True,
-        "PartitionIncludeSchemaTable": True,
-        "IncludeTableAlterOperations": True,
-        "IncludeControlDetails": True,
-        "IncludeNullAndEmpty": True,
-        "NoHexPrefix": True,
-        "UseLargeIntegerValue": True,
-    }
+    return {"StreamArn": stream, "MessageFormat": "json", "ServiceAccessRoleArn": role_arn, **RECORD_DETAILS,
+            "UseLargeIntegerValue": True}
+
+
+#: what every record carries, on a Kinesis or a Kafka target (kinesis_settings says why)
+RECORD_DETAILS = {
+    "IncludeTransactionDetails": True,
+    "IncludePartitionValue": True,
+    "PartitionIncludeSchemaTable": True,
+    "IncludeTableAlterOperations": True,
+    "IncludeControlDetails": True,
+    "IncludeNullAndEmpty": True,
+    "NoHexPrefix": True,
+}
 
 
 def table_mappings(config: AwsConfig) -> dict[str, Any]:

@@ -10,6 +10,9 @@ Resources, in the order apply creates them (destroy goes backwards):
 5. a replication instance (or nothing for DMS Serverless);
 6. the full-load-and-cdc task (or Serverless replication config), started.
 
+With ``stream.kind: kafka`` the stream is a topic of your MSK cluster: no Kinesis stream and no DMS
+role; the DMS target endpoint writes the topic, and Redshift's role reads it.
+
 ``plan()`` reads every resource and returns the ``Plan`` (``streamleap.aws.plan``) that makes them
 what the config asks for; ``destroy_plan()`` the one that removes what streamleap made. Either is
 printed and then applied as it is. A second apply finds nothing to change.
@@ -46,14 +49,25 @@ class Stack:
         self.ctx = ctx
         cfg, stream = ctx.config, ctx.config.stream.name
         src = cfg.source
-        self.stream = KinesisStream(ctx)
-        self.dms_role = IamRole(ctx, role_name(stream, "dms-kinesis"), "DMS writes change records to the stream",
-                                docs.dms_trust_policy(ctx.region, ctx.account), "streamleap-kinesis-write",
-                                docs.dms_kinesis_policy(ctx.stream_arn, ctx.kms_key_arn))
-        self.redshift_role = IamRole(ctx, role_name(stream, "redshift-kinesis"), "Redshift reads the stream",
-                                     docs.redshift_trust_policy(ctx.account, bool(cfg.redshift.workgroup)),
-                                     "streamleap-kinesis-read",
-                                     docs.redshift_kinesis_policy(ctx.stream_arn, ctx.kms_key_arn))
+        kafka = cfg.stream.kafka
+        # stream.kind kafka: the topic is on your MSK cluster (no stream to make, no DMS role: DMS
+        # reaches the brokers over TLS), and Redshift's role reads the topic
+        self.stream: KinesisStream | None = None if kafka else KinesisStream(ctx)
+        self.dms_role: IamRole | None = None if kafka else IamRole(
+            ctx, role_name(stream, "dms-kinesis"), "DMS writes change records to the stream",
+            docs.dms_trust_policy(ctx.region, ctx.account), "streamleap-kinesis-write",
+            docs.dms_kinesis_policy(ctx.stream_arn, ctx.kms_key_arn))
+        if kafka:
+            self.redshift_role = IamRole(ctx, role_name(stream, "redshift-msk"), "Redshift reads the MSK topic",
+                                         docs.redshift_trust_policy(ctx.account, bool(cfg.redshift.workgroup)),
+                                         "streamleap-msk-read",
+                                         docs.redshift_msk_policy(cfg.stream.msk_cluster_arn or "", stream,
+                                                                  cfg.stream.kafka_authentication))
+        else:
+            self.redshift_role = IamRole(ctx, role_name(stream, "redshift-kinesis"), "Redshift reads the stream",
+                                         docs.redshift_trust_policy(ctx.account, bool(cfg.redshift.workgroup)),
+                                         "streamleap-kinesis-read",
+                                         docs.redshift_kinesis_policy(ctx.stream_arn, ctx.kms_key_arn))
         self.secret_role = None
         if src.secret_arn:
             self.secret_role = IamRole(ctx, role_name(stream, "dms-secret"), "DMS reads the source password secret",
@@ -64,7 +78,8 @@ class Stack:
         self.association = RedshiftAssociation(ctx, self.redshift_role)
         self.source = DmsEndpoint(ctx, dms_id(stream, "source"), False,
                                   source_settings(ctx, self.secret_role.arn if self.secret_role else None))
-        self.target = DmsEndpoint(ctx, dms_id(stream, "kinesis"), True, target_settings(ctx, self.dms_role.arn))
+        self.target = DmsEndpoint(ctx, dms_id(stream, "kafka" if kafka else "kinesis"), True,
+                                  target_settings(ctx, self.dms_role.arn if self.dms_role else None))
         self.instance = None if cfg.dms.serverless else ReplicationInstance(ctx, dms_id(stream, "instance"))
         if self.instance is None:
             self.replication: ReplicationTask | ServerlessReplication = ServerlessReplication(
@@ -73,7 +88,8 @@ class Stack:
             self.replication = ReplicationTask(ctx, dms_id(stream, "task"), self.source, self.target, self.instance)
 
     def resources(self) -> list[Resource]:
-        items: list[Resource] = [self.stream, self.dms_role, self.redshift_role]
+        items: list[Resource] = [r for r in (self.stream, self.dms_role) if r is not None]
+        items.append(self.redshift_role)
         if self.secret_role:
             items.append(self.secret_role)
         items += [self.vpc_role, self.association, self.source, self.target]
@@ -104,7 +120,8 @@ class Stack:
             except AwsError as exc:  # statistics appear once the task has run
                 replication["statistics_error"] = str(exc)
         return {
-            "stream": self.stream.status(),
+            "stream": self.stream.status() if self.stream else {"kind": "kafka", "topic": self.ctx.config.stream.name,
+                                                                 "msk_cluster_arn": self.ctx.config.stream.msk_cluster_arn},
             "replication_instance": self.instance.status() if self.instance else None,
             "replication": replication,
             "tables": tables,

@@ -104,6 +104,7 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
              kafka_secret_arn, record_format, flat_op_field, flat_order_field, flat_table_field, flat_schema_field, flat_time_field,
              debezium_schemas, mode, mode_for):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
+    msk_cluster_arn = None
     from streamleap.project.scaffold import generate_models
 
     if config_path:
@@ -112,6 +113,10 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
         config = load_config(config_path)
         stream = stream or config.stream.name
         stream_schema = stream_schema or config.redshift.external_schema
+        if config.stream.kafka:  # a topic of an MSK cluster: Redshift reads it FROM MSK with the cluster's ARN
+            stream_kind = "kafka"
+            kafka_authentication = kafka_authentication or config.stream.kafka_authentication
+            msk_cluster_arn = config.stream.msk_cluster_arn
         tables = tables or ",".join(config.tables) or None
         exclude_columns = exclude_columns or ",".join(config.exclude_columns) or None
     if not stream:
@@ -123,7 +128,8 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
 
     planned = with_modes(result.tables, mode, mode_for)
     kafka = {"kafka_uri": kafka_uri, "kafka_authentication": kafka_authentication,
-             "kafka_authentication_arn": kafka_authentication_arn, "kafka_secret_arn": kafka_secret_arn}
+             "kafka_authentication_arn": kafka_authentication_arn, "kafka_secret_arn": kafka_secret_arn,
+             "msk_cluster_arn": msk_cluster_arn}
     if stream_kind != "kafka" and any(kafka.values()):
         raise StreamleapError("--kafka-uri and --kafka-authentication are for --stream-kind kafka")
     if kafka_authentication == "mtls" and not (kafka_authentication_arn or kafka_secret_arn):

@@ -78,6 +78,9 @@ class KafkaRelay(Relay):
         self.topic = topic
         self._consumer_config = {"bootstrap.servers": bootstrap_servers, "group.id": f"streamleap-relay-{stream_name}",
                                  "enable.auto.commit": False, "enable.partition.eof": True, "auto.offset.reset": "error",
+                                 # a pull knows where each partition ends: a fetch that finds nothing new answers
+                                 # at once, not after librdkafka's default 500 ms wait for more
+                                 "fetch.wait.max.ms": 10,
                                  "logger": log,
                                  **(consumer_config or {})}
         self._consumer: Any = None
@@ -166,7 +169,7 @@ class KafkaRelay(Relay):
                 if time.monotonic() > deadline:
                     raise StreamleapError(f"Kafka topic {self.topic}: partitions {sorted(waiting)} delivered nothing for "
                                           f"{self.read_timeout_s:.0f} s before their end; nothing was committed")
-                for message in consumer.consume(1000, 0.2):
+                for message in consumer.consume(1000, 0.02):  # returns at 1,000 messages or after 20 ms
                     error = message.error()
                     if error is not None:
                         if error.code() == KafkaError._PARTITION_EOF:

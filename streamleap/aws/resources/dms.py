@@ -206,8 +206,12 @@ def source_settings(ctx: Context, secret_role_arn: str | None) -> dict[str, Any]
     return params
 
 
-def target_settings(ctx: Context, dms_role_arn: str) -> dict[str, Any]:
-    """The Kinesis target endpoint's parameters, without identifier and type."""
+def target_settings(ctx: Context, dms_role_arn: str | None) -> dict[str, Any]:
+    """The target endpoint's parameters (Kinesis, or an MSK topic), without identifier and type."""
+    stream = ctx.config.stream
+    if stream.kafka:
+        return {"EngineName": "kafka", "KafkaSettings": docs.kafka_settings(stream.kafka_bootstrap or "", stream.name)}
+    assert dms_role_arn is not None
     return {"EngineName": "kinesis", "KinesisSettings": docs.kinesis_settings(ctx.stream_arn, dms_role_arn)}
 
 
