@@ -164,7 +164,12 @@ STATEMENTS = {
     "mirror_batch_payment_debezium": f"streamleap.change_batch_sql({REL.format('stg_dbz_cdc')}, {spec('payment')}, none)",
     "set_aside_batch_debezium": f"streamleap.set_aside_batch_sql({REL.format('stg_dbz_cdc')}, none, [{spec('payment')}])",
     "cycle_debezium": "streamleap.cycle_script('stg_dbz_cdc', ['payment'])",
+    # flat records (generate --format flat): a stream of one table, its order and time from fields
+    "mirror_batch_visit_flat": f"streamleap.change_batch_sql({REL.format('stg_flat_cdc')}, {spec('visit')}, none)",
+    "set_aside_batch_flat": f"streamleap.set_aside_batch_sql({REL.format('stg_flat_cdc')}, none, [{spec('visit')}])",
+    "cycle_flat": "streamleap.cycle_script('stg_flat_cdc', ['visit'])",
 }
+FLAT_DDL = "CREATE TABLE public.visit (id bigint PRIMARY KEY, page varchar(200), amount numeric(10,2), at timestamp);"
 
 # the Debezium stream's table: a column of every encoding record_format.sql decodes
 DEBEZIUM_DDL = (
@@ -182,6 +187,8 @@ def rendered(tmp_path_factory) -> dict[str, str]:
     init_project(project)
     generate_models(project, plan_tables([*parse_ddl(DDL, "postgres"), EVENTS]), "shop_cdc", "kinesis")
     generate_models(project, plan_tables(parse_ddl(DEBEZIUM_DDL, "postgres")), "dbz_cdc", "kinesis", record_format="debezium")
+    generate_models(project, plan_tables(parse_ddl(FLAT_DDL, "postgres")), "flat_cdc", "kinesis", record_format="flat",
+                    flat={"order_field": "seq", "time_field": "ts"})
     run_dbt(["deps"], project)
     template = "\n".join(f"-- @@ {name}\n{{{{ {expr} }}}}" for name, expr in STATEMENTS.items())
     saved = {k: os.environ.get(k) for k in REDSHIFT_ENV}
@@ -367,7 +374,7 @@ def test_patterns_need_no_backslash_escapes(rendered):
 REDSHIFT_FUNCTIONS = {
     # Debezium's encodings decoded (record_format.sql)
     "dateadd": "r_DATEADD_function", "greatest": "r_GREATEST_LEAST", "json_extract_path_text": "JSON_EXTRACT_PATH_TEXT",
-    "repeat": "r_REPEAT", "reverse": "r_REVERSE", "strtol": "r_STRTOL", "to_char": "r_TO_CHAR",
+    "repeat": "r_REPEAT", "reverse": "r_REVERSE", "strtol": "r_STRTOL", "to_char": "r_TO_CHAR", "upper": "r_UPPER",
     "abs": "r_ABS", "can_json_parse": "CAN_JSON_PARSE", "coalesce": "r_NVL_function", "count": "r_COUNT",
     "floor": "r_FLOOR", "from_varbyte": "r_FROM_VARBYTE", "getdate": "r_GETDATE",
     "is_bigint": "r_is_bigint", "json_size": "r_json_size", "regexp_substr": "REGEXP_SUBSTR",

@@ -4,6 +4,8 @@ create temporary table "streamleap_cycle_models" (staging_name varchar(1024), re
 insert into "streamleap_cycle_models" (staging_name, relation_name) values
 ('dev.public.stg_dbz_cdc', 'dev.public.payment'),
 ('dev.public.stg_dbz_cdc', 'dev.public.dbz_cdc_set_aside'),
+('dev.public.stg_flat_cdc', 'dev.public.visit'),
+('dev.public.stg_flat_cdc', 'dev.public.flat_cdc_set_aside'),
 ('dev.public.stg_shop_cdc', 'dev.public.Order'),
 ('dev.public.stg_shop_cdc', 'dev.public.cart'),
 ('dev.public.stg_shop_cdc', 'dev.public.events'),
