@@ -26,7 +26,7 @@ PG_DDL = """create table public.payment (id bigint primary key, amount numeric(1
   paid_on date, at_ms timestamp(3), at_us timestamp, at_tz timestamptz, t_ms time(3), t_us time, raw bytea, note text,
   doc jsonb, flag boolean, score double precision);"""
 MY_DDL = """create table inventory.customers (id int primary key, name varchar(40), born date, seen datetime, seen_us datetime(6),
-  stamp timestamp, price decimal(10,3), y year, big bigint unsigned);"""
+  stamp timestamp, price decimal(10,3), y year, big bigint unsigned, span time);"""
 T1 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
@@ -102,15 +102,16 @@ def test_every_mysql_encoding_arrives_exact(target):
     enc = my_encoder()
     row = {"id": 7, "name": "Anne", "born": dt.date(2000, 2, 29), "seen": dt.datetime(2018, 6, 20, 6, 37, 3),
            "seen_us": dt.datetime(2018, 6, 20, 6, 37, 3, 654321), "stamp": dt.datetime(2018, 6, 20, 13, 37, 3, tzinfo=UTC),
-           "price": Decimal("-0.125"), "y": 2024, "big": 18446744073709551615}
+           "price": Decimal("-0.125"), "y": 2024, "big": 18446744073709551615, "span": dt.timedelta(hours=838, minutes=59, seconds=59)}
     StreamWriter(target).append(values(enc, change("inventory", "customers", "insert", row, "mysql-bin.000003:484")))
     dbt(target, "run", "--quiet")
-    got = target.query(f"select id, name, born, seen, seen_us, stamp, price, y, big from {target.rel('customers')}")
+    got = target.query(f"select id, name, born, seen, seen_us, stamp, price, y, big, span from {target.rel('customers')}")
     assert len(got) == 1
     r = got[0]
     assert r[:5] == (7, "Anne", dt.date(2000, 2, 29), dt.datetime(2018, 6, 20, 6, 37, 3), dt.datetime(2018, 6, 20, 6, 37, 3, 654321))
     assert r[5].astimezone(UTC) == dt.datetime(2018, 6, 20, 13, 37, 3, tzinfo=UTC)
     assert r[6] == Decimal("-0.125") and int(r[7]) == 2024 and int(r[8]) == 18446744073709551615
+    assert r[9] == "838:59:59"  # MySQL TIME past 24 hours, as DMS writes it
     assert set_aside(target) == []
 
 
@@ -128,7 +129,8 @@ def test_the_order_is_the_source_position_not_the_arrival(target):
     w.append(second)
     w.append(first)
     my = my_encoder()
-    base = {"id": 7, "name": "?", "born": None, "seen": None, "seen_us": None, "stamp": None, "price": None, "y": None, "big": None}
+    base = {"id": 7, "name": "?", "born": None, "seen": None, "seen_us": None, "stamp": None, "price": None, "y": None, "big": None,
+            "span": None}
     late = values(my, change("inventory", "customers", "update", {**base, "name": "file 4"}, "mysql-bin.000004:120"))
     early = values(my, change("inventory", "customers", "insert", {**base, "name": "file 3, pos 900"}, "mysql-bin.000003:900"))
     w.append(late + early)

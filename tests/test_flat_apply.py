@@ -77,5 +77,11 @@ def test_a_table_field_carries_many_tables_and_a_generate_without_it_refuses_two
     dbt(t, "run", "--quiet")
     assert t.query(f"select id, page, _streamleap_commit_ts from {t.rel('visit')}") == [(1, "a", dt.datetime(2024, 5, 1, 12, 0, 0, 123000))]
     assert t.query(f"select id, x from {t.rel('click')}") == [(1, 5)]
+    # a table field without a schema field: the tables' one schema is the format's
+    one = parse_once(make_project(tmp_path / "no_schema_field", DDL, "postgres", "local", more=[(MORE, "postgres")], record_format="flat",
+                                  flat={"order_field": "seq", "table_field": "t"}))
+    put(one, [("k", {"op": "I", "seq": 1, "t": "click", "id": 3, "x": 1})])
+    dbt(one, "run", "--quiet")
+    assert one.query(f"select id, x from {one.rel('click')}") == [(3, 1)]
     with pytest.raises(StreamleapError, match="carries one table, not 2"):
         make_project(tmp_path / "two", DDL, "postgres", "local", more=[(MORE, "postgres")], record_format="flat")

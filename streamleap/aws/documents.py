@@ -130,7 +130,8 @@ def redshift_msk_policy(cluster_arn: str, topic: str, authentication: str) -> di
 def kafka_settings(brokers: str, topic: str) -> dict[str, Any]:
     """The Kafka (MSK) target endpoint's KafkaSettings: the same record details as kinesis_settings,
     over TLS (MSK's port 9094; DMS reaches the brokers in their VPC)."""
-    return {"Broker": brokers, "Topic": topic, "MessageFormat": "json", "SecurityProtocol": "ssl-encryption", **RECORD_DETAILS}
+    return {"Broker": brokers, "Topic": topic, "MessageFormat": "json", "SecurityProtocol": "ssl-encryption", **RECORD_DETAILS,
+            "UseLargeIntegerValue": True}
 
 
 def dms_secret_policy(secret_arn: str) -> dict[str, Any]:

@@ -375,6 +375,12 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
     if unknown_flat or (flat_options and record_format != "flat"):
         raise StreamleapError(f"flat format settings {', '.join(unknown_flat or sorted(flat_options))} are for --format flat "
                               "(op_field, order_field, table_field, schema_field, time_field)")
+    if record_format == "flat" and "table_field" in flat_options and "schema_field" not in flat_options:
+        schemas = sorted({t.source.schema or "" for t in tables})
+        if len(schemas) != 1:
+            raise StreamleapError(f"--format flat: the tables of stream {stream} are in {len(schemas)} schemas; give "
+                                  "--flat-schema-field (the field naming each record's schema)")
+        flat_options["schema"] = schemas[0]
     if record_format == "flat" and "table_field" not in flat_options:
         sources = sorted({(t.source.schema or "", t.source.name) for t in tables})
         if len(sources) != 1:

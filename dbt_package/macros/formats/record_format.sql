@@ -55,7 +55,7 @@
   {%- endfor -%}
   {%- set commit_iso = "case when " ~ streamleap.re_full('_sl_d_ts_us', '-?[0-9]{1,18}') ~ " then " ~ streamleap._micros_iso('_sl_d_ts_us', '_sl_d_ts_ms')
                        ~ " when " ~ streamleap.re_full('_sl_d_ts_ms', '-?[0-9]{1,15}') ~ " then " ~ streamleap._micros_iso("_sl_d_ts_ms || '000'", '_sl_d_ts_ms')
-                       ~ " else _sl_d_ts_ms end" -%}
+                       ~ " else coalesce(_sl_d_ts_ms, _sl_d_ts_us) end" -%}
   {%- set env_iso = "case when " ~ streamleap.re_full('_sl_d_env_ts', '-?[0-9]{1,15}') ~ " then " ~ streamleap._micros_iso("_sl_d_env_ts || '000'", '_sl_d_env_ts')
                     ~ " else _sl_d_env_ts end" -%}
   {%- set finals = [
@@ -212,7 +212,7 @@ case when {{ streamleap.re_full(t, shape) }}
     {%- set div = streamleap.int_div -%}
 case when {{ streamleap.re_full(t, shape) }}
        then case when {{ us }} like '-%' then '-' else '' end
-         || lpad(cast({{ div(a, '3600000000') }} as varchar), 2, '0')
+         || case when {{ div(a, '3600000000') }} < 10 then '0' else '' end || cast({{ div(a, '3600000000') }} as varchar)
          || ':' || lpad(cast({{ div(a, '60000000') }} % 60 as varchar), 2, '0')
          || ':' || lpad(cast({{ div(a, '1000000') }} % 60 as varchar), 2, '0')
          || case when {{ a }} % 1000000 <> 0 then '.' || lpad(cast({{ a }} % 1000000 as varchar), 6, '0') else '' end
@@ -223,7 +223,7 @@ case when {{ streamleap.re_full(t, shape) }}
     {%- set v = streamleap.text_json_field(t, 'value') -%}
     {%- set s = streamleap.text_json_field(t, 'scale') -%}
 case when {{ t }} is not null and {{ streamleap.re_full(t, '[{].*[}]') }} and {{ streamleap.re_full('coalesce(' ~ s ~ ', \'\')', '[0-9]{1,2}') }}
-       then {{ streamleap._base64_decimal(v, none, 'cast(' ~ s ~ ' as integer)') }} else {{ t }} end
+       then coalesce({{ streamleap._base64_decimal(v, none, 'cast(' ~ s ~ ' as integer)') }}, {{ t }}) else {{ t }} end
   {%- elif name == 'zoned_timestamp' and c.family == 'timestamp' -%}
 {#- a UTC time (MySQL TIMESTAMP) into a column without a zone, as DMS writes it -#}
 case when {{ t }} like '%Z' then replace(substr({{ t }}, 1, length({{ t }}) - 1), 'T', ' ') else {{ t }} end
@@ -273,7 +273,8 @@ case when {{ t }} is not null and {{ streamleap._is_base64(t) }} and length({{ t
 
 {#- 'YYYY-MM-DD' of a count of days since 1970-01-01 (SQL text of an integer in range). -#}
 {% macro epoch_days_text(t) -%}{{ return(adapter.dispatch('epoch_days_text', 'streamleap')(t)) }}{%- endmacro %}
-{% macro default__epoch_days_text(t) -%}to_char(date '1970-01-01' + cast({{ t }} as integer), 'YYYY-MM-DD'){%- endmacro %}
+{#- as a timestamp: to_char of a date goes through timestamptz, in the session's time zone -#}
+{% macro default__epoch_days_text(t) -%}to_char(cast(date '1970-01-01' + cast({{ t }} as integer) as timestamp), 'YYYY-MM-DD'){%- endmacro %}
 {% macro duckdb__epoch_days_text(t) -%}strftime(date '1970-01-01' + cast({{ t }} as integer), '%Y-%m-%d'){%- endmacro %}
 {% macro redshift__epoch_days_text(t) -%}to_char(dateadd(day, cast({{ t }} as integer), date '1970-01-01'), 'YYYY-MM-DD'){%- endmacro %}
 
