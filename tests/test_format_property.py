@@ -27,7 +27,7 @@ from streamleap.records import ChangeRecord
 from streamleap.records.debezium import DebeziumEncoder, DebeziumStyle
 from streamleap.sources.ddl import parse_ddl
 from tests.harness import StreamWriter, dbt, expected_history, make_project, parse_once, reset
-from tests.test_mirror_property import DDL, histories
+from tests.test_mirror_property import DDL, delivered, histories
 
 pytestmark = pytest.mark.dbt
 
@@ -101,21 +101,7 @@ def deliveries(draw, fmt: str):
         events, same = as_flat(records)
     else:
         events, same = as_debezium(records, schemas), records
-    stream: list[bytes] = [b for evs in events for b in evs]
-    for _ in range(draw(st.integers(min_value=0, max_value=2))):  # a shard read late: an event moves later
-        if len(stream) > 1:
-            at = draw(st.integers(min_value=0, max_value=len(stream) - 2))
-            late = stream.pop(at)
-            stream.insert(draw(st.integers(min_value=at + 1, max_value=len(stream))), late)
-    every = [b for evs in events for b in evs]
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):  # at-least-once: events sent again
-        start = draw(st.integers(min_value=0, max_value=len(every) - 1)) if every else 0
-        at = draw(st.integers(min_value=start, max_value=len(stream)))
-        stream[at:at] = every[start:start + draw(st.integers(min_value=1, max_value=3))]
-    for _ in range(draw(st.integers(min_value=0, max_value=2))):
-        stream.insert(draw(st.integers(min_value=0, max_value=len(stream))), draw(st.sampled_from([b"{oops", b'{"after": 1}'])))
-    cuts = sorted(draw(st.lists(st.integers(min_value=0, max_value=len(stream)), max_size=3)))
-    batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    batches = delivered(draw, [b for evs in events for b in evs], [b"{oops", b'{"after": 1}'])
     return batches, state, deleted, records, same, schemas
 
 

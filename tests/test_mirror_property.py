@@ -70,26 +70,30 @@ def histories(draw):
     return records, state, deleted
 
 
-@st.composite
-def deliveries(draw):
-    """The history as Kinesis delivers it: records of a shard read late, re-deliveries and junk mixed
-    in, cut into batches."""
-    records, state, deleted = draw(histories())
-    stream: list[ChangeRecord | bytes] = list(records)
+def delivered(draw, sent: list, junk: list[bytes]) -> list[list]:
+    """sent as a stream delivers it: records of a shard read late, re-deliveries (a producer resending
+    from a checkpoint) and junk mixed in, cut into batches."""
+    stream = list(sent)
     for _ in range(draw(st.integers(min_value=0, max_value=2))):  # a shard read late: a record moves later
         if len(stream) > 1:
             at = draw(st.integers(min_value=0, max_value=len(stream) - 2))
             late = stream.pop(at)
             stream.insert(draw(st.integers(min_value=at + 1, max_value=len(stream))), late)
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):  # DMS resends from a checkpoint
-        start = draw(st.integers(min_value=0, max_value=len(records) - 1)) if records else 0
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):  # resent from a checkpoint
+        start = draw(st.integers(min_value=0, max_value=len(sent) - 1)) if sent else 0
         at = draw(st.integers(min_value=start, max_value=len(stream)))
-        stream[at:at] = records[start:start + draw(st.integers(min_value=1, max_value=3))]
+        stream[at:at] = sent[start:start + draw(st.integers(min_value=1, max_value=3))]
     for _ in range(draw(st.integers(min_value=0, max_value=2))):
-        stream.insert(draw(st.integers(min_value=0, max_value=len(stream))), draw(st.sampled_from([b"{oops", b'{"metadata": 1}'])))
+        stream.insert(draw(st.integers(min_value=0, max_value=len(stream))), draw(st.sampled_from(junk)))
     cuts = sorted(draw(st.lists(st.integers(min_value=0, max_value=len(stream)), max_size=3)))
-    batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
-    return batches, state, deleted
+    return [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+
+
+@st.composite
+def deliveries(draw):
+    """The history as Kinesis delivers it (delivered)."""
+    records, state, deleted = draw(histories())
+    return delivered(draw, records, [b"{oops", b'{"metadata": 1}']), state, deleted
 
 
 @pytest.fixture(scope="module", params=["local", "postgres"])
