@@ -80,7 +80,7 @@ class Target:
 def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_url: str | None = None,
                  tables: list[str] | None = None, more: list[tuple[str, str]] = (), mode_for: str | None = None,
                  stream_kind: str = "kinesis", record_format: str = "dms", debezium_schemas: bool = True,
-                 flat: dict[str, str] | None = None) -> Target:
+                 flat: dict[str, str] | None = None, debezium_decimals: str = "precise") -> Target:
     """A project mirroring the tables of ddl (and of each further (ddl, dialect) in more); stream_kind
     kafka: STREAM is a Kafka topic (its stand-in has Kafka's columns); record_format: the records'
     format (generate --format)."""
@@ -102,7 +102,7 @@ def make_project(tmp_path: Path, ddl: str, dialect: str, target_name: str, pg_ur
     for more_ddl, more_dialect in more:
         planned += plan_tables(parse_ddl(more_ddl, more_dialect))
     generate_models(project, with_modes(planned, mode_for=mode_for), STREAM, target.stream_schema, stream_kind,
-                    record_format=record_format, debezium_schemas=debezium_schemas, flat=flat)
+                    record_format=record_format, debezium_schemas=debezium_schemas, flat=flat, debezium_decimals=debezium_decimals)
     run_dbt(["deps"], project)
     dbt(target, "run-operation", "streamleap.create_stream_source", "--args",
         json.dumps({"stream_schema": target.stream_schema, "stream_name": STREAM, "stream_kind": stream_kind}))

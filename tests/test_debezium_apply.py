@@ -27,18 +27,21 @@ PG_DDL = """create table public.payment (id bigint primary key, amount numeric(1
   doc jsonb, flag boolean, score double precision);"""
 MY_DDL = """create table inventory.customers (id int primary key, name varchar(40), born date, seen datetime, seen_us datetime(6),
   stamp timestamp, price decimal(10,3), y year, big bigint unsigned, span time);"""
+EDGE_DDL = """create table public.edge (id bigint primary key, wide numeric(60,2), whole numeric(38,0), ratio numeric, span interval,
+  body text, blob bytea, doc jsonb);"""
 T1 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+WIDE = Decimal("12345678901234567890123456789012345678901234567890.25")  # 52 digits
 
 
 @pytest.fixture(scope="module", params=["local", "postgres"])
 def target(request, tmp_path_factory):
     pg_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
     return parse_once(make_project(tmp_path_factory.mktemp(request.param), PG_DDL, "postgres", request.param, pg_url,
-                                   more=[(MY_DDL, "mysql")], record_format="debezium"))
+                                   more=[(MY_DDL, "mysql"), (EDGE_DDL, "postgres")], record_format="debezium"))
 
 
 def pg_encoder(**style) -> DebeziumEncoder:
-    return DebeziumEncoder(parse_ddl(PG_DDL, "postgres"), DebeziumStyle(connector="postgresql", database="shop", **style))
+    return DebeziumEncoder(parse_ddl(PG_DDL + EDGE_DDL, "postgres"), DebeziumStyle(connector="postgresql", database="shop", **style))
 
 
 def my_encoder() -> DebeziumEncoder:
@@ -172,14 +175,55 @@ def test_what_cannot_be_applied_is_set_aside_and_markers_are_no_changes(target):
     unwrapped = values(enc, change("public", "payment", "insert", {**PG_ROW, "id": 5}, "0/5100"))
     StreamWriter(target).append([markers[0], *good, b"", bad_decimal, bad_time, no_position, *unwrapped, markers[1]])
     dbt(target, "run", "--quiet")
-    # a value outside the key that does not decode is adjusted (streamleap_on_misfit: adjust), never a silent NULL
-    assert sorted(target.query(f"select id, amount from {target.rel('payment')}")) == [(1, Decimal("-1234.50")), (2, None)]
+    # a value that does not decode is no value to adjust (streamleap_on_misfit: adjust): its record is set aside
+    assert sorted(target.query(f"select id, amount from {target.rel('payment')}")) == [(1, Decimal("-1234.50"))]
     assert set_aside(target) == [
-        ("column amount: value does not fit DECIMAL(12,2); adjusted: set to NULL", "insert", "payment"),
+        ("column amount: not a Debezium decimal:2 value that fits DECIMAL(12,2)", "insert", "payment"),
         ("not a Debezium change event (no op)", None, None),
         ("source.ts_ms is not a number of milliseconds since 1970 (years 1-9999)", "insert", "payment"),
         ("the source position is missing (source.lsn, or source.file and source.pos)", "insert", "payment"),
     ]
+
+
+def test_values_that_do_not_decode_or_were_not_sent_are_set_aside_whatever_the_column(target):
+    """A value Debezium's precise mode writes past 38 digits (into a VARCHAR column, or -10^38 into
+    DECIMAL(38,0)), its placeholder for an unchanged TOASTed value (text, bytea, jsonb) and a
+    NUMERIC's value that is not JSON set the record aside with a reason naming the column: never
+    its raw text in the mirror, never a failed batch. The largest negative DECIMAL(38,0) and
+    intervals (microseconds, as hours) apply."""
+    reset(target)
+    enc = pg_encoder()
+    base = {"id": 0, "wide": None, "whole": None, "ratio": None, "span": None, "body": "b", "blob": b"x", "doc": {"k": 1}}
+    unavailable = "__debezium_unavailable_value"
+
+    def row(**kw):
+        return {**base, **kw}
+
+    good = [change("public", "edge", "insert", row(id=1, whole=-(10 ** 38 - 1), span=dt.timedelta(days=1, hours=2, microseconds=5)),
+                   "0/100"),
+            change("public", "edge", "insert", row(id=2, span=-dt.timedelta(hours=1), wide=Decimal("-1.50")), "0/110")]
+    bad = [change("public", "edge", "insert", row(id=3, wide=WIDE), "0/120"),
+           change("public", "edge", "insert", row(id=4, whole=-(10 ** 38)), "0/130"),
+           change("public", "edge", "update", row(id=5, body=unavailable), "0/140"),
+           change("public", "edge", "update", row(id=6, blob=unavailable.encode()), "0/150"),
+           change("public", "edge", "update", row(id=7, doc=unavailable), "0/160")]
+    not_json = json.loads(values(enc, change("public", "edge", "insert", row(id=8, ratio=Decimal("1.5")), "0/170"))[0])
+    not_json["payload"]["after"]["ratio"] = "{scale: 1, value: AQ==}"
+    StreamWriter(target).append(values(enc, *good, *bad) + [json.dumps(not_json).encode()])
+    dbt(target, "run", "--quiet")
+    got = sorted(target.query(f"select id, wide, whole, span from {target.rel('edge')}"))
+    assert [r[0] for r in got] == [1, 2]
+    assert int(got[0][2]) == -(10 ** 38 - 1) and got[0][3] == "26:00:00.000005"
+    assert Decimal(got[1][1]) == Decimal("-1.50") and got[1][3] == "-01:00:00"
+    toast = ": Debezium did not send its value (an unchanged TOASTed value: REPLICA IDENTITY FULL on the source table sends it)"
+    assert set_aside(target) == sorted([
+        ("column wide: not a Debezium decimal:2 value that fits VARCHAR(62)", "insert", "edge"),
+        ("column whole: not a Debezium decimal:0 value that fits DECIMAL(38,0)", "insert", "edge"),
+        ("column body" + toast, "update", "edge"),
+        ("column blob" + toast, "update", "edge"),
+        ("column doc" + toast, "update", "edge"),
+        ("column ratio: not a Debezium variable_decimal value that fits DECIMAL(38,10)", "insert", "edge"),
+    ])
 
 
 def test_a_planned_cycle_applies_debezium_events_as_dbt_run_does(target, monkeypatch):
@@ -213,3 +257,39 @@ def test_a_planned_cycle_applies_debezium_events_as_dbt_run_does(target, monkeyp
         con.close()
     assert target.query(f"select id, note, amount from {target.rel('payment')}") == [(1, "updated", Decimal("-1234.50"))]
     assert set_aside(target) == [("not valid JSON", None, None)]
+
+
+def test_decimal_handling_string_carries_any_number_of_digits(tmp_path):
+    """generate --debezium-decimal-handling string (the connector's decimal.handling.mode=string):
+    decimals are their text, so the 52 digits precise mode cannot carry arrive exact; generate in
+    precise mode names the columns that can pass 38 digits and the setting that carries them."""
+    from click.testing import CliRunner
+
+    from streamleap.cli import main
+    from streamleap.project.scaffold import init_project
+
+    init_project(tmp_path / "p")
+    (tmp_path / "edge.sql").write_text(EDGE_DDL)
+    args = ["generate", "--ddl", str(tmp_path / "edge.sql"), "--dialect", "postgres", "--project-dir", str(tmp_path / "p"),
+            "--stream", "s", "--format", "debezium"]
+    precise = CliRunner().invoke(main, args)
+    assert precise.exit_code == 0, precise.output
+    assert "1 column(s) can hold more than 38 digits (edge.wide)" in precise.output
+    assert "--debezium-decimal-handling string" in precise.output
+    string = CliRunner().invoke(main, [*args, "--debezium-decimal-handling", "string"])
+    assert string.exit_code == 0 and "38 digits" not in string.output, string.output
+    assert "decimal_handling" in (tmp_path / "p" / "models" / "s" / "s_set_aside.sql").read_text()
+
+    target = parse_once(make_project(tmp_path / "t", EDGE_DDL, "postgres", "local", record_format="debezium",
+                                     debezium_decimals="string"))
+    enc = DebeziumEncoder(parse_ddl(EDGE_DDL, "postgres"),
+                          DebeziumStyle(connector="postgresql", database="shop", decimal_handling="string"))
+    row = {"id": 1, "wide": WIDE, "whole": -(10 ** 38 - 1), "ratio": Decimal("0.000314159"), "span": None, "body": None, "blob": None,
+           "doc": None}
+    event = values(enc, change("public", "edge", "insert", row, "0/100"))
+    assert json.loads(event[0])["payload"]["after"]["wide"] == str(WIDE)
+    StreamWriter(target).append(event)
+    dbt(target, "run", "--quiet")
+    assert set_aside(target) == []
+    (wide, whole, ratio), = target.query(f"select wide, whole, ratio from {target.rel('edge')}")
+    assert Decimal(wide) == WIDE and int(whole) == -(10 ** 38 - 1) and Decimal(ratio) == Decimal("0.000314159")

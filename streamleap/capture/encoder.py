@@ -136,14 +136,16 @@ class DebeziumRecordEncoder:
     SHA-256 of it past Kinesis's 256 characters, DBZ-6909)."""
 
     def __init__(self, tables: list[SourceTable], refresh: Callable[[], list[SourceTable]] | None = None, *,
-                 schemas: bool = True, topic_prefix: str = "streamleap", clock: Callable[[], dt.datetime] | None = None):
+                 schemas: bool = True, topic_prefix: str = "streamleap", clock: Callable[[], dt.datetime] | None = None,
+                 decimals: str = "precise"):
         from streamleap.records.debezium import DebeziumEncoder, DebeziumStyle
 
         dialect = tables[0].dialect if tables else "postgres"
         database = ""
         self._refresh = refresh
         self._encoder = DebeziumEncoder(tables, DebeziumStyle(connector="postgresql" if dialect == "postgres" else "mysql",
-                                                              topic_prefix=topic_prefix, database=database, schemas=schemas),
+                                                              topic_prefix=topic_prefix, database=database, schemas=schemas,
+                                                              decimal_handling=decimals),
                                         clock=clock)
         self.prev_transaction: tuple[Any, int] | None = None  # DMS's; never set here
         self._postgres = dialect == "postgres"

@@ -50,7 +50,7 @@ class CaptureStats:
 class Capture:
     def __init__(self, reader: ChangeReader, writer: Any, store: CheckpointStore, *, source: str,
                  stream: str, tables: list[str], on_flush: Callable[[CaptureStats], None] | None = None,
-                 record_format: str = "dms", debezium_schemas: bool = True):
+                 record_format: str = "dms", debezium_schemas: bool = True, debezium_decimals: str = "precise"):
         self.reader = reader
         self.writer = writer
         self.store = store
@@ -59,7 +59,7 @@ class Capture:
         self.stats = CaptureStats()
         # the records' format: AWS DMS JSON, or Debezium change events (capture --format)
         self.encoder: RecordEncoder | DebeziumRecordEncoder = (
-            DebeziumRecordEncoder(reader.tables(), refresh=reader.tables, schemas=debezium_schemas)
+            DebeziumRecordEncoder(reader.tables(), refresh=reader.tables, schemas=debezium_schemas, decimals=debezium_decimals)
             if record_format == "debezium" else RecordEncoder(reader.tables(), refresh=reader.tables))
         self.stop_requested = threading.Event()
 

@@ -45,11 +45,13 @@ def _capture_line(stats, final: bool = False) -> str:
               help="The records' format: AWS DMS JSON, or Debezium change events (Kafka Connect's JSON converter).")
 @click.option("--debezium-schemas/--no-debezium-schemas", default=True, show_default=True,
               help="Debezium: the JSON converter's schemas.enable (each event wrapped as {schema, payload}).")
+@click.option("--debezium-decimal-handling", "debezium_decimals", type=click.Choice(["precise", "string"]), default="precise",
+              show_default=True, help="Debezium: decimal.handling.mode, as `generate --debezium-decimal-handling` reads it.")
 @click.option("--kafka-bootstrap", envvar="STREAMLEAP_KAFKA_BOOTSTRAP",
               help="host:port of Kafka brokers: write to the Kafka topic --stream instead of a Kinesis stream.")
 @handle_errors
 def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, project_dir, kinesis_endpoint, region,
-            state_dir, once, as_json, record_format, debezium_schemas, kafka_bootstrap):
+            state_dir, once, as_json, record_format, debezium_schemas, debezium_decimals, kafka_bootstrap):
     """Capture changes from a live MySQL/MariaDB or Postgres source into a Kinesis stream or a Kafka topic, as AWS DMS
     (or Debezium) writes them."""
     import signal
@@ -108,7 +110,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     try:
         loop = Capture(reader, writer, CheckpointStore(checkpoint_file),
                        source=source, stream=stream, tables=names, on_flush=on_flush,
-                       record_format=record_format, debezium_schemas=debezium_schemas)
+                       record_format=record_format, debezium_schemas=debezium_schemas, debezium_decimals=debezium_decimals)
         handlers = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):

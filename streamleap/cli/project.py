@@ -94,6 +94,9 @@ def init(directory: Path, no_deps: bool):
 @click.option("--flat-time-field", help="flat: the field holding the commit time (milliseconds since 1970, or ISO-8601).")
 @click.option("--debezium-schemas/--no-debezium-schemas", default=True, show_default=True,
               help="Debezium: the JSON converter's schemas.enable (each event wrapped as {schema, payload}).")
+@click.option("--debezium-decimal-handling", "debezium_decimals", type=click.Choice(["precise", "string"]), default="precise",
+              show_default=True, help="Debezium: the connector's decimal.handling.mode. precise values past 38 digits cannot be "
+              "decoded (they are set aside); string carries any number of digits.")
 @click.option("--mode", "mode", default="mirror", show_default=True,
               help="What a delete does, for every table: mirror (the row goes) or soft_delete (the row stays, flagged).")
 @click.option("--mode-for", "mode_for", metavar="TABLE=MODE[,...]",
@@ -102,7 +105,7 @@ def init(directory: Path, no_deps: bool):
 def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, exclude_columns, keys, verbose, project_dir,
              stream, stream_schema, config_path, stream_kind, kafka_uri, kafka_authentication, kafka_authentication_arn,
              kafka_secret_arn, record_format, flat_op_field, flat_order_field, flat_table_field, flat_schema_field, flat_time_field,
-             debezium_schemas, mode, mode_for):
+             debezium_schemas, debezium_decimals, mode, mode_for):
     """Add the stream's staging view and a mirror model (with docs and tests) per table."""
     msk_cluster_arn = None
     from streamleap.project.scaffold import generate_models
@@ -136,7 +139,17 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
         raise StreamleapError("--kafka-authentication mtls needs --kafka-authentication-arn (an ACM certificate) or --kafka-secret-arn")
     flat = {"op_field": flat_op_field, "order_field": flat_order_field, "table_field": flat_table_field,
             "schema_field": flat_schema_field, "time_field": flat_time_field}
-    written = generate_models(project_dir, planned, stream, stream_schema, stream_kind, kafka, record_format, debezium_schemas, flat)
+    written = generate_models(project_dir, planned, stream, stream_schema, stream_kind, kafka, record_format, debezium_schemas, flat,
+                              debezium_decimals)
+    if record_format == "debezium" and debezium_decimals == "precise":
+        from streamleap.records.debezium import wide_decimal_columns
+
+        wide = wide_decimal_columns([t.source for t in planned])
+        if wide:
+            click.echo(f"note: {len(wide)} column(s) can hold more than 38 digits ({', '.join(wide[:5])}"
+                       f"{', ...' if len(wide) > 5 else ''}): Debezium's precise decimals of that size cannot be decoded and their "
+                       "records are set aside; run the connector with decimal.handling.mode=string and generate with "
+                       "--debezium-decimal-handling string", err=True)
     print_skipped(selection, verbose)
     for path in written:
         console.print(f"wrote {path}")

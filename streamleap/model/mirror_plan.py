@@ -111,7 +111,8 @@ class MirrorTable:
                 from streamleap.records.debezium import column_encoding
 
                 for column, entry in zip(self.columns, spec["columns"], strict=True):
-                    entry["encoding"] = column_encoding(column.name, column.source_type, self.source.dialect)
+                    entry["encoding"] = column_encoding(column.name, column.source_type, self.source.dialect,
+                                                        record_format.get("decimal_handling", "precise"))
         if self.source.partitions:
             # records DMS writes under a partition's name belong to this mirror
             spec["partitions"] = [{"schema": s, "table": n} for s, n in self.source.partitions]

@@ -137,6 +137,7 @@ class StreamModels:
     record_format: str = "dms"  # or "debezium", "flat": the records' format (dbt_package/macros/formats/record_format.sql)
     debezium_schemas: bool = True  # Debezium: the JSON converter's schemas.enable (the schema/payload wrapper)
     flat: tuple[tuple[str, str], ...] = ()  # flat: op_field, order_field, table_field, schema_field, time_field, table, schema
+    debezium_decimals: str = "precise"  # Debezium: decimal.handling.mode (precise or string)
 
     def format_config(self) -> dict | None:
         """The format as the dbt package reads it (None for DMS, the default)."""
@@ -144,7 +145,10 @@ class StreamModels:
             return None
         if self.record_format == "flat":
             return {"name": "flat", **dict(self.flat)}
-        return {"name": self.record_format, "schemas": self.debezium_schemas}
+        fmt: dict = {"name": self.record_format, "schemas": self.debezium_schemas}
+        if self.debezium_decimals != "precise":
+            fmt["decimal_handling"] = self.debezium_decimals
+        return fmt
 
     def format_literal(self) -> str:
         fmt = self.format_config()
@@ -350,7 +354,8 @@ def _stream_yml(s: StreamModels) -> dict:
 
 def generate_models(directory: Path, tables: list[MirrorTable], stream: str, stream_schema: str = "kinesis",
                     stream_kind: str = "kinesis", kafka: dict[str, str] | None = None, record_format: str = "dms",
-                    debezium_schemas: bool = True, flat: dict[str, str] | None = None) -> list[Path]:
+                    debezium_schemas: bool = True, flat: dict[str, str] | None = None,
+                    debezium_decimals: str = "precise") -> list[Path]:
     """Write (or rewrite) the stream's staging, set-aside and mirror models. Idempotent. stream_kind
     'kafka': stream is a Kafka topic; kafka: its external schema's settings on Redshift (kafka_uri,
     kafka_authentication, kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn)."""
@@ -370,6 +375,8 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
                               "kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn")
     if record_format not in ("dms", "debezium", "flat"):
         raise StreamleapError(f"--format {record_format!r}: dms, debezium or flat")
+    if debezium_decimals not in ("precise", "string") or (debezium_decimals != "precise" and record_format != "debezium"):
+        raise StreamleapError(f"--debezium-decimal-handling {debezium_decimals!r}: precise or string, with --format debezium")
     flat_options = {k: v for k, v in (flat or {}).items() if v}
     unknown_flat = sorted(set(flat_options) - {"op_field", "order_field", "table_field", "schema_field", "time_field"})
     if unknown_flat or (flat_options and record_format != "flat"):
@@ -388,7 +395,7 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
                                   f"{len(sources)}; select one (--tables) or give --flat-table-field")
         flat_options.update({"schema": sources[0][0], "table": sources[0][1]})
     s = StreamModels(stream, stream_schema, stream_kind, tuple(sorted((k, v) for k, v in (kafka or {}).items() if v)),
-                     record_format, debezium_schemas, tuple(sorted(flat_options.items())))
+                     record_format, debezium_schemas, tuple(sorted(flat_options.items())), debezium_decimals)
     folder = directory / "models" / s.folder
     files: dict[str, str] = {
         f"{s.staging}.sql": _staging_sql(s),

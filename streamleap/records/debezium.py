@@ -66,6 +66,7 @@ class DebeziumStyle:
     tombstones: bool = True  # tombstones.on.delete
     transaction_metadata: bool = False  # provide.transaction.metadata
     server_id: int = 1  # MySQL: source.server_id
+    decimal_handling: str = "precise"  # decimal.handling.mode: precise (base64 of the unscaled integer) or string
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,15 @@ def _named(type_: str, name: str, **parameters: str) -> dict[str, Any]:
     return schema
 
 
-def field_type(column: SourceColumn, dialect: str) -> FieldType:
-    """The Debezium field type of a source column (connector defaults; module docstring)."""
+def field_type(column: SourceColumn, dialect: str, decimal_handling: str = "precise") -> FieldType:
+    """The Debezium field type of a source column (connector defaults; module docstring).
+    decimal_handling 'string' (decimal.handling.mode=string): DECIMAL, NUMERIC, MONEY and BIGINT
+    UNSIGNED as their plain decimal text, which holds any number of digits."""
     written = column.source_type.strip()
     t = written.lower()
     mysql = dialect != "postgres"
     if t.endswith("[]"):
-        element = field_type(SourceColumn(column.name, t[:-2]), dialect)
+        element = field_type(SourceColumn(column.name, t[:-2]), dialect, decimal_handling)
         return FieldType({"type": "array", "items": {**element.schema, "optional": True}}, "array", element=element)
     unsigned = " unsigned" in t
     base = t.replace(" unsigned", "").replace(" zerofill", "").strip()
@@ -147,6 +150,8 @@ def field_type(column: SourceColumn, dialect: str) -> FieldType:
         return FieldType({"type": "float"}, "float")
     if word in ("double", "float8", "float"):
         return FieldType({"type": "double"}, "float")
+    if decimal_handling == "string" and (word == "money" or _NUMERIC.match(base)):
+        return FieldType({"type": "string"}, "decimal_string")
     if word == "money":
         return FieldType(_named("bytes", "org.apache.kafka.connect.data.Decimal", scale="2"), "decimal", scale=2)
     numeric = _NUMERIC.match(base)
@@ -196,16 +201,31 @@ def field_type(column: SourceColumn, dialect: str) -> FieldType:
     return FieldType({"type": "string"}, "string")
 
 
-def column_encoding(name: str, source_type: str, dialect: str) -> str:
+def column_encoding(name: str, source_type: str, dialect: str, decimal_handling: str = "precise") -> str:
     """How the dbt package decodes a column's Debezium values (record_format.sql debezium_text):
     the field type's kind, with its scale for a Decimal ('decimal:2'); 'text' for a value whose JSON
     text is the value as DMS writes it."""
-    ft = field_type(SourceColumn(name, source_type), dialect)
+    ft = field_type(SourceColumn(name, source_type), dialect, decimal_handling)
     if ft.kind == "decimal":
         return f"decimal:{ft.scale or 0}"
-    if ft.kind in ("variable_decimal", "date", "timestamp_ms", "timestamp_us", "time_ms", "time_us", "bytes", "zoned_timestamp"):
+    if ft.kind in ("variable_decimal", "date", "timestamp_ms", "timestamp_us", "time_ms", "time_us", "bytes", "zoned_timestamp",
+                   "interval"):
         return ft.kind
     return "text"
+
+
+def wide_decimal_columns(tables: list[SourceTable]) -> list[str]:
+    """table.column of the columns whose precise Debezium decimals pass 38 digits (DECIMAL(p) with
+    p > 38): the dbt package decodes at most 38. (A Postgres NUMERIC without precision can too, but
+    seldom does: such a value's record is set aside with its reason.)"""
+    found = []
+    for t in tables:
+        for c in t.columns:
+            ft = field_type(c, t.dialect)
+            digits = (ft.schema.get("parameters") or {}).get("connect.decimal.precision")
+            if ft.kind == "decimal" and digits and int(digits) > 38:
+                found.append(f"{t.name}.{c.name}")
+    return found
 
 
 def _unscaled_bytes(value: decimal.Decimal, scale: int) -> str:
@@ -275,6 +295,9 @@ def encode_field(value: Any, ft: FieldType) -> Any:
     if kind == "decimal":
         d = decimal.Decimal(str(value))
         return _unscaled_bytes(d, ft.scale or 0) if d.is_finite() else None  # NaN: precise mode cannot write it
+    if kind == "decimal_string":  # BigDecimal.toPlainString
+        d = decimal.Decimal(str(value))
+        return format(d, "f") if d.is_finite() else ("NaN" if d.is_nan() else ("Infinity" if d > 0 else "-Infinity"))
     if kind == "variable_decimal":
         d = decimal.Decimal(str(value))
         if not d.is_finite():  # NaN: Debezium's precise mode cannot write it either
@@ -351,7 +374,8 @@ class DebeziumEncoder:
         self._transaction: tuple[Any, int, dict[str, int]] | None = None  # id, events so far, per table
 
     def set_tables(self, tables: list[SourceTable]) -> None:
-        self._tables = {(t.schema or "", t.name): _Table(t, {c.name: field_type(c, t.dialect) for c in t.columns})
+        self._tables = {(t.schema or "", t.name): _Table(t, {c.name: field_type(c, t.dialect, self.style.decimal_handling)
+                                                                  for c in t.columns})
                         for t in tables}
 
     def knows(self, schema: str, table: str, columns: Any) -> bool:

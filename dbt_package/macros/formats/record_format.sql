@@ -18,7 +18,7 @@
                       Debezium: 40 digits, below)
     _sl_schema, _sl_table   the source table
     _sl_t<i>, _sl_b<i>      the text of column i's value, of key column i's before-image value,
-                            as DMS writes it (Debezium's encodings decoded: debezium_text)
+                            as DMS writes it (Debezium's encodings decoded: _debezium_decode)
   DMS records need no finals: their fields are read straight into those names, so a DMS stream's
   SQL is what it always was.
 
@@ -145,23 +145,44 @@ case when {{ op }} = 'load' then '0' else '1' end
     {%- endfor -%}
   {%- else -%}
     {%- set p = streamleap._dbz_prefix(fmt) -%}
+    {%- set ss = spec.stream_schema -%}
     {%- set key_names = spec.key | map(attribute='name') | list -%}
+    {#- why a value cannot be applied (_debezium_undecoded): a delete's key in its before-image, a
+        change's every value and the key's before-image (a key change) -#}
+    {%- set undecoded = [] -%}
     {%- for c in spec.columns -%}
-      {%- set a = prefix ~ 'da' ~ loop.index -%}
+      {%- set i = loop.index -%}
+      {%- set a = prefix ~ 'da' ~ i -%}
       {%- do fields.append((p + ['after', c.name], a)) -%}
-      {%- do texts.update({('data', c.name): prefix ~ 't' ~ loop.index}) -%}
+      {%- do texts.update({('data', c.name): prefix ~ 't' ~ i}) -%}
       {%- if c.name in key_names -%}
         {%- set b = prefix ~ 'db' ~ (key_names.index(c.name) + 1) -%}
         {%- do fields.append((p + ['before', c.name], b)) -%}
-        {%- do finals.append((streamleap.debezium_text(c, 'case when ' ~ is_delete ~ ' then ' ~ b ~ ' else ' ~ a ~ ' end'), prefix ~ 't' ~ loop.index)) -%}
+        {%- set raw = 'case when ' ~ is_delete ~ ' then ' ~ b ~ ' else ' ~ a ~ ' end' -%}
       {%- else -%}
-        {%- do finals.append((streamleap.debezium_text(c, a), prefix ~ 't' ~ loop.index)) -%}
+        {%- set raw = a -%}
+      {%- endif -%}
+      {%- set d = streamleap._debezium_decode(c, raw, ss, prefix ~ 'x' ~ i ~ '_') -%}
+      {%- do finals.extend(d.pre) -%}
+      {%- do finals.append((streamleap._debezium_text(d, raw), prefix ~ 't' ~ i)) -%}
+      {%- set why = streamleap._debezium_undecoded(c, d, raw) -%}
+      {%- if why and c.name in key_names -%}
+        {%- do undecoded.append(why) -%}
+      {%- elif why -%}
+        {%- do undecoded.append('case when not (' ~ is_delete ~ ') then ' ~ why ~ ' end') -%}
       {%- endif -%}
     {%- endfor -%}
     {%- for c in spec.key -%}
-      {%- do finals.append((streamleap.debezium_text(c, prefix ~ 'db' ~ loop.index), prefix ~ 'b' ~ loop.index)) -%}
+      {%- set b = prefix ~ 'db' ~ loop.index -%}
+      {%- set d = streamleap._debezium_decode(c, b, ss, prefix ~ 'y' ~ loop.index ~ '_') -%}
+      {%- do finals.extend(d.pre) -%}
+      {%- do finals.append((streamleap._debezium_text(d, b), prefix ~ 'b' ~ loop.index)) -%}
+      {%- set why = streamleap._debezium_undecoded(c, d, b) -%}
+      {%- if why %}{% do undecoded.append(why) %}{% endif -%}
       {%- do texts.update({(spec.before_image, c.name): prefix ~ 'b' ~ loop.index}) -%}
     {%- endfor -%}
+    {%- do finals.append(('coalesce(' ~ (undecoded | join(',\n    ')) ~ ')' if undecoded | length > 1 else (undecoded + ['cast(null as varchar)'])[0], prefix ~ 'undecoded')) -%}
+    {%- do texts.update({('format', 'undecoded'): prefix ~ 'undecoded'}) -%}
   {%- endif -%}
   {{ return({'fields': fields, 'finals': finals, 'texts': texts}) }}
 {%- endmacro %}
@@ -174,64 +195,125 @@ case when {{ op }} = 'load' then '0' else '1' end
 {%- endmacro %}
 
 {#- SQL of a select that reads `fields` from source (a relation or subquery with a payload column)
-    and adds `finals` over them: a select list for `select <cols>, <this> from ...`. -#}
+    and adds `finals` over them: a select list for `select <cols>, <this> from ...`. A final is
+    (sql, alias), or (sql, alias, stage) for one that others read: stage 1 is computed first, each
+    later stage over the one before (a value decoded once, not once per use), the plain finals
+    last. -#}
 {% macro with_finals(inner_sql, finals, alias='_sl_read') -%}
   {%- if not finals -%}{{ return(inner_sql) }}{%- endif -%}
-select {{ alias }}.*
-  {%- for expr, name in finals %},
-  {{ expr }} as {{ name }}
+  {%- set stages = [] -%}
+  {%- for f in finals if f | length == 3 and f[2] not in stages %}{% do stages.append(f[2]) %}{% endfor -%}
+  {%- set sql = namespace(text=inner_sql) -%}
+  {%- for stage in (stages | sort) + [none] -%}
+    {%- set here = [] -%}
+    {%- for f in finals if (f | length == 3 and f[2] == stage) or (stage is none and f | length == 2) %}{% do here.append(f) %}{% endfor -%}
+    {%- set name = alias if stage is none else alias ~ stage -%}
+    {%- set next -%}
+select {{ name }}.*
+  {%- for f in here %},
+  {{ f[0] }} as {{ f[1] }}
   {%- endfor %}
 from (
-{{ inner_sql }}
-) {{ alias }}
+{{ sql.text }}
+) {{ name }}
+    {%- endset -%}
+    {%- set sql.text = next -%}
+  {%- endfor -%}
+{{ sql.text }}
 {%- endmacro %}
 
 {#- ---------------------------------------------------------------- Debezium's value encodings
     A column's value as DMS writes it, from its Debezium encoding (the column spec's `encoding`,
     written by `streamleap generate --format debezium` from the source type: streamleap.records.
-    debezium.field_type). A value that does not decode (not the encoding's shape, out of range)
-    keeps its text, which the column's check then refuses: the record is set aside, never applied
-    as NULL. -#}
-{% macro debezium_text(c, t) -%}
+    debezium.column_encoding). A value that does not decode (not the encoding's shape, out of
+    range, more digits than Redshift holds) or that Debezium could not give (its placeholder for an
+    unchanged TOASTed Postgres value) sets its record aside (_debezium_undecoded): never applied
+    as its raw text, whatever the column's type. -#}
+
+{#- How column c's raw text t decodes: {'ok': SQL true when t (not null) decodes, or none when t is
+    the value as it is; 'value': the decoded text, evaluated only where ok holds; 'pre': the finals
+    (with_finals stages) it reads, named from tag}. stream_schema: where the JSON check lives on
+    Postgres (is_json_text). -#}
+{% macro _debezium_decode(c, t, stream_schema, tag) -%}
   {%- set enc = (c.get('encoding') or 'text') | string -%}
   {%- set name = enc.split(':')[0] -%}
   {%- if name == 'date' -%}
-case when {{ streamleap.re_full(t, '-?[0-9]{1,7}') }}
-       then case when cast({{ t }} as integer) between -719162 and 2932896 then {{ streamleap.epoch_days_text(t) }} else {{ t }} end
-     else {{ t }} end
+    {{ return({'ok': 'case when ' ~ streamleap.re_full(t, '-?[0-9]{1,7}') ~ ' then cast(' ~ t ~ ' as integer) between -719162 and 2932896 else false end',
+               'value': streamleap.epoch_days_text(t), 'pre': []}) }}
   {%- elif name in ('timestamp_ms', 'timestamp_us', 'timestamp_ns') -%}
     {%- set shape, us = streamleap._scaled_micros(t, name) -%}
-case when {{ streamleap.re_full(t, shape) }}
-       then case when cast({{ us }} as bigint) between -62135596800000000 and 253402300799999999 then {{ streamleap.micros_timestamp_text(us) }} else {{ t }} end
-     else {{ t }} end
-  {%- elif name in ('time_ms', 'time_us', 'time_ns') -%}
+    {{ return({'ok': 'case when ' ~ streamleap.re_full(t, shape) ~ ' then cast(' ~ us ~ ' as bigint) between -62135596800000000 and 253402300799999999 else false end',
+               'value': streamleap.micros_timestamp_text(us), 'pre': []}) }}
+  {%- elif name in ('time_ms', 'time_us', 'time_ns', 'interval') -%}
     {#- hours past 23 and negative times too (MySQL TIME, a VARCHAR mirror column), as DMS writes
-        them: H:MM:SS, the fraction only when there is one -#}
-    {%- set shape, us = streamleap._scaled_micros(t, name) -%}
+        them: H:MM:SS, the fraction only when there is one. An interval (Debezium's MicroDuration,
+        interval.handling.mode=numeric: a month as 30.4375 days) reads the same way, as hours,
+        minutes and seconds, which Postgres and Redshift read back as the same interval. -#}
+    {%- set shape, us = streamleap._scaled_micros(t, 'time_us' if name == 'interval' else name) -%}
     {%- set a = 'abs(cast(' ~ us ~ ' as bigint))' -%}
     {%- set div = streamleap.int_div -%}
-case when {{ streamleap.re_full(t, shape) }}
-       then case when {{ us }} like '-%' then '-' else '' end
+    {%- set value -%}
+case when {{ us }} like '-%' then '-' else '' end
          || case when {{ div(a, '3600000000') }} < 10 then '0' else '' end || cast({{ div(a, '3600000000') }} as varchar)
          || ':' || lpad(cast({{ div(a, '60000000') }} % 60 as varchar), 2, '0')
          || ':' || lpad(cast({{ div(a, '1000000') }} % 60 as varchar), 2, '0')
          || case when {{ a }} % 1000000 <> 0 then '.' || lpad(cast({{ a }} % 1000000 as varchar), 6, '0') else '' end
-     else {{ t }} end
+    {%- endset -%}
+    {{ return({'ok': streamleap.re_full(t, shape), 'value': value, 'pre': []}) }}
   {%- elif name == 'decimal' -%}
-    {{ streamleap._base64_decimal(t, (enc.split(':')[1] if ':' in enc else '0') | int) }}
+    {{ return(streamleap._base64_decimal(t, (enc.split(':')[1] if ':' in enc else '0') | int, tag)) }}
   {%- elif name == 'variable_decimal' -%}
-    {%- set v = streamleap.text_json_field(t, 'value') -%}
-    {%- set s = streamleap.text_json_field(t, 'scale') -%}
-case when {{ t }} is not null and {{ streamleap.re_full(t, '[{].*[}]') }} and {{ streamleap.re_full('coalesce(' ~ s ~ ', \'\')', '[0-9]{1,2}') }}
-       then coalesce({{ streamleap._base64_decimal(v, none, 'cast(' ~ s ~ ' as integer)') }}, {{ t }}) else {{ t }} end
+    {#- {"scale": s, "value": base64}: read only from a text that parses as JSON -#}
+    {%- set json_ok = 'case when ' ~ streamleap.re_full(t, '[{].*[}]') ~ ' then ' ~ streamleap.is_json_text(t, stream_schema) ~ ' else false end' -%}
+    {%- set pre = [('case when ' ~ json_ok ~ ' then ' ~ streamleap.text_json_field(t, 'value') ~ ' end', tag ~ 'v', 1),
+                   ('case when ' ~ json_ok ~ ' then case when ' ~ streamleap.re_full('coalesce(' ~ streamleap.text_json_field(t, 'scale') ~ ', \'\')', '[0-9]{1,2}')
+                    ~ ' then cast(' ~ streamleap.text_json_field(t, 'scale') ~ ' as integer) end end', tag ~ 's', 1)] -%}
+    {%- set d = streamleap._base64_decimal(tag ~ 'v', none, tag, tag ~ 's') -%}
+    {{ return({'ok': d.ok, 'value': d.value, 'pre': pre + d.pre}) }}
   {%- elif name == 'zoned_timestamp' and c.family == 'timestamp' -%}
-{#- a UTC time (MySQL TIMESTAMP) into a column without a zone, as DMS writes it -#}
-case when {{ t }} like '%Z' then replace(substr({{ t }}, 1, length({{ t }}) - 1), 'T', ' ') else {{ t }} end
+    {#- a UTC time (MySQL TIMESTAMP) into a column without a zone, as DMS writes it; the column's
+        check refuses anything else -#}
+    {{ return({'ok': none, 'value': "case when " ~ t ~ " like '%Z' then replace(substr(" ~ t ~ ", 1, length(" ~ t ~ ") - 1), 'T', ' ') else " ~ t ~ " end", 'pre': []}) }}
   {%- elif name == 'bytes' -%}
-case when {{ streamleap._is_base64(t) }} then {{ streamleap.base64_hex(t) }} else {{ t }} end
+    {{ return({'ok': 'case when length(' ~ t ~ ') <= ' ~ streamleap._base64_max_length() ~ ' then ' ~ streamleap._is_base64(t) ~ ' else false end',
+               'value': streamleap.base64_hex(t), 'pre': []}) }}
   {%- else -%}
-{{ t }}
+    {{ return({'ok': none, 'value': t, 'pre': []}) }}
   {%- endif -%}
+{%- endmacro %}
+
+{#- The text of a decoded value d (_debezium_decode) of raw text t: DMS's, or t itself when it
+    does not decode (the record is then set aside, _debezium_undecoded). -#}
+{% macro _debezium_text(d, t) -%}
+  {%- if d.ok is none -%}{{ d.value }}{%- else -%}case when {{ d.ok }} then {{ d.value }} else {{ t }} end{%- endif -%}
+{%- endmacro %}
+
+{#- Debezium's placeholder for a value it could not read (unavailable.value.placeholder, its
+    default): a string, base64 of its bytes for a binary column, a one-element array for an array
+    (https://debezium.io/documentation/reference/stable/connectors/postgresql.html, "toasted values"). -#}
+{% macro _dbz_unavailable() -%}
+  {{ return(['__debezium_unavailable_value', 'X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==', '["__debezium_unavailable_value"]']) }}
+{%- endmacro %}
+
+{#- SQL text: why column c's value (raw text t, decoded d) cannot be applied, or NULL; '' when no
+    value of the column can fail here (a number or boolean in a column of its type: the column's
+    check judges it). Only strings, binaries and JSON can be TOASTed. -#}
+{% macro _debezium_undecoded(c, d, t) -%}
+  {%- set enc = (c.get('encoding') or 'text') | string -%}
+  {%- set toasted = c.family in ('string', 'binary', 'super') -%}
+  {%- if d.ok is none and not toasted -%}{{ return('') }}{%- endif -%}
+  {%- set placeholders = [] -%}
+  {%- for p in streamleap._dbz_unavailable() %}{% do placeholders.append(streamleap._string_literal(p)) %}{% endfor -%}
+case
+  {%- if toasted %}
+     when {{ t }} in ({{ placeholders | join(', ') }})
+       then {{ streamleap._string_literal('column ' ~ c.name ~ ': Debezium did not send its value (an unchanged TOASTed value: REPLICA IDENTITY FULL on the source table sends it)') }}
+  {%- endif %}
+  {%- if d.ok is not none %}
+     when {{ t }} is not null and not ({{ d.ok }})
+       then {{ streamleap._string_literal('column ' ~ c.name ~ ': not a Debezium ' ~ enc ~ ' value that fits ' ~ c.types.redshift) }}
+  {%- endif %}
+end
 {%- endmacro %}
 
 {#- (the shape of a count in the encoding's unit that fits a bigint as microseconds, SQL of those
@@ -240,8 +322,14 @@ case when {{ streamleap._is_base64(t) }} then {{ streamleap.base64_hex(t) }} els
   {%- if name.endswith('_ms') -%}
     {{ return(('-?[0-9]{1,15}', t ~ " || '000'")) }}
   {%- elif name.endswith('_ns') -%}
-    {#- nanoseconds: the microseconds they hold (Redshift keeps no more) -#}
-    {{ return(('-?[0-9]{4,21}', 'substr(' ~ t ~ ', 1, length(' ~ t ~ ') - 3)')) }}
+    {#- nanoseconds: the microseconds they hold (Redshift keeps no more), rounded down (a time
+        before 1970 too: -1,500 ns is -2 us) -#}
+    {%- set a = "ltrim(" ~ t ~ ", '-')" -%}
+    {%- set whole = "case when length(" ~ a ~ ") <= 3 then '0' else substr(" ~ a ~ ", 1, length(" ~ a ~ ") - 3) end" -%}
+    {%- set us -%}
+case when {{ t }} like '-%' then '-' || cast(cast({{ whole }} as bigint) + case when right({{ t }}, 3) <> '000' then 1 else 0 end as varchar) else {{ whole }} end
+    {%- endset -%}
+    {{ return(('-?[0-9]{1,21}', '(' ~ us ~ ')')) }}
   {%- else -%}
     {{ return(('-?[0-9]{1,18}', t)) }}
   {%- endif -%}
@@ -251,22 +339,41 @@ case when {{ streamleap._is_base64(t) }} then {{ streamleap.base64_hex(t) }} els
 ({{ streamleap.re_full(t, '([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?') }})
 {%- endmacro %}
 
-{#- The decimal text of a base64 big-endian two's complement integer t, scaled by `scale` (a
-    number) or scale_sql (SQL), when it fits 38 digits; t itself otherwise. -#}
-{% macro _base64_decimal(t, scale, scale_sql=none) -%}
-  {%- set h = 'lower(' ~ streamleap.base64_hex(t) ~ ')' -%}
-  {%- set neg = "substr(" ~ h ~ ", 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')" -%}
-  {%- set mag_hex = "lpad(case when " ~ neg ~ " then translate(" ~ h ~ ", '0123456789abcdef', 'fedcba9876543210') else " ~ h ~ " end, 32, '0')" -%}
-  {%- set s = (scale_sql if scale_sql is not none else (scale | string)) -%}
-  {%- set digits = streamleap.hex32_decimal_text(mag_hex, neg) -%}
+{#- The longest base64 text whose bytes' hex a VARCHAR holds: Redshift's VARCHAR takes 65,535
+    bytes (32,766 binary bytes as hex); the other targets have no such limit. -#}
+{% macro _base64_max_length() -%}{{ return(adapter.dispatch('_base64_max_length', 'streamleap')()) }}{%- endmacro %}
+{% macro default___base64_max_length() -%}2147483647{%- endmacro %}
+{% macro redshift___base64_max_length() -%}43688{%- endmacro %}
+
+{#- A base64 big-endian two's complement integer t, scaled by `scale` (a number) or the column
+    scale_col (an integer, NULL when there is none), decoded (_debezium_decode) when it fits 38
+    digits. Each step reads the one before it, in stages (with_finals), every conversion behind
+    the check of its input: the bytes' hex (NULL unless t is base64 of at most 16 bytes), the
+    magnitude's hex (a negative number's is its complement, plus one) and sign, then the digits,
+    only below 10^38 (10^38 - 1 before a negative's one is added). -#}
+{% macro _base64_decimal(t, scale, tag, scale_col=none) -%}
+  {%- set h, m, n, digits = tag ~ 'h', tag ~ 'm', tag ~ 'n', tag ~ 'd' -%}
+  {%- set hex -%}
+case when length({{ t }}) between 4 and 24 then case when {{ streamleap._is_base64(t) }} then lower({{ streamleap.base64_hex(t) }}) end end
+  {%- endset -%}
+  {%- set below -%}
+case when {{ h }} is not null and length({{ h }}) <= 32{% if scale_col %} and {{ scale_col }} is not null{% endif %}
+       then case when {{ m }} < case when {{ n }} then '4b3b4ca85a86c47a098a223fffffffff' else '4b3b4ca85a86c47a098a224000000000' end
+                   then {{ streamleap.hex32_decimal_text(m, n) }} end end
+  {%- endset -%}
+  {%- set pre = [(hex, h, 2),
+                 ("substr(" ~ h ~ ", 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')", n, 3),
+                 ("lpad(case when substr(" ~ h ~ ", 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(" ~ h ~ ", '0123456789abcdef', 'fedcba9876543210') else " ~ h ~ " end, 32, '0')", m, 3),
+                 (below, digits, 4)] -%}
+  {%- set s = (scale_col if scale_col else (scale | string)) -%}
   {%- set padded = "(repeat('0', greatest(0, " ~ s ~ " + 1 - length(" ~ digits ~ "))) || " ~ digits ~ ")" -%}
-case when {{ t }} is not null and {{ streamleap._is_base64(t) }} and length({{ t }}) between 4 and 24
-          and length({{ h }}) <= 32 and {{ mag_hex }} < '4b3b4ca85a86c47a098a224000000000'
-       then case when {{ neg }} then '-' else '' end
-         {%- if scale_sql is none and scale == 0 %} || {{ digits }}
+  {%- set value -%}
+case when {{ n }} then '-' else '' end
+         {%- if not scale_col and scale == 0 %} || {{ digits }}
          {%- else %} || substr({{ padded }}, 1, length({{ padded }}) - {{ s }}) || '.' || substr({{ padded }}, length({{ padded }}) - {{ s }} + 1)
          {%- endif %}
-     else {{ t }} end
+  {%- endset -%}
+  {{ return({'ok': digits ~ ' is not null', 'value': value, 'pre': pre}) }}
 {%- endmacro %}
 
 {#- ---------------------------------------------------------------- per target -#}

@@ -165,6 +165,7 @@ select 1 as nothing_new where 1 = 0
   {%- set texts = {} -%}
   {%- for c in spec.columns %}{% do texts.update({('data', c.name): '_sl_t' ~ loop.index}) %}{% endfor -%}
   {%- for c in spec.key %}{% do texts.update({(spec.before_image, c.name): '_sl_b' ~ loop.index}) %}{% endfor -%}
+  {%- if streamleap.record_format(spec).name == 'debezium' %}{% do texts.update({('format', 'undecoded'): '_sl_undecoded'}) %}{% endif -%}
   {{ return(texts) }}
 {%- endmacro %}
 
@@ -470,6 +471,10 @@ where _sl_batch_end is not null
     when {{ texts[('data', c.name)] }} is null
       then {{ streamleap._string_literal('key column ' ~ c.name ~ ' is missing') }}
     {%- endfor %}
+    {%- if ('format', 'undecoded') in texts %}
+    when {{ texts[('format', 'undecoded')] }} is not null
+      then {{ texts[('format', 'undecoded')] }}
+    {%- endif %}
     {%- for c in spec.columns if c in spec.key or not adjust %}
     {%- set t = texts[('data', c.name)] %}
     when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', streamleap.value_section(spec)) }})
