@@ -486,3 +486,64 @@ def test_truncate_reaches_the_stream_as_a_control_record(logical_pg, kinesis, tm
     assert "data" not in truncate and key == f"{schema}.t"
     assert truncate["metadata"]["table-name"] == "t" and truncate["metadata"]["schema-name"] == schema
     assert truncate["metadata"]["commit-timestamp"] == records[1][1]["metadata"]["commit-timestamp"]
+
+
+class _KilledAfterPut(KinesisWriter):
+    """Puts its records, then fails the first put of changes (not snapshot reads): capture is
+    killed after the stream has them and before its checkpoint does. The snapshot's put runs
+    `then` (a change after the snapshot)."""
+
+    killed = False
+    then = None
+
+    def put(self, records):
+        records = list(records)
+        super().put(records)
+        if self.then is not None:
+            self.then()
+            self.then = None
+        if not self.killed and any(json.loads(r.data)["payload"]["op"] != "r" for r in records if r.data):
+            self.killed = True
+            raise StreamleapError("killed")
+
+
+@pytest.mark.postgres
+def test_debezium_capture_killed_after_its_snapshot_resends_the_same_events(logical_pg, kinesis, tmp_path):
+    """The first transaction after the snapshot, sent and then sent again after a restart (its
+    checkpoint was not saved), is the same event both times: the same source.sequence, so the same
+    place in the mirror's order. The checkpoint names its records' format and destination, and a
+    capture writing another format from it is one clear error."""
+    from streamleap.capture import open_reader
+
+    url = logical_pg.url
+    schema = f"s_{uuid.uuid4().hex[:6]}"
+    pg_execute(url, f"create schema {schema}", f"create table {schema}.t (id int primary key, v text)",
+               f"insert into {schema}.t values (1, 'a')")
+    client = kinesis.client()
+    stream = new_stream(kinesis, 1)
+    state = tmp_path / "state.json"
+    tables = [f"{schema}.t"]
+
+    def run(writer, record_format="debezium"):
+        reader = open_reader(url, tables, name=stream)
+        try:
+            Capture(reader, writer, CheckpointStore(state), source="src", stream=stream, tables=tables,
+                    record_format=record_format).run(once=True)
+        finally:
+            reader.close()
+
+    killed = _KilledAfterPut(client, stream)
+    killed.then = lambda: pg_execute(url, f"update {schema}.t set v = 'b' where id = 1")
+    with pytest.raises(StreamleapError, match="killed"):
+        run(killed)
+    saved = json.loads(state.read_text())
+    assert saved["snapshot_done"] and (saved["record_format"], saved["destination"]) == ("debezium", "kinesis")
+    run(KinesisWriter(client, stream))
+    events = [json.loads(d)["payload"] for _, d in read_stream(client, stream)]
+    updates = [e for e in events if e["op"] == "u"]
+    assert len(updates) == 2 and updates[0]["after"] == updates[1]["after"] == {"id": 1, "v": "b"}
+    assert updates[0]["source"]["sequence"] == updates[1]["source"]["sequence"]
+    assert json.loads(updates[0]["source"]["sequence"])[0] is not None  # the snapshot's position: the last commit before it
+
+    with pytest.raises(StreamleapError, match="is for debezium records to a kinesis stream; this capture writes dms records"):
+        run(KinesisWriter(client, stream), record_format="dms")

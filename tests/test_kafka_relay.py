@@ -9,6 +9,7 @@ import datetime as dt
 import decimal
 import itertools
 import json
+import time
 import uuid
 from collections import defaultdict
 
@@ -260,3 +261,36 @@ def test_a_kafka_project_needs_its_brokers(tmp_path, monkeypatch):
     runner = Runner(target.project, target=target.name, every=0.0)
     with pytest.raises(StreamleapError, match="--kafka-bootstrap"):
         runner.setup()
+
+
+def test_a_message_the_producer_or_topic_refuses_as_too_large_is_reported_not_a_stop(kafka):
+    """capture's Kafka writer: a message over its limit is never produced, and one the producer
+    refuses as too large (a smaller message.max.bytes, as a topic's max.message.bytes refuses it
+    at the broker) is reported and counted like it; the others are acknowledged and the put
+    returns, so the checkpoint moves past it instead of stopping there for good."""
+    from streamleap.capture.encoder import EncodedRecord
+    from streamleap.capture.kafka_writer import KafkaWriter
+
+    topic = f"t_{uuid.uuid4().hex[:10]}"
+    reported = []
+    small = confluent_kafka.Producer({"bootstrap.servers": kafka, "log_level": 0, "message.max.bytes": 4096, "batch.size": 4096,
+                                      "enable.idempotence": True, "acks": "all"})
+    writer = KafkaWriter(kafka, topic, producer=small, on_oversized=reported.append)
+    records = [EncodedRecord(b'{"i": 1}', "k1", "public.t", "id=1"), EncodedRecord(b"x" * 10_000, "k2", "public.t", "id=2"),
+               EncodedRecord(b'{"i": 3}', "k3", "public.t", "id=3")]
+    writer.put(records)
+    assert [r.key for r in reported] == ["id=2"] and writer.stats.oversized == 1 and writer.stats.records == 2
+    capped = KafkaWriter(kafka, topic, producer=small, max_record_bytes=100, on_oversized=reported.append)
+    capped.put([EncodedRecord(b"y" * 200, "k4", "public.t", "id=4")])
+    assert [r.key for r in reported] == ["id=2", "id=4"] and capped.stats.records == 0
+    consumer = confluent_kafka.Consumer({"bootstrap.servers": kafka, "group.id": uuid.uuid4().hex, "auto.offset.reset": "earliest",
+                                         "log_level": 0})
+    consumer.subscribe([topic])
+    got = []
+    deadline = time.monotonic() + 20
+    while len(got) < 2 and time.monotonic() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None and msg.error() is None:
+            got.append(msg.value())
+    consumer.close()
+    assert sorted(got) == [b'{"i": 1}', b'{"i": 3}']

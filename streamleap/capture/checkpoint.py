@@ -27,11 +27,14 @@ class Checkpoint:
     position: Any = None
     prev_transaction: list | None = None  # [transaction-id, last transaction-record-id]
     extra: dict[str, Any] = field(default_factory=dict)  # reader-specific (slot name, ...)
+    record_format: str | None = None  # dms or debezium (None: a checkpoint from before formats were recorded)
+    destination: str | None = None  # kinesis or kafka
 
     def to_json(self) -> dict[str, Any]:
         return {"version": FORMAT_VERSION, "source": self.source, "stream": self.stream, "tables": self.tables,
                 "snapshot_done": self.snapshot_done, "position": self.position,
                 "prev_transaction": self.prev_transaction, "extra": self.extra,
+                "record_format": self.record_format, "destination": self.destination,
                 "updated_at": dt.datetime.now(dt.timezone.utc).isoformat()}
 
 
@@ -53,7 +56,8 @@ class CheckpointStore:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             return Checkpoint(source=raw["source"], stream=raw["stream"], tables=list(raw["tables"]),
                               snapshot_done=bool(raw.get("snapshot_done")), position=raw.get("position"),
-                              prev_transaction=raw.get("prev_transaction"), extra=dict(raw.get("extra") or {}))
+                              prev_transaction=raw.get("prev_transaction"), extra=dict(raw.get("extra") or {}),
+                              record_format=raw.get("record_format"), destination=raw.get("destination"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StreamleapError(f"capture checkpoint {self.path} cannot be read ({exc}); delete it to start over "
                                   "with a new snapshot") from exc

@@ -5,8 +5,11 @@ record's bytes, a tombstone (no bytes) a null value.
 
 ``put`` returns only when the brokers acknowledged every message it was given (acks=all, an
 idempotent producer: a retry never writes a message twice or out of order), so capture's
-checkpoint, saved after ``put``, never gets ahead of the topic. A message over the producer's
-limit is reported and counted, as Kinesis's writer does with a record over 1 MiB.
+checkpoint, saved after ``put``, never gets ahead of the topic. A message over the limit is
+reported and counted, as Kinesis's writer does with a record over 1 MiB: one over
+``max_record_bytes`` (key and value, less room for the message's own framing) is never sent, and
+one the producer or the brokers refuse as too large (MSG_SIZE_TOO_LARGE: a topic's smaller
+max.message.bytes) is reported the same way rather than stopping capture at it for good.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from streamleap.kinesis.writer import WriterStats
 
 log = logging.getLogger(__name__)
 
-#: Kafka's default largest message (message.max.bytes, 1 MB), less room for the batch's headers
-MAX_BYTES_PER_MESSAGE = 1_000_000
+#: Kafka's default largest message (the producer's message.max.bytes, 1,000,000 bytes), less room
+#: for what librdkafka counts beside the key and value (the record's framing and headers)
+MAX_BYTES_PER_MESSAGE = 1_000_000 - 1_024
 FLUSH_SECONDS = 60.0
 
 
@@ -53,11 +57,20 @@ class KafkaWriter:
             raise StreamleapError(f"--stream {self.topic}: no such Kafka topic on the brokers; create it first")
 
     def put(self, records: Iterable[EncodedRecord]) -> None:
-        failed: list[str] = []
+        from confluent_kafka import KafkaError, KafkaException
 
-        def delivered(err: Any, msg: Any) -> None:
-            if err is not None:
-                failed.append(str(err))
+        failed: list[str] = []
+        too_large: list[EncodedRecord] = []
+
+        def on_delivery(record: EncodedRecord) -> Callable[[Any, Any], None]:
+            def delivered(err: Any, msg: Any) -> None:
+                if err is None:
+                    return
+                if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                    too_large.append(record)
+                else:
+                    failed.append(str(err))
+            return delivered
 
         sent = 0
         for record in records:
@@ -67,26 +80,38 @@ class KafkaWriter:
             while True:
                 try:
                     self.producer.produce(self.topic, value=record.data or None, key=record.partition_key.encode("utf-8"),
-                                          on_delivery=delivered)
+                                          on_delivery=on_delivery(record))
+                    sent += 1
                     break
                 except BufferError:  # the producer's queue is full: let it send
                     self.producer.poll(0.1)
-            sent += 1
+                except KafkaException as exc:
+                    if exc.args and exc.args[0].code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                        self._oversized(record, refused=True)
+                        break
+                    raise StreamleapError(f"Kafka topic {self.topic}: the producer refused a message ({exc}); capture stops "
+                                          "without moving its checkpoint") from None
             self.producer.poll(0)
         if sent:
             left = self.producer.flush(FLUSH_SECONDS)
             if left or failed:
                 raise StreamleapError(f"Kafka topic {self.topic}: {left or len(failed)} message(s) not acknowledged by the brokers"
                                       + (f" ({failed[0]})" if failed else "") + "; capture stops without moving its checkpoint")
-            self.stats.records += sent
+            for record in too_large:
+                self._oversized(record, refused=True)
+            self.stats.records += sent - len(too_large)
             self.stats.calls += 1
 
-    def _oversized(self, record: EncodedRecord) -> None:
+    def _oversized(self, record: EncodedRecord, refused: bool = False) -> None:
         self.stats.oversized += 1
         self.stats.oversized_tables.add(record.table)
         if len(self.stats.oversized_examples) < 5:
             self.stats.oversized_examples.append(f"{record.table} ({record.key})")
-        log.warning("capture: %s (%s): a message of %d bytes is over the %d-byte limit; not sent", record.table, record.key,
-                    record.size, self.max_record_bytes)
+        if refused:
+            log.warning("capture: %s (%s): a message of %d bytes refused as too large (the topic's or producer's message.max.bytes);"
+                        " not sent", record.table, record.key, record.size)
+        else:
+            log.warning("capture: %s (%s): a message of %d bytes is over the %d-byte limit; not sent", record.table, record.key,
+                        record.size, self.max_record_bytes)
         if self.on_oversized is not None:
             self.on_oversized(record)

@@ -50,7 +50,8 @@ class CaptureStats:
 class Capture:
     def __init__(self, reader: ChangeReader, writer: Any, store: CheckpointStore, *, source: str,
                  stream: str, tables: list[str], on_flush: Callable[[CaptureStats], None] | None = None,
-                 record_format: str = "dms", debezium_schemas: bool = True, debezium_decimals: str = "precise"):
+                 record_format: str = "dms", debezium_schemas: bool = True, debezium_decimals: str = "precise",
+                 destination: str = "kinesis"):
         self.reader = reader
         self.writer = writer
         self.store = store
@@ -61,18 +62,28 @@ class Capture:
         self.encoder: RecordEncoder | DebeziumRecordEncoder = (
             DebeziumRecordEncoder(reader.tables(), refresh=reader.tables, schemas=debezium_schemas, decimals=debezium_decimals)
             if record_format == "debezium" else RecordEncoder(reader.tables(), refresh=reader.tables))
+        self.record_format, self.destination = record_format, destination
         self.stop_requested = threading.Event()
 
     # ------------------------------------------------------------------ checkpoint
     def _load(self) -> Checkpoint:
         cp = self.store.load()
         if cp is None:
-            return Checkpoint(self.source, self.stream, self.tables)
+            return Checkpoint(self.source, self.stream, self.tables, record_format=self.record_format, destination=self.destination)
         if sorted(cp.tables) != sorted(self.tables) or cp.stream != self.stream:
             raise StreamleapError(
                 f"capture checkpoint {self.store.path} is for stream {cp.stream}, tables {','.join(cp.tables)}; this "
                 f"capture is for stream {self.stream}, tables {','.join(self.tables)}: use another --state-dir, or "
                 "delete the checkpoint to start over with a new snapshot")
+        # a checkpoint's place is in what it wrote: resuming it into other records or another
+        # destination would leave the snapshot and the changes before it out of what is read now
+        was = (cp.record_format or self.record_format, cp.destination or self.destination)
+        if was != (self.record_format, self.destination):
+            raise StreamleapError(
+                f"capture checkpoint {self.store.path} is for {was[0]} records to a {was[1]} stream; this capture writes "
+                f"{self.record_format} records to a {self.destination} stream: use another --state-dir, or delete the "
+                "checkpoint to start over with a new snapshot")
+        cp.record_format, cp.destination = self.record_format, self.destination
         return cp
 
     def _save(self, cp: Checkpoint) -> None:
@@ -107,6 +118,9 @@ class Capture:
                 return  # not checkpointed: the next start snapshots again
         cp.snapshot_done, cp.position = True, position
         self._save(cp)
+        # the first changes after the snapshot name its position as the last commit, as they do
+        # when capture starts again from this checkpoint: a re-sent change is the same record
+        self.encoder.resume(position)
         self.reader.confirm(position)
         log.info("capture: snapshot of %d rows on stream %s", self.stats.snapshot_rows, self.stream)
 

@@ -14,12 +14,12 @@ from streamleap.errors import StreamleapError
 
 
 
-def _capture_line(stats, final: bool = False) -> str:
+def _capture_line(stats, final: bool = False, unit: str = "Kinesis record") -> str:
     text = (f"{'captured' if final else 'capture:'} {stats.changes} change(s) in {stats.transactions} transaction(s)"
             f"{f' after a snapshot of {stats.snapshot_rows} row(s)' if stats.snapshot_rows else ''}, "
             f"{stats.records_put} record(s) put; checkpoint {stats.position}")
     if stats.oversized:
-        text += (f"; {stats.oversized} row(s) too large for a Kinesis record NOT sent: "
+        text += (f"; {stats.oversized} row(s) too large for a {unit} NOT sent: "
                  + ", ".join(stats.oversized_examples) + (" ..." if stats.oversized > len(stats.oversized_examples) else ""))
     return text
 
@@ -76,9 +76,11 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     for warning in (c for c in checks if not c.ok and c not in failed(checks)):
         err_console.print(Text(mask_text(f"warning: {warning.name}: {warning.detail}" + (f"; {warning.fix}" if warning.fix else ""),
                                          given_secrets(click.get_current_context()))))
+    unit = "Kafka message" if kafka_bootstrap else "Kinesis record"
+
     def oversized(record) -> None:
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
-                               f"the {'Kafka message' if kafka_bootstrap else 'Kinesis record'} limit; NOT sent (counted in the summary)"))
+                               f"the {unit} limit; NOT sent (counted in the summary)"))
 
     writer: Any
     if kafka_bootstrap:
@@ -105,12 +107,13 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
             click.echo(json.dumps(stats.to_json(), default=str))
         elif time.monotonic() - last_line[0] >= 5:
             last_line[0] = time.monotonic()
-            console.print(Text(_capture_line(stats)))
+            console.print(Text(_capture_line(stats, unit=unit)))
 
     try:
         loop = Capture(reader, writer, CheckpointStore(checkpoint_file),
                        source=source, stream=stream, tables=names, on_flush=on_flush,
-                       record_format=record_format, debezium_schemas=debezium_schemas, debezium_decimals=debezium_decimals)
+                       record_format=record_format, debezium_schemas=debezium_schemas, debezium_decimals=debezium_decimals,
+                       destination="kafka" if kafka_bootstrap else "kinesis")
         handlers = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -125,7 +128,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     if as_json:
         click.echo(json.dumps({**stats.to_json(), "done": True}, default=str))
     else:
-        console.print(Text(_capture_line(stats, final=True)))
+        console.print(Text(_capture_line(stats, final=True, unit=unit)))
 
 
 @click.command()
