@@ -221,3 +221,20 @@ def test_bit_one_is_a_boolean_and_enum_labels_keep_their_case():
     assert field_type(SourceColumn("b", "bit(1)"), "postgres").schema == {"type": "boolean"}
     assert encode_field(b"\x01", field_type(SourceColumn("b", "bit(1)"), "mysql")) is True
     assert field_type(SourceColumn("e", "enum('Open','CLOSED')"), "mysql").schema["parameters"] == {"allowed": "Open,CLOSED"}
+
+
+def test_decimal_handling_modes_write_what_the_connector_writes_and_generate_reads_them():
+    """decimal.handling.mode: precise (base64 of the unscaled integer, decoded by the package),
+    string (the plain decimal text, any number of digits) and double (a JSON number); the last two
+    are the value as DMS writes it, so generate gives their columns the encoding 'text'."""
+    from streamleap.records.debezium import column_encoding
+
+    column = SourceColumn("amount", "numeric(60,2)")
+    assert column_encoding("amount", "numeric(60,2)", "postgres") == "decimal:2"
+    assert column_encoding("amount", "numeric(60,2)", "postgres", "string") == "text"
+    assert column_encoding("amount", "numeric", "postgres", "double") == "text"
+    wide = Decimal("-12345678901234567890123456789012345678901234567890.25")
+    assert encode_field(wide, field_type(column, "postgres", "string")) == str(wide)
+    assert encode_field(Decimal("7.50"), field_type(SourceColumn("m", "money"), "postgres", "string")) == "7.50"
+    assert encode_field(Decimal("-1234.50"), field_type(column, "postgres", "double")) == -1234.5
+    assert field_type(column, "postgres", "string").schema == {"type": "string"}

@@ -45,7 +45,7 @@ def _capture_line(stats, final: bool = False, unit: str = "Kinesis record") -> s
               help="The records' format: AWS DMS JSON, or Debezium change events (Kafka Connect's JSON converter).")
 @click.option("--debezium-schemas/--no-debezium-schemas", default=True, show_default=True,
               help="Debezium: the JSON converter's schemas.enable (each event wrapped as {schema, payload}).")
-@click.option("--debezium-decimal-handling", "debezium_decimals", type=click.Choice(["precise", "string"]), default="precise",
+@click.option("--debezium-decimal-handling", "debezium_decimals", type=click.Choice(["precise", "string", "double"]), default="precise",
               show_default=True, help="Debezium: decimal.handling.mode, as `generate --debezium-decimal-handling` reads it.")
 @click.option("--kafka-bootstrap", envvar="STREAMLEAP_KAFKA_BOOTSTRAP",
               help="host:port of Kafka brokers: write to the Kafka topic --stream instead of a Kinesis stream.")

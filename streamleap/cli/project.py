@@ -94,9 +94,9 @@ def init(directory: Path, no_deps: bool):
 @click.option("--flat-time-field", help="flat: the field holding the commit time (milliseconds since 1970, or ISO-8601).")
 @click.option("--debezium-schemas/--no-debezium-schemas", default=True, show_default=True,
               help="Debezium: the JSON converter's schemas.enable (each event wrapped as {schema, payload}).")
-@click.option("--debezium-decimal-handling", "debezium_decimals", type=click.Choice(["precise", "string"]), default="precise",
+@click.option("--debezium-decimal-handling", "debezium_decimals", type=click.Choice(["precise", "string", "double"]), default="precise",
               show_default=True, help="Debezium: the connector's decimal.handling.mode. precise values past 38 digits cannot be "
-              "decoded (they are set aside); string carries any number of digits.")
+              "decoded (they are set aside); string carries any number of digits; double is a JSON number.")
 @click.option("--mode", "mode", default="mirror", show_default=True,
               help="What a delete does, for every table: mirror (the row goes) or soft_delete (the row stays, flagged).")
 @click.option("--mode-for", "mode_for", metavar="TABLE=MODE[,...]",

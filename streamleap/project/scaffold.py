@@ -375,8 +375,8 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
                               "kafka_authentication_arn, kafka_secret_arn, msk_cluster_arn")
     if record_format not in ("dms", "debezium", "flat"):
         raise StreamleapError(f"--format {record_format!r}: dms, debezium or flat")
-    if debezium_decimals not in ("precise", "string") or (debezium_decimals != "precise" and record_format != "debezium"):
-        raise StreamleapError(f"--debezium-decimal-handling {debezium_decimals!r}: precise or string, with --format debezium")
+    if debezium_decimals not in ("precise", "string", "double") or (debezium_decimals != "precise" and record_format != "debezium"):
+        raise StreamleapError(f"--debezium-decimal-handling {debezium_decimals!r}: precise, string or double, with --format debezium")
     flat_options = {k: v for k, v in (flat or {}).items() if v}
     unknown_flat = sorted(set(flat_options) - {"op_field", "order_field", "table_field", "schema_field", "time_field"})
     if unknown_flat or (flat_options and record_format != "flat"):

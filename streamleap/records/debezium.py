@@ -66,7 +66,7 @@ class DebeziumStyle:
     tombstones: bool = True  # tombstones.on.delete
     transaction_metadata: bool = False  # provide.transaction.metadata
     server_id: int = 1  # MySQL: source.server_id
-    decimal_handling: str = "precise"  # decimal.handling.mode: precise (base64 of the unscaled integer) or string
+    decimal_handling: str = "precise"  # decimal.handling.mode: precise (base64 of the unscaled integer), string or double
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,9 @@ def _named(type_: str, name: str, **parameters: str) -> dict[str, Any]:
 
 def field_type(column: SourceColumn, dialect: str, decimal_handling: str = "precise") -> FieldType:
     """The Debezium field type of a source column (connector defaults; module docstring).
-    decimal_handling 'string' (decimal.handling.mode=string): DECIMAL, NUMERIC, MONEY and BIGINT
-    UNSIGNED as their plain decimal text, which holds any number of digits."""
+    decimal_handling 'string' (decimal.handling.mode=string): DECIMAL, NUMERIC and MONEY as their
+    plain decimal text, which holds any number of digits; 'double': as JSON numbers (a double's
+    digits: what the connector sends, not always the source's value)."""
     written = column.source_type.strip()
     t = written.lower()
     mysql = dialect != "postgres"
@@ -152,6 +153,8 @@ def field_type(column: SourceColumn, dialect: str, decimal_handling: str = "prec
         return FieldType({"type": "double"}, "float")
     if decimal_handling == "string" and (word == "money" or _NUMERIC.match(base)):
         return FieldType({"type": "string"}, "decimal_string")
+    if decimal_handling == "double" and (word == "money" or _NUMERIC.match(base)):
+        return FieldType({"type": "double"}, "float")
     if word == "money":
         return FieldType(_named("bytes", "org.apache.kafka.connect.data.Decimal", scale="2"), "decimal", scale=2)
     numeric = _NUMERIC.match(base)
