@@ -7,26 +7,54 @@ project past about 1,600 values (35 tables of 50 columns) made a select list Pos
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.harness import STREAM, dbt, make_project
 
 TABLES, COLUMNS = 35, 50
 DDL = "\n".join(
-    f"create table public.w{t} (id bigint primary key, "
-    + ", ".join(f"c{c} varchar(20)" for c in range(COLUMNS - 1)) + ");"
+    f"create table public.w{t} (id bigint primary key, amt numeric(12,2), day date, "
+    + ", ".join(f"c{c} varchar(20)" for c in range(COLUMNS - 3)) + ");"
     for t in range(TABLES))
 
 
+def record(record_format: str, table: str, values: dict) -> bytes:
+    """An insert of values into table, in the format; amt and day as the format writes them
+    (Debezium: base64 of the unscaled decimal, days since 1970)."""
+    if record_format == "dms":
+        doc = {"data": values, "metadata": {"record-type": "data", "operation": "insert", "table-name": table,
+                                            "schema-name": "public", "timestamp": "2026-01-01T00:00:00Z"}}
+    elif record_format == "debezium":
+        doc = {"schema": {}, "payload": {"op": "c", "before": None, "after": values, "ts_ms": 1767225600000,
+                                         "source": {"schema": "public", "table": table, "ts_ms": 1767225600000, "lsn": 100,
+                                                    "sequence": '[null, "100"]'}}}
+    else:
+        doc = {"op": "I", "tbl": table, **values}
+    return json.dumps(doc).encode()
+
+
+GOOD = {"dms": {"id": 1, "amt": "-1234.50", "day": "1969-07-20"}, "flat": {"id": 1, "amt": "-1234.50", "day": "1969-07-20"},
+        "debezium": {"id": 1, "amt": "/h3G", "day": -165}}
+
+
 @pytest.mark.parametrize("target_name", ["postgres"])
-def test_the_set_aside_model_of_a_wide_project_builds_and_judges_records(target_name, pg_url, tmp_path, monkeypatch):
-    target = make_project(tmp_path, DDL, "postgres", target_name, pg_url)
+@pytest.mark.parametrize("record_format", ["dms", "debezium", "flat"])
+def test_the_set_aside_model_of_a_wide_project_builds_and_judges_records(target_name, record_format, pg_url, tmp_path, monkeypatch):
+    """Every record format: past a select list's worth of values, the set-aside model reads each
+    value where it is checked."""
+    target = make_project(tmp_path, DDL, "postgres", target_name, pg_url, record_format=record_format,
+                          flat={"table_field": "tbl"} if record_format == "flat" else None)
     for k, v in target.env.items():
         monkeypatch.setenv(k, v)
     stand_in = f'"{target.stream_schema}"."{STREAM}"'
-    bad = b'{"data": {"id": "x1"}, "metadata": {"record-type": "data", "operation": "insert", "table-name": "w7", ' \
-          b'"schema-name": "public", "timestamp": "2026-01-01T00:00:00Z"}}'
-    target.execute(f"insert into {stand_in} values (now(), 'pk', 'shardId-0', '1', now(), %s)", [bad])
+    records = [record(record_format, "w7", {"id": "x1"}), record(record_format, "w0", GOOD[record_format]),
+               record(record_format, "w1", {**GOOD[record_format], "amt": "@@" if record_format == "debezium" else "123456789012.5"})]
+    for n, data in enumerate(records, 1):
+        target.execute(f"insert into {stand_in} values (now(), '1{n}', 'shardId-0', '{n}', now(), %s)", [data])
     dbt(target, "run", "--select", f"stg_{STREAM}", f"{STREAM}_set_aside")
-    rows = target.query(f"select table_name, reason from {target.rel(STREAM + '_set_aside')}")
-    assert rows == [("w7", "column id: value does not fit BIGINT")]
+    rows = target.query(f"select table_name, reason from {target.rel(STREAM + '_set_aside')} order by table_name")
+    amt = ("w1", "column amt: " + ("not a Debezium decimal:2 value that fits DECIMAL(12,2)" if record_format == "debezium"
+                                   else "value does not fit DECIMAL(12,2); adjusted: set to NULL"))
+    assert rows == [amt, ("w7", "column id: value does not fit BIGINT")]

@@ -196,9 +196,9 @@ case when {{ op }} = 'load' then '0' else '1' end
 
 {#- SQL of a select that reads `fields` from source (a relation or subquery with a payload column)
     and adds `finals` over them: a select list for `select <cols>, <this> from ...`. A final is
-    (sql, alias), or (sql, alias, stage) for one that others read: stage 1 is computed first, each
-    later stage over the one before (a value decoded once, not once per use), the plain finals
-    last. -#}
+    (sql, alias), or (sql, alias, stage) for one that others read: the lowest stage is computed
+    first, each later stage over the one before (a value decoded once, not once per use), the
+    plain finals last. -#}
 {% macro with_finals(inner_sql, finals, alias='_sl_read') -%}
   {%- if not finals -%}{{ return(inner_sql) }}{%- endif -%}
   {%- set stages = [] -%}
@@ -216,10 +216,24 @@ select {{ name }}.*
 from (
 {{ sql.text }}
 ) {{ name }}
+  {%- if stage is not none %}{{ streamleap._subquery_fence() }}{% endif %}
     {%- endset -%}
     {%- set sql.text = next -%}
   {%- endfor -%}
 {{ sql.text }}
+{%- endmacro %}
+
+{#- Keeps a stage's select a subquery of its own: Postgres otherwise pulls it up into the next,
+    copying each of its expressions to every place that reads it (a decimal's hex, read a dozen
+    times, is decoded a dozen times; stages over stages multiply that), where a subquery with an
+    OFFSET is planned on its own (https://www.postgresql.org/docs/current/queries-limit.html;
+    the planner's is_simple_subquery). Not on DuckDB, which computes a projection's columns once,
+    nor on Redshift, whose planner is its own (the golden SQL stays as Redshift documents it). -#}
+{% macro _subquery_fence() -%}{{ return(adapter.dispatch('_subquery_fence', 'streamleap')()) }}{%- endmacro %}
+{% macro default___subquery_fence() -%}{%- endmacro %}
+{% macro redshift___subquery_fence() -%}{%- endmacro %}
+{% macro postgres___subquery_fence() %}
+offset 0
 {%- endmacro %}
 
 {#- ---------------------------------------------------------------- Debezium's value encodings

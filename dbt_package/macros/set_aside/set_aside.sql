@@ -100,15 +100,50 @@ case when octet_length({{ raw }}) > 65535
 {#- Postgres takes at most 1,664 columns in a select list (and Redshift tables 1,600): past 1,000
     values, the mirrors' values are read where they are checked instead of as columns of their own
     (a record meets only its own table's checks, so each is still read a few times at most) -#}
-{%- set total = namespace(n=fields | length) -%}
-{%- for spec in specs %}{% set total.n = total.n + streamleap._texts(spec) | length %}{% endfor -%}
-{%- set inline = total.n > 1000 and fmt.name == 'dms' -%}
+{%- set total = namespace(n=fields | length + finals | length) -%}
+{%- for spec in specs -%}
+  {%- if fmt.name == 'dms' -%}
+    {%- set total.n = total.n + streamleap._texts(spec) | length -%}
+  {%- else -%}
+    {%- set values = streamleap.format_values(spec, "_sl_d_op = 'd'", '_sl_s' ~ loop.index ~ '_') -%}
+    {%- set total.n = total.n + values.fields | length + values.finals | length -%}
+  {%- endif -%}
+{%- endfor -%}
+{%- set inline = total.n > 1000 -%}
+{%- if fmt.name != 'dms' and inline -%}
+  {#- other formats, past that many: the tables share their values' columns (a record is of one
+      table): the i-th column holds the i-th value of the record's own table, read and decoded
+      behind a CASE on its table (so a record reads only its own table's values), after the
+      record's table is known (the metadata's finals, stage 0) -#}
+  {%- set meta_staged = [] -%}
+  {%- for f in finals %}{% do meta_staged.append((f[0], f[1], 0)) %}{% endfor -%}
+  {%- do finals.clear() -%}
+  {%- do finals.extend(meta_staged) -%}
+  {%- set shared = {} -%}
+  {%- set order = [] -%}
+  {%- for spec in specs -%}
+    {%- set values = streamleap.format_values(spec, "_sl_d_op = 'd'", '_sl_v_') -%}
+    {%- set table = streamleap.source_table_filter(spec, '_sl_table', '_sl_schema') -%}
+    {%- set parts = [] -%}
+    {%- for keys, alias in values.fields %}{% do parts.append((alias, 1, streamleap.json_text('payload', keys))) %}{% endfor -%}
+    {%- for f in values.finals %}{% do parts.append((f[1], f[2] + 1 if f | length == 3 else 9, f[0])) %}{% endfor -%}
+    {%- for alias, stage, expr in parts -%}
+      {%- if alias not in shared %}{% do shared.update({alias: (stage, [])}) %}{% do order.append(alias) %}{% endif -%}
+      {%- do shared[alias][1].append('when ' ~ table ~ ' then ' ~ expr) -%}
+    {%- endfor -%}
+    {%- do per_spec.append((spec, values.texts)) -%}
+  {%- endfor -%}
+  {%- for alias in order -%}
+    {%- do finals.append(('case ' ~ (shared[alias][1] | join('\n    ')) ~ ' end', alias, shared[alias][0])) -%}
+  {%- endfor -%}
+{%- else -%}
 {%- for spec in specs if fmt.name != 'dms' -%}
   {%- set values = streamleap.format_values(spec, "_sl_d_op = 'd'", '_sl_s' ~ loop.index ~ '_') -%}
   {%- do fields.extend(values.fields) -%}
   {%- do finals.extend(values.finals) -%}
   {%- do per_spec.append((spec, values.texts)) -%}
 {%- endfor -%}
+{%- endif -%}
 {%- for spec in specs if fmt.name == 'dms' -%}
   {%- set texts = {} -%}
   {%- for (section, name), _ in streamleap._texts(spec).items() -%}
