@@ -28,7 +28,7 @@ PG_DDL = """create table public.payment (id bigint primary key, amount numeric(1
 MY_DDL = """create table inventory.customers (id int primary key, name varchar(40), born date, seen datetime, seen_us datetime(6),
   stamp timestamp, price decimal(10,3), y year, big bigint unsigned, span time);"""
 EDGE_DDL = """create table public.edge (id bigint primary key, wide numeric(60,2), whole numeric(38,0), ratio numeric, span interval,
-  body text, blob bytea, doc jsonb);"""
+  body text, blob bytea, doc jsonb, days date[], tags text[]);"""
 T1 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 WIDE = Decimal("12345678901234567890123456789012345678901234567890.25")  # 52 digits
 
@@ -193,7 +193,8 @@ def test_values_that_do_not_decode_or_were_not_sent_are_set_aside_whatever_the_c
     intervals (microseconds, as hours) apply."""
     reset(target)
     enc = pg_encoder()
-    base = {"id": 0, "wide": None, "whole": None, "ratio": None, "span": None, "body": "b", "blob": b"x", "doc": {"k": 1}}
+    base = {"id": 0, "wide": None, "whole": None, "ratio": None, "span": None, "body": "b", "blob": b"x", "doc": {"k": 1},
+            "days": [], "tags": ["a", "b"]}
     unavailable = "__debezium_unavailable_value"
 
     def row(**kw):
@@ -206,7 +207,8 @@ def test_values_that_do_not_decode_or_were_not_sent_are_set_aside_whatever_the_c
            change("public", "edge", "insert", row(id=4, whole=-(10 ** 38)), "0/130"),
            change("public", "edge", "update", row(id=5, body=unavailable), "0/140"),
            change("public", "edge", "update", row(id=6, blob=unavailable.encode()), "0/150"),
-           change("public", "edge", "update", row(id=7, doc=unavailable), "0/160")]
+           change("public", "edge", "update", row(id=7, doc=unavailable), "0/160"),
+           change("public", "edge", "insert", row(id=9, days=[dt.date(2024, 1, 2)]), "0/180")]
     not_json = json.loads(values(enc, change("public", "edge", "insert", row(id=8, ratio=Decimal("1.5")), "0/170"))[0])
     not_json["payload"]["after"]["ratio"] = "{scale: 1, value: AQ==}"
     StreamWriter(target).append(values(enc, *good, *bad) + [json.dumps(not_json).encode()])
@@ -223,7 +225,10 @@ def test_values_that_do_not_decode_or_were_not_sent_are_set_aside_whatever_the_c
         ("column blob" + toast, "update", "edge"),
         ("column doc" + toast, "update", "edge"),
         ("column ratio: not a Debezium variable_decimal value that fits DECIMAL(38,10)", "insert", "edge"),
+        ("column days: an array of values Debezium encodes (array:date), which streamleap does not decode", "insert", "edge"),
     ])
+    tags = target.query(f"select tags from {target.rel('edge')} where id = 1")[0][0]
+    assert (json.loads(tags) if isinstance(tags, str) else tags) == ["a", "b"]  # an array of text: its JSON
 
 
 def test_a_planned_cycle_applies_debezium_events_as_dbt_run_does(target, monkeypatch):
@@ -276,6 +281,7 @@ def test_decimal_handling_string_carries_any_number_of_digits(tmp_path):
     assert precise.exit_code == 0, precise.output
     assert "1 column(s) can hold more than 38 digits (edge.wide)" in precise.output
     assert "--debezium-decimal-handling string" in precise.output
+    assert "1 array column(s) hold values Debezium encodes element by element (edge.days)" in precise.output
     string = CliRunner().invoke(main, [*args, "--debezium-decimal-handling", "string"])
     assert string.exit_code == 0 and "38 digits" not in string.output, string.output
     assert "decimal_handling" in (tmp_path / "p" / "models" / "s" / "s_set_aside.sql").read_text()
@@ -285,7 +291,7 @@ def test_decimal_handling_string_carries_any_number_of_digits(tmp_path):
     enc = DebeziumEncoder(parse_ddl(EDGE_DDL, "postgres"),
                           DebeziumStyle(connector="postgresql", database="shop", decimal_handling="string"))
     row = {"id": 1, "wide": WIDE, "whole": -(10 ** 38 - 1), "ratio": Decimal("0.000314159"), "span": None, "body": None, "blob": None,
-           "doc": None}
+           "doc": None, "days": None, "tags": None}
     event = values(enc, change("public", "edge", "insert", row, "0/100"))
     assert json.loads(event[0])["payload"]["after"]["wide"] == str(WIDE)
     StreamWriter(target).append(event)

@@ -141,6 +141,14 @@ def generate(ddl, dialect, source_url, source_schema, tables, exclude_tables, ex
             "schema_field": flat_schema_field, "time_field": flat_time_field}
     written = generate_models(project_dir, planned, stream, stream_schema, stream_kind, kafka, record_format, debezium_schemas, flat,
                               debezium_decimals)
+    if record_format == "debezium":
+        from streamleap.records.debezium import encoded_array_columns
+
+        arrays = encoded_array_columns([t.source for t in planned], debezium_decimals)
+        if arrays:
+            click.echo(f"note: {len(arrays)} array column(s) hold values Debezium encodes element by element ({', '.join(arrays[:5])}"
+                       f"{', ...' if len(arrays) > 5 else ''}): streamleap does not decode them, and records with such an array "
+                       "(not empty) are set aside", err=True)
     if record_format == "debezium" and debezium_decimals == "precise":
         from streamleap.records.debezium import wide_decimal_columns
 

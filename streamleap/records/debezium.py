@@ -209,12 +209,23 @@ def column_encoding(name: str, source_type: str, dialect: str, decimal_handling:
     the field type's kind, with its scale for a Decimal ('decimal:2'); 'text' for a value whose JSON
     text is the value as DMS writes it."""
     ft = field_type(SourceColumn(name, source_type), dialect, decimal_handling)
+    if ft.kind == "array":  # a JSON array; its elements encoded as a column of their type would be
+        assert ft.element is not None
+        element = column_encoding(name, source_type.strip()[:-2], dialect, decimal_handling)
+        return "text" if element == "text" else f"array:{element}"
     if ft.kind == "decimal":
         return f"decimal:{ft.scale or 0}"
     if ft.kind in ("variable_decimal", "date", "timestamp_ms", "timestamp_us", "time_ms", "time_us", "bytes", "zoned_timestamp",
                    "interval"):
         return ft.kind
     return "text"
+
+
+def encoded_array_columns(tables: list[SourceTable], decimal_handling: str = "precise") -> list[str]:
+    """table.column of the array columns whose elements Debezium encodes (dates, decimals, times,
+    bytes: not their text), which the dbt package does not decode element by element."""
+    return [f"{t.name}.{c.name}" for t in tables for c in t.columns
+            if column_encoding(c.name, c.source_type, t.dialect, decimal_handling).startswith("array:")]
 
 
 def wide_decimal_columns(tables: list[SourceTable]) -> list[str]:

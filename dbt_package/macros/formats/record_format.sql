@@ -288,6 +288,10 @@ case when {{ us }} like '-%' then '-' else '' end
     {#- a UTC time (MySQL TIMESTAMP) into a column without a zone, as DMS writes it; the column's
         check refuses anything else -#}
     {{ return({'ok': none, 'value': "case when " ~ t ~ " like '%Z' then replace(substr(" ~ t ~ ", 1, length(" ~ t ~ ") - 1), 'T', ' ') else " ~ t ~ " end", 'pre': []}) }}
+  {%- elif name == 'array' -%}
+    {#- an array whose elements Debezium encodes (epoch days, base64 decimals, ...): not decoded
+        element by element, so only an empty one is its value -#}
+    {{ return({'ok': "replace(" ~ t ~ ", ' ', '') = '[]'", 'value': t, 'pre': []}) }}
   {%- elif name == 'bytes' -%}
     {{ return({'ok': 'case when length(' ~ t ~ ') <= ' ~ streamleap._base64_max_length() ~ ' then ' ~ streamleap._is_base64(t) ~ ' else false end',
                'value': streamleap.base64_hex(t), 'pre': []}) }}
@@ -325,7 +329,8 @@ case
   {%- endif %}
   {%- if d.ok is not none %}
      when {{ t }} is not null and not ({{ d.ok }})
-       then {{ streamleap._string_literal('column ' ~ c.name ~ ': not a Debezium ' ~ enc ~ ' value that fits ' ~ c.types.redshift) }}
+       then {{ streamleap._string_literal('column ' ~ c.name ~ (': an array of values Debezium encodes (' ~ enc ~ '), which streamleap does not decode'
+                                         if enc.startswith('array:') else ': not a Debezium ' ~ enc ~ ' value that fits ' ~ c.types.redshift)) }}
   {%- endif %}
 end
 {%- endmacro %}
