@@ -547,3 +547,8 @@ def test_debezium_capture_killed_after_its_snapshot_resends_the_same_events(logi
 
     with pytest.raises(StreamleapError, match="is for debezium records to a kinesis stream; this capture writes dms records"):
         run(KinesisWriter(client, stream), record_format="dms")
+
+
+def test_debezium_settings_without_the_debezium_format_are_one_clear_error():
+    result = cli("capture", "--source-url", "postgresql://u@127.0.0.1:1/db", "--stream", "s", "--debezium-decimal-handling", "string")
+    assert "--debezium-decimal-handling and --no-debezium-schemas are for --format debezium" in one_error_line(result)

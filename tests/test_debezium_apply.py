@@ -28,7 +28,7 @@ PG_DDL = """create table public.payment (id bigint primary key, amount numeric(1
 MY_DDL = """create table inventory.customers (id int primary key, name varchar(40), born date, seen datetime, seen_us datetime(6),
   stamp timestamp, price decimal(10,3), y year, big bigint unsigned, span time);"""
 EDGE_DDL = """create table public.edge (id bigint primary key, wide numeric(60,2), whole numeric(38,0), ratio numeric, span interval,
-  body text, blob bytea, doc jsonb, days date[], tags text[]);"""
+  body text, blob bytea, doc jsonb, days date[], tags text[], hundreds numeric(5,-2));"""
 T1 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 WIDE = Decimal("12345678901234567890123456789012345678901234567890.25")  # 52 digits
 
@@ -194,14 +194,14 @@ def test_values_that_do_not_decode_or_were_not_sent_are_set_aside_whatever_the_c
     reset(target)
     enc = pg_encoder()
     base = {"id": 0, "wide": None, "whole": None, "ratio": None, "span": None, "body": "b", "blob": b"x", "doc": {"k": 1},
-            "days": [], "tags": ["a", "b"]}
+            "days": [], "tags": ["a", "b"], "hundreds": None}
     unavailable = "__debezium_unavailable_value"
 
     def row(**kw):
         return {**base, **kw}
 
-    good = [change("public", "edge", "insert", row(id=1, whole=-(10 ** 38 - 1), span=dt.timedelta(days=1, hours=2, microseconds=5)),
-                   "0/100"),
+    good = [change("public", "edge", "insert", row(id=1, whole=-(10 ** 38 - 1), span=dt.timedelta(days=1, hours=2, microseconds=5),
+                                                   hundreds=Decimal("-12300")), "0/100"),
             change("public", "edge", "insert", row(id=2, span=-dt.timedelta(hours=1), wide=Decimal("-1.50")), "0/110")]
     bad = [change("public", "edge", "insert", row(id=3, wide=WIDE), "0/120"),
            change("public", "edge", "insert", row(id=4, whole=-(10 ** 38)), "0/130"),
@@ -216,6 +216,7 @@ def test_values_that_do_not_decode_or_were_not_sent_are_set_aside_whatever_the_c
     got = sorted(target.query(f"select id, wide, whole, span from {target.rel('edge')}"))
     assert [r[0] for r in got] == [1, 2]
     assert int(got[0][2]) == -(10 ** 38 - 1) and got[0][3] == "26:00:00.000005"
+    assert target.query(f"select hundreds from {target.rel('edge')} where id = 1") == [(-12300,)]  # NUMERIC(5,-2): 123 hundreds
     assert Decimal(got[1][1]) == Decimal("-1.50") and got[1][3] == "-01:00:00"
     toast = ": Debezium did not send its value (an unchanged TOASTed value: REPLICA IDENTITY FULL on the source table sends it)"
     assert set_aside(target) == sorted([
@@ -291,7 +292,7 @@ def test_decimal_handling_string_carries_any_number_of_digits(tmp_path):
     enc = DebeziumEncoder(parse_ddl(EDGE_DDL, "postgres"),
                           DebeziumStyle(connector="postgresql", database="shop", decimal_handling="string"))
     row = {"id": 1, "wide": WIDE, "whole": -(10 ** 38 - 1), "ratio": Decimal("0.000314159"), "span": None, "body": None, "blob": None,
-           "doc": None, "days": None, "tags": None}
+           "doc": None, "days": None, "tags": None, "hundreds": None}
     event = values(enc, change("public", "edge", "insert", row, "0/100"))
     assert json.loads(event[0])["payload"]["after"]["wide"] == str(WIDE)
     StreamWriter(target).append(event)

@@ -236,6 +236,7 @@ def test_decimal_handling_modes_write_what_the_connector_writes_and_generate_rea
     # arrays: their JSON, unless Debezium encodes the elements (then the package sets them aside)
     assert column_encoding("tags", "text[]", "postgres") == "text" and column_encoding("days", "date[]", "postgres") == "array:date"
     assert column_encoding("amounts", "numeric(9,2)[]", "postgres", "string") == "text"
+    assert column_encoding("seen", "timestamptz[]", "postgres") == "text"
     wide = Decimal("-12345678901234567890123456789012345678901234567890.25")
     assert encode_field(wide, field_type(column, "postgres", "string")) == str(wide)
     assert encode_field(Decimal("7.50"), field_type(SourceColumn("m", "money"), "postgres", "string")) == "7.50"

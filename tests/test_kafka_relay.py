@@ -294,3 +294,46 @@ def test_a_message_the_producer_or_topic_refuses_as_too_large_is_reported_not_a_
             got.append(msg.value())
     consumer.close()
     assert sorted(got) == [b'{"i": 1}', b'{"i": 3}']
+
+
+class _TopicLimit:
+    """A producer whose brokers hold a topic's max.message.bytes against each batch (librdkafka's mock
+    cluster holds no such limit): a flush of messages over `limit` bytes in all is refused as a
+    whole with MSG_SIZE_TOO_LARGE, each message in it; a message alone is refused only when it is
+    over the limit itself."""
+
+    def __init__(self, limit: int):
+        self.limit, self.pending, self.topic = limit, [], []
+
+    def produce(self, topic, value=None, key=None, on_delivery=None):
+        self.pending.append((value, on_delivery))
+
+    def poll(self, timeout=0):
+        return 0
+
+    def flush(self, timeout=None):
+        batch, self.pending = self.pending, []
+        total = sum(len(v or b"") for v, _ in batch)
+        for value, callback in batch:
+            refused = total > self.limit
+            callback(confluent_kafka.KafkaError(confluent_kafka.KafkaError.MSG_SIZE_TOO_LARGE) if refused else None, None)
+            if not refused:
+                self.topic.append(value)
+        return 0
+
+
+def test_a_batch_the_brokers_refuse_as_too_large_is_sent_again_message_by_message():
+    """A topic's max.message.bytes refuses a whole batch of small messages: each is sent again alone
+    and lands; only a message over the limit on its own is reported, so nothing that fits is
+    counted as not sent while the checkpoint moves past it."""
+    from streamleap.capture.encoder import EncodedRecord
+    from streamleap.capture.kafka_writer import KafkaWriter
+
+    producer = _TopicLimit(limit=1_000)
+    reported = []
+    writer = KafkaWriter("unused:9092", "t", producer=producer, on_oversized=reported.append)
+    small = [EncodedRecord(b"s" * 300, f"k{i}", "public.t", f"id={i}") for i in range(5)]  # 1,500 bytes in one batch
+    big = EncodedRecord(b"b" * 2_000, "kb", "public.t", "id=big")
+    writer.put([*small[:3], big, *small[3:]])
+    assert [r.key for r in reported] == ["id=big"]
+    assert sorted(producer.topic) == [b"s" * 300] * 5 and writer.stats.records == 5 and writer.stats.oversized == 1

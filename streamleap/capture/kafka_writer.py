@@ -8,8 +8,9 @@ idempotent producer: a retry never writes a message twice or out of order), so c
 checkpoint, saved after ``put``, never gets ahead of the topic. A message over the limit is
 reported and counted, as Kinesis's writer does with a record over 1 MiB: one over
 ``max_record_bytes`` (key and value, less room for the message's own framing) is never sent, and
-one the producer or the brokers refuse as too large (MSG_SIZE_TOO_LARGE: a topic's smaller
-max.message.bytes) is reported the same way rather than stopping capture at it for good.
+one the producer refuses as too large (MSG_SIZE_TOO_LARGE), or the brokers refuse even when sent
+alone (a topic's smaller max.message.bytes applies to a whole batch: a refused batch's messages
+are sent again one by one), is reported the same way rather than stopping capture at it for good.
 """
 
 from __future__ import annotations
@@ -97,10 +98,31 @@ class KafkaWriter:
             if left or failed:
                 raise StreamleapError(f"Kafka topic {self.topic}: {left or len(failed)} message(s) not acknowledged by the brokers"
                                       + (f" ({failed[0]})" if failed else "") + "; capture stops without moving its checkpoint")
+            # the brokers refuse a batch over a topic's max.message.bytes as a whole: each of its
+            # messages goes again alone, and only one refused alone is too large
+            alone = 0
             for record in too_large:
-                self._oversized(record, refused=True)
-            self.stats.records += sent - len(too_large)
+                if self._send_alone(record):
+                    alone += 1
+                else:
+                    self._oversized(record, refused=True)
+            self.stats.records += sent - len(too_large) + alone
             self.stats.calls += 1
+
+    def _send_alone(self, record: EncodedRecord) -> bool:
+        """Produce one message and wait for it: True when the brokers have it, False when they
+        refuse it as too large; any other failure stops capture."""
+        from confluent_kafka import KafkaError
+
+        result: list[Any] = []
+        self.producer.produce(self.topic, value=record.data or None, key=record.partition_key.encode("utf-8"),
+                              on_delivery=lambda err, msg: result.append(err))
+        left = self.producer.flush(FLUSH_SECONDS)
+        err = result[0] if result else None
+        if left or (err is not None and err.code() != KafkaError.MSG_SIZE_TOO_LARGE):
+            raise StreamleapError(f"Kafka topic {self.topic}: a message was not acknowledged by the brokers"
+                                  + (f" ({err})" if err is not None else "") + "; capture stops without moving its checkpoint")
+        return err is None
 
     def _oversized(self, record: EncodedRecord, refused: bool = False) -> None:
         self.stats.oversized += 1

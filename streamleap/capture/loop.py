@@ -62,6 +62,10 @@ class Capture:
         self.encoder: RecordEncoder | DebeziumRecordEncoder = (
             DebeziumRecordEncoder(reader.tables(), refresh=reader.tables, schemas=debezium_schemas, decimals=debezium_decimals)
             if record_format == "debezium" else RecordEncoder(reader.tables(), refresh=reader.tables))
+        # what the checkpoint's place is in: the records' shape (Debezium's settings too) and where they went
+        if record_format == "debezium":
+            record_format += ("" if debezium_schemas else " without schemas") + (
+                "" if debezium_decimals == "precise" else f" with {debezium_decimals} decimals")
         self.record_format, self.destination = record_format, destination
         self.stop_requested = threading.Event()
 

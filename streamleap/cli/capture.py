@@ -54,6 +54,8 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
             state_dir, once, as_json, record_format, debezium_schemas, debezium_decimals, kafka_bootstrap):
     """Capture changes from a live MySQL/MariaDB or Postgres source into a Kinesis stream or a Kafka topic, as AWS DMS
     (or Debezium) writes them."""
+    if record_format != "debezium" and (debezium_decimals != "precise" or not debezium_schemas):
+        raise StreamleapError("--debezium-decimal-handling and --no-debezium-schemas are for --format debezium")
     import signal
     import threading
     import time

@@ -212,7 +212,8 @@ def column_encoding(name: str, source_type: str, dialect: str, decimal_handling:
     if ft.kind == "array":  # a JSON array; its elements encoded as a column of their type would be
         assert ft.element is not None
         element = column_encoding(name, source_type.strip()[:-2], dialect, decimal_handling)
-        return "text" if element == "text" else f"array:{element}"
+        # ZonedTimestamps are ISO text already: an array of them is JSON of the values
+        return "text" if element in ("text", "zoned_timestamp") else f"array:{element}"
     if ft.kind == "decimal":
         return f"decimal:{ft.scale or 0}"
     if ft.kind in ("variable_decimal", "date", "timestamp_ms", "timestamp_us", "time_ms", "time_us", "bytes", "zoned_timestamp",

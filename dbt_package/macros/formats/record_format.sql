@@ -341,12 +341,12 @@ end
   {%- if name.endswith('_ms') -%}
     {{ return(('-?[0-9]{1,15}', t ~ " || '000'")) }}
   {%- elif name.endswith('_ns') -%}
-    {#- nanoseconds: the microseconds they hold (Redshift keeps no more), rounded down (a time
-        before 1970 too: -1,500 ns is -2 us) -#}
+    {#- nanoseconds: the microseconds they hold (Redshift keeps no more): a timestamp's rounded
+        down (before 1970 too: -1,500 ns is -2 us), a time's toward zero, as a duration's -#}
     {%- set a = "ltrim(" ~ t ~ ", '-')" -%}
     {%- set whole = "case when length(" ~ a ~ ") <= 3 then '0' else substr(" ~ a ~ ", 1, length(" ~ a ~ ") - 3) end" -%}
     {%- set us -%}
-case when {{ t }} like '-%' then '-' || cast(cast({{ whole }} as bigint) + case when right({{ t }}, 3) <> '000' then 1 else 0 end as varchar) else {{ whole }} end
+case when {{ t }} like '-%' then '-' || cast(cast({{ whole }} as bigint){% if name.startswith('timestamp') %} + case when right(lpad({{ a }}, 3, '0'), 3) <> '000' then 1 else 0 end{% endif %} as varchar) else {{ whole }} end
     {%- endset -%}
     {{ return(('-?[0-9]{1,21}', '(' ~ us ~ ')')) }}
   {%- else -%}
@@ -364,14 +364,18 @@ case when {{ t }} like '-%' then '-' || cast(cast({{ whole }} as bigint) + case 
 {% macro default___base64_max_length() -%}2147483647{%- endmacro %}
 {% macro redshift___base64_max_length() -%}43688{%- endmacro %}
 
-{#- A base64 big-endian two's complement integer t, scaled by `scale` (a number) or the column
-    scale_col (an integer, NULL when there is none), decoded (_debezium_decode) when it fits 38
+{#- A base64 big-endian two's complement integer t, scaled by `scale` (a number; a negative one,
+    Postgres 15's NUMERIC(p,-s), adds zeros) or the column scale_col (an integer, NULL when there
+    is none), decoded (_debezium_decode) when it fits 38
     digits. Each step reads the one before it, in stages (with_finals), every conversion behind
-    the check of its input: the bytes' hex (NULL unless t is base64 of at most 16 bytes), the
-    magnitude's hex (a negative number's is its complement, plus one) and sign, then the digits,
-    only below 10^38 (10^38 - 1 before a negative's one is added). -#}
+    the check of its input: the bytes' hex (NULL unless t is base64 of at most 16 bytes), then the
+    digits of the magnitude (a negative number's is its complement, plus one), only below 10^38
+    (10^38 - 1 before a negative's one is added). -#}
 {% macro _base64_decimal(t, scale, tag, scale_col=none) -%}
-  {%- set h, m, n, digits = tag ~ 'h', tag ~ 'm', tag ~ 'n', tag ~ 'd' -%}
+  {%- set h, digits = tag ~ 'h', tag ~ 'd' -%}
+  {#- the sign, and the magnitude's hex (32 digits): string work on the hex column, where read -#}
+  {%- set n = "(substr(" ~ h ~ ", 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f'))" -%}
+  {%- set m = "lpad(case when " ~ n ~ " then translate(" ~ h ~ ", '0123456789abcdef', 'fedcba9876543210') else " ~ h ~ " end, 32, '0')" -%}
   {%- set hex -%}
 case when length({{ t }}) between 4 and 24 then case when {{ streamleap._is_base64(t) }} then lower({{ streamleap.base64_hex(t) }}) end end
   {%- endset -%}
@@ -380,15 +384,13 @@ case when {{ h }} is not null and length({{ h }}) <= 32{% if scale_col %} and {{
        then case when {{ m }} < case when {{ n }} then '4b3b4ca85a86c47a098a223fffffffff' else '4b3b4ca85a86c47a098a224000000000' end
                    then {{ streamleap.hex32_decimal_text(m, n) }} end end
   {%- endset -%}
-  {%- set pre = [(hex, h, 2),
-                 ("substr(" ~ h ~ ", 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')", n, 3),
-                 ("lpad(case when substr(" ~ h ~ ", 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(" ~ h ~ ", '0123456789abcdef', 'fedcba9876543210') else " ~ h ~ " end, 32, '0')", m, 3),
-                 (below, digits, 4)] -%}
+  {%- set pre = [(hex, h, 2), (below, digits, 3)] -%}
   {%- set s = (scale_col if scale_col else (scale | string)) -%}
   {%- set padded = "(repeat('0', greatest(0, " ~ s ~ " + 1 - length(" ~ digits ~ "))) || " ~ digits ~ ")" -%}
   {%- set value -%}
 case when {{ n }} then '-' else '' end
          {%- if not scale_col and scale == 0 %} || {{ digits }}
+         {%- elif not scale_col and scale < 0 %} || {{ digits }} || {{ streamleap._string_literal('0' * (0 - scale)) }}
          {%- else %} || substr({{ padded }}, 1, length({{ padded }}) - {{ s }}) || '.' || substr({{ padded }}, length({{ padded }}) - {{ s }} + 1)
          {%- endif %}
   {%- endset -%}

@@ -10,8 +10,8 @@ batch_end as (
 parsed as (
 select _sl_read.*,
   case when _sl_d_op = 'd' then _sl_db1 else _sl_da1 end as _sl_t1,
-  case when _sl_x2_d is not null then case when _sl_x2_n then '-' else '' end || substr((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d), 1, length((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d)) - 2) || '.' || substr((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d), length((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d)) - 2 + 1) else _sl_da2 end as _sl_t2,
-  case when _sl_x3_d is not null then case when _sl_x3_n then '-' else '' end || substr((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d), 1, length((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d)) - _sl_x3_s) || '.' || substr((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d), length((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d)) - _sl_x3_s + 1) else _sl_da3 end as _sl_t3,
+  case when _sl_x2_d is not null then case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then '-' else '' end || substr((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d), 1, length((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d)) - 2) || '.' || substr((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d), length((repeat('0', greatest(0, 2 + 1 - length(_sl_x2_d))) || _sl_x2_d)) - 2 + 1) else _sl_da2 end as _sl_t2,
+  case when _sl_x3_d is not null then case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then '-' else '' end || substr((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d), 1, length((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d)) - _sl_x3_s) || '.' || substr((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d), length((repeat('0', greatest(0, _sl_x3_s + 1 - length(_sl_x3_d))) || _sl_x3_d)) - _sl_x3_s + 1) else _sl_da3 end as _sl_t3,
   case when case when (_sl_da4 ~ '^(-?[0-9]{1,7})$') then cast(_sl_da4 as integer) between -719162 and 2932896 else false end then to_char(dateadd(day, cast(_sl_da4 as integer), date '1970-01-01'), 'YYYY-MM-DD') else _sl_da4 end as _sl_t4,
   case when case when (_sl_da5 ~ '^(-?[0-9]{1,15})$') then cast(_sl_da5 || '000' as bigint) between -62135596800000000 and 253402300799999999 else false end then to_char(dateadd(microsecond, cast(cast(_sl_da5 || '000' as bigint) % 1000000 as integer),
           dateadd(second, cast((cast(_sl_da5 || '000' as bigint) / 1000000) % 86400 as integer),
@@ -105,19 +105,13 @@ end as _sl_trid,
   _sl_d_table as _sl_table,
   coalesce(_sl_d_schema, _sl_d_db) as _sl_schema
 from (
-select _sl_read4.*,
-  case when _sl_x2_h is not null and length(_sl_x2_h) <= 32
-       then case when _sl_x2_m < case when _sl_x2_n then '4b3b4ca85a86c47a098a223fffffffff' else '4b3b4ca85a86c47a098a224000000000' end
-                   then cast((((cast(strtol(substr(_sl_x2_m, 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(_sl_x2_m, 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(_sl_x2_m, 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(_sl_x2_m, 25, 8), 16) as decimal(38,0))) + case when _sl_x2_n then 1 else 0 end as varchar) end end as _sl_x2_d,
-  case when _sl_x3_h is not null and length(_sl_x3_h) <= 32 and _sl_x3_s is not null
-       then case when _sl_x3_m < case when _sl_x3_n then '4b3b4ca85a86c47a098a223fffffffff' else '4b3b4ca85a86c47a098a224000000000' end
-                   then cast((((cast(strtol(substr(_sl_x3_m, 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(_sl_x3_m, 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(_sl_x3_m, 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(_sl_x3_m, 25, 8), 16) as decimal(38,0))) + case when _sl_x3_n then 1 else 0 end as varchar) end end as _sl_x3_d
-from (
 select _sl_read3.*,
-  substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') as _sl_x2_n,
-  lpad(case when substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(_sl_x2_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x2_h end, 32, '0') as _sl_x2_m,
-  substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') as _sl_x3_n,
-  lpad(case when substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f') then translate(_sl_x3_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x3_h end, 32, '0') as _sl_x3_m
+  case when _sl_x2_h is not null and length(_sl_x2_h) <= 32
+       then case when lpad(case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x2_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x2_h end, 32, '0') < case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then '4b3b4ca85a86c47a098a223fffffffff' else '4b3b4ca85a86c47a098a224000000000' end
+                   then cast((((cast(strtol(substr(lpad(case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x2_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x2_h end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x2_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x2_h end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x2_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x2_h end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x2_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x2_h end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when (substr(_sl_x2_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then 1 else 0 end as varchar) end end as _sl_x2_d,
+  case when _sl_x3_h is not null and length(_sl_x3_h) <= 32 and _sl_x3_s is not null
+       then case when lpad(case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x3_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x3_h end, 32, '0') < case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then '4b3b4ca85a86c47a098a223fffffffff' else '4b3b4ca85a86c47a098a224000000000' end
+                   then cast((((cast(strtol(substr(lpad(case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x3_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x3_h end, 32, '0'), 1, 8), 16) as decimal(38,0)) * 4294967296 + cast(strtol(substr(lpad(case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x3_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x3_h end, 32, '0'), 9, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x3_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x3_h end, 32, '0'), 17, 8), 16) as decimal(38,0))) * 4294967296 + cast(strtol(substr(lpad(case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then translate(_sl_x3_h, '0123456789abcdef', 'fedcba9876543210') else _sl_x3_h end, 32, '0'), 25, 8), 16) as decimal(38,0))) + case when (substr(_sl_x3_h, 1, 1) in ('8', '9', 'a', 'b', 'c', 'd', 'e', 'f')) then 1 else 0 end as varchar) end end as _sl_x3_d
 from (
 select _sl_read2.*,
   case when length(_sl_da2) between 4 and 24 then case when ((_sl_da2 ~ '^(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$')) then lower(from_varbyte(to_varbyte(_sl_da2, 'base64'), 'hex')) end end as _sl_x2_h,
@@ -246,7 +240,6 @@ from (
 ) _sl_read1
 ) _sl_read2
 ) _sl_read3
-) _sl_read4
 ) _sl_read
 ),
 batch as (
