@@ -42,7 +42,7 @@ venv: $(STAMP)
 # first, so that no worker ends alone on one of them (pytest collects each file once);
 # --no-loadscope-reorder keeps this order (pytest-xdist otherwise hands out the files with the
 # most tests first, which put the slow files of one or two tests last).
-SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_mirror_property.py tests/test_capture_e2e.py \
+SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_mirror_property.py tests/test_capture_e2e.py tests/test_capture_e2e_debezium.py \
 	tests/test_mirror.py tests/test_relay.py tests/test_aws.py tests/test_value_edges.py tests/test_roundtrip.py \
 	tests/test_misfit.py tests/test_chaos.py tests/test_capture_parts.py tests/test_integration_project.py \
 	tests/test_demo.py tests/test_model_modes.py tests/test_streaming_mv.py tests/test_partitions.py tests/test_misfit_e2e.py tests/test_redshift_sql.py

@@ -98,14 +98,17 @@ case when octet_length({{ raw }}) > 65535
   {%- endfor -%}
 {%- endif -%}
 {#- Postgres takes at most 1,664 columns in a select list (and Redshift tables 1,600): past 1,000
-    values, the mirrors' values are read where they are checked instead of as columns of their own
-    (a record meets only its own table's checks, so each is still read a few times at most) -#}
+    values, a DMS stream's values are read where they are checked instead of as columns of their
+    own (a record meets only its own table's checks, so each is still read a few times at most);
+    another format's are decoded into columns the tables share (below) -#}
 {%- set total = namespace(n=fields | length + finals | length) -%}
+{%- set own = [] -%}
 {%- for spec in specs -%}
   {%- if fmt.name == 'dms' -%}
     {%- set total.n = total.n + streamleap._texts(spec) | length -%}
   {%- else -%}
     {%- set values = streamleap.format_values(spec, "_sl_d_op = 'd'", '_sl_s' ~ loop.index ~ '_') -%}
+    {%- do own.append(values) -%}
     {%- set total.n = total.n + values.fields | length + values.finals | length -%}
   {%- endif -%}
 {%- endfor -%}
@@ -137,11 +140,10 @@ case when octet_length({{ raw }}) > 65535
     {%- do finals.append(('case ' ~ (shared[alias][1] | join('\n    ')) ~ ' end', alias, shared[alias][0])) -%}
   {%- endfor -%}
 {%- else -%}
-{%- for spec in specs if fmt.name != 'dms' -%}
-  {%- set values = streamleap.format_values(spec, "_sl_d_op = 'd'", '_sl_s' ~ loop.index ~ '_') -%}
+{%- for values in own -%}
   {%- do fields.extend(values.fields) -%}
   {%- do finals.extend(values.finals) -%}
-  {%- do per_spec.append((spec, values.texts)) -%}
+  {%- do per_spec.append((specs[loop.index0], values.texts)) -%}
 {%- endfor -%}
 {%- endif -%}
 {%- for spec in specs if fmt.name == 'dms' -%}
