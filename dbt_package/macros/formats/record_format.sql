@@ -366,11 +366,10 @@ case when {{ t }} like '-%' then '-' || cast(cast({{ whole }} as bigint){% if na
 
 {#- A base64 big-endian two's complement integer t, scaled by `scale` (a number; a negative one,
     Postgres 15's NUMERIC(p,-s), adds zeros) or the column scale_col (an integer, NULL when there
-    is none), decoded (_debezium_decode) when it fits 38
-    digits. Each step reads the one before it, in stages (with_finals), every conversion behind
-    the check of its input: the bytes' hex (NULL unless t is base64 of at most 16 bytes), then the
-    digits of the magnitude (a negative number's is its complement, plus one), only below 10^38
-    (10^38 - 1 before a negative's one is added). -#}
+    is none), decoded (_debezium_decode) when it fits 38 digits. Each step reads the one before it,
+    in stages (with_finals), every conversion behind the check of its input: the bytes' hex (NULL
+    unless t is base64 of at most 16 bytes), then the digits of the magnitude (a negative number's
+    is its complement, plus one), only below 10^38 (10^38 - 1 before a negative's one is added). -#}
 {% macro _base64_decimal(t, scale, tag, scale_col=none) -%}
   {%- set h, digits = tag ~ 'h', tag ~ 'd' -%}
   {#- the sign, and the magnitude's hex (32 digits): string work on the hex column, where read -#}
