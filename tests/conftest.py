@@ -3,8 +3,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from dbt_common.tests import enable_test_caching
 
 from tests.servers import start_postgres
+
+# dbt's own functional-test fixtures (dbt.tests.fixtures.project) do this: in a test process, a
+# macro file's Jinja is parsed once, not again for every project a test makes. Each project's full
+# parse reads the ~900 macros of dbt, its adapters and this package: about 2 s of CPU, and the
+# suite makes some 190 projects. Only parsing is cached; every project's manifest is its own.
+enable_test_caching()
+# no usage pings to dbt Labs from the tests (there is no network beyond loopback here anyway)
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 
 @pytest.fixture(scope="session")
