@@ -326,3 +326,29 @@ def test_values_and_metadata_that_would_fail_a_cast_are_set_aside(target):
     reasons = sorted(r[0] for r in target.query(f"select reason from {target.rel('shop_cdc_set_aside')}"))
     assert reasons == ["column id: value does not fit BIGINT", "column id: value does not fit BIGINT",
                        "metadata.commit-timestamp is not an ISO-8601 timestamp"]
+
+
+@pytest.mark.parametrize("ddl", [
+    "create table public.legacy (id int primary key, rowid int, note varchar(10));",
+    "create table public.legacy (rowid int primary key, note varchar(10));",
+], ids=["column", "key"])
+def test_a_column_named_rowid_is_mirrored_as_any_other(ddl, tmp_path):
+    """DuckDB's apply of one model (`dbt run -s`, the runner's per-table cycle) finds a mirror's
+    rows by their row ids; a source column named rowid hides those, so such a table takes the key
+    joins: same changes, same mirror."""
+    target = make_project(tmp_path, ddl, "postgres", "local")
+    key = "id" if "(id int" in ddl else "rowid"
+    clock, w = Clock(), StreamWriter(target)
+
+    def change(op: str, k: int, note: str | None) -> ChangeRecord:
+        ts, txn = clock.tick()
+        data = {key: k, "note": note, **({"rowid": 7} if key == "id" else {})}  # the same in every row
+        return ChangeRecord("public", "legacy", op, data, commit_ts=ts, transaction_id=txn, transaction_record_id=1)
+
+    old = change("update", 1, "old")
+    w.append([change("insert", 1, "a"), change("insert", 2, "b"), change("insert", 3, "c")])
+    dbt(target, "run")
+    w.append([change("update", 1, "a2"), change("delete", 2, None), old])  # old: older than row 1's insert
+    dbt(target, "run", "-s", "legacy")
+    rows = sorted(target.query(f'select "{key}", note from {target.rel("legacy")}'))
+    assert rows == [(1, "a2"), (3, "c")]

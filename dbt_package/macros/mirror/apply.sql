@@ -151,6 +151,7 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {%- set batch_name = q(batch.identifier) -%}
 {%- set tomb_name = q(tomb.identifier) -%}
 {%- set mirror_columns = (spec.columns | map(attribute='name') | map('string') | list) + streamleap._meta_columns(spec) -%}
+{%- set by_row = applied is none and spec.mode == 'mirror' and streamleap._rows_by_id(mirror_columns) -%}
 {#- every table is named by its own identifier, never an alias: a source table called b, m or t
     would otherwise meet one; the batch (<name>__dbt_tmp), the mirror and its tombstones never
     share an identifier -#}
@@ -172,9 +173,13 @@ delete from {{ batch }} where _streamleap_op = 'watermark';
 {%- if spec.mode == 'soft_delete' %}
 {{ streamleap.soft_delete_late_values_sql(target, batch, spec) }};
 {%- endif %}
+{%- if by_row %}
+{{ streamleap.matched_rows_sql(target, batch, spec) }};
+{%- else %}
 delete from {{ batch }} using {{ target }}
 where {{ streamleap._key_match(batch_name, target_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ target_name }}._streamleap_order
 {%- if spec.mode == 'soft_delete' %} and {{ batch_name }}._streamleap_op <> 'values'{% endif %};
+{%- endif %}
 delete from {{ batch }} using {{ tomb }}
 where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name }}._streamleap_order <= {{ tomb_name }}._streamleap_order;
 {%- if spec.mode == 'soft_delete' %}
@@ -189,8 +194,12 @@ where {{ streamleap._key_match(batch_name, tomb_name, spec) }} and {{ batch_name
 {%- if spec.mode == 'soft_delete' %}
 {{ streamleap.apply_soft_delete_sql(target, batch, spec) }}
 {%- else %}
+{%- if by_row %}
+{{ streamleap.delete_matched_rows_sql(target, batch) }};
+{%- else %}
 delete from {{ target }} using {{ batch }}
 where {{ streamleap._key_match(target_name, batch_name, spec) }};
+{%- endif %}
 insert into {{ target }} ({% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %})
 select {% for c in mirror_columns %}{{ q(c) }}{{ ', ' if not loop.last }}{% endfor %}
 from {{ batch }} where _streamleap_op not in ('delete', 'truncate')
@@ -272,6 +281,56 @@ delete from {{ target }} where _streamleap_deleted
 {%- endset -%}
 {%- if rest | trim %}{% do parts.append(rest | trim) %}{% endif -%}
 {{ parts | join(';\n') }}
+{%- endmacro %}
+
+{#- DuckDB: a mirror's rows that the batch's keys match, found once by their row ids
+    (matched_rows_sql), then judged and deleted by them (delete_matched_rows_sql), instead of two
+    joins of the whole mirror on the key. A hash join reads every value of the columns it joins
+    on: the "older than the mirror's row" check read every row's _streamleap_order (a long text);
+    here only the key column is read whole, and a row's order and its deletion go by row id, which
+    DuckDB looks up without reading the rest (docs/decisions/0028). Not for a table with a column
+    named rowid (it would hide the row id), nor for soft_delete and history mirrors (their own
+    statements). -#}
+{% macro _rows_by_id(columns) -%}{{ return(adapter.dispatch('_rows_by_id', 'streamleap')(columns)) }}{%- endmacro %}
+{% macro default___rows_by_id(columns) -%}{{ return(false) }}{%- endmacro %}
+{% macro duckdb___rows_by_id(columns) -%}
+  {{ return('rowid' not in (columns | map('lower') | list)) }}
+{%- endmacro %}
+
+{% macro _matched_rows_relation(batch) -%}
+  {{ return(streamleap.quote_ident(streamleap.suffixed_identifier(batch.identifier, '__streamleap_matched'))) }}
+{%- endmacro %}
+
+{#- The batch's keys' rows in the mirror, by row id; and out of the batch, every change not newer
+    than its key's row. The mirror is not written until delete_matched_rows_sql. -#}
+{% macro matched_rows_sql(target, batch, spec) -%}
+{%- set matched = streamleap._matched_rows_relation(batch) -%}
+{%- set bn = streamleap.quote_ident(batch.identifier) -%}
+{%- set tn = streamleap.quote_ident(target.identifier) -%}
+create or replace temporary table {{ matched }} as
+select {{ tn }}.rowid as _sl_mirror_row, {{ bn }}.rowid as _sl_batch_row
+from {{ batch }} join {{ target }} on {{ streamleap._key_match(bn, tn, spec) }};
+delete from {{ batch }} where rowid in (
+  select _sl_matched._sl_batch_row
+  from {{ matched }} _sl_matched
+  join (
+    select rowid as _sl_row, _streamleap_order from {{ target }}
+    where rowid in (select _sl_mirror_row from {{ matched }})
+  ) _sl_held on _sl_held._sl_row = _sl_matched._sl_mirror_row
+  join (select rowid as _sl_row, _streamleap_order from {{ batch }}) _sl_change on _sl_change._sl_row = _sl_matched._sl_batch_row
+  where _sl_change._streamleap_order <= _sl_held._streamleap_order
+)
+{%- endmacro %}
+
+{#- The mirror's rows of the keys still in the batch (matched_rows_sql found them): gone, before
+    the batch's upserts are inserted. -#}
+{% macro delete_matched_rows_sql(target, batch) -%}
+{%- set matched = streamleap._matched_rows_relation(batch) -%}
+delete from {{ target }} where rowid in (
+  select _sl_matched._sl_mirror_row from {{ matched }} _sl_matched
+  where _sl_matched._sl_batch_row in (select rowid from {{ batch }})
+);
+drop table {{ matched }}
 {%- endmacro %}
 
 {#- The tombstones' part of an apply (apply_batch_sql): the batch's keys leave them, its deletes
