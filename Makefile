@@ -39,13 +39,17 @@ venv: $(STAMP)
 # against 618 s with two (same commit, one after the other; 332 s with three since each dbt
 # invocation stopped walking the stack, project/invoke.py). A test file per worker at a time:
 # module fixtures (built dbt projects, started servers) are made once per worker. The longest files are handed out
-# first, so that no worker ends alone on one of them (pytest collects each file once);
+# first, longest first by their time in a run of the whole suite, so that no worker ends alone on
+# one of them (pytest collects each file once);
 # --no-loadscope-reorder keeps this order (pytest-xdist otherwise hands out the files with the
 # most tests first, which put the slow files of one or two tests last).
-SLOW_TESTS := tests/test_runner.py tests/test_cycle.py tests/test_mirror_property.py tests/test_capture_e2e.py tests/test_capture_e2e_debezium.py \
-	tests/test_mirror.py tests/test_relay.py tests/test_aws.py tests/test_value_edges.py tests/test_roundtrip.py \
-	tests/test_misfit.py tests/test_chaos.py tests/test_capture_parts.py tests/test_integration_project.py \
-	tests/test_demo.py tests/test_model_modes.py tests/test_streaming_mv.py tests/test_partitions.py tests/test_misfit_e2e.py tests/test_redshift_sql.py
+SLOW_TESTS := tests/test_capture_e2e.py tests/test_modes.py tests/test_capture_e2e_debezium.py tests/test_runner.py \
+	tests/test_cycle.py tests/test_format_property.py tests/test_aws.py tests/test_model_modes.py tests/test_mirror.py \
+	tests/test_mirror_property.py tests/test_chaos.py tests/test_redshift_sql.py tests/test_debezium_apply.py \
+	tests/test_roundtrip.py tests/test_capture_parts.py tests/test_value_edges.py tests/test_wide_projects.py \
+	tests/test_misfit.py tests/test_integration_project.py tests/test_relay.py tests/test_demo.py tests/test_kafka_relay.py \
+	tests/test_streaming_mv.py tests/test_partitions.py tests/test_cli.py tests/test_flat_apply.py tests/test_ddl_files.py \
+	tests/test_misfit_e2e.py
 test: system-deps venv lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder $(SLOW_TESTS) tests
 

@@ -63,11 +63,23 @@ def moto_endpoint():
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    import moto.iam.models as iam_models
+
+    # moto reads its ~1,300 AWS-managed policies into every IAM backend it makes (after each
+    # reset: about 45 s of the suite's CPU); the stack attaches only AWS's DMS, Redshift and
+    # Kinesis ones (streamleap/aws/documents.py), so the server in this process knows those
+    everything = iam_models.aws_managed_policies_data
+    iam_models.aws_managed_policies_data = json.dumps({
+        name: doc for name, doc in json.loads(everything).items()
+        if any(part in name for part in ("DMS", "Redshift", "Kinesis", "Kafka", "MSK"))})
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        iam_models.aws_managed_policies_data = everything
 
 
 @pytest.fixture

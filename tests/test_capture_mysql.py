@@ -48,7 +48,8 @@ class Source:
 
     def connect(self, time_zone: str = "+00:00"):
         conn = pymysql.connect(host=self.server.host, port=self.server.port, user=self.server.user or "root",
-                               password=self.server.password or "", charset="utf8mb4", autocommit=True)
+                               password=self.server.password or "", charset="utf8mb4", autocommit=True,
+                               ssl_disabled=True)  # no TLS context per connection (a loopback test server)
         with conn.cursor() as cur:
             cur.execute("SET SESSION time_zone = %s", (time_zone,))
         return conn
