@@ -755,8 +755,10 @@ def peers_section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[
                 if v not in vs:  # results from before the runner variant
                     continue
                 le = vs[v]["median_s"] <= vs["plain"]["median_s"]
+                paired = f", {vs[v]['paired_ratio']:.2f}x the plain model's time in the same round (median)" \
+                    if "paired_ratio" in vs[v] else ""
                 lines_le.append(f"- {kind} {s['rows']:,} rows: streamleap ({how}) <= plain incremental: {'yes' if le else 'no'} "
-                                f"({_ms(vs[v]['median_s'])} vs {_ms(vs['plain']['median_s'])}); "
+                                f"({_ms(vs[v]['median_s'])} vs {_ms(vs['plain']['median_s'])}{paired}); "
                                 f"exactly right: {'yes' if vs[v]['correct'] else 'NO'}")
                 rows.append((f"peers {kind} {s['rows']:,}: streamleap ({how}) right and <= plain incremental",
                              f"{_ms(vs[v]['median_s'])} vs {_ms(vs['plain']['median_s'])}",
@@ -764,7 +766,8 @@ def peers_section(results: dict, rows: list[tuple[str, str, str, str]]) -> list[
     L += [""] + lines_le + [""]
     first = next(r for _, r in found if r and "error" not in r)
     s0 = next(iter(first["sizes"].values()))
-    L.append(f"Medians of {first['runs']} runs, all variants in the same rounds (runs: "
+    L.append("Medians of " + ", ".join(f"{r['runs']} runs on {k}" for k, r in found if r and "error" not in r)
+             + ", all variants in the same rounds (runs: "
              + "; ".join(f"{k} {s['rows']:,} " + ", ".join(f"{v} {'/'.join(f'{t * 1000:.0f}' for t in s['variants'][v]['s'])}"
                                                         for v in variants)
                          for k, r in found if r and "error" not in r for s in r["sizes"].values()) + " ms).")

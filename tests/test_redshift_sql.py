@@ -107,9 +107,11 @@ STATEMENTS = {
     "mirror_watermark": f"streamleap.watermark_lookup_sql({REL.format('cart')})",
     "mirror_apply_cart": f"streamleap.apply_changes_sql({REL.format('cart')}, "
                          f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')})",
-    # a mirror applied before with the same columns (run_mode's config_changed false): no fingerprint stored
+    # a mirror applied before with the same columns (run_mode's config_changed false): no fingerprint
+    # stored; its state row was read, so neither the state table nor the row is made
     "mirror_apply_cart_as_before": f"streamleap.apply_changes_sql({REL.format('cart')}, "
-                                   f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')}, store_fingerprint=false)",
+                                   f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')}, store_fingerprint=false, "
+                                   "state_row=true)",
     # a mirror that gained columns (run_mode's 'backfill')
     "mirror_apply_cart_backfill": f"streamleap.apply_changes_sql({REL.format('cart')}, "
                                   f"api.Relation.create(identifier='cart__dbt_tmp'), {spec('cart')}, backfill=true)",
@@ -256,6 +258,9 @@ def test_every_statement_parses_as_redshift(rendered):
     assert kinds["mirror_apply_cart"] == ["Create", "Create", "Create", "Transaction", "Insert", "Update", "Delete", "Delete",
                                           "Delete", "Delete", "Update", "Delete", "Insert", "Delete", "Insert",
                                           "Delete", "Delete", "Delete", "Insert", "Update", "Commit"]
+    # the same mirror applied before with these columns: the first Create and the Insert of the state row
+    # are gone, and no fingerprint is stored
+    assert kinds["mirror_apply_cart_as_before"] == kinds["mirror_apply_cart"][1:4] + kinds["mirror_apply_cart"][5:-2] + ["Commit"]
     assert kinds["staging_select"] == ["Select"]
     assert kinds["streaming_view_create"] == ["Create"]
 

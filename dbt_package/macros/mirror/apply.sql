@@ -116,14 +116,18 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {#- backfill: the mirror gained columns (backfill_sql; run_mode's 'backfill'). store_fingerprint:
     the model changed since the mirror was last applied (run_mode's config_changed): its state row
     takes the new fingerprint. -#}
-{#- truncate: the batch may hold a TRUNCATE (its 'truncate' row): apply_truncate_sql follows. -#}
-{% macro apply_changes_sql(target, batch, spec, backfill=false, store_fingerprint=true, truncate=true) -%}
+{#- truncate: the batch may hold a TRUNCATE (its 'truncate' row): apply_truncate_sql follows.
+    state_row: this run read the target's state row (run_mode: the stored fingerprint is this
+    model's), so the state table and the row exist: neither is made again. -#}
+{% macro apply_changes_sql(target, batch, spec, backfill=false, store_fingerprint=true, truncate=true, state_row=false) -%}
+{%- if not state_row -%}
 {{ streamleap.create_state_table_sql(target) }};
+{% endif -%}
 {{ streamleap.create_tombstones_sql(target, spec) }};
 {{ streamleap.create_truncates_table_sql(target) }};
 {{ streamleap.begin_atomic() }}
 {{ streamleap.lock_state_sql(target) }}
-{{ streamleap.apply_batch_sql(target, batch, spec, backfill) }}
+{{ streamleap.apply_batch_sql(target, batch, spec, backfill, state_row=state_row) }}
 {%- if truncate %};
 {{ streamleap.apply_truncate_sql(target, batch, spec) }}
 {%- endif %}
@@ -143,8 +147,8 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
     relation, from which the cycle's finish makes and updates the state rows of every mirror at
     once (typed_state_sql); the cycle counts the batch into it in one statement for every changed
     mirror (typed_counts_sql), not here. tombstones: false leaves out apply_tombstones_sql (the
-    caller runs it when the batch holds a delete). -#}
-{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none, tombstones=true) -%}
+    caller runs it when the batch holds a delete). state_row: the state row exists (apply_changes_sql). -#}
+{% macro apply_batch_sql(target, batch, spec, backfill=false, in_cycle=false, applied=none, tombstones=true, state_row=false) -%}
 {%- set q = streamleap.quote_ident -%}
 {%- set tomb = streamleap.tombstone_relation(target) -%}
 {%- set target_name = q(target.identifier) -%}
@@ -160,7 +164,7 @@ diststyle key distkey ({{ cols[0] }}) compound sortkey ({{ cols | join(', ') }})
 {%- elif in_cycle %}
 {{ streamleap.ensure_state_row_sql(target) }};
 {%- else %}
-{{ streamleap.advance_watermark_sql(target, batch) }};
+{{ streamleap.advance_watermark_sql(target, batch, ensure_row=not state_row) }};
 delete from {{ batch }} where _streamleap_op = 'watermark';
 {%- endif %}
 {%- if backfill and spec.columns | length > spec.key | length %}
@@ -402,11 +406,14 @@ set applied_rows = (select count(*) from {{ batch }} where {{ condition }})
 where relation_name = {{ streamleap._string_literal(streamleap._relation_key(target)) }}
 {%- endmacro %}
 
-{#- Store the batch's end as the model's watermark (the batch holds it in _streamleap_synced_at). -#}
-{% macro advance_watermark_sql(target, batch) -%}
+{#- Store the batch's end as the model's watermark (the batch holds it in _streamleap_synced_at).
+    ensure_row: make the state row first when missing. -#}
+{% macro advance_watermark_sql(target, batch, ensure_row=true) -%}
 {%- set state = streamleap.state_relation(target) -%}
 {%- set key = streamleap._string_literal(streamleap._relation_key(target)) -%}
+{%- if ensure_row -%}
 {{ streamleap.ensure_state_row_sql(target) }};
+{% endif -%}
 update {{ state }}
 set watermark = coalesce((select max(_streamleap_synced_at) from {{ batch }}), watermark),
     updated_at = {{ dbt.current_timestamp() }}

@@ -121,5 +121,6 @@ delete from {{ streamleap.truncates_relation(target) }} where relation_name = {{
   {#- a TRUNCATE's statements read the whole mirror: only when the batch holds one -#}
   {%- set truncates = run_query('select count(*) from ' ~ batch ~ " where _streamleap_op = 'truncate'") -%}
   {{ return((modes ~ ';\n' if modes else '') ~ streamleap.apply_changes_sql(target, batch, spec, backfill=run.mode == 'backfill',
-                                         store_fingerprint=run.config_changed, truncate=truncates.rows[0][0] > 0)) }}
+                                         store_fingerprint=run.config_changed, truncate=truncates.rows[0][0] > 0,
+                                         state_row=not run.config_changed)) }}
 {%- endmacro %}

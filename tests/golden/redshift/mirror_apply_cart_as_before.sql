@@ -1,11 +1,3 @@
-create table if not exists "dev"."analytics"."streamleap_state" (
-  relation_name varchar(1024),
-  watermark timestamp,
-  fingerprint varchar(4096),
-  updated_at timestamp,
-  applied_rows bigint,
-  newest_commit_ts timestamp
-);
 create table if not exists "dev"."analytics"."cart__streamleap_tombstones" (
   "id" BIGINT,
   _streamleap_order varchar(256),
@@ -22,9 +14,6 @@ create table if not exists "dev"."analytics"."streamleap_truncates" (
 begin;
 lock "dev"."analytics"."streamleap_state";
 
-insert into "dev"."analytics"."streamleap_state" (relation_name, watermark, fingerprint, updated_at)
-select 'dev.analytics.cart', cast(null as timestamp), cast(null as varchar(4096)), getdate()
-where not exists (select 1 from "dev"."analytics"."streamleap_state" where relation_name = 'dev.analytics.cart');
 update "dev"."analytics"."streamleap_state"
 set watermark = coalesce((select max(_streamleap_synced_at) from "cart__dbt_tmp"), watermark),
     updated_at = getdate()
