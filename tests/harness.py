@@ -130,44 +130,31 @@ def dbt(target: Target, *args: str, expect_ok: bool = True):
     return result
 
 
-# The manifest of the projects this test process used last, reused while none of their files
-# changes, as `streamleap run` and `streamleap status` reuse theirs (streamleap.project.invoke):
-# reading a project's saved parse back costs more than most of its runs. A project file changed
-# (the kernel tells: inotify), another profile or environment, --vars (read at parse time) or a
-# command that parses by itself: dbt parses as it would. Only a parse that succeeds is kept, so a
-# project that does not parse fails in the test's own command, with dbt's message.
-_KEPT: dict[tuple, tuple[Any, Any]] = {}
-_KEPT_AT_MOST = 4  # each kept watch is one of the user's inotify instances
+# The manifests of the projects this test process used last, reused while none of their files
+# changes, as `streamleap run` and `streamleap status` reuse theirs (streamleap.project.invoke's
+# KeptParses): reading a project's saved parse back costs more than most of its runs. A project
+# file changed, another profile or environment, --vars (read at parse time) or a command that
+# parses by itself: dbt parses as it would. Only a parse that succeeds is kept, so a project that
+# does not parse fails in the test's own command, with dbt's message.
+_KEPT: Any = None
 _PARSES_ITSELF = {"parse", "deps", "clean", "debug", "init", "docs"}
 
 
 def _kept_manifest(target: Target, args: tuple[str, ...]) -> Any:
-    from streamleap.project.file_watch import ProjectWatch
-    from streamleap.project.invoke import WATCHED, _parse_key, dbt_argv, dbt_runner
+    global _KEPT
+    from streamleap.project.invoke import KeptParses, _parse_key, dbt_argv
 
     if not args or args[0] in _PARSES_ITSELF or any(a == "--vars" or a.startswith("--vars=") for a in args):
         return None
+    if _KEPT is None:
+        _KEPT = KeptParses(at_most=4)
     key = _parse_key(target.project, target.project, target.name)  # with target.env applied
-    kept = _KEPT.pop(key, None)
-    if kept is not None and not kept[0].changed():
-        _KEPT[key] = kept  # the newest used goes last
-        return kept[1]
-    if kept is not None:
-        kept[0].close()
-    watch = ProjectWatch(target.project, WATCHED)
-    watch.rearm()  # before dbt reads the files: a change while it reads them is seen next time
-    if not watch.kernel:  # a walk of modification times could miss a change within their granularity
-        watch.close()
-        return None
-    parsed = dbt_runner().invoke(dbt_argv(["parse", "--quiet", "--no-write-json", "--log-level-file", "none"],
-                                          target.project, target=target.name))
-    if not parsed.success or parsed.result is None:
-        watch.close()
-        return None
-    _KEPT[key] = (watch, parsed.result)
-    while len(_KEPT) > _KEPT_AT_MOST:
-        _KEPT.pop(next(iter(_KEPT)))[0].close()
-    return parsed.result
+    manifest = _KEPT.take(key)
+    if manifest is not None:
+        return manifest
+    parsed = _KEPT.parse(key, target.project, dbt_argv(["parse", "--quiet", "--no-write-json", "--log-level-file", "none"],
+                                                       target.project, target=target.name))
+    return parsed.result if parsed.success else None
 
 
 def parse_once(target: Target) -> Target:

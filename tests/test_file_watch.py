@@ -100,7 +100,7 @@ def test_a_later_session_of_an_unchanged_project_reuses_its_parse(tmp_path, monk
     from streamleap.project import invoke as dbt_module
     from streamleap.project.invoke import DbtSession
 
-    monkeypatch.setattr(dbt_module, "_PARSED", {})
+    monkeypatch.setattr(dbt_module, "_PARSED", dbt_module.KeptParses(at_most=1))
     project = tmp_path / "p"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text("name: p\nversion: '1.0'\nprofile: p\nconfig-version: 2\n")

@@ -80,16 +80,8 @@ def run_dbt(args: list[str], project_dir: Path, profiles_dir: Path | None = None
     return result
 
 
-# The newest parse in this process, with a watch armed before it, shared by the sessions that open
-# the same project later (`status` asked again, a runner started again): a parse is most of their
-# start-up. Shared only while the kernel watches (inotify: no change can hide in a timestamp's
-# granularity), and keyed by what else a parse reads: the profile and the environment. One only:
-# a manifest is tens of megabytes, and each kept watch is one of the user's inotify instances.
-_PARSED: dict[tuple, tuple[ProjectWatch, Any]] = {}
-_PARSED_KEPT = 1
-
-
 def _parse_key(project_dir: Path, profiles_dir: Path, target: str | None) -> tuple:
+    """What a parse of a project reads besides its files: the profile and the environment."""
     try:
         profile = (Path(profiles_dir) / "profiles.yml").read_bytes()
     except OSError:
@@ -97,6 +89,50 @@ def _parse_key(project_dir: Path, profiles_dir: Path, target: str | None) -> tup
     env = hashlib.sha256(repr(sorted(os.environ.items())).encode()).hexdigest()
     return (str(Path(project_dir).resolve()), str(Path(profiles_dir).resolve()), target,
             hashlib.sha256(profile).hexdigest(), env)
+
+
+class KeptParses:
+    """The newest parses of projects in this process, each with a watch of its project armed
+    before it, reused while none of the project's files changes. Kept only while the kernel
+    watches (inotify: no change can hide in a timestamp's granularity), keyed by what else a parse
+    reads (_parse_key). at_most: a manifest is tens of megabytes, and each kept watch is one of
+    the user's inotify instances."""
+
+    def __init__(self, at_most: int):
+        self.at_most = at_most
+        self._kept: dict[tuple, tuple[ProjectWatch, Any]] = {}
+
+    def take(self, key: tuple) -> Any:
+        """The manifest kept under key when no file of its project changed since its parse, else None."""
+        kept = self._kept.pop(key, None)
+        if kept is None:
+            return None
+        if kept[0].changed():
+            kept[0].close()
+            return None
+        self._kept[key] = kept  # the newest used goes last
+        return kept[1]
+
+    def parse(self, key: tuple, project_dir: Path, argv: list[str]) -> Any:
+        """dbt's result of the parse command argv, its manifest kept under key when it succeeded."""
+        old = self._kept.pop(key, None)
+        if old is not None:
+            old[0].close()
+        watch = ProjectWatch(project_dir, WATCHED)
+        watch.rearm()  # before dbt reads the files: a change while it reads them is seen next time
+        result = dbt_runner().invoke(argv)
+        if not result.success or result.result is None or not watch.kernel:
+            watch.close()
+            return result
+        self._kept[key] = (watch, result.result)
+        while len(self._kept) > self.at_most:  # the oldest goes (dicts keep insertion order)
+            self._kept.pop(next(iter(self._kept)))[0].close()
+        return result
+
+
+# The newest parse in this process, shared by the sessions that open the same project later
+# (`status` asked again, a runner started again): a parse is most of their start-up. One only.
+_PARSED = KeptParses(at_most=1)
 
 
 class DbtSession:
@@ -119,26 +155,14 @@ class DbtSession:
         self._watch.rearm()  # before the files are read: a change while dbt reads them is seen next time
         self._stale = True  # until a parse succeeds: a failed one is tried again next time
         key = _parse_key(self.project_dir, self.profiles_dir, self.target)
-        shared = _PARSED.pop(key, None)
-        if shared is not None and self._watch.kernel and not shared[0].changed():
-            _PARSED[key] = shared  # nothing changed since that parse (this session's watch is armed)
-            self.manifest, self._stale = shared[1], False
-            return True
-        if shared is not None:
-            shared[0].close()
-        watch = ProjectWatch(self.project_dir, WATCHED)
-        watch.rearm()
-        result = dbt_runner().invoke(self._args("parse", "--quiet"))
-        if not result.success or result.result is None:
-            watch.close()
-            raise StreamleapError(f"dbt parse failed in {self.project_dir}: {first_line(result.exception)}")
-        self.manifest, self._stale = result.result, False
-        if watch.kernel:
-            _PARSED[key] = (watch, self.manifest)
-            while len(_PARSED) > _PARSED_KEPT:  # the oldest parse goes (dicts keep insertion order)
-                _PARSED.pop(next(iter(_PARSED)))[0].close()
-        else:
-            watch.close()
+        # another session's parse, when nothing changed since (this session's watch is armed)
+        manifest = _PARSED.take(key) if self._watch.kernel else None
+        if manifest is None:
+            result = _PARSED.parse(key, self.project_dir, self._args("parse", "--quiet"))
+            if not result.success or result.result is None:
+                raise StreamleapError(f"dbt parse failed in {self.project_dir}: {first_line(result.exception)}")
+            manifest = result.result
+        self.manifest, self._stale = manifest, False
         return True
 
     def close(self) -> None:
