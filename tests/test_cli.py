@@ -519,8 +519,10 @@ def test_init_scaffolds_a_project_and_keeps_user_edits(tmp_path):
         assert "DBT_ENV_SECRET_" in outputs[target]["password"]
     packages = yaml.safe_load((project / "packages.yml").read_text())["packages"]
     assert Path(packages[0]["local"]).resolve() == dbt_package_dir().resolve()
-    # the package's models need no macro in the project (its materializations are its own)
-    assert (project / "macros").is_dir() and not list((project / "macros").iterdir())
+    # the package's models need no macro in the project (its materializations are its own); its one
+    # macro file keeps dbt's lookups of the package's dispatched macros from failing (test_mirror.py)
+    assert [p.name for p in (project / "macros").iterdir()] == ["streamleap_project.sql"]
+    assert f"created {project / 'macros' / 'streamleap_project.sql'}" in result.stdout
 
     # a second init is fine: nothing is overwritten, the user's edits stay
     with (project / "dbt_project.yml").open("a") as f:

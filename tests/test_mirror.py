@@ -352,3 +352,27 @@ def test_a_column_named_rowid_is_mirrored_as_any_other(ddl, tmp_path):
     dbt(target, "run", "-s", "legacy")
     rows = sorted(target.query(f'select "{key}", note from {target.rel("legacy")}'))
     assert rows == [(1, "a2"), (3, "c")]
+
+
+def test_a_generated_project_looks_up_the_package_macros_without_failing(tmp_path, monkeypatch):
+    """dbt's adapter.dispatch looks a package's macro up in the root project first, through its table
+    of packages that have macros. A project without a macro of its own is not in it, and each lookup
+    raised and caught PackageNotFoundForMacroError: about half of a mirror model's compile time.
+    `streamleap init` writes the project a macro file of its own (docs/decisions/0030)."""
+    from dbt.exceptions import PackageNotFoundForMacroError
+
+    target = make_project(tmp_path, DDL, "postgres", "local", tables=["cart"])
+    failed: list[str] = []
+    original = PackageNotFoundForMacroError.__init__
+
+    def counted(self, package_name):
+        failed.append(package_name)
+        original(self, package_name)
+
+    monkeypatch.setattr(PackageNotFoundForMacroError, "__init__", counted)
+    dbt(target, "compile", "-s", "cart")
+    assert failed == []
+    # without it, the same compile's lookups fail (each dispatch of the package's macros: twice)
+    (target.project / "macros" / "streamleap_project.sql").unlink()
+    dbt(target, "compile", "-s", "cart")
+    assert len(failed) > 50 and set(failed) == {target.project.name}
