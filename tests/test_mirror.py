@@ -357,7 +357,7 @@ def test_a_column_named_rowid_is_mirrored_as_any_other(ddl, tmp_path):
 def test_a_generated_project_looks_up_the_package_macros_without_failing(tmp_path, monkeypatch):
     """dbt's adapter.dispatch looks a package's macro up in the root project first, through its table
     of packages that have macros. A project without a macro of its own is not in it, and each lookup
-    raised and caught PackageNotFoundForMacroError: about half of a mirror model's compile time.
+    raised and caught PackageNotFoundForMacroError: about a fifth of a mirror model's compile time.
     `streamleap init` writes the project a macro file of its own (docs/decisions/0030)."""
     from dbt.exceptions import PackageNotFoundForMacroError
 

@@ -77,13 +77,13 @@ def _cannot_write(what: str, directory: Path, exc: OSError) -> StreamleapError:
 # first, through its table of packages that have macros; a project with none is not in it, and each
 # lookup raises and catches an error (PackageNotFoundForMacroError, whose message is scrubbed of
 # every DBT_ENV_SECRET_* variable, the environment read anew each time). A mirror model dispatches
-# a few times per column: that was about half of its compile time (docs/decisions/0030).
+# a few times per column: that was about a fifth of its compile time (docs/decisions/0030).
 PROJECT_MACROS = "macros/streamleap_project.sql"
 PROJECT_MACROS_SQL = """\
 {#- This project's own macros. Keep this file (or any other macro of the project): dbt looks the
     streamleap package's dispatched macros up in this project first, and for a project without
-    any macro of its own each lookup fails and is retried in the package, at a cost of about half
-    a mirror model's compile time (docs/decisions/0030 in the streamleap repository).
+    any macro of its own each lookup fails and is retried in the package, at a cost of about a fifth
+    of a mirror model's compile time (docs/decisions/0030 in the streamleap repository).
     To change a streamleap macro for one adapter, define it here under its dispatched name, for
     example duckdb__json_text(payload, keys). -#}
 {% macro streamleap_project() -%}{{ return(project_name) }}{%- endmacro %}
