@@ -804,6 +804,26 @@ def test_serial_columns_are_not_null(dialect, types, tmp_path):
     assert [c["nullable"] for c in doc["tables"][0]["columns"]] == [False] * (1 + len(types))
 
 
+def test_generate_gives_a_project_without_macros_its_macro_file(tmp_path, pg_ddl):
+    """A project made before `streamleap init` wrote macros/streamleap_project.sql gets it from
+    generate (dbt's lookups of the package's macros fail in a project without a macro of its own:
+    docs/decisions/0030); a project with a macro of its own, in any of its macro paths, gets none."""
+    project = tmp_path / "proj"
+    cli("init", project, "--no-deps")
+    mine = project / "macros" / "streamleap_project.sql"
+    mine.unlink()
+    args = ("generate", "--project-dir", project, "--stream", STREAM, "--ddl", pg_ddl, "--dialect", "postgres", "--tables", "cart")
+    assert f"wrote {mine}" in cli(*args).stdout and "macro streamleap_project()" in mine.read_text()
+    mine.unlink()
+    text = (project / "dbt_project.yml").read_text()
+    assert "macro-paths:\n- macros\n" in text
+    (project / "dbt_project.yml").write_text(text.replace("macro-paths:\n- macros\n", "macro-paths:\n- macros\n- shared/macros\n"))
+    (project / "shared" / "macros").mkdir(parents=True)
+    (project / "shared" / "macros" / "ours.sql").write_text("{% macro ours() %}1{% endmacro %}\n")
+    cli(*args)
+    assert not mine.exists()
+
+
 def test_generate_for_a_kafka_topic(tmp_path, pg_ddl):
     """--stream-kind kafka: the staging view reads a Kafka topic (its stand-in's columns locally; FROM
     KAFKA with the given URI and authentication on Redshift); Kafka settings without it are refused."""

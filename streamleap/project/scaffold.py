@@ -435,9 +435,28 @@ def generate_models(directory: Path, tables: list[MirrorTable], stream: str, str
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 path.write_text(text, encoding="utf-8")
                 written.append(path)
+        macros = _project_macros_file(directory)
+        if macros is not None:
+            macros.parent.mkdir(parents=True, exist_ok=True)
+            macros.write_text(PROJECT_MACROS_SQL, encoding="utf-8")
+            written.append(macros)
     except OSError as exc:
         raise _cannot_write("--project-dir", directory, exc) from exc
     return written
+
+
+def _project_macros_file(directory: Path) -> Path | None:
+    """Where the project's own macro file (PROJECT_MACROS) goes when the project has no macro of its
+    own in its macro paths (a project made before `streamleap init` wrote it); None when it has one."""
+    try:
+        paths = yaml.safe_load((directory / "dbt_project.yml").read_text(encoding="utf-8")).get("macro-paths") or ["macros"]
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None  # dbt will say what is wrong with the file
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not paths:
+        return None
+    if any(any((directory / p).rglob("*.sql")) for p in paths if (directory / p).is_dir()):
+        return None
+    return directory / paths[0] / Path(PROJECT_MACROS).name
 
 
 def set_project_var(directory: Path, name: str, value: str) -> bool:
