@@ -452,7 +452,7 @@ def _project_macros_file(directory: Path) -> Path | None:
         paths = yaml.safe_load((directory / "dbt_project.yml").read_text(encoding="utf-8")).get("macro-paths") or ["macros"]
     except (OSError, yaml.YAMLError, AttributeError):
         return None  # dbt will say what is wrong with the file
-    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not paths:
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         return None
     if any(any((directory / p).rglob("*.sql")) for p in paths if (directory / p).is_dir()):
         return None
