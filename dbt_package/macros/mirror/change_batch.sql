@@ -330,13 +330,23 @@ checked as {{ streamleap.materialized_cte() }}(
   where _sl_record_type = 'data'
 ),
 {%- endif %}
+{#- a cycle's checked records hold the values typed once (cycle_checked_sql, _fitting_aliases) -#}
+{%- set fitting = streamleap._fitting_aliases(spec) if checked is not none else {} %}
 changes as {{ streamleap.materialized_cte() }}(
   select
     {%- for c in spec.columns %}
+    {%- if ('data', c.name) in fitting %}
+    {{ streamleap._fitting_column_value(spec, c, texts[('data', c.name)], fitting[('data', c.name)]) }} as {{ q(c.name) }},
+    {%- else %}
     {{ streamleap._column_value(spec, c, texts[('data', c.name)]) }} as {{ q(c.name) }},
+    {%- endif %}
     {%- endfor %}
     {%- for c in spec.key %}
+    {%- if (spec.before_image, c.name) in fitting %}
+    {{ fitting[(spec.before_image, c.name)] }} as _sl_before_{{ loop.index }},
+    {%- else %}
     {{ streamleap.convert_value(c, texts[(spec.before_image, c.name)], 'payload', spec.before_image, ss) }} as _sl_before_{{ loop.index }},
+    {%- endif %}
     {%- endfor %}
     _sl_op,
     {{ streamleap.order_key_sql(fmt, '_sl_op', '_sl_commit_text', '_sl_time_digits', '_sl_trid', 'sequence_number') }} as _streamleap_order,
@@ -454,11 +464,51 @@ where _sl_batch_end is not null
   {%- endif -%}
 {%- endmacro %}
 
+{#- A cycle's values typed once (cycle_checked_sql): the column of the checked records that holds
+    each value of the spec (data columns, and the key's before-image) as it is when it fits, and
+    NULL when it is NULL or does not fit (_fitting_value). One conversion per value serves the
+    misfit flags, the set-aside model's judgement and the mirror's batch, which otherwise each
+    converted it again. Not for JSON (super) columns: their check and their conversion differ. -#}
+{% macro _fitting_aliases(spec) -%}
+  {%- set out = {} -%}
+  {%- for c in spec.columns if c.family != 'super' %}{% do out.update({('data', c.name): '_sl_v' ~ loop.index}) %}{% endfor -%}
+  {%- for c in spec.key if c.family != 'super' %}{% do out.update({(spec.before_image, c.name): '_sl_bv' ~ loop.index}) %}{% endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- Column col's value from its text t (section of payload) when it fits, judged as misfit_columns
+    and record_problem judge it (value_check with the record: a decimal read as a double is checked
+    against its text), else NULL. An integer's is integer_value, which is its check. -#}
+{% macro _fitting_value(col, t, section, stream_schema) -%}
+  {%- if col.family == 'integer' -%}
+  {{ streamleap.integer_value(col, t) }}
+  {%- else -%}
+  case when {{ streamleap.value_check(col, t, stream_schema, 'payload', section) }} then {{ streamleap.converted_value(col, t) }}
+  else cast(null as {{ streamleap.column_type(col) }}) end
+  {%- endif -%}
+{%- endmacro %}
+
+{#- _column_value of a cycle's checked records, from the value typed once (v): the same values.
+    The key's passed record_problem's check; with 'adjust' a value that does not fit is adjusted
+    from its text; with 'set_aside' a record holding one never gets here, and a delete's other
+    columns are NULL. -#}
+{% macro _fitting_column_value(spec, c, t, v) -%}
+  {%- if c in spec.key or (c.family == 'integer' and streamleap.on_misfit() == 'adjust') -%}
+    {{ v }}
+  {%- elif streamleap.on_misfit() == 'adjust' -%}
+    case when {{ v }} is not null then {{ v }} else {{ streamleap.adjust_value(c, t) }} end
+  {%- else -%}
+    case when _sl_op = 'delete' then cast(null as {{ streamleap.column_type(c) }}) else {{ v }} end
+  {%- endif -%}
+{%- endmacro %}
+
 {#- Why a record of this table cannot be applied (SQL text), or NULL when it can.
     texts maps (section, column name) to the SQL of that value's text. A value of a column that
     is not part of the key and does not fit makes a problem only with streamleap_on_misfit
     'set_aside' (with 'adjust' it is adjusted, see misfit_columns). -#}
-{% macro record_problem(spec, op, texts, metadata_problem=none) -%}
+{#- fitting: the columns of the values typed once (_fitting_aliases), when the records hold them:
+    a value that does not fit is one whose typed value is NULL. -#}
+{% macro record_problem(spec, op, texts, metadata_problem=none, fitting={}) -%}
   {%- set adjust = streamleap.on_misfit() == 'adjust' -%}
   case
     {%- if metadata_problem %}
@@ -477,12 +527,12 @@ where _sl_batch_end is not null
     {%- endif %}
     {%- for c in spec.columns if c in spec.key or not adjust %}
     {%- set t = texts[('data', c.name)] %}
-    when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', streamleap.value_section(spec)) }})
+    when {% if c not in spec.key %}{{ op }} <> 'delete' and {% endif %}{{ t }} is not null and {% if ('data', c.name) in fitting %}{{ fitting[('data', c.name)] }} is null{% else %}not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', streamleap.value_section(spec)) }}){% endif %}
       then {{ streamleap._string_literal('column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
     {%- for c in spec.key %}
     {%- set t = texts[(spec.before_image, c.name)] %}
-    when {{ t }} is not null and not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', spec.before_image) }})
+    when {{ t }} is not null and {% if (spec.before_image, c.name) in fitting %}{{ fitting[(spec.before_image, c.name)] }} is null{% else %}not ({{ streamleap.value_check(c, t, spec.stream_schema, 'payload', spec.before_image) }}){% endif %}
       then {{ streamleap._string_literal('before-image key column ' ~ c.name ~ ': value does not fit ' ~ c.types.redshift) }}
     {%- endfor %}
   end
@@ -571,11 +621,14 @@ end
     SQL text '|i|j|' (offset + positions in spec.columns; '' when none): the non-null values of columns
     outside the key that do not fit, in records other than deletes. Judged by the same
     value_check as the mirror's convert_value. -#}
-{% macro misfit_columns(spec, op, texts, offset=0) -%}
+{#- fitting: the columns of the values typed once (_fitting_aliases), when the records hold them. -#}
+{% macro misfit_columns(spec, op, texts, offset=0, fitting={}) -%}
   {%- set parts = [] -%}
   {%- for c in spec.columns -%}
     {%- set t = texts[('data', c.name)] -%}
-    {%- if c not in spec.key -%}
+    {%- if c not in spec.key and ('data', c.name) in fitting -%}
+    {%- do parts.append("case when " ~ t ~ " is not null and " ~ fitting[('data', c.name)] ~ " is null then '|" ~ (offset + loop.index) ~ "|' else '' end") -%}
+    {%- elif c not in spec.key -%}
     {%- do parts.append("case when " ~ t ~ " is not null and not (" ~ streamleap.value_check(c, t, spec.stream_schema, 'payload', streamleap.value_section(spec)) ~ ") then '|" ~ (offset + loop.index) ~ "|' else '' end") -%}
     {%- endif -%}
   {%- endfor -%}
@@ -598,7 +651,8 @@ end
 {%- set read = streamleap._record_fields(spec, metadata=false, is_delete="_sl_op = 'delete'") -%}
 {%- set cols = {'payload': 'payload', 'raw': 'raw_data', 'record_type': '_sl_record_type', 'table': '_sl_table', 'schema': '_sl_schema',
                 'op': '_sl_op', 'commit': '_sl_commit_text', 'ts': '_sl_ts_text', 'trid': '_sl_trid',
-                'rule_ok': '_sl_rule_ok', 'metadata_problem': '_sl_metadata_problem', 'format': streamleap.record_format(spec)} -%}
+                'rule_ok': '_sl_rule_ok', 'metadata_problem': '_sl_metadata_problem', 'format': streamleap.record_format(spec),
+                'fitting': streamleap._fitting_aliases(spec)} -%}
 with new_rows as (
   select * from {{ cycle_batch }}
   where {{ cycle_filter }}
@@ -613,13 +667,25 @@ with new_rows as (
 parsed as (
   {#- the batch read and judged the metadata; the table's values, read once #}
 {{ streamleap.with_finals(each_record, read.finals) }}
+),
+{%- set fitting = cols.fitting %}
+typed as (
+  {#- and typed once: the mirror's batch (change_batch_sql) and the misfit flags read them -#}
+  select parsed.*
+    {%- for c in spec.columns if ('data', c.name) in fitting %},
+    {{ streamleap._fitting_value(c, texts[('data', c.name)], streamleap.value_section(spec), spec.stream_schema) }} as {{ fitting[('data', c.name)] }}
+    {%- endfor %}
+    {%- for c in spec.key if (spec.before_image, c.name) in fitting %},
+    {{ streamleap._fitting_value(c, texts[(spec.before_image, c.name)], spec.before_image, spec.stream_schema) }} as {{ fitting[(spec.before_image, c.name)] }}
+    {%- endfor %}
+  from parsed{{ streamleap._parse_once_fence() }}
 )
-select parsed.*,
+select typed.*,
   {{ streamleap._reason_case(cols, [(spec, texts)]) }} as _sl_problem
   {%- if streamleap.on_misfit() == 'adjust' %},
-  case when _sl_record_type = 'data' then {{ streamleap.misfit_columns(spec, '_sl_op', texts) }} else '' end as _sl_misfits
+  case when _sl_record_type = 'data' then {{ streamleap.misfit_columns(spec, '_sl_op', texts, fitting=fitting) }} else '' end as _sl_misfits
   {%- endif %}
-from parsed
+from typed
 {%- endmacro %}
 
 {#- The CTE of each record's values (parsed): materialized on DuckDB, which otherwise takes the

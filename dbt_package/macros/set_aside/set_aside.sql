@@ -288,8 +288,9 @@ from _sl_adjusted_columns
 {#- Why a record cannot be applied (SQL text): c names the columns holding the record's payload,
     raw_data and metadata (_judged_columns), and optionally those of its judgement already made
     (rule_ok: the JSON rule; metadata_problem: record_problem's metadata branches; a cycle's batch
-    holds both); per_spec the mirrors' (spec, texts) whose records are judged by their checks;
-    NULL for a record that can be applied or needs nothing. -#}
+    holds both; fitting: the values typed once, _fitting_aliases, when per_spec is one spec's);
+    per_spec the mirrors' (spec, texts) whose records are judged by their checks; NULL for a record
+    that can be applied or needs nothing. -#}
 {% macro _reason_case(c, per_spec) -%}
 {%- set fmt = c.get('format') or {'name': 'dms'} -%}
 {%- set dms = fmt.name == 'dms' -%}
@@ -319,7 +320,7 @@ case
       {%- endif %}
       {%- for spec, texts in per_spec %}
       when {{ c.record_type }} = 'data' and {{ streamleap.source_table_filter(spec, c.table, c.schema) }}
-        then {{ streamleap.record_problem(spec, c.op, streamleap._with_times(texts, c.commit, c.ts, c.trid), c.get('metadata_problem')) }}
+        then {{ streamleap.record_problem(spec, c.op, streamleap._with_times(texts, c.commit, c.ts, c.trid), c.get('metadata_problem'), c.get('fitting') or {}) }}
       {%- endfor %}
       {%- if per_spec %}
       when {{ c.record_type }} = 'control' and {{ streamleap.source_table_filter({'schema': per_spec[0][0].schema, 'table': per_spec[0][0].table,
