@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from streamleap.capture.resync import MARGIN
 from streamleap.project.invoke import run_dbt
 from streamleap.sources.introspect import read_source
 from streamleap.kinesis.local import LocalKinesis
@@ -839,6 +840,11 @@ def test_resync_into_a_dms_stream_puts_a_stale_mirror_right(source, tmp_path, pg
             target.execute(f"update {items} set id = 888888 where id = (select min(id) from {items} where id > {low})")
         slots = (lambda: source.query("select count(*) from pg_replication_slots")[1][0][0]) if source.kind == "postgres" else (lambda: 0)
         before = slots()
+        # The resync places its snapshot at S, the source's clock in whole seconds less MARGIN (decision
+        # 0024): a mirror row whose change is newer than S is newer than the resync and stays, by design.
+        # The rows made wrong by hand above must be stale ones, older than S: their changes were made
+        # before the capture ran, so the resync starts a margin and a second after those.
+        time.sleep(MARGIN.total_seconds() + 1.5)
         done = subprocess.run([*CLI, "resync", "shop.items", *common, "--producer", "dms", "--json"],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
