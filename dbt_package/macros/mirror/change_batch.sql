@@ -321,17 +321,29 @@ truncates as (
   {{ streamleap._truncates_select("(select * from batch where _sl_record_type = 'control')",
                                   streamleap.control_problem('r._sl_op', 'r._sl_commit_text', 'r._sl_ts_text', 'r._sl_trid', ss, fmt), fmt) }}
 ),
+{%- set fitting = streamleap._fitting_aliases(spec) %}
+typed as (
+  {#- each value typed once: the checks and the changes below read it (_fitting_aliases) -#}
+  select batch.*
+    {%- for c in spec.columns if ('data', c.name) in fitting %},
+    {{ streamleap._fitting_value(c, texts[('data', c.name)], streamleap.value_section(spec), ss) }} as {{ fitting[('data', c.name)] }}
+    {%- endfor %}
+    {%- for c in spec.key if (spec.before_image, c.name) in fitting %},
+    {{ streamleap._fitting_value(c, texts[(spec.before_image, c.name)], spec.before_image, ss) }} as {{ fitting[(spec.before_image, c.name)] }}
+    {%- endfor %}
+  from batch
+  where _sl_record_type = 'data'{{ streamleap._parse_once_fence() }}
+),
 checked as {{ streamleap.materialized_cte() }}(
-  select batch.*,
-    {{ streamleap.record_problem(spec, '_sl_op', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid')) }} as _sl_problem,
+  select typed.*,
+    {{ streamleap.record_problem(spec, '_sl_op', streamleap._with_times(texts, '_sl_commit_text', '_sl_ts_text', '_sl_trid'), fitting=fitting) }} as _sl_problem,
     {#- one digit string: the commit time's when there is one (the order key uses only that) #}
     {{ streamleap._ts_digits('coalesce(_sl_commit_text, _sl_ts_text)') }} as _sl_time_digits
-  from batch
-  where _sl_record_type = 'data'
+  from typed
 ),
 {%- endif %}
-{#- a cycle's checked records hold the values typed once (cycle_checked_sql, _fitting_aliases) -#}
-{%- set fitting = streamleap._fitting_aliases(spec) if checked is not none else {} %}
+{#- the values typed once: a cycle's checked records hold them (cycle_checked_sql), here typed -#}
+{%- set fitting = streamleap._fitting_aliases(spec) %}
 changes as {{ streamleap.materialized_cte() }}(
   select
     {%- for c in spec.columns %}
