@@ -7,6 +7,7 @@ project past about 1,600 values (35 tables of 50 columns) made a select list Pos
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -58,3 +59,47 @@ def test_the_set_aside_model_of_a_wide_project_builds_and_judges_records(target_
     amt = ("w1", "column amt: " + ("not a Debezium decimal:2 value that fits DECIMAL(12,2)" if record_format == "debezium"
                                    else "value does not fit DECIMAL(12,2); adjusted: set to NULL"))
     assert rows == [amt, ("w7", "column id: value does not fit BIGINT")]
+
+
+WIDE = 830  # one table's columns: each value typed beside its text, a batch would select past 1,664 entries
+
+
+@pytest.mark.parametrize("path", ["dbt run", "streamleap run"])
+def test_a_table_too_wide_to_type_its_values_beside_their_texts_is_mirrored(path, pg_url, tmp_path, monkeypatch):
+    """A table of 830 columns on Postgres. A batch holding each value typed beside its text would
+    select past Postgres's 1,664 entries (a cycle's checked table: past 1,600 columns). Such a
+    table's values are checked and converted where they are used (change_batch.sql,
+    _fitting_aliases), by a scheduled `dbt run` and by `streamleap run`'s planned cycle alike."""
+    from streamleap.pipeline.runner import Runner
+    from streamleap.records import ChangeRecord
+    from tests.test_capture_e2e import LocalKinesis
+
+    ddl = "create table public.wide (id bigint primary key, " + ", ".join(f"c{c} varchar(10)" for c in range(WIDE - 1)) + ");"
+    target = make_project(tmp_path, ddl, "postgres", "postgres", pg_url)
+    for k, v in target.env.items():
+        monkeypatch.setenv(k, v)
+
+    def change(n: int, op: str, values: dict) -> bytes:
+        return ChangeRecord("public", "wide", op, values, commit_ts=dt.datetime(2026, 1, 1, 0, 0, n),
+                            transaction_id=n, transaction_record_id=1).to_bytes()
+
+    first, second = change(1, "insert", {"id": 1, "c0": "a", "c5": "x"}), change(2, "update", {"id": 1, "c0": "a", "c5": "b"})
+    if path == "dbt run":
+        stand_in = f'"{target.stream_schema}"."{STREAM}"'
+        for n, data in enumerate((first, second), 1):
+            target.execute(f"insert into {stand_in} values (now(), '1{n}', 'shardId-0', '{n}', now(), %s)", [data])
+            dbt(target, "run", "--select", f"stg_{STREAM}", "wide")
+    else:
+        with LocalKinesis() as kinesis:
+            kinesis.create_stream(STREAM, 1)
+            client = kinesis.client()
+            runner = Runner(target.project, target="postgres", kinesis=client)
+            try:
+                for data in (first, second):
+                    client.put_record(StreamName=STREAM, Data=data, PartitionKey="public.wide.1")
+                    report = runner.cycle()  # the first builds the project (a dbt run), the second is a planned cycle
+                    assert report.error is None, report.error
+                assert report.commits == 1 and "wide" in report.ran, report
+            finally:
+                runner.close()
+    assert target.query(f"select id, c0, c5, c6 from {target.rel('wide')}") == [(1, "a", "b", None)]

@@ -476,15 +476,23 @@ where _sl_batch_end is not null
   {%- endif -%}
 {%- endmacro %}
 
-{#- A cycle's values typed once (cycle_checked_sql): the column of the checked records that holds
-    each value of the spec (data columns, and the key's before-image) as it is when it fits, and
-    NULL when it is NULL or does not fit (_fitting_value). One conversion per value serves the
-    misfit flags, the set-aside model's judgement and the mirror's batch, which otherwise each
-    converted it again. Not for JSON (super) columns: their check and their conversion differ. -#}
+{#- A batch's values typed once (change_batch_sql's typed step, a cycle's cycle_checked_sql): the
+    column that holds each value of the spec (data columns, and the key's before-image) as it is
+    when it fits, and NULL when it is NULL or does not fit (_fitting_value). One conversion per
+    value serves the checks, the misfit flags and the mirror's changes, which otherwise each
+    converted it again. Left out:
+      - JSON (super) columns: their check and their conversion are different SQL;
+      - binary columns: an empty value fits, and whether every target converts it to a value and
+        not to NULL is not documented (Redshift's TO_VARBYTE of '');
+      - every value of a table of more than 750 (columns and key): typed beside their texts they
+        would pass Postgres's 1,664 select-list entries, and a cycle's checked table the 1,600
+        columns of a Postgres or Redshift table. Such a table's values are checked and converted
+        where they are used, as before. -#}
 {% macro _fitting_aliases(spec) -%}
   {%- set out = {} -%}
-  {%- for c in spec.columns if c.family != 'super' %}{% do out.update({('data', c.name): '_sl_v' ~ loop.index}) %}{% endfor -%}
-  {%- for c in spec.key if c.family != 'super' %}{% do out.update({(spec.before_image, c.name): '_sl_bv' ~ loop.index}) %}{% endfor -%}
+  {%- if (spec.columns | length) + (spec.key | length) > 750 -%}{{ return(out) }}{%- endif -%}
+  {%- for c in spec.columns if c.family not in ('super', 'binary') %}{% do out.update({('data', c.name): '_sl_v' ~ loop.index}) %}{% endfor -%}
+  {%- for c in spec.key if c.family not in ('super', 'binary') %}{% do out.update({(spec.before_image, c.name): '_sl_bv' ~ loop.index}) %}{% endfor -%}
   {{ return(out) }}
 {%- endmacro %}
 
@@ -500,7 +508,7 @@ where _sl_batch_end is not null
   {%- endif -%}
 {%- endmacro %}
 
-{#- _column_value of a cycle's checked records, from the value typed once (v): the same values.
+{#- _column_value of records that hold their values typed once (v): the same values.
     The key's passed record_problem's check; with 'adjust' a value that does not fit is adjusted
     from its text; with 'set_aside' a record holding one never gets here, and a delete's other
     columns are NULL. -#}

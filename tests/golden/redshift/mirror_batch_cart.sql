@@ -160,8 +160,6 @@ typed as (select batch.*,
   else cast(null as BOOLEAN) end as _sl_v4,
     case when (case when (_sl_t5 ~ '^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T](([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)$') then (try_cast(replace(_sl_t5, 'T', ' ') as TIMESTAMPTZ) is not null) else false end) then cast(replace(_sl_t5, 'T', ' ') || case when (_sl_t5 ~ '^(.*(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?))$') then '' else '+00:00' end as TIMESTAMPTZ)
   else cast(null as TIMESTAMPTZ) end as _sl_v5,
-    case when ((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000) then to_varbyte(regexp_replace(_sl_t7, '^0x', ''), 'hex')
-  else cast(null as VARBYTE(1024000)) end as _sl_v6,
     case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
          then case when length(_sl_b1) <= 20 then case when cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_b1 as BIGINT) end end
        when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
@@ -219,7 +217,8 @@ changes as (
     case when _sl_v4 is not null then _sl_v4 else cast(null as BOOLEAN) end as "paid",
     case when _sl_v5 is not null then _sl_v5 else cast(null as TIMESTAMPTZ) end as "created_at",
     case when is_varchar(payload."data"."attrs") then case when can_json_parse(payload."data"."attrs"::varchar) then json_parse(payload."data"."attrs"::varchar) end else payload."data"."attrs" end as "attrs",
-    case when _sl_v6 is not null then _sl_v6 else case when (_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then to_varbyte(substr(regexp_replace(_sl_t7, '^0x', ''), 1, 2048000), 'hex') end end as "receipt",
+    case when ((_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t7, '^0x', '')) <= 2048000) then to_varbyte(regexp_replace(_sl_t7, '^0x', ''), 'hex')
+  else case when (_sl_t7 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then to_varbyte(substr(regexp_replace(_sl_t7, '^0x', ''), 1, 2048000), 'hex') end end as "receipt",
     _sl_bv1 as _sl_before_1,
     _sl_op,
     case when _sl_op = 'load' and _sl_commit_text is null then '0' else '1' end

@@ -309,10 +309,8 @@ typed as (select batch.*,
   else cast(null as TIME) end as _sl_v8,
     case when (_sl_t9 ~ '^(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?|24:00:00)$') then cast(_sl_t9 as TIME)
   else cast(null as TIME) end as _sl_v9,
-    case when ((_sl_t10 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t10, '^0x', '')) <= 2048000) then to_varbyte(regexp_replace(_sl_t10, '^0x', ''), 'hex')
-  else cast(null as VARBYTE(1024000)) end as _sl_v10,
     case when octet_length(_sl_t11) <= 65535 then cast(_sl_t11 as VARCHAR(65535))
-  else cast(null as VARCHAR(65535)) end as _sl_v11,
+  else cast(null as VARCHAR(65535)) end as _sl_v10,
     case when (_sl_b1 ~ '^([+-]?[0-9]+)$')
          then case when length(_sl_b1) <= 20 then case when cast(_sl_b1 as decimal(38,0)) between -9223372036854775808 and 9223372036854775807 then cast(_sl_b1 as BIGINT) end end
        when (_sl_b1 ~ '^([+-]?[0-9]{1,20}[.]0*)$')
@@ -385,8 +383,9 @@ changes as (
     case when _sl_v7 is not null then _sl_v7 else cast(null as TIMESTAMPTZ) end as "at_tz",
     case when _sl_v8 is not null then _sl_v8 else cast(null as TIME) end as "t_ms",
     case when _sl_v9 is not null then _sl_v9 else cast(null as TIME) end as "t_us",
-    case when _sl_v10 is not null then _sl_v10 else case when (_sl_t10 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then to_varbyte(substr(regexp_replace(_sl_t10, '^0x', ''), 1, 2048000), 'hex') end end as "raw",
-    case when _sl_v11 is not null then _sl_v11 else cast(from_varbyte(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65536, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65535 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65535, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65534 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65534, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65533 else 65532 end)), 'utf8') as VARCHAR(65535)) end as "note",
+    case when ((_sl_t10 ~ '^((0x)?([0-9a-fA-F]{2})*)$') and length(regexp_replace(_sl_t10, '^0x', '')) <= 2048000) then to_varbyte(regexp_replace(_sl_t10, '^0x', ''), 'hex')
+  else case when (_sl_t10 ~ '^((0x)?([0-9a-fA-F]{2})*)$') then to_varbyte(substr(regexp_replace(_sl_t10, '^0x', ''), 1, 2048000), 'hex') end end as "raw",
+    case when _sl_v10 is not null then _sl_v10 else cast(from_varbyte(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 1, (case when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65536, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65535 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65535, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65534 when not (substring(to_hex(substring(to_varbyte(substr(_sl_t11, 1, 65536), 'utf8'), 65534, 1)), 1, 1) in ('8', '9', 'a', 'b', 'A', 'B')) then 65533 else 65532 end)), 'utf8') as VARCHAR(65535)) end as "note",
     case when is_varchar(payload."payload"."after"."doc") then case when can_json_parse(payload."payload"."after"."doc"::varchar) then json_parse(payload."payload"."after"."doc"::varchar) end else payload."payload"."after"."doc" end as "doc",
     _sl_bv1 as _sl_before_1,
     _sl_op,
