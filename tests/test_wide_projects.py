@@ -70,9 +70,9 @@ def test_a_table_too_wide_to_type_its_values_beside_their_texts_is_mirrored(path
     select past Postgres's 1,664 entries (a cycle's checked table: past 1,600 columns). Such a
     table's values are checked and converted where they are used (change_batch.sql,
     _fitting_aliases), by a scheduled `dbt run` and by `streamleap run`'s planned cycle alike."""
+    from streamleap.kinesis.local import LocalKinesis
     from streamleap.pipeline.runner import Runner
     from streamleap.records import ChangeRecord
-    from tests.test_capture_e2e import LocalKinesis
 
     ddl = "create table public.wide (id bigint primary key, " + ", ".join(f"c{c} varchar(10)" for c in range(WIDE - 1)) + ");"
     target = make_project(tmp_path, ddl, "postgres", "postgres", pg_url)
