@@ -258,6 +258,7 @@ from (
 {%- set ss = spec.stream_schema -%}
 {%- set fmt = streamleap.record_format(spec) -%}
 {%- set texts = streamleap._texts(spec) -%}
+{%- set fitting = streamleap._fitting_aliases(spec) -%}
 {%- if checked is not none -%}
 with new_rows as (
   select * from {{ checked }}
@@ -321,16 +322,9 @@ truncates as (
   {{ streamleap._truncates_select("(select * from batch where _sl_record_type = 'control')",
                                   streamleap.control_problem('r._sl_op', 'r._sl_commit_text', 'r._sl_ts_text', 'r._sl_trid', ss, fmt), fmt) }}
 ),
-{%- set fitting = streamleap._fitting_aliases(spec) %}
 typed as (
   {#- each value typed once: the checks and the changes below read it (_fitting_aliases) -#}
-  select batch.*
-    {%- for c in spec.columns if ('data', c.name) in fitting %},
-    {{ streamleap._fitting_value(c, texts[('data', c.name)], streamleap.value_section(spec), ss) }} as {{ fitting[('data', c.name)] }}
-    {%- endfor %}
-    {%- for c in spec.key if (spec.before_image, c.name) in fitting %},
-    {{ streamleap._fitting_value(c, texts[(spec.before_image, c.name)], spec.before_image, ss) }} as {{ fitting[(spec.before_image, c.name)] }}
-    {%- endfor %}
+  select batch.*{{ streamleap._fitting_columns(spec, texts, fitting) }}
   from batch
   where _sl_record_type = 'data'{{ streamleap._parse_once_fence() }}
 ),
@@ -342,8 +336,7 @@ checked as {{ streamleap.materialized_cte() }}(
   from typed
 ),
 {%- endif %}
-{#- the values typed once: a cycle's checked records hold them (cycle_checked_sql), here typed -#}
-{%- set fitting = streamleap._fitting_aliases(spec) %}
+{#- the values typed once: a cycle's checked records hold them (cycle_checked_sql), here typed #}
 changes as {{ streamleap.materialized_cte() }}(
   select
     {%- for c in spec.columns %}
@@ -506,6 +499,17 @@ where _sl_batch_end is not null
   case when {{ streamleap.value_check(col, t, stream_schema, 'payload', section) }} then {{ streamleap.converted_value(col, t) }}
   else cast(null as {{ streamleap.column_type(col) }}) end
   {%- endif -%}
+{%- endmacro %}
+
+{#- The typed step's select list after `<relation>.*`: each value of _fitting_aliases, typed
+    (`,` and the column per value). -#}
+{% macro _fitting_columns(spec, texts, fitting) -%}
+    {%- for c in spec.columns if ('data', c.name) in fitting %},
+    {{ streamleap._fitting_value(c, texts[('data', c.name)], streamleap.value_section(spec), spec.stream_schema) }} as {{ fitting[('data', c.name)] }}
+    {%- endfor %}
+    {%- for c in spec.key if (spec.before_image, c.name) in fitting %},
+    {{ streamleap._fitting_value(c, texts[(spec.before_image, c.name)], spec.before_image, spec.stream_schema) }} as {{ fitting[(spec.before_image, c.name)] }}
+    {%- endfor %}
 {%- endmacro %}
 
 {#- _column_value of records that hold their values typed once (v): the same values.
@@ -691,13 +695,7 @@ parsed as (
 {%- set fitting = cols.fitting %}
 typed as (
   {#- and typed once: the mirror's batch (change_batch_sql) and the misfit flags read them -#}
-  select parsed.*
-    {%- for c in spec.columns if ('data', c.name) in fitting %},
-    {{ streamleap._fitting_value(c, texts[('data', c.name)], streamleap.value_section(spec), spec.stream_schema) }} as {{ fitting[('data', c.name)] }}
-    {%- endfor %}
-    {%- for c in spec.key if (spec.before_image, c.name) in fitting %},
-    {{ streamleap._fitting_value(c, texts[(spec.before_image, c.name)], spec.before_image, spec.stream_schema) }} as {{ fitting[(spec.before_image, c.name)] }}
-    {%- endfor %}
+  select parsed.*{{ streamleap._fitting_columns(spec, texts, fitting) }}
   from parsed{{ streamleap._parse_once_fence() }}
 )
 select typed.*,
