@@ -362,6 +362,33 @@ def test_a_cycle_reads_from_the_lowest_watermark_and_a_watermark_set_back_applie
     assert tables.set_aside_rows() == []
 
 
+
+@pytest.mark.parametrize("tables_project", TARGETS, indirect=True)
+def test_the_probe_finds_a_model_of_its_stream_behind_the_newest_record_and_no_other(tables):
+    """An idle cycle is its probe alone whatever else the state table holds (models of another
+    stream, behind or never run); a model of the stream whose watermark is below the newest
+    record, or not set, makes the next cycle read from there."""
+    tables.change("alpha", 1)
+    runner, calls = tables.counted_runner()
+    assert runner.cycle().error is None and runner.cycle().error is None  # a dbt run, then the plan
+    state = f'"{tables.target.schema}".streamleap_state'
+    mark = "?" if tables.target.name == "local" else "%s"
+    tables.target.execute(f"insert into {state} (relation_name, watermark) values ('elsewhere.other.behind', {mark}), "
+                          "('elsewhere.other.never_run', null)", [dt.datetime(2000, 1, 1)])
+    calls.clear()
+    idle = runner.cycle()
+    assert (idle.error, idle.ran, idle.statements, idle.commits) == (None, [], 1, 0)
+    newest = tables.state()["alpha"][0]
+    for behind in (newest - dt.timedelta(microseconds=1), None):
+        # gamma has no record: the batch from its watermark holds alpha's, applied before
+        tables.target.execute(f"update {state} set watermark = {mark} where relation_name like {mark}", [behind, "%.gamma"])
+        report = runner.cycle()
+        assert planned(calls, report) == {"alpha", SET_ASIDE} and report.applied["alpha"] == 0
+        assert tables.state()["gamma"][0] == newest  # moved to the batch's end with the others
+        idle = runner.cycle()
+        assert (idle.error, idle.ran, idle.statements, idle.commits) == (None, [], 1, 0)
+    assert tables.rows("alpha") == {1: "x"} and tables.set_aside_rows() == []
+
 KILLED_MID_CYCLE = """
 import json, os, signal, sys
 from pathlib import Path

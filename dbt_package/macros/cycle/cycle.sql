@@ -71,6 +71,7 @@
   {%- for batch in rows | batch(500) -%}
     {%- do plan.setup.append('insert into ' ~ members ~ ' (staging_name, relation_name) values\n' ~ batch | join(',\n')) -%}
   {%- endfor -%}
+  {%- do plan.setup.extend(streamleap.cycle_members_index_sql(members)) -%}
   {%- if streamleap.cycle_types_once() %}{% do plan.setup.extend(streamleap.typed_catalog_sql(catalogs)) %}{% endif -%}
   {{ return(plan) }}
 {%- endmacro %}
@@ -84,6 +85,34 @@
 {% macro _cycle_temp_relation(identifier) -%}
   {{ return(api.Relation.create(identifier=identifier, type='table').include(database=false, schema=false)) }}
 {%- endmacro %}
+
+{#- A stream's probe (see the top): the newest record past floor, the lowest watermark of the
+    stream's models (marks: a SELECT of watermark per state table), or NULL. -#}
+{% macro cycle_probe_sql(staging, floor, marks) -%}{{ return(adapter.dispatch('cycle_probe_sql', 'streamleap')(staging, floor, marks)) }}{%- endmacro %}
+{% macro default__cycle_probe_sql(staging, floor, marks) -%}
+  {{ return('select max(refresh_time) from ' ~ staging ~ ' where refresh_time > ' ~ floor) }}
+{%- endmacro %}
+{#- Postgres: the stand-in's newest record is one step down its refresh_time index
+    (postgres___local_stream_functions), and there is something past the lowest watermark when a
+    model's watermark is below that record. Only the state rows below it are joined to the members
+    table (by its index, cycle_members_index_sql): none in an idle cycle. The lowest watermark
+    joined every model's row: 0.3 ms of the probe at 500 tables, 0.02 ms at 2. -#}
+{% macro postgres__cycle_probe_sql(staging, floor, marks) -%}
+  {%- if not marks %}{{ return(streamleap.default__cycle_probe_sql(staging, floor, marks)) }}{% endif -%}
+  {%- set newest = '(select max(refresh_time) from ' ~ staging ~ ')' -%}
+  {{ return('select case when exists (select 1 from (' ~ marks | join(' union all ') ~ ') marks where marks.watermark is null or marks.watermark < '
+            ~ newest ~ ')\n  then ' ~ newest ~ ' end') }}
+{%- endmacro %}
+{#- dbt-redshift falls back to postgres__ macros: a streaming view has no index (its newest record is
+    a scan of the view) -#}
+{% macro redshift__cycle_probe_sql(staging, floor, marks) -%}{{ return(streamleap.default__cycle_probe_sql(staging, floor, marks)) }}{%- endmacro %}
+
+{#- After the members table is filled (once per connection): what lets the probe look a model up. -#}
+{% macro cycle_members_index_sql(members) -%}{{ return(adapter.dispatch('cycle_members_index_sql', 'streamleap')(members)) }}{%- endmacro %}
+{% macro default__cycle_members_index_sql(members) -%}{{ return([]) }}{%- endmacro %}
+{#- Postgres: an index, and statistics (autovacuum never analyzes a temporary table) -#}
+{% macro postgres__cycle_members_index_sql(members) -%}{{ return(['create index on ' ~ members ~ ' (relation_name)', 'analyze ' ~ members]) }}{%- endmacro %}
+{% macro redshift__cycle_members_index_sql(members) -%}{{ return([]) }}{%- endmacro %}
 
 {% macro _cycle_create_temp_sql(relation, sql) -%}
 create temporary table {{ relation }} as (
@@ -138,6 +167,7 @@ create temporary table {{ relation }} as (
   {%- else -%}
     {%- set floor = '(select min(watermark) from (' ~ marks | join(' union all ') ~ ') marks)' if marks else epoch -%}
   {%- endif -%}
+  {%- set model_marks = every if members is not none and marks else marks -%}
   {%- set batch_end = '(select max(refresh_time) from ' ~ cycle_batch ~ ')' -%}
   {%- set fmt = streamleap.stream_format(staging_node) -%}
   {#- values are typed once for DMS records only (typed.sql reads them) -#}
@@ -153,7 +183,7 @@ create temporary table {{ relation }} as (
     'member_keys': all_keys,
     'stream': [staging_node.config.get('stream_schema'), staging_node.config.get('stream_name')],
     'refresh': streamleap.refresh_streaming_view_sql(staging) | trim,
-    'probe': 'select max(refresh_time) from ' ~ staging ~ ' where refresh_time > ' ~ floor,
+    'probe': streamleap.cycle_probe_sql(staging, floor, model_marks),
     'floor': floor,
     'begin': [],
     'batch': batch | join(';\n'),
