@@ -202,3 +202,56 @@ def test_hooks_grants_and_the_session_setup_are_the_models(pg_url, tmp_path):
     assert_mirror_matches(target, w)
     assert target.query("select has_table_privilege(%s, %s, 'select')", [reader, target.rel("cart")]) == [(True,)]
     target.execute(f'drop schema "{target.schema}" cascade; drop role "{reader}"')
+
+
+NUMBERS_DDL = """
+CREATE TABLE public.cart (
+  id integer PRIMARY KEY,
+  status varchar(10) NOT NULL,
+  total numeric(6,3),
+  qty smallint,
+  ratio real,
+  updated_at timestamp
+);
+"""
+
+
+def column_types(target, table: str) -> dict[str, str]:
+    """The relation's column types, as the catalog says them (precision and scale included)."""
+    rows = target.query("select column_name, data_type, numeric_precision, numeric_scale from information_schema.columns "
+                        "where table_schema = {0} and table_name = {0}".format("?" if target.name == "local" else "%s"),
+                        [target.schema, table])
+    return {name: (f"{kind}({p},{s})" if kind.lower() in ("numeric", "decimal") and "(" not in kind else kind).lower()
+            for name, kind, p, s in rows}
+
+
+@pytest.mark.parametrize("target", ["local", "postgres"], indirect=True)
+def test_a_number_column_whose_source_type_changed_takes_the_new_type(target, tmp_path):
+    """The source's integer key becomes a bigint and a decimal gains digits; `streamleap generate`
+    follows: the next run gives the mirror and its tombstones the new types, and the values only the
+    new types hold are applied (they had failed every apply of the stream). Regenerating with the
+    same types alters nothing."""
+    regenerate(target, NUMBERS_DDL)
+    clock, w = Clock(), StreamWriter(target)
+    w.append([cart("insert", clock, 1, "open", "1.5"), cart("insert", clock, 2, "open", "2.25"), cart("delete", clock, 2)])
+    dbt(target, "run")
+    assert_mirror_matches(target, w)
+    before = column_types(target, "cart")
+    regenerate(target, NUMBERS_DDL)  # the same types: nothing to change
+    dbt(target, "run")
+    assert column_types(target, "cart") == before
+
+    regenerate(target, NUMBERS_DDL.replace("id integer", "id bigint").replace("numeric(6,3)", "numeric(12,4)"))
+    w.append([cart("update", clock, 1, "paid", "654321.1234"), cart("insert", clock, 5_000_000_000, "open", "0.0001"),
+              cart("delete", clock, 3_000_000_000)])
+    dbt(target, "run")
+    assert_mirror_matches(target, w)
+    assert set_aside_reasons(target) == []
+    after = column_types(target, "cart")
+    assert (after["id"], after["total"]) == ("bigint", "decimal(12,4)" if target.name == "local" else "numeric(12,4)")
+    assert {k: v for k, v in after.items() if k not in ("id", "total")} == {k: v for k, v in before.items() if k not in ("id", "total")}
+    assert column_types(target, "cart__streamleap_tombstones")["id"] == "bigint"
+    assert target.query(f'select id from {target.rel("cart__streamleap_tombstones")} order by id') == [(2,), (3_000_000_000,)]
+    w.append([cart("update", clock, 5_000_000_000, "paid", "99999999.9999")])  # and in the runs after
+    dbt(target, "run")
+    assert_mirror_matches(target, w)

@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from streamleap.sources.ddl import parse_ddl
-from streamleap.project.invoke import run_dbt
+from streamleap.project.invoke import dbt_argv, dbt_runner, run_dbt
 from streamleap.model.mirror_plan import plan_tables
 from streamleap.project.scaffold import generate_models, init_project
 from streamleap.model.source_table import SourceColumn, SourceTable
@@ -442,6 +442,39 @@ def test_with_on_misfit_set_aside_the_batch_is_as_before(tmp_path):
     assert batch.strip() + "\n" == path.read_text(encoding="utf-8")
     sqlglot.parse_one(batch, read="redshift")
 
+
+
+def test_a_number_column_whose_type_changed_is_left_to_its_owner_on_redshift(tmp_path):
+    """A mirror's number column whose model type changed is altered in place on DuckDB and Postgres
+    (column_type_changes_sql); Redshift alters only a VARCHAR's length in place, so the run stops
+    with one message naming the column, both types and what to do. The columns as Redshift's catalog
+    reports them (numeric with its precision and scale apart) match the model's: nothing to do."""
+    project = tmp_path / "project"
+    init_project(project)
+    generate_models(project, plan_tables(parse_ddl(DDL, "postgres")), "shop_cdc", "kinesis")
+    run_dbt(["deps"], project)
+
+    def changes(total: str) -> tuple[object, str]:
+        columns = (f"[api.Column('id', 'bigint'), api.Column('status', 'character varying', 20), {total}, "
+                   "api.Column('paid', 'boolean'), api.Column('created_at', 'timestamp with time zone')]")
+        template = f"{{{{ streamleap.column_type_changes_sql({REL.format('cart')}, {spec('cart')}, {columns}) | length }}}}"
+        said: list[str] = []
+        saved = {k: os.environ.get(k) for k in REDSHIFT_ENV}
+        os.environ.update(REDSHIFT_ENV)
+        try:
+            result = dbt_runner(callbacks=[lambda event: said.append(str(getattr(event.info, "msg", "")))]).invoke(
+                dbt_argv(["compile", "--no-populate-cache", "--quiet", "--inline", template], project, target="redshift"))
+        finally:
+            for k, v in saved.items():
+                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        return result, "\n".join(said)
+
+    same, _ = changes("api.Column('total', 'numeric', none, 12, 2)")
+    assert same.success and same.result.results[0].node.compiled_code.strip() == "0"
+    narrower, message = changes("api.Column('total', 'numeric', none, 10, 2)")
+    assert not narrower.success
+    assert "column total is DECIMAL(10,2) in the warehouse and DECIMAL(12,2) in the model" in message, message
+    assert "ADD COLUMN, UPDATE, DROP COLUMN, RENAME COLUMN" in message
 
 def test_records_under_a_partition_name_belong_to_the_partitioned_table(rendered):
     """DMS reads a partitioned Postgres table's partitions as tables of their own: the mirror's

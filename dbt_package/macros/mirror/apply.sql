@@ -250,6 +250,56 @@ left join {{ target }} on {{ streamleap._key_match(batch_name, target_name, spec
 where {{ batch_name }}._streamleap_op = 'delete' and {{ target_name }}.{{ q(spec.key[0].name) }} is null
 {%- endmacro %}
 
+{#- The statements that give relation's number columns the model's types where they differ: the
+    source's column changed type and `streamleap generate` followed it (an integer that became a
+    bigint, a decimal of another precision or scale, one past Redshift's 38 digits now kept as
+    text). dbt widens string types itself (expand_target_column_types) and leaves these alone; a
+    value that fit the model's type but not the relation's then failed every later apply of the
+    stream. relation_columns: the relation's (adapter.get_columns_in_relation); key_only: the
+    model's key columns only (its tombstones). -#}
+{% macro column_type_changes_sql(relation, spec, relation_columns, key_only=false) -%}
+  {%- set have = {} -%}
+  {%- for col in relation_columns -%}
+    {%- do have.update({col.name | string | lower: streamleap._type_key(col.dtype, col.numeric_precision, col.numeric_scale)}) -%}
+  {%- endfor -%}
+  {%- set out = [] -%}
+  {%- for c in (spec.key if key_only else spec.columns) if (c.name | string | lower) in have -%}
+    {%- set old = have[c.name | string | lower] -%}
+    {%- set new = streamleap._type_key(streamleap.column_type(c)) -%}
+    {%- if old != new and (streamleap._is_exact_number(old) or streamleap._is_exact_number(new)) -%}
+      {%- do out.append(streamleap.alter_column_type_sql(relation, c, old) | trim) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- A column type as one lower-case text to compare: numeric is decimal, its precision and scale
+    from the catalog's when the type's text has none (Postgres, Redshift). -#}
+{% macro _type_key(text, precision=none, scale=none) -%}
+  {%- set t = (text | string | lower | replace(' ', '')) -%}
+  {%- if t.startswith('numeric') %}{% set t = 'decimal' ~ t[7:] %}{% endif -%}
+  {%- if t == 'decimal' and precision is not none %}{% set t = 'decimal(' ~ precision ~ ',' ~ (scale or 0) ~ ')' %}{% endif -%}
+  {{ return({'int': 'integer', 'int4': 'integer', 'int8': 'bigint', 'int2': 'smallint'}.get(t, t)) }}
+{%- endmacro %}
+
+{% macro _is_exact_number(key) -%}
+  {{ return(key.startswith('decimal') or key in ['smallint', 'integer', 'bigint']) }}
+{%- endmacro %}
+
+{#- One column of relation to the model's type (c), its values cast. -#}
+{% macro alter_column_type_sql(relation, c, old) -%}{{ return(adapter.dispatch('alter_column_type_sql', 'streamleap')(relation, c, old)) }}{%- endmacro %}
+{% macro default__alter_column_type_sql(relation, c, old) -%}
+  {%- set name = streamleap.quote_ident(c.name) -%}
+  alter table {{ relation }} alter column {{ name }} type {{ streamleap.column_type(c) }} using cast({{ name }} as {{ streamleap.column_type(c) }})
+{%- endmacro %}
+{#- Redshift changes only a VARCHAR's length in place (ALTER COLUMN ... TYPE), and a column that is
+    a distribution or sort key cannot be dropped: the mirror's owner decides. -#}
+{% macro redshift__alter_column_type_sql(relation, c, old) -%}
+  {{ exceptions.raise_compiler_error(relation ~ ': column ' ~ c.name ~ ' is ' ~ old | upper ~ ' in the warehouse and ' ~ streamleap.column_type(c)
+     ~ ' in the model (the source column changed type); Redshift changes a column type in place only for VARCHAR: add a column of the new type, '
+     ~ 'copy the values into it, drop the old column and rename the new one (ALTER TABLE ... ADD COLUMN, UPDATE, DROP COLUMN, RENAME COLUMN), then run again') }}
+{%- endmacro %}
+
 {#- A mirror's change of mode (mirror_apply_sql, when the model changed since it last applied):
     'soft_delete' from 'mirror': the keys of the tombstones become flagged rows (key alone) and the
     rows from before get the flag false; 'mirror' from 'soft_delete': the flagged rows become

@@ -108,15 +108,20 @@ delete from {{ streamleap.truncates_relation(target) }} where relation_name = {{
 {#- A mirror's apply of the batch in relation batch. When the model changed since the relation was
     last applied, the relation is brought to the model first, as dbt's incremental materialization
     does on every run: wider string types, and the new columns (on_schema_change, by default
-    append_new_columns, that a backfill then fills in). -#}
+    append_new_columns, that a backfill then fills in); and a number column whose type the model
+    changed takes the model's type (column_type_changes_sql). -#}
 {% macro mirror_apply_sql(target, batch, run) -%}
   {%- set spec = streamleap.mirror_spec() -%}
   {%- set modes = '' -%}
   {%- if run.config_changed -%}
     {%- do adapter.expand_target_column_types(from_relation=batch, to_relation=target) -%}
     {%- do process_schema_changes(incremental_validate_on_schema_change(config.get('on_schema_change'), default='append_new_columns'), batch, target) -%}
-    {%- set columns = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list -%}
-    {%- set modes = streamleap.mode_change_sql(target, spec, columns) | trim -%}
+    {%- set relation_columns = adapter.get_columns_in_relation(target) -%}
+    {%- set columns = relation_columns | map(attribute='name') | map('lower') | list -%}
+    {%- set altered = streamleap.column_type_changes_sql(target, spec, relation_columns) -%}
+    {%- set tomb = load_relation(streamleap.tombstone_relation(target)) -%}
+    {%- if tomb is not none %}{% do altered.extend(streamleap.column_type_changes_sql(tomb, spec, adapter.get_columns_in_relation(tomb), key_only=true)) %}{% endif -%}
+    {%- set modes = (altered + [streamleap.mode_change_sql(target, spec, columns) | trim]) | reject('equalto', '') | join(';\n') -%}
   {%- endif -%}
   {#- a TRUNCATE's statements read the whole mirror: only when the batch holds one -#}
   {%- set truncates = run_query('select count(*) from ' ~ batch ~ " where _streamleap_op = 'truncate'") -%}
