@@ -584,6 +584,23 @@ def test_a_bounded_run_that_ends_on_a_failed_cycle_exits_1(shop, kinesis):
     assert_one_error_line(result, "the last cycle failed")
 
 
+
+@pytest.mark.parametrize("project", ["local"], indirect=True)
+def test_run_json_keeps_stdout_for_its_reports_when_dbt_fails(shop, kinesis):
+    """dbt's own lines about a failed model go to stderr: every line on stdout is a report."""
+    broken = shop.target.project / "models" / "broken_report.sql"
+    broken.write_text("select * from a_table_that_is_not_there\n")
+    try:
+        shop.put(shop.workload.initial_load(5))
+        result = cli("run", "--project-dir", shop.target.project, "--target", shop.target.name, "--kinesis-endpoint",
+                     kinesis.endpoint_url, "--region", "us-east-1", "--every", "0", "--cycles", "2", "--json")
+    finally:
+        broken.unlink()
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    reports = [json.loads(line) for line in result.stdout.splitlines()]  # nothing else on stdout
+    assert len(reports) == 2 and all("broken_report" in r["error"] for r in reports), reports
+    assert "a_table_that_is_not_there" in result.stderr  # dbt's message, for whoever reads the log
+
 # ---------------------------------------------------------------- re-parse
 @pytest.mark.parametrize("project", ["local"], indirect=True)
 def test_a_project_change_is_parsed_again_once(shop):

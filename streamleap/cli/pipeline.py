@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -55,6 +56,8 @@ def run(project_dir, profiles_dir, target, kinesis_endpoint, region, every, cycl
 
     runner = Runner(project_dir, target=target, profiles_dir=profiles_dir, kinesis_endpoint=kinesis_endpoint,
                     region=region, every=every, restart_stream=restart_stream, kafka_bootstrap=kafka_bootstrap)
+    if as_json:
+        runner.dbt.output = sys.stderr  # stdout holds the reports only
     runner.setup()
     last: list = []
 

@@ -12,9 +12,10 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext, redirect_stdout
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 from streamleap.errors import StreamleapError
 from streamleap.project.file_watch import ProjectWatch
@@ -144,6 +145,13 @@ class DbtSession:
         self.manifest: Any = None
         self._watch = ProjectWatch(project_dir, WATCHED)  # whether a project file changed since the parse
         self._stale = True
+        #: where dbt's console lines go (its errors: the invocations are --quiet); stdout when None.
+        #: `streamleap run --json` keeps stdout for its reports and sends them to stderr.
+        self.output: TextIO | None = None
+
+    def _console(self) -> Any:
+        # dbt's console logger takes sys.stdout when an invocation sets it up
+        return redirect_stdout(self.output) if self.output is not None else nullcontext()
 
     def _args(self, *args: str) -> list[str]:
         return dbt_argv(list(args), self.project_dir, self.profiles_dir, self.target)
@@ -158,7 +166,8 @@ class DbtSession:
         # another session's parse, when nothing changed since (this session's watch is armed)
         manifest = _PARSED.take(key) if self._watch.kernel else None
         if manifest is None:
-            result = _PARSED.parse(key, self.project_dir, self._args("parse", "--quiet"))
+            with self._console():
+                result = _PARSED.parse(key, self.project_dir, self._args("parse", "--quiet"))
             if not result.success or result.result is None:
                 raise StreamleapError(f"dbt parse failed in {self.project_dir}: {first_line(result.exception)}")
             manifest = result.result
@@ -171,7 +180,8 @@ class DbtSession:
 
     def invoke(self, *args: str, callbacks: list[Callable[[Any], None]] | None = None) -> Any:
         self.ensure_parsed()
-        result = dbt_runner(self.manifest, callbacks).invoke(self._args(*args, *FAST_FLAGS))
+        with self._console():
+            result = dbt_runner(self.manifest, callbacks).invoke(self._args(*args, *FAST_FLAGS))
         if not result.success:
             detail = first_line(result.exception)
             if result.exception is None and result.result is not None:
