@@ -573,6 +573,22 @@ def test_run_json_prints_one_object_per_cycle_with_the_right_numbers(shop, kines
     shop.assert_mirrors_exact()
 
 
+
+@pytest.mark.parametrize("project", TARGETS, indirect=True)
+def test_a_dbt_run_cycle_reports_what_it_applied_and_0_for_the_rest(shop):
+    """A runner's first cycle is a `dbt run` of every model: a mirror with nothing new reports 0, not
+    what an earlier cycle applied (its state row's applied_rows)."""
+    shop.put(shop.workload.initial_load(10))
+    first_runner = shop.runner(every=0)
+    first = first_runner.cycle()
+    assert first.error is None and first.ran is None and first.applied["cart"] == 10 and first.applied["cart_item"] > 0
+    first_runner.close()
+    carts = [r for r in shop.transactions(20) if r.table == "cart"]
+    shop.put(carts)
+    report = shop.runner(every=0).cycle()
+    assert report.error is None and report.ran is None  # a dbt run again
+    assert report.applied["cart_item"] == 0 and 0 < report.applied["cart"] <= len(carts), report.applied
+
 @pytest.mark.parametrize("project", ["local"], indirect=True)
 def test_a_bounded_run_that_ends_on_a_failed_cycle_exits_1(shop, kinesis):
     shop.client.delete_stream(StreamName=STREAM, EnforceConsumerDeletion=True)  # the stream is gone

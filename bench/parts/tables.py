@@ -400,10 +400,10 @@ def _measure(work: Path, kind: str, n: int, quick: bool, server: Any) -> dict:
 
     ProjectWatch.changed = timed_changed
 
-    def timed_read_state(self: Any, report: Any, idle: bool = False) -> None:
+    def timed_read_state(self: Any, report: Any, idle: bool = False, **kwargs: Any) -> None:
         t = now_s()
         try:
-            original_read_state(self, report, idle=idle)
+            original_read_state(self, report, idle=idle, **kwargs)
         finally:
             state_s.append(now_s() - t)
 

@@ -27,6 +27,31 @@ from streamleap.sources.ddl_text import split_statements
 from streamleap.errors import StreamleapError
 
 PLAN_MARK = "streamleap-cycle-plan "
+RAN_MARK = "streamleap-cycle-ran "  # run_stream_cycle's log line: the models its cycle applied in a `dbt run`
+
+
+class CycleRan:
+    """A dbt callback: the models that applied in the cycles of a `dbt run` (each streaming view
+    model's, run_stream_cycle)."""
+
+    def __init__(self) -> None:
+        self.models: set[str] = set()
+
+    def __call__(self, event: Any) -> None:
+        msg = getattr(getattr(event, "info", None), "msg", None)
+        if isinstance(msg, str) and msg.startswith(RAN_MARK):
+            self.models.update(json.loads(msg[len(RAN_MARK):]))
+
+
+def models_applied(result: Any, cycle_ran: CycleRan) -> set[str]:
+    """The models that applied anything in a `dbt run` (its result): those of its streams' cycles,
+    and those whose own run did more than find nothing new (a build, a backfill, an apply)."""
+    applied = set(cycle_ran.models)
+    for r in getattr(getattr(result, "result", None), "results", None) or []:
+        node = getattr(r, "node", None)
+        if node is not None and str(r.status) == "success" and r.message != "nothing new":
+            applied.add(node.name)
+    return applied
 
 
 def _statements(sql: str) -> tuple[str, ...]:

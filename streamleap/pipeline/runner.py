@@ -36,6 +36,7 @@ from streamleap.project.invoke import DbtSession, duckdb_lock, first_line
 from streamleap.errors import StreamleapError
 from streamleap.project.manifest import ProjectModels, project_models, read_state
 from streamleap.pipeline.warehouse import Warehouse, open_warehouse
+from streamleap.pipeline.cycle import CycleRan, models_applied
 
 LOCK_FILE = "streamleap-run.lock"
 REPORT_FILE = "streamleap-run.json"
@@ -223,8 +224,11 @@ class Runner:
                 report.ingested += relay.pull().records
                 if relay.restarted_on is not None and relay.restarted_on != restarted:
                     report.restarted_streams.append(relay.stream_name)
+            applied_by_dbt: set[str] | None = None
             if self._run_all:
-                self.dbt.invoke("run")  # builds what is missing, applies what arrived, every model
+                # builds what is missing, applies what arrived, every model
+                cycle_ran = CycleRan()
+                applied_by_dbt = models_applied(self.dbt.invoke("run", callbacks=[cycle_ran]), cycle_ran)
             else:
                 if self._plan_manifest is not self.dbt.manifest:  # rendered once per parsed project
                     from streamleap.pipeline.cycle import load_plan
@@ -236,7 +240,7 @@ class Runner:
                 if after:
                     # the user's own tables over a mirror that changed (views need nothing)
                     self.dbt.invoke("run", "--select", *after)
-            self._read_state(report, idle=report.ran == [])
+            self._read_state(report, idle=report.ran == [], applied_by_dbt=applied_by_dbt)
             self._run_all = False
         except StreamleapError as exc:
             report.error = str(exc)
@@ -316,7 +320,7 @@ class Runner:
         except OSError:
             pass  # a read-only project still runs
 
-    def _read_state(self, report: CycleReport, idle: bool = False) -> None:
+    def _read_state(self, report: CycleReport, idle: bool = False, applied_by_dbt: set[str] | None = None) -> None:
         """applied, set_aside and lag of the cycle, from the state rows; an idle cycle applied nothing
         and reads nothing (its lag is from the newest change applied so far)."""
         assert self.warehouse is not None and self.models is not None
@@ -339,7 +343,8 @@ class Runner:
         else:
             by_key = read_state(self.warehouse, refs)
         newest = None
-        ran = None if report.ran is None else set(report.ran)  # applied_rows of a model that did not run is an older cycle's
+        # applied_rows of a model that did not apply in this cycle is an older cycle's
+        ran = set(report.ran) if report.ran is not None else applied_by_dbt
         for name, ref in self.models.mirrors.items():
             applied, commit_ts = by_key.get(ref.key, (0, None))
             report.applied[name] = int(applied or 0) if ran is None or name in ran else 0

@@ -474,6 +474,12 @@ create temporary table {{ relation }} as (
     {{ statements | join(';\n') }}
     {{- streamleap.end_atomic() }}
   {%- endcall -%}
+  {#- which models applied in this run's cycle (their runs then find nothing new): the runner's
+      report of a `dbt run` cycle (streamleap/pipeline/runner.py) -#}
+  {%- set ran = [] -%}
+  {%- for node_m, _, _ in applied %}{% do ran.append(node_m.name) %}{% endfor -%}
+  {%- for node in p.set_aside_nodes %}{% do ran.append(node.name) %}{% endfor -%}
+  {%- do log('streamleap-cycle-ran ' ~ tojson(ran)) -%}
   {{ return(true) }}
 {%- endmacro %}
 
