@@ -195,6 +195,21 @@ def test_check_source_input_mistakes_are_one_error_line(logical_pg):
         assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], (extra, result.output)
 
 
+
+def test_without_tables_every_table_is_checked_as_capture_reads_them(logical_pg, tmp_path, monkeypatch):
+    """No --tables and no config: every table of the source, the tables capture reads without
+    --tables; --exclude-tables leaves some out."""
+    monkeypatch.chdir(tmp_path)  # no streamleap.yml here
+    result = CliRunner().invoke(main, ["check-source", "--source-url", logical_pg, "--json"], env=CLI_ENV)
+    assert result.exit_code == 1, result.output  # keyless, json_keyed... fail, as with --tables
+    checked = {c["name"] for c in json.loads(result.output)["checks"] if c["name"].startswith("table ")}
+    assert {"table public.Cart", "table public.keyless", "table public.json_keyed", "table public.odd_type",
+            *(f"table public.many_{i}" for i in range(7))} <= checked, checked
+    fewer = CliRunner().invoke(main, ["check-source", "--source-url", logical_pg, "--exclude-tables", "keyless*,json_*",
+                                      "--json"], env=CLI_ENV)
+    names = {c["name"] for c in json.loads(fewer.output)["checks"] if c["name"].startswith("table ")}
+    assert names == checked - {"table public.keyless", "table public.keyless_full", "table public.json_keyed"}, names
+
 def test_replica_identity_default_is_one_summary_line(logical_pg):
     names = ",".join(f"many_{i}" for i in range(7))
     result = _check(logical_pg, names + ",public.Cart")

@@ -18,7 +18,7 @@ from streamleap.errors import StreamleapError
               help="mysql://user:pass@host:port/db or postgresql://user:pass@host:port/db")
 @click.option("--config", "config_path", default="streamleap.yml", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Tables come from here unless --tables is given.")
-@click.option("--tables", help="Comma-separated schema.table names (default: tables: of the config).")
+@click.option("--tables", help="Comma-separated schema.table names (default: tables: of the config, else every table, as capture reads).")
 @click.option("--key", "keys", multiple=True, help="TABLE=COL[,COL]: the key of a table without a primary key (repeatable).")
 @click.option("--exclude-tables", help="Comma-separated globs on table or schema.table to leave out (audit_*, public.tmp_*).")
 @click.option("--exclude-columns", help="Comma-separated TABLE.COLUMN (or SCHEMA.TABLE.COLUMN, globs allowed) to leave out.")
@@ -36,9 +36,7 @@ def check_source(source_url, config_path, tables, keys, exclude_tables, exclude_
         from streamleap.aws.config import load_config
 
         names = list(load_config(config_path).tables)
-    elif names is None:
-        raise StreamleapError(f"name the tables with --tables, or write {config_path} (`streamleap aws init-config`)")
-    if not names:
+    if names is not None and not names:
         raise StreamleapError("--tables: name at least one table")
     checks = run_checks(source_url, names, key_map, exclude_tables, exclusions)
     bad = failed(checks)

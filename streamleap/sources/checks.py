@@ -64,11 +64,12 @@ def failed(checks: list[Check]) -> list[Check]:
     return [c for c in checks if not c.ok and c.severity == "error"]
 
 
-def check_source(url: str, tables: list[str], keys: dict[str, tuple[str, ...]] | None = None,
+def check_source(url: str, tables: list[str] | None, keys: dict[str, tuple[str, ...]] | None = None,
                  exclude_tables: str | list[str] | None = None,
                  exclude_columns: list[tuple[str, str]] | None = None, *,
                  source_tables: list[SourceTable] | None = None) -> list[Check]:
-    """Every prerequisite check for capturing ``tables`` from the source at ``url``; ``keys``,
+    """Every prerequisite check for capturing ``tables`` (None: every table of the source, as
+    ``streamleap capture`` reads without --tables) from the source at ``url``; ``keys``,
     ``exclude_tables`` and ``exclude_columns`` as ``plan`` takes them (``plan.parse_keys``,
     globs, ``plan.parse_column_exclusions``). ``source_tables``: the tables ``read_source(url,
     tables)`` gave, when the caller has read them already (capture reads the catalog once per
@@ -98,7 +99,7 @@ def not_ready_error(bad: list[Check], source: str = "the source") -> StreamleapE
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _table_checks(found: list[SourceTable], names: list[str], keys: dict[str, tuple[str, ...]],
+def _table_checks(found: list[SourceTable], names: list[str] | None, keys: dict[str, tuple[str, ...]],
                   exclude_tables: str | list[str] | None,
                   exclusions: list[tuple[str, str]]) -> tuple[list[Check], list[tuple[SourceTable, MirrorTable]]]:
     """One check per named table: not found, refused by the plan (its reason), or planned (its
@@ -107,7 +108,7 @@ def _table_checks(found: list[SourceTable], names: list[str], keys: dict[str, tu
     checks: list[Check] = []
     selected: list[SourceTable] = []
     pairs: list[tuple[SourceTable, MirrorTable]] = []
-    for name in names:
+    for name in names if names is not None else []:
         try:
             (table,) = select_tables(found, [name])
         except StreamleapError:
@@ -116,6 +117,8 @@ def _table_checks(found: list[SourceTable], names: list[str], keys: dict[str, tu
             continue
         if not any(t is table for t in selected):
             selected.append(table)
+    if names is None:
+        selected = list(found)
     selected = drop_excluded(selected, exclude_tables)
     plan = plan_source(selected, keys, exclusions)
     planned = {(t.source.schema, t.source.name): t for t in plan.tables}
