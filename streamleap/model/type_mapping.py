@@ -262,7 +262,7 @@ _CHAR_NOTE = (
     "Postgres pads), and Redshift ignores trailing spaces when comparing"
 )
 _VARCHAR_NOTE = "lengths are characters in the source, bytes in Redshift: 4 bytes per character"
-_LONG_TEXT_NOTE = "unbounded text: VARCHAR(65535) is Redshift's maximum; longer values are cut to fit"
+_LONG_TEXT_NOTE = "no length limit; VARCHAR(65535) is Redshift's maximum, longer values are cut to fit"
 _LONG_BINARY_NOTE = ("VARBYTE(1024000) holds more than one Kinesis record can carry (1 MiB, binary as hex: "
                      "about 500 KB); Redshift's VARBYTE maximum is 16,777,216")
 
