@@ -388,8 +388,8 @@ def _mysql_set(labels: tuple[str, ...]) -> TargetType:
     )
 
 
-_MYSQL_SPATIAL_NOTE = ("spatial: DMS writes the value as binary (WKB); VARBYTE(1024000) holds more than one Kinesis "
-                       "record can carry")
+_MYSQL_SPATIAL_NOTE = ("spatial: binary, the bytes MySQL stores (a 4-byte SRID, then WKB: a WKB reader skips the first 4); "
+                       "VARBYTE(1024000) holds more than one Kinesis record can carry")
 
 _MYSQL: dict[str, _Handler] = {
     # integers
