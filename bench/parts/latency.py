@@ -52,10 +52,10 @@ def part_latency(work: Path, rate: int, duration: float) -> dict:
     Relay.pull = timed("pull", Relay.pull, lambda kw, r: r.records)
     original_invoke = DbtSession.invoke
 
-    def invoke(self, *args):
+    def invoke(self, *args, **kwargs):
         if args[:1] != ("run",):  # the set-up's run-operation
-            return original_invoke(self, *args)
-        return timed("dbt", original_invoke)(self, *args)
+            return original_invoke(self, *args, **kwargs)
+        return timed("dbt", original_invoke)(self, *args, **kwargs)
 
     DbtSession.invoke = invoke
     original_cycle = Runner.cycle
