@@ -244,7 +244,7 @@ CART_COLUMNS = (
     C("select", "varchar(255)", True),
     C("is_gift", "tinyint(1)", False),
     C("total", "decimal(65,2)", True),
-    C("status", "enum('open','paid','it''s gone')", False),  # COLUMN_TYPE lower-cased, labels too
+    C("status", "enum('open','Paid','it''s gone')", False),  # COLUMN_TYPE lower-cased, its labels as written
     C("flags", "set('a','b')", True),
     C("doc", "json", True),  # MariaDB's json is longtext + CHECK (json_valid(doc)): read back as json
     C("photo", "blob", True),

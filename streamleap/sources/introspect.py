@@ -243,6 +243,16 @@ def _read_mysql(url: SourceUrl) -> list[SourceTable]:
         conn.close()
 
 
+_MYSQL_LABELLED = re.compile(r"^(enum|set)(\s*\(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _mysql_type_text(text: str) -> str:
+    """COLUMN_TYPE in lower case, as a DDL file's type is read, but an ENUM's or SET's labels as
+    written (a plan from the live database and from its dump describe them alike)."""
+    m = _MYSQL_LABELLED.match(text)
+    return m[1].lower() + m[2] if m else text.lower()
+
+
 def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
     args: list[tuple[str, ...]]
     if databases is None:
@@ -265,7 +275,7 @@ def _mysql_tables(cur: Any, databases: list[str] | None) -> list[SourceTable]:
     for schema, table, name, type_text, nullable, extra in cur.fetchall():
         key = (driver_text(schema), driver_text(table))
         if key in columns:  # views have columns too
-            columns[key].append(SourceColumn(driver_text(name), driver_text(type_text).lower(), driver_text(nullable) == "YES",
+            columns[key].append(SourceColumn(driver_text(name), _mysql_type_text(driver_text(type_text)), driver_text(nullable) == "YES",
                                              _mysql_generated(driver_text(extra or ""))))
     _mariadb_json_columns(cur, where.replace("TABLE_SCHEMA", "CONSTRAINT_SCHEMA"), args, columns)
     keys: dict[tuple[str, str], list[str]] = {key: [] for key in names}
