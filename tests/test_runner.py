@@ -574,7 +574,7 @@ def test_run_json_prints_one_object_per_cycle_with_the_right_numbers(shop, kines
 
 
 
-@pytest.mark.parametrize("project", TARGETS, indirect=True)
+@pytest.mark.parametrize("project", ["local"], indirect=True)  # the runner's count; the package's log line is every target's
 def test_a_dbt_run_cycle_reports_what_it_applied_and_0_for_the_rest(shop):
     """A runner's first cycle is a `dbt run` of every model: a mirror with nothing new reports 0, not
     what an earlier cycle applied (its state row's applied_rows)."""
@@ -609,12 +609,12 @@ def test_run_json_keeps_stdout_for_its_reports_when_dbt_fails(shop, kinesis):
     try:
         shop.put(shop.workload.initial_load(5))
         result = cli("run", "--project-dir", shop.target.project, "--target", shop.target.name, "--kinesis-endpoint",
-                     kinesis.endpoint_url, "--region", "us-east-1", "--every", "0", "--cycles", "2", "--json")
+                     kinesis.endpoint_url, "--region", "us-east-1", "--every", "0", "--cycles", "1", "--json")
     finally:
         broken.unlink()
     assert result.exit_code == 1, (result.stdout, result.stderr)
     reports = [json.loads(line) for line in result.stdout.splitlines()]  # nothing else on stdout
-    assert len(reports) == 2 and all("broken_report" in r["error"] for r in reports), reports
+    assert len(reports) == 1 and "broken_report" in reports[0]["error"], reports
     assert "a_table_that_is_not_there" in result.stderr  # dbt's message, for whoever reads the log
 
 # ---------------------------------------------------------------- re-parse
