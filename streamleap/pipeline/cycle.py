@@ -30,23 +30,25 @@ PLAN_MARK = "streamleap-cycle-plan "
 RAN_MARK = "streamleap-cycle-ran "  # run_stream_cycle's log line: the models its cycle applied in a `dbt run`
 
 
-class CycleRan:
-    """A dbt callback: the models that applied in the cycles of a `dbt run` (each streaming view
-    model's, run_stream_cycle)."""
+class MarkedLines:
+    """A dbt callback: what follows mark in each log line that starts with it (the package's
+    lines for the Python side: PLAN_MARK, RAN_MARK)."""
 
-    def __init__(self) -> None:
-        self.models: set[str] = set()
+    def __init__(self, mark: str) -> None:
+        self.mark = mark
+        self.lines: list[str] = []
 
     def __call__(self, event: Any) -> None:
         msg = getattr(getattr(event, "info", None), "msg", None)
-        if isinstance(msg, str) and msg.startswith(RAN_MARK):
-            self.models.update(json.loads(msg[len(RAN_MARK):]))
+        if isinstance(msg, str) and msg.startswith(self.mark):
+            self.lines.append(msg[len(self.mark):])
 
 
-def models_applied(result: Any, cycle_ran: CycleRan) -> set[str]:
-    """The models that applied anything in a `dbt run` (its result): those of its streams' cycles,
-    and those whose own run did more than find nothing new (a build, a backfill, an apply)."""
-    applied = set(cycle_ran.models)
+def models_applied(result: Any, cycle_ran: MarkedLines) -> set[str]:
+    """The models that applied anything in a `dbt run` (its result): those of its streams' cycles
+    (cycle_ran: MarkedLines(RAN_MARK) of the run), and those whose own run did more than find
+    nothing new (a build, a backfill, an apply)."""
+    applied = {str(name) for line in cycle_ran.lines for name in json.loads(line)}
     for r in getattr(getattr(result, "result", None), "results", None) or []:
         node = getattr(r, "node", None)
         if node is not None and str(r.status) == "success" and r.message != "nothing new":
@@ -147,14 +149,9 @@ class CyclePlan:
 
 def load_plan(session: Any) -> CyclePlan:
     """Render the cycle's SQL with the package (one run-operation on the session's parsed manifest)."""
-    lines: list[str] = []
-
-    def catch(event: Any) -> None:
-        msg = getattr(getattr(event, "info", None), "msg", None)
-        if isinstance(msg, str) and msg.startswith(PLAN_MARK):
-            lines.append(msg[len(PLAN_MARK):])
-
-    session.invoke("run-operation", "streamleap.cycle_plan", callbacks=[catch])
+    marked = MarkedLines(PLAN_MARK)
+    session.invoke("run-operation", "streamleap.cycle_plan", callbacks=[marked])
+    lines = marked.lines
     if len(lines) != 1:
         raise StreamleapError("dbt run-operation streamleap.cycle_plan rendered no cycle plan; "
                               "run `dbt deps` so that the project uses this version of the streamleap package")

@@ -36,7 +36,7 @@ from streamleap.project.invoke import DbtSession, duckdb_lock, first_line
 from streamleap.errors import StreamleapError
 from streamleap.project.manifest import ProjectModels, project_models, read_state
 from streamleap.pipeline.warehouse import Warehouse, open_warehouse
-from streamleap.pipeline.cycle import CycleRan, models_applied
+from streamleap.pipeline.cycle import RAN_MARK, MarkedLines, models_applied
 
 LOCK_FILE = "streamleap-run.lock"
 REPORT_FILE = "streamleap-run.json"
@@ -227,7 +227,7 @@ class Runner:
             applied_by_dbt: set[str] | None = None
             if self._run_all:
                 # builds what is missing, applies what arrived, every model
-                cycle_ran = CycleRan()
+                cycle_ran = MarkedLines(RAN_MARK)
                 applied_by_dbt = models_applied(self.dbt.invoke("run", callbacks=[cycle_ran]), cycle_ran)
             else:
                 if self._plan_manifest is not self.dbt.manifest:  # rendered once per parsed project

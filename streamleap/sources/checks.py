@@ -106,9 +106,9 @@ def _table_checks(found: list[SourceTable], names: list[str] | None, keys: dict[
     key); and a warning naming the columns kept as text. Returns the planned tables too, each
     with the source table as it is (before a --key)."""
     checks: list[Check] = []
-    selected: list[SourceTable] = []
+    selected: list[SourceTable] = list(found) if names is None else []  # None: every table
     pairs: list[tuple[SourceTable, MirrorTable]] = []
-    for name in names if names is not None else []:
+    for name in names or ():
         try:
             (table,) = select_tables(found, [name])
         except StreamleapError:
@@ -117,8 +117,6 @@ def _table_checks(found: list[SourceTable], names: list[str] | None, keys: dict[
             continue
         if not any(t is table for t in selected):
             selected.append(table)
-    if names is None:
-        selected = list(found)
     selected = drop_excluded(selected, exclude_tables)
     plan = plan_source(selected, keys, exclusions)
     planned = {(t.source.schema, t.source.name): t for t in plan.tables}
