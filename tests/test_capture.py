@@ -133,11 +133,39 @@ def test_a_record_over_one_mib_is_reported_and_counted_not_sent(kinesis):
     stream = new_stream(kinesis)
     reported = []
     writer = KinesisWriter(client, stream, on_oversized=reported.append)
-    huge = record(2, size=1024 * 1024)
+    huge = record(2, size=1024 * 1024)  # not DMS JSON: nothing goes in its place
     writer.put([record(1), huge, record(3)])
     assert [r.key for r in reported] == ["id=2"]
     assert writer.stats.oversized == 1 and writer.stats.oversized_examples == ["public.t (id=2)"]
+    assert writer.stats.stand_ins == 0
     assert sorted(k for k, _ in read_stream(client, stream)) == ["public.t.1", "public.t.3"]
+
+
+def test_a_dms_record_over_one_mib_goes_as_a_stand_in_with_its_key_that_the_apply_sets_aside(kinesis):
+    """A row's change too large for Kinesis is not lost from sight: a small record with the same
+    metadata and partition key, record-type not-sent, its key and small values, the size and the
+    columns left out, goes in its place (tests/test_value_edges.py: every target sets it aside
+    with its own reason)."""
+    client = kinesis.client()
+    stream = new_stream(kinesis)
+    encoder = RecordEncoder([TABLE], clock=lambda: dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
+    ts = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc)
+    big = encoder.encode(RowChange("public", "t", "update", {"id": 7, "b": b"\x01" * 900_000, "ok": True, "f": 1.5},
+                                   before={"id": 7, "b": b"\x02" * 10, "ok": False}, commit_ts=ts,
+                                   transaction_id=41, transaction_record_id=3))
+    small = encoder.encode(RowChange("public", "t", "insert", {"id": 8, "ok": True}, commit_ts=ts, transaction_id=41,
+                                     transaction_record_id=4))
+    assert big.size > 1024 * 1024
+    writer = KinesisWriter(client, stream, on_oversized=lambda r: None)
+    writer.put([big, small])
+    assert writer.stats.oversized == 1 and writer.stats.stand_ins == 1 and writer.stats.records == 2
+    got = dict(read_stream(client, stream))
+    assert set(got) == {big.partition_key, small.partition_key} and got[small.partition_key] == small.data
+    stand_in, original = json.loads(got[big.partition_key]), json.loads(big.data)
+    assert stand_in["data"] == {"id": 7, "ok": True, "f": 1.5}
+    assert stand_in["before-image"] == original["before-image"]  # small values are kept whole
+    assert stand_in["metadata"] == {**original["metadata"], "record-type": "not-sent", "not-sent-bytes": big.size,
+                                    "not-sent-columns": ["b"]}
 
 
 def test_records_kinesis_did_not_accept_are_sent_again():
@@ -446,8 +474,12 @@ def test_a_row_too_large_for_kinesis_is_reported_by_the_command(logical_pg, kine
                  "--kinesis-endpoint", kinesis.endpoint_url, "--state-dir", tmp_path, "--once")
     assert result.exit_code == 0, result.stderr
     assert "public.cap_big (id=2): a record of" in result.stderr and "NOT sent" in result.stderr
-    assert "1 row(s) too large for a Kinesis record NOT sent: public.cap_big (id=2)" in result.stdout
-    assert sorted(json.loads(d)["data"]["id"] for _, d in read_stream(kinesis.client(), stream)) == [1, 3]
+    assert ("1 row(s) too large for a Kinesis record NOT sent: public.cap_big (id=2) (1 stand-in record(s) with the key "
+            "sent instead: the apply sets them aside)") in result.stdout
+    records = [json.loads(d) for _, d in read_stream(kinesis.client(), stream)]
+    assert [(r["data"], r["metadata"]["record-type"]) for r in records] == [
+        ({"id": 1, "v": "small"}, "data"), ({"id": 2}, "not-sent"), ({"id": 3, "v": "small"}, "data")]
+    assert records[1]["metadata"]["not-sent-columns"] == ["v"] and records[1]["metadata"]["operation"] == "load"
 
 
 def test_docstring_examples():

@@ -337,3 +337,9 @@ def test_a_batch_the_brokers_refuse_as_too_large_is_sent_again_message_by_messag
     writer.put([*small[:3], big, *small[3:]])
     assert [r.key for r in reported] == ["id=big"]
     assert sorted(producer.topic) == [b"s" * 300] * 5 and writer.stats.records == 5 and writer.stats.oversized == 1
+    # a DMS record the topic refuses: its stand-in (its key, record-type not-sent) is sent alone in its place
+    dms = {"data": {"id": 9, "doc": "d" * 1_500}, "metadata": {"record-type": "data", "operation": "insert", "table-name": "t"}}
+    writer.put([EncodedRecord(json.dumps(dms).encode(), "k9", "public.t", "id=9")])
+    stand_in = json.loads(producer.topic[-1])
+    assert stand_in["data"] == {"id": 9} and stand_in["metadata"]["record-type"] == "not-sent"
+    assert stand_in["metadata"]["not-sent-columns"] == ["doc"] and writer.stats.stand_ins == 1 and writer.stats.oversized == 2

@@ -191,6 +191,10 @@ def wholes(n0: int) -> list[Whole]:
         Whole("record-type-dataz", 1, record("edge", data(1), n0 + 1, **{"record-type": "dataz"}), "record-type"),
         Whole("record-type-number", 2, record("edge", data(2), n0 + 2, **{"record-type": 1}), "record-type"),
         Whole("record-type-empty", 3, record("edge", data(3), n0 + 3, **{"record-type": ""}), "record-type"),
+        # capture's stand-in for a row's record over the stream's limit: its own reason
+        Whole("not-sent-stand-in", 22,
+              record("edge", data(22), n0 + 22, **{"record-type": "not-sent", "not-sent-bytes": 2_000_000, "not-sent-columns": ["c_text"]}),
+              "not sent: the row's change was over"),
         Whole("no-table-name", 19, record("edge", data(19), n0 + 19, **{"table-name": None}), "table-name"),
         # item 10: an order-key component that cannot be represented exactly
         Whole("trid-400-digits", 4, record("edge", data(4), n0 + 4, **{"transaction-record-id": int(D400)}),

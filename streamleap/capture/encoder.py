@@ -175,3 +175,48 @@ class DebeziumRecordEncoder:
         """Capture starts again after position (the checkpoint's, a Postgres LSN): the next events name it
         as the last commit, as Debezium's offsets do after a restart."""
         self.end_transaction(None, None, position)
+
+
+#: metadata.record-type of the record capture sends in place of a row's DMS record over the
+#: stream's record limit; the package sets it aside with its own reason (_reason_case)
+NOT_SENT_RECORD_TYPE = "not-sent"
+#: a value of the row kept in that record: at most this many bytes of JSON (keys are far smaller)
+NOT_SENT_VALUE_BYTES = 1024
+
+
+def not_sent_stand_in(record: EncodedRecord, limit: int) -> EncodedRecord | None:
+    """The small record sent in place of a DMS record over ``limit`` bytes: the same metadata, its
+    record-type ``not-sent``, the row's values of at most NOT_SENT_VALUE_BYTES (its key among them)
+    in data and before-image, and what was left out: ``not-sent-bytes`` (the record's size) and
+    ``not-sent-columns``. Same partition key (the row's shard). The mirrors' apply sets it aside,
+    so the row's missing change is in the set-aside model, not only in capture's log. None for a
+    record that is not DMS JSON (a Debezium event) or whose stand-in would not fit either."""
+    import json
+
+    try:
+        doc = json.loads(record.data)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("metadata"), dict) or "data" not in doc:
+        return None
+    left_out: list[str] = []
+
+    def small(values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        kept = {}
+        for name, value in values.items():
+            if len(json.dumps(value, ensure_ascii=False).encode("utf-8")) <= NOT_SENT_VALUE_BYTES:
+                kept[name] = value
+            elif name not in left_out:
+                left_out.append(name)
+        return kept
+
+    out: dict[str, Any] = {"data": small(doc["data"])}
+    if "before-image" in doc:
+        out["before-image"] = small(doc["before-image"])
+    out["metadata"] = {**doc["metadata"], "record-type": NOT_SENT_RECORD_TYPE,
+                       "not-sent-bytes": record.size, "not-sent-columns": left_out}
+    data = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    stand_in = EncodedRecord(data, record.partition_key, record.table, record.key)
+    return stand_in if stand_in.size <= limit else None

@@ -10,7 +10,9 @@ reported and counted, as Kinesis's writer does with a record over 1 MiB: one ove
 ``max_record_bytes`` (key and value, less room for the message's own framing) is never sent, and
 one the producer refuses as too large (MSG_SIZE_TOO_LARGE), or the brokers refuse even when sent
 alone (a topic's smaller max.message.bytes applies to a whole batch: a refused batch's messages
-are sent again one by one), is reported the same way rather than stopping capture at it for good.
+are sent again one by one), is reported the same way rather than stopping capture at it for good. In its place goes a small
+record with its key (``encoder.not_sent_stand_in``, DMS JSON only), which the mirrors' apply sets
+aside.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from streamleap.capture.encoder import EncodedRecord
+from streamleap.capture.encoder import EncodedRecord, not_sent_stand_in
 from streamleap.errors import StreamleapError
 from streamleap.kinesis.writer import WriterStats
 
@@ -62,6 +64,7 @@ class KafkaWriter:
 
         failed: list[str] = []
         too_large: list[EncodedRecord] = []
+        too_large_stand_ins: list[EncodedRecord] = []  # refused by the producer: their stand-ins go after the flush
 
         def on_delivery(record: EncodedRecord) -> Callable[[Any, Any], None]:
             def delivered(err: Any, msg: Any) -> None:
@@ -77,7 +80,11 @@ class KafkaWriter:
         for record in records:
             if record.size > self.max_record_bytes:
                 self._oversized(record)
-                continue
+                stand_in = not_sent_stand_in(record, self.max_record_bytes)
+                if stand_in is None:
+                    continue
+                self.stats.stand_ins += 1
+                record = stand_in
             while True:
                 try:
                     self.producer.produce(self.topic, value=record.data or None, key=record.partition_key.encode("utf-8"),
@@ -89,6 +96,7 @@ class KafkaWriter:
                 except KafkaException as exc:
                     if exc.args and exc.args[0].code() == KafkaError.MSG_SIZE_TOO_LARGE:
                         self._oversized(record, refused=True)
+                        too_large_stand_ins.append(record)
                         break
                     raise StreamleapError(f"Kafka topic {self.topic}: the producer refused a message ({exc}); capture stops "
                                           "without moving its checkpoint") from None
@@ -106,8 +114,19 @@ class KafkaWriter:
                     alone += 1
                 else:
                     self._oversized(record, refused=True)
+                    too_large_stand_ins.append(record)
             self.stats.records += sent - len(too_large) + alone
             self.stats.calls += 1
+        self._send_stand_ins(too_large_stand_ins)
+
+    def _send_stand_ins(self, refused: list[EncodedRecord]) -> None:
+        """The stand-ins (not_sent_stand_in) of messages refused as too large, one at a time; one
+        refused too is only counted."""
+        for record in refused:
+            stand_in = not_sent_stand_in(record, self.max_record_bytes)
+            if stand_in is not None and self._send_alone(stand_in):
+                self.stats.stand_ins += 1
+                self.stats.records += 1
 
     def _send_alone(self, record: EncodedRecord) -> bool:
         """Produce one message and wait for it: True when the brokers have it, False when they

@@ -39,12 +39,14 @@ class CaptureStats:
     records_put: int = 0
     oversized: int = 0
     oversized_examples: list[str] = field(default_factory=list)
+    stand_ins: int = 0  # records sent in place of the oversized ones (the apply sets them aside)
     flushes: int = 0
     position: Any = None
 
     def to_json(self) -> dict[str, Any]:
         return {"snapshot_rows": self.snapshot_rows, "transactions": self.transactions, "changes": self.changes,
-                "records_put": self.records_put, "oversized": self.oversized, "position": self.position}
+                "records_put": self.records_put, "oversized": self.oversized, "stand_ins": self.stand_ins,
+                "position": self.position}
 
 
 class Capture:
@@ -206,6 +208,7 @@ class Capture:
         self.stats.records_put = ws.records
         self.stats.oversized = ws.oversized
         self.stats.oversized_examples = list(ws.oversized_examples)
+        self.stats.stand_ins = ws.stand_ins
 
     def stop(self) -> None:
         self.stop_requested.set()

@@ -21,6 +21,8 @@ def _capture_line(stats, final: bool = False, unit: str = "Kinesis record") -> s
     if stats.oversized:
         text += (f"; {stats.oversized} row(s) too large for a {unit} NOT sent: "
                  + ", ".join(stats.oversized_examples) + (" ..." if stats.oversized > len(stats.oversized_examples) else ""))
+        if stats.stand_ins:
+            text += f" ({stats.stand_ins} stand-in record(s) with the key sent instead: the apply sets them aside)"
     return text
 
 
@@ -82,7 +84,8 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
 
     def oversized(record) -> None:
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
-                               f"the {unit} limit; NOT sent (counted in the summary)"))
+                               f"the {unit} limit; NOT sent (counted in the summary). A DMS record's stand-in with its "
+                               "key goes instead: the mirrors' apply sets it aside (metadata.record-type not-sent)"))
 
     writer: Any
     if kafka_bootstrap:
@@ -179,7 +182,8 @@ def resync(resync_tables, source_url, tables, stream, keys, exclude_tables, excl
     finally:
         reader.close()
     if as_json:
-        click.echo(json.dumps({**stats.to_json(), "oversized": writer.stats.oversized}, default=str))
+        click.echo(json.dumps({**stats.to_json(), "oversized": writer.stats.oversized, "stand_ins": writer.stats.stand_ins},
+                              default=str))
     if stats.unfinished:
         raise StreamleapError(
             f"resync of {', '.join(stats.unfinished)} not finished: {writer.stats.oversized} row(s) over Kinesis's 1 MiB record "

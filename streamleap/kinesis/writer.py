@@ -4,7 +4,9 @@
 * records a call did not accept (FailedRecordCount: throttling, internal errors) are sent again,
   alone, with a growing backoff; so are whole calls that fail with a throttling or server error;
 * a record over 1 MiB is never sent: it is reported (``on_oversized``) and counted, with its
-  table and key, and the rest goes on.
+  table and key, and a small record goes in its place when it is DMS JSON
+  (``encoder.not_sent_stand_in``: its key and small values, record-type ``not-sent``), which the
+  mirrors' apply sets aside; the rest goes on.
 
 ``put`` returns only when every record it was given is on the stream (or oversized): what the
 capture loop needs before it moves its checkpoint. ``on_accepted`` hears of each record Kinesis
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamleap.capture.encoder import EncodedRecord
+from streamleap.capture.encoder import EncodedRecord, not_sent_stand_in
 from streamleap.errors import StreamleapError
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class WriterStats:
     oversized: int = 0
     oversized_examples: list[str] = field(default_factory=list)
     oversized_tables: set[str] = field(default_factory=set)  # schema.table of every record not sent
+    stand_ins: int = 0  # records sent in place of those (not_sent_stand_in)
 
 
 class KinesisWriter:
@@ -68,7 +71,11 @@ class KinesisWriter:
         for record in records:
             if record.size > self.max_record_bytes:
                 self._oversized(record)
-                continue
+                stand_in = not_sent_stand_in(record, self.max_record_bytes)
+                if stand_in is None:
+                    continue
+                self.stats.stand_ins += 1
+                record = stand_in
             if batch and (len(batch) >= MAX_RECORDS_PER_CALL or size + record.size > MAX_BYTES_PER_CALL):
                 self._put_batch(batch)
                 batch, size = [], 0

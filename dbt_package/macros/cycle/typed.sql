@@ -302,7 +302,7 @@ select b._sl_rec, b.refresh_time, b.shard_id, b.sequence_number, b.partition_key
   claims.mirror, claims.first_claim,
   case when not b._sl_rule_ok then 'not valid JSON'
        when b._sl_record_type is null then 'no DMS metadata (metadata.record-type is missing)'
-       when b._sl_record_type not in ('data', 'control') then 'unknown metadata.record-type ' || b._sl_record_type
+       when b._sl_record_type not in ('data', 'control') then {{ streamleap.record_type_reason('b._sl_record_type') }}
        when b._sl_record_type = 'data' then coalesce(b._sl_metadata_problem, problems.problem)
        when b._sl_record_type = 'control' then {{ streamleap.control_problem('b._sl_op', 'b._sl_commit_text', 'b._sl_ts_text', 'b._sl_trid', stream_schema) }}
   end as _sl_problem,

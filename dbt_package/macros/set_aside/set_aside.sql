@@ -307,7 +307,7 @@ case
       {%- if dms %}
       when {{ c.record_type }} is null then 'no DMS metadata (metadata.record-type is missing)'
       {#- the mirrors take record-type 'data' only, and 'control' records are no changes: any other is kept here #}
-      when {{ c.record_type }} not in ('data', 'control') then 'unknown metadata.record-type ' || {{ c.record_type }}
+      when {{ c.record_type }} not in ('data', 'control') then {{ streamleap.record_type_reason(c.record_type) }}
       when {{ c.record_type }} = 'data' and {{ c.table }} is null then 'metadata.table-name is missing'
       {%- elif fmt.name == 'flat' %}
       when {{ c.record_type }} is null then {{ streamleap._string_literal('not a change record (no ' ~ (fmt.get('op_field') or 'op') ~ ' field)') }}
@@ -328,6 +328,15 @@ case
         then {{ streamleap.control_problem(c.op, c.commit, c.ts, c.trid, per_spec[0][0].stream_schema, streamleap.record_format(per_spec[0][0])) }}
       {%- endif %}
     end
+{%- endmacro %}
+
+{#- Why a DMS record of another record-type than 'data' and 'control' is kept (SQL text over the
+    record-type's column rt): streamleap capture's stand-in for a row's change over the stream's
+    record limit (encoder.not_sent_stand_in) has its own reason. -#}
+{% macro record_type_reason(rt) -%}
+case when {{ rt }} = 'not-sent'
+       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror keeps the row''s older values until its next change'
+     else 'unknown metadata.record-type ' || {{ rt }} end
 {%- endmacro %}
 
 {% macro _judged_columns() -%}
