@@ -840,3 +840,20 @@ def test_generate_for_a_kafka_topic(tmp_path, pg_ddl):
                   "--kafka-uri", "b-1.example:9098", ok=False)
     assert refused.exit_code == 1
     assert "--kafka-uri and --kafka-authentication are for --stream-kind kafka" in refused.stderr
+
+
+def test_a_table_piped_to_a_file_keeps_every_value_whole(capsys):
+    """Piped or redirected, rich assumes 80 columns and would cut a long model or source name with
+    an ellipsis; the CLI's tables (status, plan, aws) print as wide as their widest row instead."""
+    from rich.table import Table
+
+    from streamleap.cli.common import print_table
+
+    table = Table(title="status")
+    for name in ("model", "source", "rows"):
+        table.add_column(name)
+    long = "a_table_whose_name_is_long_" * 5
+    table.add_row(long, f"public.{long}", "12345")
+    print_table(table)
+    out = capsys.readouterr().out
+    assert long in out and f"public.{long}" in out and "…" not in out

@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from streamleap.cli.common import console, err_console, handle_errors
+from streamleap.cli.common import console, err_console, handle_errors, print_table
 from streamleap.cli.sources import check_source
 from streamleap.errors import StreamleapError
 
@@ -56,7 +56,7 @@ def _print_changes(changes, title: str) -> None:
         table.add_column(column)
     for c in changes:
         table.add_row(Text(c.action, style=_STYLE.get(c.action, "")), c.kind, c.name, c.detail)
-    console.print(table)
+    print_table(table)
 
 
 @aws.command("init-config")
@@ -181,7 +181,7 @@ def _print_status(report: dict[str, Any]) -> None:
         for t in report["tables"]:
             table.add_row(*(str(t.get(k, "")) if t.get(k) is not None else "" for k in
                             ("table", "state", "full_load_rows", "inserts", "updates", "deletes", "last_update")))
-        console.print(table)
+        print_table(table)
     rs = report["redshift"]
     console.print(f"redshift: external schema {rs['external_schema']}, role {rs['iam_role']} "
                   + ("associated" if rs.get("associated") else f"NOT associated {rs.get('problem', '')}".rstrip()))

@@ -6,7 +6,7 @@ import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -20,6 +20,23 @@ if TYPE_CHECKING:
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_table(table: Any) -> None:
+    """A rich Table on stdout: in a terminal as wide as the terminal; piped or redirected (where rich
+    assumes 80 columns and would cut the cells) as wide as its widest row, so no value is cut."""
+    if console.is_terminal:
+        console.print(table)
+    else:
+        from rich.measure import Measurement
+
+        widest = Measurement.get(console, console.options.update_width(100_000), table).maximum
+        width = console.width
+        console.width = max(width, widest)  # print's own width= is capped at the console's
+        try:
+            console.print(table, crop=False)
+        finally:
+            console.width = width
 
 
 def _fail(message: str, secrets: set[str] | frozenset[str] = frozenset()) -> None:

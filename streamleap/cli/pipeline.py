@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from streamleap.cli.common import console, err_console, handle_errors, kinesis_endpoint_option
+from streamleap.cli.common import console, err_console, handle_errors, kinesis_endpoint_option, print_table
 from streamleap.errors import StreamleapError
 
 
@@ -117,7 +117,7 @@ def status(project_dir, profiles_dir, target, as_json):
         table.add_row(Text(t["model"]), Text(str(t["source"])), str(t["rows"] if t["rows"] is not None else "not built"),
                       Text(str(t["last_change_at"] or "-")), lag, "-" if t["pending"] is None else str(t["pending"]),
                       str(t["set_aside"]))
-    console.print(table)
+    print_table(table)
     adjusted = [f"{t['model']} {t['adjusted']}" for t in info["tables"] if t.get("adjusted")]
     if adjusted:
         console.print(Text("values adjusted to fit (applied; their records are in the set-aside model): " + ", ".join(adjusted)))
