@@ -803,6 +803,7 @@ def test_resync_checks_its_tables_and_never_ends_a_table_it_could_not_send_whole
                              capture_output=True, text=True, timeout=120)
         out = big.stdout + big.stderr
         assert big.returncode == 1 and "resync of shop.items not finished" in out and "Traceback" not in out, out
+        assert "(id=1)" in out, out  # the row is named by its key
         client = kinesis.client()
         shard = client.list_shards(StreamName=stream)["Shards"][0]["ShardId"]
         it = client.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]

@@ -109,12 +109,14 @@ class RecordEncoder:
             record.extra_metadata.update({"transaction-id": change.transaction_id,
                                           "transaction-record-id": change.transaction_record_id})
         qualified = f"{change.schema}.{change.table}" if change.schema else change.table
-        if change.operation in CONTROL_OPERATIONS or change.resync:  # a whole table's: by schema and table, as DMS does
+        if change.operation in CONTROL_OPERATIONS:  # a whole table's: by schema and table, as DMS does
             return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, []), qualified,
                                  change.operation.upper())
         key_values = [data.get(k) for k in info.key]
-        return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, key_values),
-                             qualified, ", ".join(f"{k}={v}" for k, v in zip(info.key, key_values, strict=True)))
+        key_text = ", ".join(f"{k}={v}" for k, v in zip(info.key, key_values, strict=True))
+        # a resync's rows go by schema and table too (one shard, before the table's truncate record)
+        return EncodedRecord(record.to_bytes(), partition_key(change.schema, change.table, [] if change.resync else key_values),
+                             qualified, key_text)
 
     def encode_all(self, change: RowChange) -> list[EncodedRecord]:
         """The records of one change (DMS writes one)."""

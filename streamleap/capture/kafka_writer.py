@@ -148,11 +148,12 @@ class KafkaWriter:
         self.stats.oversized_tables.add(record.table)
         if len(self.stats.oversized_examples) < 5:
             self.stats.oversized_examples.append(f"{record.table} ({record.key})")
+        say = log.warning if self.on_oversized is None else log.debug  # the callback reports it itself
         if refused:
-            log.warning("capture: %s (%s): a message of %d bytes refused as too large (the topic's or producer's message.max.bytes);"
-                        " not sent", record.table, record.key, record.size)
+            say("capture: %s (%s): a message of %d bytes refused as too large (the topic's or producer's message.max.bytes);"
+                " not sent", record.table, record.key, record.size)
         else:
-            log.warning("capture: %s (%s): a message of %d bytes is over the %d-byte limit; not sent", record.table, record.key,
-                        record.size, self.max_record_bytes)
+            say("capture: %s (%s): a message of %d bytes is over the %d-byte limit; not sent", record.table, record.key,
+                record.size, self.max_record_bytes)
         if self.on_oversized is not None:
             self.on_oversized(record)

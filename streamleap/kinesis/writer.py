@@ -89,8 +89,9 @@ class KinesisWriter:
         self.stats.oversized_tables.add(record.table)
         if len(self.stats.oversized_examples) < 5:
             self.stats.oversized_examples.append(f"{record.table} ({record.key})")
-        log.warning("capture: %s (%s): record of %d bytes is over Kinesis's %d-byte limit; not sent", record.table,
-                    record.key, record.size, self.max_record_bytes)
+        say = log.warning if self.on_oversized is None else log.debug  # the callback reports it itself
+        say("capture: %s (%s): record of %d bytes is over Kinesis's %d-byte limit; not sent", record.table,
+            record.key, record.size, self.max_record_bytes)
         if self.on_oversized is not None:
             self.on_oversized(record)
 

@@ -335,7 +335,7 @@ case
     record limit (encoder.not_sent_stand_in) has its own reason. -#}
 {% macro record_type_reason(rt) -%}
 case when {{ rt }} = 'not-sent'
-       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror keeps the row''s older values until its next change'
+       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror row stays as it was (missing, after an insert) until the row''s next change'
      else 'unknown metadata.record-type ' || {{ rt }} end
 {%- endmacro %}
 

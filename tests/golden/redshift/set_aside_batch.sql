@@ -136,7 +136,7 @@ judged as (
   else 'not valid JSON' end
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
       when record_type not in ('data', 'control') then case when record_type = 'not-sent'
-       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror keeps the row''s older values until its next change'
+       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror row stays as it was (missing, after an insert) until the row''s next change'
      else 'unknown metadata.record-type ' || record_type end
       when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
