@@ -561,6 +561,7 @@ def test_run_json_prints_one_object_per_cycle_with_the_right_numbers(shop, kines
     assert (second["cycle"], second["ingested"], second["applied"], second["error"]) == (
         2, 0, {"cart": 0, "cart_item": 0}, None)
     assert 0 < first["lag_ms"] < 60_000 and first["duration_ms"] > 0
+    assert second["lag_ms"] == 0  # nothing new: caught up (as status says), not the time since the last change
     assert dt.datetime.fromisoformat(first["started_at"]) < dt.datetime.fromisoformat(second["started_at"])
     shop.assert_mirrors_exact()
 

@@ -322,14 +322,15 @@ class Runner:
 
     def _read_state(self, report: CycleReport, idle: bool = False, applied_by_dbt: set[str] | None = None) -> None:
         """applied, set_aside and lag of the cycle, from the state rows; an idle cycle applied nothing
-        and reads nothing (its lag is from the newest change applied so far)."""
+        and reads nothing. The lag is now minus the newest change applied; an idle cycle found every
+        model caught up with its stream, so its lag is 0 (as `status` says of a caught-up mirror), not
+        the time since the source's last change."""
         assert self.warehouse is not None and self.models is not None
         if idle and self._newest_commit_ts is not False:
             report.applied = {name: 0 for name in self.models.mirrors}
             report.newest_commit_ts = self._newest_commit_ts
             if self._newest_commit_ts is not None:
-                now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-                report.lag_ms = max(0.0, (now - self._newest_commit_ts).total_seconds() * 1000)
+                report.lag_ms = 0.0
             return
         refs = [*self.models.mirrors.values(), *self.models.set_asides.values()]
         if self._con is not None and report.ran is not None:  # after a planned cycle: on its connection
@@ -355,7 +356,7 @@ class Runner:
         report.newest_commit_ts = self._newest_commit_ts = newest
         if newest is not None:
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-            report.lag_ms = max(0.0, (now - newest).total_seconds() * 1000)
+            report.lag_ms = 0.0 if idle else max(0.0, (now - newest).total_seconds() * 1000)
 
     # ------------------------------------------------------------------ the loop
     def run(self, cycles: int | None = None, on_report: Callable[[CycleReport], None] | None = None,
