@@ -370,6 +370,12 @@ def test_capture_once_command_reports_what_it_sent(logical_pg, kinesis, tmp_path
     first = cli(*args)
     assert first.exit_code == 0, first.stderr
     assert "snapshot of 1 row(s)" in first.stdout and "1 record(s) put" in first.stdout
+    # the snapshot reports its progress while it runs (a large table's takes a while)
+    assert "capture: snapshot in progress, 1 row(s) read, 1 record(s) put" in first.stdout
+    again = cli(*args[:-3], "--state-dir", tmp_path / "again", "--once", "--json")
+    lines = [json.loads(line) for line in again.stdout.splitlines()]
+    assert lines[0]["snapshot_in_progress"] and lines[0]["snapshot_rows"] == 1 and lines[0]["records_put"] == 1
+    assert lines[-1]["done"] and "snapshot_in_progress" not in lines[-1]
     pg_execute(logical_pg.url, "update public.cap_cmd set v = 'b' where id = 1")
     second = cli(*args, "--json")
     assert second.exit_code == 0, second.stderr

@@ -40,13 +40,14 @@ class CaptureStats:
     oversized: int = 0
     oversized_examples: list[str] = field(default_factory=list)
     stand_ins: int = 0  # records sent in place of the oversized ones (the apply sets them aside)
+    snapshotting: bool = False  # the initial snapshot is being sent (on_flush hears of each slice)
     flushes: int = 0
     position: Any = None
 
     def to_json(self) -> dict[str, Any]:
         return {"snapshot_rows": self.snapshot_rows, "transactions": self.transactions, "changes": self.changes,
                 "records_put": self.records_put, "oversized": self.oversized, "stand_ins": self.stand_ins,
-                "position": self.position}
+                "position": self.position, **({"snapshot_in_progress": True} if self.snapshotting else {})}
 
 
 class Capture:
@@ -115,6 +116,7 @@ class Capture:
 
     def _snapshot(self, cp: Checkpoint) -> None:
         transactions, position = self.reader.snapshot()
+        self.stats.snapshotting = True
         for txn in transactions:
             records = [r for c in txn.changes for r in self.encoder.encode_all(c)]
             self.writer.put(records)
@@ -122,6 +124,9 @@ class Capture:
             self._sync_writer_stats()
             if self.stop_requested.is_set():
                 return  # not checkpointed: the next start snapshots again
+            if self.on_flush is not None and records:  # progress: a large table's snapshot takes a while
+                self.on_flush(self.stats)
+        self.stats.snapshotting = False
         cp.snapshot_done, cp.position = True, position
         self._save(cp)
         # the first changes after the snapshot name its position as the last commit, as they do

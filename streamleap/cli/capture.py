@@ -15,9 +15,12 @@ from streamleap.errors import StreamleapError
 
 
 def _capture_line(stats, final: bool = False, unit: str = "Kinesis record") -> str:
-    text = (f"{'captured' if final else 'capture:'} {stats.changes} change(s) in {stats.transactions} transaction(s)"
-            f"{f' after a snapshot of {stats.snapshot_rows} row(s)' if stats.snapshot_rows else ''}, "
-            f"{stats.records_put} record(s) put; checkpoint {stats.position}")
+    if stats.snapshotting:
+        text = f"capture: snapshot in progress, {stats.snapshot_rows} row(s) read, {stats.records_put} record(s) put"
+    else:
+        text = (f"{'captured' if final else 'capture:'} {stats.changes} change(s) in {stats.transactions} transaction(s)"
+                f"{f' after a snapshot of {stats.snapshot_rows} row(s)' if stats.snapshot_rows else ''}, "
+                f"{stats.records_put} record(s) put; checkpoint {stats.position}")
     if stats.oversized:
         text += (f"; {stats.oversized} row(s) too large for a {unit} NOT sent: "
                  + ", ".join(stats.oversized_examples) + (" ..." if stats.oversized > len(stats.oversized_examples) else ""))
