@@ -590,3 +590,36 @@ def test_debezium_capture_killed_after_its_snapshot_resends_the_same_events(logi
 def test_debezium_settings_without_the_debezium_format_are_one_clear_error():
     result = cli("capture", "--source-url", "postgresql://u@127.0.0.1:1/db", "--stream", "s", "--debezium-decimal-handling", "string")
     assert "--debezium-decimal-handling and --no-debezium-schemas are for --format debezium" in one_error_line(result)
+
+
+def test_a_progress_line_held_back_is_printed_when_its_time_comes():
+    """capture prints its progress at most every few seconds: a flush that came sooner is printed
+    once the time is up, not only at the next flush (the last burst before a quiet spell would
+    otherwise stay unreported)."""
+    import time
+
+    from streamleap.cli.capture import _Progress
+
+    shown: list[str] = []
+    progress = _Progress(shown.append)
+    progress.EVERY = 0.3
+    try:
+        progress.flushed("first")
+        progress.flushed("held back")
+        progress.flushed("newest")
+        assert shown == ["first"]
+        deadline = time.monotonic() + 5
+        while len(shown) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert shown == ["first", "newest"]  # the newest stats, once
+        time.sleep(0.8)
+        assert shown == ["first", "newest"]
+    finally:
+        progress.stop()
+
+
+def test_a_binlog_checkpoint_reads_as_file_and_position():
+    from streamleap.cli.capture import _position_text
+
+    assert _position_text({"file": "binlog.000001", "pos": 4711, "commit_us": 17}) == "binlog.000001:4711"
+    assert _position_text("0/16B3748") == "0/16B3748"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +17,62 @@ from streamleap.errors import StreamleapError
 
 
 
+class _Progress:
+    """capture's progress line: at most one every EVERY seconds, and a flush that came sooner is
+    printed once the time is up (a ticker thread), so the last line of a burst is never stale while
+    capture waits for the next change."""
+
+    EVERY = 5.0
+
+    def __init__(self, show: Callable[[Any], None]):
+        self._show = show
+        self._lock = threading.Lock()
+        self._last = 0.0
+        self._pending: Any = None
+        self._stopped = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def flushed(self, stats: Any) -> None:
+        with self._lock:
+            if time.monotonic() - self._last >= self.EVERY:
+                self._print(stats)
+            else:
+                self._pending = stats
+                if self._ticker is None:
+                    self._ticker = threading.Thread(target=self._tick, name="capture-progress", daemon=True)
+                    self._ticker.start()
+
+    def _print(self, stats: Any) -> None:
+        self._last, self._pending = time.monotonic(), None
+        self._show(stats)
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(0.5):
+            with self._lock:
+                if self._pending is not None and time.monotonic() - self._last >= self.EVERY:
+                    self._print(self._pending)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join()
+
+
+def _position_text(position: Any) -> str:
+    """A checkpoint's position as a user reads it: a Postgres LSN as it is, a binlog position as
+    file:pos."""
+    if isinstance(position, dict) and "file" in position and "pos" in position:
+        return f"{position['file']}:{position['pos']}"
+    return str(position)
+
+
 def _capture_line(stats, final: bool = False, unit: str = "Kinesis record") -> str:
     if stats.snapshotting:
         text = f"capture: snapshot in progress, {stats.snapshot_rows} row(s) read, {stats.records_put} record(s) put"
     else:
         text = (f"{'captured' if final else 'capture:'} {stats.changes} change(s) in {stats.transactions} transaction(s)"
                 f"{f' after a snapshot of {stats.snapshot_rows} row(s)' if stats.snapshot_rows else ''}, "
-                f"{stats.records_put} record(s) put; checkpoint {stats.position}")
+                f"{stats.records_put} record(s) put; checkpoint {_position_text(stats.position)}")
     if stats.oversized:
         text += (f"; {stats.oversized} row(s) too large for a {unit} NOT sent: "
                  + ", ".join(stats.oversized_examples) + (" ..." if stats.oversized > len(stats.oversized_examples) else ""))
@@ -62,8 +114,6 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     if record_format != "debezium" and (debezium_decimals != "precise" or not debezium_schemas):
         raise StreamleapError("--debezium-decimal-handling and --no-debezium-schemas are for --format debezium")
     import signal
-    import threading
-    import time
 
     from streamleap.capture import open_reader
     from streamleap.capture.checkpoint import CheckpointStore, checkpoint_path
@@ -109,14 +159,13 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
     checkpoint_file = checkpoint_path(state_dir, stream, source_url)
 
     reader = open_reader(source_url, names, name=stream, selection=selection, source_tables=found, checked=True)
-    last_line = [0.0]
+    progress = _Progress(lambda stats: console.print(Text(_capture_line(stats, unit=unit))))
 
     def on_flush(stats) -> None:
         if as_json:
             click.echo(json.dumps(stats.to_json(), default=str))
-        elif time.monotonic() - last_line[0] >= 5:
-            last_line[0] = time.monotonic()
-            console.print(Text(_capture_line(stats, unit=unit)))
+        else:
+            progress.flushed(stats)
 
     try:
         loop = Capture(reader, writer, CheckpointStore(checkpoint_file),
@@ -130,6 +179,7 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
         try:
             stats = loop.run(once=once)
         finally:
+            progress.stop()
             for sig, previous in handlers.items():
                 signal.signal(sig, previous)
     finally:
@@ -196,7 +246,7 @@ def resync(resync_tables, source_url, tables, stream, keys, exclude_tables, excl
     if not as_json:
         console.print(Text(f"resync of {', '.join(stats.tables)} at {stats.snapshot_time:%Y-%m-%d %H:%M:%S.%f} UTC: "
                            + ", ".join(f"{t} {n} row(s)" for t, n in stats.rows.items()) + f"; {stats.records_put} record(s) put"
-                           + (f"; the capture's position was lost: its checkpoint now starts at {stats.position_reset}"
+                           + (f"; the capture's position was lost: its checkpoint now starts at {_position_text(stats.position_reset)}"
                               if stats.position_reset is not None else "")))
 
 
@@ -253,8 +303,6 @@ def _capture_selection(source_url, tables, stream, keys, exclude_tables, exclude
 @handle_errors
 def kinesis_local(port, streams, shards):
     """Run a Kinesis endpoint on this machine (moto's server, as the demo uses) until Ctrl-C."""
-    import threading
-
     from streamleap.kinesis.local import LocalKinesis
 
     try:

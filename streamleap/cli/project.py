@@ -64,7 +64,8 @@ def init(directory: Path, no_deps: bool):
 
         run_dbt(["deps"], directory)
     console.print(f"dbt project ready in {directory} (targets: local DuckDB, postgres, redshift). "
-                  f"Next: streamleap generate --project-dir {directory} --stream NAME --ddl FILE --dialect D")
+                  f"Next: streamleap generate --project-dir {directory} --stream NAME --source-url URL "
+                  "(or --ddl FILE --dialect D for a dump)")
 
 
 @click.command()
