@@ -17,6 +17,7 @@ import pytest
 from streamleap.capture.base import RowChange
 from streamleap.records.debezium import DebeziumEncoder, DebeziumStyle
 from streamleap.sources.ddl import parse_ddl
+from streamleap.capture.encoder import EncodedRecord, not_sent_stand_in
 from tests.harness import StreamWriter, dbt, make_project, parse_once, reset
 
 pytestmark = pytest.mark.dbt
@@ -173,13 +174,21 @@ def test_what_cannot_be_applied_is_set_aside_and_markers_are_no_changes(target):
     markers = [json.dumps({"schema": {}, "payload": {"status": "BEGIN", "id": "571:53195829", "ts_ms": 1486500577125}}).encode(),
                json.dumps({"schema": {}, "payload": end}).encode()]
     unwrapped = values(enc, change("public", "payment", "insert", {**PG_ROW, "id": 5}, "0/5100"))
-    StreamWriter(target).append([markers[0], *good, b"", bad_decimal, bad_time, no_position, *unwrapped, markers[1]])
+    # capture's stand-in for an event over the stream's record limit: op not-sent, its key, its own reason
+    huge = values(wrapped, change("public", "payment", "insert", {**PG_ROW, "id": 6, "note": "n" * 1_100_000}, "0/5200"))[0]
+    stand_in = not_sent_stand_in(EncodedRecord(huge, "k6", "public.payment", "id=6"), 1024 * 1024)
+    assert stand_in is not None and json.loads(stand_in.data)["payload"]["after"]["id"] == 6
+    assert json.loads(stand_in.data)["payload"]["not_sent_columns"] == ["note"]
+    StreamWriter(target).append([markers[0], *good, b"", bad_decimal, bad_time, no_position, *unwrapped, stand_in.data, markers[1]])
     dbt(target, "run", "--quiet")
     # a value that does not decode is no value to adjust (streamleap_on_misfit: adjust): its record is set aside
     assert sorted(target.query(f"select id, amount from {target.rel('payment')}")) == [(1, Decimal("-1234.50"))]
     assert set_aside(target) == [
         ("column amount: not a Debezium decimal:2 value that fits DECIMAL(12,2)", "insert", "payment"),
         ("not a Debezium change event (no op)", None, None),
+        ("not sent: the row's change was over the stream's record size limit, so capture sent this stand-in (its key, its small "
+         "values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row's "
+         "next change", "not-sent", "payment"),
         ("source.ts_ms is not a number of milliseconds since 1970 (years 1-9999)", "insert", "payment"),
         ("the source position is missing (source.lsn, or source.file and source.pos)", "insert", "payment"),
     ]

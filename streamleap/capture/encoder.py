@@ -187,19 +187,23 @@ NOT_SENT_VALUE_BYTES = 1024
 
 
 def not_sent_stand_in(record: EncodedRecord, limit: int) -> EncodedRecord | None:
-    """The small record sent in place of a DMS record over ``limit`` bytes: the same metadata, its
-    record-type ``not-sent``, the row's values of at most NOT_SENT_VALUE_BYTES (its key among them)
-    in data and before-image, and what was left out: ``not-sent-bytes`` (the record's size) and
-    ``not-sent-columns``. Same partition key (the row's shard). The mirrors' apply sets it aside,
-    so the row's missing change is in the set-aside model, not only in capture's log. None for a
-    record that is not DMS JSON (a Debezium event) or whose stand-in would not fit either."""
+    """The small record sent in place of a record over ``limit`` bytes, which the mirrors' apply sets
+    aside, so the row's missing change is in the set-aside model, not only in capture's log:
+    * a DMS record: the same metadata, its record-type ``not-sent``, the row's values of at most
+      NOT_SENT_VALUE_BYTES (its key among them) in data and before-image, and what was left out:
+      ``not-sent-bytes`` (the record's size) and ``not-sent-columns``;
+    * a Debezium event (its payload, with or without the converter's schema): the same, with op
+      ``not-sent`` and ``not_sent_bytes`` / ``not_sent_columns`` beside it, values left out of
+      before and after.
+    Same partition key (the row's shard). None for anything else, or a stand-in that would not fit
+    either."""
     import json
 
     try:
         doc = json.loads(record.data)
     except ValueError:
         return None
-    if not isinstance(doc, dict) or not isinstance(doc.get("metadata"), dict) or "data" not in doc:
+    if not isinstance(doc, dict):
         return None
     left_out: list[str] = []
 
@@ -214,11 +218,21 @@ def not_sent_stand_in(record: EncodedRecord, limit: int) -> EncodedRecord | None
                 left_out.append(name)
         return kept
 
-    out: dict[str, Any] = {"data": small(doc["data"])}
-    if "before-image" in doc:
-        out["before-image"] = small(doc["before-image"])
-    out["metadata"] = {**doc["metadata"], "record-type": NOT_SENT_RECORD_TYPE,
-                       "not-sent-bytes": record.size, "not-sent-columns": left_out}
+    out: dict[str, Any]
+    if isinstance(doc.get("metadata"), dict) and "data" in doc:  # DMS
+        out = {"data": small(doc["data"])}
+        if "before-image" in doc:
+            out["before-image"] = small(doc["before-image"])
+        out["metadata"] = {**doc["metadata"], "record-type": NOT_SENT_RECORD_TYPE,
+                           "not-sent-bytes": record.size, "not-sent-columns": left_out}
+    else:  # Debezium: the envelope is the payload of the JSON converter's {schema, payload}, or the event itself
+        wrapped = isinstance(doc.get("payload"), dict) and "schema" in doc
+        event = doc["payload"] if wrapped else doc
+        if not isinstance(event.get("op"), str) or "source" not in event:
+            return None
+        event = {**event, "before": small(event.get("before")), "after": small(event.get("after")),
+                 "op": NOT_SENT_RECORD_TYPE, "not_sent_bytes": record.size, "not_sent_columns": left_out}
+        out = {"schema": doc["schema"], "payload": event} if wrapped else event
     data = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     stand_in = EncodedRecord(data, record.partition_key, record.table, record.key)
     return stand_in if stand_in.size <= limit else None

@@ -11,8 +11,7 @@ reported and counted, as Kinesis's writer does with a record over 1 MiB: one ove
 one the producer refuses as too large (MSG_SIZE_TOO_LARGE), or the brokers refuse even when sent
 alone (a topic's smaller max.message.bytes applies to a whole batch: a refused batch's messages
 are sent again one by one), is reported the same way rather than stopping capture at it for good. In its place goes a small
-record with its key (``encoder.not_sent_stand_in``, DMS JSON only), which the mirrors' apply sets
-aside.
+record with its key (``encoder.not_sent_stand_in``), which the mirrors' apply sets aside.
 """
 
 from __future__ import annotations

@@ -137,9 +137,8 @@ def capture(source_url, tables, stream, keys, exclude_tables, exclude_columns, p
 
     def oversized(record) -> None:
         err_console.print(Text(f"warning: {record.table} ({record.key}): a record of {record.size:,} bytes is over "
-                               f"the {unit} limit; NOT sent (counted in the summary)"
-                               + ("" if record_format == "debezium" else
-                                  "; a stand-in with its key is sent instead, which the mirrors set aside")))
+                               f"the {unit} limit; NOT sent (counted in the summary); a stand-in with its key is sent "
+                               "instead, which the mirrors set aside"))
 
     writer: Any
     if kafka_bootstrap:

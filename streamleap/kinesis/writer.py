@@ -4,9 +4,9 @@
 * records a call did not accept (FailedRecordCount: throttling, internal errors) are sent again,
   alone, with a growing backoff; so are whole calls that fail with a throttling or server error;
 * a record over 1 MiB is never sent: it is reported (``on_oversized``) and counted, with its
-  table and key, and a small record goes in its place when it is DMS JSON
-  (``encoder.not_sent_stand_in``: its key and small values, record-type ``not-sent``), which the
-  mirrors' apply sets aside; the rest goes on.
+  table and key, and a small record goes in its place (``encoder.not_sent_stand_in``: its key and
+  small values, record-type or op ``not-sent``), which the mirrors' apply sets aside; the rest
+  goes on.
 
 ``put`` returns only when every record it was given is on the stream (or oversized): what the
 capture loop needs before it moves its checkpoint. ``on_accepted`` hears of each record Kinesis

@@ -458,7 +458,7 @@ cast(((({{ c[0] }} * 4294967296 + {{ c[1] }}) * 4294967296 + {{ c[2] }}) * 42949
   {%- set ts = texts.get(('metadata', 'timestamp')) -%}
   {%- set pos = texts.get(('metadata', 'transaction-record-id')) -%}
     when {{ op }} is null or {{ op }} not in ('load', 'insert', 'update', 'delete')
-      then 'unknown Debezium op ' || coalesce({{ op }}, '(missing)')
+      then case when {{ op }} = 'not-sent' then {{ streamleap.not_sent_reason() }} else 'unknown Debezium op ' || coalesce({{ op }}, '(missing)') end
     {%- if commit and ts %}
     when {{ commit }} is null and {{ ts }} is null
       then 'source.ts_ms is missing'

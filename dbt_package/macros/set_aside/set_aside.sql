@@ -334,9 +334,14 @@ case
     record-type's column rt): streamleap capture's stand-in for a row's change over the stream's
     record limit (encoder.not_sent_stand_in) has its own reason. -#}
 {% macro record_type_reason(rt) -%}
-case when {{ rt }} = 'not-sent'
-       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror row stays as it was (missing, after an insert) until the row''s next change'
+case when {{ rt }} = 'not-sent' then {{ streamleap.not_sent_reason() }}
      else 'unknown metadata.record-type ' || {{ rt }} end
+{%- endmacro %}
+
+{#- The reason of capture's stand-in for a row's change over the stream's record limit (a DMS
+    record's record-type, a Debezium event's op: 'not-sent'), as a SQL literal. -#}
+{% macro not_sent_reason() -%}
+'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row''s next change'
 {%- endmacro %}
 
 {% macro _judged_columns() -%}

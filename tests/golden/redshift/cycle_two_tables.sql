@@ -149,8 +149,7 @@ judged as (
   then 'not parsed as JSON: not valid JSON, or a string in it is longer than 65,535 bytes, which Redshift parses only with enable_large_strings_opt_in on'
   else 'not valid JSON' end
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
-      when record_type not in ('data', 'control') then case when record_type = 'not-sent'
-       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror row stays as it was (missing, after an insert) until the row''s next change'
+      when record_type not in ('data', 'control') then case when record_type = 'not-sent' then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row''s next change'
      else 'unknown metadata.record-type ' || record_type end
       when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
     end as reason,
@@ -277,8 +276,7 @@ select typed.*,
   else 'not valid JSON' end
       when not _sl_rule_ok then 'not valid JSON'
       when _sl_record_type is null then 'no DMS metadata (metadata.record-type is missing)'
-      when _sl_record_type not in ('data', 'control') then case when _sl_record_type = 'not-sent'
-       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror row stays as it was (missing, after an insert) until the row''s next change'
+      when _sl_record_type not in ('data', 'control') then case when _sl_record_type = 'not-sent' then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row''s next change'
      else 'unknown metadata.record-type ' || _sl_record_type end
       when _sl_record_type = 'data' and _sl_table is null then 'metadata.table-name is missing'
       when _sl_record_type = 'data' and _sl_table = 'cart' and _sl_schema = 'public'
@@ -631,8 +629,7 @@ select typed.*,
   else 'not valid JSON' end
       when not _sl_rule_ok then 'not valid JSON'
       when _sl_record_type is null then 'no DMS metadata (metadata.record-type is missing)'
-      when _sl_record_type not in ('data', 'control') then case when _sl_record_type = 'not-sent'
-       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror row stays as it was (missing, after an insert) until the row''s next change'
+      when _sl_record_type not in ('data', 'control') then case when _sl_record_type = 'not-sent' then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row''s next change'
      else 'unknown metadata.record-type ' || _sl_record_type end
       when _sl_record_type = 'data' and _sl_table is null then 'metadata.table-name is missing'
       when _sl_record_type = 'data' and _sl_table = 'cart_item' and _sl_schema = 'public'

@@ -263,7 +263,7 @@ truncates as (
        then 'truncate (op t) without a source position (lsn, or file and pos) cannot be placed in commit order; the mirror keeps its rows'
      when r._sl_op = 'truncate-table' then case
        when 'load' is null or 'load' not in ('load', 'insert', 'update', 'delete')
-      then 'unknown Debezium op ' || coalesce('load', '(missing)')
+      then case when 'load' = 'not-sent' then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row''s next change' else 'unknown Debezium op ' || coalesce('load', '(missing)') end
     when r._sl_commit_text is null and r._sl_ts_text is null
       then 'source.ts_ms is missing'
     when r._sl_commit_text is not null and not (r._sl_commit_text ~ '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6})$')
@@ -326,7 +326,7 @@ checked as (
   select typed.*,
     case
     when _sl_op is null or _sl_op not in ('load', 'insert', 'update', 'delete')
-      then 'unknown Debezium op ' || coalesce(_sl_op, '(missing)')
+      then case when _sl_op = 'not-sent' then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row''s next change' else 'unknown Debezium op ' || coalesce(_sl_op, '(missing)') end
     when _sl_commit_text is null and _sl_ts_text is null
       then 'source.ts_ms is missing'
     when _sl_commit_text is not null and not (_sl_commit_text ~ '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6})$')

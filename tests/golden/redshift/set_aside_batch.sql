@@ -135,8 +135,7 @@ judged as (
   then 'not parsed as JSON: not valid JSON, or a string in it is longer than 65,535 bytes, which Redshift parses only with enable_large_strings_opt_in on'
   else 'not valid JSON' end
       when record_type is null then 'no DMS metadata (metadata.record-type is missing)'
-      when record_type not in ('data', 'control') then case when record_type = 'not-sent'
-       then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, metadata.not-sent-bytes and not-sent-columns); the mirror row stays as it was (missing, after an insert) until the row''s next change'
+      when record_type not in ('data', 'control') then case when record_type = 'not-sent' then 'not sent: the row''s change was over the stream''s record size limit, so capture sent this stand-in (its key, its small values, the size and the columns left out); the mirror row stays as it was (missing, after an insert) until the row''s next change'
      else 'unknown metadata.record-type ' || record_type end
       when record_type = 'data' and table_name is null then 'metadata.table-name is missing'
       when record_type = 'data' and table_name = 'cart' and schema_name = 'public'
