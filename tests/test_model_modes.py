@@ -6,6 +6,8 @@ working, and switch to the new models without a rebuild."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from streamleap.sources.ddl import parse_ddl
@@ -226,6 +228,30 @@ def column_types(target, table: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("target", ["local", "postgres"], indirect=True)
+def test_a_view_over_a_mirror_whose_column_changed_type_is_named_with_what_to_do(target):
+    """Postgres cannot change the type of a column a view uses: the run stops with one line naming
+    the mirror, the column and the view, and what to do; without the view the next run goes on.
+    DuckDB binds a view when it is read: the column changes under it."""
+    regenerate(target, NUMBERS_DDL)
+    clock, w = Clock(), StreamWriter(target)
+    w.append([cart("insert", clock, 1, "open", "1.5")])
+    dbt(target, "run")
+    view = target.rel("cart report")  # a name to quote
+    target.execute(f'create view {view} as select id, total from {target.rel("cart")}')
+    regenerate(target, NUMBERS_DDL.replace("numeric(6,3)", "numeric(12,4)"))
+    w.append([cart("update", clock, 1, "paid", "654321.1234")])
+    if target.name == "postgres":
+        failed = dbt(target, "run", expect_ok=False)
+        assert not failed.success
+        message = str(failed.exception or "") + " ".join(str(r.message) for r in (failed.result or []))
+        assert "column total" in message and "cart report" in message and "Drop the view(s), run again" in message, message
+        target.execute(f"drop view {view}")
+    dbt(target, "run")
+    assert_mirror_matches(target, w)
+    if target.name == "local":
+        assert target.query(f"select id, total from {view}") == [(1, Decimal("654321.1234"))]
+
+
 def test_a_number_column_whose_source_type_changed_takes_the_new_type(target, tmp_path):
     """The source's integer key becomes a bigint and a decimal gains digits; `streamleap generate`
     follows: the next run gives the mirror and its tombstones the new types, and the values only the

@@ -292,6 +292,24 @@ where {{ batch_name }}._streamleap_op = 'delete' and {{ target_name }}.{{ q(spec
   {%- set name = streamleap.quote_ident(c.name) -%}
   alter table {{ relation }} alter column {{ name }} type {{ streamleap.column_type(c) }} using cast({{ name }} as {{ streamleap.column_type(c) }})
 {%- endmacro %}
+{#- Postgres refuses to change the type of a column a view or rule uses: the views over the mirror
+    (a user's, or a dbt model's) are named first, with what to do, instead of the server's error. -#}
+{% macro postgres__alter_column_type_sql(relation, c, old) -%}
+  {%- set lit = streamleap._string_literal -%}
+  {%- set views = run_query(
+    "select distinct n.nspname || '.' || v.relname from pg_depend d join pg_rewrite r on r.oid = d.objid"
+    ~ " join pg_class v on v.oid = r.ev_class join pg_namespace n on n.oid = v.relnamespace"
+    ~ " join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid"
+    ~ " where d.classid = 'pg_rewrite'::regclass and d.refobjid = to_regclass(" ~ lit(relation.render()) ~ ")"
+    ~ " and v.oid <> d.refobjid and a.attname = " ~ lit(c.name) ~ " order by 1") -%}
+  {%- if views and views.rows | length > 0 -%}
+    {{ exceptions.raise_compiler_error(relation ~ ': column ' ~ c.name ~ ' is ' ~ old | upper ~ ' in the warehouse and ' ~ streamleap.column_type(c)
+       ~ ' in the model (the source column changed type), and Postgres cannot change the type of a column that a view uses: '
+       ~ (views.columns[0].values() | join(', ')) ~ '. Drop the view(s), run again, then create them again') }}
+  {%- endif -%}
+  {{ return(streamleap.default__alter_column_type_sql(relation, c, old)) }}
+{%- endmacro %}
+
 {#- Redshift changes only a VARCHAR's length in place (ALTER COLUMN ... TYPE), and a column that is
     a distribution or sort key cannot be dropped: the mirror's owner decides. -#}
 {% macro redshift__alter_column_type_sql(relation, c, old) -%}
