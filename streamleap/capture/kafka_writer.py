@@ -10,8 +10,9 @@ reported and counted, as Kinesis's writer does with a record over 1 MiB: one ove
 ``max_record_bytes`` (key and value, less room for the message's own framing) is never sent, and
 one the producer refuses as too large (MSG_SIZE_TOO_LARGE), or the brokers refuse even when sent
 alone (a topic's smaller max.message.bytes applies to a whole batch: a refused batch's messages
-are sent again one by one), is reported the same way rather than stopping capture at it for good. In its place goes a small
-record with its key (``encoder.not_sent_stand_in``), which the mirrors' apply sets aside.
+are sent again one by one), is reported the same way rather than stopping capture at it for good.
+In its place goes a small record with its key (``encoder.not_sent_stand_in``), which the mirrors'
+apply sets aside.
 """
 
 from __future__ import annotations
